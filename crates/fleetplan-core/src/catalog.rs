@@ -1,0 +1,201 @@
+//! The built-in catalog: accelerators, systems, models, regions, cost parameters and
+//! export-control rules, as TOML data files embedded in the binary (`catalog/*.toml` in this
+//! crate), each entry with a `source` and a `confidence`.
+//!
+//! Users add or override entries with files in the same format ([`Catalog::apply_override`]);
+//! an entry whose id already exists replaces the built-in one and the replacement is reported as
+//! an [`OverrideNote`].
+
+mod load;
+mod types;
+
+pub use load::{BUILTIN_FILES, CatalogFile, OverrideNote};
+pub use types::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::suggest::did_you_mean;
+
+/// All catalog entries, after built-in files and user overrides are merged. Entries keep file
+/// order; lookups go through the `*_by_id` methods, which also resolve model aliases.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Catalog {
+    /// Accelerators (GPUs, NPUs, TPUs), one per chip SKU.
+    pub accelerators: Vec<Accelerator>,
+    /// How accelerators are packaged and sold (servers, racks, pod slices).
+    pub systems: Vec<System>,
+    /// Transformer language models (dense and MoE).
+    pub llms: Vec<LlmModel>,
+    /// Image and video diffusion models.
+    pub diffusion_models: Vec<DiffusionModel>,
+    /// Data-center regions (sites are placed in a region).
+    pub regions: Vec<Region>,
+    /// Cost parameters (network, servers, depreciation, leases, FX, references).
+    pub costs: CostParams,
+    /// Export-control and related policy rules, as dated data.
+    pub rules: Vec<Rule>,
+    /// Performance-model efficiency parameters per chip family (see docs/performance-model.md).
+    pub perf_families: Vec<PerfFamily>,
+}
+
+/// Something a user named that the catalog does not hold.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown {kind} id `{id}`{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+pub struct UnknownId {
+    /// What kind of entry was looked up ("accelerator", "model", ...).
+    pub kind: &'static str,
+    /// The id as given.
+    pub id: String,
+    /// The closest known id, if any is plausibly meant.
+    pub suggestion: Option<String>,
+    /// All known ids of this kind (for "expected one of").
+    pub known: Vec<String>,
+}
+
+fn unknown<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
+    UnknownId {
+        kind,
+        id: id.to_string(),
+        suggestion: did_you_mean(id, known.clone()).map(str::to_string),
+        known: known.map(str::to_string).collect(),
+    }
+}
+
+impl Catalog {
+    /// The built-in catalog, parsed from the embedded data files.
+    ///
+    /// Errors only if an embedded file is broken, which the catalog tests rule out.
+    pub fn builtin() -> Result<Catalog, Vec<Diagnostic>> {
+        let mut catalog = Catalog::default();
+        let mut problems = Vec::new();
+        for (name, text) in BUILTIN_FILES {
+            match CatalogFile::parse(&format!("builtin:{name}"), text) {
+                Ok(file) => {
+                    catalog.merge(file, &format!("builtin:{name}"));
+                }
+                Err(mut d) => problems.append(&mut d),
+            }
+        }
+        if problems.is_empty() { Ok(catalog) } else { Err(problems) }
+    }
+
+    /// Apply a user catalog file (same format as the built-in files). Entries with a new id are
+    /// added; entries with an existing id replace the old one and are reported.
+    pub fn apply_override(&mut self, source_name: &str, text: &str) -> Result<Vec<OverrideNote>, Vec<Diagnostic>> {
+        let file = CatalogFile::parse(source_name, text)?;
+        let notes = self.merge(file, source_name);
+        let problems = self.integrity_problems();
+        if problems.is_empty() {
+            Ok(notes)
+        } else {
+            Err(problems.into_iter().map(|m| Diagnostic::error(source_name, m)).collect())
+        }
+    }
+
+    /// Accelerator by id.
+    pub fn accelerator(&self, id: &str) -> Result<&Accelerator, UnknownId> {
+        self.accelerators
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| unknown("accelerator", id, self.accelerators.iter().map(|a| a.id.as_str())))
+    }
+
+    /// System by id.
+    pub fn system(&self, id: &str) -> Result<&System, UnknownId> {
+        self.systems
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| unknown("system", id, self.systems.iter().map(|s| s.id.as_str())))
+    }
+
+    /// Language model by id or alias (e.g. `deepseek-r1` → `deepseek-v3`).
+    pub fn llm(&self, id: &str) -> Result<&LlmModel, UnknownId> {
+        self.llms
+            .iter()
+            .find(|m| m.id == id || m.aliases.iter().any(|a| a == id))
+            .ok_or_else(|| unknown("model", id, self.llms.iter().map(|m| m.id.as_str())))
+    }
+
+    /// Diffusion model by id.
+    pub fn diffusion(&self, id: &str) -> Result<&DiffusionModel, UnknownId> {
+        self.diffusion_models
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| unknown("diffusion model", id, self.diffusion_models.iter().map(|m| m.id.as_str())))
+    }
+
+    /// Region by id.
+    pub fn region(&self, id: &str) -> Result<&Region, UnknownId> {
+        self.regions
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| unknown("region", id, self.regions.iter().map(|r| r.id.as_str())))
+    }
+
+    /// Rule by id.
+    pub fn rule(&self, id: &str) -> Result<&Rule, UnknownId> {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| unknown("rule", id, self.rules.iter().map(|r| r.id.as_str())))
+    }
+
+    /// Performance family by id.
+    pub fn perf_family(&self, id: &str) -> Result<&PerfFamily, UnknownId> {
+        self.perf_families
+            .iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| unknown("perf family", id, self.perf_families.iter().map(|f| f.id.as_str())))
+    }
+
+    /// Problems that make the merged catalog inconsistent: duplicate ids, non-positive or
+    /// non-finite quantities, missing sources, dangling references. Empty when all is well.
+    pub fn integrity_problems(&self) -> Vec<String> {
+        types::integrity_problems(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_loads_and_is_consistent() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        assert!(!catalog.accelerators.is_empty());
+        let problems = catalog.integrity_problems();
+        assert!(problems.is_empty(), "integrity problems:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn unknown_id_suggests() {
+        let catalog = Catalog::builtin().unwrap();
+        let err = catalog.accelerator("h100_sxm").unwrap_err();
+        assert_eq!(err.suggestion.as_deref(), Some("h100-sxm"));
+    }
+
+    #[test]
+    fn override_replaces_and_reports() {
+        let mut catalog = Catalog::builtin().unwrap();
+        let chip =
+            toml::to_string(&CatalogFileOut { accelerator: vec![catalog.accelerator("h100-sxm").unwrap().clone()] })
+                .unwrap();
+        let text = chip.replace("tdp_w = 700.0", "tdp_w = 650.0");
+        let notes = catalog.apply_override("mine.toml", &text).unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].id, "h100-sxm");
+        assert_eq!(catalog.accelerator("h100-sxm").unwrap().tdp_w, 650.0);
+    }
+
+    #[derive(serde::Serialize)]
+    struct CatalogFileOut {
+        accelerator: Vec<Accelerator>,
+    }
+
+    #[test]
+    fn override_errors_point_into_the_file() {
+        let mut catalog = Catalog::builtin().unwrap();
+        let err = catalog.apply_override("mine.toml", "[[accelerator]]\nid = \"x\"\nbogus = 1\n").unwrap_err();
+        assert!(err[0].span.is_some());
+        assert_eq!(err[0].source_name, "mine.toml");
+    }
+}

@@ -1,0 +1,106 @@
+//! Parsing catalog files (built-in and user overrides) and merging them.
+
+use super::Catalog;
+use super::types::*;
+use crate::diagnostic::{Diagnostic, from_toml_error};
+use serde::Deserialize;
+
+/// The embedded catalog files, `(file name, text)`, in load order.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("perf.toml", include_str!("../../catalog/perf.toml")),
+    ("chips.toml", include_str!("../../catalog/chips.toml")),
+    ("systems.toml", include_str!("../../catalog/systems.toml")),
+    ("models.toml", include_str!("../../catalog/models.toml")),
+    ("regions.toml", include_str!("../../catalog/regions.toml")),
+    ("costs.toml", include_str!("../../catalog/costs.toml")),
+    ("rules.toml", include_str!("../../catalog/rules.toml")),
+];
+
+/// One catalog file: any mix of entry arrays. Built-in files and user `--catalog` files share
+/// this format.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    /// `[[accelerator]]` entries.
+    #[serde(default)]
+    pub accelerator: Vec<Accelerator>,
+    /// `[[system]]` entries.
+    #[serde(default)]
+    pub system: Vec<System>,
+    /// `[[llm]]` entries.
+    #[serde(default)]
+    pub llm: Vec<LlmModel>,
+    /// `[[diffusion]]` entries.
+    #[serde(default)]
+    pub diffusion: Vec<DiffusionModel>,
+    /// `[[region]]` entries.
+    #[serde(default)]
+    pub region: Vec<Region>,
+    /// `[[rule]]` entries.
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+    /// `[[perf_family]]` entries.
+    #[serde(default)]
+    pub perf_family: Vec<PerfFamily>,
+    /// `[[fx]]` entries.
+    #[serde(default)]
+    pub fx: Vec<FxRate>,
+}
+
+/// A user catalog entry replaced a built-in (or earlier) entry with the same id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OverrideNote {
+    /// Kind of entry ("accelerator", "region", ...).
+    pub kind: &'static str,
+    /// The id that was replaced.
+    pub id: String,
+    /// Where the replacement came from.
+    pub source_name: String,
+}
+
+impl CatalogFile {
+    /// Parse a catalog file; on failure return diagnostics pointing into `text`.
+    pub fn parse(source_name: &str, text: &str) -> Result<CatalogFile, Vec<Diagnostic>> {
+        let de = toml::Deserializer::parse(text).map_err(|e| vec![from_toml_error(source_name, None, &e)])?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            vec![from_toml_error(source_name, Some(path), e.inner())]
+        })
+    }
+}
+
+/// Insert or replace entries by id, recording replacements.
+fn upsert<T>(
+    existing: &mut Vec<T>,
+    new: Vec<T>,
+    id_of: impl Fn(&T) -> &str,
+    kind: &'static str,
+    source_name: &str,
+    notes: &mut Vec<OverrideNote>,
+) {
+    for entry in new {
+        if let Some(slot) = existing.iter_mut().find(|e| id_of(e) == id_of(&entry)) {
+            notes.push(OverrideNote { kind, id: id_of(&entry).to_string(), source_name: source_name.to_string() });
+            *slot = entry;
+        } else {
+            existing.push(entry);
+        }
+    }
+}
+
+impl Catalog {
+    /// Merge a parsed file into the catalog; returns the ids it replaced.
+    pub(crate) fn merge(&mut self, file: CatalogFile, source_name: &str) -> Vec<OverrideNote> {
+        let mut notes = Vec::new();
+        let n = &mut notes;
+        upsert(&mut self.accelerators, file.accelerator, |e| &e.id, "accelerator", source_name, n);
+        upsert(&mut self.systems, file.system, |e| &e.id, "system", source_name, n);
+        upsert(&mut self.llms, file.llm, |e| &e.id, "model", source_name, n);
+        upsert(&mut self.diffusion_models, file.diffusion, |e| &e.id, "model", source_name, n);
+        upsert(&mut self.regions, file.region, |e| &e.id, "region", source_name, n);
+        upsert(&mut self.rules, file.rule, |e| &e.id, "rule", source_name, n);
+        upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
+        upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
+        notes
+    }
+}

@@ -1,0 +1,319 @@
+//! Models: transformer LLMs (dense and MoE, MHA/GQA/MLA attention) and diffusion models for
+//! images and video, with the architecture needed to count parameters, bytes and FLOPs.
+//!
+//! Parameter counting lives here (one home); KV-cache bytes and FLOPs per token live in the
+//! performance model (`fleetplan-models`), which reads these fields.
+
+use super::common::{Provenance, check_positive};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Attention variant, which decides the KV cache per token and the attention projections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Attention {
+    /// Multi-head attention: one K and V head per query head (`kv_heads == heads`).
+    Mha,
+    /// Grouped-query attention (`kv_heads < heads`; multi-query when `kv_heads == 1`).
+    Gqa,
+    /// Multi-head latent attention (DeepSeek-V2/V3): K and V are compressed into a latent of
+    /// `kv_lora_rank` plus a decoupled RoPE key of `qk_rope_head_dim`, cached per token per layer.
+    Mla {
+        /// Rank of the query compression (0 = queries not compressed).
+        q_lora_rank: u32,
+        /// Rank of the joint KV compression (the cached latent width).
+        kv_lora_rank: u32,
+        /// Per-head query/key dimension without rotary embedding.
+        qk_nope_head_dim: u32,
+        /// Per-head (shared for keys) rotary dimension.
+        qk_rope_head_dim: u32,
+        /// Per-head value dimension.
+        v_head_dim: u32,
+    },
+}
+
+/// Mixture-of-experts layout of the FFN blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Moe {
+    /// Routed experts per MoE layer.
+    pub experts: u32,
+    /// Routed experts each token activates (top-k).
+    pub active_experts: u32,
+    /// Shared experts every token passes through.
+    pub shared_experts: u32,
+    /// Hidden width of one expert's FFN.
+    pub expert_ffn_hidden: u32,
+    /// The first `dense_layers` layers use a dense FFN of `ffn_hidden` instead of experts.
+    pub dense_layers: u32,
+}
+
+/// A decoder-only transformer language model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmModel {
+    /// Catalog id, e.g. `llama-2-70b`.
+    pub id: String,
+    /// Other ids that name the same architecture (e.g. `deepseek-r1` for `deepseek-v3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Readable name.
+    pub name: String,
+    /// Transformer layers (blocks).
+    pub layers: u32,
+    /// Model (residual stream) width.
+    pub hidden_size: u32,
+    /// Query heads.
+    pub heads: u32,
+    /// Key/value heads (for MLA: equal to `heads`; the cache is the latent).
+    pub kv_heads: u32,
+    /// Per-head dimension of queries/keys/values for MHA/GQA (for MLA see its dims).
+    pub head_dim: u32,
+    /// Attention variant.
+    pub attention: Attention,
+    /// Dense FFN hidden width (for MoE models: of the dense layers).
+    pub ffn_hidden: u32,
+    /// Gated FFN (SwiGLU/GeGLU: three matrices) or plain (two matrices).
+    pub ffn_gated: bool,
+    /// Linear layers carry biases (GPT-3, GPT-J); adds a small count.
+    #[serde(default)]
+    pub linear_bias: bool,
+    /// Mixture-of-experts layout, absent for dense models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe: Option<Moe>,
+    /// Vocabulary size.
+    pub vocab_size: u32,
+    /// Input embedding and output head share weights.
+    pub tied_embeddings: bool,
+    /// Longest context the model supports, tokens.
+    pub max_context_tokens: u32,
+    /// Published total parameter count, billions (checked against [`LlmModel::parameter_count`]).
+    pub published_params_b: f64,
+    /// Published active parameters per token, billions (MoE only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_active_params_b: Option<f64>,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// Parameters of one layer, split by what a token touches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerParams {
+    /// Attention projections (and norms).
+    pub attention: f64,
+    /// FFN parameters every token uses (dense FFN, or shared experts + router in MoE layers).
+    pub ffn_always: f64,
+    /// Parameters of one routed expert (0 in dense layers).
+    pub per_expert: f64,
+    /// Routed experts in this layer (0 in dense layers).
+    pub experts: u32,
+}
+
+impl LlmModel {
+    /// Attention parameters of one layer (projections, biases, two norms).
+    pub fn attention_params_per_layer(&self) -> f64 {
+        let h = f64::from(self.hidden_size);
+        let heads = f64::from(self.heads);
+        let norms = 2.0 * h;
+        let proj = match &self.attention {
+            Attention::Mha | Attention::Gqa => {
+                let q = h * heads * f64::from(self.head_dim);
+                let kv = 2.0 * h * f64::from(self.kv_heads) * f64::from(self.head_dim);
+                let o = heads * f64::from(self.head_dim) * h;
+                let bias = if self.linear_bias {
+                    (heads + 2.0 * f64::from(self.kv_heads)) * f64::from(self.head_dim) + h
+                } else {
+                    0.0
+                };
+                q + kv + o + bias
+            }
+            Attention::Mla { q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim } => {
+                let qk_dim = f64::from(qk_nope_head_dim + qk_rope_head_dim);
+                let q = if *q_lora_rank == 0 {
+                    h * heads * qk_dim
+                } else {
+                    let r = f64::from(*q_lora_rank);
+                    h * r + r + r * heads * qk_dim
+                };
+                let r_kv = f64::from(*kv_lora_rank);
+                let kv_down = h * (r_kv + f64::from(*qk_rope_head_dim)) + r_kv;
+                let kv_up = r_kv * heads * f64::from(qk_nope_head_dim + v_head_dim);
+                let o = heads * f64::from(*v_head_dim) * h;
+                q + kv_down + kv_up + o
+            }
+        };
+        proj + norms
+    }
+
+    /// Parameters of an FFN of width `width` on this model's hidden size.
+    pub fn ffn_params(&self, width: u32) -> f64 {
+        let h = f64::from(self.hidden_size);
+        let w = f64::from(width);
+        let matrices = if self.ffn_gated { 3.0 } else { 2.0 };
+        let bias = if self.linear_bias { w + h } else { 0.0 };
+        matrices * h * w + bias
+    }
+
+    /// Number of layers whose FFN is a mixture of experts.
+    pub fn moe_layers(&self) -> u32 {
+        self.moe.as_ref().map_or(0, |m| self.layers.saturating_sub(m.dense_layers))
+    }
+
+    /// Parameter split of layer `index` (0-based).
+    pub fn layer_params(&self, index: u32) -> LayerParams {
+        let attention = self.attention_params_per_layer();
+        match &self.moe {
+            Some(m) if index >= m.dense_layers => {
+                let per_expert = self.ffn_params(m.expert_ffn_hidden);
+                let router = f64::from(self.hidden_size) * f64::from(m.experts);
+                LayerParams {
+                    attention,
+                    ffn_always: f64::from(m.shared_experts) * per_expert + router,
+                    per_expert,
+                    experts: m.experts,
+                }
+            }
+            _ => LayerParams { attention, ffn_always: self.ffn_params(self.ffn_hidden), per_expert: 0.0, experts: 0 },
+        }
+    }
+
+    /// Embedding and output-head parameters (one matrix when tied), plus the final norm.
+    pub fn embedding_params(&self) -> f64 {
+        let e = f64::from(self.vocab_size) * f64::from(self.hidden_size);
+        let heads = if self.tied_embeddings { 1.0 } else { 2.0 };
+        heads * e + f64::from(self.hidden_size)
+    }
+
+    /// Total parameters (all experts), counted from the architecture.
+    pub fn parameter_count(&self) -> f64 {
+        let layers: f64 = (0..self.layers)
+            .map(|i| {
+                let l = self.layer_params(i);
+                l.attention + l.ffn_always + l.per_expert * f64::from(l.experts)
+            })
+            .sum();
+        layers + self.embedding_params()
+    }
+
+    /// Parameters a single token passes through (routed experts: only the top-k), counted from
+    /// the architecture. Includes the embedding/output head; equals the total for dense models.
+    pub fn active_parameter_count(&self) -> f64 {
+        let active = self.moe.as_ref().map_or(0, |m| m.active_experts);
+        let layers: f64 = (0..self.layers)
+            .map(|i| {
+                let l = self.layer_params(i);
+                let routed = if l.experts > 0 { f64::from(active) } else { 0.0 };
+                l.attention + l.ffn_always + l.per_expert * routed
+            })
+            .sum();
+        layers + self.embedding_params()
+    }
+
+    /// Whether the model is a mixture of experts.
+    pub fn is_moe(&self) -> bool {
+        self.moe.is_some()
+    }
+
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let id = self.id.as_str();
+        for (field, v) in [
+            ("layers", self.layers),
+            ("hidden_size", self.hidden_size),
+            ("heads", self.heads),
+            ("kv_heads", self.kv_heads),
+            ("head_dim", self.head_dim),
+            ("ffn_hidden", self.ffn_hidden),
+            ("vocab_size", self.vocab_size),
+            ("max_context_tokens", self.max_context_tokens),
+        ] {
+            if v == 0 {
+                p.push(format!("model `{id}`: `{field}` must be at least 1"));
+            }
+        }
+        if self.kv_heads > self.heads || (self.kv_heads > 0 && self.heads % self.kv_heads != 0) {
+            p.push(format!("model `{id}`: kv_heads {} must divide heads {}", self.kv_heads, self.heads));
+        }
+        if let Some(m) = &self.moe
+            && (m.active_experts == 0 || m.active_experts > m.experts || m.dense_layers >= self.layers)
+        {
+            p.push(format!("model `{id}`: MoE needs 1 ≤ active_experts ≤ experts and dense_layers < layers"));
+        }
+        check_positive(&mut p, "model", id, "published_params_b", self.published_params_b);
+        p
+    }
+}
+
+/// What a diffusion model generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Modality {
+    /// Still images.
+    Image,
+    /// Video clips.
+    Video,
+}
+
+/// A diffusion transformer (DiT / MMDiT) for image or video generation, with what is needed to
+/// count FLOPs per generated item: the denoiser size, the latent sequence length of one item at
+/// the reference resolution, the number of denoising steps and passes per step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiffusionModel {
+    /// Catalog id, e.g. `flux.1-dev`.
+    pub id: String,
+    /// Readable name.
+    pub name: String,
+    /// Image or video.
+    pub modality: Modality,
+    /// Denoiser (transformer) parameters, billions.
+    pub denoiser_params_b: f64,
+    /// Transformer blocks of the denoiser.
+    pub layers: u32,
+    /// Width of the denoiser's residual stream.
+    pub hidden_size: u32,
+    /// Latent tokens the denoiser processes for one item at the reference resolution
+    /// (image: one picture; video: one clip of `clip_seconds`).
+    pub latent_tokens_per_item: u32,
+    /// Text-conditioning tokens processed jointly with the latent (0 if cross-attention only).
+    pub text_tokens: u32,
+    /// Reference output resolution, e.g. "1024x1024" or "1280x720".
+    pub resolution: String,
+    /// Seconds of video per clip (video models only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_seconds: Option<f64>,
+    /// Default denoising steps.
+    pub default_steps: u32,
+    /// Denoiser passes per step (2 with classifier-free guidance, 1 when guidance-distilled).
+    pub passes_per_step: u32,
+    /// FLOPs of the VAE decoder and text encoder per item, GFLOP (outside the step loop).
+    pub other_gflops_per_item: f64,
+    /// Published parameter count of the denoiser, billions.
+    pub published_params_b: f64,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+impl DiffusionModel {
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let id = self.id.as_str();
+        check_positive(&mut p, "model", id, "denoiser_params_b", self.denoiser_params_b);
+        check_positive(&mut p, "model", id, "published_params_b", self.published_params_b);
+        if self.layers == 0 || self.hidden_size == 0 || self.latent_tokens_per_item == 0 || self.default_steps == 0 {
+            p.push(format!("model `{id}`: layers, hidden_size, latent_tokens_per_item and default_steps must be ≥ 1"));
+        }
+        if !(1..=2).contains(&self.passes_per_step) {
+            p.push(format!("model `{id}`: passes_per_step must be 1 or 2"));
+        }
+        match (self.modality, self.clip_seconds) {
+            (Modality::Video, None) => p.push(format!("model `{id}`: video models need clip_seconds")),
+            (Modality::Video, Some(s)) => check_positive(&mut p, "model", id, "clip_seconds", s),
+            (Modality::Image, Some(_)) => p.push(format!("model `{id}`: clip_seconds is for video models only")),
+            (Modality::Image, None) => {}
+        }
+        p
+    }
+}

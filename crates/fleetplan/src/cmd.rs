@@ -1,0 +1,56 @@
+//! Command implementations. Each returns `Ok(())` or a [`Failure`] after printing its own
+//! diagnostics; `main` maps failures to exit codes.
+
+mod catalog;
+
+use crate::cli::{Cli, Command};
+use crate::render::print_diagnostics;
+use fleetplan_core::catalog::Catalog;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input; diagnostics were printed. Exit code 2.
+    User,
+    /// A bug. Exit code 1.
+    Internal(String),
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let catalog = load_catalog(&cli.catalogs)?;
+    match cli.command {
+        Command::Catalog(args) => catalog::run(&catalog, &args),
+    }
+}
+
+/// The built-in catalog with the user's override files applied in order; overrides are
+/// reported on stderr.
+pub fn load_catalog(paths: &[std::path::PathBuf]) -> Result<Catalog, Failure> {
+    let mut catalog =
+        Catalog::builtin().map_err(|d| Failure::Internal(format!("built-in catalog is broken: {d:?}")))?;
+    for path in paths {
+        let name = path.display().to_string();
+        let text = read_input(path)?;
+        match catalog.apply_override(&name, &text) {
+            Ok(notes) => {
+                for n in notes {
+                    eprintln!("note: {} `{}` overridden by {}", n.kind, n.id, n.source_name);
+                }
+            }
+            Err(diags) => {
+                print_diagnostics(&text, &diags);
+                return Err(Failure::User);
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+/// Read a user file, reporting a clear error (exit code 2) when it cannot be read.
+pub fn read_input(path: &std::path::Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        Failure::User
+    })
+}

@@ -1,0 +1,39 @@
+//! `fleetplan`: plans, prices and stress-tests AI compute fleets.
+//!
+//! The only crate that reads files, the environment and the terminal. Commands live in
+//! `cmd/`, rendering of diagnostics in `render.rs`.
+
+mod cli;
+mod cmd;
+mod render;
+
+use std::process::ExitCode;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for an internal error (a bug in fleetplan).
+pub const EXIT_INTERNAL: u8 = 1;
+/// Exit code for a user error (bad input file, unknown id, bad flag).
+pub const EXIT_USER: u8 = 2;
+
+fn main() -> ExitCode {
+    use clap::Parser;
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USER } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cmd::run(args) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(cmd::Failure::User) => ExitCode::from(EXIT_USER),
+        Err(cmd::Failure::Internal(msg)) => {
+            eprintln!(
+                "internal error: {msg}\nThis is a bug in fleetplan; please report it with the input that caused it."
+            );
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
