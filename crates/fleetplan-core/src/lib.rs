@@ -10,5 +10,6 @@
 
 pub mod catalog;
 pub mod diagnostic;
+pub mod policy;
 pub mod suggest;
 pub mod units;

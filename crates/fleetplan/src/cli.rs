@@ -1,6 +1,8 @@
-//! Command-line definitions (clap). Only argument shapes live here; behaviour is in `cmd/`.
+//! Command-line definitions (clap). Each command's argument struct lives beside its
+//! implementation in `cmd/<name>.rs`; this file only lists the commands.
 
-use clap::{Args, Parser, Subcommand};
+use crate::cmd;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Plans, prices and stress-tests AI compute fleets.
@@ -18,32 +20,18 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate a scenario file and print a one-screen summary.
+    Check(cmd::check::CheckArgs),
     /// Show catalog entries as tables (or JSON keyed by id).
-    Catalog(CatalogArgs),
-}
-
-/// `fleetplan catalog`.
-#[derive(Debug, Args)]
-pub struct CatalogArgs {
-    /// Which table.
-    #[arg(value_enum)]
-    pub table: CatalogTable,
-    /// Emit JSON objects keyed by catalog id, with computed fields.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Catalog tables.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum CatalogTable {
-    /// Accelerators.
-    Chips,
-    /// Systems (servers, racks, pods).
-    Systems,
-    /// LLMs and diffusion models.
-    Models,
-    /// Data-center regions.
-    Regions,
-    /// Export-control rules.
-    Rules,
+    Catalog(cmd::catalog::CatalogArgs),
+    /// Export-control questions: one answer, or a chips × sites matrix.
+    #[command(subcommand)]
+    Policy(cmd::policy::PolicyCommand),
+    /// Print the JSON Schema of scenario files.
+    Schema(cmd::schema::SchemaArgs),
+    /// Performance of a chip for a workload (inference, training, generation).
+    #[command(subcommand)]
+    Perf(cmd::perf::PerfCommand),
+    /// Predict published measurements and report the error.
+    Validate(cmd::validate::ValidateArgs),
 }

@@ -1,7 +1,12 @@
 //! Command implementations. Each returns `Ok(())` or a [`Failure`] after printing its own
 //! diagnostics; `main` maps failures to exit codes.
 
-mod catalog;
+pub mod catalog;
+pub mod check;
+pub mod perf;
+pub mod policy;
+pub mod schema;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::render::print_diagnostics;
@@ -20,7 +25,12 @@ pub enum Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let catalog = load_catalog(&cli.catalogs)?;
     match cli.command {
+        Command::Check(args) => check::run(&catalog, &args),
         Command::Catalog(args) => catalog::run(&catalog, &args),
+        Command::Policy(args) => policy::run(&catalog, &args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Perf(args) => perf::run(&catalog, &args),
+        Command::Validate(args) => validate::run(&catalog, &args),
     }
 }
 
@@ -53,4 +63,12 @@ pub fn read_input(path: &std::path::Path) -> Result<String, Failure> {
         eprintln!("error: cannot read `{}`: {e}", path.display());
         Failure::User
     })
+}
+
+/// Print a line to stdout, treating a closed pipe (`| head`) as success rather than a panic.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.write_all(b"\n");
 }
