@@ -4,7 +4,7 @@
 //! Parameter counting lives here (one home); KV-cache bytes and FLOPs per token live in the
 //! performance model (`fleetplan-models`), which reads these fields.
 
-use super::common::{Provenance, check_positive};
+use super::common::{Provenance, check_positive, check_positive_opt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,22 @@ pub struct Moe {
     pub expert_ffn_hidden: u32,
     /// The first `dense_layers` layers use a dense FFN of `ffn_hidden` instead of experts.
     pub dense_layers: u32,
+    /// After the dense layers, every `layer_step`-th layer is a MoE layer and the others use the
+    /// dense FFN (Llama 4 Maverick: 2 → layers 1, 3, 5, …). 0 or 1: every layer is MoE.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub layer_step: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+impl Moe {
+    /// Whether layer `index` (0-based) of a model with this layout routes to experts.
+    pub fn is_moe_layer(&self, index: u32) -> bool {
+        let step = self.layer_step.max(1);
+        index >= self.dense_layers && (index - self.dense_layers + 1) % step == 0
+    }
 }
 
 /// A decoder-only transformer language model.
@@ -75,9 +91,17 @@ pub struct LlmModel {
     pub ffn_hidden: u32,
     /// Gated FFN (SwiGLU/GeGLU: three matrices) or plain (two matrices).
     pub ffn_gated: bool,
-    /// Linear layers carry biases (GPT-3, GPT-J); adds a small count.
+    /// All linear layers (Q/K/V/output projections and both FFN matrices) carry biases (GPT-2/3,
+    /// Megatron GPT); adds a small count.
     #[serde(default)]
     pub linear_bias: bool,
+    /// Only the Q, K and V projections carry biases (Qwen2/2.5). Implied by `linear_bias`.
+    #[serde(default)]
+    pub qkv_bias: bool,
+    /// Rows of a learned absolute position-embedding table (GPT-3: 2048), 0 for rotary or other
+    /// parameter-free position encodings.
+    #[serde(default)]
+    pub learned_position_embeddings: u32,
     /// Mixture-of-experts layout, absent for dense models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe: Option<Moe>,
@@ -112,6 +136,10 @@ pub struct LayerParams {
 
 impl LlmModel {
     /// Attention parameters of one layer (projections, biases, two norms).
+    ///
+    /// Norms are counted as one weight vector of `hidden_size` each (RMSNorm); LayerNorm biases
+    /// and the single shared norm of parallel-layer models (GPT-J, PaLM) differ by a few
+    /// `hidden_size` per layer, under 0.01 % of any catalogued model.
     pub fn attention_params_per_layer(&self) -> f64 {
         let h = f64::from(self.hidden_size);
         let heads = f64::from(self.heads);
@@ -121,12 +149,13 @@ impl LlmModel {
                 let q = h * heads * f64::from(self.head_dim);
                 let kv = 2.0 * h * f64::from(self.kv_heads) * f64::from(self.head_dim);
                 let o = heads * f64::from(self.head_dim) * h;
-                let bias = if self.linear_bias {
-                    (heads + 2.0 * f64::from(self.kv_heads)) * f64::from(self.head_dim) + h
+                let qkv_bias = if self.linear_bias || self.qkv_bias {
+                    (heads + 2.0 * f64::from(self.kv_heads)) * f64::from(self.head_dim)
                 } else {
                     0.0
                 };
-                q + kv + o + bias
+                let o_bias = if self.linear_bias { h } else { 0.0 };
+                q + kv + o + qkv_bias + o_bias
             }
             Attention::Mla { q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim } => {
                 let qk_dim = f64::from(qk_nope_head_dim + qk_rope_head_dim);
@@ -157,14 +186,14 @@ impl LlmModel {
 
     /// Number of layers whose FFN is a mixture of experts.
     pub fn moe_layers(&self) -> u32 {
-        self.moe.as_ref().map_or(0, |m| self.layers.saturating_sub(m.dense_layers))
+        self.moe.as_ref().map_or(0, |m| (0..self.layers).filter(|&i| m.is_moe_layer(i)).count() as u32)
     }
 
     /// Parameter split of layer `index` (0-based).
     pub fn layer_params(&self, index: u32) -> LayerParams {
         let attention = self.attention_params_per_layer();
         match &self.moe {
-            Some(m) if index >= m.dense_layers => {
+            Some(m) if m.is_moe_layer(index) => {
                 let per_expert = self.ffn_params(m.expert_ffn_hidden);
                 let router = f64::from(self.hidden_size) * f64::from(m.experts);
                 LayerParams {
@@ -178,11 +207,13 @@ impl LlmModel {
         }
     }
 
-    /// Embedding and output-head parameters (one matrix when tied), plus the final norm.
+    /// Embedding and output-head parameters (one matrix when tied), learned position
+    /// embeddings, plus the final norm.
     pub fn embedding_params(&self) -> f64 {
-        let e = f64::from(self.vocab_size) * f64::from(self.hidden_size);
+        let h = f64::from(self.hidden_size);
+        let e = f64::from(self.vocab_size) * h;
         let heads = if self.tied_embeddings { 1.0 } else { 2.0 };
-        heads * e + f64::from(self.hidden_size)
+        heads * e + f64::from(self.learned_position_embeddings) * h + h
     }
 
     /// Total parameters (all experts), counted from the architecture.
@@ -235,12 +266,26 @@ impl LlmModel {
         if self.kv_heads > self.heads || (self.kv_heads > 0 && self.heads % self.kv_heads != 0) {
             p.push(format!("model `{id}`: kv_heads {} must divide heads {}", self.kv_heads, self.heads));
         }
-        if let Some(m) = &self.moe
-            && (m.active_experts == 0 || m.active_experts > m.experts || m.dense_layers >= self.layers)
+        if let Some(m) = &self.moe {
+            if m.active_experts == 0 || m.active_experts > m.experts || self.moe_layers() == 0 {
+                p.push(format!(
+                    "model `{id}`: MoE needs 1 ≤ active_experts ≤ experts and at least one MoE layer \
+                     (dense_layers < layers, layer_step ≤ layers − dense_layers)"
+                ));
+            }
+            if m.expert_ffn_hidden == 0 {
+                p.push(format!("model `{id}`: `moe.expert_ffn_hidden` must be at least 1"));
+            }
+        } else if self.published_active_params_b.is_some() {
+            p.push(format!("model `{id}`: `published_active_params_b` is for MoE models only"));
+        }
+        if let Attention::Mla { kv_lora_rank, qk_nope_head_dim, v_head_dim, .. } = &self.attention
+            && (*kv_lora_rank == 0 || *qk_nope_head_dim == 0 || *v_head_dim == 0)
         {
-            p.push(format!("model `{id}`: MoE needs 1 ≤ active_experts ≤ experts and dense_layers < layers"));
+            p.push(format!("model `{id}`: MLA needs kv_lora_rank, qk_nope_head_dim and v_head_dim ≥ 1"));
         }
         check_positive(&mut p, "model", id, "published_params_b", self.published_params_b);
+        check_positive_opt(&mut p, "model", id, "published_active_params_b", self.published_active_params_b);
         p
     }
 }
@@ -315,5 +360,139 @@ impl DiffusionModel {
             (Modality::Image, None) => {}
         }
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    /// A toy GQA model small enough to count by hand: 2 layers, hidden 4, 2 heads of dim 2,
+    /// 1 KV head, gated FFN 8, vocabulary 10, untied.
+    fn toy() -> LlmModel {
+        LlmModel {
+            id: "toy".into(),
+            aliases: vec![],
+            name: "toy".into(),
+            layers: 2,
+            hidden_size: 4,
+            heads: 2,
+            kv_heads: 1,
+            head_dim: 2,
+            attention: Attention::Gqa,
+            ffn_hidden: 8,
+            ffn_gated: true,
+            linear_bias: false,
+            qkv_bias: false,
+            learned_position_embeddings: 0,
+            moe: None,
+            vocab_size: 10,
+            tied_embeddings: false,
+            max_context_tokens: 16,
+            published_params_b: 1e-9,
+            published_active_params_b: None,
+            provenance: Provenance {
+                source: "test".into(),
+                confidence: super::super::common::Confidence::Estimate,
+                notes: None,
+            },
+        }
+    }
+
+    #[test]
+    fn toy_dense_count_by_hand() {
+        let m = toy();
+        // q 4·4 + k,v 2·4·2 + o 4·4 + norms 2·4 = 56; FFN 3·4·8 = 96; per layer 152.
+        assert_eq!(m.attention_params_per_layer(), 56.0);
+        assert_eq!(m.ffn_params(8), 96.0);
+        // Embeddings 2·10·4 + final norm 4 = 84.
+        assert_eq!(m.embedding_params(), 84.0);
+        assert_eq!(m.parameter_count(), 2.0 * 152.0 + 84.0);
+        assert_eq!(m.active_parameter_count(), m.parameter_count());
+    }
+
+    #[test]
+    fn biases_and_position_embeddings_add_their_counts() {
+        let base = toy().parameter_count();
+        // QKV bias: (2 + 2·1)·2 = 8 per layer.
+        let qkv = LlmModel { qkv_bias: true, ..toy() };
+        assert_eq!(qkv.parameter_count() - base, 2.0 * 8.0);
+        // All biases: QKV 8 + output 4 + FFN (8 + 4) = 24 per layer.
+        let all = LlmModel { linear_bias: true, ..toy() };
+        assert_eq!(all.parameter_count() - base, 2.0 * 24.0);
+        // Learned positions: 16 rows × hidden 4; tying removes one 10×4 matrix.
+        let gpt = LlmModel { learned_position_embeddings: 16, tied_embeddings: true, ..toy() };
+        assert_eq!(gpt.parameter_count() - base, 64.0 - 40.0);
+    }
+
+    #[test]
+    fn interleaved_moe_layers_alternate() {
+        let moe = Moe {
+            experts: 4,
+            active_experts: 1,
+            shared_experts: 1,
+            expert_ffn_hidden: 2,
+            dense_layers: 0,
+            layer_step: 2,
+        };
+        let m = LlmModel { layers: 4, moe: Some(moe.clone()), ..toy() };
+        assert_eq!((0..4).map(|i| moe.is_moe_layer(i)).collect::<Vec<_>>(), [false, true, false, true]);
+        assert_eq!(m.moe_layers(), 2);
+        assert_eq!(m.layer_params(0).experts, 0);
+        assert_eq!(m.layer_params(1).experts, 4);
+        // Every layer: dense_layers 1 then all MoE.
+        let every = Moe { dense_layers: 1, layer_step: 0, ..moe };
+        assert_eq!(LlmModel { layers: 4, moe: Some(every), ..toy() }.moe_layers(), 3);
+    }
+
+    #[test]
+    fn moe_active_count_uses_top_k_only() {
+        let moe = Moe {
+            experts: 4,
+            active_experts: 1,
+            shared_experts: 1,
+            expert_ffn_hidden: 2,
+            dense_layers: 1,
+            layer_step: 0,
+        };
+        let m = LlmModel { moe: Some(moe), ..toy() };
+        // Expert: 3·4·2 = 24; router 4·4 = 16. Layer 1: shared 24 + router 16 + 4 experts.
+        let expert = 24.0;
+        let total = 56.0 + 96.0 + (56.0 + expert + 16.0 + 4.0 * expert) + 84.0;
+        assert_eq!(m.parameter_count(), total);
+        assert_eq!(m.active_parameter_count(), total - 3.0 * expert);
+    }
+
+    #[test]
+    fn problems_catch_bad_moe_and_mla() {
+        let moe = Moe {
+            experts: 4,
+            active_experts: 5,
+            shared_experts: 0,
+            expert_ffn_hidden: 0,
+            dense_layers: 0,
+            layer_step: 0,
+        };
+        let p = LlmModel { moe: Some(moe), ..toy() }.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        let mla = Attention::Mla {
+            q_lora_rank: 0,
+            kv_lora_rank: 0,
+            qk_nope_head_dim: 128,
+            qk_rope_head_dim: 64,
+            v_head_dim: 128,
+        };
+        assert_eq!(LlmModel { attention: mla, ..toy() }.problems().len(), 1);
+        assert!(LlmModel { published_active_params_b: Some(1.0), ..toy() }.problems()[0].contains("MoE models only"));
+        assert!(toy().problems().is_empty());
+    }
+
+    #[test]
+    fn deepseek_r1_alias_resolves_to_v3() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let r1 = catalog.llm("deepseek-r1").expect("alias resolves");
+        assert_eq!(r1.id, "deepseek-v3");
+        assert!(matches!(r1.attention, Attention::Mla { kv_lora_rank: 512, qk_rope_head_dim: 64, .. }));
     }
 }
