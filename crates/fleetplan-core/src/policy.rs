@@ -1,7 +1,16 @@
 //! Export-control engine: chip metrics (TPP, performance density), classification under
 //! ECCN 3A090, and dated rules that answer "may buyer B own or lease chip C at site S on date D?".
 //!
-//! TPP and performance density are computed here and nowhere else.
+//! TPP and performance density are computed here and nowhere else. The rules themselves are
+//! catalog data ([`crate::catalog::Rule`], `catalog/rules.toml`); this module only interprets
+//! their predicates and actions.
+
+mod classify;
+mod engine;
+
+pub use crate::catalog::{EccnClass, Ownership, RuleAction, RuleSet};
+pub use classify::*;
+pub use engine::*;
 
 use crate::catalog::Accelerator;
 

@@ -1,13 +1,341 @@
-//! `fleetplan policy ...` (being implemented).
+//! `fleetplan policy check|matrix`: export-control answers from the dated rules in the catalog,
+//! and the rules table behind `fleetplan catalog rules`.
 
-use super::Failure;
-use clap::Subcommand;
+use super::{Failure, out};
+use clap::{Args, Subcommand};
+use comfy_table::{Table, presets};
+use fleetplan_core::catalog::{Catalog, Rule, UnknownId, is_country_code};
+use fleetplan_core::policy::{
+    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, chip_metrics, classify,
+    evaluate,
+};
+use fleetplan_core::units::Date;
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Subcommands of `fleetplan policy`.
 #[derive(Debug, Subcommand)]
-pub enum PolicyCommand {}
+pub enum PolicyCommand {
+    /// May a buyer own (or lease) this chip at this site on this date? One answer with the
+    /// deciding rule, citation, reason and advisories.
+    Check(CheckArgs),
+    /// Every chip × every site for one buyer and date, as short verdict codes.
+    Matrix(MatrixArgs),
+}
+
+/// Switches shared by `check` and `matrix`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// ISO 3166 alpha-2 code of the buyer's headquarters (or ultimate parent), e.g. CN, US.
+    #[arg(long, value_parser = parse_country)]
+    pub buyer_hq: String,
+    /// Date to answer for, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    pub date: Date,
+    /// The buyer leases capacity from an operator instead of owning the hardware.
+    #[arg(long)]
+    pub lease: bool,
+    /// Treat every licence requirement as granted (outright prohibitions still hold).
+    #[arg(long)]
+    pub assume_licences: bool,
+    /// Ignore this rule (repeatable), e.g. `--disable-rule oct2023-hq`.
+    #[arg(long = "disable-rule", value_name = "ID")]
+    pub disable_rules: Vec<String>,
+    /// Keep this rule in force past its end or rescission (repeatable), e.g.
+    /// `--enable-rule jan2025-diffusion`.
+    #[arg(long = "enable-rule", value_name = "ID")]
+    pub enable_rules: Vec<String>,
+    /// Emit JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `fleetplan policy check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Accelerator id, e.g. h20 (see `fleetplan catalog chips`).
+    #[arg(long)]
+    pub chip: String,
+    /// Region id of the site, e.g. cn, my-johor (see `fleetplan catalog regions`).
+    #[arg(long)]
+    pub site: String,
+    /// Buyer, date, ownership and rule switches.
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+/// Arguments of `fleetplan policy matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Buyer, date, ownership and rule switches.
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse()
+}
+
+fn parse_country(s: &str) -> Result<String, String> {
+    let upper = s.trim().to_ascii_uppercase();
+    if is_country_code(&upper) {
+        Ok(upper)
+    } else {
+        Err(format!("`{s}` is not an ISO 3166 alpha-2 country code; expected two letters such as CN, US or MY"))
+    }
+}
+
+/// Print an unknown-id error with did-you-mean and the valid ids, to stderr.
+fn report_unknown(err: &UnknownId, flag: &str) {
+    eprintln!("error: {flag}: {err}");
+    if !err.known.is_empty() {
+        eprintln!("  help: expected one of: {}", err.known.join(", "));
+    }
+}
+
+impl QueryArgs {
+    fn ownership(&self) -> Ownership {
+        if self.lease { Ownership::Lease } else { Ownership::Own }
+    }
+
+    /// The policy options, after checking every rule id exists.
+    fn options(&self, catalog: &Catalog) -> Result<PolicyOptions, Failure> {
+        let mut ok = true;
+        for (flag, ids) in [("--disable-rule", &self.disable_rules), ("--enable-rule", &self.enable_rules)] {
+            for id in ids {
+                if let Err(e) = catalog.rule(id) {
+                    report_unknown(&e, flag);
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return Err(Failure::User);
+        }
+        Ok(PolicyOptions {
+            disabled_rules: self.disable_rules.clone(),
+            enabled_rules: self.enable_rules.clone(),
+            assume_licences_granted: self.assume_licences,
+        })
+    }
+}
 
 /// Run `fleetplan policy ...`.
-pub fn run(_catalog: &fleetplan_core::catalog::Catalog, _args: &PolicyCommand) -> Result<(), Failure> {
-    Err(Failure::Internal("`policy` is not implemented yet".into()))
+pub fn run(catalog: &Catalog, args: &PolicyCommand) -> Result<(), Failure> {
+    match args {
+        PolicyCommand::Check(a) => check(catalog, a),
+        PolicyCommand::Matrix(a) => matrix(catalog, a),
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
+}
+
+/// JSON form of one `policy check` answer.
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    chip: &'a str,
+    site: &'a str,
+    buyer_hq: &'a str,
+    date: Date,
+    ownership: Ownership,
+    tpp: f64,
+    performance_density: Option<f64>,
+    classification_oct2022: String,
+    classification_oct2023: String,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
+}
+
+fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
+    let chip = catalog.accelerator(&args.chip);
+    let site = catalog.region(&args.site);
+    if let Err(e) = &chip {
+        report_unknown(e, "--chip");
+    }
+    if let Err(e) = &site {
+        report_unknown(e, "--site");
+    }
+    let (Ok(chip), Ok(site)) = (chip, site) else { return Err(Failure::User) };
+    let q = &args.query;
+    let options = q.options(catalog)?;
+    let query = PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
+    let verdict = evaluate(catalog, &query, &options);
+    let metrics = chip_metrics(chip);
+    if q.json {
+        let json = CheckJson {
+            chip: &chip.id,
+            site: &site.id,
+            buyer_hq: &q.buyer_hq,
+            date: q.date,
+            ownership: q.ownership(),
+            tpp: metrics.tpp,
+            performance_density: metrics.performance_density,
+            classification_oct2022: metrics.oct2022.to_string(),
+            classification_oct2023: metrics.oct2023.to_string(),
+            verdict: &verdict,
+        };
+        out(&to_json(&json)?);
+        return Ok(());
+    }
+    let mut text = format!(
+        "{} — {} at {} ({}) for a {}-headquartered buyer ({}) on {}\n",
+        verdict.kind,
+        chip.id,
+        site.id,
+        site.name,
+        q.buyer_hq,
+        q.ownership(),
+        q.date
+    );
+    match (&verdict.rule_id, &verdict.citation) {
+        (Some(id), Some(cite)) => text.push_str(&format!("rule:      {id} ({cite})\n")),
+        (Some(id), None) => text.push_str(&format!("rule:      {id}\n")),
+        (None, _) => text.push_str("rule:      none applies\n"),
+    }
+    text.push_str(&format!("reason:    {}\n", verdict.reason));
+    let pd = metrics.performance_density.map_or_else(|| "unknown".to_string(), |pd| format!("{pd:.2}"));
+    text.push_str(&format!(
+        "chip:      TPP {:.0}, PD {pd}; Oct-2022: {}; Oct-2023: {}\n",
+        metrics.tpp, metrics.oct2022, metrics.oct2023
+    ));
+    if verdict.advisories.is_empty() {
+        text.push_str("advisories: none");
+    } else {
+        text.push_str("advisories:");
+        for a in &verdict.advisories {
+            text.push_str(&format!("\n  - {a}"));
+        }
+    }
+    out(&text);
+    Ok(())
+}
+
+/// Short code of a verdict in the matrix: A, L or P, with `*` when advisories apply.
+fn code(v: &Verdict) -> String {
+    let letter = match v.kind {
+        VerdictKind::Allowed => "A",
+        VerdictKind::LicenceRequired => "L",
+        VerdictKind::Prohibited => "P",
+    };
+    if v.advisories.is_empty() { letter.to_string() } else { format!("{letter}*") }
+}
+
+fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
+    let q = &args.query;
+    let options = q.options(catalog)?;
+    let verdicts: Vec<Vec<Verdict>> = catalog
+        .accelerators
+        .iter()
+        .map(|chip| {
+            catalog
+                .regions
+                .iter()
+                .map(|site| {
+                    let query =
+                        PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
+                    evaluate(catalog, &query, &options)
+                })
+                .collect()
+        })
+        .collect();
+    if q.json {
+        let mut json: BTreeMap<&str, BTreeMap<&str, &Verdict>> = BTreeMap::new();
+        for (chip, row) in catalog.accelerators.iter().zip(&verdicts) {
+            json.insert(chip.id.as_str(), catalog.regions.iter().map(|r| r.id.as_str()).zip(row).collect());
+        }
+        out(&to_json(&json)?);
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::ASCII_MARKDOWN);
+    let mut header = vec!["chip".to_string(), "class".to_string()];
+    header.extend(catalog.regions.iter().map(|r| r.id.clone()));
+    table.set_header(header);
+    for (chip, row) in catalog.accelerators.iter().zip(&verdicts) {
+        let class = match classify(chip, RuleSet::Oct2023) {
+            Classification::UnknownDieArea => "?".to_string(),
+            c if c.is_controlled() => c.as_str().trim_start_matches("3A090.").to_string(),
+            _ => "-".to_string(),
+        };
+        let mut cells = vec![chip.id.clone(), class];
+        cells.extend(row.iter().map(code));
+        table.add_row(cells);
+    }
+    let mut deciding: Vec<&str> = verdicts.iter().flatten().filter_map(|v| v.rule_id.as_deref()).collect();
+    deciding.sort_unstable();
+    deciding.dedup();
+    let text = format!(
+        "Buyer HQ {}, {}, {}{}\n{table}\n\nA allowed · L licence required · P prohibited · * advisories apply \
+         (see `fleetplan policy check`)\nclass: Oct-2023 3A090 entry (- not controlled, ? undetermined: die area unknown, treated as controlled)\n\
+         deciding rules: {}",
+        q.buyer_hq,
+        q.ownership(),
+        q.date,
+        if options.assume_licences_granted { ", licences assumed granted" } else { "" },
+        if deciding.is_empty() { "none".to_string() } else { deciding.join(", ") }
+    );
+    out(&text);
+    Ok(())
+}
+
+/// JSON form of one rule in `fleetplan catalog rules --json`: the catalog entry plus its
+/// computed end date.
+#[derive(Serialize)]
+struct RuleJson<'a> {
+    #[serde(flatten)]
+    rule: &'a Rule,
+    /// First day it no longer applies (from `ends` or `rescinded_by`).
+    end_date: Option<Date>,
+    /// Whether it was rescinded before it took effect.
+    never_in_force: bool,
+    /// Short description of what it covers.
+    scope: String,
+}
+
+/// Print the rules table (`fleetplan catalog rules`): id, effective, ends, action, scope,
+/// citation; or, with `json`, an object keyed by rule id.
+pub fn print_rules(catalog: &Catalog, json: bool) -> Result<(), Failure> {
+    if json {
+        let map: BTreeMap<&str, RuleJson> = catalog
+            .rules
+            .iter()
+            .map(|r| {
+                let entry = RuleJson {
+                    rule: r,
+                    end_date: r.end_date(catalog),
+                    never_in_force: r.never_in_force(catalog),
+                    scope: r.scope(),
+                };
+                (r.id.as_str(), entry)
+            })
+            .collect();
+        out(&to_json(&map)?);
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::ASCII_MARKDOWN);
+    table.set_header(["id", "effective", "ends", "action", "scope", "citation"]);
+    for r in &catalog.rules {
+        let ends = match (r.end_date(catalog), &r.rescinded_by) {
+            (Some(end), Some(by)) => format!("{end} ({by})"),
+            (Some(end), None) => end.to_string(),
+            (None, _) => "-".to_string(),
+        };
+        let action = match r.fee_pct {
+            Some(fee) => format!("{} {fee} %", r.action),
+            None => r.action.to_string(),
+        };
+        table.add_row([
+            r.id.clone(),
+            r.effective.to_string(),
+            ends,
+            action,
+            r.scope(),
+            r.citation.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    out(&table.to_string());
+    Ok(())
 }
