@@ -45,6 +45,24 @@ pub struct CatalogFile {
     /// `[[fx]]` entries.
     #[serde(default)]
     pub fx: Vec<FxRate>,
+    /// `[[fabric]]` entries (scale-out network technologies).
+    #[serde(default)]
+    pub fabric: Vec<NetworkFabric>,
+    /// `[[cost_factor]]` entries (scalar cost parameters).
+    #[serde(default)]
+    pub cost_factor: Vec<CostFactor>,
+    /// `[[depreciation]]` entries (life per asset class).
+    #[serde(default)]
+    pub depreciation: Vec<Depreciation>,
+    /// `[[lease]]` entries (USD per accelerator-hour by chip and region).
+    #[serde(default)]
+    pub lease: Vec<LeasePrice>,
+    /// `[[capex_reference]]` entries (company capex figures).
+    #[serde(default)]
+    pub capex_reference: Vec<CapexReference>,
+    /// `[[context_fact]]` entries (dated facts for examples).
+    #[serde(default)]
+    pub context_fact: Vec<ContextFact>,
 }
 
 /// A user catalog entry replaced a built-in (or earlier) entry with the same id.
@@ -101,6 +119,12 @@ impl Catalog {
         upsert(&mut self.rules, file.rule, |e| &e.id, "rule", source_name, n);
         upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
         upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
+        upsert(&mut self.costs.fabrics, file.fabric, |e| &e.id, "network fabric", source_name, n);
+        upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);
+        upsert(&mut self.costs.depreciation, file.depreciation, |e| &e.id, "depreciation", source_name, n);
+        upsert(&mut self.costs.leases, file.lease, |e| &e.id, "lease", source_name, n);
+        upsert(&mut self.costs.capex_references, file.capex_reference, |e| &e.id, "capex reference", source_name, n);
+        upsert(&mut self.costs.context_facts, file.context_fact, |e| &e.id, "context fact", source_name, n);
         notes
     }
 }

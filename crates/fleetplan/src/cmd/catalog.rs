@@ -1,8 +1,17 @@
 //! `fleetplan catalog chips|systems|models|regions|rules [--json]`.
+//!
+//! Tables list entries in catalog order with units in the headers. `--json` prints one object
+//! keyed by catalog id (keys sorted); each value is the entry's fields plus computed fields
+//! (chips: `tpp`, `performance_density`, `classification_3a090`; LLMs: `parameter_count`,
+//! `active_parameter_count`).
 
-use super::Failure;
+use super::{Failure, out};
 use clap::Args;
-use fleetplan_core::catalog::Catalog;
+use comfy_table::{CellAlignment, Table, presets};
+use fleetplan_core::catalog::{Accelerator, Catalog, Provenance};
+use fleetplan_core::policy::{classify_3a090, performance_density, tpp};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 /// Arguments of `fleetplan catalog`.
 #[derive(Debug, Args)]
@@ -32,6 +41,304 @@ pub enum CatalogTable {
 
 /// Print one catalog table.
 pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
-    let _ = (catalog, args.json, CatalogTable::Chips);
-    Err(Failure::Internal("`catalog` is not implemented yet".into()))
+    let text = match (args.table, args.json) {
+        (CatalogTable::Rules, json) => return super::policy::print_rules(catalog, json),
+        (CatalogTable::Chips, true) => chips_json(catalog)?,
+        (CatalogTable::Chips, false) => chips_table(catalog),
+        (CatalogTable::Systems, true) => keyed_json(catalog.systems.iter().map(|s| (s.id.as_str(), entry_value(s))))?,
+        (CatalogTable::Systems, false) => systems_table(catalog),
+        (CatalogTable::Models, true) => models_json(catalog)?,
+        (CatalogTable::Models, false) => models_table(catalog),
+        (CatalogTable::Regions, true) => keyed_json(catalog.regions.iter().map(|r| (r.id.as_str(), entry_value(r))))?,
+        (CatalogTable::Regions, false) => regions_table(catalog),
+    };
+    out(&text);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// An entry as a JSON object (entries are structs, so this is always an object).
+fn entry_value<T: Serialize>(entry: &T) -> Result<Map<String, Value>, Failure> {
+    match serde_json::to_value(entry) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(Failure::Internal(format!("catalog entry serialised to a non-object: {other}"))),
+        Err(e) => Err(Failure::Internal(format!("JSON encoding failed: {e}"))),
+    }
+}
+
+/// One pretty-printed object keyed by id.
+fn keyed_json<'a>(
+    entries: impl Iterator<Item = (&'a str, Result<Map<String, Value>, Failure>)>,
+) -> Result<String, Failure> {
+    let mut all = Map::new();
+    for (id, value) in entries {
+        all.insert(id.to_string(), Value::Object(value?));
+    }
+    serde_json::to_string_pretty(&Value::Object(all))
+        .map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
+}
+
+/// JSON number, or null when not finite (never NaN/inf in output).
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+fn chip_json(chip: &Accelerator) -> Result<Map<String, Value>, Failure> {
+    let mut map = entry_value(chip)?;
+    map.insert("tpp".into(), number(tpp(chip)));
+    map.insert("performance_density".into(), performance_density(chip).map_or(Value::Null, number));
+    map.insert("classification_3a090".into(), json!(classify_3a090(chip).to_string()));
+    Ok(map)
+}
+
+fn chips_json(catalog: &Catalog) -> Result<String, Failure> {
+    keyed_json(catalog.accelerators.iter().map(|a| (a.id.as_str(), chip_json(a))))
+}
+
+fn models_json(catalog: &Catalog) -> Result<String, Failure> {
+    let llms = catalog.llms.iter().map(|m| {
+        let value = entry_value(m).map(|mut map| {
+            map.insert("model_kind".into(), json!("llm"));
+            map.insert("parameter_count".into(), number(m.parameter_count()));
+            map.insert("active_parameter_count".into(), number(m.active_parameter_count()));
+            map
+        });
+        (m.id.as_str(), value)
+    });
+    let diffusion = catalog.diffusion_models.iter().map(|m| {
+        let value = entry_value(m).map(|mut map| {
+            map.insert("model_kind".into(), json!("diffusion"));
+            map
+        });
+        (m.id.as_str(), value)
+    });
+    keyed_json(llms.chain(diffusion))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+/// `x` with `decimals` decimals and thousands separators, e.g. 15,832 or 0.864.
+fn fmt_num(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let s = format!("{:.decimals$}", x.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// An optional number, "-" when absent.
+fn fmt_opt(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(|| "-".into(), |v| fmt_num(v, decimals))
+}
+
+/// A table with the house style and right-aligned numeric columns.
+fn table(header: &[&str], numeric: &[usize]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::ASCII_MARKDOWN);
+    t.set_header(header.iter().copied());
+    for &i in numeric {
+        if let Some(col) = t.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+fn confidence(p: &Provenance) -> &'static str {
+    p.confidence.as_str()
+}
+
+fn price(chip: &Accelerator) -> String {
+    if !chip.sold {
+        return "cloud only".into();
+    }
+    let range = match (chip.price_usd_low, chip.price_usd_high) {
+        (Some(l), Some(h)) if l == h => fmt_num(l, 0),
+        (Some(l), Some(h)) => format!("{}-{}", fmt_num(l, 0), fmt_num(h, 0)),
+        (Some(p), None) | (None, Some(p)) => fmt_num(p, 0),
+        (None, None) => return "-".into(),
+    };
+    match chip.price_year {
+        Some(y) => format!("{range} ({y})"),
+        None => range,
+    }
+}
+
+fn chips_table(catalog: &Catalog) -> String {
+    let header = [
+        "ID",
+        "Vendor",
+        "Year",
+        "BF16 TFLOPS",
+        "FP8 TFLOPS",
+        "INT8 TOPS",
+        "FP4 TFLOPS",
+        "Mem GB",
+        "Mem TB/s",
+        "Scale-up GB/s",
+        "Domain",
+        "TDP W",
+        "TPP",
+        "PD TPP/mm²",
+        "3A090",
+        "Price USD (year)",
+        "Conf.",
+    ];
+    let mut t = table(&header, &[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    for a in &catalog.accelerators {
+        t.add_row([
+            a.id.clone(),
+            a.vendor.clone(),
+            a.year_available.to_string(),
+            fmt_num(a.bf16_dense_tflops, 1),
+            fmt_opt(a.fp8_dense_tflops, 1),
+            fmt_opt(a.int8_dense_tops, 1),
+            fmt_opt(a.fp4_dense_tflops, 1),
+            fmt_num(a.mem_gb, 0),
+            fmt_num(a.mem_bw_tbps, 3),
+            fmt_num(a.scaleup_bw_gbps, 0),
+            fmt_num(f64::from(a.scaleup_domain), 0),
+            fmt_num(a.tdp_w, 0),
+            fmt_num(tpp(a), 0),
+            fmt_opt(performance_density(a), 2),
+            classify_3a090(a).to_string(),
+            price(a),
+            confidence(&a.provenance).into(),
+        ]);
+    }
+    t.to_string()
+}
+
+fn systems_table(catalog: &Catalog) -> String {
+    let header = ["ID", "Name", "Chip", "Chips", "Domain", "Host USD", "Host W", "Footprint", "Conf."];
+    let mut t = table(&header, &[3, 4, 5, 6]);
+    for s in &catalog.systems {
+        t.add_row([
+            s.id.clone(),
+            s.name.clone(),
+            s.accelerator.clone(),
+            fmt_num(f64::from(s.accelerators_per_system), 0),
+            fmt_num(f64::from(s.scaleup_domain), 0),
+            fmt_num(s.host_cost_usd, 0),
+            fmt_num(s.host_power_w, 0),
+            s.footprint.clone(),
+            confidence(&s.provenance).into(),
+        ]);
+    }
+    t.to_string()
+}
+
+fn models_table(catalog: &Catalog) -> String {
+    let header = ["ID", "Name", "Kind", "Params B", "Active B", "Layers", "Hidden", "Context tokens", "Conf."];
+    let mut t = table(&header, &[3, 4, 5, 6, 7]);
+    for m in &catalog.llms {
+        let kind = if m.is_moe() { "llm (moe)" } else { "llm (dense)" };
+        t.add_row([
+            m.id.clone(),
+            m.name.clone(),
+            kind.into(),
+            fmt_num(m.parameter_count() / 1e9, 2),
+            fmt_num(m.active_parameter_count() / 1e9, 2),
+            m.layers.to_string(),
+            m.hidden_size.to_string(),
+            fmt_num(f64::from(m.max_context_tokens), 0),
+            confidence(&m.provenance).into(),
+        ]);
+    }
+    for m in &catalog.diffusion_models {
+        let kind = match m.modality {
+            fleetplan_core::catalog::Modality::Image => "diffusion (image)",
+            fleetplan_core::catalog::Modality::Video => "diffusion (video)",
+        };
+        t.add_row([
+            m.id.clone(),
+            m.name.clone(),
+            kind.into(),
+            fmt_num(m.denoiser_params_b, 2),
+            fmt_num(m.denoiser_params_b, 2),
+            m.layers.to_string(),
+            m.hidden_size.to_string(),
+            "-".into(),
+            confidence(&m.provenance).into(),
+        ]);
+    }
+    t.to_string()
+}
+
+fn regions_table(catalog: &Catalog) -> String {
+    let header = [
+        "ID",
+        "Name",
+        "Build $M/MW",
+        "PUE",
+        "Power USD/kWh",
+        "Domestic-chip USD/kWh",
+        "Grid gCO2/kWh",
+        "Lead months",
+        "US groups",
+        "Tier 2025",
+        "CN mainland",
+        "Conf.",
+    ];
+    let mut t = table(&header, &[2, 3, 4, 5, 6, 7, 9]);
+    for r in &catalog.regions {
+        let groups = if r.us_country_groups.is_empty() { "-".to_string() } else { r.us_country_groups.join(" ") };
+        t.add_row([
+            r.id.clone(),
+            r.name.clone(),
+            fmt_num(r.build_musd_per_mw, 1),
+            fmt_num(r.pue, 2),
+            fmt_num(r.power_usd_per_kwh, 3),
+            fmt_opt(r.domestic_chip_power_usd_per_kwh, 3),
+            fmt_num(r.grid_gco2_per_kwh, 0),
+            fmt_num(r.lead_time_months, 0),
+            groups,
+            r.us_tier_2025.to_string(),
+            if r.china_mainland { "yes" } else { "no" }.into(),
+            confidence(&r.provenance).into(),
+        ]);
+    }
+    t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_group_thousands_and_keep_decimals() {
+        assert_eq!(fmt_num(15832.0, 0), "15,832");
+        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
+        assert_eq!(fmt_num(0.864, 3), "0.864");
+        assert_eq!(fmt_num(-2500.0, 0), "-2,500");
+        assert_eq!(fmt_num(100.0, 0), "100");
+        assert_eq!(fmt_num(f64::NAN, 1), "-");
+        assert_eq!(fmt_opt(None, 1), "-");
+    }
+
+    #[test]
+    fn chip_json_has_computed_fields() {
+        let catalog = Catalog::builtin().unwrap();
+        let h20 = chip_json(catalog.accelerator("h20").unwrap()).ok().unwrap();
+        assert_eq!(h20["tpp"], json!(2368.0));
+        assert!(h20["performance_density"].as_f64().unwrap() < 3.2);
+        assert_eq!(h20["classification_3a090"], json!("not controlled"));
+        let v5e = chip_json(catalog.accelerator("tpu-v5e").unwrap()).ok().unwrap();
+        assert_eq!(v5e["performance_density"], Value::Null);
+    }
 }

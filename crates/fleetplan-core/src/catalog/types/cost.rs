@@ -1,24 +1,204 @@
 //! Cost parameters: network fabrics, server overheads, depreciation lives, maintenance, lease
 //! prices, FX rates and reference capex figures.
+//!
+//! Every kind is an array of entries with an `id` (so user catalog files can add or replace
+//! single entries): `[[fabric]]`, `[[cost_factor]]`, `[[depreciation]]`, `[[lease]]`, `[[fx]]`,
+//! `[[capex_reference]]` and `[[context_fact]]`. Scalar knobs (server overhead ratio,
+//! maintenance share, ...) are `[[cost_factor]]` entries with well-known ids ([`factor_ids`]),
+//! read through the typed accessors on [`CostParams`].
 
-use super::common::Provenance;
-use crate::catalog::Catalog;
+use super::common::{Provenance, check_positive, check_positive_opt};
+use crate::catalog::{Catalog, UnknownId};
+use crate::suggest::did_you_mean;
+use crate::units::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// All cost parameters of the catalog.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CostParams {
+    /// Scale-out network fabrics (switches, NICs, optics), one per technology and speed.
+    #[serde(default)]
+    pub fabrics: Vec<NetworkFabric>,
+    /// Scalar cost factors (server overhead ratio, maintenance share, ...), by well-known id.
+    #[serde(default)]
+    pub factors: Vec<CostFactor>,
+    /// Depreciation lives per asset class.
+    #[serde(default)]
+    pub depreciation: Vec<Depreciation>,
+    /// Lease (rental) prices per accelerator-hour, by chip and region.
+    #[serde(default)]
+    pub leases: Vec<LeasePrice>,
     /// FX rates.
     #[serde(default)]
     pub fx: Vec<FxRate>,
+    /// Reference capex figures of hyperscalers and ByteDance (sanity checks, examples).
+    #[serde(default)]
+    pub capex_references: Vec<CapexReference>,
+    /// Other dated facts useful for examples (ByteDance tokens per day, users, footprint, ...).
+    #[serde(default)]
+    pub context_facts: Vec<ContextFact>,
+}
+
+/// Well-known ids of `[[cost_factor]]` entries that the built-in catalog must define.
+pub mod factor_ids {
+    /// Server price ÷ price of the accelerators in it (Epoch: 1.64).
+    pub const SERVER_OVERHEAD_RATIO: &str = "server-overhead-ratio";
+    /// Server power at load ÷ (chips × chip TDP), Hopper-class 8-GPU servers (1.82).
+    pub const SERVER_POWER_RATIO: &str = "server-power-ratio";
+    /// Yearly hardware maintenance and spares, fraction of hardware capex per year.
+    pub const MAINTENANCE_SHARE_PER_YEAR: &str = "maintenance-share-per-year";
+    /// Storage hardware capex, fraction of compute (server) hardware capex.
+    pub const STORAGE_SHARE: &str = "storage-share";
+    /// Ids the built-in catalog must contain (checked by [`super::CostParams::problems`]).
+    pub const REQUIRED: [&str; 4] =
+        [SERVER_OVERHEAD_RATIO, SERVER_POWER_RATIO, MAINTENANCE_SHARE_PER_YEAR, STORAGE_SHARE];
+}
+
+/// A scale-out network technology at one link speed: what one switch, one NIC and one optical
+/// link cost and draw. Topology (tiers, links per accelerator) is the cost model's job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFabric {
+    /// Catalog id, e.g. `ib-ndr-400`.
+    pub id: String,
+    /// Readable name, e.g. "InfiniBand NDR 400G (Quantum-2 QM9700, ConnectX-7)".
+    pub name: String,
+    /// Link speed of one switch port and one NIC port, Gb/s.
+    pub port_gbps: f64,
+    /// Ports per switch at `port_gbps` (64 for a QM9700 at 400G).
+    pub switch_radix: u32,
+    /// Price of one switch, USD (no optics).
+    pub switch_price_usd: f64,
+    /// Power of one switch at load without optics, W.
+    pub switch_power_w: f64,
+    /// Price of one NIC port at `port_gbps`, USD (one per accelerator on the scale-out network).
+    pub nic_price_usd: f64,
+    /// Price of one optical transceiver at `port_gbps`, USD (two per optical link).
+    pub optic_price_usd: f64,
+    /// Power of one optical transceiver, W.
+    pub optic_power_w: f64,
+    /// Price of the fibre or cable of one link, USD.
+    pub cable_price_usd: f64,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// One scalar cost parameter, e.g. the server overhead ratio.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostFactor {
+    /// Catalog id, e.g. `server-overhead-ratio` (see [`factor_ids`]).
+    pub id: String,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Unit of `value`, in words ("ratio", "fraction per year", "USD per GPU").
+    pub unit: String,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// Asset classes with their own depreciation life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssetClass {
+    /// Accelerators (GPUs, NPUs).
+    Accelerators,
+    /// Servers and racks around the accelerators (hosts, chassis).
+    Servers,
+    /// Scale-out network (switches, NICs, optics).
+    Network,
+    /// Storage systems.
+    Storage,
+    /// Data-center buildings, power and cooling plant.
+    Buildings,
+}
+
+impl AssetClass {
+    /// All classes, in display order.
+    pub const ALL: [AssetClass; 5] = [
+        AssetClass::Accelerators,
+        AssetClass::Servers,
+        AssetClass::Network,
+        AssetClass::Storage,
+        AssetClass::Buildings,
+    ];
+
+    /// Kebab-case name as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetClass::Accelerators => "accelerators",
+            AssetClass::Servers => "servers",
+            AssetClass::Network => "network",
+            AssetClass::Storage => "storage",
+            AssetClass::Buildings => "buildings",
+        }
+    }
+}
+
+/// Straight-line depreciation life of one asset class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Depreciation {
+    /// Catalog id; by convention the asset class name, e.g. `accelerators`.
+    pub id: String,
+    /// Which assets.
+    pub asset: AssetClass,
+    /// Useful life, years.
+    pub years: f64,
+    /// Low end of the plausible range, years (for sensitivity runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years_low: Option<f64>,
+    /// High end of the plausible range, years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years_high: Option<f64>,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// Price of renting one accelerator for one hour in a region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeasePrice {
+    /// Catalog id, e.g. `h100-sxm-us`.
+    pub id: String,
+    /// Accelerator id.
+    pub accelerator: String,
+    /// Region id.
+    pub region: String,
+    /// Price, USD per accelerator-hour (all-in: host, network, power, facility).
+    pub usd_per_accel_hour: f64,
+    /// Year the price refers to.
+    pub year: i32,
+    /// Contract term in words ("on-demand", "1-year reserved", "multi-year contract").
+    pub term: String,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// How an FX rate was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FxKind {
+    /// A rate at (around) one date, e.g. one used by a press conversion.
+    #[default]
+    Point,
+    /// A period-end close.
+    Close,
+    /// The planning average for a year (what scenarios convert with by default).
+    PlanningAverage,
 }
 
 /// Units of a currency per US dollar at a date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FxRate {
-    /// Catalog id, e.g. `cny-2025`.
+    /// Catalog id, e.g. `cny-2025-plan`.
     pub id: String,
     /// ISO 4217 currency code, e.g. "CNY".
     pub currency: String,
@@ -26,13 +206,279 @@ pub struct FxRate {
     pub per_usd: f64,
     /// Year the rate is for.
     pub year: i32,
+    /// Point, period close or planning average.
+    #[serde(default)]
+    pub kind: FxKind,
+    /// Date of a point or close rate (first day of the month when only the month is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
 }
 
-impl CostParams {
-    pub(crate) fn problems(&self, _catalog: &Catalog) -> Vec<String> {
-        Vec::new()
+/// Whether a capex figure is a reported actual, guidance or a (press-reported) plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CapexKind {
+    /// Reported spend.
+    Actual,
+    /// Company guidance.
+    Guidance,
+    /// A plan reported by press (not confirmed by the company).
+    Plan,
+}
+
+/// A company's capital expenditure over a period, in billions of a currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapexReference {
+    /// Catalog id, e.g. `microsoft-cy2024`.
+    pub id: String,
+    /// Company name.
+    pub company: String,
+    /// Period in words, e.g. "CY2024" or "FY2025 (Jul 2024 - Jun 2025)".
+    pub period: String,
+    /// Actual, guidance or plan.
+    pub kind: CapexKind,
+    /// Amount (mid-point of a range), billions of `currency`.
+    pub amount_bn: f64,
+    /// Low end when a range was reported, billions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_bn_low: Option<f64>,
+    /// High end when a range was reported, billions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_bn_high: Option<f64>,
+    /// ISO 4217 currency of the amount ("USD", "CNY").
+    pub currency: String,
+    /// Whether the figure is dated after 2025 (kept behind a post-2025 flag in scenarios).
+    #[serde(default)]
+    pub post_2025: bool,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// A dated number about a company or market, kept for examples and sanity checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextFact {
+    /// Catalog id, e.g. `bytedance-tokens-2025-09`.
+    pub id: String,
+    /// Who or what it is about, e.g. "ByteDance".
+    pub subject: String,
+    /// What is measured, e.g. "Doubao LLM daily tokens".
+    pub metric: String,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Unit in words, e.g. "trillion tokens per day".
+    pub unit: String,
+    /// When, as reported ("2025-09", "2025-Q3", "2025").
+    pub date: String,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+fn unknown_id<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
+    UnknownId {
+        kind,
+        id: id.to_string(),
+        suggestion: did_you_mean(id, known.clone()).map(str::to_string),
+        known: known.map(str::to_string).collect(),
     }
+}
+
+impl CostParams {
+    /// Network fabric by id.
+    pub fn fabric(&self, id: &str) -> Result<&NetworkFabric, UnknownId> {
+        self.fabrics
+            .iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| unknown_id("network fabric", id, self.fabrics.iter().map(|f| f.id.as_str())))
+    }
+
+    /// Value of the cost factor `id` (see [`factor_ids`]).
+    pub fn factor(&self, id: &str) -> Result<f64, UnknownId> {
+        self.factors
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.value)
+            .ok_or_else(|| unknown_id("cost factor", id, self.factors.iter().map(|f| f.id.as_str())))
+    }
+
+    /// Server power at load ÷ (chips × chip TDP) (dimensionless, ≥ 1).
+    pub fn server_power_ratio(&self) -> Result<f64, UnknownId> {
+        self.factor(factor_ids::SERVER_POWER_RATIO)
+    }
+
+    /// Server price ÷ accelerator price (dimensionless, ≥ 1).
+    pub fn server_overhead_ratio(&self) -> Result<f64, UnknownId> {
+        self.factor(factor_ids::SERVER_OVERHEAD_RATIO)
+    }
+
+    /// Yearly maintenance and spares as a fraction of hardware capex.
+    pub fn maintenance_share_per_year(&self) -> Result<f64, UnknownId> {
+        self.factor(factor_ids::MAINTENANCE_SHARE_PER_YEAR)
+    }
+
+    /// Storage capex as a fraction of compute hardware capex.
+    pub fn storage_share(&self) -> Result<f64, UnknownId> {
+        self.factor(factor_ids::STORAGE_SHARE)
+    }
+
+    /// Depreciation life of an asset class, years.
+    pub fn depreciation_years(&self, asset: AssetClass) -> Result<f64, UnknownId> {
+        self.depreciation
+            .iter()
+            .find(|d| d.asset == asset)
+            .map(|d| d.years)
+            .ok_or_else(|| unknown_id("depreciation class", asset.as_str(), AssetClass::ALL.iter().map(|a| a.as_str())))
+    }
+
+    /// Lease price of `accelerator` in `region`, if the catalog has one.
+    pub fn lease(&self, accelerator: &str, region: &str) -> Option<&LeasePrice> {
+        self.leases.iter().find(|l| l.accelerator == accelerator && l.region == region)
+    }
+
+    /// The planning-average rate of `currency` for `year` (units per USD), falling back to the
+    /// latest rate of that year of any kind; `None` when the catalog has no rate that year.
+    pub fn fx_per_usd(&self, currency: &str, year: i32) -> Option<f64> {
+        let of_year = || self.fx.iter().filter(|r| r.currency == currency && r.year == year);
+        of_year()
+            .find(|r| r.kind == FxKind::PlanningAverage)
+            .or_else(|| of_year().max_by_key(|r| r.as_of))
+            .map(|r| r.per_usd)
+    }
+
+    pub(crate) fn problems(&self, catalog: &Catalog) -> Vec<String> {
+        let mut p = Vec::new();
+        let mut seen = BTreeSet::new();
+        let provenances = self
+            .fabrics
+            .iter()
+            .map(|e| ("network fabric", e.id.as_str(), &e.provenance))
+            .chain(self.factors.iter().map(|e| ("cost factor", e.id.as_str(), &e.provenance)))
+            .chain(self.depreciation.iter().map(|e| ("depreciation", e.id.as_str(), &e.provenance)))
+            .chain(self.leases.iter().map(|e| ("lease", e.id.as_str(), &e.provenance)))
+            .chain(self.fx.iter().map(|e| ("fx rate", e.id.as_str(), &e.provenance)))
+            .chain(self.capex_references.iter().map(|e| ("capex reference", e.id.as_str(), &e.provenance)))
+            .chain(self.context_facts.iter().map(|e| ("context fact", e.id.as_str(), &e.provenance)));
+        for (kind, id, provenance) in provenances {
+            if !seen.insert((kind, id)) {
+                p.push(format!("duplicate {kind} id `{id}`"));
+            }
+            if !super::is_valid_id(id) {
+                p.push(format!("{kind} id `{id}` must be lowercase letters, digits, '.' and '-'"));
+            }
+            if provenance.source.trim().is_empty() {
+                p.push(format!("{kind} `{id}` has an empty `source`"));
+            }
+        }
+
+        for f in &self.fabrics {
+            let k = "network fabric";
+            let id = f.id.as_str();
+            check_positive(&mut p, k, id, "port_gbps", f.port_gbps);
+            check_positive(&mut p, k, id, "switch_price_usd", f.switch_price_usd);
+            check_positive(&mut p, k, id, "switch_power_w", f.switch_power_w);
+            check_positive(&mut p, k, id, "nic_price_usd", f.nic_price_usd);
+            check_positive(&mut p, k, id, "optic_price_usd", f.optic_price_usd);
+            check_positive(&mut p, k, id, "optic_power_w", f.optic_power_w);
+            check_positive(&mut p, k, id, "cable_price_usd", f.cable_price_usd);
+            if f.switch_radix < 2 {
+                p.push(format!("network fabric `{id}`: `switch_radix` must be at least 2, got {}", f.switch_radix));
+            }
+        }
+
+        for f in &self.factors {
+            check_positive(&mut p, "cost factor", &f.id, "value", f.value);
+        }
+        if !self.factors.is_empty() {
+            for id in factor_ids::REQUIRED {
+                if self.factor(id).is_err() {
+                    p.push(format!("cost factors: required factor `{id}` is missing"));
+                }
+            }
+        }
+        let ratio_at_least_one = [factor_ids::SERVER_OVERHEAD_RATIO, factor_ids::SERVER_POWER_RATIO];
+        let fractions = [factor_ids::MAINTENANCE_SHARE_PER_YEAR, factor_ids::STORAGE_SHARE];
+        for f in &self.factors {
+            if ratio_at_least_one.contains(&f.id.as_str()) && f.value < 1.0 {
+                p.push(format!("cost factor `{}`: a ratio of server to chip must be ≥ 1, got {}", f.id, f.value));
+            }
+            if fractions.contains(&f.id.as_str()) && f.value > 1.0 {
+                p.push(format!("cost factor `{}`: must be a fraction ≤ 1, got {}", f.id, f.value));
+            }
+        }
+
+        for d in &self.depreciation {
+            let id = d.id.as_str();
+            check_positive(&mut p, "depreciation", id, "years", d.years);
+            check_positive_opt(&mut p, "depreciation", id, "years_low", d.years_low);
+            check_positive_opt(&mut p, "depreciation", id, "years_high", d.years_high);
+            if d.years_low.is_some_and(|l| l > d.years) || d.years_high.is_some_and(|h| h < d.years) {
+                p.push(format!("depreciation `{id}`: years {} must lie within years_low..years_high", d.years));
+            }
+        }
+        let classes: Vec<AssetClass> = self.depreciation.iter().map(|d| d.asset).collect();
+        for (i, a) in classes.iter().enumerate() {
+            if classes[..i].contains(a) {
+                p.push(format!("depreciation: asset class `{}` is given more than once", a.as_str()));
+            }
+        }
+        if !self.depreciation.is_empty() {
+            for a in AssetClass::ALL {
+                if !classes.contains(&a) {
+                    p.push(format!("depreciation: no entry for asset class `{}`", a.as_str()));
+                }
+            }
+        }
+
+        for l in &self.leases {
+            let id = l.id.as_str();
+            check_positive(&mut p, "lease", id, "usd_per_accel_hour", l.usd_per_accel_hour);
+            if let Err(e) = catalog.accelerator(&l.accelerator) {
+                p.push(format!("lease `{id}`: {e}"));
+            }
+            if let Err(e) = catalog.region(&l.region) {
+                p.push(format!("lease `{id}`: {e}"));
+            }
+        }
+
+        for r in &self.fx {
+            check_positive(&mut p, "fx rate", &r.id, "per_usd", r.per_usd);
+            if !is_currency_code(&r.currency) {
+                p.push(format!("fx rate `{}`: currency `{}` must be an ISO 4217 code like CNY", r.id, r.currency));
+            }
+            if r.as_of.is_some_and(|d| d.year != r.year) {
+                p.push(format!("fx rate `{}`: `as_of` is not in `year` {}", r.id, r.year));
+            }
+        }
+
+        for c in &self.capex_references {
+            let id = c.id.as_str();
+            check_positive(&mut p, "capex reference", id, "amount_bn", c.amount_bn);
+            check_positive_opt(&mut p, "capex reference", id, "amount_bn_low", c.amount_bn_low);
+            check_positive_opt(&mut p, "capex reference", id, "amount_bn_high", c.amount_bn_high);
+            if c.amount_bn_low.is_some_and(|l| l > c.amount_bn) || c.amount_bn_high.is_some_and(|h| h < c.amount_bn) {
+                p.push(format!("capex reference `{id}`: amount_bn must lie within amount_bn_low..amount_bn_high"));
+            }
+            if !is_currency_code(&c.currency) {
+                p.push(format!("capex reference `{id}`: currency `{}` must be an ISO 4217 code", c.currency));
+            }
+        }
+
+        for f in &self.context_facts {
+            if !f.value.is_finite() {
+                p.push(format!("context fact `{}`: `value` must be a finite number", f.id));
+            }
+        }
+        p
+    }
+}
+
+/// Three ASCII capitals (ISO 4217 style).
+fn is_currency_code(s: &str) -> bool {
+    s.len() == 3 && s.chars().all(|c| c.is_ascii_uppercase())
 }

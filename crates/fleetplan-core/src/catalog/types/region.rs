@@ -1,7 +1,8 @@
 //! Regions where sites can be placed: build cost, PUE, power price, carbon, lead time and the
 //! export-control standing of the country.
 
-use super::common::{Provenance, check_positive};
+use super::common::{Provenance, check_positive, check_positive_opt};
+use super::rule::{is_country_code, is_country_group};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,12 +27,19 @@ pub struct Region {
     pub grid_gco2_per_kwh: f64,
     /// Months from decision to powered capacity (power connection + build).
     pub lead_time_months: f64,
-    /// US EAR country groups the country belongs to (e.g. ["D:1", "D:4", "D:5"]).
+    /// US EAR country groups (Supplement No. 1 to part 740) the country belongs to, limited to
+    /// those the advanced-computing rules test: A:5, A:6, D:1, D:4, D:5 (e.g. ["D:1", "D:4", "D:5"]
+    /// for China). Empty when none applies (e.g. the United States itself, Malaysia).
     pub us_country_groups: Vec<String>,
     /// Tier under the Jan-2025 AI diffusion framework (1, 2 or 3).
     pub us_tier_2025: u8,
     /// Whether the region is in mainland China (where China-side measures apply).
     pub china_mainland: bool,
+    /// Electricity price, USD per kWh, for data centers that run domestic (Chinese) accelerators,
+    /// where a subsidy applies (China 2025: provinces cut bills to about CNY 0.4/kWh). Absent
+    /// where no such subsidy exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domestic_chip_power_usd_per_kwh: Option<f64>,
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
@@ -45,6 +53,21 @@ impl Region {
         check_positive(&mut p, "region", id, "power_usd_per_kwh", self.power_usd_per_kwh);
         check_positive(&mut p, "region", id, "grid_gco2_per_kwh", self.grid_gco2_per_kwh);
         check_positive(&mut p, "region", id, "lead_time_months", self.lead_time_months);
+        check_positive_opt(
+            &mut p,
+            "region",
+            id,
+            "domestic_chip_power_usd_per_kwh",
+            self.domestic_chip_power_usd_per_kwh,
+        );
+        for g in &self.us_country_groups {
+            if !is_country_group(g) {
+                p.push(format!("region `{id}`: `{g}` is not a US country group; expected e.g. \"D:5\" or \"A:6\""));
+            }
+        }
+        if !is_country_code(&self.country) {
+            p.push(format!("region `{id}`: country `{}` must be an ISO alpha-2 code like CN or MY", self.country));
+        }
         if !(self.pue.is_finite() && (1.0..=3.0).contains(&self.pue)) {
             p.push(format!("region `{id}`: `pue` must be between 1.0 and 3.0, got {}", self.pue));
         }
@@ -57,5 +80,14 @@ impl Region {
     /// Whether the country is in the given US country group (e.g. "D:5").
     pub fn in_group(&self, group: &str) -> bool {
         self.us_country_groups.iter().any(|g| g == group)
+    }
+
+    /// Electricity price that applies to a site, USD per kWh: the subsidised domestic-chip
+    /// price when `domestic_chips` and the region has one, else the ordinary industrial price.
+    pub fn power_price_usd_per_kwh(&self, domestic_chips: bool) -> f64 {
+        match self.domestic_chip_power_usd_per_kwh {
+            Some(p) if domestic_chips => p,
+            _ => self.power_usd_per_kwh,
+        }
     }
 }

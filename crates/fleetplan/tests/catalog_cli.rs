@@ -1,0 +1,110 @@
+//! `fleetplan catalog ...` end to end: run the binary, snapshot its output.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn fleetplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetplan")).args(args).output().expect("binary runs")
+}
+
+fn stdout_ok(args: &[&str]) -> String {
+    let out = fleetplan(args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&stdout_ok(args)).expect("valid JSON")
+}
+
+#[test]
+fn chips_json_one_chip() {
+    let all = json_of(&["catalog", "chips", "--json"]);
+    insta::assert_json_snapshot!("h20_json", all["h20"]);
+}
+
+#[test]
+fn chips_json_is_keyed_by_id_with_computed_fields() {
+    let all = json_of(&["catalog", "chips", "--json"]);
+    let map = all.as_object().unwrap();
+    assert!(map.len() >= 22);
+    for (id, chip) in map {
+        assert_eq!(chip["id"], serde_json::json!(id));
+        assert!(chip["tpp"].as_f64().is_some_and(|t| t > 0.0), "{id}");
+        assert!(chip.get("performance_density").is_some() && chip.get("classification_3a090").is_some(), "{id}");
+    }
+    assert_eq!(all["h100-sxm"]["tpp"], serde_json::json!(15832.0));
+    assert_eq!(all["h100-sxm"]["classification_3a090"], serde_json::json!("3A090.a.1"));
+    assert!(all["tpu-v6e"]["performance_density"].is_null());
+}
+
+#[test]
+fn regions_table() {
+    insta::assert_snapshot!("regions_table", stdout_ok(&["catalog", "regions"]));
+}
+
+#[test]
+fn chips_table_has_units_in_headers_and_catalog_order() {
+    let text = stdout_ok(&["catalog", "chips"]);
+    let header = text.lines().next().unwrap();
+    for h in ["BF16 TFLOPS", "Mem GB", "Mem TB/s", "TDP W", "TPP", "PD TPP/mm²", "Price USD"] {
+        assert!(header.contains(h), "missing header {h}: {header}");
+    }
+    let a100 = text.find("| a100-sxm-80g").unwrap();
+    let tpu = text.find("| tpu-v6e").unwrap();
+    assert!(a100 < tpu, "rows must follow catalog order");
+    assert!(text.contains("15,832"));
+    assert!(!text.contains("NaN") && !text.contains("inf"));
+}
+
+#[test]
+fn systems_and_regions_json_are_keyed_by_id() {
+    let systems = json_of(&["catalog", "systems", "--json"]);
+    assert_eq!(systems["gb200-nvl72"]["accelerators_per_system"], serde_json::json!(72));
+    let regions = json_of(&["catalog", "regions", "--json"]);
+    assert_eq!(regions["cn"]["us_country_groups"], serde_json::json!(["D:1", "D:4", "D:5"]));
+}
+
+#[test]
+fn models_json_carries_parameter_counts() {
+    let models = json_of(&["catalog", "models", "--json"]);
+    let map = models.as_object().unwrap();
+    let llms: Vec<_> = map.values().filter(|m| m["model_kind"] == "llm").collect();
+    assert!(!llms.is_empty());
+    for m in llms {
+        let total = m["parameter_count"].as_f64().unwrap();
+        let active = m["active_parameter_count"].as_f64().unwrap();
+        assert!(total > 0.0 && active > 0.0 && active <= total, "{m}");
+    }
+}
+
+#[test]
+fn rules_table_prints() {
+    let out = fleetplan(&["catalog", "rules"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn override_file_changes_the_table_and_bad_one_exits_2() {
+    let dir = std::env::temp_dir().join(format!("fleetplan-catalog-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.toml");
+    let region = |pue: &str| {
+        format!(
+            "[[region]]\nid = \"xx-test\"\nname = \"Testland\"\ncountry = \"XX\"\nbuild_musd_per_mw = 9.0\npue = {pue}\n\
+             power_usd_per_kwh = 0.1\ngrid_gco2_per_kwh = 300.0\nlead_time_months = 12.0\nus_country_groups = []\n\
+             us_tier_2025 = 2\nchina_mainland = false\nsource = \"test\"\nconfidence = \"estimate\"\n"
+        )
+    };
+    std::fs::File::create(&good).unwrap().write_all(region("1.2").as_bytes()).unwrap();
+    let text = stdout_ok(&["--catalog", good.to_str().unwrap(), "catalog", "regions"]);
+    assert!(text.contains("| xx-test"), "{text}");
+
+    let bad = dir.join("bad.toml");
+    std::fs::File::create(&bad).unwrap().write_all(region("0.4").as_bytes()).unwrap();
+    let out = fleetplan(&["--catalog", bad.to_str().unwrap(), "catalog", "regions"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pue"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
