@@ -11,5 +11,6 @@
 pub mod catalog;
 pub mod diagnostic;
 pub mod policy;
+pub mod scenario;
 pub mod suggest;
 pub mod units;

@@ -31,5 +31,23 @@ pub fn render_diagnostic(text: &str, d: &Diagnostic) -> String {
         diag = diag.with_help(help.clone());
     }
     let report = Report::new(diag).with_source_code(NamedSource::new(d.source_name.clone(), text.to_string()));
+    if plain_output() {
+        // Stable output for pipes, logs and snapshot tests: no colour, unicode frames, fixed width.
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(PLAIN_WIDTH);
+        let mut out = String::new();
+        if handler.render_report(&mut out, report.as_ref()).is_ok() {
+            return out;
+        }
+    }
     format!("{report:?}")
+}
+
+/// Line width of diagnostics when stderr is not a terminal or `NO_COLOR` is set.
+pub const PLAIN_WIDTH: usize = 100;
+
+/// Whether to render without colour at a fixed width: `NO_COLOR` set, or stderr not a terminal.
+fn plain_output() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || !std::io::stderr().is_terminal()
 }

@@ -1,13 +1,205 @@
-//! `fleetplan check` (being implemented).
+//! `fleetplan check FILE`: validate a scenario and print a one-screen summary.
+//!
+//! On success the first line of stdout is `ok`, followed by the summary; on problems every
+//! diagnostic goes to stderr and the exit code is 2.
 
-use super::Failure;
+use super::{Failure, out, read_input};
+use crate::render::print_diagnostics;
 use clap::Args;
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::scenario::{self, Mode, Scenario, WorkloadSpec};
+use fleetplan_models::demand::profile_of;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
 
 /// Arguments of `fleetplan check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Scenario file (TOML; see docs/scenario.md).
+    pub file: PathBuf,
+}
 
 /// Run `fleetplan check`.
-pub fn run(_catalog: &fleetplan_core::catalog::Catalog, _args: &CheckArgs) -> Result<(), Failure> {
-    Err(Failure::Internal("`check` is not implemented yet".into()))
+pub fn run(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
+    let text = read_input(&args.file)?;
+    let name = args.file.display().to_string();
+    match scenario::validate(&name, &text, catalog) {
+        Ok(s) => {
+            out("ok");
+            out(&summary(&s, catalog));
+            Ok(())
+        }
+        Err(diags) => {
+            print_diagnostics(&text, &diags);
+            let n = diags.len();
+            eprintln!("{name}: {n} problem{} found", if n == 1 { "" } else { "s" });
+            Err(Failure::User)
+        }
+    }
+}
+
+/// A number with a metric suffix (k, M, B, T), three significant digits.
+pub fn human(x: f64) -> String {
+    let a = x.abs();
+    if a < 1e3 && x.fract() == 0.0 {
+        return format!("{x:.0}");
+    }
+    let (v, suffix) = if a >= 1e12 {
+        (x / 1e12, " T")
+    } else if a >= 1e9 {
+        (x / 1e9, " B")
+    } else if a >= 1e6 {
+        (x / 1e6, " M")
+    } else if a >= 1e3 {
+        (x / 1e3, " k")
+    } else {
+        (x, "")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.digits$}{suffix}")
+}
+
+/// The one-screen summary of a valid scenario.
+pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "scenario   {}", s.name);
+    let _ = writeln!(o, "buyer      {} (headquarters {})", s.buyer.name, s.buyer.headquarters);
+    let _ = writeln!(o, "horizon    {}–{} ({} quarters)", s.start, s.end(), s.quarters);
+    let usd = if s.currency == "USD" {
+        String::new()
+    } else {
+        format!(" = {} USD at {} {}/USD", human(s.to_usd(s.budget.total)), s.currency_per_usd, s.currency)
+    };
+    let _ = writeln!(o, "budget     {} {}{usd}", human(s.budget.total), s.currency);
+    if let Some(pq) = &s.budget.per_quarter {
+        let parts: Vec<String> = pq.iter().map(|v| human(*v)).collect();
+        let _ = writeln!(o, "           per quarter: {}", parts.join(", "));
+    }
+    for g in &s.budget.shares {
+        let _ = writeln!(
+            o,
+            "           share `{}`: {:.0}–{:.0} % ({})",
+            g.group,
+            g.min * 100.0,
+            g.max * 100.0,
+            if g.sites.is_empty() { "no sites".to_string() } else { g.sites.join(", ") }
+        );
+    }
+    let _ = writeln!(o, "sites      {}", s.sites.len());
+    for site in &s.sites {
+        let _ = writeln!(
+            o,
+            "  {:<16} {:<9} {:>8.0} MW available, {:>6.0} MW buildable",
+            site.id, site.region, site.available_mw, site.buildable_mw
+        );
+    }
+    let _ = writeln!(o, "options    {}", s.options.len());
+    for opt in &s.options {
+        let cap = opt.max_per_quarter.map(|m| format!(", ≤ {}/quarter", human(m as f64))).unwrap_or_default();
+        let _ = writeln!(o, "  {}{cap}, from {}", opt.name, opt.available_from);
+    }
+    let _ = writeln!(o, "workloads  {}", s.workloads.len());
+    for w in &s.workloads {
+        let line = match &w.spec {
+            WorkloadSpec::Chat(c) => {
+                let (i, out_) = c.mean_tokens_per_s(0);
+                let f = profile_of(&c.serving, catalog).peak_factor();
+                let source = if c.serving.diurnal.is_some() { "" } else { " (default profile)" };
+                let peak = format!(", peak ×{f:.2}{source} = {} out tok/s", human(out_ * f));
+                format!(
+                    "chat      {} {}: {} daily users, mean {} in / {} out tok/s{peak}",
+                    c.model,
+                    c.precision,
+                    human(c.daily_users),
+                    human(i),
+                    human(out_)
+                )
+            }
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => {
+                let kind = w.spec.kind().as_str();
+                let peak = format!(", peak ×{:.2}", profile_of(&g.serving, catalog).peak_factor());
+                format!(
+                    "{kind:<9} {}: {} items/day, mean {:.1} items/s{peak}",
+                    g.model,
+                    human(g.items_per_day),
+                    g.mean_items_per_s(0)
+                )
+            }
+            WorkloadSpec::Training(t) => format!(
+                "training  {} {}: {} tokens, seq {}, {} → {}",
+                t.model,
+                t.precision,
+                human(t.tokens),
+                t.seq_len,
+                t.start,
+                t.deadline
+            ),
+        };
+        let _ = writeln!(o, "  {:<16} {line}", w.id);
+    }
+    let p = &s.policy;
+    let date = p.date.map_or("each quarter at its first day".to_string(), |d| format!("all quarters at {d}"));
+    let _ = writeln!(
+        o,
+        "policy     rules judged {date}; licences assumed granted: {}",
+        if p.options.assume_licences_granted { "yes" } else { "no" }
+    );
+    if !p.options.disabled_rules.is_empty() {
+        let _ = writeln!(o, "           disabled: {}", p.options.disabled_rules.join(", "));
+    }
+    if !p.options.enabled_rules.is_empty() {
+        let _ = writeln!(o, "           enabled: {}", p.options.enabled_rules.join(", "));
+    }
+    let _ = writeln!(o, "objective  {}", s.objective.as_str());
+    if s.fleet.is_empty() {
+        let _ = write!(o, "fleet      none (plan with `fleetplan optimize`)");
+    } else {
+        let mut by_chip: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for h in &s.fleet {
+            let e = by_chip.entry(&h.hardware.chip).or_default();
+            match h.mode {
+                Mode::Buy => e.0 += h.accelerators,
+                Mode::Lease => e.1 += h.accelerators,
+            }
+        }
+        let total: u64 = s.fleet.iter().map(|h| h.accelerators).sum();
+        let _ = writeln!(
+            o,
+            "fleet      {} holding{}, {} accelerators",
+            s.fleet.len(),
+            if s.fleet.len() == 1 { "" } else { "s" },
+            human(total as f64)
+        );
+        let lines: Vec<String> = by_chip
+            .iter()
+            .map(|(chip, (own, lease))| {
+                format!("  {chip:<16} {:>8} owned {:>8} leased", human(*own as f64), human(*lease as f64))
+            })
+            .collect();
+        let _ = write!(o, "{}", lines.join("\n"));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human;
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(human(75e6), "75.0 M");
+        assert_eq!(human(150e9), "150 B");
+        assert_eq!(human(1234.0), "1.23 k");
+        assert_eq!(human(12.0), "12");
+        assert_eq!(human(0.0), "0");
+        assert_eq!(human(2.5), "2.50");
+        assert_eq!(human(1.5e13), "15.0 T");
+    }
 }
