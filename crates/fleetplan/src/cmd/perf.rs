@@ -1,13 +1,390 @@
-//! `fleetplan perf ...` (being implemented).
+//! `fleetplan perf infer|train|gen`: what a chip delivers for a workload — the best
+//! configuration and its figures (and, for inference, the latency–throughput curve).
 
-use super::Failure;
-use clap::Subcommand;
+use super::{Failure, out};
+use clap::{Args, Subcommand};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use fleetplan_core::catalog::{Catalog, UnknownId};
+use fleetplan_core::units::Precision;
+use fleetplan_models::PerfError;
+use fleetplan_models::generation::generation;
+use fleetplan_models::hw::ChipRates;
+use fleetplan_models::infer::{
+    self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, Scenario, Slo, Workload,
+};
+use fleetplan_models::shape::default_kv_precision;
+use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
 
 /// Subcommands of `fleetplan perf`.
 #[derive(Debug, Subcommand)]
-pub enum PerfCommand {}
+pub enum PerfCommand {
+    /// LLM serving: best layout and batch, tokens/s per chip, TTFT/TPOT, binding resource.
+    Infer(InferArgs),
+    /// LLM training: fastest layout that fits, step time, MFU, time to train, chip-hours.
+    Train(TrainArgs),
+    /// Image/video generation: items/s and video-seconds/s per chip.
+    Gen(GenArgs),
+}
+
+/// Arguments of `fleetplan perf infer`.
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// Accelerator id (see `fleetplan catalog chips`).
+    #[arg(long)]
+    pub chip: String,
+    /// Chips in the serving instance.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub chips: u32,
+    /// Model id.
+    #[arg(long)]
+    pub model: String,
+    /// Weights/activations precision: bf16, fp16, fp8, int8, fp4, w4a16.
+    #[arg(long, default_value = "bf16", value_parser = parse_precision)]
+    pub precision: Precision,
+    /// KV-cache precision (default: fp8 for 8/4-bit runs, bf16 otherwise).
+    #[arg(long, value_parser = parse_precision)]
+    pub kv_precision: Option<Precision>,
+    /// Mean prompt tokens per request.
+    #[arg(long, default_value_t = 1000.0, value_parser = positive)]
+    pub input: f64,
+    /// Mean generated tokens per request.
+    #[arg(long, default_value_t = 200.0, value_parser = positive)]
+    pub output: f64,
+    /// Share of prompt tokens served from a prefix cache, 0–1.
+    #[arg(long, default_value_t = 0.0)]
+    pub cached_fraction: f64,
+    /// offline, server, prefill or decode.
+    #[arg(long, default_value = "offline", value_parser = parse_scenario)]
+    pub scenario: Scenario,
+    /// p99 time-to-first-token limit, ms.
+    #[arg(long, value_parser = positive)]
+    pub ttft_p99_ms: Option<f64>,
+    /// p99 time-per-output-token limit, ms.
+    #[arg(long, value_parser = positive)]
+    pub tpot_p99_ms: Option<f64>,
+    /// Fix tensor parallelism (with --pp/--dp/--ep; otherwise the layout is searched).
+    #[arg(long)]
+    pub tp: Option<u32>,
+    /// Fix pipeline stages.
+    #[arg(long)]
+    pub pp: Option<u32>,
+    /// Fix replicas (attention data-parallel ranks).
+    #[arg(long)]
+    pub dp: Option<u32>,
+    /// Fix expert parallelism.
+    #[arg(long)]
+    pub ep: Option<u32>,
+    /// Print the latency–throughput curve of the chosen layout.
+    #[arg(long)]
+    pub curve: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `fleetplan perf train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Accelerator id.
+    #[arg(long)]
+    pub chip: String,
+    /// Chips in the job.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub chips: u32,
+    /// Model id.
+    #[arg(long)]
+    pub model: String,
+    /// Training precision (GEMMs): bf16, fp16, fp8.
+    #[arg(long, default_value = "bf16", value_parser = parse_precision)]
+    pub precision: Precision,
+    /// Sequence length, tokens.
+    #[arg(long, default_value_t = 8192.0, value_parser = positive)]
+    pub seq_len: f64,
+    /// Tokens to train on.
+    #[arg(long, default_value_t = 1e12, value_parser = positive)]
+    pub tokens: f64,
+    /// Global batch, tokens per step (default: 8 × pp micro-batches per replica).
+    #[arg(long, value_parser = positive)]
+    pub global_batch_tokens: Option<f64>,
+    /// Fix tensor parallelism.
+    #[arg(long)]
+    pub tp: Option<u32>,
+    /// Fix pipeline stages.
+    #[arg(long)]
+    pub pp: Option<u32>,
+    /// Fix data parallelism.
+    #[arg(long)]
+    pub dp: Option<u32>,
+    /// Fix expert parallelism.
+    #[arg(long)]
+    pub ep: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `fleetplan perf gen`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Accelerator id.
+    #[arg(long)]
+    pub chip: String,
+    /// Diffusion model id.
+    #[arg(long)]
+    pub model: String,
+    /// Precision of the denoiser.
+    #[arg(long, default_value = "bf16", value_parser = parse_precision)]
+    pub precision: Precision,
+    /// Denoising steps (default: the model's).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_precision(s: &str) -> Result<Precision, String> {
+    s.parse()
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    Scenario::parse(s)
+        .ok_or_else(|| format!("unknown scenario `{s}`; expected one of offline, server, prefill, decode"))
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
+}
 
 /// Run `fleetplan perf ...`.
-pub fn run(_catalog: &fleetplan_core::catalog::Catalog, _args: &PerfCommand) -> Result<(), Failure> {
-    Err(Failure::Internal("`perf` is not implemented yet".into()))
+pub fn run(catalog: &Catalog, args: &PerfCommand) -> Result<(), Failure> {
+    match args {
+        PerfCommand::Infer(a) => infer_cmd(catalog, a),
+        PerfCommand::Train(a) => train_cmd(catalog, a),
+        PerfCommand::Gen(a) => gen_cmd(catalog, a),
+    }
+}
+
+fn user_error(msg: impl std::fmt::Display) -> Failure {
+    eprintln!("error: {msg}");
+    Failure::User
+}
+
+fn unknown(e: UnknownId) -> Failure {
+    let list = e.known.join(", ");
+    user_error(format!("{e}\n  known {} ids: {list}", e.kind))
+}
+
+fn perf_err(e: PerfError) -> Failure {
+    match e {
+        PerfError::Unknown(u) => unknown(u),
+        other => user_error(other),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(v).map_err(|e| Failure::Internal(e.to_string()))
+}
+
+fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
+    let model = catalog.llm(&a.model).map_err(unknown)?;
+    catalog.accelerator(&a.chip).map_err(unknown)?;
+    let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
+    let workload =
+        Workload { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
+    workload.check().map_err(perf_err)?;
+    let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
+    let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
+    let fixed = a.tp.is_some() || a.pp.is_some() || a.dp.is_some() || a.ep.is_some();
+    let result: LayoutResult = if fixed {
+        let tp = a.tp.unwrap_or(1);
+        let pp = a.pp.unwrap_or(1);
+        let dp = a.dp.unwrap_or_else(|| (a.chips / (tp * pp)).max(1));
+        let layout = Layout { tp, pp, dp, ep: a.ep.unwrap_or(1) };
+        if layout.chips() > a.chips {
+            return Err(user_error(format!(
+                "tp {tp} × pp {pp} × dp {dp} = {} chips exceeds --chips {}",
+                layout.chips(),
+                a.chips
+            )));
+        }
+        let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
+        infer::evaluate_layout(&e, &workload, a.scenario, &slo, a.chips, None).map_err(perf_err)?
+    } else {
+        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, workload, scenario: a.scenario, slo };
+        infer::search(&q).map_err(perf_err)?
+    };
+    let mut curve = Vec::new();
+    if a.curve {
+        let e = InferenceEngine::new(model, rates, kv, result.layout).map_err(perf_err)?;
+        let no_slo = Slo::default();
+        let scen = if a.scenario == Scenario::Server { Scenario::Offline } else { a.scenario };
+        infer::evaluate_layout(&e, &workload, scen, &no_slo, a.chips, Some(&mut curve)).map_err(perf_err)?;
+    }
+    if a.json {
+        let v = serde_json::json!({
+            "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
+            "chips": a.chips, "scenario": a.scenario, "workload": workload, "slo": slo,
+            "result": result, "curve": if a.curve { Some(&curve) } else { None },
+        });
+        out(&to_json(&v)?);
+        return Ok(());
+    }
+    let b = &result.best;
+    let l = result.layout;
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["figure", "value"]);
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "layout",
+            format!(
+                "tp {} × pp {} × dp {} (ep {}), {} of {} chips used",
+                l.tp, l.pp, l.dp, l.ep, result.chips_used, result.chips_total
+            ),
+        ),
+        ("batch per replica", format!("{:.0} (memory allows {:.0})", b.batch, result.max_batch_memory)),
+        ("output tokens/s per chip", format!("{:.1}", b.output_tokens_per_s_per_chip)),
+        ("input tokens/s per chip", format!("{:.1}", b.input_tokens_per_s_per_chip)),
+        ("TPOT mean / p99", format!("{:.1} / {:.1} ms", b.tpot_ms, b.tpot_p99_ms)),
+        ("TTFT mean / p99", format!("{:.1} / {:.1} ms", b.ttft_ms, b.ttft_p99_ms)),
+        ("binding resource", b.binding.as_str().to_string()),
+        (
+            "step split",
+            format!(
+                "compute {:.1} ms, memory {:.1} ms, interconnect {:.1} ms, overhead {:.1} ms",
+                b.step.compute_s * 1e3,
+                b.step.memory_s * 1e3,
+                b.step.comm_s * 1e3,
+                b.step.overhead_s * 1e3
+            ),
+        ),
+        ("weights per chip", format!("{:.1} GB", result.weights_gb_per_chip)),
+        ("KV cache per token per chip", format!("{:.0} bytes ({kv})", result.kv_bytes_per_token_per_chip)),
+    ];
+    for (k, v) in rows {
+        t.add_row([k.to_string(), v]);
+    }
+    out(&format!(
+        "{} on {} × {} ({}, {}), input {} / output {} tokens",
+        model.id,
+        a.chips,
+        a.chip,
+        a.precision,
+        a.scenario.as_str(),
+        a.input,
+        a.output
+    ));
+    out(&t.to_string());
+    if a.curve {
+        out(&curve_table(&curve, a.scenario));
+    }
+    Ok(())
+}
+
+fn curve_table(curve: &[OperatingPoint], scenario: Scenario) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    let prefill = scenario == Scenario::Prefill;
+    t.set_header([
+        if prefill { "tokens/step" } else { "batch" },
+        "TPOT ms",
+        "TTFT ms",
+        "output tok/s/chip",
+        "input tok/s/chip",
+        "binding",
+    ]);
+    for p in curve {
+        t.add_row([
+            format!("{:.0}", p.batch),
+            format!("{:.1}", p.tpot_ms),
+            format!("{:.1}", p.ttft_ms),
+            format!("{:.1}", p.output_tokens_per_s_per_chip),
+            format!("{:.1}", p.input_tokens_per_s_per_chip),
+            p.binding.as_str().to_string(),
+        ]);
+    }
+    format!("latency–throughput curve\n{t}")
+}
+
+fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
+    let model = catalog.llm(&a.model).map_err(unknown)?;
+    catalog.accelerator(&a.chip).map_err(unknown)?;
+    let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
+    let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
+    let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
+    let c = LayoutConstraint { tp: a.tp, pp: a.pp, dp: a.dp, ep: a.ep };
+    let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
+    if a.json {
+        let v = serde_json::json!({
+            "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
+            "model_flops_per_token": engine.model_flops_per_token(),
+            "total_model_flops": engine.model_flops_per_token() * a.tokens,
+            "search": s,
+        });
+        out(&to_json(&v)?);
+        return Ok(());
+    }
+    let p = &s.best;
+    let l = p.layout;
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["figure", "value"]);
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "layout",
+            format!(
+                "tp {} × pp {} × dp {} (ep {}), ZeRO-{}, recompute {:?}, micro-batch {}, {} virtual stages",
+                l.tp, l.pp, l.dp, l.ep, l.zero, l.recompute, l.micro_batch, l.virtual_stages
+            ),
+        ),
+        ("layouts searched / fitting", format!("{} / {}", s.layouts_evaluated, s.layouts_fitting)),
+        ("model FLOPs per token", format!("{:.3e}", engine.model_flops_per_token())),
+        ("total model FLOPs", format!("{:.3e}", engine.model_flops_per_token() * a.tokens)),
+        (
+            "step time",
+            format!("{:.2} s ({:.0} tokens, {:.0} micro-batches)", p.step_s, p.tokens_per_step, p.microbatches),
+        ),
+        ("MFU", format!("{:.1} %", p.mfu * 100.0)),
+        ("model TFLOP/s per chip", format!("{:.0}", p.model_tflops_per_chip)),
+        ("pipeline bubble", format!("{:.1} %", p.bubble_fraction * 100.0)),
+        ("exposed communication per step", format!("{:.2} s", p.comm_s)),
+        ("memory per chip", format!("{:.1} GB", p.memory_gb_per_chip)),
+        ("tokens/s", format!("{:.0}", p.tokens_per_s)),
+        ("time to train", format!("{:.1} days", p.time_to_train_h / 24.0)),
+        ("chip-hours", format!("{:.3e}", p.chip_hours)),
+    ];
+    for (k, v) in rows {
+        t.add_row([k.to_string(), v]);
+    }
+    out(&format!("training {} on {} × {} ({})", model.id, a.chips, a.chip, a.precision));
+    out(&t.to_string());
+    Ok(())
+}
+
+fn gen_cmd(catalog: &Catalog, a: &GenArgs) -> Result<(), Failure> {
+    let model = catalog.diffusion(&a.model).map_err(unknown)?;
+    catalog.accelerator(&a.chip).map_err(unknown)?;
+    let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
+    let g = generation(model, &rates, a.steps).map_err(perf_err)?;
+    if a.json {
+        let v = serde_json::json!({"chip": a.chip, "model": model.id, "precision": a.precision, "result": g});
+        out(&to_json(&v)?);
+        return Ok(());
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["figure", "value"]);
+    t.add_row(["TFLOP per item".to_string(), format!("{:.1}", g.tflop_per_item)]);
+    t.add_row(["batch".to_string(), g.batch.to_string()]);
+    t.add_row(["batch latency".to_string(), format!("{:.2} s", g.batch_latency_s)]);
+    t.add_row(["items/s per chip".to_string(), format!("{:.3}", g.items_per_s_per_chip)]);
+    if let Some(v) = g.video_seconds_per_s_per_chip {
+        t.add_row(["video-seconds/s per chip".to_string(), format!("{v:.4}")]);
+    }
+    t.add_row(["memory per chip".to_string(), format!("{:.1} GB", g.memory_gb)]);
+    out(&format!("{} on {} ({})", model.id, a.chip, a.precision));
+    out(&t.to_string());
+    Ok(())
 }

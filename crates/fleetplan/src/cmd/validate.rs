@@ -1,13 +1,104 @@
-//! `fleetplan validate` (being implemented).
+//! `fleetplan validate FILE [--json]`: predict published measurements (validation cases in the
+//! format of shared/validation/README.md) and report the error of each and a summary.
 
-use super::Failure;
+use super::{Failure, out, read_input};
+use crate::render::print_diagnostics;
 use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_models::validation::{CaseResult, Summary, check_ids, parse_cases, predict_all, summarize};
+use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    /// Validation file: a list of `[[case]]` tables (see shared/validation/README.md).
+    pub file: PathBuf,
+    /// Print JSON: {"cases": [{"id", "predicted", "measured", "error"}...], "summary": {...}}.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Run `fleetplan validate`.
-pub fn run(_catalog: &fleetplan_core::catalog::Catalog, _args: &ValidateArgs) -> Result<(), Failure> {
-    Err(Failure::Internal("`validate` is not implemented yet".into()))
+pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
+    let text = read_input(&args.file)?;
+    let name = args.file.display().to_string();
+    let cases = parse_cases(&name, &text).map_err(|d| {
+        print_diagnostics(&text, &d);
+        Failure::User
+    })?;
+    let unknown = check_ids(&name, &cases, catalog);
+    if !unknown.is_empty() {
+        print_diagnostics(&text, &unknown);
+        return Err(Failure::User);
+    }
+    let results = predict_all(&cases, catalog);
+    let summary = summarize(&results);
+    if args.json {
+        out(&json(&results, &summary)?);
+    } else {
+        out(&table(&results, &summary));
+    }
+    Ok(())
+}
+
+fn json(results: &[CaseResult], s: &Summary) -> Result<String, Failure> {
+    let cases: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::json!({
+                "id": r.id,
+                "predicted": r.predicted,
+                "measured": r.measured,
+                "error": r.error,
+            });
+            if r.predicted.is_none() {
+                v["reason"] = serde_json::Value::String(r.detail.clone());
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "cases": cases,
+        "summary": {
+            "count": s.count,
+            "median_abs_error": s.median_abs_error,
+            "p90_abs_error": s.p90_abs_error,
+            "max_abs_error": s.max_abs_error,
+        }
+    });
+    serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))
+}
+
+fn table(results: &[CaseResult], s: &Summary) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["case", "predicted", "measured", "error %", "model used"]);
+    for r in results {
+        match (r.predicted, r.error) {
+            (Some(p), Some(e)) => t.add_row([
+                r.id.clone(),
+                fmt_value(p),
+                fmt_value(r.measured),
+                format!("{:+.1}", e * 100.0),
+                r.detail.clone(),
+            ]),
+            _ => t.add_row([r.id.clone(), "—".into(), fmt_value(r.measured), "—".into(), r.detail.clone()]),
+        };
+    }
+    let skipped = results.len() - s.count;
+    let mut text = t.to_string();
+    text.push_str(&format!(
+        "\n{} cases predicted{}; median |error| {:.1} %, p90 {:.1} %, max {:.1} %",
+        s.count,
+        if skipped > 0 { format!(", {skipped} not modelled (reasons above)") } else { String::new() },
+        s.median_abs_error * 100.0,
+        s.p90_abs_error * 100.0,
+        s.max_abs_error * 100.0
+    ));
+    text
+}
+
+fn fmt_value(v: f64) -> String {
+    if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
 }

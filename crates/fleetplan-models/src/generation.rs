@@ -1,0 +1,82 @@
+//! Image and video generation with diffusion transformers: FLOPs per item (denoiser GEMMs and
+//! joint attention over latent + text tokens, × steps × passes per step, plus VAE and text
+//! encoder), memory fit and items per second per chip.
+
+use crate::error::PerfError;
+use crate::hw::ChipRates;
+use fleetplan_core::catalog::{DiffusionModel, Modality};
+use serde::Serialize;
+
+/// Largest batch of items tried per chip.
+pub const MAX_GEN_BATCH: u32 = 64;
+
+/// Throughput of one diffusion model on one chip.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GenResult {
+    /// Denoiser FLOPs per generated item (all steps and passes), TFLOP.
+    pub tflop_per_item: f64,
+    /// Batch of items per chip that maximises throughput within memory.
+    pub batch: u32,
+    /// Seconds to generate one batch.
+    pub batch_latency_s: f64,
+    /// Items (images or clips) per second per chip.
+    pub items_per_s_per_chip: f64,
+    /// Seconds of video generated per second per chip (video models).
+    pub video_seconds_per_s_per_chip: Option<f64>,
+    /// Memory per chip at that batch, GB.
+    pub memory_gb: f64,
+}
+
+/// FLOPs of one denoiser pass over one item: `2 × params × tokens` for the linear layers plus
+/// `4 × layers × hidden × tokens²` for joint self-attention (scores and values).
+pub fn denoiser_pass_flops(m: &DiffusionModel) -> f64 {
+    let tokens = f64::from(m.latent_tokens_per_item + m.text_tokens);
+    2.0 * m.denoiser_params_b * 1e9 * tokens + 4.0 * f64::from(m.layers) * f64::from(m.hidden_size) * tokens * tokens
+}
+
+/// Items per second per chip for `m` with `steps` denoising steps (default: the model's).
+pub fn generation(m: &DiffusionModel, rates: &ChipRates, steps: Option<u32>) -> Result<GenResult, PerfError> {
+    let steps = f64::from(steps.unwrap_or(m.default_steps));
+    if steps < 1.0 {
+        return Err(PerfError::Setting("denoising steps must be ≥ 1".into()));
+    }
+    let passes = steps * f64::from(m.passes_per_step);
+    let tokens = f64::from(m.latent_tokens_per_item + m.text_tokens);
+    let pass = denoiser_pass_flops(m);
+    let linear = 2.0 * m.denoiser_params_b * 1e9 * tokens;
+    let attn = pass - linear;
+    let weights = m.denoiser_params_b * 1e9 * rates.weight_bytes;
+    // Activations of one item during a pass: ~ 16 hidden-width values per token (BF16), plus
+    // text encoder / VAE workspace approximated by the same amount.
+    let act_per_item = 2.0 * tokens * f64::from(m.hidden_size) * 16.0 * 2.0;
+    let free = rates.mem_usable_bytes - weights;
+    if free < act_per_item {
+        return Err(PerfError::DoesNotFit(format!(
+            "denoiser weights {:.1} GB leave no room for one item's activations on this chip",
+            weights / 1e9
+        )));
+    }
+    let max_batch = ((free / act_per_item).floor() as u32).clamp(1, MAX_GEN_BATCH);
+    let other = m.other_gflops_per_item * 1e9 / rates.gemm_flops;
+    let mut best: Option<GenResult> = None;
+    for b in 1..=max_batch {
+        let bf = f64::from(b);
+        let per_pass = (bf * linear / rates.gemm_flops).max(weights / rates.mem_bw) + bf * attn / rates.attn_flops;
+        let latency = passes * (per_pass + rates.layer_overhead_s * f64::from(m.layers)) + bf * other;
+        let items = bf / latency;
+        if best.as_ref().is_none_or(|x| items > x.items_per_s_per_chip * 1.001) {
+            best = Some(GenResult {
+                tflop_per_item: (passes * pass + m.other_gflops_per_item * 1e9) / 1e12,
+                batch: b,
+                batch_latency_s: latency,
+                items_per_s_per_chip: items,
+                video_seconds_per_s_per_chip: match m.modality {
+                    Modality::Video => m.clip_seconds.map(|s| s * items),
+                    Modality::Image => None,
+                },
+                memory_gb: (weights + bf * act_per_item) / 1e9,
+            });
+        }
+    }
+    best.ok_or_else(|| PerfError::DoesNotFit("no batch fits".into()))
+}

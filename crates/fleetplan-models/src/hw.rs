@@ -1,0 +1,132 @@
+//! Achievable hardware rates of one chip at one precision: the datasheet peaks of an
+//! [`Accelerator`] scaled by its [`PerfFamily`] efficiencies, in SI units (FLOP/s, bytes/s,
+//! seconds). Computed once per (chip, precision) so inner loops only multiply and divide.
+
+use crate::error::PerfError;
+use fleetplan_core::catalog::{Accelerator, Catalog, PerfFamily};
+use fleetplan_core::units::Precision;
+
+/// Achievable rates of one chip running at one precision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChipRates {
+    /// Achievable GEMM throughput at the run's precision, FLOP/s.
+    pub gemm_flops: f64,
+    /// Achievable attention-kernel throughput (16-bit score/value products), FLOP/s.
+    pub attn_flops: f64,
+    /// Dense BF16 peak, FLOP/s (the MFU denominator).
+    pub bf16_peak_flops: f64,
+    /// Achievable memory bandwidth, bytes/s.
+    pub mem_bw: f64,
+    /// Achievable scale-up bandwidth per chip per direction, bytes/s.
+    pub scaleup_bw: f64,
+    /// Achievable scale-out bandwidth per chip per direction, bytes/s.
+    pub scaleout_bw: f64,
+    /// Chips in one scale-up domain.
+    pub scaleup_domain: f64,
+    /// Latency of one collective, s.
+    pub collective_latency_s: f64,
+    /// Fixed cost per inference step, s.
+    pub step_overhead_s: f64,
+    /// Fixed cost per layer per step, s.
+    pub layer_overhead_s: f64,
+    /// Device memory the software stack can allocate, bytes.
+    pub mem_usable_bytes: f64,
+    /// Achievable grouped expert-GEMM throughput at the run's precision, FLOP/s.
+    pub moe_gemm_flops: f64,
+    /// Bytes per stored weight.
+    pub weight_bytes: f64,
+    /// Most concurrent requests the serving stack runs per replica.
+    pub max_running_requests: f64,
+}
+
+impl ChipRates {
+    /// Rates of `chip` at `precision` with the efficiencies of `family`.
+    pub fn new(chip: &Accelerator, family: &PerfFamily, precision: Precision) -> Result<ChipRates, PerfError> {
+        let peak_tflops = chip
+            .dense_tflops(precision)
+            .ok_or_else(|| PerfError::UnsupportedPrecision { chip: chip.id.clone(), precision })?;
+        let bf16 = chip.bf16_dense_tflops * 1e12;
+        Ok(ChipRates {
+            gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision),
+            moe_gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision) * family.moe_gemm_efficiency,
+            attn_flops: bf16 * family.attention_efficiency,
+            bf16_peak_flops: bf16,
+            mem_bw: chip.mem_bw_tbps * 1e12 * family.mem_bw_efficiency,
+            // Catalog figure is aggregate bidirectional GB/s: half of it flows each way.
+            scaleup_bw: chip.scaleup_bw_gbps * 1e9 / 2.0 * family.scaleup_efficiency,
+            // NIC figure is Gb/s per direction.
+            scaleout_bw: chip.scaleout_nic_gbps * 1e9 / 8.0 * family.scaleout_efficiency,
+            scaleup_domain: f64::from(chip.scaleup_domain.max(1)),
+            collective_latency_s: family.collective_latency_us * 1e-6,
+            step_overhead_s: family.step_overhead_us * 1e-6,
+            layer_overhead_s: family.layer_overhead_us * 1e-6,
+            mem_usable_bytes: chip.mem_gb * 1e9 * family.mem_usable_fraction,
+            weight_bytes: precision.weight_bytes(),
+            max_running_requests: f64::from(family.max_running_requests.max(1)),
+        })
+    }
+
+    /// Rates of catalog chip `chip_id` at `precision` (looks up its perf family).
+    pub fn from_catalog(catalog: &Catalog, chip_id: &str, precision: Precision) -> Result<ChipRates, PerfError> {
+        let chip = catalog.accelerator(chip_id)?;
+        let family = catalog.perf_family(&chip.perf_family)?;
+        ChipRates::new(chip, family, precision)
+    }
+
+    /// Per-direction bandwidth for a collective over a group of `group` chips: scale-up when the
+    /// group fits in one domain, otherwise limited by scale-out.
+    pub fn group_bw(&self, group: f64) -> f64 {
+        if group <= self.scaleup_domain { self.scaleup_bw } else { self.scaleout_bw }
+    }
+
+    /// Time of a ring all-reduce of `bytes` over `group` chips: `2(g−1)/g × bytes / bw + latency`.
+    pub fn all_reduce_s(&self, bytes: f64, group: f64) -> f64 {
+        if group <= 1.0 {
+            return 0.0;
+        }
+        2.0 * (group - 1.0) / group * bytes / self.group_bw(group) + self.collective_latency_s
+    }
+
+    /// Time for one chip to exchange `bytes` in an all-to-all over `group` chips with uniform
+    /// destinations: the share bound for peers in the same scale-up domain moves over scale-up,
+    /// the rest over scale-out, in parallel; plus one collective latency.
+    pub fn all_to_all_s(&self, bytes: f64, group: f64) -> f64 {
+        if group <= 1.0 {
+            return 0.0;
+        }
+        let local_peers = group.min(self.scaleup_domain) - 1.0;
+        let remote_peers = group - group.min(self.scaleup_domain);
+        let up = bytes * local_peers / group / self.scaleup_bw;
+        let out = bytes * remote_peers / group / self.scaleout_bw;
+        up.max(out) + self.collective_latency_s
+    }
+
+    /// Time for one chip's MoE dispatch + combine over an expert group of `group` chips, for
+    /// `direct_tokens` sent with one copy per routed expert (latency-optimised decode kernels)
+    /// and `dedup_tokens` sent once per destination scale-up domain and forwarded inside it
+    /// (throughput kernels for prefill and training, as DeepEP does). `bytes_per_copy` is one
+    /// token's dispatch + combine payload; `k` the experts per token.
+    pub fn expert_all_to_all_s(
+        &self,
+        direct_tokens: f64,
+        dedup_tokens: f64,
+        k: f64,
+        bytes_per_copy: f64,
+        group: f64,
+    ) -> f64 {
+        if group <= 1.0 || direct_tokens + dedup_tokens <= 0.0 {
+            return 0.0;
+        }
+        let in_domain = group.min(self.scaleup_domain);
+        let local_peers = in_domain - 1.0;
+        let remote_peers = group - in_domain;
+        let domains = group / in_domain;
+        // Expected distinct remote domains among k uniformly routed experts.
+        let remote_domains = (domains - 1.0) * (1.0 - (1.0 - 1.0 / domains).powf(k));
+        let copies = direct_tokens * k + dedup_tokens * k;
+        let up = copies * bytes_per_copy * local_peers / group / self.scaleup_bw;
+        let out_copies = direct_tokens * k * remote_peers / group + dedup_tokens * remote_domains;
+        let out = out_copies * bytes_per_copy / self.scaleout_bw;
+        up.max(out) + 2.0 * self.collective_latency_s
+    }
+}

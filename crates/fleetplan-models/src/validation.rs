@@ -1,0 +1,358 @@
+//! Validation cases: published measurements in the format of `shared/validation/README.md`,
+//! read from TOML text (with spans for error messages), predicted with the performance models
+//! from the catalog and the case's own settings, and summarised (median / p90 / max |error|).
+//!
+//! Nothing here is fitted per case: predictions use the catalog's global perf-family parameters.
+
+use crate::error::PerfError;
+use crate::hw::ChipRates;
+use crate::infer::{self, InferenceEngine, InferenceQuery, Layout, Scenario, Slo, Workload};
+use crate::shape::default_kv_precision;
+use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
+use fleetplan_core::units::Precision;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// Case kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseKind {
+    /// Serving measurement.
+    Inference,
+    /// Training measurement.
+    Training,
+}
+
+/// What a case measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Generated tokens/s per chip.
+    OutputTokensPerSPerChip,
+    /// Prompt tokens/s per chip.
+    InputTokensPerSPerChip,
+    /// Model FLOPs utilisation, % of dense BF16 peak.
+    MfuPercent,
+    /// Achieved TFLOP/s per chip.
+    TflopsPerChip,
+    /// Chip-hours of the whole job.
+    ChipHours,
+    /// Wall-clock minutes of the job.
+    Minutes,
+}
+
+/// How sure the source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Certainty {
+    /// Well-documented figure.
+    High,
+    /// Some settings estimated.
+    Medium,
+}
+
+/// One published measurement.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Unique id.
+    pub id: String,
+    /// Inference or training.
+    pub kind: CaseKind,
+    /// Catalog accelerator id.
+    pub chip: Spanned<String>,
+    /// Chips in the instance or job.
+    pub n_chips: u32,
+    /// Catalog model id.
+    pub model: Spanned<String>,
+    /// Weights/activations precision.
+    pub precision: Precision,
+    /// Measured metric.
+    pub metric: Metric,
+    /// Measured value in the metric's unit.
+    pub value: f64,
+    /// Inference scenario.
+    #[serde(default)]
+    pub scenario: Option<Scenario>,
+    /// Mean prompt tokens.
+    #[serde(default)]
+    pub input_tokens: Option<f64>,
+    /// Mean generated tokens.
+    #[serde(default)]
+    pub output_tokens: Option<f64>,
+    /// Prefix-cache hit share of prompt tokens.
+    #[serde(default)]
+    pub cached_input_fraction: Option<f64>,
+    /// p99 TTFT limit, ms.
+    #[serde(default)]
+    pub ttft_p99_ms: Option<f64>,
+    /// p99 TPOT limit, ms.
+    #[serde(default)]
+    pub tpot_p99_ms: Option<f64>,
+    /// Published tensor parallelism.
+    #[serde(default)]
+    pub tp: Option<u32>,
+    /// Published pipeline parallelism.
+    #[serde(default)]
+    pub pp: Option<u32>,
+    /// Published expert parallelism.
+    #[serde(default)]
+    pub ep: Option<u32>,
+    /// Published data parallelism.
+    #[serde(default)]
+    pub dp: Option<u32>,
+    /// Training sequence length.
+    #[serde(default)]
+    pub seq_len: Option<u32>,
+    /// Training tokens of the job.
+    #[serde(default)]
+    pub tokens: Option<f64>,
+    /// Where the figure comes from.
+    pub source: String,
+    /// How sure.
+    pub certainty: Certainty,
+    /// Caveats.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(default)]
+    case: Vec<Case>,
+}
+
+/// Parse a validation file. Errors point into `text` (file:line:col via the span).
+pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagnostic>> {
+    let de = toml::Deserializer::parse(text).map_err(|e| vec![from_toml_error(source_name, None, &e)])?;
+    let file: CaseFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        vec![from_toml_error(source_name, Some(path), e.inner())]
+    })?;
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, c) in file.case.iter().enumerate() {
+        if !seen.insert(c.id.as_str()) {
+            problems.push(
+                Diagnostic::error(source_name, format!("case `{}`: duplicate id", c.id))
+                    .with_path(format!("case[{i}].id")),
+            );
+        }
+        if !(c.value.is_finite() && c.value > 0.0) {
+            problems.push(
+                Diagnostic::error(
+                    source_name,
+                    format!("case `{}`: value must be a positive number, got {}", c.id, c.value),
+                )
+                .with_path(format!("case[{i}].value")),
+            );
+        }
+        if c.n_chips == 0 {
+            problems.push(
+                Diagnostic::error(source_name, format!("case `{}`: n_chips must be at least 1", c.id))
+                    .with_path(format!("case[{i}].n_chips")),
+            );
+        }
+    }
+    if problems.is_empty() { Ok(file.case) } else { Err(problems) }
+}
+
+/// Check every case's chip and model ids against the catalog; unknown ids are errors naming the
+/// case, pointing at the id, with a did-you-mean suggestion.
+pub fn check_ids(source_name: &str, cases: &[Case], catalog: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in cases {
+        if let Err(e) = catalog.accelerator(c.chip.get_ref()) {
+            out.push(unknown_diag(source_name, c, "chip", &c.chip, &e));
+        }
+        if let Err(e) = catalog.llm(c.model.get_ref()) {
+            out.push(unknown_diag(source_name, c, "model", &c.model, &e));
+        }
+    }
+    out
+}
+
+fn unknown_diag(
+    source_name: &str,
+    c: &Case,
+    what: &str,
+    id: &Spanned<String>,
+    e: &fleetplan_core::catalog::UnknownId,
+) -> Diagnostic {
+    let help = match &e.suggestion {
+        Some(s) => format!("did you mean `{s}`? known {what}s: {}", e.known.join(", ")),
+        None => format!("known {what}s: {}", e.known.join(", ")),
+    };
+    Diagnostic::error(source_name, format!("case `{}`: unknown {what} id `{}`", c.id, id.get_ref()))
+        .with_span(Some(id.span()))
+        .with_label(format!("not a catalog {what}"))
+        .with_help(help)
+}
+
+/// Prediction of one case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseResult {
+    /// Case id.
+    pub id: String,
+    /// Measured metric.
+    pub metric: Metric,
+    /// Measured value.
+    pub measured: f64,
+    /// Predicted value, or `None` when the case cannot be modelled.
+    pub predicted: Option<f64>,
+    /// `(predicted − measured) / measured`.
+    pub error: Option<f64>,
+    /// What the prediction used (layout, batch, binding) or why it could not be modelled.
+    pub detail: String,
+}
+
+/// Median, p90 and max of |error| over the modelled cases.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    /// Cases modelled.
+    pub count: usize,
+    /// Median |error| (fraction).
+    pub median_abs_error: f64,
+    /// 90th percentile |error| (fraction, nearest-rank).
+    pub p90_abs_error: f64,
+    /// Largest |error| (fraction).
+    pub max_abs_error: f64,
+}
+
+/// Summarise the errors of the modelled cases (NaN-free: zeros when nothing was modelled).
+pub fn summarize(results: &[CaseResult]) -> Summary {
+    let mut e: Vec<f64> = results.iter().filter_map(|r| r.error.map(f64::abs)).collect();
+    e.sort_by(f64::total_cmp);
+    let n = e.len();
+    if n == 0 {
+        return Summary { count: 0, median_abs_error: 0.0, p90_abs_error: 0.0, max_abs_error: 0.0 };
+    }
+    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
+    let rank = ((0.9 * n as f64).ceil() as usize).clamp(1, n);
+    Summary { count: n, median_abs_error: median, p90_abs_error: e[rank - 1], max_abs_error: e[n - 1] }
+}
+
+/// Predict every case (ids must have been checked with [`check_ids`]).
+pub fn predict_all(cases: &[Case], catalog: &Catalog) -> Vec<CaseResult> {
+    cases.iter().map(|c| predict(c, catalog)).collect()
+}
+
+/// Predict one case.
+pub fn predict(c: &Case, catalog: &Catalog) -> CaseResult {
+    let outcome = match c.kind {
+        CaseKind::Inference => predict_inference(c, catalog),
+        CaseKind::Training => predict_training(c, catalog),
+    };
+    let (predicted, detail) = match outcome {
+        Ok((v, d)) if v.is_finite() => (Some(v), d),
+        Ok((_, d)) => (None, format!("not modelled: non-finite prediction ({d})")),
+        Err(e) => (None, format!("not modelled: {e}")),
+    };
+    CaseResult {
+        id: c.id.clone(),
+        metric: c.metric,
+        measured: c.value,
+        predicted,
+        error: predicted.map(|p| (p - c.value) / c.value),
+        detail,
+    }
+}
+
+fn need<T: Copy>(v: Option<T>, what: &str) -> Result<T, PerfError> {
+    v.ok_or_else(|| PerfError::Setting(format!("case lacks `{what}`")))
+}
+
+fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
+    let model = catalog.llm(c.model.get_ref())?;
+    let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
+    let scenario = need(c.scenario, "scenario")?;
+    let workload = Workload {
+        input_tokens: need(c.input_tokens, "input_tokens")?,
+        output_tokens: need(c.output_tokens, "output_tokens")?,
+        cached_input_fraction: c.cached_input_fraction.unwrap_or(0.0),
+    };
+    let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
+    let kv = default_kv_precision(c.precision);
+    let published = c.tp.is_some() || c.pp.is_some() || c.dp.is_some() || c.ep.is_some();
+    let result = if published {
+        let tp = c.tp.unwrap_or(1);
+        let pp = c.pp.unwrap_or(1);
+        let dp = c.dp.unwrap_or_else(|| (c.n_chips / (tp * pp)).max(1));
+        let layout = Layout { tp, pp, dp, ep: c.ep.unwrap_or(1) };
+        if layout.chips() != c.n_chips {
+            return Err(PerfError::Layout(format!(
+                "tp {tp} × pp {pp} × dp {dp} = {} chips, but the case has {}",
+                layout.chips(),
+                c.n_chips
+            )));
+        }
+        let engine = InferenceEngine::new(model, rates, kv, layout)?;
+        infer::evaluate_layout(&engine, &workload, scenario, &slo, c.n_chips, None)?
+    } else {
+        let q = InferenceQuery { model, rates, kv_precision: kv, chips: c.n_chips, workload, scenario, slo };
+        infer::search(&q)?
+    };
+    let value = match c.metric {
+        Metric::OutputTokensPerSPerChip => result.best.output_tokens_per_s_per_chip,
+        Metric::InputTokensPerSPerChip => result.best.input_tokens_per_s_per_chip,
+        m => return Err(PerfError::Setting(format!("metric {m:?} is not an inference metric"))),
+    };
+    let l = result.layout;
+    Ok((
+        value,
+        format!(
+            "tp{} pp{} dp{} ep{} batch {:.0} TPOT {:.1} ms, {}",
+            l.tp,
+            l.pp,
+            l.dp,
+            l.ep,
+            result.best.batch,
+            result.best.tpot_ms,
+            result.best.binding.as_str()
+        ),
+    ))
+}
+
+fn predict_training(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
+    let model = catalog.llm(c.model.get_ref())?;
+    let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
+    let seq = need(c.seq_len, "seq_len")?;
+    let job = TrainJob { seq_len: f64::from(seq), global_batch_tokens: None, tokens: c.tokens.unwrap_or(0.0) };
+    let engine = TrainEngine::new(model, rates, job)?;
+    let constraint = LayoutConstraint { tp: c.tp, pp: c.pp, dp: c.dp, ep: c.ep };
+    let s = train::search_training(&engine, model, c.n_chips, &constraint)?;
+    let p = s.best;
+    let value = match c.metric {
+        Metric::MfuPercent => p.mfu * 100.0,
+        Metric::TflopsPerChip => p.hardware_tflops_per_chip,
+        Metric::ChipHours => {
+            need(c.tokens, "tokens")?;
+            p.chip_hours
+        }
+        Metric::Minutes => {
+            need(c.tokens, "tokens")?;
+            p.time_to_train_h * 60.0
+        }
+        m => return Err(PerfError::Setting(format!("metric {m:?} is not a training metric"))),
+    };
+    let l = p.layout;
+    Ok((
+        value,
+        format!(
+            "tp{} pp{} dp{} ep{} zero{} {:?} mb{} v{}, MFU {:.1}%, bubble {:.0}%",
+            l.tp,
+            l.pp,
+            l.dp,
+            l.ep,
+            l.zero,
+            l.recompute,
+            l.micro_batch,
+            l.virtual_stages,
+            p.mfu * 100.0,
+            p.bubble_fraction * 100.0
+        ),
+    ))
+}

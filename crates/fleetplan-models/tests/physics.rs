@@ -1,0 +1,193 @@
+//! Tests that pin the physics of the performance models (hand calculations and monotonicity).
+
+use fleetplan_core::catalog::{Catalog, CatalogFile, LlmModel};
+use fleetplan_core::units::Precision;
+use fleetplan_models::hw::ChipRates;
+use fleetplan_models::infer::{
+    self, InferenceEngine, InferenceQuery, Layout, Scenario, Slo, StepLoad, Workload, erlang_c,
+};
+use fleetplan_models::shape::{LlmShape, kv_bytes_per_token};
+use fleetplan_models::train::{
+    LayoutConstraint, TrainEngine, TrainJob, dense_training_flops, search_training, training_layouts,
+};
+use proptest::prelude::*;
+
+const TEST_MODELS: &str = include_str!("data/test-catalog.toml");
+
+fn model(id: &str) -> LlmModel {
+    let file = CatalogFile::parse("test-catalog.toml", TEST_MODELS).unwrap();
+    file.llm.into_iter().find(|m| m.id == id).unwrap()
+}
+
+fn rates(chip: &str, p: Precision) -> ChipRates {
+    ChipRates::from_catalog(&Catalog::builtin().unwrap(), chip, p).unwrap()
+}
+
+fn one(tp: u32) -> Layout {
+    Layout { tp, pp: 1, dp: 1, ep: 1 }
+}
+
+#[test]
+fn batch1_decode_step_is_weight_bytes_over_bandwidth() {
+    let m = model("llama-2-70b");
+    let r = rates("h100-sxm", Precision::Fp8);
+    let e = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap();
+    let load = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
+    let b = e.step_breakdown(&load);
+    // Weights read per step per chip: everything but the input embedding (a row lookup).
+    let s = LlmShape::new(&m);
+    let read_bytes = (s.total_params - s.head_params) / 2.0 * 1.0; // FP8: 1 byte; tp 2
+    let expected = read_bytes / r.mem_bw;
+    assert!((b.memory_s - expected).abs() / expected < 0.01, "memory {} vs {}", b.memory_s, expected);
+    assert!(b.compute_s < 0.01 * b.memory_s, "batch 1 decode must be memory-bound");
+    // Whole step: weights + all-reduce + fixed costs only.
+    assert!(b.total_s() < expected * 1.3 + r.step_overhead_s, "{b:?}");
+}
+
+#[test]
+fn moe_batch1_decode_reads_only_active_experts() {
+    let m = model("mixtral-8x7b");
+    let r = rates("h100-sxm", Precision::Fp8);
+    let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
+    let s = LlmShape::new(&m);
+    let load1 = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
+    let active_bytes = s.always_params_layers() + s.head_params + s.moe_layers * 2.0 * s.expert_params;
+    let b = e.step_breakdown(&load1);
+    assert!((b.memory_s - active_bytes / r.mem_bw).abs() / b.memory_s < 0.01);
+    // A large batch hits all 8 experts: reads approach the full weights.
+    let load = StepLoad { decode_tokens: 64.0, decode_context_tokens: 64.0, ..StepLoad::default() };
+    assert!(e.step_breakdown(&load).memory_s > 2.5 * b.memory_s);
+}
+
+#[test]
+fn kv_bytes_hand_calculations() {
+    assert_eq!(kv_bytes_per_token(&model("llama-2-70b"), Precision::Bf16), 327_680.0);
+    assert_eq!(kv_bytes_per_token(&model("deepseek-v3"), Precision::Bf16), 70_272.0);
+    // Llama 3.1 8B: 2 × 32 × 8 × 128 × 2 bytes.
+    assert_eq!(kv_bytes_per_token(&model("llama-3.1-8b"), Precision::Bf16), 131_072.0);
+}
+
+#[test]
+fn six_n_d_for_llama_405b_on_15_6t_tokens() {
+    let m = model("llama-3.1-405b");
+    let n = m.parameter_count();
+    let flops = dense_training_flops(n, 15.6e12);
+    // 6 × 405e9 × 15.6e12 = 3.79e25 (the Llama 3 paper quotes 3.8e25).
+    assert!((flops - 3.79e25).abs() / 3.79e25 < 0.02, "{flops:e}");
+    let e = TrainEngine::new(
+        &m,
+        rates("h100-sxm", Precision::Bf16),
+        TrainJob { seq_len: 8192.0, global_batch_tokens: None, tokens: 15.6e12 },
+    )
+    .unwrap();
+    // Model FLOPs per token add attention on top of 6·N (minus the embedding lookup).
+    let per_token = e.model_flops_per_token();
+    assert!(per_token > 6.0 * (n - m.embedding_params() / 2.0) && per_token < 6.0 * n * 1.15, "{per_token:e}");
+}
+
+#[test]
+fn training_search_covers_8000_layouts_and_fits() {
+    let m = model("llama-3.1-405b");
+    let mut n = 0;
+    training_layouts(&m, 16384, &LayoutConstraint::default(), |_| n += 1);
+    assert!(n >= 8000, "only {n} layouts");
+    let e = TrainEngine::new(
+        &m,
+        rates("h100-sxm", Precision::Bf16),
+        TrainJob { seq_len: 8192.0, global_batch_tokens: None, tokens: 15.6e12 },
+    )
+    .unwrap();
+    let s = search_training(&e, &m, 16384, &LayoutConstraint::default()).unwrap();
+    assert!(s.best.fits && s.best.mfu > 0.2 && s.best.mfu < 0.8, "{:?}", s.best);
+    // 405B does not fit on one 80 GB chip.
+    assert!(search_training(&e, &m, 1, &LayoutConstraint::default()).is_err());
+}
+
+#[test]
+fn erlang_c_matches_mm1() {
+    // M/M/1: P(wait) = ρ.
+    assert!((erlang_c(1.0, 0.7) - 0.7).abs() < 1e-12);
+    assert!(erlang_c(100.0, 50.0) < 0.01);
+    assert!(erlang_c(100.0, 99.0) > 0.5);
+}
+
+#[test]
+fn server_throughput_below_offline() {
+    let m = model("llama-2-70b");
+    let r = rates("h100-sxm", Precision::Fp8);
+    let e = InferenceEngine::new(&m, r, Precision::Fp8, Layout { tp: 2, pp: 1, dp: 4, ep: 1 }).unwrap();
+    let w = Workload { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
+    let slo = Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(200.0) };
+    let off = infer::evaluate_layout(&e, &w, Scenario::Offline, &Slo::default(), 8, None).unwrap();
+    let srv = infer::evaluate_layout(&e, &w, Scenario::Server, &slo, 8, None).unwrap();
+    assert!(srv.best.output_tokens_per_s_per_chip < off.best.output_tokens_per_s_per_chip);
+    assert!(srv.best.output_tokens_per_s_per_chip > 0.5 * off.best.output_tokens_per_s_per_chip);
+    // A tight TPOT limit lowers the batch.
+    let tight = Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(40.0) };
+    let t = infer::evaluate_layout(&e, &w, Scenario::Server, &tight, 8, None).unwrap();
+    assert!(t.best.batch < srv.best.batch && t.best.tpot_p99_ms <= 40.0);
+}
+
+#[test]
+fn more_chips_never_lower_best_total_throughput() {
+    for (id, p) in
+        [("llama-3.1-8b", Precision::Fp8), ("llama-2-70b", Precision::Fp8), ("mixtral-8x7b", Precision::Bf16)]
+    {
+        let m = model(id);
+        let r = rates("h100-sxm", p);
+        let w = Workload { input_tokens: 1000.0, output_tokens: 200.0, cached_input_fraction: 0.0 };
+        let mut last = 0.0;
+        for chips in 1..=16u32 {
+            let q = InferenceQuery {
+                model: &m,
+                rates: r,
+                kv_precision: Precision::Fp8,
+                chips,
+                workload: w,
+                scenario: Scenario::Offline,
+                slo: Slo::default(),
+            };
+            let total =
+                infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip * f64::from(chips)).unwrap_or(0.0);
+            assert!(total >= last * (1.0 - 1e-9), "{id}: {chips} chips give {total}, fewer gave {last}");
+            last = total;
+        }
+        assert!(last > 0.0);
+    }
+}
+
+proptest! {
+    #[test]
+    fn more_bandwidth_never_lowers_decode_throughput(bw_gain in 1.0f64..4.0, batch in 1.0f64..512.0, ctx in 1.0f64..8000.0) {
+        let m = model("llama-2-70b");
+        let r = rates("h100-sxm", Precision::Fp8);
+        let mut faster = r;
+        faster.mem_bw *= bw_gain;
+        let load = StepLoad { decode_tokens: batch, decode_context_tokens: batch * ctx, ..StepLoad::default() };
+        let a = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap().step_time_s(&load);
+        let b = InferenceEngine::new(&m, faster, Precision::Fp8, one(2)).unwrap().step_time_s(&load);
+        prop_assert!(b <= a * (1.0 + 1e-12));
+    }
+
+    #[test]
+    fn step_time_grows_with_batch_and_context(batch in 1.0f64..1024.0, ctx in 1.0f64..8000.0) {
+        let m = model("deepseek-v3");
+        let r = rates("h800", Precision::Fp8);
+        let e = InferenceEngine::new(&m, r, Precision::Fp8, Layout { tp: 1, pp: 1, dp: 32, ep: 32 }).unwrap();
+        let l = |b: f64, c: f64| StepLoad { decode_tokens: b, decode_context_tokens: b * c, ..StepLoad::default() };
+        let t = e.step_time_s(&l(batch, ctx));
+        prop_assert!(t.is_finite() && t > 0.0);
+        prop_assert!(e.step_time_s(&l(batch + 1.0, ctx)) >= t);
+        prop_assert!(e.step_time_s(&l(batch, ctx + 100.0)) >= t);
+    }
+
+    #[test]
+    fn decode_throughput_per_step_grows_with_batch(batch in 1.0f64..512.0) {
+        let m = model("llama-3.1-8b");
+        let r = rates("h100-sxm", Precision::Fp8);
+        let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
+        let w = Workload { input_tokens: 1000.0, output_tokens: 1000.0, cached_input_fraction: 0.0 };
+        let x = |b: f64| b / e.step_time_s(&e.decode_load(b, &w));
+        prop_assert!(x(batch * 2.0) >= x(batch));
+    }
+}
