@@ -6,6 +6,7 @@
 mod cli;
 mod cmd;
 mod render;
+mod report;
 
 use std::process::ExitCode;
 

@@ -63,6 +63,9 @@ pub struct CatalogFile {
     /// `[[context_fact]]` entries (dated facts for examples).
     #[serde(default)]
     pub context_fact: Vec<ContextFact>,
+    /// `[[diurnal_profile]]` entries (default 24-hour demand profiles).
+    #[serde(default)]
+    pub diurnal_profile: Vec<DiurnalProfile>,
 }
 
 /// A user catalog entry replaced a built-in (or earlier) entry with the same id.
@@ -125,6 +128,7 @@ impl Catalog {
         upsert(&mut self.costs.leases, file.lease, |e| &e.id, "lease", source_name, n);
         upsert(&mut self.costs.capex_references, file.capex_reference, |e| &e.id, "capex reference", source_name, n);
         upsert(&mut self.costs.context_facts, file.context_fact, |e| &e.id, "context fact", source_name, n);
+        upsert(&mut self.costs.diurnal_profiles, file.diurnal_profile, |e| &e.id, "diurnal profile", source_name, n);
         notes
     }
 }

@@ -39,6 +39,25 @@ pub struct CostParams {
     /// Other dated facts useful for examples (ByteDance tokens per day, users, footprint, ...).
     #[serde(default)]
     pub context_facts: Vec<ContextFact>,
+    /// Default 24-hour demand profiles (`[[diurnal_profile]]`), used when a workload gives none.
+    #[serde(default)]
+    pub diurnal_profiles: Vec<DiurnalProfile>,
+}
+
+/// Id of the `[[diurnal_profile]]` used when a workload gives no `diurnal` weights.
+pub const DEFAULT_DIURNAL_PROFILE: &str = "default";
+
+/// A 24-hour demand profile: relative demand per local hour 00–23 (any scale).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiurnalProfile {
+    /// Catalog id; `default` is the one workloads without a profile use.
+    pub id: String,
+    /// 24 non-negative weights, hour 00 first (local time of the users).
+    pub hourly_weights: Vec<f64>,
+    /// Source, confidence and notes.
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 /// Well-known ids of `[[cost_factor]]` entries that the built-in catalog must define.
@@ -51,6 +70,10 @@ pub mod factor_ids {
     pub const MAINTENANCE_SHARE_PER_YEAR: &str = "maintenance-share-per-year";
     /// Storage hardware capex, fraction of compute (server) hardware capex.
     pub const STORAGE_SHARE: &str = "storage-share";
+    /// Yearly accelerator price decline after the catalog price year (optional; default 0).
+    pub const ACCELERATOR_PRICE_DECLINE_PER_YEAR: &str = "accelerator-price-decline-per-year";
+    /// Average IT power over nameplate power of a running fleet (optional; default 1).
+    pub const IT_POWER_UTILISATION: &str = "it-power-utilisation";
     /// Ids the built-in catalog must contain (checked by [`super::CostParams::problems`]).
     pub const REQUIRED: [&str; 4] =
         [SERVER_OVERHEAD_RATIO, SERVER_POWER_RATIO, MAINTENANCE_SHARE_PER_YEAR, STORAGE_SHARE];
@@ -81,9 +104,44 @@ pub struct NetworkFabric {
     pub optic_power_w: f64,
     /// Price of the fibre or cable of one link, USD.
     pub cable_price_usd: f64,
+    /// InfiniBand or Ethernet (when omitted: InfiniBand if the name says so, else Ethernet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<FabricTechnology>,
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
+}
+
+/// Link-layer technology of a scale-out fabric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FabricTechnology {
+    /// InfiniBand (NVIDIA Quantum switches, ConnectX NICs).
+    Infiniband,
+    /// Ethernet with RDMA (RoCE).
+    Ethernet,
+}
+
+impl FabricTechnology {
+    /// Lowercase name as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FabricTechnology::Infiniband => "infiniband",
+            FabricTechnology::Ethernet => "ethernet",
+        }
+    }
+}
+
+impl NetworkFabric {
+    /// The fabric's technology: `technology` when given, else InfiniBand when the name says
+    /// "InfiniBand", else Ethernet.
+    pub fn technology(&self) -> FabricTechnology {
+        self.technology.unwrap_or(if self.name.contains("InfiniBand") {
+            FabricTechnology::Infiniband
+        } else {
+            FabricTechnology::Ethernet
+        })
+    }
 }
 
 /// One scalar cost parameter, e.g. the server overhead ratio.
@@ -322,6 +380,26 @@ impl CostParams {
         self.factor(factor_ids::MAINTENANCE_SHARE_PER_YEAR)
     }
 
+    /// Yearly decline of accelerator prices after the catalog's `price_year`, fraction per year
+    /// (0 when the catalog has no such factor).
+    pub fn accelerator_price_decline_per_year(&self) -> f64 {
+        self.factor(factor_ids::ACCELERATOR_PRICE_DECLINE_PER_YEAR).unwrap_or(0.0)
+    }
+
+    /// Average IT power drawn over nameplate (TDP-based) power of a running fleet, fraction
+    /// (1 when the catalog has no such factor).
+    pub fn it_power_utilisation(&self) -> f64 {
+        self.factor(factor_ids::IT_POWER_UTILISATION).unwrap_or(1.0)
+    }
+
+    /// Demand profile by id (see [`DEFAULT_DIURNAL_PROFILE`]).
+    pub fn diurnal_profile(&self, id: &str) -> Result<&DiurnalProfile, UnknownId> {
+        self.diurnal_profiles
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| unknown_id("diurnal profile", id, self.diurnal_profiles.iter().map(|p| p.id.as_str())))
+    }
+
     /// Storage capex as a fraction of compute hardware capex.
     pub fn storage_share(&self) -> Result<f64, UnknownId> {
         self.factor(factor_ids::STORAGE_SHARE)
@@ -363,7 +441,8 @@ impl CostParams {
             .chain(self.leases.iter().map(|e| ("lease", e.id.as_str(), &e.provenance)))
             .chain(self.fx.iter().map(|e| ("fx rate", e.id.as_str(), &e.provenance)))
             .chain(self.capex_references.iter().map(|e| ("capex reference", e.id.as_str(), &e.provenance)))
-            .chain(self.context_facts.iter().map(|e| ("context fact", e.id.as_str(), &e.provenance)));
+            .chain(self.context_facts.iter().map(|e| ("context fact", e.id.as_str(), &e.provenance)))
+            .chain(self.diurnal_profiles.iter().map(|e| ("diurnal profile", e.id.as_str(), &e.provenance)));
         for (kind, id, provenance) in provenances {
             if !seen.insert((kind, id)) {
                 p.push(format!("duplicate {kind} id `{id}`"));
@@ -402,7 +481,12 @@ impl CostParams {
             }
         }
         let ratio_at_least_one = [factor_ids::SERVER_OVERHEAD_RATIO, factor_ids::SERVER_POWER_RATIO];
-        let fractions = [factor_ids::MAINTENANCE_SHARE_PER_YEAR, factor_ids::STORAGE_SHARE];
+        let fractions = [
+            factor_ids::MAINTENANCE_SHARE_PER_YEAR,
+            factor_ids::STORAGE_SHARE,
+            factor_ids::ACCELERATOR_PRICE_DECLINE_PER_YEAR,
+            factor_ids::IT_POWER_UTILISATION,
+        ];
         for f in &self.factors {
             if ratio_at_least_one.contains(&f.id.as_str()) && f.value < 1.0 {
                 p.push(format!("cost factor `{}`: a ratio of server to chip must be ≥ 1, got {}", f.id, f.value));
@@ -466,6 +550,18 @@ impl CostParams {
             }
             if !is_currency_code(&c.currency) {
                 p.push(format!("capex reference `{id}`: currency `{}` must be an ISO 4217 code", c.currency));
+            }
+        }
+
+        for d in &self.diurnal_profiles {
+            let ok = d.hourly_weights.len() == 24
+                && d.hourly_weights.iter().all(|w| w.is_finite() && *w >= 0.0)
+                && d.hourly_weights.iter().sum::<f64>() > 0.0;
+            if !ok {
+                p.push(format!(
+                    "diurnal profile `{}`: `hourly_weights` must be 24 non-negative numbers, not all zero",
+                    d.id
+                ));
             }
         }
 

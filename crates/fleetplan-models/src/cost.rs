@@ -1,0 +1,497 @@
+//! Cost model: capex, opex, depreciation, FX, TCO and carbon of accelerator holdings.
+//!
+//! - Capex: accelerators (catalog mid price, declined per year after its price year, or an
+//!   override), servers (the system's host cost, or the catalog server overhead ratio), the
+//!   scale-out network sized as a fat tree from switch radix and NIC speed ([`fat_tree`],
+//!   [`size_network`]), storage as a share of compute hardware, and data-center build per MW of
+//!   IT load ([`build_capex_usd`]).
+//! - Opex: electricity (IT power × utilisation × PUE × price), maintenance (share of hardware
+//!   capex per year), leases (USD per accelerator-hour, all-in).
+//! - Straight-line depreciation per asset class; carbon from energy × grid intensity.
+//! - FX: every amount is computed in USD and converted once, by [`Fx::from_usd`].
+//!
+//! Formulas are written out in docs/evaluation.md.
+
+use fleetplan_core::catalog::{
+    Accelerator, AssetClass, Catalog, CostParams, FabricTechnology, NetworkFabric, Region, System, UnknownId,
+};
+use fleetplan_core::scenario::Mode;
+use serde::Serialize;
+
+/// Hours in a (non-leap) year, the unit of yearly opex.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// Errors of the cost model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CostError {
+    /// A catalog entry the model needs is missing.
+    #[error(transparent)]
+    Unknown(#[from] UnknownId),
+    /// A price the model needs is not known.
+    #[error("{0}")]
+    MissingPrice(String),
+}
+
+/// The scenario currency and its rate: the one place amounts leave USD.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fx {
+    /// ISO 4217 code, e.g. "CNY".
+    pub currency: String,
+    /// Units of `currency` per USD.
+    pub per_usd: f64,
+}
+
+impl Fx {
+    /// A currency at `per_usd` units per US dollar.
+    pub fn new(currency: &str, per_usd: f64) -> Fx {
+        Fx { currency: currency.to_string(), per_usd }
+    }
+
+    /// Convert an amount in USD into the currency (the only conversion the models make).
+    pub fn from_usd(&self, usd: f64) -> f64 {
+        usd * self.per_usd
+    }
+}
+
+/// Amounts per asset class (capex or depreciation), USD.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct ByAsset {
+    /// Accelerators.
+    pub accelerators: f64,
+    /// Servers around them (host, chassis, NICs).
+    pub servers: f64,
+    /// Scale-out network (switches, optics, cables).
+    pub network: f64,
+    /// Storage.
+    pub storage: f64,
+    /// Data-center buildings, power and cooling.
+    pub buildings: f64,
+}
+
+impl ByAsset {
+    /// Sum over classes.
+    pub fn total(&self) -> f64 {
+        self.accelerators + self.servers + self.network + self.storage + self.buildings
+    }
+
+    /// Amount of one class.
+    pub fn get(&self, class: AssetClass) -> f64 {
+        match class {
+            AssetClass::Accelerators => self.accelerators,
+            AssetClass::Servers => self.servers,
+            AssetClass::Network => self.network,
+            AssetClass::Storage => self.storage,
+            AssetClass::Buildings => self.buildings,
+        }
+    }
+
+    /// Hardware only (everything but buildings).
+    pub fn hardware(&self) -> f64 {
+        self.total() - self.buildings
+    }
+
+    /// Each class times `k`.
+    pub fn scaled(&self, k: f64) -> ByAsset {
+        ByAsset {
+            accelerators: self.accelerators * k,
+            servers: self.servers * k,
+            network: self.network * k,
+            storage: self.storage * k,
+            buildings: self.buildings * k,
+        }
+    }
+
+    /// Class-wise sum.
+    pub fn plus(&self, o: &ByAsset) -> ByAsset {
+        ByAsset {
+            accelerators: self.accelerators + o.accelerators,
+            servers: self.servers + o.servers,
+            network: self.network + o.network,
+            storage: self.storage + o.storage,
+            buildings: self.buildings + o.buildings,
+        }
+    }
+
+    /// Straight-line depreciation per year: each class divided by its catalog life in years.
+    pub fn yearly_depreciation(&self, costs: &CostParams) -> Result<ByAsset, UnknownId> {
+        let d = |c: AssetClass| -> Result<f64, UnknownId> { Ok(self.get(c) / costs.depreciation_years(c)?) };
+        Ok(ByAsset {
+            accelerators: d(AssetClass::Accelerators)?,
+            servers: d(AssetClass::Servers)?,
+            network: d(AssetClass::Network)?,
+            storage: d(AssetClass::Storage)?,
+            buildings: d(AssetClass::Buildings)?,
+        })
+    }
+}
+
+/// Switch and link counts of a non-blocking fat tree (folded Clos) of `radix`-port switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct FatTree {
+    /// Endpoint ports connected.
+    pub endpoints: u64,
+    /// Switch radix (ports per switch).
+    pub radix: u32,
+    /// Switch tiers (0 for no endpoints, 1 = one switch, 2 = leaf–spine, 3 = leaf–aggregation–core).
+    pub tiers: u8,
+    /// Independent 3-tier fabrics when the endpoints exceed one (k³/4 each).
+    pub planes: u64,
+    /// Leaf (top-of-rack) switches.
+    pub leaf_switches: u64,
+    /// Spine (2 tiers) or aggregation (3 tiers) switches.
+    pub spine_switches: u64,
+    /// Core switches (3 tiers only).
+    pub core_switches: u64,
+    /// Links: endpoint–leaf plus every switch uplink.
+    pub links: u64,
+}
+
+impl FatTree {
+    /// All switches.
+    pub fn switches(&self) -> u64 {
+        self.leaf_switches + self.spine_switches + self.core_switches
+    }
+
+    /// Optical transceivers: two per link (one at each end).
+    pub fn optics(&self) -> u64 {
+        2 * self.links
+    }
+}
+
+/// Most endpoints a non-blocking fat tree of `radix`-port switches serves with `tiers` tiers:
+/// k (1 tier), k²/2 (2 tiers), k³/4 (3 tiers).
+pub fn max_endpoints(radix: u32, tiers: u8) -> u64 {
+    let k = u64::from(radix);
+    match tiers {
+        0 => 0,
+        1 => k,
+        2 => k * k / 2,
+        _ => k * k * k / 4,
+    }
+}
+
+fn div_ceil(a: u64, b: u64) -> u64 {
+    if b == 0 { 0 } else { a.div_ceil(b) }
+}
+
+/// Size a non-blocking fat tree for `endpoints` ports with `radix`-port switches. Each leaf
+/// uses half its ports down and half up (k/2 each); spines/aggregation switches take k/2
+/// downlinks per leaf-pair half; cores take all k ports down. Beyond k³/4 endpoints the fabric
+/// is split into independent 3-tier planes.
+pub fn fat_tree(endpoints: u64, radix: u32) -> FatTree {
+    let k = u64::from(radix.max(2));
+    let h = k / 2;
+    let mut t = FatTree { endpoints, radix, ..FatTree::default() };
+    if endpoints == 0 {
+        return t;
+    }
+    if endpoints <= k {
+        t.tiers = 1;
+        t.planes = 1;
+        t.leaf_switches = 1;
+        t.links = endpoints;
+    } else if endpoints <= max_endpoints(radix.max(2), 2) {
+        t.tiers = 2;
+        t.planes = 1;
+        t.leaf_switches = div_ceil(endpoints, h);
+        t.spine_switches = div_ceil(t.leaf_switches * h, k);
+        t.links = endpoints + t.leaf_switches * h;
+    } else {
+        t.tiers = 3;
+        let per_plane = max_endpoints(radix.max(2), 3);
+        t.planes = div_ceil(endpoints, per_plane);
+        let mut left = endpoints;
+        while left > 0 {
+            let n = left.min(per_plane);
+            left -= n;
+            let leaves = div_ceil(n, h);
+            let aggs = leaves;
+            let cores = div_ceil(aggs * h, k);
+            t.leaf_switches += leaves;
+            t.spine_switches += aggs;
+            t.core_switches += cores;
+            t.links += n + leaves * h + aggs * h;
+        }
+    }
+    t
+}
+
+/// Scale-out network of one cluster: the fat tree and what it costs and draws.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkSizing {
+    /// Catalog fabric id.
+    pub fabric: String,
+    /// Fabric ports per accelerator (⌈NIC Gb/s ÷ port Gb/s⌉).
+    pub ports_per_accelerator: u32,
+    /// The tree.
+    pub tree: FatTree,
+    /// Switches, USD.
+    pub switches_usd: f64,
+    /// Optical transceivers, USD.
+    pub optics_usd: f64,
+    /// Fibres and cables, USD.
+    pub cables_usd: f64,
+    /// Switches and optics at load, W.
+    pub power_w: f64,
+}
+
+impl NetworkSizing {
+    /// Network capex, USD (switches + optics + cables; NICs are part of the servers' host cost).
+    pub fn capex_usd(&self) -> f64 {
+        self.switches_usd + self.optics_usd + self.cables_usd
+    }
+}
+
+/// Size the scale-out network of `accelerators` chips with `nic_gbps` of NIC bandwidth each on
+/// `fabric`.
+pub fn size_network(fabric: &NetworkFabric, accelerators: u64, nic_gbps: f64) -> NetworkSizing {
+    let ports = (nic_gbps / fabric.port_gbps).ceil().max(1.0) as u32;
+    let tree = fat_tree(accelerators * u64::from(ports), fabric.switch_radix);
+    NetworkSizing {
+        fabric: fabric.id.clone(),
+        ports_per_accelerator: ports,
+        tree,
+        switches_usd: tree.switches() as f64 * fabric.switch_price_usd,
+        optics_usd: tree.optics() as f64 * fabric.optic_price_usd,
+        cables_usd: tree.links as f64 * fabric.cable_price_usd,
+        power_w: tree.switches() as f64 * fabric.switch_power_w + tree.optics() as f64 * fabric.optic_power_w,
+    }
+}
+
+/// The technology a chip's cluster uses by default: InfiniBand for NVIDIA chips, Ethernet
+/// (RoCE) for everyone else.
+pub fn default_technology(chip: &Accelerator) -> FabricTechnology {
+    if chip.vendor.eq_ignore_ascii_case("NVIDIA") { FabricTechnology::Infiniband } else { FabricTechnology::Ethernet }
+}
+
+/// The catalog fabric of `technology` that suits a `nic_gbps` NIC: the slowest whose port is at
+/// least the NIC speed, else the fastest (several ports per chip). `None` when the catalog has
+/// no fabric of that technology.
+pub fn choose_fabric(costs: &CostParams, technology: FabricTechnology, nic_gbps: f64) -> Option<&NetworkFabric> {
+    let of_kind = || costs.fabrics.iter().filter(move |f| f.technology() == technology);
+    of_kind()
+        .filter(|f| f.port_gbps >= nic_gbps)
+        .min_by(|a, b| a.port_gbps.total_cmp(&b.port_gbps))
+        .or_else(|| of_kind().max_by(|a, b| a.port_gbps.total_cmp(&b.port_gbps)))
+}
+
+/// Catalog unit price of `chip` bought in `year`, USD: the mid of its price range, lowered by
+/// the catalog's yearly decline for each year after its price year. `None` without a price.
+pub fn accelerator_price_usd(chip: &Accelerator, year: i32, costs: &CostParams) -> Option<f64> {
+    let mid = chip.price_usd_mid()?;
+    let years = chip.price_year.map_or(0, |y| (year - y).max(0));
+    Some(mid * (1.0 - costs.accelerator_price_decline_per_year()).powi(years))
+}
+
+/// Data-center build capex for `mw` of IT load in `region`, USD.
+pub fn build_capex_usd(mw: f64, region: &Region) -> f64 {
+    mw * region.build_musd_per_mw * 1e6
+}
+
+/// Energy prices and carbon at one site.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SiteEnergy {
+    /// Power usage effectiveness.
+    pub pue: f64,
+    /// Electricity price, USD per kWh.
+    pub power_usd_per_kwh: f64,
+    /// Grid carbon intensity, g CO2e per kWh.
+    pub grid_gco2_per_kwh: f64,
+}
+
+impl SiteEnergy {
+    /// A site in `region` with optional PUE and price overrides; the region's subsidised price
+    /// applies to domestic chips (chip origin = region country) where it has one.
+    pub fn new(region: &Region, chip: &Accelerator, pue: Option<f64>, power_usd_per_kwh: Option<f64>) -> SiteEnergy {
+        let domestic = chip.origin_country == region.country;
+        SiteEnergy {
+            pue: pue.unwrap_or(region.pue),
+            power_usd_per_kwh: power_usd_per_kwh.unwrap_or_else(|| region.power_price_usd_per_kwh(domestic)),
+            grid_gco2_per_kwh: region.grid_gco2_per_kwh,
+        }
+    }
+}
+
+/// One holding to price: chips (optionally in a catalog system) at one site, bought or leased.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldingInput<'a> {
+    /// The accelerator.
+    pub chip: &'a Accelerator,
+    /// The system it comes in, if named (else the catalog's first system for the chip, else the
+    /// server overhead ratio).
+    pub system: Option<&'a System>,
+    /// Accelerators held.
+    pub accelerators: u64,
+    /// Bought or leased.
+    pub mode: Mode,
+    /// Purchase price override, USD per accelerator (per system when `system` is set).
+    pub price_usd_per_unit: Option<f64>,
+    /// Year of purchase (for the catalog price's decline).
+    pub purchase_year: i32,
+    /// Lease price, USD per accelerator-hour (required for leases).
+    pub lease_usd_per_hour: Option<f64>,
+    /// Scale-out fabric.
+    pub fabric: &'a NetworkFabric,
+    /// Energy at the site.
+    pub energy: SiteEnergy,
+    /// Data-center build cost at the site, million USD per MW of IT load (for the facility
+    /// charge in [`HoldingCost::usd_per_accelerator_hour`]).
+    pub build_musd_per_mw: f64,
+}
+
+/// Costs of one holding. Capex and depreciation are zero for leases (the lease is all-in).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoldingCost {
+    /// Accelerators held.
+    pub accelerators: u64,
+    /// Bought or leased.
+    pub mode: Mode,
+    /// Purchase capex by asset class (buildings 0: see [`build_capex_usd`]), USD.
+    pub capex_usd: ByAsset,
+    /// Straight-line depreciation per year by asset class, USD (buildings: facility charge for
+    /// the IT load, owned only).
+    pub depreciation_usd_per_year: ByAsset,
+    /// The scale-out network.
+    pub network: NetworkSizing,
+    /// Nameplate IT power (chips, hosts, network), W.
+    pub it_power_w: f64,
+    /// Energy at the meter (IT × utilisation × PUE), MWh per year.
+    pub energy_mwh_per_year: f64,
+    /// Electricity bill, USD per year (0 for leases: included in the lease).
+    pub electricity_usd_per_year: f64,
+    /// Maintenance and spares, USD per year (owned only).
+    pub maintenance_usd_per_year: f64,
+    /// Lease payments, USD per year.
+    pub lease_usd_per_year: f64,
+    /// Emissions, tonnes CO2e per year (owned and leased: the chips run either way).
+    pub tco2_per_year: f64,
+}
+
+impl HoldingCost {
+    /// Yearly total cost of ownership: depreciation + electricity + maintenance + leases, USD.
+    pub fn tco_usd_per_year(&self) -> f64 {
+        self.depreciation_usd_per_year.total()
+            + self.electricity_usd_per_year
+            + self.maintenance_usd_per_year
+            + self.lease_usd_per_year
+    }
+
+    /// TCO per accelerator-hour, USD (the unit cost behind cost per token).
+    pub fn usd_per_accelerator_hour(&self) -> f64 {
+        if self.accelerators == 0 {
+            return 0.0;
+        }
+        self.tco_usd_per_year() / (self.accelerators as f64 * HOURS_PER_YEAR)
+    }
+
+    /// Nameplate IT power, MW.
+    pub fn it_mw(&self) -> f64 {
+        self.it_power_w / 1e6
+    }
+}
+
+/// The system a bare chip is packaged in: the catalog's first system holding it.
+pub fn default_system<'a>(catalog: &'a Catalog, chip: &Accelerator) -> Option<&'a System> {
+    catalog.systems.iter().find(|s| s.accelerator == chip.id)
+}
+
+/// Price one holding. Host cost and power per accelerator come from the system (named, or the
+/// catalog default for the chip via [`default_system`] when the caller passes it), else from
+/// the server overhead and power ratios.
+pub fn holding_cost(h: &HoldingInput<'_>, costs: &CostParams) -> Result<HoldingCost, CostError> {
+    let n = h.accelerators as f64;
+    let chip = h.chip;
+    // Host per accelerator: from the system, else the catalog ratios.
+    let (host_usd, host_w) = match h.system {
+        Some(s) => {
+            let per = f64::from(s.accelerators_per_system.max(1));
+            (s.host_cost_usd / per, s.host_power_w / per)
+        }
+        None => {
+            let chip_price = accelerator_price_usd(chip, h.purchase_year, costs).unwrap_or(0.0);
+            (chip_price * (costs.server_overhead_ratio()? - 1.0), chip.tdp_w * (costs.server_power_ratio()? - 1.0))
+        }
+    };
+    let network = size_network(h.fabric, h.accelerators, chip.scaleout_nic_gbps);
+    let it_power_w = n * (chip.tdp_w + host_w) + network.power_w;
+    let energy_mwh_per_year = it_power_w / 1e6 * costs.it_power_utilisation() * h.energy.pue * HOURS_PER_YEAR;
+    let tco2_per_year = energy_mwh_per_year * 1e3 * h.energy.grid_gco2_per_kwh / 1e6;
+
+    let mut cost = HoldingCost {
+        accelerators: h.accelerators,
+        mode: h.mode,
+        capex_usd: ByAsset::default(),
+        depreciation_usd_per_year: ByAsset::default(),
+        network,
+        it_power_w,
+        energy_mwh_per_year,
+        electricity_usd_per_year: 0.0,
+        maintenance_usd_per_year: 0.0,
+        lease_usd_per_year: 0.0,
+        tco2_per_year,
+    };
+    match h.mode {
+        Mode::Lease => {
+            let price = h.lease_usd_per_hour.ok_or_else(|| {
+                CostError::MissingPrice(format!("no lease price for `{}`: give lease_usd_per_hour", chip.id))
+            })?;
+            cost.lease_usd_per_year = n * price * HOURS_PER_YEAR;
+        }
+        Mode::Buy => {
+            let (chip_usd, server_usd) = match (h.price_usd_per_unit, h.system) {
+                (Some(p), Some(s)) => {
+                    let per = f64::from(s.accelerators_per_system.max(1));
+                    let host = s.host_cost_usd.min(p);
+                    ((p - host) / per, host / per)
+                }
+                (Some(p), None) => (p, host_usd),
+                (None, _) => {
+                    let p = accelerator_price_usd(chip, h.purchase_year, costs).ok_or_else(|| {
+                        CostError::MissingPrice(format!(
+                            "accelerator `{}` has no catalog price: give price_usd in the scenario",
+                            chip.id
+                        ))
+                    })?;
+                    (p, host_usd)
+                }
+            };
+            let accelerators = n * chip_usd;
+            let servers = n * server_usd;
+            let capex = ByAsset {
+                accelerators,
+                servers,
+                network: cost.network.capex_usd(),
+                storage: (accelerators + servers) * costs.storage_share()?,
+                buildings: 0.0,
+            };
+            let facility = ByAsset { buildings: h.build_musd_per_mw * it_power_w, ..ByAsset::default() };
+            cost.depreciation_usd_per_year = capex.plus(&facility).yearly_depreciation(costs)?;
+            cost.maintenance_usd_per_year = capex.hardware() * costs.maintenance_share_per_year()?;
+            cost.electricity_usd_per_year = energy_mwh_per_year * 1e3 * h.energy.power_usd_per_kwh;
+            cost.capex_usd = capex;
+        }
+    }
+    Ok(cost)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_tier_two_tier_boundaries() {
+        let t = fat_tree(64, 64);
+        assert_eq!((t.tiers, t.switches(), t.links), (1, 1, 64));
+        let t = fat_tree(65, 64);
+        assert_eq!(t.tiers, 2);
+        assert_eq!(t.leaf_switches, 3);
+        assert_eq!(t.spine_switches, 2);
+        assert_eq!(fat_tree(0, 64), FatTree { radix: 64, ..FatTree::default() });
+    }
+
+    #[test]
+    fn fx_converts_once() {
+        let fx = Fx::new("CNY", 7.2);
+        assert_eq!(fx.from_usd(10.0), 72.0);
+    }
+}

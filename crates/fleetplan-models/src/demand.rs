@@ -1,0 +1,281 @@
+//! Demand model: what a scenario's workloads ask of the fleet, per user region and quarter.
+//!
+//! - Chat apps: daily users × requests per user per day × input/output tokens per request
+//!   (the scenario's [`ChatWorkload::mean_tokens_per_s`]), grown per quarter, split by user
+//!   region, shaped by a 24-hour profile → mean and peak input/output tokens/s.
+//! - Image and video apps: items per day → mean and peak items/s (and video-seconds/s).
+//! - Training runs: tokens and a deadline → chips needed at a given per-chip training rate.
+//!
+//! Residency: users in mainland China are served from Chinese sites and other users from sites
+//! outside China, unless the workload allows `cross_border` serving ([`may_serve`]).
+//! Formulas: docs/evaluation.md.
+
+use fleetplan_core::catalog::{Catalog, DEFAULT_DIURNAL_PROFILE, Region, UnknownId};
+use fleetplan_core::scenario::{
+    ChatWorkload, GenerationWorkload, Quarter, SECONDS_PER_DAY, Serving, TrainingRun, Workload, WorkloadSpec,
+};
+use fleetplan_core::units::Date;
+use serde::Serialize;
+
+/// Hours in the demand profile.
+pub const HOURS_PER_DAY: usize = 24;
+
+/// A 24-hour demand shape normalised to a mean of 1: `factor[h]` = demand in hour `h` ÷ the
+/// day's mean demand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    /// Demand in each local hour over the day's mean (mean of the 24 values is 1).
+    pub factor: [f64; HOURS_PER_DAY],
+}
+
+impl Profile {
+    /// Normalise 24 non-negative weights (any scale, not all zero) to a mean of 1.
+    /// Returns `None` when there are not 24 weights or they sum to zero or less.
+    pub fn from_weights(weights: &[f64]) -> Option<Profile> {
+        if weights.len() != HOURS_PER_DAY || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return None;
+        }
+        let sum: f64 = weights.iter().sum();
+        if sum <= 0.0 {
+            return None;
+        }
+        let mut factor = [0.0; HOURS_PER_DAY];
+        for (f, w) in factor.iter_mut().zip(weights) {
+            *f = w * HOURS_PER_DAY as f64 / sum;
+        }
+        Some(Profile { factor })
+    }
+
+    /// Flat profile (every hour equal).
+    pub fn flat() -> Profile {
+        Profile { factor: [1.0; HOURS_PER_DAY] }
+    }
+
+    /// Busiest hour over the mean hour (≥ 1).
+    pub fn peak_factor(&self) -> f64 {
+        self.factor.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// Share of a day's demand served by a capacity of `capacity_over_mean` × the mean rate:
+    /// Σₕ min(factorₕ, c) / 24.
+    pub fn served_share(&self, capacity_over_mean: f64) -> f64 {
+        let c = capacity_over_mean.max(0.0);
+        self.factor.iter().map(|f| f.min(c)).sum::<f64>() / HOURS_PER_DAY as f64
+    }
+}
+
+/// The profile a workload's demand follows: its own `diurnal` weights, else the catalog's
+/// default profile, else flat.
+pub fn profile_of(serving: &Serving, catalog: &Catalog) -> Profile {
+    serving
+        .diurnal
+        .as_deref()
+        .and_then(Profile::from_weights)
+        .or_else(|| {
+            catalog
+                .costs
+                .diurnal_profile(DEFAULT_DIURNAL_PROFILE)
+                .ok()
+                .and_then(|p| Profile::from_weights(&p.hourly_weights))
+        })
+        .unwrap_or_else(Profile::flat)
+}
+
+/// Whether users in `user_region` may be served from a site in `site_region`: always inside
+/// the same residency zone (mainland China, or everywhere else); across zones only when the
+/// workload allows cross-border serving.
+pub fn may_serve(user_region: &Region, site_region: &Region, cross_border: bool) -> bool {
+    cross_border || user_region.china_mainland == site_region.china_mainland
+}
+
+/// Demand of one workload from one user region in one quarter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionDemand {
+    /// Workload id.
+    pub workload: String,
+    /// Catalog region id of the users.
+    pub region: String,
+    /// Quarter.
+    pub quarter: Quarter,
+    /// Mean demand over the day, in the workload's unit per second (output tokens/s for chat,
+    /// items/s for image and video).
+    pub mean_per_s: f64,
+    /// Demand in the busiest hour, same unit.
+    pub peak_per_s: f64,
+    /// Chat: mean prompt tokens/s (0 for other kinds).
+    pub mean_input_tokens_per_s: f64,
+    /// Chat: prompt tokens/s in the busiest hour (0 for other kinds).
+    pub peak_input_tokens_per_s: f64,
+    /// Video: mean seconds of video generated per second (0 for other kinds).
+    pub mean_video_s_per_s: f64,
+}
+
+/// Mean and peak demand of a chat workload per user region and quarter of the horizon
+/// (`quarters` from `start`), regions in id order.
+pub fn chat_demand(
+    id: &str,
+    chat: &ChatWorkload,
+    profile: &Profile,
+    start: Quarter,
+    quarters: u32,
+) -> Vec<RegionDemand> {
+    let peak = profile.peak_factor();
+    let mut out = Vec::new();
+    for i in 0..quarters {
+        let (input, output) = chat.mean_tokens_per_s(i);
+        for (region, share) in &chat.serving.user_regions {
+            out.push(RegionDemand {
+                workload: id.to_string(),
+                region: region.clone(),
+                quarter: start.offset(i64::from(i)),
+                mean_per_s: output * share,
+                peak_per_s: output * share * peak,
+                mean_input_tokens_per_s: input * share,
+                peak_input_tokens_per_s: input * share * peak,
+                mean_video_s_per_s: 0.0,
+            });
+        }
+    }
+    out
+}
+
+/// Mean and peak items/s of an image or video workload per user region and quarter.
+/// `clip_seconds` is the video length per item (`None` for images).
+pub fn generation_demand(
+    id: &str,
+    generation: &GenerationWorkload,
+    clip_seconds: Option<f64>,
+    profile: &Profile,
+    start: Quarter,
+    quarters: u32,
+) -> Vec<RegionDemand> {
+    let peak = profile.peak_factor();
+    let mut out = Vec::new();
+    for i in 0..quarters {
+        let items = generation.mean_items_per_s(i);
+        for (region, share) in &generation.serving.user_regions {
+            let mean = items * share;
+            out.push(RegionDemand {
+                workload: id.to_string(),
+                region: region.clone(),
+                quarter: start.offset(i64::from(i)),
+                mean_per_s: mean,
+                peak_per_s: mean * peak,
+                mean_input_tokens_per_s: 0.0,
+                peak_input_tokens_per_s: 0.0,
+                mean_video_s_per_s: mean * clip_seconds.unwrap_or(0.0),
+            });
+        }
+    }
+    out
+}
+
+/// Demand of every serving workload of a scenario (training runs have no per-second demand;
+/// see [`training_need`]). Video clip lengths come from the catalog's diffusion models.
+pub fn serving_demand(
+    workloads: &[Workload],
+    catalog: &Catalog,
+    start: Quarter,
+    quarters: u32,
+) -> Result<Vec<RegionDemand>, UnknownId> {
+    let mut out = Vec::new();
+    for w in workloads {
+        match &w.spec {
+            WorkloadSpec::Chat(c) => {
+                out.extend(chat_demand(&w.id, c, &profile_of(&c.serving, catalog), start, quarters));
+            }
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => {
+                let model = catalog.diffusion(&g.model)?;
+                let p = profile_of(&g.serving, catalog);
+                out.extend(generation_demand(&w.id, g, model.clip_seconds, &p, start, quarters));
+            }
+            WorkloadSpec::Training(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Days from `a` to `b` (negative when `b` is earlier), by the proleptic Gregorian calendar.
+pub fn days_between(a: Date, b: Date) -> i64 {
+    day_number(b) - day_number(a)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn day_number(d: Date) -> i64 {
+    let y = i64::from(d.year) - i64::from(d.month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(d.month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `days` days after `d`.
+pub fn add_days(d: Date, days: i64) -> Date {
+    let z = day_number(d) + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+/// What a training run needs to finish by its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainingNeed {
+    /// Seconds from the run's start to its deadline (deadline day included).
+    pub window_s: f64,
+    /// Training throughput that finishes on the deadline, tokens/s.
+    pub tokens_per_s_needed: f64,
+    /// Chips needed at `tokens_per_s_per_chip`, rounded up.
+    pub chips_needed: u64,
+}
+
+/// Chips a run needs to train `run.tokens` between its start and deadline when each chip
+/// delivers `tokens_per_s_per_chip`: ⌈tokens / (rate × window)⌉. `None` when the window is
+/// empty or the rate is not positive.
+pub fn training_need(run: &TrainingRun, tokens_per_s_per_chip: f64) -> Option<TrainingNeed> {
+    let window_s = (days_between(run.start, run.deadline) + 1) as f64 * SECONDS_PER_DAY;
+    if window_s <= 0.0 || !(tokens_per_s_per_chip.is_finite() && tokens_per_s_per_chip > 0.0) {
+        return None;
+    }
+    let tokens_per_s_needed = run.tokens / window_s;
+    let chips = (tokens_per_s_needed / tokens_per_s_per_chip).ceil();
+    Some(TrainingNeed { window_s, tokens_per_s_needed, chips_needed: chips.max(1.0) as u64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_and_count_days() {
+        let a = Date::new(2025, 4, 1).unwrap();
+        let b = Date::new(2025, 12, 31).unwrap();
+        assert_eq!(days_between(a, b), 274);
+        assert_eq!(add_days(a, 274), b);
+        assert_eq!(add_days(Date::new(2024, 2, 28).unwrap(), 1), Date::new(2024, 2, 29).unwrap());
+        assert_eq!(days_between(Date::new(1970, 1, 1).unwrap(), Date::new(2000, 3, 1).unwrap()), 11_017);
+    }
+
+    #[test]
+    fn profile_normalises_and_serves() {
+        let mut w = [1.0; 24];
+        w[23] = 4.0;
+        let p = Profile::from_weights(&w).unwrap();
+        assert!((p.peak_factor() - 4.0 * 24.0 / 27.0).abs() < 1e-12);
+        assert!((p.factor.iter().sum::<f64>() - 24.0).abs() < 1e-12);
+        // Capacity at the peak serves everything; at the mean, the peak hour loses its excess.
+        assert!((p.served_share(p.peak_factor()) - 1.0).abs() < 1e-12);
+        let mean_hour = 24.0 / 27.0;
+        let expected = (23.0 * mean_hour + 1.0) / 24.0;
+        assert!((p.served_share(1.0) - expected).abs() < 1e-12);
+        assert!(Profile::from_weights(&[1.0; 23]).is_none());
+        assert!(Profile::from_weights(&[0.0; 24]).is_none());
+    }
+}

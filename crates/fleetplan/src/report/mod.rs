@@ -1,0 +1,353 @@
+//! Reports of a fleet evaluation: a self-contained offline `report.html` with inline SVG charts,
+//! `evaluation.json` and CSV tables. Only the front end renders; the engines return values.
+
+pub mod svg;
+
+use fleetplan_engines::eval::Evaluation;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Escape text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A number with three significant digits and a metric suffix.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    let (v, s) = if a >= 1e12 {
+        (x / 1e12, "T")
+    } else if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let d = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.d$}{s}")
+}
+
+/// Optional money/number, `-` when absent.
+pub fn opt(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| if v.abs() < 1.0 { format!("{v:.4}") } else { format!("{v:.2}") })
+}
+
+/// The four charts of the report, as SVG strings: spend by category, spend by region, chat
+/// capacity vs demand per quarter, cost per million output tokens by chip and site.
+pub fn charts(e: &Evaluation) -> Result<Vec<(String, String)>, String> {
+    let cur = &e.currency;
+    let mut out = Vec::new();
+    let cats: Vec<(String, f64)> = e.spend.by_category().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    out.push(("Spend by category".into(), svg::bar_chart("Spend by category", &format!("{cur}"), &cats)?));
+    let mut by_region: BTreeMap<String, f64> = BTreeMap::new();
+    for s in &e.spend.by_site {
+        let region = e.sites.iter().find(|x| x.site == s.site).map_or(s.site.clone(), |x| x.region.clone());
+        *by_region.entry(region).or_default() += s.amount;
+    }
+    let regions: Vec<(String, f64)> = by_region.into_iter().collect();
+    out.push(("Spend by region".into(), svg::bar_chart("Spend by region", cur, &regions)?));
+    let quarters: Vec<String> = e.quarters.iter().map(|q| q.quarter.to_string()).collect();
+    let sum = |f: &dyn Fn(&fleetplan_engines::eval::WorkloadQuarter) -> f64| -> Vec<f64> {
+        e.quarters
+            .iter()
+            .map(|q| {
+                e.workloads.iter().filter(|w| w.kind == "chat" && w.quarter == q.quarter).map(f).sum::<f64>() / 1e6
+            })
+            .collect()
+    };
+    let series = vec![
+        ("peak demand".to_string(), sum(&|w| w.demand_peak_per_s)),
+        ("capacity at SLO".to_string(), sum(&|w| w.capacity_per_s)),
+        ("served (daily mean)".to_string(), sum(&|w| w.served_mean_per_s)),
+    ];
+    out.push((
+        "Chat capacity vs demand".into(),
+        svg::line_chart("Chat capacity vs demand per quarter", "M output tokens/s", &quarters, &series)?,
+    ));
+    // Cost per million output tokens by chip and site for the largest chat workload.
+    let main = e
+        .workloads
+        .iter()
+        .filter(|w| w.kind == "chat")
+        .max_by(|a, b| a.demand_peak_per_s.total_cmp(&b.demand_peak_per_s))
+        .map(|w| w.workload.clone());
+    let bars: Vec<(String, f64)> = e
+        .unit_costs
+        .iter()
+        .filter(|u| Some(&u.workload) == main.as_ref())
+        .filter_map(|u| u.per_million_output_tokens.map(|c| (format!("{}@{}", u.chip, u.site), c)))
+        .collect();
+    let title = format!("Cost per million output tokens ({})", main.as_deref().unwrap_or("no chat workload"));
+    out.push(("Cost per million tokens".into(), svg::bar_chart(&title, &format!("{cur} per M tokens"), &bars)?));
+    Ok(out)
+}
+
+/// The self-contained HTML report (inline CSS and SVG, no scripts, no external resources).
+pub fn html(e: &Evaluation) -> Result<String, String> {
+    let mut h = String::new();
+    let cur = &e.currency;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetplan evaluation: {}</title>\n<style>\
+         body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}\
+         td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#eee}}td.l,th.l{{text-align:left}}\
+         .bad{{color:#b00}}.ok{{color:#070}}figure{{margin:1em 0}}</style></head><body>\n<h1>Fleet evaluation: {}</h1>\n",
+        esc(&e.scenario),
+        esc(&e.scenario)
+    );
+    let _ = writeln!(
+        h,
+        "<p>Currency {cur} ({} per USD). Spend {} of budget {} ({:.1} %). {} violation(s).</p>",
+        e.currency_per_usd,
+        num(e.spend.total),
+        num(e.spend.budget),
+        100.0 * e.spend.total / e.spend.budget.max(1e-12),
+        e.violations.len()
+    );
+    h.push_str("<h2>Charts</h2>\n");
+    for (name, svg) in charts(e)? {
+        let _ = writeln!(h, "<figure class=\"chart\"><figcaption>{}</figcaption>\n{}\n</figure>", esc(&name), svg);
+    }
+    h.push_str("<h2>Quarters</h2>\n<table><tr><th class=l>quarter</th><th>accelerators</th><th>idle</th><th>IT MW</th><th>built MW</th><th>spend</th></tr>\n");
+    for q in &e.quarters {
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td></tr>",
+            q.quarter,
+            q.accelerators,
+            q.idle_accelerators,
+            q.it_mw,
+            q.available_mw,
+            num(q.spend)
+        );
+    }
+    h.push_str("</table>\n<h2>Workloads</h2>\n<table><tr><th class=l>workload</th><th class=l>quarter</th><th class=l>unit</th><th>peak demand</th><th>capacity</th><th>coverage peak</th><th>coverage day</th><th>headroom</th><th>cost / M out</th><th>cost / M in</th><th>cost / item</th></tr>\n");
+    for w in &e.workloads {
+        let cls = if w.coverage_peak < 0.999 { "bad" } else { "ok" };
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td class={cls}>{:.1} %</td><td>{:.1} %</td><td>{:.0} %</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&w.workload),
+            w.quarter,
+            esc(&w.unit),
+            num(w.demand_peak_per_s),
+            num(w.capacity_per_s),
+            100.0 * w.coverage_peak,
+            100.0 * w.coverage_daily,
+            100.0 * w.headroom,
+            opt(w.cost_per_million_output_tokens),
+            opt(w.cost_per_million_input_tokens),
+            opt(w.cost_per_item)
+        );
+    }
+    h.push_str("</table>\n<h2>Holdings and export-control status</h2>\n<table><tr><th class=l>holding</th><th>accelerators</th><th class=l>fabric</th><th>USD / accel-h</th><th class=l>worst verdict</th><th class=l>rule</th></tr>\n");
+    for x in &e.holdings {
+        let w = x.worst();
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td>{}</td><td class=l>{}</td><td>{:.2}</td><td class=l>{}</td><td class=l>{}</td></tr>",
+            esc(&x.label),
+            x.accelerators,
+            esc(&x.fabric),
+            x.usd_per_accelerator_hour,
+            w.map_or("-".into(), |v| v.verdict.to_string()),
+            esc(w.and_then(|v| v.rule.as_deref()).unwrap_or("-"))
+        );
+    }
+    h.push_str("</table>\n<h2>Training</h2>\n<table><tr><th class=l>run</th><th class=l>site</th><th class=l>chip</th><th>chips needed</th><th>tokens/s/chip</th><th>MFU</th><th class=l>completes</th><th class=l>deadline</th></tr>\n");
+    for t in &e.training {
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{:.0}</td><td>{:.2}</td><td class=l>{}</td><td class=l>{}</td></tr>",
+            esc(&t.workload),
+            esc(&t.site),
+            esc(&t.chip),
+            t.chips_needed,
+            t.tokens_per_s_per_chip,
+            t.mfu,
+            t.completion.map_or("not in horizon".into(), |d| d.to_string()),
+            t.deadline
+        );
+    }
+    h.push_str("</table>\n<h2>Violations</h2>\n<table><tr><th class=l>kind</th><th class=l>quarter</th><th class=l>subject</th><th class=l>problem</th><th class=l>fix</th></tr>\n");
+    for v in &e.violations {
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td></tr>",
+            v.kind.as_str(),
+            v.quarter.map_or("-".into(), |q| q.to_string()),
+            esc(&v.subject),
+            esc(&v.message),
+            esc(&v.fix)
+        );
+    }
+    h.push_str("</table>\n</body></html>\n");
+    Ok(h)
+}
+
+/// Quote a CSV field when needed.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+fn csv(rows: Vec<Vec<String>>) -> String {
+    let mut s = String::new();
+    for r in rows {
+        s.push_str(&r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        s.push('\n');
+    }
+    s
+}
+
+fn o(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// CSV tables: `(file name, contents)`.
+pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
+    let mut workloads = vec![
+        [
+            "workload",
+            "kind",
+            "quarter",
+            "unit",
+            "demand_peak_per_s",
+            "demand_mean_per_s",
+            "capacity_per_s",
+            "coverage_peak",
+            "coverage_daily",
+            "headroom",
+            "accelerators",
+            "cost_per_million_output_tokens",
+            "cost_per_million_input_tokens",
+            "cost_per_item",
+            "cost_per_video_second",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for w in &e.workloads {
+        workloads.push(vec![
+            w.workload.clone(),
+            w.kind.clone(),
+            w.quarter.to_string(),
+            w.unit.clone(),
+            w.demand_peak_per_s.to_string(),
+            w.demand_mean_per_s.to_string(),
+            w.capacity_per_s.to_string(),
+            w.coverage_peak.to_string(),
+            w.coverage_daily.to_string(),
+            w.headroom.to_string(),
+            w.accelerators.to_string(),
+            o(w.cost_per_million_output_tokens),
+            o(w.cost_per_million_input_tokens),
+            o(w.cost_per_item),
+            o(w.cost_per_video_second),
+        ]);
+    }
+    let mut sites = vec![
+        ["site", "region", "quarter", "accelerators", "it_mw", "available_mw", "built_mw", "build_capex"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for s in &e.sites {
+        sites.push(vec![
+            s.site.clone(),
+            s.region.clone(),
+            s.quarter.to_string(),
+            s.accelerators.to_string(),
+            s.it_mw.to_string(),
+            s.available_mw.to_string(),
+            s.built_mw.to_string(),
+            s.build_capex.to_string(),
+        ]);
+    }
+    let mut holdings = vec![
+        [
+            "index",
+            "chip",
+            "system",
+            "site",
+            "region",
+            "accelerators",
+            "mode",
+            "from",
+            "until",
+            "fabric",
+            "capex_usd",
+            "tco_usd_per_year",
+            "usd_per_accelerator_hour",
+            "it_mw",
+            "tco2_per_year",
+            "worst_verdict",
+            "rule",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for h in &e.holdings {
+        let w = h.worst();
+        holdings.push(vec![
+            h.index.to_string(),
+            h.chip.clone(),
+            h.system.clone().unwrap_or_default(),
+            h.site.clone(),
+            h.region.clone(),
+            h.accelerators.to_string(),
+            h.mode.as_str().to_string(),
+            h.from.to_string(),
+            h.until.to_string(),
+            h.fabric.clone(),
+            h.cost.capex_usd.total().to_string(),
+            h.cost.tco_usd_per_year().to_string(),
+            h.usd_per_accelerator_hour.to_string(),
+            h.cost.it_mw().to_string(),
+            h.cost.tco2_per_year.to_string(),
+            w.map_or(String::new(), |v| v.verdict.to_string()),
+            w.and_then(|v| v.rule.clone()).unwrap_or_default(),
+        ]);
+    }
+    let mut spend = vec![
+        std::iter::once("quarter".to_string())
+            .chain(e.spend.by_category().iter().map(|c| c.0.to_string()))
+            .chain(std::iter::once("total".to_string()))
+            .collect::<Vec<_>>(),
+    ];
+    for q in &e.spend.by_quarter {
+        spend.push(
+            std::iter::once(q.quarter.to_string())
+                .chain(q.categories().iter().map(|c| c.1.to_string()))
+                .chain(std::iter::once(q.total().to_string()))
+                .collect(),
+        );
+    }
+    let mut violations = vec![["kind", "quarter", "subject", "message", "fix"].map(String::from).to_vec()];
+    for v in &e.violations {
+        violations.push(vec![
+            v.kind.as_str().to_string(),
+            v.quarter.map_or(String::new(), |q| q.to_string()),
+            v.subject.clone(),
+            v.message.clone(),
+            v.fix.clone(),
+        ]);
+    }
+    vec![
+        ("workloads.csv", csv(workloads)),
+        ("sites.csv", csv(sites)),
+        ("holdings.csv", csv(holdings)),
+        ("spend.csv", csv(spend)),
+        ("violations.csv", csv(violations)),
+    ]
+}

@@ -1,0 +1,148 @@
+//! `fleetplan evaluate` and `fleetplan compare` end to end: summary, JSON, CSV, report files,
+//! errors, and report.html rendered in headless Chromium (skipped, with a message, where
+//! Chromium is not installed; CI installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fleetplan-eval-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
+    let o = bin().arg("evaluate").arg(example("bytedance-2025.toml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.starts_with("ByteDance 2025: spend"), "{s}");
+    for needle in ["doubao", "coverage", "CNY/M out", "training seed-flagship", "budget group overseas", "violations:"]
+    {
+        assert!(s.contains(needle), "missing {needle}:\n{s}");
+    }
+    assert!(s.lines().count() <= 50, "more than one screen:\n{s}");
+}
+
+#[test]
+fn json_and_csv_formats() {
+    let o = bin().args(["evaluate", "--format", "json"]).arg(example("quickstart.toml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["currency"], "USD");
+    assert_eq!(v["quarters"].as_array().unwrap().len(), 4);
+    assert!(v["holdings"][0]["compliance"][0]["verdict"].is_string());
+    let o = bin().args(["evaluate", "--format", "csv"]).arg(example("quickstart.toml")).output().unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.starts_with("workload,kind,quarter,unit,"), "{s}");
+    assert_eq!(s.lines().count(), 1 + 4, "header + one row per quarter:\n{s}");
+}
+
+#[test]
+fn missing_file_and_fleetless_scenario_are_user_errors() {
+    let o = bin().args(["evaluate", "no-such-file.toml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let dir = tmp("nofleet");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(example("quickstart.toml")).unwrap();
+    let cut = text.find("[[fleet]]").unwrap();
+    let f = dir.join("nofleet.toml");
+    std::fs::write(&f, &text[..cut]).unwrap();
+    let o = bin().arg("evaluate").arg(&f).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[[fleet]]"));
+}
+
+#[test]
+fn compare_shows_scenarios_side_by_side() {
+    let o = bin()
+        .arg("compare")
+        .arg(example("bytedance-2025.toml"))
+        .arg(example("us-hyperscaler-2025.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8(o.stdout).unwrap();
+    for needle in
+        ["ByteDance 2025", "spend, USD", "dense PFLOPS fp8", "IT MW", "output tokens/day", "USD per M output tokens"]
+    {
+        assert!(s.contains(needle), "missing {needle}:\n{s}");
+    }
+}
+
+fn write_report() -> PathBuf {
+    let dir = tmp("report");
+    let o = bin().arg("evaluate").arg(example("bytedance-2025.toml")).arg("--out").arg(&dir).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
+#[test]
+fn out_dir_holds_a_self_contained_report_json_and_csv() {
+    let dir = write_report();
+    for f in
+        ["report.html", "evaluation.json", "workloads.csv", "sites.csv", "holdings.csv", "spend.csv", "violations.csv"]
+    {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert!(!html.contains("http://") || html.matches("http://").all(|_| html.contains("xmlns")), "no external links");
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(!html.contains("src=\""), "no external resources");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("evaluation.json")).unwrap()).unwrap();
+    assert_eq!(json["scenario"], "ByteDance 2025");
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+#[test]
+fn report_renders_in_headless_chromium_with_its_charts() {
+    let Some(chrome) = chromium() else {
+        eprintln!("SKIPPED: chromium not installed (apt-get install -y chromium); CI installs it");
+        return;
+    };
+    let dir = write_report();
+    let profile = tmp("chromium-profile");
+    let url = format!("file://{}", dir.join("report.html").canonicalize().unwrap().display());
+    let o = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && !dom.is_empty(), "chromium failed: {}", String::from_utf8_lossy(&o.stderr));
+    // The rendered DOM holds the four charts, each with drawn content (rects or paths/lines).
+    let charts: Vec<&str> = dom.split("<svg").skip(1).map(|s| s.split("</svg>").next().unwrap_or("")).collect();
+    assert_eq!(charts.len(), 4, "{} svg elements in the rendered page", charts.len());
+    for (i, c) in charts.iter().enumerate() {
+        let marks = c.matches("<rect").count() + c.matches("<polyline").count() + c.matches("<path").count();
+        assert!(marks >= 3, "chart {i} is empty in the rendered DOM");
+        assert!(c.contains("<text"), "chart {i} has no labels");
+    }
+    assert!(dom.contains("Fleet evaluation: ByteDance 2025"));
+    let _ = std::fs::remove_dir_all(&profile);
+}
