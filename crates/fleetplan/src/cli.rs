@@ -34,4 +34,14 @@ pub enum Command {
     Perf(cmd::perf::PerfCommand),
     /// Predict published measurements and report the error.
     Validate(cmd::validate::ValidateArgs),
+    /// Evaluate a scenario's fixed fleet: cost, capacity, coverage, compliance, budget.
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Evaluate scenarios and compare them side by side.
+    Compare(cmd::compare::CompareArgs),
+    /// Serving simulation: latency percentiles, throughput and SLO attainment under load.
+    Simulate(cmd::simulate::SimulateArgs),
+    /// Plan what to buy or lease, where and when (MILP), and check the plan with the evaluator.
+    Optimize(cmd::optimize::OptimizeArgs),
+    /// Write a synthetic scenario of a given size to stdout (benchmarks, tests).
+    GenScenario(cmd::gen_scenario::GenScenarioArgs),
 }

@@ -3,9 +3,14 @@
 
 pub mod catalog;
 pub mod check;
+pub mod compare;
+pub mod evaluate;
+pub mod gen_scenario;
+pub mod optimize;
 pub mod perf;
 pub mod policy;
 pub mod schema;
+pub mod simulate;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -31,6 +36,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Schema(args) => schema::run(&args),
         Command::Perf(args) => perf::run(&catalog, &args),
         Command::Validate(args) => validate::run(&catalog, &args),
+        Command::Evaluate(args) => evaluate::run(&catalog, &args),
+        Command::Compare(args) => compare::run(&catalog, &args),
+        Command::Simulate(args) => simulate::run(&catalog, &args),
+        Command::Optimize(args) => optimize::run(&catalog, &args),
+        Command::GenScenario(args) => gen_scenario::run(&catalog, &args),
     }
 }
 

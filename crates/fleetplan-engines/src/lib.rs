@@ -1,0 +1,14 @@
+//! Engines of fleetplan that run on top of the analytical models.
+//!
+//! - [`eval`]: evaluation of a fixed fleet (cost, capacity, coverage, compliance, budget).
+//! - [`plan`]: the planner, a MILP choosing what to buy or lease, where and when.
+//! - [`sim`]: discrete-event serving simulator (arrivals, routing, continuous batching with
+//!   chunked prefill and a paged KV cache, disaggregated pools, failures), deterministic per seed.
+//!
+//! **Architecture invariant:** no I/O and no printing; callers hand in parsed inputs and get
+//! values back. Step times come from [`fleetplan_models::infer::InferenceEngine`] (one home for
+//! the performance formulas).
+
+pub mod eval;
+pub mod plan;
+pub mod sim;

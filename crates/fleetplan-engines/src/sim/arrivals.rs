@@ -1,0 +1,407 @@
+//! Request arrivals: a Poisson process with a piecewise-constant rate (diurnal profile, daily
+//! growth, bursts) sampled exactly by inversion, or a replayed trace; prompt and output lengths
+//! from fixed, lognormal or empirical distributions.
+
+use fleetplan_core::diagnostic::Diagnostic;
+use rand::Rng;
+use rand::rngs::SmallRng;
+use serde::Serialize;
+
+/// Seconds in a day.
+const DAY_S: f64 = 86_400.0;
+/// Seconds in an hour.
+const HOUR_S: f64 = 3_600.0;
+
+/// A window in which the arrival rate is multiplied.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Burst {
+    /// Start, seconds after the simulation start.
+    pub start_s: f64,
+    /// Length, s.
+    pub duration_s: f64,
+    /// Rate multiplier inside the window (> 0).
+    pub multiplier: f64,
+}
+
+/// Time-varying Poisson rate: `mean_qps × diurnal[hour] × (1 + growth_per_day)^day × bursts`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateProfile {
+    /// Mean arrival rate over a day at the start, requests/s.
+    pub mean_qps: f64,
+    /// 24 hourly weights, normalised here to mean 1 (None = flat).
+    pub diurnal: Option<[f64; 24]>,
+    /// Hour of day at simulation time 0 (0–23).
+    pub start_hour: u32,
+    /// Compound growth of the rate per day, fraction (applied in daily steps).
+    pub growth_per_day: f64,
+    /// Bursts.
+    pub bursts: Vec<Burst>,
+}
+
+impl RateProfile {
+    /// Constant rate `qps`.
+    pub fn constant(qps: f64) -> Self {
+        RateProfile { mean_qps: qps, diurnal: None, start_hour: 0, growth_per_day: 0.0, bursts: Vec::new() }
+    }
+
+    /// Set a diurnal profile from any 24 non-negative weights (rescaled to mean 1).
+    pub fn with_diurnal(mut self, weights: &[f64]) -> Result<Self, String> {
+        if weights.len() != 24 || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(format!("a diurnal profile needs 24 non-negative weights, got {}", weights.len()));
+        }
+        let mean = weights.iter().sum::<f64>() / 24.0;
+        if mean <= 0.0 {
+            return Err("diurnal weights are all zero".into());
+        }
+        let mut d = [0.0; 24];
+        for (o, w) in d.iter_mut().zip(weights) {
+            *o = w / mean;
+        }
+        self.diurnal = Some(d);
+        Ok(self)
+    }
+
+    /// Rate at time `t`, requests/s.
+    pub fn rate(&self, t: f64) -> f64 {
+        let mut r = self.mean_qps;
+        if let Some(d) = &self.diurnal {
+            r *= d[((t / HOUR_S).floor() as u64 + u64::from(self.start_hour)) as usize % 24];
+        }
+        if self.growth_per_day != 0.0 {
+            r *= (1.0 + self.growth_per_day).powf((t / DAY_S).floor());
+        }
+        for b in &self.bursts {
+            if t >= b.start_s && t < b.start_s + b.duration_s {
+                r *= b.multiplier;
+            }
+        }
+        r
+    }
+
+    /// Next time after `t` at which the rate may change (infinity when constant).
+    fn next_change(&self, t: f64) -> f64 {
+        let mut n = f64::INFINITY;
+        if self.diurnal.is_some() {
+            n = n.min(((t / HOUR_S).floor() + 1.0) * HOUR_S);
+        }
+        if self.growth_per_day != 0.0 {
+            n = n.min(((t / DAY_S).floor() + 1.0) * DAY_S);
+        }
+        for b in &self.bursts {
+            for edge in [b.start_s, b.start_s + b.duration_s] {
+                if edge > t {
+                    n = n.min(edge);
+                }
+            }
+        }
+        n
+    }
+
+    /// Next arrival after `t`: integrate the rate piece by piece until the cumulative
+    /// intensity reaches an Exp(1) draw (exact for a piecewise-constant rate). None when the
+    /// rate stays zero for ever.
+    pub fn next_arrival(&self, t: f64, rng: &mut SmallRng) -> Option<f64> {
+        let mut need = exp1(rng);
+        let mut t = t;
+        loop {
+            let r = self.rate(t);
+            let end = self.next_change(t);
+            if r > 0.0 && t + need / r <= end {
+                return Some(t + need / r);
+            }
+            if !end.is_finite() {
+                return None;
+            }
+            need -= r * (end - t);
+            t = end;
+        }
+    }
+
+    /// Check the values are usable.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.mean_qps.is_finite() && self.mean_qps > 0.0) {
+            return Err(format!("arrival rate must be a positive number of requests/s, got {}", self.mean_qps));
+        }
+        if !(self.growth_per_day.is_finite() && self.growth_per_day > -1.0) {
+            return Err(format!("daily growth must be > -1, got {}", self.growth_per_day));
+        }
+        for b in &self.bursts {
+            if !(b.start_s.is_finite() && b.duration_s.is_finite() && b.duration_s > 0.0 && b.multiplier > 0.0) {
+                return Err(format!("burst needs a finite start, positive duration and multiplier, got {b:?}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Exp(1) draw.
+#[inline]
+pub(crate) fn exp1(rng: &mut SmallRng) -> f64 {
+    // 1 − U is in (0, 1], so the logarithm is finite.
+    -(1.0 - rng.random::<f64>()).ln()
+}
+
+/// Distribution of a token count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LengthDist {
+    /// Always this many tokens.
+    Fixed {
+        /// Tokens.
+        tokens: u32,
+    },
+    /// Lognormal with the given mean and log-space standard deviation, clamped to `[1, max]`.
+    LogNormal {
+        /// Mean tokens (before clamping).
+        mean: f64,
+        /// Standard deviation of ln(tokens).
+        sigma: f64,
+        /// Largest value returned.
+        max: u32,
+    },
+    /// Values with weights (cumulative weights normalised to 1, ascending).
+    Empirical {
+        /// Token counts.
+        values: Vec<u32>,
+        /// Cumulative probabilities, same length as `values`, last = 1.
+        cumulative: Vec<f64>,
+    },
+}
+
+impl LengthDist {
+    /// Empirical distribution from (tokens, weight) pairs.
+    pub fn empirical(pairs: &[(u32, f64)]) -> Result<Self, String> {
+        let total: f64 = pairs.iter().map(|p| p.1).sum();
+        if pairs.is_empty() || !(total > 0.0 && total.is_finite()) || pairs.iter().any(|p| p.1 < 0.0 || p.0 == 0) {
+            return Err("an empirical length distribution needs token counts ≥ 1 with non-negative weights".into());
+        }
+        let mut acc = 0.0;
+        let mut cumulative = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            acc += p.1 / total;
+            cumulative.push(acc);
+        }
+        if let Some(last) = cumulative.last_mut() {
+            *last = 1.0;
+        }
+        Ok(LengthDist::Empirical { values: pairs.iter().map(|p| p.0).collect(), cumulative })
+    }
+
+    /// Mean token count (exact for fixed and empirical; the unclamped mean for lognormal).
+    pub fn mean(&self) -> f64 {
+        match self {
+            LengthDist::Fixed { tokens } => f64::from(*tokens),
+            LengthDist::LogNormal { mean, .. } => *mean,
+            LengthDist::Empirical { values, cumulative } => {
+                let mut prev = 0.0;
+                let mut m = 0.0;
+                for (v, c) in values.iter().zip(cumulative) {
+                    m += f64::from(*v) * (c - prev);
+                    prev = *c;
+                }
+                m
+            }
+        }
+    }
+
+    /// Largest value the distribution can return.
+    pub fn max(&self) -> u32 {
+        match self {
+            LengthDist::Fixed { tokens } => *tokens,
+            LengthDist::LogNormal { max, .. } => *max,
+            LengthDist::Empirical { values, .. } => values.iter().copied().max().unwrap_or(1),
+        }
+    }
+
+    /// Check the values are usable.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            LengthDist::Fixed { tokens } if *tokens == 0 => Err("token count must be ≥ 1".into()),
+            LengthDist::LogNormal { mean, sigma, max } => {
+                if !(mean.is_finite() && *mean >= 1.0 && sigma.is_finite() && *sigma >= 0.0 && *max >= 1) {
+                    Err(format!("lognormal lengths need mean ≥ 1, sigma ≥ 0, max ≥ 1 (got {mean}, {sigma}, {max})"))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample(&self, rng: &mut SmallRng) -> u32 {
+        match self {
+            LengthDist::Fixed { tokens } => *tokens,
+            LengthDist::LogNormal { mean, sigma, max } => {
+                let mu = mean.ln() - sigma * sigma / 2.0;
+                let x = (mu + sigma * std_normal(rng)).exp();
+                (x.round() as u32).clamp(1, *max)
+            }
+            LengthDist::Empirical { values, cumulative } => {
+                let u = rng.random::<f64>();
+                let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+}
+
+/// Standard normal draw (Box–Muller, one of the pair).
+fn std_normal(rng: &mut SmallRng) -> f64 {
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// One request of a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TraceRow {
+    /// Arrival time, s.
+    pub arrival_s: f64,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Generated tokens.
+    pub output_tokens: u32,
+}
+
+/// Parse a trace CSV (`arrival_s,input_tokens,output_tokens` per line; an optional header line;
+/// `#` comments and blank lines skipped). Rows are sorted by arrival time (stable). Errors point
+/// at the offending field.
+pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<Diagnostic>> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<(usize, &str)> = {
+            let mut v = Vec::new();
+            let mut pos = 0;
+            for f in body.split(',') {
+                v.push((start + pos, f));
+                pos += f.len() + 1;
+            }
+            v
+        };
+        if n == 0 && fields.first().is_some_and(|f| f.1.trim().parse::<f64>().is_err()) {
+            continue; // header
+        }
+        if fields.len() != 3 {
+            errors.push(
+                Diagnostic::error(source_name, format!("line {} has {} fields, expected 3", n + 1, fields.len()))
+                    .with_span(Some(start..start + body.len()))
+                    .with_label("here")
+                    .with_help("each line is `arrival_s,input_tokens,output_tokens`"),
+            );
+            continue;
+        }
+        let bad = |(pos, f): (usize, &str), what: &str| {
+            Diagnostic::error(source_name, format!("{what} `{}` on line {} is not valid", f.trim(), n + 1))
+                .with_span(Some(pos..pos + f.len()))
+                .with_label(format!("expected {what}"))
+        };
+        let t = fields[0].1.trim().parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0);
+        let i = fields[1].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
+        let o = fields[2].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
+        match (t, i, o) {
+            (Some(arrival_s), Some(input_tokens), Some(output_tokens)) => {
+                rows.push(TraceRow { arrival_s, input_tokens, output_tokens })
+            }
+            _ => {
+                if t.is_none() {
+                    errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
+                }
+                if i.is_none() {
+                    errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
+                }
+                if o.is_none() {
+                    errors.push(bad(fields[2], "an output length ≥ 1 token"));
+                }
+            }
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(Diagnostic::error(source_name, "the trace has no requests"));
+    }
+    if errors.is_empty() {
+        rows.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn poisson_rate_follows_the_diurnal_profile() {
+        let mut w = [1.0; 24];
+        w[1] = 3.0; // hour 1 busier
+        let p = RateProfile::constant(10.0).with_diurnal(&w).unwrap();
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut t = 0.0;
+        let mut per_hour = [0u32; 24];
+        while let Some(n) = p.next_arrival(t, &mut rng) {
+            if n >= DAY_S {
+                break;
+            }
+            per_hour[(n / HOUR_S) as usize] += 1;
+            t = n;
+        }
+        let expect1 = 10.0 * 3.0 / (26.0 / 24.0) * HOUR_S;
+        let expect0 = 10.0 / (26.0 / 24.0) * HOUR_S;
+        assert!((f64::from(per_hour[1]) / expect1 - 1.0).abs() < 0.02, "{per_hour:?}");
+        assert!((f64::from(per_hour[0]) / expect0 - 1.0).abs() < 0.03, "{per_hour:?}");
+    }
+
+    #[test]
+    fn bursts_multiply_the_rate() {
+        let mut p = RateProfile::constant(5.0);
+        p.bursts.push(Burst { start_s: 100.0, duration_s: 100.0, multiplier: 4.0 });
+        let mut rng = SmallRng::seed_from_u64(1);
+        let (mut inside, mut before, mut t) = (0, 0, 0.0);
+        for _ in 0..20_000 {
+            t = p.next_arrival(t, &mut rng).unwrap();
+            if (100.0..200.0).contains(&t) {
+                inside += 1;
+            } else if t < 100.0 {
+                before += 1;
+            }
+        }
+        assert!((f64::from(inside) / f64::from(before) - 4.0).abs() < 0.6, "{inside} vs {before}");
+    }
+
+    #[test]
+    fn lognormal_and_empirical_means() {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let d = LengthDist::LogNormal { mean: 300.0, sigma: 0.8, max: 100_000 };
+        let m: f64 = (0..200_000).map(|_| f64::from(d.sample(&mut rng))).sum::<f64>() / 200_000.0;
+        assert!((m / 300.0 - 1.0).abs() < 0.02, "{m}");
+        let e = LengthDist::empirical(&[(10, 1.0), (100, 3.0)]).unwrap();
+        assert_eq!(e.mean(), 77.5);
+        let m: f64 = (0..100_000).map(|_| f64::from(e.sample(&mut rng))).sum::<f64>() / 100_000.0;
+        assert!((m / 77.5 - 1.0).abs() < 0.02, "{m}");
+    }
+
+    #[test]
+    fn trace_parses_and_points_at_bad_fields() {
+        let rows = parse_trace("t.csv", "arrival_s,input,output\n0.5,10,20\n0.1,5,6\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].arrival_s, 0.1);
+        let text = "0.5,10,20\n1.0,ten,20\n";
+        let err = parse_trace("t.csv", text).unwrap_err();
+        assert_eq!(err.len(), 1);
+        let span = err[0].span.clone().unwrap();
+        assert_eq!(&text[span], "ten");
+        assert!(parse_trace("t.csv", "1,2\n").is_err());
+    }
+}

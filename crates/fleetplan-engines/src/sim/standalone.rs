@@ -1,0 +1,163 @@
+//! Building a simulation from catalog ids: one chip type, one model, `chips / (tp × pp)`
+//! colocated replicas, Poisson arrivals (the MLPerf-server-like standalone case), and the
+//! analytical figures the simulation is compared with.
+
+use super::{
+    ArrivalSource, Failures, LengthDist, Pool, Pools, RateProfile, Routing, SchedulerConfig, SimConfig, SimError,
+    SloTargets,
+};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::units::Precision;
+use fleetplan_models::PerfError;
+use fleetplan_models::hw::ChipRates;
+use fleetplan_models::infer::{InferenceEngine, Layout, Scenario, Slo, Workload, evaluate_layout};
+use fleetplan_models::shape::{default_kv_precision, kv_bytes_per_token};
+use serde::Serialize;
+
+/// Why a standalone simulation cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    /// Catalog lookup, precision or layout problem.
+    #[error(transparent)]
+    Perf(#[from] PerfError),
+    /// Bad simulation setting.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+}
+
+/// A standalone serving setup named by catalog ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standalone {
+    /// Accelerator id.
+    pub chip: String,
+    /// Chips in total.
+    pub chips: u32,
+    /// Tensor-parallel degree of a replica.
+    pub tp: u32,
+    /// Pipeline stages of a replica.
+    pub pp: u32,
+    /// Language-model id.
+    pub model: String,
+    /// Weight/activation precision.
+    pub precision: Precision,
+    /// Prompt lengths.
+    pub input: LengthDist,
+    /// Output lengths.
+    pub output: LengthDist,
+    /// Arrival rate profile.
+    pub rate: RateProfile,
+    /// Requests to simulate.
+    pub requests: u64,
+    /// Routing policy.
+    pub routing: Routing,
+    /// Latency targets.
+    pub slo: SloTargets,
+    /// Replica failures.
+    pub failures: Option<Failures>,
+    /// Disaggregation: number of the replicas used as the prefill pool (None = colocated).
+    pub prefill_replicas: Option<u32>,
+    /// Time-series interval, s.
+    pub sample_interval_s: Option<f64>,
+}
+
+/// Analytical figures of the performance engine for the same setup (per replica unless noted).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Analytical {
+    /// Replicas.
+    pub replicas: u32,
+    /// Time to first token of a request alone (its prompt in one step), s.
+    pub ttft_single_s: f64,
+    /// Time per output token of a request alone (decode step at mean context), s.
+    pub tpot_single_s: f64,
+    /// Most requests/s the fleet completes (offline optimum of continuous batching), all replicas.
+    pub max_requests_per_s: f64,
+    /// Batch at that optimum, per replica.
+    pub max_batch: f64,
+    /// KV-cache capacity of one replica, tokens.
+    pub kv_capacity_tokens: f64,
+}
+
+impl Standalone {
+    /// The performance engine of one replica.
+    pub fn engine(&self, catalog: &Catalog) -> Result<InferenceEngine, PerfError> {
+        let model = catalog.llm(&self.model)?;
+        let rates = ChipRates::from_catalog(catalog, &self.chip, self.precision)?;
+        let layout = Layout { tp: self.tp, pp: self.pp, dp: 1, ep: 1 };
+        InferenceEngine::new(model, rates, default_kv_precision(self.precision), layout)
+    }
+
+    /// Replicas: whole `tp × pp` groups in `chips`.
+    pub fn replicas(&self) -> Result<u32, PerfError> {
+        let per = self.tp.max(1) * self.pp.max(1);
+        if self.chips < per || self.tp == 0 || self.pp == 0 {
+            return Err(PerfError::Layout(format!(
+                "{} chips cannot hold one replica of tp {} × pp {}",
+                self.chips, self.tp, self.pp
+            )));
+        }
+        Ok(self.chips / per)
+    }
+
+    /// The simulation.
+    pub fn config(&self, catalog: &Catalog) -> Result<SimConfig, BuildError> {
+        let engine = self.engine(catalog)?;
+        let replicas = self.replicas()?;
+        let scheduler = SchedulerConfig::for_engine(&engine);
+        let pools = match self.prefill_replicas {
+            None => Pools::Colocated(Pool { replicas, engine, scheduler }),
+            Some(p) => {
+                if p == 0 || p >= replicas {
+                    return Err(SimError(format!(
+                        "prefill replicas must be between 1 and {} (of {replicas} replicas), got {p}",
+                        replicas.saturating_sub(1)
+                    ))
+                    .into());
+                }
+                let model = catalog.llm(&self.model).map_err(PerfError::from)?;
+                let kv_bytes = kv_bytes_per_token(model, default_kv_precision(self.precision));
+                // The prefill replica's chips send their KV shards in parallel over scale-out.
+                let bw = engine.rates().scaleout_bw * engine.chips_per_replica();
+                Pools::Disaggregated {
+                    prefill: Pool { replicas: p, engine, scheduler },
+                    decode: Pool { replicas: replicas - p, engine, scheduler },
+                    kv_transfer_s_per_token: kv_bytes / bw,
+                    kv_transfer_latency_s: engine.rates().collective_latency_s,
+                }
+            }
+        };
+        let cfg = SimConfig {
+            pools,
+            arrivals: ArrivalSource::Poisson {
+                rate: self.rate.clone(),
+                input: self.input.clone(),
+                output: self.output.clone(),
+            },
+            max_requests: self.requests,
+            horizon_s: None,
+            routing: self.routing,
+            failures: self.failures,
+            slo: self.slo,
+            max_queue_per_replica: None,
+            sample_interval_s: self.sample_interval_s,
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// The analytical engine's figures for the mean request shape.
+    pub fn analytical(&self, catalog: &Catalog) -> Result<Analytical, PerfError> {
+        let e = self.engine(catalog)?;
+        let replicas = self.replicas()?;
+        let w =
+            Workload { input_tokens: self.input.mean(), output_tokens: self.output.mean(), cached_input_fraction: 0.0 };
+        let r = evaluate_layout(&e, &w, Scenario::Offline, &Slo::default(), e.layout().chips(), None)?;
+        Ok(Analytical {
+            replicas,
+            ttft_single_s: e.step_time_s(&e.prefill_load(w.computed_input(), &w)),
+            tpot_single_s: e.step_time_s(&e.decode_load(1.0, &w)),
+            max_requests_per_s: r.best.requests_per_s_per_chip * f64::from(e.layout().chips()) * f64::from(replicas),
+            max_batch: r.best.batch,
+            kv_capacity_tokens: e.kv_capacity_tokens(),
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! Tiny scenarios whose optimum is known by hand: a lease beats buying over a short horizon,
+//! a policy ban forces the second-best chip, a power cap forces a second site, and an
+//! infeasible scenario is explained by its smallest relaxation.
+
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::scenario::{Mode, Scenario, validate};
+use fleetplan_engines::eval::evaluate;
+use fleetplan_engines::plan::{Plan, PlanOptions, plan};
+
+fn catalog() -> Catalog {
+    Catalog::builtin().expect("built-in catalog")
+}
+
+fn scenario(text: &str) -> Scenario {
+    validate("t.toml", text, &catalog()).unwrap_or_else(|d| panic!("{d:#?}"))
+}
+
+/// Plan with the default backend, or with HiGHS when the `highs` feature is on (CI runs both).
+fn run(s: &Scenario) -> Plan {
+    #[allow(unused_mut)]
+    let mut o = PlanOptions::default();
+    #[cfg(feature = "highs")]
+    {
+        o.backend = fleetplan_engines::plan::Backend::Highs;
+    }
+    plan(s, &catalog(), &o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A US chat app on one site; `{Q}` quarters, `{OPTIONS}` and `{SITES}` filled in by tests.
+const BASE: &str = r#"
+[scenario]
+name = "hand"
+currency = "USD"
+start = "2025Q1"
+quarters = {Q}
+[buyer]
+name = "b"
+headquarters = "{HQ}"
+[budget]
+total = 1e10
+{SITES}
+{OPTIONS}
+[[workload]]
+id = "chat"
+kind = "chat"
+model = "llama-3.1-8b"
+precision = "fp8"
+daily_users = 2e7
+requests_per_user_per_day = 10
+input_tokens_per_request = 1000
+output_tokens_per_request = 300
+ttft_p99_ms = 2000
+tpot_p99_ms = 100
+growth_per_quarter = 0.0
+user_regions = { {REGION} = 1.0 }
+{POLICY}
+"#;
+
+fn text(q: u32, hq: &str, region: &str, sites: &str, options: &str, policy: &str) -> String {
+    BASE.replace("{Q}", &q.to_string())
+        .replace("{HQ}", hq)
+        .replace("{REGION}", region)
+        .replace("{SITES}", sites)
+        .replace("{OPTIONS}", options)
+        .replace("{POLICY}", policy)
+}
+
+const US_SITE: &str = "[[site]]\nid = \"a\"\nregion = \"us\"\navailable_mw = 50\n";
+const BUY_AND_LEASE: &str = r#"
+[[option]]
+chip = "h100-sxm"
+sites = ["a"]
+mode = "buy"
+price_usd = 27500
+[[option]]
+chip = "h100-sxm"
+sites = ["a"]
+mode = "lease"
+lease_usd_per_hour = 2.2
+"#;
+
+/// Accelerators needed at the peak: ⌈peak demand ÷ per-chip rate⌉, both from the evaluator.
+fn chips_needed(s: &Scenario, chip: &str, mode: Mode) -> u64 {
+    // Evaluate a one-accelerator fleet of the chip to read the rate and the peak demand.
+    let mut probe = s.clone();
+    probe.fleet = vec![fleetplan_core::scenario::Holding {
+        hardware: fleetplan_core::scenario::Hardware { chip: chip.into(), system: None, accelerators_per_unit: 1 },
+        site: s.sites[0].id.clone(),
+        units: 1,
+        accelerators: 1,
+        mode,
+        from: s.start,
+        until: s.end(),
+        price_usd: None,
+        lease_usd_per_hour: Some(2.0),
+    }];
+    let e = evaluate(&probe, &catalog()).unwrap();
+    let rate = e.rates.iter().find(|r| r.chip == chip).unwrap().per_chip_per_s;
+    let peak = e.workloads[0].demand_peak_per_s;
+    (peak / rate).ceil() as u64
+}
+
+#[test]
+fn a_lease_beats_buying_over_one_quarter_and_buying_wins_over_four_years() {
+    // One quarter: a lease costs 2.2 × 8760 / 4 = USD 4,818 per chip, a purchase at least the
+    // USD 27,500 price, so every chip is leased, exactly as many as the peak needs.
+    let s = scenario(&text(1, "US", "us", US_SITE, BUY_AND_LEASE, ""));
+    let p = run(&s);
+    assert!(p.feasible);
+    let need = chips_needed(&s, "h100-sxm", Mode::Lease);
+    assert!(p.purchases.iter().all(|h| h.mode == Mode::Lease), "{:#?}", p.purchases);
+    assert_eq!(p.purchases.iter().map(|h| h.accelerators).sum::<u64>(), need);
+    // Sixteen quarters: a lease costs 2.2 × 8760 × 4 = USD 77,088 per chip, more than buying
+    // (price + servers, network, storage, power and maintenance), so the chips are bought.
+    let s = scenario(&text(16, "US", "us", US_SITE, BUY_AND_LEASE, ""));
+    let p = run(&s);
+    assert!(p.purchases.iter().all(|h| h.mode == Mode::Buy), "{:#?}", p.purchases);
+    assert_eq!(p.purchases.iter().map(|h| h.accelerators).sum::<u64>(), need);
+    assert_eq!(p.purchases[0].from, s.start);
+    // The evaluator agrees: no violations, all demand served.
+    let e = p.evaluation.as_ref().unwrap();
+    assert!(fleetplan_engines::plan::plan_violations(e).is_empty(), "{:#?}", e.violations);
+    assert!(e.workloads.iter().all(|w| w.coverage_peak >= 0.999));
+}
+
+#[test]
+fn a_policy_ban_forces_the_second_best_chip() {
+    let site = "[[site]]\nid = \"a\"\nregion = \"cn\"\navailable_mw = 50\n";
+    let options = r#"
+[[option]]
+chip = "h100-sxm"
+sites = ["a"]
+mode = "buy"
+price_usd = 27500
+[[option]]
+chip = "h20"
+sites = ["a"]
+mode = "buy"
+price_usd = 12000
+"#;
+    // In early 2024 a China-headquartered buyer may own H20s in China but not H100s
+    // (oct2023: 3A090.a to D:5, presumption of denial).
+    let banned = scenario(&text(1, "CN", "cn", site, options, ""));
+    let p = run(&banned);
+    assert!(p.purchases.iter().all(|h| h.hardware == "h20"), "{:#?}", p.purchases);
+    assert_eq!(p.purchases.iter().map(|h| h.accelerators).sum::<u64>(), chips_needed(&banned, "h20", Mode::Buy));
+    assert!(p.explanations.iter().any(|e| e.contains("h100-sxm") && e.contains("prohibited")), "{:#?}", p.explanations);
+    // With licences assumed granted the H100 is the cheaper way to serve this demand, and is chosen.
+    let free = scenario(&text(1, "CN", "cn", site, options, "[policy]\nassume_licences_granted = true\n"));
+    let q = run(&free);
+    assert!(q.purchases.iter().all(|h| h.hardware == "h100-sxm"), "{:#?}", q.purchases);
+    assert!(p.spend_total > q.spend_total, "{} vs {}", p.spend_total, q.spend_total);
+}
+
+#[test]
+fn a_power_cap_forces_a_second_site() {
+    // Site `cheap` has cheaper power but only 0.1 MW; the rest must go to `dear`.
+    let sites = "[[site]]\nid = \"cheap\"\nregion = \"us\"\navailable_mw = 0.1\npower_usd_per_kwh = 0.03\n[[site]]\nid = \"dear\"\nregion = \"us\"\navailable_mw = 50\npower_usd_per_kwh = 0.30\n";
+    let options = "[[option]]\nchip = \"h100-sxm\"\nsites = [\"cheap\", \"dear\"]\nmode = \"buy\"\nprice_usd = 27500\n";
+    let s = scenario(&text(4, "US", "us", sites, options, ""));
+    let p = run(&s);
+    let at = |site: &str| p.purchases.iter().filter(|h| h.site == site).map(|h| h.accelerators).sum::<u64>();
+    assert!(at("cheap") > 0 && at("dear") > 0, "{:#?}", p.purchases);
+    // The cheap site is filled to its power: its chips draw at most 0.1 MW, one more would not fit.
+    let e = p.evaluation.as_ref().unwrap();
+    let cheap_mw = e.sites.iter().filter(|x| x.site == "cheap").map(|x| x.it_mw).fold(0.0, f64::max);
+    assert!(cheap_mw <= 0.1 + 1e-9, "{cheap_mw}");
+    let per_chip_mw = cheap_mw / at("cheap") as f64;
+    assert!(cheap_mw + 2.0 * per_chip_mw > 0.1, "cheap site not filled: {cheap_mw} MW");
+    assert!(p.explanations.iter().any(|x| x.contains("`cheap` uses all its power")), "{:#?}", p.explanations);
+    assert!(p.explanations.iter().any(|x| x.starts_with("1 more MW at `cheap` would save")), "{:#?}", p.explanations);
+    // With ample power at the cheap site, everything goes there.
+    let s2 = scenario(&text(4, "US", "us", &sites.replace("available_mw = 0.1", "available_mw = 50"), options, ""));
+    let p2 = run(&s2);
+    assert!(p2.purchases.iter().all(|h| h.site == "cheap"), "{:#?}", p2.purchases);
+    assert!(p2.spend_total < p.spend_total);
+}
+
+#[test]
+fn an_infeasible_scenario_gets_its_smallest_relaxation() {
+    // 0.05 MW cannot hold the chips the demand needs and nothing can be built in time.
+    let site = "[[site]]\nid = \"a\"\nregion = \"us\"\navailable_mw = 0.05\n";
+    let s = scenario(&text(1, "US", "us", site, BUY_AND_LEASE, ""));
+    let p = run(&s);
+    assert!(!p.feasible);
+    assert_eq!(p.relaxation.len(), 1, "{:#?}", p.relaxation);
+    assert!(p.relaxation[0].starts_with("site `a` needs"), "{:#?}", p.relaxation);
+    // The MW it asks for is what the chips draw, less what is there.
+    let need_mw: f64 = p.evaluation.as_ref().unwrap().sites.iter().map(|x| x.it_mw).fold(0.0, f64::max) - 0.05;
+    let said: f64 =
+        p.relaxation[0].split_whitespace().nth(3).map(|x| x.trim_end_matches(',')).unwrap().parse().unwrap();
+    assert!((said - need_mw).abs() < 0.05 + 0.02 * need_mw, "{said} vs {need_mw}");
+    // A budget about 15 % short: raising it is a smaller relaxation (relative to the budget)
+    // than leaving most demand unserved, so the relaxation names the budget.
+    let s = scenario(&text(1, "US", "us", US_SITE, BUY_AND_LEASE, "").replace("total = 1e10", "total = 4e5"));
+    let p = run(&s);
+    assert!(!p.feasible);
+    assert_eq!(p.relaxation.len(), 1, "{:#?}", p.relaxation);
+    assert!(p.relaxation[0].starts_with("raise budget.total by USD 6"), "{:#?}", p.relaxation);
+    // The relaxed plan costs what the scenario lacks plus what it has.
+    assert!((p.spend_total - 4e5) > 5e4 && (p.spend_total - 4e5) < 8e4, "{}", p.spend_total);
+}

@@ -1,0 +1,103 @@
+//! `fleetplan optimize`: every example is planned, its plan.toml written and accepted unchanged
+//! by `fleetplan evaluate`; `gen-scenario` is deterministic and valid; bad flags are user errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fleetplan-optimize-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn every_example_round_trips_through_evaluate() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    examples.sort();
+    assert!(!examples.is_empty());
+    for ex in examples {
+        let dir = tmp(ex.file_stem().unwrap().to_str().unwrap());
+        let o = bin().arg("optimize").arg(&ex).arg("--out").arg(&dir).output().unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        // 0: a plan; 2: infeasible as written, the plan under the smallest relaxation is written.
+        assert!(matches!(o.status.code(), Some(0 | 2)), "{}: {stdout}\n{stderr}", ex.display());
+        assert!(stdout.contains("Plan for"), "{stdout}");
+        assert!(stdout.contains("solver microlp"), "{stdout}");
+        if o.status.code() == Some(2) {
+            assert!(stdout.contains("smallest relaxation"), "{stdout}");
+        }
+        let plan = dir.join("plan.toml");
+        assert!(plan.exists(), "{}: no plan.toml\n{stderr}", ex.display());
+        let e = bin().arg("evaluate").arg(&plan).output().unwrap();
+        assert!(
+            e.status.success(),
+            "{}: evaluate rejected plan.toml: {}\n{}",
+            ex.display(),
+            String::from_utf8_lossy(&e.stdout),
+            String::from_utf8_lossy(&e.stderr)
+        );
+        // And `check` sees the planned fleet.
+        let c = bin().arg("check").arg(&plan).output().unwrap();
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn objective_flag_and_json_output() {
+    let ex = root().join("examples/quickstart.toml");
+    let o = bin()
+        .args(["optimize", "--objective", "max-served", "--format", "json", "--no-explain"])
+        .arg(&ex)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["objective"], "max-served");
+    assert_eq!(v["solver"]["backend"], "microlp");
+    assert!(v["coverage"].as_f64().unwrap() > 0.99);
+}
+
+#[test]
+fn bad_solver_and_gap_are_user_errors() {
+    let ex = root().join("examples/quickstart.toml");
+    let o = bin().args(["optimize", "--solver", "cplex"]).arg(&ex).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown solver `cplex`"));
+    let o = bin().args(["optimize", "--gap", "1.5"]).arg(&ex).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin().args(["optimize", "does-not-exist.toml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn gen_scenario_is_deterministic_and_valid() {
+    let args =
+        ["gen-scenario", "--sites", "50", "--chips", "20", "--quarters", "12", "--workloads", "20", "--seed", "1"];
+    let a = bin().args(args).output().unwrap();
+    let b = bin().args(args).output().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let dir = tmp("gen");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("large.toml");
+    std::fs::write(&f, &a.stdout).unwrap();
+    let c = bin().arg("check").arg(&f).output().unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let other = bin().args(["gen-scenario", "--seed", "2"]).output().unwrap();
+    assert_ne!(other.stdout, a.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
