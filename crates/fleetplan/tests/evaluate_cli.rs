@@ -110,6 +110,11 @@ fn chromium() -> Option<PathBuf> {
 #[test]
 fn report_renders_in_headless_chromium_with_its_charts() {
     let Some(chrome) = chromium() else {
+        // CI installs Chromium and sets FLEETPLAN_REQUIRE_CHROMIUM=1, so a missing browser fails there.
+        assert!(
+            std::env::var_os("FLEETPLAN_REQUIRE_CHROMIUM").is_none(),
+            "FLEETPLAN_REQUIRE_CHROMIUM is set but chromium is not installed"
+        );
         eprintln!("SKIPPED: chromium not installed (apt-get install -y chromium); CI installs it");
         return;
     };
