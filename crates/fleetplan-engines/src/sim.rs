@@ -592,8 +592,11 @@ impl Core<'_> {
         self.now = t;
     }
 
-    fn alloc(&mut self, r: Req) -> u32 {
+    fn alloc(&mut self, mut r: Req) -> u32 {
         if let Some(i) = self.free.pop() {
+            // Keep the slot's epoch running so stale heap and stack entries never match the
+            // slot's next occupant.
+            r.epoch = self.reqs[i as usize].epoch.wrapping_add(1);
             self.reqs[i as usize] = r;
             i
         } else {

@@ -127,6 +127,8 @@ fn failures_retry_requests_and_everything_completes() {
     assert!(r.failures > 0 && r.retried > 0, "failures {} retried {}", r.failures, r.retried);
     assert_eq!(r.completed + r.dropped, 30_000);
     assert_eq!(r.dropped, 0);
+    let an = s.analytical(&c).unwrap();
+    assert!(r.e2e.quantile(0.0) > 0.9 * 289.0 * an.tpot_single_s, "{}", r.e2e.quantile(0.0));
     let healthy = simulate(&setup(8, 60.0, 30_000).config(&c).unwrap(), 2).unwrap();
     assert!(r.e2e.quantile(0.99) > healthy.e2e.quantile(0.99), "failures lengthen the tail");
 }
@@ -140,6 +142,9 @@ fn kv_pressure_preempts_and_recomputes() {
     let r = simulate(&s.config(&c).unwrap(), 1).unwrap();
     assert!(r.preemptions > 0);
     assert_eq!(r.completed, 6_000);
+    // No request finishes faster than its decode steps allow (stale bookkeeping would).
+    let an = s.analytical(&c).unwrap();
+    assert!(r.e2e.quantile(0.0) > 0.9 * 1999.0 * an.tpot_single_s, "{}", r.e2e.quantile(0.0));
 }
 
 #[test]
