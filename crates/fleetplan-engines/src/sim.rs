@@ -29,6 +29,7 @@
 pub mod arrivals;
 pub mod hist;
 mod replica;
+pub mod scenario;
 pub mod standalone;
 
 pub use arrivals::{Burst, LengthDist, RateProfile, TraceRow, parse_trace};
@@ -362,6 +363,16 @@ impl SimResult {
         self.busy_s += o.busy_s;
     }
 
+    /// Add a run that went on side by side with this one over the same time (another pool of
+    /// the same fleet): counters, histograms, areas, busy time and replicas add; the duration is
+    /// the longer of the two, so rates are fleet totals. The time series of `self` is kept.
+    pub fn merge_concurrent(&mut self, o: &SimResult) {
+        let d = self.duration_s.max(o.duration_s);
+        self.merge(o);
+        self.duration_s = d;
+        self.replicas += o.replicas;
+    }
+
     /// Completed requests per simulated second.
     pub fn throughput_rps(&self) -> f64 {
         ratio(self.completed as f64, self.duration_s)
@@ -456,15 +467,33 @@ fn splitmix64(mut z: u64) -> u64 {
 
 /// Run `n` replications in parallel (rayon); results are in index order.
 pub fn run_replications(cfg: &SimConfig, root_seed: u64, n: u32) -> Result<Vec<SimResult>, SimError> {
+    run_replications_with_progress(cfg, root_seed, n, &|_| {})
+}
+
+/// [`run_replications`], calling `progress` from the worker threads with the number of requests
+/// completed since its last call (every [`PROGRESS_EVENTS`] events and at the end of each run).
+/// The callback only observes: results are the same whatever it does.
+pub fn run_replications_with_progress(
+    cfg: &SimConfig,
+    root_seed: u64,
+    n: u32,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<SimResult>, SimError> {
     cfg.check()?;
-    Ok((0..u64::from(n)).into_par_iter().map(|i| run_checked(cfg, replication_seed(root_seed, i))).collect())
+    Ok((0..u64::from(n))
+        .into_par_iter()
+        .map(|i| run_checked(cfg, replication_seed(root_seed, i), Some(progress)))
+        .collect())
 }
 
 /// Run one simulation with `seed`.
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<SimResult, SimError> {
     cfg.check()?;
-    Ok(run_checked(cfg, seed))
+    Ok(run_checked(cfg, seed, None))
 }
+
+/// Events between two calls of a progress callback.
+pub const PROGRESS_EVENTS: u64 = 1 << 16;
 
 // ---------------------------------------------------------------------------------------------
 // Event loop
@@ -575,9 +604,9 @@ struct Sim<'a> {
     completed_at_last_sample: u64,
 }
 
-fn run_checked(cfg: &SimConfig, seed: u64) -> SimResult {
+pub(crate) fn run_checked(cfg: &SimConfig, seed: u64, progress: Option<&(dyn Fn(u64) + Sync)>) -> SimResult {
     let mut sim = Sim::new(cfg, seed);
-    sim.run();
+    sim.run(progress);
     sim.core.out
 }
 
@@ -746,7 +775,9 @@ impl<'a> Sim<'a> {
         self.arrivals_done && self.core.in_system == 0
     }
 
-    fn run(&mut self) {
+    fn run(&mut self, progress: Option<&(dyn Fn(u64) + Sync)>) {
+        let mut events = 0u64;
+        let mut reported = 0u64;
         self.schedule_arrival(0.0);
         if let Some(f) = self.core.cfg.failures {
             for r in 0..self.replicas.len() as u32 {
@@ -760,6 +791,13 @@ impl<'a> Sim<'a> {
         while let Some(s) = self.heap.pop() {
             if self.done() {
                 break;
+            }
+            events += 1;
+            if let Some(p) = progress
+                && events % PROGRESS_EVENTS == 0
+            {
+                p(self.core.out.completed - reported);
+                reported = self.core.out.completed;
             }
             self.core.advance(s.t);
             match s.ev {
@@ -776,6 +814,9 @@ impl<'a> Sim<'a> {
             }
         }
         self.finish();
+        if let Some(p) = progress {
+            p(self.core.out.completed - reported);
+        }
     }
 
     fn on_arrival(&mut self) {

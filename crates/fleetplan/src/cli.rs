@@ -39,7 +39,7 @@ pub enum Command {
     /// Evaluate scenarios and compare them side by side.
     Compare(cmd::compare::CompareArgs),
     /// Serving simulation: latency percentiles, throughput and SLO attainment under load.
-    Simulate(cmd::simulate::SimulateArgs),
+    Simulate(Box<cmd::simulate::SimulateArgs>),
     /// Plan what to buy or lease, where and when (MILP), and check the plan with the evaluator.
     Optimize(cmd::optimize::OptimizeArgs),
     /// Write a synthetic scenario of a given size to stdout (benchmarks, tests).

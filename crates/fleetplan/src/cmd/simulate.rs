@@ -1,26 +1,62 @@
-//! `fleetplan simulate`: discrete-event serving simulation of a standalone deployment
-//! (chip × chips, model, layout, Poisson or trace arrivals), printing latency percentiles,
-//! throughput, goodput and SLO attainment, with an optional CSV time series.
+//! `fleetplan simulate`: discrete-event serving simulation, printing latency percentiles,
+//! throughput, goodput and SLO attainment, with an optional CSV time series and SVG charts.
+//!
+//! Two forms: a scenario file (`fleetplan simulate FILE`: one chat workload on the fleet the
+//! evaluation gives it, per user region and chip, sampled to a representative slice when the
+//! day is too large; docs/simulator.md), or a standalone deployment named by flags (chip ×
+//! chips, model, layout, Poisson or trace arrivals; the MLPerf-server-like case).
+//!
+//! A progress bar appears on stderr when a run takes over a second and stderr is a terminal; it
+//! never touches stdout or the results.
 
 use super::{Failure, out, read_input};
 use crate::render::print_diagnostics;
+use crate::report::svg;
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::{Catalog, UnknownId};
+use fleetplan_core::scenario::{self, Quarter};
 use fleetplan_core::units::Precision;
+use fleetplan_engines::eval::evaluate;
+use fleetplan_engines::sim::scenario::{
+    DEFAULT_CHIP_MTBF_HOURS, DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions,
+};
 use fleetplan_engines::sim::{
-    Analytical, ArrivalSource, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, SimResult,
-    SloTargets, Standalone, Summary, parse_trace, run_replications,
+    Analytical, ArrivalSource, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult,
+    SloTargets, Standalone, Summary, parse_trace, run_replications_with_progress,
 };
 use fleetplan_models::PerfError;
-use std::path::PathBuf;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// Arguments of `fleetplan simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario file (scenario form; not available yet: use the standalone flags).
+    /// Scenario file with a `[[fleet]]` (scenario form); without it, the standalone flags
+    /// (--chip, --model, ...) describe the deployment.
     pub file: Option<PathBuf>,
+    /// Scenario form: chat workload id to simulate (default: the only chat workload).
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Scenario form: hours of traffic, from local midnight of the workload's diurnal profile.
+    #[arg(long, default_value_t = 24.0, value_parser = positive)]
+    pub hours: f64,
+    /// Scenario form: quarter whose demand and fleet are simulated, e.g. 2025Q3 (default: the
+    /// last quarter of the horizon).
+    #[arg(long, value_parser = parse_quarter)]
+    pub quarter: Option<Quarter>,
+    /// Scenario form: share of each pool's replicas (and of its traffic) to simulate, 0–1
+    /// (default: automatic, keeping one replication near --requests requests).
+    #[arg(long, value_parser = fraction)]
+    pub sample_fraction: Option<f64>,
+    /// Scenario form: no replica failures (default: failures at --mtbf-hours, or the default
+    /// per-chip MTBF from Meta's Llama 3 cluster, 50,000 h).
+    #[arg(long)]
+    pub no_failures: bool,
     /// Accelerator id (see `fleetplan catalog chips`).
     #[arg(long)]
     pub chip: Option<String>,
@@ -54,9 +90,10 @@ pub struct SimulateArgs {
     /// Lognormal output lengths with this log-space standard deviation (default: fixed).
     #[arg(long, value_parser = non_negative)]
     pub output_sigma: Option<f64>,
-    /// Requests to simulate.
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub requests: u64,
+    /// Requests to simulate (standalone form, default 100,000); in the scenario form, the
+    /// request budget of one replication that sets the automatic sample (default 1,000,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
     /// Replay a trace instead of Poisson arrivals (CSV: arrival_s,input_tokens,output_tokens).
     #[arg(long, value_name = "FILE.csv")]
     pub trace: Option<PathBuf>,
@@ -79,7 +116,7 @@ pub struct SimulateArgs {
     #[arg(long, value_parser = positive)]
     pub mtbf_hours: Option<f64>,
     /// Time to repair a failed replica, hours.
-    #[arg(long, default_value_t = 1.0, value_parser = non_negative)]
+    #[arg(long, default_value_t = DEFAULT_REPAIR_HOURS, value_parser = non_negative)]
     pub repair_hours: f64,
     /// Disaggregate: use this many replicas as the prefill pool, the rest decode.
     #[arg(long)]
@@ -88,12 +125,25 @@ pub struct SimulateArgs {
     /// replication to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub timeseries: Option<PathBuf>,
-    /// Time-series interval, s.
-    #[arg(long, default_value_t = 1.0, value_parser = positive)]
-    pub interval_s: f64,
+    /// Time-series interval, s (default 1 s standalone, 60 s for a scenario).
+    #[arg(long, value_parser = positive)]
+    pub interval_s: Option<f64>,
+    /// Directory to write timeseries.csv, queue.svg and utilization.svg into (created if
+    /// missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_quarter(s: &str) -> Result<Quarter, String> {
+    s.parse()
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(format!("must be a fraction in (0, 1], got `{s}`")) }
 }
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
@@ -146,15 +196,60 @@ fn length(mean: u32, sigma: Option<f64>) -> LengthDist {
 
 /// Run `fleetplan simulate`.
 pub fn run(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
-    if let Some(file) = &a.file {
-        return Err(user_error(format!(
-            "the scenario form (`fleetplan simulate {}`) is not implemented yet; use the standalone flags \
-             (--chip, --chips, --tp, --model, --precision, --qps, --input, --output, --requests)",
-            file.display()
-        )));
+    match &a.file {
+        Some(file) => run_scenario(catalog, a, file),
+        None => run_standalone(catalog, a),
     }
+}
+
+/// Progress on stderr: a bar that appears once a run has taken a second, only when stderr is a
+/// terminal. It counts completed requests against the expected total and never writes stdout.
+struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(expected_requests: f64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let total = if expected_requests.is_finite() { expected_requests.max(1.0) as u64 } else { 1 };
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} simulating [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} requests ({per_sec}, ETA {eta})",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+    }
+
+    /// Count `n` more completed requests (called from the simulation threads).
+    fn add(&self, n: u64) {
+        let Some(bar) = &self.bar else { return };
+        bar.inc(n);
+        if self.start.elapsed() > Duration::from_secs(1) && !self.shown.swap(true, Ordering::Relaxed) {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn interval(a: &SimulateArgs, default_s: f64) -> Option<f64> {
+    (a.timeseries.is_some() || a.out.is_some()).then(|| a.interval_s.unwrap_or(default_s))
+}
+
+fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     let (Some(chip), Some(model)) = (&a.chip, &a.model) else {
-        return Err(user_error("give --chip and --model (e.g. --chip h100-sxm --model llama-2-70b)"));
+        return Err(user_error(
+            "give a scenario file, or --chip and --model for a standalone run (e.g. --chip h100-sxm --model llama-2-70b)",
+        ));
     };
     catalog.accelerator(chip).map_err(|e| unknown("--chip", &e))?;
     catalog.llm(model).map_err(|e| unknown("--model", &e))?;
@@ -171,12 +266,12 @@ pub fn run(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
         input: length(a.input, a.input_sigma),
         output: length(a.output, a.output_sigma),
         rate: RateProfile::constant(a.qps),
-        requests: a.requests,
+        requests: a.requests.unwrap_or(100_000),
         routing: a.routing,
         slo: SloTargets { ttft_s: a.ttft_p99_ms.map(|v| v / 1e3), tpot_s: a.tpot_p99_ms.map(|v| v / 1e3) },
         failures,
         prefill_replicas: a.prefill_replicas,
-        sample_interval_s: a.timeseries.as_ref().map(|_| a.interval_s),
+        sample_interval_s: interval(a, 1.0),
     };
     let mut cfg = setup.config(catalog).map_err(build_err)?;
     if let Some(path) = &a.trace {
@@ -189,15 +284,17 @@ pub fn run(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
         cfg.arrivals = ArrivalSource::Trace(Arc::from(rows));
     }
     let analytical = setup.analytical(catalog).ok();
-    let runs = run_replications(&cfg, a.seed, a.replications).map_err(user_error)?;
+    let progress = Progress::new(cfg.max_requests as f64 * f64::from(a.replications));
+    let runs = run_replications_with_progress(&cfg, a.seed, a.replications, &|n| progress.add(n));
+    progress.finish();
+    let runs = runs.map_err(user_error)?;
     let mut total = runs[0].clone();
     for r in &runs[1..] {
         total.merge(r);
     }
     let summary = total.summary();
-    if let Some(path) = &a.timeseries {
-        write_series(path, &runs[0])?;
-    }
+    let series = [("all".to_string(), runs[0].series.as_slice())];
+    write_outputs(a, &series)?;
     if a.json {
         let v = serde_json::json!({
             "chip": chip, "chips": a.chips, "tp": a.tp, "pp": a.pp, "model": model,
@@ -213,12 +310,228 @@ pub fn run(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+fn scenario_err(e: ScenarioSimError) -> Failure {
+    match e {
+        ScenarioSimError::UnknownWorkload { given, suggestion, known } => {
+            eprintln!(
+                "error: --workload: no chat workload `{given}` in the scenario{}",
+                suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+            );
+            if !known.is_empty() {
+                eprintln!("  help: expected one of: {}", known.join(", "));
+            }
+            Failure::User
+        }
+        other => user_error(other),
+    }
+}
+
+fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), Failure> {
+    for (flag, given) in [("--chip", a.chip.is_some()), ("--model", a.model.is_some()), ("--trace", a.trace.is_some())]
+    {
+        if given {
+            return Err(user_error(format!(
+                "{flag} describes a standalone run; with a scenario file the fleet and workload come from the file"
+            )));
+        }
+    }
+    let text = read_input(file)?;
+    let name = file.display().to_string();
+    let s = scenario::validate(&name, &text, catalog).map_err(|diags| {
+        print_diagnostics(&text, &diags);
+        eprintln!("{name}: {} problem(s) found", diags.len());
+        Failure::User
+    })?;
+    let evaluation = evaluate(&s, catalog).map_err(|e| user_error(format!("{name}: {e}")))?;
+    let opts = ScenarioSimOptions {
+        workload: a.workload.clone(),
+        quarter: a.quarter,
+        hours: a.hours,
+        sample_fraction: a.sample_fraction,
+        request_budget: a.requests.unwrap_or(1_000_000),
+        routing: a.routing,
+        failures: (!a.no_failures).then(|| (a.mtbf_hours.unwrap_or(DEFAULT_CHIP_MTBF_HOURS), a.repair_hours)),
+        length_sigma: (a.input_sigma, a.output_sigma),
+        sample_interval_s: interval(a, 60.0),
+    };
+    let sim = fleetplan_engines::sim::scenario::build(&s, catalog, &evaluation, &opts).map_err(scenario_err)?;
+    let progress = Progress::new(sim.expected_requests * f64::from(a.replications));
+    let results = fleetplan_engines::sim::scenario::run(&sim, a.seed, a.replications, &|n| progress.add(n));
+    progress.finish();
+    let results = results.map_err(user_error)?;
+    // Per replication: pools side by side; then replications pooled.
+    let mut total: Option<SimResult> = None;
+    for i in 0..a.replications as usize {
+        let mut rep = results[0][i].clone();
+        for pool in &results[1..] {
+            rep.merge_concurrent(&pool[i]);
+        }
+        match &mut total {
+            None => total = Some(rep),
+            Some(t) => t.merge(&rep),
+        }
+    }
+    let Some(total) = total else { return Err(Failure::Internal("no replications ran".into())) };
+    let summary = total.summary();
+    let pool_summaries: Vec<Summary> = results
+        .iter()
+        .map(|runs| {
+            let mut t = runs[0].clone();
+            for r in &runs[1..] {
+                t.merge(r);
+            }
+            t.summary()
+        })
+        .collect();
+    // Whole-fleet throughput: each pool's slice scaled back by its sampled fraction.
+    let fleet_rps: f64 =
+        sim.pools.iter().zip(&pool_summaries).map(|(p, s)| s.throughput_rps / p.fraction().max(1e-12)).sum();
+    let labels: Vec<String> = sim.pools.iter().map(|p| format!("{}/{}", p.region, p.chip)).collect();
+    let series: Vec<(String, &[Sample])> =
+        labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
+    write_outputs(a, &series)?;
+    if a.json {
+        let pools: Vec<serde_json::Value> = sim
+            .pools
+            .iter()
+            .zip(&pool_summaries)
+            .map(|(p, s)| serde_json::json!({ "pool": p, "fraction_simulated": p.fraction(), "summary": s }))
+            .collect();
+        let v = serde_json::json!({
+            "scenario": s.name, "workload": sim.workload, "model": sim.model, "quarter": sim.quarter,
+            "hours": sim.hours, "seed": a.seed, "replications": a.replications, "routing": a.routing,
+            "failures": opts.failures.map(|(m, r)| serde_json::json!({"chip_mtbf_hours": m, "repair_hours": r})),
+            "pools": pools, "unserved": sim.unserved, "summary": summary,
+            "fleet_throughput_rps_estimate": fleet_rps,
+        });
+        out(&serde_json::to_string_pretty(&v).map_err(|e| Failure::Internal(e.to_string()))?);
+        return Ok(());
+    }
+    print_scenario_text(a, &s.name, &sim, &opts, &summary, &pool_summaries, fleet_rps);
+    Ok(())
+}
+
+fn print_scenario_text(
+    a: &SimulateArgs,
+    scenario: &str,
+    sim: &ScenarioSim,
+    opts: &ScenarioSimOptions,
+    s: &Summary,
+    pools: &[Summary],
+    fleet_rps: f64,
+) {
+    out(&format!(
+        "{scenario}: workload `{}` ({}) in {}, {} h of traffic from local midnight, routing {}, seed {}, {} \
+         replication(s)",
+        sim.workload,
+        sim.model,
+        sim.quarter,
+        sim.hours,
+        Routing::NAMES[a.routing as usize],
+        a.seed,
+        a.replications
+    ));
+    match opts.failures {
+        Some((m, r)) => out(&format!("failures: MTBF {m} h per chip, repair {r} h")),
+        None => out("failures: none"),
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "users",
+        "chip",
+        "sites",
+        "layout",
+        "chips",
+        "replicas",
+        "simulated",
+        "req/s (pool)",
+        "req/s (sim)",
+        "p99 TTFT ms",
+        "p99 TPOT ms",
+        "SLO met",
+        "util",
+    ]);
+    for (p, ps) in sim.pools.iter().zip(pools) {
+        let l = p.layout;
+        t.add_row(vec![
+            p.region.clone(),
+            format!("{} ({})", p.chip, p.precision),
+            p.sites.join(", "),
+            if l.ep > l.tp { format!("tp{} pp{} ep{}", l.tp, l.pp, l.ep) } else { format!("tp{} pp{}", l.tp, l.pp) },
+            format!("{:.1}", p.accelerators),
+            p.replicas.to_string(),
+            p.replicas_simulated.to_string(),
+            format!("{:.2}", p.mean_requests_per_s),
+            format!("{:.2}", p.simulated_mean_requests_per_s),
+            ms(ps.ttft.p99_s),
+            ms(ps.tpot.p99_s),
+            format!("{:.2} %", ps.slo_attainment * 100.0),
+            format!("{:.1} %", ps.utilization * 100.0),
+        ]);
+    }
+    out(&t.to_string());
+    let simulated: u32 = sim.pools.iter().map(|p| p.replicas_simulated).sum();
+    let replicas: u32 = sim.pools.iter().map(|p| p.replicas).sum();
+    if simulated < replicas {
+        out(&format!(
+            "sampled: {simulated} of {replicas} replicas simulated, each pool's traffic scaled alike (same load per \
+             replica); counts and throughputs below are of the simulated slice"
+        ));
+    }
+    for u in &sim.unserved {
+        out(&format!(
+            "unserved: users in {} ({:.2} req/s mean) have no capacity on this fleet and are not simulated",
+            u.region, u.mean_requests_per_s
+        ));
+    }
+    out(&latency_table(s));
+    out(&format!(
+        "throughput: {:.2} req/s, {:.0} output tok/s, {:.0} input tok/s over {:.0} s simulated; whole fleet ≈ {:.2} \
+         req/s",
+        s.throughput_rps, s.output_tokens_per_s, s.input_tokens_per_s, s.simulated_s, fleet_rps
+    ));
+    out(&format!(
+        "SLO attainment: {:.2} % of requests meet TTFT and TPOT targets (goodput {:.2} req/s)",
+        s.slo_attainment * 100.0,
+        s.goodput_rps
+    ));
+    out(&requests_line(s));
+}
+
 fn ms(v: f64) -> String {
     format!("{:.1}", v * 1e3)
 }
 
 fn row(name: &str, p: &Percentiles, f: fn(f64) -> String) -> Vec<String> {
     vec![name.to_string(), f(p.p50_s), f(p.p90_s), f(p.p99_s), f(p.p999_s), f(p.mean_s), f(p.max_s)]
+}
+
+fn latency_table(s: &Summary) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["latency", "p50", "p90", "p99", "p99.9", "mean", "max"]);
+    t.add_row(row("TTFT (ms)", &s.ttft, ms));
+    t.add_row(row("TPOT (ms)", &s.tpot, ms));
+    t.add_row(row("E2E (s)", &s.e2e, |v| format!("{v:.2}")));
+    t.add_row(row("queue wait (ms)", &s.queue_wait, ms));
+    t.to_string()
+}
+
+fn requests_line(s: &Summary) -> String {
+    format!(
+        "requests: {} arrived, {} completed, {} dropped, {} retried after {} failures, {} preemptions; mean in \
+         system {:.1}, mean waiting {:.1}; replica utilisation {:.1} %",
+        s.requests_arrived,
+        s.requests_completed,
+        s.requests_dropped,
+        s.requests_retried,
+        s.failures,
+        s.preemptions,
+        s.mean_in_system,
+        s.mean_waiting,
+        s.utilization * 100.0
+    )
 }
 
 fn print_text(
@@ -237,14 +550,7 @@ fn print_text(
          replication(s), seed {}",
         a.precision, a.chips, a.tp, a.pp, a.replications, a.seed
     ));
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["latency", "p50", "p90", "p99", "p99.9", "mean", "max"]);
-    t.add_row(row("TTFT (ms)", &s.ttft, ms));
-    t.add_row(row("TPOT (ms)", &s.tpot, ms));
-    t.add_row(row("E2E (s)", &s.e2e, |v| format!("{v:.2}")));
-    t.add_row(row("queue wait (ms)", &s.queue_wait, ms));
-    out(&t.to_string());
+    out(&latency_table(s));
     out(&format!(
         "throughput: {:.2} req/s, {:.0} output tok/s, {:.0} input tok/s over {:.0} s simulated",
         s.throughput_rps, s.output_tokens_per_s, s.input_tokens_per_s, s.simulated_s
@@ -258,18 +564,7 @@ fn print_text(
             verdict(s.tpot.p99_s, a.tpot_p99_ms)
         ));
     }
-    out(&format!(
-        "requests: {} completed, {} dropped, {} retried after {} failures, {} preemptions; mean in system {:.1}, \
-         mean waiting {:.1}; replica utilisation {:.1} %",
-        s.requests_completed,
-        s.requests_dropped,
-        s.requests_retried,
-        s.failures,
-        s.preemptions,
-        s.mean_in_system,
-        s.mean_waiting,
-        s.utilization * 100.0
-    ));
+    out(&requests_line(s));
     if let Some(an) = an {
         out(&format!(
             "analytical (performance engine): single-request TTFT {} ms, TPOT {} ms; max {:.2} req/s at batch {:.0} \
@@ -296,13 +591,85 @@ fn verdict(p99_s: f64, limit_ms: Option<f64>) -> String {
     }
 }
 
-fn write_series(path: &std::path::Path, r: &SimResult) -> Result<(), Failure> {
-    let mut text = String::from("t_s,waiting,running,completed,utilization,kv_usage,replicas_up\n");
-    for s in &r.series {
-        text.push_str(&format!(
-            "{:.3},{},{},{},{:.4},{:.4},{}\n",
-            s.t_s, s.waiting, s.running, s.completed, s.utilization, s.kv_usage, s.replicas_up
-        ));
+/// The time series of the first replication, one block of rows per pool.
+fn series_csv(series: &[(String, &[Sample])]) -> String {
+    let mut text = String::from("pool,t_s,waiting,running,completed,utilization,kv_usage,replicas_up\n");
+    for (pool, rows) in series {
+        for s in *rows {
+            text.push_str(&format!(
+                "{pool},{:.3},{},{},{},{:.4},{:.4},{}\n",
+                s.t_s, s.waiting, s.running, s.completed, s.utilization, s.kv_usage, s.replicas_up
+            ));
+        }
     }
-    std::fs::write(path, text).map_err(|e| user_error(format!("cannot write `{}`: {e}", path.display())))
+    text
+}
+
+/// Points on the charts' time axis.
+const CHART_POINTS: usize = 96;
+
+/// Queue length and utilisation over time, one line per pool: the series averaged into
+/// [`CHART_POINTS`] equal time buckets and drawn with the report's line chart.
+fn charts(series: &[(String, &[Sample])]) -> Result<(String, String), String> {
+    let end = series.iter().flat_map(|s| s.1.iter().map(|x| x.t_s)).fold(0.0, f64::max).max(1e-9);
+    let n = CHART_POINTS;
+    let width = end / n as f64;
+    let hours = end >= 2.0 * 3600.0;
+    let x: Vec<String> = (0..n)
+        .map(|i| {
+            if i % (n / 8) != 0 {
+                return String::new();
+            }
+            let t = i as f64 * width;
+            if hours { format!("{:.1} h", t / 3600.0) } else { format!("{t:.0} s") }
+        })
+        .collect();
+    let bucket = |f: &dyn Fn(&Sample) -> f64, rows: &[Sample]| -> Vec<f64> {
+        let mut sum = vec![0.0; n];
+        let mut count = vec![0u32; n];
+        for s in rows {
+            let i = (((s.t_s - 1e-9) / width).floor().max(0.0) as usize).min(n - 1);
+            sum[i] += f(s);
+            count[i] += 1;
+        }
+        // Empty buckets (interval longer than a bucket) carry the previous value.
+        let mut last = 0.0;
+        sum.iter()
+            .zip(&count)
+            .map(|(s, c)| {
+                if *c > 0 {
+                    last = s / f64::from(*c);
+                    last
+                } else {
+                    last
+                }
+            })
+            .collect()
+    };
+    let queue: Vec<(String, Vec<f64>)> =
+        series.iter().map(|(l, rows)| (format!("{l} waiting"), bucket(&|s| s.waiting as f64, rows))).collect();
+    let util: Vec<(String, Vec<f64>)> =
+        series.iter().map(|(l, rows)| (l.clone(), bucket(&|s| s.utilization * 100.0, rows))).collect();
+    Ok((
+        svg::line_chart("Requests waiting for admission", "requests", &x, &queue)?,
+        svg::line_chart("Replica utilisation", "% of replica time stepping", &x, &util)?,
+    ))
+}
+
+fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(), Failure> {
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| user_error(format!("cannot write `{}`: {e}", path.display())))
+    };
+    if let Some(path) = &a.timeseries {
+        write(path, &series_csv(series))?;
+    }
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir).map_err(|e| user_error(format!("cannot create `{}`: {e}", dir.display())))?;
+        write(&dir.join("timeseries.csv"), &series_csv(series))?;
+        let (queue, util) = charts(series).map_err(Failure::Internal)?;
+        write(&dir.join("queue.svg"), &queue)?;
+        write(&dir.join("utilization.svg"), &util)?;
+        eprintln!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display());
+    }
+    Ok(())
 }

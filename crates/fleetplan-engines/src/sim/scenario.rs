@@ -1,0 +1,545 @@
+//! Scenario form of the simulator: one chat workload of a scenario on the fleet the evaluation
+//! gives it, for a number of hours, as one simulated pool per (user region, chip).
+//!
+//! - **Demand**: the demand model's mean output tokens/s per user region in the chosen quarter
+//!   ([`demand::chat_demand`], growth included) ÷ output tokens per request = mean requests/s,
+//!   shaped over the day by the workload's diurnal profile ([`demand::profile_of`]) and grown
+//!   within the run by the daily equivalent of its quarterly growth.
+//! - **Capacity**: the evaluation's capacity per user region at the SLO
+//!   ([`RegionCoverage::capacity_per_s`](crate::eval::RegionCoverage)). The evaluation does not
+//!   publish which (site, chip) pools its allocation LP used, so each region's capacity is
+//!   spread over the chip types that residency lets serve it (sites whose region
+//!   [`demand::may_serve`] the users, chips with a usable rate at the SLO) in proportion to the
+//!   capacity those chips could give (chips held × per-chip rate). Chips = capacity share ÷
+//!   per-chip rate; replicas = chips ÷ (tp × pp), rounded up to whole replicas (at least one, at
+//!   most what the chips held allow), so the simulated pool has at least the evaluated capacity.
+//!   Sites with the same chip form one pool (the router sees them as one set of replicas).
+//! - **Layout**: the best layout at the workload's SLO on the evaluation's instance size
+//!   ([`infer::search`] in server mode, as the evaluation's rate is computed); every replica runs
+//!   that layout.
+//! - **Routing**: a region's requests go to its pools in proportion to their replicas, and within
+//!   a pool by the chosen [`Routing`] policy.
+//! - **Sampling**: a day of a large app is 10⁸–10⁹ requests. When the expected number of requests
+//!   exceeds the budget, each pool is simulated as a representative slice: `round(replicas × f)`
+//!   replicas (at least [`MIN_SLICE_REPLICAS`] or all of them) receiving the same share of the
+//!   pool's traffic, so the load per replica, and with it the latency distribution, is the
+//!   fleet's. Counts and throughputs are of the slice; [`PoolRun`] says what was simulated.
+
+use super::{ArrivalSource, Failures, LengthDist, Pool, Pools, RateProfile, Routing, SchedulerConfig, SimConfig};
+use super::{SimError, SimResult, SloTargets, replication_seed, run_checked};
+use crate::eval::{Evaluation, Rate};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadSpec};
+use fleetplan_core::suggest::did_you_mean;
+use fleetplan_core::units::Precision;
+use fleetplan_models::PerfError;
+use fleetplan_models::demand;
+use fleetplan_models::hw::ChipRates;
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, Scenario as ServeMode, Slo};
+use fleetplan_models::shape::default_kv_precision;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Default mean time between failures of one accelerator, hours. Meta's Llama 3 paper (Dubey et
+/// al., 2024, §3.3.4) reports 419 unexpected interruptions in 54 days on 16,384 H100s:
+/// 16,384 × 54 × 24 h / 419 ≈ 50,700 h per GPU (confidence: secondary — a training cluster,
+/// counting every cause including hosts and network; rounded down to 50,000 h).
+pub const DEFAULT_CHIP_MTBF_HOURS: f64 = 50_000.0;
+
+/// Default time to take a failed replica out, replace or reboot it and reload the model, hours
+/// (confidence: estimate).
+pub const DEFAULT_REPAIR_HOURS: f64 = 1.0;
+
+/// Fewest replicas a sampled slice of a pool keeps (or the whole pool when smaller), so routing
+/// still balances across several replicas.
+pub const MIN_SLICE_REPLICAS: u32 = 8;
+
+/// Days per quarter, for turning quarterly growth into daily growth.
+const DAYS_PER_QUARTER: f64 = 365.25 / 4.0;
+
+/// What to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioSimOptions {
+    /// Chat workload id (None: the only chat workload of the scenario).
+    pub workload: Option<String>,
+    /// Quarter whose demand and fleet are simulated (None: the last quarter of the horizon).
+    pub quarter: Option<Quarter>,
+    /// Simulated hours from local midnight (arrivals stop then; the system drains).
+    pub hours: f64,
+    /// Share of every pool to simulate, 0–1 (None: automatic from `request_budget`).
+    pub sample_fraction: Option<f64>,
+    /// Automatic sampling keeps the expected requests of one replication under this.
+    pub request_budget: u64,
+    /// Routing inside a pool.
+    pub routing: Routing,
+    /// Mean time between failures of one chip, hours, and repair time, hours (None: no failures).
+    pub failures: Option<(f64, f64)>,
+    /// Log-space standard deviation of prompt and output lengths (None: fixed at the workload's
+    /// means).
+    pub length_sigma: (Option<f64>, Option<f64>),
+    /// Time-series interval, s (None: no time series).
+    pub sample_interval_s: Option<f64>,
+}
+
+/// One simulated pool: the replicas of one chip type serving one user region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolRun {
+    /// Catalog region id of the users.
+    pub region: String,
+    /// Accelerator id.
+    pub chip: String,
+    /// Sites whose chips form the pool.
+    pub sites: Vec<String>,
+    /// Serving precision.
+    pub precision: Precision,
+    /// Layout of every replica.
+    pub layout: Layout,
+    /// Accelerators devoted to these users on this chip (from the evaluation's capacity).
+    pub accelerators: f64,
+    /// Replicas of the whole pool.
+    pub replicas: u32,
+    /// Replicas simulated (the slice).
+    pub replicas_simulated: u32,
+    /// Mean requests/s of the whole pool over the day.
+    pub mean_requests_per_s: f64,
+    /// Mean requests/s sent to the simulated slice.
+    pub simulated_mean_requests_per_s: f64,
+    /// The simulation of the slice.
+    #[serde(skip)]
+    pub config: SimConfig,
+}
+
+impl PoolRun {
+    /// Share of the pool simulated (replicas simulated ÷ replicas).
+    pub fn fraction(&self) -> f64 {
+        f64::from(self.replicas_simulated) / f64::from(self.replicas.max(1))
+    }
+}
+
+/// Users of a region the fleet gives no capacity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unserved {
+    /// Region id of the users.
+    pub region: String,
+    /// Their mean requests/s.
+    pub mean_requests_per_s: f64,
+}
+
+/// A scenario simulation, ready to run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioSim {
+    /// Workload id.
+    pub workload: String,
+    /// Model id.
+    pub model: String,
+    /// Quarter simulated.
+    pub quarter: Quarter,
+    /// Hours of arrivals.
+    pub hours: f64,
+    /// Pools, by region then chip.
+    pub pools: Vec<PoolRun>,
+    /// Regions without capacity (their requests are not simulated).
+    pub unserved: Vec<Unserved>,
+    /// Expected requests of one replication over all simulated pools.
+    pub expected_requests: f64,
+}
+
+/// Why a scenario simulation cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioSimError {
+    /// `--workload` names no workload.
+    #[error("no workload `{given}` in the scenario{}", hint(.suggestion))]
+    UnknownWorkload {
+        /// As given.
+        given: String,
+        /// Closest chat workload id, if any is close.
+        suggestion: Option<String>,
+        /// Chat workload ids.
+        known: Vec<String>,
+    },
+    /// The workload exists but is not a chat app.
+    #[error("workload `{id}` is a {kind} workload; the simulator serves chat workloads ({})", .chat.join(", "))]
+    NotChat {
+        /// Workload id.
+        id: String,
+        /// Its kind.
+        kind: String,
+        /// Chat workload ids.
+        chat: Vec<String>,
+    },
+    /// No workload was named and there is not exactly one chat workload.
+    #[error("{}", if .0.is_empty() { "the scenario has no chat workload to simulate".to_string() } else { format!("the scenario has several chat workloads; pick one with --workload ({})", .0.join(", ")) })]
+    Ambiguous(Vec<String>),
+    /// The quarter is outside the horizon.
+    #[error("quarter {given} is outside the scenario's horizon {start}–{end}")]
+    Quarter {
+        /// As given.
+        given: Quarter,
+        /// First quarter.
+        start: Quarter,
+        /// Last quarter.
+        end: Quarter,
+    },
+    /// The fleet gives the workload no capacity in the quarter.
+    #[error(
+        "the fleet gives `{workload}` no serving capacity in {quarter} (no chip it may use meets its latency targets, or none is in service); run `fleetplan evaluate` for the reasons"
+    )]
+    NoCapacity {
+        /// Workload id.
+        workload: String,
+        /// Quarter.
+        quarter: Quarter,
+    },
+    /// A bad option value.
+    #[error("{0}")]
+    Option(String),
+    /// Performance engine problem.
+    #[error(transparent)]
+    Perf(#[from] PerfError),
+    /// Simulation setting problem.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+}
+
+fn hint(s: &Option<String>) -> String {
+    s.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+fn usable(r: &Rate) -> bool {
+    r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none()
+}
+
+/// Pick the chat workload `opts` names (or the only one).
+fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s ChatWorkload), ScenarioSimError> {
+    let chats: Vec<(&str, &ChatWorkload)> = scenario
+        .workloads
+        .iter()
+        .filter_map(|w| match &w.spec {
+            WorkloadSpec::Chat(c) => Some((w.id.as_str(), c)),
+            _ => None,
+        })
+        .collect();
+    let ids = || chats.iter().map(|c| c.0.to_string()).collect::<Vec<_>>();
+    match name {
+        None if chats.len() == 1 => Ok(chats[0]),
+        None => Err(ScenarioSimError::Ambiguous(ids())),
+        Some(n) => {
+            if let Some(c) = chats.iter().find(|c| c.0 == n) {
+                return Ok(*c);
+            }
+            if let Some(w) = scenario.workloads.iter().find(|w| w.id == n) {
+                return Err(ScenarioSimError::NotChat {
+                    id: w.id.clone(),
+                    kind: w.spec.kind().as_str().to_string(),
+                    chat: ids(),
+                });
+            }
+            let known = ids();
+            let suggestion = did_you_mean(n, known.iter().map(String::as_str)).map(str::to_string);
+            Err(ScenarioSimError::UnknownWorkload { given: n.to_string(), suggestion, known })
+        }
+    }
+}
+
+/// The best layout of `model` on `instance_chips` chips of `chip` at the workload's SLO (the
+/// evaluation's rate search for the same pair), and its engine.
+fn engine_for(
+    catalog: &Catalog,
+    chat: &ChatWorkload,
+    chip: &str,
+    precision: Precision,
+    instance_chips: u32,
+) -> Result<InferenceEngine, PerfError> {
+    let model = catalog.llm(&chat.model)?;
+    let rates = ChipRates::from_catalog(catalog, chip, precision)?;
+    let kv = default_kv_precision(precision);
+    let q = InferenceQuery {
+        model,
+        rates,
+        kv_precision: kv,
+        chips: instance_chips.max(1),
+        workload: infer::Workload {
+            input_tokens: chat.input_tokens_per_request.max(1.0),
+            output_tokens: chat.output_tokens_per_request.max(1.0),
+            cached_input_fraction: 0.0,
+        },
+        scenario: ServeMode::Server,
+        slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
+    };
+    let best = infer::search(&q)?;
+    InferenceEngine::new(model, rates, kv, best.layout)
+}
+
+fn length(mean: f64, sigma: Option<f64>) -> LengthDist {
+    let tokens = mean.round().clamp(1.0, f64::from(u32::MAX / 32)) as u32;
+    match sigma {
+        Some(s) if s > 0.0 => LengthDist::LogNormal { mean, sigma: s, max: tokens.saturating_mul(20) },
+        _ => LengthDist::Fixed { tokens },
+    }
+}
+
+/// Build the simulation of one chat workload of `scenario` on the fleet `evaluation` assessed.
+pub fn build(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    evaluation: &Evaluation,
+    opts: &ScenarioSimOptions,
+) -> Result<ScenarioSim, ScenarioSimError> {
+    if !(opts.hours.is_finite() && opts.hours > 0.0) {
+        return Err(ScenarioSimError::Option(format!("hours must be > 0, got {}", opts.hours)));
+    }
+    if let Some(f) = opts.sample_fraction
+        && !(f > 0.0 && f <= 1.0)
+    {
+        return Err(ScenarioSimError::Option(format!("sample fraction must be in (0, 1], got {f}")));
+    }
+    let (wid, chat) = pick(scenario, opts.workload.as_deref())?;
+    let quarter = opts.quarter.unwrap_or_else(|| scenario.end());
+    if quarter < scenario.start || quarter > scenario.end() {
+        return Err(ScenarioSimError::Quarter { given: quarter, start: scenario.start, end: scenario.end() });
+    }
+    let qi = quarter.since(scenario.start);
+    let profile = demand::profile_of(&chat.serving, catalog);
+    let start_of_quarter = scenario.start.offset(qi);
+    let region_demand = demand::chat_demand(wid, chat, &profile, start_of_quarter, 1);
+    let coverage = evaluation
+        .workloads
+        .iter()
+        .find(|w| w.workload == wid && w.quarter == quarter)
+        .ok_or(ScenarioSimError::NoCapacity { workload: wid.to_string(), quarter })?;
+    let rates: BTreeMap<&str, &Rate> =
+        evaluation.rates.iter().filter(|r| r.workload == wid && usable(r)).map(|r| (r.chip.as_str(), r)).collect();
+    let growth_per_day = (1.0 + chat.serving.growth_per_quarter).powf(1.0 / DAYS_PER_QUARTER) - 1.0;
+    let out_tokens = chat.output_tokens_per_request.max(1.0);
+    let slo = SloTargets { ttft_s: Some(chat.ttft_p99_ms / 1e3), tpot_s: Some(chat.tpot_p99_ms / 1e3) };
+
+    // Pools per (user region, chip), before sampling.
+    struct Draft {
+        region: String,
+        chip: String,
+        sites: Vec<String>,
+        precision: Precision,
+        engine: InferenceEngine,
+        accelerators: f64,
+        replicas: u32,
+        qps: f64,
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut unserved = Vec::new();
+    let mut engines: BTreeMap<String, (Precision, InferenceEngine)> = BTreeMap::new();
+    for d in &region_demand {
+        let qps = d.mean_per_s / out_tokens;
+        let capacity = coverage.regions.iter().find(|r| r.region == d.region).map_or(0.0, |r| r.capacity_per_s);
+        let user_region = catalog.region(&d.region).map_err(PerfError::from)?;
+        // Chip → (sites, chips held there that may serve these users).
+        let mut eligible: BTreeMap<&str, (Vec<String>, u64)> = BTreeMap::new();
+        for sq in evaluation.sites.iter().filter(|s| s.quarter == quarter) {
+            let site_region = catalog.region(&sq.region).map_err(PerfError::from)?;
+            if !demand::may_serve(user_region, site_region, chat.serving.cross_border) {
+                continue;
+            }
+            for (chip, n) in &sq.accelerators_by_chip {
+                if *n > 0 && rates.contains_key(chip.as_str()) {
+                    let e = eligible.entry(chip.as_str()).or_default();
+                    e.0.push(sq.site.clone());
+                    e.1 += n;
+                }
+            }
+        }
+        let weight = |chip: &str, n: u64| n as f64 * rates[chip].per_chip_per_s;
+        let total: f64 = eligible.iter().map(|(c, (_, n))| weight(c, *n)).sum();
+        let mut region_drafts = Vec::new();
+        if capacity > 0.0 && total > 0.0 {
+            for (chip, (sites, n)) in &eligible {
+                let rate = rates[chip];
+                let share = weight(chip, *n) / total;
+                let accelerators = capacity * share / rate.per_chip_per_s;
+                if !engines.contains_key(*chip) {
+                    let precision: Precision = rate.precision.parse().map_err(|e: String| PerfError::Layout(e))?;
+                    let engine = engine_for(catalog, chat, chip, precision, rate.instance_chips)?;
+                    engines.insert(chip.to_string(), (precision, engine));
+                }
+                let (precision, engine) = engines[*chip];
+                let per = engine.chips_per_replica().max(1.0);
+                // Whole replicas covering the capacity, within the chips held.
+                let held = (*n as f64 / per).floor().max(1.0);
+                let replicas = (accelerators / per - 1e-9).ceil().clamp(1.0, held).min(f64::from(u32::MAX)) as u32;
+                region_drafts.push(Draft {
+                    region: d.region.clone(),
+                    chip: chip.to_string(),
+                    sites: sites.clone(),
+                    precision,
+                    engine,
+                    accelerators,
+                    replicas,
+                    qps: 0.0,
+                });
+            }
+        }
+        let replicas: u32 = region_drafts.iter().map(|p| p.replicas).sum();
+        if replicas == 0 {
+            if qps > 0.0 {
+                unserved.push(Unserved { region: d.region.clone(), mean_requests_per_s: qps });
+            }
+            continue;
+        }
+        for p in &mut region_drafts {
+            p.qps = qps * f64::from(p.replicas) / f64::from(replicas);
+        }
+        drafts.extend(region_drafts.into_iter().filter(|p| p.qps > 0.0));
+    }
+    if drafts.is_empty() {
+        return Err(ScenarioSimError::NoCapacity { workload: wid.to_string(), quarter });
+    }
+
+    // Sampling.
+    let horizon_s = opts.hours * 3600.0;
+    let full_requests: f64 = drafts.iter().map(|p| p.qps * horizon_s).sum();
+    let (fraction, floor) = match opts.sample_fraction {
+        Some(f) => (f, 1),
+        None => ((opts.request_budget as f64 / full_requests.max(1.0)).min(1.0), MIN_SLICE_REPLICAS),
+    };
+    let failures = opts.failures.map(|(mtbf_h, repair_h)| (mtbf_h * 3600.0, repair_h * 3600.0));
+    let mut pools = Vec::with_capacity(drafts.len());
+    let mut expected_requests = 0.0;
+    for p in drafts {
+        let simulated = ((f64::from(p.replicas) * fraction).round() as u32).max(floor.min(p.replicas)).max(1);
+        let qps_sim = p.qps * f64::from(simulated) / f64::from(p.replicas);
+        expected_requests += qps_sim * horizon_s;
+        let rate = RateProfile { mean_qps: qps_sim, diurnal: None, start_hour: 0, growth_per_day, bursts: Vec::new() }
+            .with_diurnal(&profile.factor)
+            .map_err(ScenarioSimError::Option)?;
+        let config = SimConfig {
+            pools: Pools::Colocated(Pool {
+                replicas: simulated,
+                engine: p.engine,
+                scheduler: SchedulerConfig::for_engine(&p.engine),
+            }),
+            arrivals: ArrivalSource::Poisson {
+                rate,
+                input: length(chat.input_tokens_per_request, opts.length_sigma.0),
+                output: length(chat.output_tokens_per_request, opts.length_sigma.1),
+            },
+            max_requests: 0,
+            horizon_s: Some(horizon_s),
+            routing: opts.routing,
+            failures: failures.map(|(mtbf_s, repair_s)| Failures {
+                replica_mtbf_s: mtbf_s / p.engine.chips_per_replica().max(1.0),
+                repair_s,
+            }),
+            slo,
+            max_queue_per_replica: None,
+            sample_interval_s: opts.sample_interval_s,
+        };
+        config.check()?;
+        pools.push(PoolRun {
+            region: p.region,
+            chip: p.chip,
+            sites: p.sites,
+            precision: p.precision,
+            layout: p.engine.layout(),
+            accelerators: p.accelerators,
+            replicas: p.replicas,
+            replicas_simulated: simulated,
+            mean_requests_per_s: p.qps,
+            simulated_mean_requests_per_s: qps_sim,
+            config,
+        });
+    }
+    Ok(ScenarioSim {
+        workload: wid.to_string(),
+        model: chat.model.clone(),
+        quarter,
+        hours: opts.hours,
+        pools,
+        unserved,
+        expected_requests,
+    })
+}
+
+/// Run every pool `replications` times in parallel. Pool `k`'s replication `i` runs with
+/// [`replication_seed`]`(pool seed, i)`, the pool seed derived from (`root_seed`, `k`), so the
+/// results depend on neither the thread count nor the order of the jobs. Returns results per
+/// pool, replications in index order. `progress` gets completed-request increments.
+pub fn run(
+    sim: &ScenarioSim,
+    root_seed: u64,
+    replications: u32,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Vec<SimResult>>, SimError> {
+    for p in &sim.pools {
+        p.config.check()?;
+    }
+    let jobs: Vec<(usize, u64)> =
+        (0..sim.pools.len()).flat_map(|k| (0..u64::from(replications)).map(move |i| (k, i))).collect();
+    let results: Vec<SimResult> = jobs
+        .par_iter()
+        .map(|&(k, i)| {
+            let pool_seed = replication_seed(root_seed, u64::MAX - k as u64);
+            run_checked(&sim.pools[k].config, replication_seed(pool_seed, i), Some(progress))
+        })
+        .collect();
+    let mut out: Vec<Vec<SimResult>> = (0..sim.pools.len()).map(|_| Vec::new()).collect();
+    for ((k, _), r) in jobs.into_iter().zip(results) {
+        out[k].push(r);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_round_and_keep_sigma() {
+        assert_eq!(length(299.6, None), LengthDist::Fixed { tokens: 300 });
+        assert_eq!(length(300.0, Some(0.0)), LengthDist::Fixed { tokens: 300 });
+        assert!(matches!(length(300.0, Some(0.5)), LengthDist::LogNormal { max: 6000, .. }));
+    }
+
+    #[test]
+    fn slices_keep_the_load_per_replica_and_the_floor_of_replicas() {
+        let catalog = Catalog::builtin().expect("catalog");
+        let text = include_str!("../../../../examples/quickstart.toml");
+        let scenario = fleetplan_core::scenario::validate("quickstart.toml", text, &catalog).expect("valid");
+        let evaluation = crate::eval::evaluate(&scenario, &catalog).expect("evaluates");
+        let mut opts = ScenarioSimOptions {
+            workload: None,
+            quarter: None,
+            hours: 24.0,
+            sample_fraction: None,
+            request_budget: 1000,
+            routing: Routing::RoundRobin,
+            failures: Some((DEFAULT_CHIP_MTBF_HOURS, DEFAULT_REPAIR_HOURS)),
+            length_sigma: (None, None),
+            sample_interval_s: None,
+        };
+        let full = build(&scenario, &catalog, &evaluation, &opts).expect("builds");
+        assert_eq!(full.quarter, scenario.end());
+        let p = &full.pools[0];
+        // Automatic sampling never goes below MIN_SLICE_REPLICAS (the pool is smaller: all of it).
+        assert!(p.replicas < MIN_SLICE_REPLICAS, "{}", p.replicas);
+        assert_eq!(p.replicas_simulated, p.replicas);
+        // The pool covers the evaluated capacity: replicas × chips per replica ≥ chips allocated.
+        let per = f64::from(p.layout.tp * p.layout.pp);
+        assert!(f64::from(p.replicas) * per >= p.accelerators && f64::from(p.replicas - 1) * per < p.accelerators);
+        // An explicit fraction keeps the load per replica.
+        opts.sample_fraction = Some(0.2);
+        let slice = build(&scenario, &catalog, &evaluation, &opts).expect("builds");
+        let s = &slice.pools[0];
+        assert_eq!(s.replicas_simulated, (f64::from(p.replicas) * 0.2).round().max(1.0) as u32);
+        let per_replica = |x: &PoolRun| x.simulated_mean_requests_per_s / f64::from(x.replicas_simulated);
+        assert!((per_replica(s) - per_replica(p)).abs() < 1e-9 * per_replica(p));
+        // A replica fails when any of its chips does.
+        let Some(f) = s.config.failures else { panic!("failures") };
+        assert!((f.replica_mtbf_s * per - DEFAULT_CHIP_MTBF_HOURS * 3600.0).abs() < 1e-6);
+        // Bad names and quarters are errors.
+        opts.workload = Some("assistan".into());
+        let e = build(&scenario, &catalog, &evaluation, &opts).unwrap_err();
+        assert!(e.to_string().contains("did you mean `assistant`?"), "{e}");
+        opts.workload = None;
+        opts.quarter = Some(scenario.end().offset(1));
+        assert!(matches!(build(&scenario, &catalog, &evaluation, &opts), Err(ScenarioSimError::Quarter { .. })));
+    }
+}
