@@ -50,7 +50,7 @@ pub fn charts(e: &Evaluation) -> Result<Vec<(String, String)>, String> {
     let cur = &e.currency;
     let mut out = Vec::new();
     let cats: Vec<(String, f64)> = e.spend.by_category().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    out.push(("Spend by category".into(), svg::bar_chart("Spend by category", &format!("{cur}"), &cats)?));
+    out.push(("Spend by category".into(), svg::bar_chart("Spend by category", &cur.to_string(), &cats)?));
     let mut by_region: BTreeMap<String, f64> = BTreeMap::new();
     for s in &e.spend.by_site {
         let region = e.sites.iter().find(|x| x.site == s.site).map_or(s.site.clone(), |x| x.region.clone());
