@@ -376,6 +376,8 @@ pub struct Holding {
     pub price_usd: Option<f64>,
     /// Lease price override, USD per accelerator-hour.
     pub lease_usd_per_hour: Option<f64>,
+    /// Training workload id these accelerators run (`training` on `[[fleet]]`), if given.
+    pub training: Option<String>,
 }
 
 #[cfg(test)]
@@ -487,5 +489,24 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
         for s in ["scenario", "buyer", "fx", "budget", "site", "option", "workload", "policy", "objective", "fleet"] {
             assert!(schema["properties"].get(s).is_some(), "{s}");
         }
+    }
+
+    #[test]
+    fn fleet_training_names_a_training_run_with_did_you_mean() {
+        let run = "[[workload]]\nid = \"pretrain\"\nkind = \"training\"\nmodel = \"llama-3.1-8b\"\nprecision = \"bf16\"\ntokens = 1e12\nseq_len = 4096\nstart = 2025-01-01\ndeadline = 2025-12-31\n";
+        let fleet = |t: &str| {
+            format!(
+                "{VALID}\n{run}\n[[fleet]]\nchip = \"h100-sxm\"\nsite = \"s1\"\ncount = 8\nmode = \"buy\"\nfrom = \"2025Q1\"\ntraining = \"{t}\"\n"
+            )
+        };
+        let ok = validate("t.toml", &fleet("pretrain"), &catalog()).unwrap_or_else(|d| panic!("{d:#?}"));
+        assert_eq!(ok.fleet[0].training.as_deref(), Some("pretrain"));
+        let text = fleet("pretrian");
+        let diags = validate("t.toml", &text, &catalog()).unwrap_err();
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = &diags[0];
+        assert_eq!(d.path.as_deref(), Some("fleet[0].training"));
+        assert_eq!(&text[d.span.clone().unwrap()], "\"pretrian\"");
+        assert!(d.help.as_deref().unwrap().starts_with("did you mean `pretrain`?"), "{d:#?}");
     }
 }

@@ -6,15 +6,21 @@
 //!    engine in every quarter it is in service;
 //! 2. rate every (workload, chip) pair that residency allows with the performance engine at the
 //!    workload's SLO (one search per pair, in parallel);
-//! 3. per quarter: reserve chips for training runs, split the remaining chips of each (site, chip)
-//!    pool among the demand that may be served there, in proportion to need, and scale down where
-//!    a pool is short; coverage, headroom and cost per token follow;
+//! 3. per quarter: reserve chips for training runs (on the holdings the fleet marks with
+//!    `training`, else on the pool with the most compute), then split the remaining chips of each
+//!    (site, chip) pool among the demand that may be served there with a small LP that maximises
+//!    served demand (each workload weighted equally as a share of its peak; `allocate`); pairs
+//!    that miss the workload's SLO give it no capacity. Coverage, headroom and cost per token
+//!    follow;
 //! 4. spend per quarter and site against the budget and its group shares; power per site against
 //!    what is built or can be built in time. Every violated constraint becomes a [`Violation`]
 //!    with a suggested fix.
 
+mod allocate;
 mod rates;
 mod types;
+
+use allocate::{Allocation, allocate, usable};
 
 pub use types::*;
 // Reused by the planner (crate::plan): one home for rates and training placement.
@@ -27,7 +33,7 @@ use fleetplan_models::cost::{
     CostError, Fx, HoldingInput, SiteEnergy, build_capex_usd, choose_fabric, default_system, default_technology,
     holding_cost,
 };
-use fleetplan_models::demand::{self, Profile, may_serve};
+use fleetplan_models::demand::{self, Profile};
 use std::collections::BTreeMap;
 
 /// Why an evaluation could not be made (problems of the fleet itself become [`Violation`]s).
@@ -42,6 +48,9 @@ pub enum EvalError {
     /// A cost could not be computed.
     #[error("{0}")]
     Cost(String),
+    /// The serving-allocation LP failed (a bug: it always has the zero solution).
+    #[error("{0}")]
+    Solver(String),
 }
 
 impl From<CostError> for EvalError {
@@ -213,7 +222,7 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
             }
         }
         let qd: Vec<_> = demand.iter().filter(|d| d.quarter == *q).collect();
-        let alloc = allocate(scenario, catalog, &qd, &free, &rate_table);
+        let alloc = allocate(scenario, catalog, &qd, &free, &rate_table).map_err(EvalError::Solver)?;
         let pool_cost = |site: &str, chip: &str| -> f64 {
             let hs: Vec<_> =
                 holdings.iter().filter(|h| h.site == site && h.chip == chip && h.from <= *q && *q <= h.until).collect();
@@ -322,71 +331,6 @@ fn pools_of(scenario: &Scenario, holdings: &[HoldingEval], horizon: &[Quarter]) 
     map.into_values().collect()
 }
 
-/// Serving allocation of one quarter.
-#[derive(Debug, Default)]
-struct Allocation {
-    /// (workload, user region, site, chip) → accelerators allocated.
-    chips: BTreeMap<(String, String, String, String), f64>,
-    /// (site, chip) → accelerators left idle.
-    idle: BTreeMap<(String, String), u64>,
-}
-
-/// Split free chips among the quarter's demand: each (workload, region) demand is spread over
-/// the pools that may serve it in proportion to their capacity for it; pools short of chips
-/// scale every claim on them down by the same factor.
-fn allocate(
-    scenario: &Scenario,
-    catalog: &Catalog,
-    demand: &[&demand::RegionDemand],
-    free: &BTreeMap<(String, String), f64>,
-    rates: &BTreeMap<(String, String), rates::Rate>,
-) -> Allocation {
-    let mut claims: BTreeMap<(String, String, String, String), f64> = BTreeMap::new();
-    for d in demand {
-        let Some(w) = scenario.workloads.iter().find(|w| w.id == d.workload) else { continue };
-        let cross_border = match &w.spec {
-            WorkloadSpec::Chat(c) => c.serving.cross_border,
-            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.cross_border,
-            WorkloadSpec::Training(_) => false,
-        };
-        let Ok(user_region) = catalog.region(&d.region) else { continue };
-        let eligible: Vec<(&(String, String), f64, f64)> = free
-            .iter()
-            .filter_map(|(key, n)| {
-                let site = scenario.site(&key.0)?;
-                let region = catalog.region(&site.region).ok()?;
-                let rate = rates.get(&(w.id.clone(), key.1.clone()))?.per_chip_per_s;
-                (rate > 0.0 && *n > 0.0 && may_serve(user_region, region, cross_border)).then_some((key, *n, rate))
-            })
-            .collect();
-        let total_capacity: f64 = eligible.iter().map(|(_, n, r)| n * r).sum();
-        if total_capacity <= 0.0 {
-            continue;
-        }
-        for (key, n, rate) in eligible {
-            let share = d.peak_per_s * (n * rate) / total_capacity;
-            claims.insert((w.id.clone(), d.region.clone(), key.0.clone(), key.1.clone()), share / rate);
-        }
-    }
-    let mut wanted: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for ((_, _, site, chip), n) in &claims {
-        *wanted.entry((site.clone(), chip.clone())).or_default() += n;
-    }
-    let mut alloc = Allocation::default();
-    for (key, n) in claims {
-        let pool = (key.2.clone(), key.3.clone());
-        let have = free.get(&pool).copied().unwrap_or(0.0);
-        let want = wanted.get(&pool).copied().unwrap_or(0.0);
-        let k = if want > have && want > 0.0 { have / want } else { 1.0 };
-        alloc.chips.insert(key, n * k);
-    }
-    for (pool, have) in free {
-        let used = wanted.get(pool).copied().unwrap_or(0.0).min(*have);
-        alloc.idle.insert(pool.clone(), (have - used).max(0.0).floor() as u64);
-    }
-    alloc
-}
-
 #[allow(clippy::too_many_arguments)]
 fn workload_quarter(
     scenario: &Scenario,
@@ -443,13 +387,13 @@ fn workload_quarter(
     let mut best: Option<(String, f64)> = None;
     for ((site, chip), idle) in &alloc.idle {
         let Some(r) = rates.get(&(w.id.clone(), chip.clone())) else { continue };
-        if r.per_chip_per_s <= 0.0 || free.get(&(site.clone(), chip.clone())).is_none() {
+        if !usable(r) || free.get(&(site.clone(), chip.clone())).is_none() {
             continue;
         }
         idle_capacity += *idle as f64 * r.per_chip_per_s;
     }
     for ((wid, chip), r) in rates {
-        if *wid == w.id && r.per_chip_per_s > 0.0 && best.as_ref().is_none_or(|b| r.per_chip_per_s > b.1) {
+        if *wid == w.id && usable(r) && best.as_ref().is_none_or(|b| r.per_chip_per_s > b.1) {
             best = Some((chip.clone(), r.per_chip_per_s));
         }
     }

@@ -395,7 +395,29 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
 fn round_plan(scenario: &Scenario, data: &data::Data, s: &Solved) -> Vec<Holding> {
     let mut out = data.existing_holdings.clone();
     out.extend(new_holdings(scenario, data, s).into_iter().map(|(_, h)| h));
+    mark_training(scenario, data, s, &mut out);
     out
+}
+
+/// Write each chosen training placement into the fleet (`training` on one holding of the
+/// chosen (site, chip) pool, the first not yet marked), so the evaluator runs the training
+/// where the plan put it.
+fn mark_training(scenario: &Scenario, data: &data::Data, s: &Solved, holdings: &mut [Holding]) {
+    for h in holdings.iter_mut() {
+        h.training = None;
+    }
+    for (ci, c) in data.train.iter().enumerate() {
+        if s.train[ci] <= 0.5 {
+            continue;
+        }
+        let site = &scenario.sites[c.pool.site].id;
+        let run = &scenario.workloads[c.workload].id;
+        if let Some(h) =
+            holdings.iter_mut().find(|h| &h.site == site && h.hardware.chip == c.pool.chip && h.training.is_none())
+        {
+            h.training = Some(run.clone());
+        }
+    }
 }
 
 /// Whole units from a continuous count of accelerators.
@@ -426,6 +448,7 @@ fn new_holdings(scenario: &Scenario, data: &data::Data, s: &Solved) -> Vec<(usiz
             until,
             price_usd: o.price_usd,
             lease_usd_per_hour: if l.mode == Mode::Lease { l.lease_usd_per_hour } else { None },
+            training: None,
         };
         match l.mode {
             Mode::Buy => {
@@ -576,8 +599,7 @@ fn assemble(
             }
         }
     }
-    let mut holdings = data.existing_holdings.clone();
-    holdings.extend(new_holdings(scenario, data, s).into_iter().map(|(_, h)| h));
+    let holdings = round_plan(scenario, data, s);
     let gap_bound = match s.status {
         SolveStatus::Optimal => Some(0.0),
         SolveStatus::GapLimit => Some(settings.mip_gap),

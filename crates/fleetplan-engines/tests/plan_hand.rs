@@ -93,6 +93,7 @@ fn chips_needed(s: &Scenario, chip: &str, mode: Mode) -> u64 {
         until: s.end(),
         price_usd: None,
         lease_usd_per_hour: Some(2.0),
+        training: None,
     }];
     let e = evaluate(&probe, &catalog()).unwrap();
     let rate = e.rates.iter().find(|r| r.chip == chip).unwrap().per_chip_per_s;

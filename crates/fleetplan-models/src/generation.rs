@@ -36,6 +36,18 @@ pub fn denoiser_pass_flops(m: &DiffusionModel) -> f64 {
 
 /// Items per second per chip for `m` with `steps` denoising steps (default: the model's).
 pub fn generation(m: &DiffusionModel, rates: &ChipRates, steps: Option<u32>) -> Result<GenResult, PerfError> {
+    generation_within(m, rates, steps, None)
+}
+
+/// As [`generation`], but only batches whose latency is at most `max_latency_s` seconds (a p99
+/// target) are considered; when even a batch of one is slower, the batch of one is returned (its
+/// `batch_latency_s` then exceeds the target, for the caller to flag).
+pub fn generation_within(
+    m: &DiffusionModel,
+    rates: &ChipRates,
+    steps: Option<u32>,
+    max_latency_s: Option<f64>,
+) -> Result<GenResult, PerfError> {
     let steps = f64::from(steps.unwrap_or(m.default_steps));
     if steps < 1.0 {
         return Err(PerfError::Setting("denoising steps must be ≥ 1".into()));
@@ -64,6 +76,9 @@ pub fn generation(m: &DiffusionModel, rates: &ChipRates, steps: Option<u32>) -> 
         let per_pass = (bf * linear / rates.gemm_flops).max(weights / rates.mem_bw) + bf * attn / rates.attn_flops;
         let latency = passes * (per_pass + rates.layer_overhead_s * f64::from(m.layers)) + bf * other;
         let items = bf / latency;
+        if b > 1 && max_latency_s.is_some_and(|l| latency > l) {
+            break;
+        }
         if best.as_ref().is_none_or(|x| items > x.items_per_s_per_chip * 1.001) {
             best = Some(GenResult {
                 tflop_per_item: (passes * pass + m.other_gflops_per_item * 1e9) / 1e12,

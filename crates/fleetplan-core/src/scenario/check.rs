@@ -572,6 +572,31 @@ pub(super) fn check(
                 );
             }
         }
+        if let Some(t) = &e.training {
+            let runs: Vec<&str> =
+                f.workload.iter().filter(|w| *w.kind == WorkloadKind::Training).map(|w| w.id.get().as_str()).collect();
+            if !runs.contains(&t.get().as_str()) {
+                let is_serving = f.workload.iter().any(|w| w.id.get() == t.get());
+                let help = match did_you_mean(t, runs.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? training workloads in this file: {}", runs.join(", ")),
+                    None if runs.is_empty() => {
+                        "add a [[workload]] with kind = \"training\" or remove `training`".into()
+                    }
+                    None => format!("use one of the training workloads: {}", runs.join(", ")),
+                };
+                c.error(
+                    t.span(),
+                    &format!("{p}.training"),
+                    if is_serving {
+                        format!("workload `{}` is not a training run", t.get())
+                    } else {
+                        format!("training workload `{}` is not defined in this scenario", t.get())
+                    },
+                    "unknown training run",
+                    help,
+                );
+            }
+        }
         if let Some(hw) = hw {
             let per = u64::from(hw.accelerators_per_unit);
             fleet.push(Holding {
@@ -584,6 +609,7 @@ pub(super) fn check(
                 until,
                 price_usd: opt(&e.price_usd),
                 lease_usd_per_hour: opt(&e.lease_usd_per_hour),
+                training: e.training.as_ref().map(|t| t.get().clone()),
             });
         }
     }

@@ -398,6 +398,10 @@ pub struct FleetEntry {
     /// Lease price, USD per accelerator-hour; `lease` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_usd_per_hour: Option<Spanned<f64>>,
+    /// Id of a training workload these accelerators run (the evaluator places the run on the
+    /// holdings so marked; without any, it picks the pool with the most compute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<Spanned<String>>,
 
     /// Byte span of the whole entry (filled by the parser; not part of the format).
     #[serde(skip)]

@@ -8,7 +8,7 @@ use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, Workload, Wor
 use fleetplan_core::units::{Date, Precision};
 use fleetplan_models::cost::Fx;
 use fleetplan_models::demand::{self, add_days, days_between, may_serve};
-use fleetplan_models::generation::generation;
+use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Scenario as ServeMode, Slo};
 use fleetplan_models::shape::default_kv_precision;
@@ -192,7 +192,8 @@ fn rate(catalog: &Catalog, w: &Workload, chip_id: &str) -> Rate {
             };
             let result = ChipRates::new(chip, family, precision)
                 .map_err(|e| e.to_string())
-                .and_then(|r| generation(model, &r, g.steps).map_err(|e| e.to_string()));
+                // The largest batch that meets the p99 target (a batch of one when none does).
+                .and_then(|r| generation_within(model, &r, g.steps, g.latency_p99_s).map_err(|e| e.to_string()));
             match result {
                 Ok(r) => Rate {
                     workload: w.id.clone(),
@@ -242,8 +243,16 @@ pub(crate) fn plan_training(
             let taken = reserved.get(&(p.site.clone(), p.chip.clone())).map_or(0, |v| v[i]);
             p.accelerators[i].saturating_sub(taken)
         };
+        // Pools the fleet marks for this run (`training` on [[fleet]]); else every pool.
+        let marked: Vec<(&str, &str)> = scenario
+            .fleet
+            .iter()
+            .filter(|h| h.training.as_deref() == Some(w.id.as_str()))
+            .map(|h| (h.site.as_str(), h.hardware.chip.as_str()))
+            .collect();
         let best = pools
             .iter()
+            .filter(|p| marked.is_empty() || marked.contains(&(p.site.as_str(), p.chip.as_str())))
             .filter_map(|p| {
                 let chip = catalog.accelerator(&p.chip).ok()?;
                 let tflops = chip.dense_tflops(run.precision)?;

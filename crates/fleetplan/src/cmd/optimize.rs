@@ -162,6 +162,7 @@ fn fleet_entry(h: &Holding) -> scenario::file::FleetEntry {
         until: Some(Spanned::bare(h.until)),
         price_usd: h.price_usd.map(Spanned::bare),
         lease_usd_per_hour: h.lease_usd_per_hour.map(Spanned::bare),
+        training: h.training.clone().map(Spanned::bare),
         entry_span: 0..0,
     }
 }
