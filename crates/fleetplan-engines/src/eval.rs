@@ -115,17 +115,27 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
             build_musd_per_mw: region.build_musd_per_mw,
         };
         let cost = holding_cost(&input, &catalog.costs)?;
-        // Compliance in every quarter of the horizon the holding is in service.
+        // Compliance in every quarter of the horizon the holding is in service. Export controls
+        // bite when hardware is exported (acquired): an owned holding is judged once, on its
+        // acquisition date (the first day of its `from` quarter), and keeps that verdict while it
+        // is used (BIS: operators need not stop using items they already hold; data pack §2.2);
+        // a lease is a service bought anew each quarter, so it is judged every quarter.
         let mut status = Vec::new();
-        for q in horizon.iter().filter(|q| h.from <= **q && **q <= h.until) {
-            let date = scenario.policy.date.unwrap_or_else(|| q.first_day());
+        for (k, q) in horizon.iter().filter(|q| h.from <= **q && **q <= h.until).enumerate() {
+            let judged_on = match h.mode {
+                Mode::Buy => h.from,
+                Mode::Lease => *q,
+            };
+            let date = scenario.policy.date.unwrap_or_else(|| judged_on.first_day());
             let ownership = match h.mode {
                 Mode::Buy => Ownership::Own,
                 Mode::Lease => Ownership::Lease,
             };
             let query = PolicyQuery { chip, site: region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
             let v = policy_evaluate(catalog, &query, &scenario.policy.options);
-            if v.kind != VerdictKind::Allowed {
+            // An owned holding's single verdict is reported once, in its first quarter in service.
+            let report = h.mode == Mode::Lease || k == 0;
+            if v.kind != VerdictKind::Allowed && report {
                 let alternatives: Vec<&str> = catalog
                     .accelerators
                     .iter()
@@ -271,7 +281,8 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         });
     }
 
-    // 4. Power, spend, budget.
+    // 4. Supply, power, spend, budget.
+    supply_caps(scenario, &horizon, &mut violations);
     let sites = site_quarters(scenario, catalog, &holdings, &horizon, &fx, &mut violations)?;
     let spend = spend(scenario, &holdings, &sites, &horizon, &fx, &mut violations);
     for (qs, q) in quarters.iter_mut().zip(&horizon) {
@@ -454,6 +465,52 @@ fn workload_quarter(
 /// `amount / quantity`, or `None` when nothing was served (no NaN or infinity in output).
 fn per(amount: f64, quantity: f64) -> Option<f64> {
     (quantity > 0.0 && amount.is_finite()).then(|| amount / quantity)
+}
+
+/// Flag quarters in which the fixed fleet adds more units of some hardware and mode than the
+/// procurement options offering it allow (`max_per_quarter`, summed over the matching options).
+/// Holdings no option offers (existing capacity, or hardware bought outside the scenario's
+/// options) are not capped.
+fn supply_caps(scenario: &Scenario, horizon: &[Quarter], violations: &mut Vec<Violation>) {
+    // (hardware id, mode, quarter) → units added.
+    let mut added: BTreeMap<(String, Mode, Quarter), u64> = BTreeMap::new();
+    for h in scenario.fleet.iter().filter(|h| horizon.contains(&h.from)) {
+        *added.entry((h.hardware.id().to_string(), h.mode, h.from)).or_default() += h.units;
+    }
+    for ((hardware, mode, quarter), units) in added {
+        let offering: Vec<_> = scenario
+            .options
+            .iter()
+            .filter(|o| o.hardware.id() == hardware && o.mode == mode && o.available_from <= quarter)
+            .filter(|o| {
+                scenario
+                    .fleet
+                    .iter()
+                    .any(|h| h.hardware.id() == hardware && h.from == quarter && o.sites.iter().any(|s| *s == h.site))
+            })
+            .collect();
+        if offering.is_empty() || offering.iter().any(|o| o.max_per_quarter.is_none()) {
+            continue;
+        }
+        let cap: u64 = offering.iter().filter_map(|o| o.max_per_quarter).sum();
+        if units > cap {
+            let names: Vec<&str> = offering.iter().map(|o| o.name.as_str()).collect();
+            violations.push(Violation {
+                kind: ViolationKind::Supply,
+                subject: hardware.clone(),
+                quarter: Some(quarter),
+                message: format!(
+                    "the fleet adds {units} units of `{hardware}` ({}) in {quarter}, but the options offering it ({}) supply at most {cap} per quarter",
+                    mode.as_str(),
+                    names.join(", ")
+                ),
+                fix: format!(
+                    "spread the {} extra units over other quarters, or raise max_per_quarter if the supplier can deliver more",
+                    units - cap
+                ),
+            });
+        }
+    }
 }
 
 fn site_quarters(

@@ -63,6 +63,12 @@ site = "cn-1"
 count = 64
 mode = "buy"
 from = "2024Q4"
+[[fleet]]
+chip = "h20"
+site = "cn-1"
+count = 8
+mode = "buy"
+from = "2025Q3"
 "#;
 
 #[test]
@@ -79,12 +85,19 @@ fn h100_owned_in_china_by_china_hq_buyer_is_flagged_with_its_rule() {
         .iter()
         .filter(|v| v.kind == ViolationKind::ExportControl && v.subject.contains("h100-sxm"))
         .collect();
-    assert_eq!(flagged.len(), 4, "one per quarter: {flagged:#?}");
+    // An owned holding is judged once, at acquisition, and flagged once.
+    assert_eq!(flagged.len(), 1, "flagged once at acquisition: {flagged:#?}");
+    assert_eq!(h100.compliance.len(), 4, "verdict carried through every quarter in service");
+    assert!(h100.compliance.iter().all(|c| c.verdict == worst.verdict));
     assert!(flagged[0].message.contains(rule), "{}", flagged[0].message);
     assert!(!flagged[0].fix.is_empty());
-    // The H20 in Q1 2025 (before the April 2025 licence requirement) is allowed.
+    // The H20 bought in 2024Q4 (before the April 2025 licence requirement) stays allowed in
+    // every quarter, including after the rule: export controls bite at acquisition.
     let h20 = e.holdings.iter().find(|h| h.chip == "h20").unwrap();
-    assert_eq!(h20.compliance[0].verdict, VerdictKind::Allowed, "{:#?}", h20.compliance[0]);
+    assert!(h20.compliance.iter().all(|c| c.verdict == VerdictKind::Allowed), "{:#?}", h20.compliance);
+    // An H20 bought in 2025Q3, after the April 2025 rule, needs a licence.
+    let late = e.holdings.iter().filter(|h| h.chip == "h20").nth(1).unwrap();
+    assert_eq!(late.compliance[0].verdict, VerdictKind::LicenceRequired, "{:#?}", late.compliance);
 }
 
 #[test]

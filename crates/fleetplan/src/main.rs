@@ -17,7 +17,18 @@ pub const EXIT_INTERNAL: u8 = 1;
 /// Exit code for a user error (bad input file, unknown id, bad flag).
 pub const EXIT_USER: u8 = 2;
 
+/// Let a closed pipe (`fleetplan ... | head`) end the process quietly, as it does for other Unix
+/// tools, instead of making the next `eprintln!` panic.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     use clap::Parser;
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,

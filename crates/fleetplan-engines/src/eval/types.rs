@@ -257,6 +257,8 @@ pub enum ViolationKind {
     BudgetShare,
     /// A price is missing.
     MissingPrice,
+    /// Holdings added in a quarter exceed the supply cap of the options that offer them.
+    Supply,
 }
 
 impl ViolationKind {
@@ -271,6 +273,7 @@ impl ViolationKind {
             ViolationKind::Budget => "budget",
             ViolationKind::BudgetShare => "budget-share",
             ViolationKind::MissingPrice => "missing-price",
+            ViolationKind::Supply => "supply",
         }
     }
 }

@@ -250,17 +250,10 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
                 }
                 allowed.push(ok);
             }
-            // A purchase stays in service to the end of the horizon, so it must be allowed in
-            // every later quarter; a lease only in the quarters it is held.
-            let usable: Vec<bool> = (0..t)
-                .map(|i| {
-                    horizon[i] >= o.available_from
-                        && match o.mode {
-                            Mode::Buy => allowed[i..].iter().all(|a| *a),
-                            Mode::Lease => allowed[i],
-                        }
-                })
-                .collect();
+            // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
+            // made (it may then be used while later rules forbid new purchases, as the evaluator
+            // judges it); a lease is bought anew each quarter, so each quarter must allow it.
+            let usable: Vec<bool> = (0..t).map(|i| horizon[i] >= o.available_from && allowed[i]).collect();
             let mut capex = vec![0.0; t];
             let mut opex = 0.0;
             let mut mw = 0.0;
