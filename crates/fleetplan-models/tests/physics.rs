@@ -157,6 +157,35 @@ fn more_chips_never_lower_best_total_throughput() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Capacity at a latency target is what the planner and evaluator buy against: a tighter
+    /// TTFT or TPOT limit must never raise the best SLO-feasible throughput.
+    #[test]
+    fn tightening_an_slo_never_raises_capacity(
+        ttft_ms in 50.0f64..5000.0,
+        tpot_ms in 10.0f64..300.0,
+        tighten_ttft in 0.1f64..1.0,
+        tighten_tpot in 0.1f64..1.0,
+        which in 0usize..3,
+        chips in 1u32..=8,
+    ) {
+        let (id, p) = [("llama-3.1-8b", Precision::Fp8), ("llama-2-70b", Precision::Fp8), ("mixtral-8x7b", Precision::Bf16)][which];
+        let m = model(id);
+        let r = rates("h100-sxm", p);
+        let w = Workload { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
+        let capacity = |slo: Slo| {
+            let q = InferenceQuery { model: &m, rates: r, kv_precision: Precision::Fp8, chips, workload: w, scenario: Scenario::Server, slo };
+            infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip).unwrap_or(0.0)
+        };
+        let loose = capacity(Slo { ttft_p99_ms: Some(ttft_ms), tpot_p99_ms: Some(tpot_ms) });
+        let tight = capacity(Slo { ttft_p99_ms: Some(ttft_ms * tighten_ttft), tpot_p99_ms: Some(tpot_ms * tighten_tpot) });
+        prop_assert!(tight <= loose * (1.0 + 1e-9), "{id} on {chips} chips: tight {tight} > loose {loose}");
+    }
+
+}
+
+proptest! {
     #[test]
     fn more_bandwidth_never_lowers_decode_throughput(bw_gain in 1.0f64..4.0, batch in 1.0f64..512.0, ctx in 1.0f64..8000.0) {
         let m = model("llama-2-70b");
