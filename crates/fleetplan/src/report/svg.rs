@@ -17,41 +17,66 @@ fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
 }
 
-/// A vertical bar chart of `(label, value)` pairs; returns the SVG text.
+/// Axis tick text with an SI suffix (k, M, B, T), so 2.5e10 reads "25B" rather than
+/// "25000000000.0".
+fn si(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e12 {
+        (v / 1e12, "T")
+    } else if a >= 1e9 {
+        (v / 1e9, "B")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let digits = if scaled.abs() >= 100.0 || scaled == scaled.trunc() { 0 } else { 1 };
+    format!("{scaled:.digits$}{suffix}")
+}
+
+/// A vertical bar chart of `(label, value)` pairs; returns the SVG text. Every bar is labelled
+/// (categorical, segmented x axis).
 pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let n = bars.len().max(1);
+        let n = bars.len().max(1) as u32;
         let max = bars.iter().map(|b| finite(b.1)).fold(0.0, f64::max).max(1e-12) * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(70)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..n as f64, 0.0..max)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..max)
             .map_err(|e| e.to_string())?;
-        let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+        // Labels share the width: shrink the font when they would run into each other.
+        let label_chars: usize = bars.iter().map(|b| b.0.chars().count() + 2).sum();
+        let label_font = if label_chars > 90 || n > 8 { 9 } else { 12 };
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - i as f64 - 0.5).abs() < 1e-6 || x.fract() == 0.0 {
-                    labels.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
+            .x_labels(n as usize)
+            .x_label_style(("sans-serif", label_font))
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => bars.get(*i as usize).map(|b| b.0.clone()).unwrap_or_default(),
+                _ => String::new(),
             })
+            .y_label_formatter(&|v| si(*v))
             .y_desc(y_label)
             .draw()
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                let x = i as f64;
-                Rectangle::new([(x + 0.15, 0.0), (x + 0.85, finite(b.1))], PALETTE[i % PALETTE.len()].filled())
+                let i = i as u32;
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), finite(b.1))],
+                    PALETTE[i as usize % PALETTE.len()].filled(),
+                );
+                bar.set_margin(0, 0, 12, 12);
+                bar
             }))
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
@@ -70,8 +95,9 @@ pub fn line_chart(title: &str, y_label: &str, x: &[String], series: &[(String, V
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(40)
-            .y_label_area_size(70)
+            .y_label_area_size(80)
             .build_cartesian_2d(0.0..(n - 1) as f64, 0.0..max)
             .map_err(|e| e.to_string())?;
         chart
@@ -80,6 +106,7 @@ pub fn line_chart(title: &str, y_label: &str, x: &[String], series: &[(String, V
             .x_label_formatter(&|v| {
                 if v.fract().abs() < 1e-9 { x.get(*v as usize).cloned().unwrap_or_default() } else { String::new() }
             })
+            .y_label_formatter(&|v| si(*v))
             .y_desc(y_label)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -103,4 +130,27 @@ pub fn line_chart(title: &str, y_label: &str, x: &[String], series: &[(String, V
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn si_suffixes() {
+        assert_eq!(si(2.5e10), "25B");
+        assert_eq!(si(1.25e6), "1.2M");
+        assert_eq!(si(0.0), "0");
+        assert_eq!(si(750.0), "750");
+        assert_eq!(si(3.0e12), "3T");
+    }
+
+    #[test]
+    fn every_bar_is_labelled() {
+        let bars: Vec<(String, f64)> = (0..7).map(|i| (format!("bar-{i}"), f64::from(i + 1))).collect();
+        let svg = bar_chart("t", "y", &bars).unwrap();
+        for (label, _) in &bars {
+            assert!(svg.contains(label.as_str()), "missing label {label}");
+        }
+    }
 }
