@@ -108,3 +108,28 @@ fn override_file_changes_the_table_and_bad_one_exits_2() {
     assert!(stderr.contains("pue"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn overriding_a_builtin_entry_is_reported_and_used() {
+    let dir = std::env::temp_dir().join(format!("fleetplan-catalog-override-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Take the built-in `cn` region, change its PUE, and load it back as an override.
+    let all = json_of(&["catalog", "regions", "--json"]);
+    let mut cn = all["cn"].clone();
+    let obj = cn.as_object_mut().unwrap();
+    obj.retain(|k, _| k != "id");
+    obj.insert("pue".into(), serde_json::json!(1.11));
+    let mut text = String::from("[[region]]\nid = \"cn\"\n");
+    for (k, v) in obj.iter() {
+        text.push_str(&format!("{k} = {v}\n"));
+    }
+    let path = dir.join("cn.toml");
+    std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+    let out = fleetplan(&["--catalog", path.to_str().unwrap(), "catalog", "regions", "--json"]);
+    assert!(out.status.success(), "{}\n{text}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("region `cn` overridden by"), "override not reported: {stderr}");
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(after["cn"]["pue"], serde_json::json!(1.11));
+    std::fs::remove_dir_all(&dir).ok();
+}
