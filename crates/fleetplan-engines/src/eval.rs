@@ -366,11 +366,18 @@ fn workload_quarter(
     let mut cost_usd_per_s = 0.0;
     let mut input_cost_usd_per_s = 0.0;
     let mut chips_total = 0.0;
+    let mut allocation = Vec::new();
     for d in demand.iter().filter(|d| d.workload == w.id) {
         let mut capacity = 0.0;
         for ((wid, region, site, chip), n) in &alloc.chips {
             if *wid == w.id && *region == d.region {
                 let r = &rates[&(w.id.clone(), chip.clone())];
+                allocation.push(PoolAllocation {
+                    user_region: region.clone(),
+                    site: site.clone(),
+                    chip: chip.clone(),
+                    accelerators: *n,
+                });
                 capacity += n * r.per_chip_per_s;
                 let c = n * pool_cost(site, chip) / 3600.0;
                 cost_usd_per_s += c;
@@ -459,6 +466,7 @@ fn workload_quarter(
         cost_per_item,
         cost_per_video_second,
         regions,
+        allocation,
     }
 }
 
@@ -486,7 +494,7 @@ fn supply_caps(scenario: &Scenario, horizon: &[Quarter], violations: &mut Vec<Vi
                 scenario
                     .fleet
                     .iter()
-                    .any(|h| h.hardware.id() == hardware && h.from == quarter && o.sites.iter().any(|s| *s == h.site))
+                    .any(|h| h.hardware.id() == hardware && h.from == quarter && o.sites.contains(&h.site))
             })
             .collect();
         if offering.is_empty() || offering.iter().any(|o| o.max_per_quarter.is_none()) {

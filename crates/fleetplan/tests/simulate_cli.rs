@@ -178,3 +178,49 @@ fn out_dir_gets_time_series_and_charts_and_stdout_is_unchanged() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Accelerators per (user region, chip) that `evaluate` allocates to `chat` in `quarter`.
+fn allocated(file: &Path, quarter: &str) -> std::collections::BTreeMap<(String, String), f64> {
+    let o = bin().args(["evaluate", "--format", "json"]).arg(file).output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let wq = v["workloads"].as_array().unwrap().iter().find(|w| w["workload"] == "chat" && w["quarter"] == quarter);
+    let mut out = std::collections::BTreeMap::new();
+    for a in wq.unwrap()["allocation"].as_array().unwrap() {
+        let key = (a["user_region"].as_str().unwrap().to_string(), a["chip"].as_str().unwrap().to_string());
+        *out.entry(key).or_default() += a["accelerators"].as_f64().unwrap();
+    }
+    out
+}
+
+/// Simulated pools as (user region, chip) → accelerators.
+fn simulated(file: &Path) -> std::collections::BTreeMap<(String, String), f64> {
+    let o = bin().arg("simulate").arg(file).args(["--hours", "0.25", "--sample-fraction", "0.5", "--json"]).output();
+    let v: serde_json::Value = serde_json::from_str(&ok(&o.unwrap())).unwrap();
+    let pools = v["pools"].as_array().unwrap().iter().map(|p| &p["pool"]);
+    pools
+        .map(|p| {
+            let key = (p["region"].as_str().unwrap().to_string(), p["chip"].as_str().unwrap().to_string());
+            (key, p["accelerators"].as_f64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn scenario_form_serves_each_region_with_the_evaluations_allocation() {
+    // The China pool is exactly the H20s the evaluation allocated to Chinese users, and so on.
+    let want = allocated(&fixture(), "2025Q2");
+    assert!(want[&("cn".to_string(), "h20".to_string())] > 0.0, "{want:?}");
+    assert_eq!(simulated(&fixture()), want);
+    // With slower A100s next to the US H100s, the LP needs only the H100s; the A100s stay idle
+    // and get no pool (a split over all eligible chips would simulate them too).
+    let dir = tmp("alloc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("with-a100.toml");
+    let text = std::fs::read_to_string(fixture()).unwrap()
+        + "\n[[fleet]]\nchip = \"a100-sxm-80g\"\nsite = \"us-east\"\ncount = 64\nmode = \"buy\"\nfrom = \"2024Q4\"\n";
+    std::fs::write(&file, text).unwrap();
+    let want = allocated(&file, "2025Q2");
+    assert!(!want.keys().any(|k| k.1 == "a100-sxm-80g"), "{want:?}");
+    assert_eq!(simulated(&file), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -208,6 +208,23 @@ pub struct WorkloadQuarter {
     pub cost_per_video_second: Option<f64>,
     /// Coverage by user region.
     pub regions: Vec<RegionCoverage>,
+    /// The serving LP's split: accelerators of each (site, chip) pool devoted to this workload's
+    /// demand from each user region (regions in demand order, then site, then chip).
+    pub allocation: Vec<PoolAllocation>,
+}
+
+/// Accelerators of one (site, chip) pool that the serving allocation devotes to one workload's
+/// demand from one user region in one quarter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolAllocation {
+    /// Region id of the users served.
+    pub user_region: String,
+    /// Site id of the pool.
+    pub site: String,
+    /// Accelerator id of the pool.
+    pub chip: String,
+    /// Accelerators allocated (fractional: the LP's share of the pool at the peak hour).
+    pub accelerators: f64,
 }
 
 /// A training run on the fleet.

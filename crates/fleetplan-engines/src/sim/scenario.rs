@@ -5,15 +5,14 @@
 //!   ([`demand::chat_demand`], growth included) ÷ output tokens per request = mean requests/s,
 //!   shaped over the day by the workload's diurnal profile ([`demand::profile_of`]) and grown
 //!   within the run by the daily equivalent of its quarterly growth.
-//! - **Capacity**: the evaluation's capacity per user region at the SLO
-//!   ([`RegionCoverage::capacity_per_s`](crate::eval::RegionCoverage)). The evaluation does not
-//!   publish which (site, chip) pools its allocation LP used, so each region's capacity is
-//!   spread over the chip types that residency lets serve it (sites whose region
-//!   [`demand::may_serve`] the users, chips with a usable rate at the SLO) in proportion to the
-//!   capacity those chips could give (chips held × per-chip rate). Chips = capacity share ÷
-//!   per-chip rate; replicas = chips ÷ (tp × pp), rounded up to whole replicas (at least one, at
-//!   most what the chips held allow), so the simulated pool has at least the evaluated capacity.
-//!   Sites with the same chip form one pool (the router sees them as one set of replicas).
+//! - **Capacity**: the evaluation's serving allocation for the workload in that quarter
+//!   ([`WorkloadQuarter::allocation`](crate::eval::WorkloadQuarter): accelerators of each
+//!   (site, chip) pool its LP devotes to each user region). Per user region, the allocated
+//!   accelerators of one chip type, over all sites, form one pool (the router sees them as one set
+//!   of replicas); replicas = accelerators ÷ (tp × pp), rounded up to whole replicas (at least
+//!   one, at most what the chips held at those sites allow), so the simulated pool has at least
+//!   the evaluated capacity (accelerators × per-chip rate = the region's
+//!   [`RegionCoverage::capacity_per_s`](crate::eval::RegionCoverage)).
 //! - **Layout**: the best layout at the workload's SLO on the evaluation's instance size
 //!   ([`infer::search`] in server mode, as the evaluation's rate is computed); every replica runs
 //!   that layout.
@@ -89,13 +88,13 @@ pub struct PoolRun {
     pub region: String,
     /// Accelerator id.
     pub chip: String,
-    /// Sites whose chips form the pool.
+    /// Sites whose allocated chips form the pool.
     pub sites: Vec<String>,
     /// Serving precision.
     pub precision: Precision,
     /// Layout of every replica.
     pub layout: Layout,
-    /// Accelerators devoted to these users on this chip (from the evaluation's capacity).
+    /// Accelerators of this chip the evaluation's allocation devotes to these users (all sites).
     pub accelerators: f64,
     /// Replicas of the whole pool.
     pub replicas: u32,
@@ -330,52 +329,44 @@ pub fn build(
     let mut engines: BTreeMap<String, (Precision, InferenceEngine)> = BTreeMap::new();
     for d in &region_demand {
         let qps = d.mean_per_s / out_tokens;
-        let capacity = coverage.regions.iter().find(|r| r.region == d.region).map_or(0.0, |r| r.capacity_per_s);
-        let user_region = catalog.region(&d.region).map_err(PerfError::from)?;
-        // Chip → (sites, chips held there that may serve these users).
-        let mut eligible: BTreeMap<&str, (Vec<String>, u64)> = BTreeMap::new();
-        for sq in evaluation.sites.iter().filter(|s| s.quarter == quarter) {
-            let site_region = catalog.region(&sq.region).map_err(PerfError::from)?;
-            if !demand::may_serve(user_region, site_region, chat.serving.cross_border) {
-                continue;
-            }
-            for (chip, n) in &sq.accelerators_by_chip {
-                if *n > 0 && rates.contains_key(chip.as_str()) {
-                    let e = eligible.entry(chip.as_str()).or_default();
-                    e.0.push(sq.site.clone());
-                    e.1 += n;
-                }
-            }
+        // Chip → (sites, accelerators the evaluation's allocation devotes to these users there).
+        let mut allocated: BTreeMap<&str, (Vec<String>, f64)> = BTreeMap::new();
+        for a in coverage.allocation.iter().filter(|a| a.user_region == d.region && a.accelerators > 0.0) {
+            let e = allocated.entry(a.chip.as_str()).or_default();
+            e.0.push(a.site.clone());
+            e.1 += a.accelerators;
         }
-        let weight = |chip: &str, n: u64| n as f64 * rates[chip].per_chip_per_s;
-        let total: f64 = eligible.iter().map(|(c, (_, n))| weight(c, *n)).sum();
         let mut region_drafts = Vec::new();
-        if capacity > 0.0 && total > 0.0 {
-            for (chip, (sites, n)) in &eligible {
-                let rate = rates[chip];
-                let share = weight(chip, *n) / total;
-                let accelerators = capacity * share / rate.per_chip_per_s;
-                if !engines.contains_key(*chip) {
-                    let precision: Precision = rate.precision.parse().map_err(|e: String| PerfError::Layout(e))?;
-                    let engine = engine_for(catalog, chat, chip, precision, rate.instance_chips)?;
-                    engines.insert(chip.to_string(), (precision, engine));
-                }
-                let (precision, engine) = engines[*chip];
-                let per = engine.chips_per_replica().max(1.0);
-                // Whole replicas covering the capacity, within the chips held.
-                let held = (*n as f64 / per).floor().max(1.0);
-                let replicas = (accelerators / per - 1e-9).ceil().clamp(1.0, held).min(f64::from(u32::MAX)) as u32;
-                region_drafts.push(Draft {
-                    region: d.region.clone(),
-                    chip: chip.to_string(),
-                    sites: sites.clone(),
-                    precision,
-                    engine,
-                    accelerators,
-                    replicas,
-                    qps: 0.0,
-                });
+        for (chip, (sites, accelerators)) in allocated {
+            // The LP only allocates pairs with a usable rate, so every allocated chip has one.
+            let Some(rate) = rates.get(chip) else { continue };
+            if !engines.contains_key(chip) {
+                let precision: Precision = rate.precision.parse().map_err(|e: String| PerfError::Layout(e))?;
+                let engine = engine_for(catalog, chat, chip, precision, rate.instance_chips)?;
+                engines.insert(chip.to_string(), (precision, engine));
             }
+            let (precision, engine) = engines[chip];
+            let per = engine.chips_per_replica().max(1.0);
+            // Chips of this type held at the pool's sites in the quarter (an upper bound).
+            let held_chips: u64 = evaluation
+                .sites
+                .iter()
+                .filter(|s| s.quarter == quarter && sites.contains(&s.site))
+                .filter_map(|s| s.accelerators_by_chip.get(chip))
+                .sum();
+            // Whole replicas covering the allocated chips, within the chips held.
+            let held = (held_chips as f64 / per).floor().max(1.0);
+            let replicas = (accelerators / per - 1e-9).ceil().clamp(1.0, held).min(f64::from(u32::MAX)) as u32;
+            region_drafts.push(Draft {
+                region: d.region.clone(),
+                chip: chip.to_string(),
+                sites,
+                precision,
+                engine,
+                accelerators,
+                replicas,
+                qps: 0.0,
+            });
         }
         let replicas: u32 = region_drafts.iter().map(|p| p.replicas).sum();
         if replicas == 0 {
