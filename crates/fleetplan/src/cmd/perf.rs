@@ -53,9 +53,10 @@ pub struct InferArgs {
     /// Share of prompt tokens served from a prefix cache, 0–1.
     #[arg(long, default_value_t = 0.0)]
     pub cached_fraction: f64,
-    /// offline, server, prefill or decode.
-    #[arg(long, default_value = "offline", value_parser = parse_scenario)]
-    pub scenario: Scenario,
+    /// offline, server, prefill or decode (default: server when a latency limit is given, else
+    /// offline).
+    #[arg(long, value_parser = parse_scenario)]
+    pub scenario: Option<Scenario>,
     /// p99 time-to-first-token limit, ms.
     #[arg(long, value_parser = positive)]
     pub ttft_p99_ms: Option<f64>,
@@ -195,6 +196,12 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         Workload { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
+    // Latency limits only bind under the server scenario, so giving one implies it.
+    let scenario = a.scenario.unwrap_or(if slo.ttft_p99_ms.is_some() || slo.tpot_p99_ms.is_some() {
+        Scenario::Server
+    } else {
+        Scenario::Offline
+    });
     let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
     let fixed = a.tp.is_some() || a.pp.is_some() || a.dp.is_some() || a.ep.is_some();
     let result: LayoutResult = if fixed {
@@ -210,22 +217,22 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
             )));
         }
         let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
-        infer::evaluate_layout(&e, &workload, a.scenario, &slo, a.chips, None).map_err(perf_err)?
+        infer::evaluate_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
     } else {
-        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, workload, scenario: a.scenario, slo };
+        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, workload, scenario: scenario, slo };
         infer::search(&q).map_err(perf_err)?
     };
     let mut curve = Vec::new();
     if a.curve {
         let e = InferenceEngine::new(model, rates, kv, result.layout).map_err(perf_err)?;
         let no_slo = Slo::default();
-        let scen = if a.scenario == Scenario::Server { Scenario::Offline } else { a.scenario };
+        let scen = if scenario == Scenario::Server { Scenario::Offline } else { scenario };
         infer::evaluate_layout(&e, &workload, scen, &no_slo, a.chips, Some(&mut curve)).map_err(perf_err)?;
     }
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
-            "chips": a.chips, "scenario": a.scenario, "workload": workload, "slo": slo,
+            "chips": a.chips, "scenario": scenario, "workload": workload, "slo": slo,
             "result": result, "curve": if a.curve { Some(&curve) } else { None },
         });
         out(&to_json(&v)?);
@@ -272,13 +279,13 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.chips,
         a.chip,
         a.precision,
-        a.scenario.as_str(),
+        scenario.as_str(),
         a.input,
         a.output
     ));
     out(&t.to_string());
     if a.curve {
-        out(&curve_table(&curve, a.scenario));
+        out(&curve_table(&curve, scenario));
     }
     Ok(())
 }

@@ -1,0 +1,100 @@
+//! `fleetplan perf ...` and `fleetplan validate` end to end: run the binary on real inputs.
+
+use std::process::{Command, Output};
+
+fn fleetplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetplan")).args(args).env("NO_COLOR", "1").output().expect("binary runs")
+}
+
+fn json_ok(args: &[&str]) -> serde_json::Value {
+    let out = fleetplan(args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+const CALIBRATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fleetplan-models/tests/data/calibration.toml");
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fleetplan-perf-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn infer_with_latency_limits_answers_the_server_scenario_within_them() {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "8", "--model", "llama-2-70b", "--precision", "fp8"];
+    let lens = ["--input", "300", "--output", "290", "--json"];
+    let limits = ["--ttft-p99-ms", "2000", "--tpot-p99-ms", "200"];
+    let server = json_ok(&[&base[..], &lens[..], &limits[..]].concat());
+    assert_eq!(server["scenario"], "server");
+    let best = &server["result"]["best"];
+    let out_per_chip = best["output_tokens_per_s_per_chip"].as_f64().unwrap();
+    assert!(out_per_chip > 0.0);
+    assert!(best["ttft_p99_ms"].as_f64().unwrap() <= 2000.0, "{best}");
+    assert!(best["tpot_p99_ms"].as_f64().unwrap() <= 200.0, "{best}");
+    let offline = json_ok(&[&base[..], &lens[..]].concat());
+    assert_eq!(offline["scenario"], "offline");
+    let offline_per_chip = offline["result"]["best"]["output_tokens_per_s_per_chip"].as_f64().unwrap();
+    assert!(out_per_chip <= offline_per_chip * (1.0 + 1e-9), "server {out_per_chip} > offline {offline_per_chip}");
+}
+
+#[test]
+fn train_and_gen_print_their_figures() {
+    let out = fleetplan(&["perf", "train", "--chip", "h100-sxm", "--chips", "1024", "--model", "llama-3.1-70b"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("MFU") && text.contains("layouts searched"), "{text}");
+    let out = fleetplan(&["perf", "gen", "--chip", "h100-sxm", "--model", "flux.1-dev"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn unknown_ids_exit_2_with_did_you_mean() {
+    let out = fleetplan(&["perf", "infer", "--chip", "h100_sxm", "--model", "llama-2-70b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("h100-sxm"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = fleetplan(&["perf", "infer", "--chip", "h100-sxm", "--model", "llama-2-70"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn validate_json_has_the_documented_shape_and_meets_the_calibration_targets() {
+    let v = json_ok(&["validate", CALIBRATION, "--json"]);
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 10);
+    for c in cases {
+        for key in ["id", "predicted", "measured", "error"] {
+            assert!(c.get(key).is_some(), "case lacks `{key}`: {c}");
+        }
+    }
+    let s = &v["summary"];
+    assert_eq!(s["count"], 10);
+    assert!(s["median_abs_error"].as_f64().unwrap() <= 0.10, "{s}");
+    assert!(s["max_abs_error"].as_f64().unwrap() <= 0.30, "{s}");
+    assert!(s["p90_abs_error"].as_f64().is_some());
+}
+
+#[test]
+fn validate_names_the_case_with_an_unknown_chip_and_lists_unmodellable_cases() {
+    let case = |id: &str, chip: &str, precision: &str| {
+        format!(
+            "[[case]]\nid = \"{id}\"\nkind = \"inference\"\nchip = \"{chip}\"\nn_chips = 8\nmodel = \"llama-2-70b\"\n\
+             precision = \"{precision}\"\nscenario = \"offline\"\nmetric = \"output_tokens_per_s_per_chip\"\nvalue = 3000.0\n\
+             input_tokens = 300\noutput_tokens = 290\nsource = \"test\"\ncertainty = \"high\"\n\n"
+        )
+    };
+    let bad = temp_file("bad.toml", &case("typo-case", "h100-sxn", "fp8"));
+    let out = fleetplan(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("typo-case") && err.contains("h100-sxm"), "{err}");
+
+    // FP4 on H100 (no FP4 units) cannot be modelled: listed with its reason, not dropped.
+    let mixed = temp_file("mixed.toml", &(case("ok-case", "h100-sxm", "fp8") + &case("fp4-case", "h100-sxm", "fp4")));
+    let out = fleetplan(&["validate", mixed.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fp4-case") && text.contains("not modelled"), "{text}");
+    assert!(text.contains("ok-case"), "{text}");
+}
