@@ -63,24 +63,32 @@ pub struct InferArgs {
     /// p99 time-per-output-token limit, ms.
     #[arg(long, value_parser = positive)]
     pub tpot_p99_ms: Option<f64>,
-    /// Fix tensor parallelism (with --pp/--dp/--ep; otherwise the layout is searched).
-    #[arg(long)]
-    pub tp: Option<u32>,
-    /// Fix pipeline stages.
-    #[arg(long)]
-    pub pp: Option<u32>,
-    /// Fix replicas (attention data-parallel ranks).
-    #[arg(long)]
-    pub dp: Option<u32>,
-    /// Fix expert parallelism.
-    #[arg(long)]
-    pub ep: Option<u32>,
+    /// Parallelism degrees to fix (the rest is searched).
+    #[command(flatten)]
+    pub layout: FixedLayoutArgs,
     /// Print the latency–throughput curve of the chosen layout.
     #[arg(long)]
     pub curve: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Parallelism degrees a user may fix for `perf infer` and `perf train`; unset ones are searched.
+#[derive(Debug, Args)]
+pub struct FixedLayoutArgs {
+    /// Fix tensor parallelism (otherwise searched).
+    #[arg(long)]
+    pub tp: Option<u32>,
+    /// Fix pipeline stages.
+    #[arg(long)]
+    pub pp: Option<u32>,
+    /// Fix data parallelism (replicas; attention data-parallel ranks in wide-EP serving).
+    #[arg(long)]
+    pub dp: Option<u32>,
+    /// Fix expert parallelism.
+    #[arg(long)]
+    pub ep: Option<u32>,
 }
 
 /// Arguments of `fleetplan perf train`.
@@ -107,18 +115,9 @@ pub struct TrainArgs {
     /// Global batch, tokens per step (default: 8 × pp micro-batches per replica).
     #[arg(long, value_parser = positive)]
     pub global_batch_tokens: Option<f64>,
-    /// Fix tensor parallelism.
-    #[arg(long)]
-    pub tp: Option<u32>,
-    /// Fix pipeline stages.
-    #[arg(long)]
-    pub pp: Option<u32>,
-    /// Fix data parallelism.
-    #[arg(long)]
-    pub dp: Option<u32>,
-    /// Fix expert parallelism.
-    #[arg(long)]
-    pub ep: Option<u32>,
+    /// Parallelism degrees to fix (the rest is searched).
+    #[command(flatten)]
+    pub layout: FixedLayoutArgs,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -203,12 +202,12 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         Scenario::Offline
     });
     let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
-    let fixed = a.tp.is_some() || a.pp.is_some() || a.dp.is_some() || a.ep.is_some();
+    let fixed = a.layout.tp.is_some() || a.layout.pp.is_some() || a.layout.dp.is_some() || a.layout.ep.is_some();
     let result: LayoutResult = if fixed {
-        let tp = a.tp.unwrap_or(1);
-        let pp = a.pp.unwrap_or(1);
-        let dp = a.dp.unwrap_or_else(|| (a.chips / (tp * pp)).max(1));
-        let layout = Layout { tp, pp, dp, ep: a.ep.unwrap_or(1) };
+        let tp = a.layout.tp.unwrap_or(1);
+        let pp = a.layout.pp.unwrap_or(1);
+        let dp = a.layout.dp.unwrap_or_else(|| (a.chips / (tp * pp)).max(1));
+        let layout = Layout { tp, pp, dp, ep: a.layout.ep.unwrap_or(1) };
         if layout.chips() > a.chips {
             return Err(user_error(format!(
                 "tp {tp} × pp {pp} × dp {dp} = {} chips exceeds --chips {}",
@@ -321,7 +320,7 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
     let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
-    let c = LayoutConstraint { tp: a.tp, pp: a.pp, dp: a.dp, ep: a.ep };
+    let c = LayoutConstraint { tp: a.layout.tp, pp: a.layout.pp, dp: a.layout.dp, ep: a.layout.ep };
     let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
     if a.json {
         let v = serde_json::json!({
