@@ -6,9 +6,11 @@
 //! an entry whose id already exists replaces the built-in one and the replacement is reported as
 //! an [`OverrideNote`].
 
+mod ids;
 mod load;
 mod types;
 
+pub use ids::{ChipId, DiffusionId, LlmId, RegionId, SystemId};
 pub use load::{BUILTIN_FILES, CatalogFile, OverrideNote};
 pub use types::*;
 

@@ -121,16 +121,35 @@ impl Date {
         Date::new(year, (quarter - 1) * 3 + 1, 1)
     }
 
-    /// Days since 1970-01-01 (negative before), for date arithmetic.
+    /// Days since 1970-01-01 (negative before), for date arithmetic (Howard Hinnant's
+    /// `days_from_civil`, proleptic Gregorian calendar). The only home of day arithmetic.
     pub fn days_since_epoch(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
         let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let era = y.div_euclid(400);
         let yoe = y - era * 400;
         let m = i64::from(self.month);
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         era * 146_097 + doe - 719_468
+    }
+
+    /// Days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// The date `days` days after `self` (before, when negative); Hinnant's `civil_from_days`.
+    pub fn add_days(self, days: i64) -> Date {
+        let z = self.days_since_epoch() + days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
     }
 }
 
@@ -201,6 +220,26 @@ mod tests {
         assert!("2025-6-1".parse::<Date>().is_err());
         assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
         assert_eq!(b.days_since_epoch() - Date::new(2025, 1, 1).unwrap().days_since_epoch(), 364);
+        assert_eq!(Date::new(2025, 1, 1).unwrap().days_until(b), 364);
+        assert_eq!(Date::new(2025, 1, 1).unwrap().add_days(364), b);
+        // Round trip across leap years and before the epoch.
+        for (y, m, d) in [(2024, 2, 29), (1900, 3, 1), (1969, 12, 31), (2000, 1, 1), (-1, 6, 15)] {
+            let date = Date::new(y, m, d).unwrap();
+            for k in [-800_000, -366, -1, 0, 1, 59, 365, 1461, 800_000] {
+                assert_eq!(date.add_days(k).days_since_epoch(), date.days_since_epoch() + k);
+                assert_eq!(date.days_until(date.add_days(k)), k);
+            }
+        }
+    }
+
+    #[test]
+    fn dates_round_trip_and_count_days() {
+        let a = Date::new(2025, 4, 1).unwrap();
+        let b = Date::new(2025, 12, 31).unwrap();
+        assert_eq!(a.days_until(b), 274);
+        assert_eq!(a.add_days(274), b);
+        assert_eq!(Date::new(2024, 2, 28).unwrap().add_days(1), Date::new(2024, 2, 29).unwrap());
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_until(Date::new(2000, 3, 1).unwrap()), 11_017);
     }
 
     #[test]

@@ -14,7 +14,6 @@ use fleetplan_core::catalog::{Catalog, DEFAULT_DIURNAL_PROFILE, Region, UnknownI
 use fleetplan_core::scenario::{
     ChatWorkload, GenerationWorkload, Quarter, SECONDS_PER_DAY, Serving, TrainingRun, Workload, WorkloadSpec,
 };
-use fleetplan_core::units::Date;
 use serde::Serialize;
 
 /// Hours in the demand profile.
@@ -195,36 +194,6 @@ pub fn serving_demand(
     Ok(out)
 }
 
-/// Days from `a` to `b` (negative when `b` is earlier), by the proleptic Gregorian calendar.
-pub fn days_between(a: Date, b: Date) -> i64 {
-    day_number(b) - day_number(a)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn day_number(d: Date) -> i64 {
-    let y = i64::from(d.year) - i64::from(d.month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(d.month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date `days` days after `d`.
-pub fn add_days(d: Date, days: i64) -> Date {
-    let z = day_number(d) + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    Date { year, month, day }
-}
-
 /// What a training run needs to finish by its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainingNeed {
@@ -240,7 +209,7 @@ pub struct TrainingNeed {
 /// delivers `tokens_per_s_per_chip`: ⌈tokens / (rate × window)⌉. `None` when the window is
 /// empty or the rate is not positive.
 pub fn training_need(run: &TrainingRun, tokens_per_s_per_chip: f64) -> Option<TrainingNeed> {
-    let window_s = (days_between(run.start, run.deadline) + 1) as f64 * SECONDS_PER_DAY;
+    let window_s = (run.start.days_until(run.deadline) + 1) as f64 * SECONDS_PER_DAY;
     if window_s <= 0.0 || !(tokens_per_s_per_chip.is_finite() && tokens_per_s_per_chip > 0.0) {
         return None;
     }
@@ -252,16 +221,6 @@ pub fn training_need(run: &TrainingRun, tokens_per_s_per_chip: f64) -> Option<Tr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_round_trip_and_count_days() {
-        let a = Date::new(2025, 4, 1).unwrap();
-        let b = Date::new(2025, 12, 31).unwrap();
-        assert_eq!(days_between(a, b), 274);
-        assert_eq!(add_days(a, 274), b);
-        assert_eq!(add_days(Date::new(2024, 2, 28).unwrap(), 1), Date::new(2024, 2, 29).unwrap());
-        assert_eq!(days_between(Date::new(1970, 1, 1).unwrap(), Date::new(2000, 3, 1).unwrap()), 11_017);
-    }
 
     #[test]
     fn profile_normalises_and_serves() {

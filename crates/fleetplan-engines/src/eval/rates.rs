@@ -7,7 +7,7 @@ use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, Workload, WorkloadSpec};
 use fleetplan_core::units::{Date, Precision};
 use fleetplan_models::cost::Fx;
-use fleetplan_models::demand::{self, add_days, days_between, may_serve};
+use fleetplan_models::demand::{self, may_serve};
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Scenario as ServeMode, Slo};
@@ -313,7 +313,7 @@ pub(crate) fn plan_training(
             }
             let q = horizon[i];
             let seg_start = if run.start > q.first_day() { run.start } else { q.first_day() };
-            let seg_days = days_between(seg_start, q.last_day()) + 1;
+            let seg_days = seg_start.days_until(q.last_day()) + 1;
             if seg_days <= 0 {
                 continue;
             }
@@ -323,7 +323,7 @@ pub(crate) fn plan_training(
             let tokens = rate * seg_days as f64 * SECONDS_PER_DAY;
             if rate > 0.0 && done + tokens >= run.tokens {
                 let days = ((run.tokens - done) / rate / SECONDS_PER_DAY).ceil() as i64;
-                completion = Some(add_days(seg_start, (days - 1).max(0)));
+                completion = Some(seg_start.add_days((days - 1).max(0)));
             }
             done += tokens;
         }

@@ -1,0 +1,214 @@
+//! Typed handles for catalog entries: ids that have been checked against a catalog.
+//!
+//! A handle ([`ChipId`], [`SystemId`], [`LlmId`], [`DiffusionId`], [`RegionId`]) can only be made
+//! by resolving a user-given string with `Catalog::resolve_*` (scenario validation does this), so
+//! code below `core::scenario` never holds an unknown id and never has a lookup that can fail:
+//! `&catalog[&chip_id]` gives the entry. A handle keeps the entry's position and its canonical id
+//! (model aliases are resolved to the canonical id); it serialises as the id string, so JSON
+//! output is the same as with plain strings.
+//!
+//! **Invariant:** a handle is valid for the catalog it was resolved against and for any catalog
+//! derived from it by overrides (overrides replace entries in place or append, never remove).
+//! Indexing another catalog with it is a programming error and panics with a message saying so.
+
+use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
+use std::fmt;
+use std::ops::Index;
+use std::sync::Arc;
+
+macro_rules! handle {
+    ($(#[$doc:meta])* $name:ident, $entry:ty, $field:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            index: u32,
+            id: Arc<str>,
+        }
+
+        impl $name {
+            /// The canonical catalog id.
+            pub fn as_str(&self) -> &str {
+                &self.id
+            }
+
+            /// Position of the entry in the catalog it was resolved against.
+            pub fn index(&self) -> usize {
+                self.index as usize
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), &*self.id)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.id)
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.id == other.id
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.id.cmp(&other.id)
+            }
+        }
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.id.hash(state)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                &*self.id == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                &*self.id == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                *self.id == **other
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.id)
+            }
+        }
+
+        impl Index<&$name> for Catalog {
+            type Output = $entry;
+
+            fn index(&self, handle: &$name) -> &$entry {
+                match self.$field.get(handle.index()) {
+                    Some(entry) if *entry.id == *handle.id => entry,
+                    _ => self.$field.iter().find(|e| *e.id == *handle.id).unwrap_or_else(|| {
+                        panic!(
+                            "{} `{}` used with a catalog it was not resolved against (a bug)",
+                            $kind, handle.id
+                        )
+                    }),
+                }
+            }
+        }
+    };
+}
+
+handle!(
+    /// An accelerator id checked against the catalog.
+    ChipId, Accelerator, accelerators, "accelerator"
+);
+handle!(
+    /// A system id checked against the catalog.
+    SystemId, System, systems, "system"
+);
+handle!(
+    /// A language-model id checked against the catalog (aliases resolved to the canonical id).
+    LlmId, LlmModel, llms, "model"
+);
+handle!(
+    /// A diffusion-model id checked against the catalog.
+    DiffusionId, DiffusionModel, diffusion_models, "diffusion model"
+);
+handle!(
+    /// A region id checked against the catalog.
+    RegionId, Region, regions, "region"
+);
+
+/// Position of the entry with canonical id `id` (present: it was just found by id).
+fn position<T>(entries: &[T], id: impl Fn(&T) -> bool) -> u32 {
+    entries.iter().position(id).map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX))
+}
+
+impl Catalog {
+    /// Check an accelerator id given by a user and return its handle.
+    pub fn resolve_chip(&self, id: &str) -> Result<ChipId, UnknownId> {
+        let entry = self.accelerator(id)?;
+        Ok(ChipId { index: position(&self.accelerators, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+    }
+
+    /// Check a system id given by a user and return its handle.
+    pub fn resolve_system(&self, id: &str) -> Result<SystemId, UnknownId> {
+        let entry = self.system(id)?;
+        Ok(SystemId { index: position(&self.systems, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+    }
+
+    /// Check a language-model id or alias given by a user and return the canonical handle.
+    pub fn resolve_llm(&self, id: &str) -> Result<LlmId, UnknownId> {
+        let entry = self.llm(id)?;
+        Ok(LlmId { index: position(&self.llms, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+    }
+
+    /// Check a diffusion-model id given by a user and return its handle.
+    pub fn resolve_diffusion(&self, id: &str) -> Result<DiffusionId, UnknownId> {
+        let entry = self.diffusion(id)?;
+        Ok(DiffusionId {
+            index: position(&self.diffusion_models, |e| e.id == entry.id),
+            id: Arc::from(entry.id.as_str()),
+        })
+    }
+
+    /// Check a region id given by a user and return its handle.
+    pub fn resolve_region(&self, id: &str) -> Result<RegionId, UnknownId> {
+        let entry = self.region(id)?;
+        Ok(RegionId { index: position(&self.regions, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+    }
+
+    /// Handles of every accelerator, in catalog order.
+    pub fn chip_ids(&self) -> impl Iterator<Item = ChipId> + '_ {
+        self.accelerators.iter().enumerate().map(|(i, a)| ChipId { index: i as u32, id: Arc::from(a.id.as_str()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_resolve_index_and_serialise_as_ids() {
+        let catalog = Catalog::builtin().unwrap();
+        let chip = catalog.resolve_chip("h100-sxm").unwrap();
+        assert_eq!(catalog[&chip].id, "h100-sxm");
+        assert_eq!(serde_json::to_string(&chip).unwrap(), "\"h100-sxm\"");
+        let r1 = catalog.resolve_llm("deepseek-r1").unwrap();
+        assert_eq!(r1.as_str(), "deepseek-v3");
+        assert_eq!(catalog[&r1].id, "deepseek-v3");
+        let err = catalog.resolve_region("cnn").unwrap_err();
+        assert_eq!(err.suggestion.as_deref(), Some("cn"));
+        assert!(catalog.chip_ids().all(|id| catalog[&id].id == id.as_str()));
+    }
+
+    #[test]
+    fn handles_stay_valid_after_an_override_appends() {
+        let mut catalog = Catalog::builtin().unwrap();
+        let chip = catalog.resolve_chip("h20").unwrap();
+        let mut extra = catalog[&chip].clone();
+        extra.id = "h20-custom".into();
+        catalog.accelerators.insert(0, extra);
+        // The position moved: the lookup falls back to the id.
+        assert_eq!(catalog[&chip].id, "h20");
+    }
+}
