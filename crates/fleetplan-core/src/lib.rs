@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod diagnostic;
+pub mod format;
 pub mod policy;
 pub mod scenario;
 pub mod suggest;

@@ -21,7 +21,6 @@
 mod data;
 #[allow(clippy::needless_range_loop)]
 mod explain;
-pub use explain::money;
 pub mod generate;
 #[allow(clippy::needless_range_loop)]
 mod model;

@@ -6,39 +6,11 @@ use super::PlanError;
 use super::data::Data;
 use super::model::{self, Knobs, Slack, Solved, SolverSettings};
 use crate::eval::{Evaluation, ViolationKind};
+use fleetplan_core::format::{money, mw};
 use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario};
 
 /// Most marginal-value re-solves per plan.
 const MAX_MARGINALS: usize = 8;
-
-/// An amount of money with its currency, in K/M/B.
-/// (Shared by the CLI.)
-pub fn money(amount: f64, currency: &str) -> String {
-    let a = amount.abs();
-    let sign = if amount < 0.0 { "-" } else { "" };
-    let (v, unit) = if a >= 1e9 {
-        (a / 1e9, " B")
-    } else if a >= 1e6 {
-        (a / 1e6, " M")
-    } else if a >= 1e3 {
-        (a / 1e3, " K")
-    } else {
-        (a, "")
-    };
-    let digits = if v >= 100.0 {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{sign}{currency} {v:.digits$}{unit}")
-}
-
-/// MW with a precision that suits the size.
-fn mw(x: f64) -> String {
-    if x.abs() >= 10.0 { format!("{x:.1}") } else { format!("{x:.3}") }
-}
 
 /// A "nice" step near 1 % of `x`: 1, 2 or 5 × 10^k.
 fn nice_step(x: f64) -> f64 {

@@ -9,6 +9,7 @@ use super::{Failure, out};
 use clap::Args;
 use comfy_table::{CellAlignment, Table, presets};
 use fleetplan_core::catalog::{Accelerator, Catalog, Provenance};
+use fleetplan_core::format::grouped;
 use fleetplan_core::policy::{classify_3a090, performance_density, tpp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -120,30 +121,9 @@ fn models_json(catalog: &Catalog) -> Result<String, Failure> {
 // ---------------------------------------------------------------------------------------------
 // Tables
 
-/// `x` with `decimals` decimals and thousands separators, e.g. 15,832 or 0.864.
-fn fmt_num(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let s = format!("{:.decimals$}", x.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
 /// An optional number, "-" when absent.
 fn fmt_opt(x: Option<f64>, decimals: usize) -> String {
-    x.map_or_else(|| "-".into(), |v| fmt_num(v, decimals))
+    x.map_or_else(|| "-".into(), |v| grouped(v, decimals))
 }
 
 /// A table with the house style and right-aligned numeric columns.
@@ -168,9 +148,9 @@ fn price(chip: &Accelerator) -> String {
         return "cloud only".into();
     }
     let range = match (chip.price_usd_low, chip.price_usd_high) {
-        (Some(l), Some(h)) if l == h => fmt_num(l, 0),
-        (Some(l), Some(h)) => format!("{}-{}", fmt_num(l, 0), fmt_num(h, 0)),
-        (Some(p), None) | (None, Some(p)) => fmt_num(p, 0),
+        (Some(l), Some(h)) if l == h => grouped(l, 0),
+        (Some(l), Some(h)) => format!("{}-{}", grouped(l, 0), grouped(h, 0)),
+        (Some(p), None) | (None, Some(p)) => grouped(p, 0),
         (None, None) => return "-".into(),
     };
     match chip.price_year {
@@ -205,16 +185,16 @@ fn chips_table(catalog: &Catalog) -> String {
             a.id.clone(),
             a.vendor.clone(),
             a.year_available.to_string(),
-            fmt_num(a.bf16_dense_tflops, 1),
+            grouped(a.bf16_dense_tflops, 1),
             fmt_opt(a.fp8_dense_tflops, 1),
             fmt_opt(a.int8_dense_tops, 1),
             fmt_opt(a.fp4_dense_tflops, 1),
-            fmt_num(a.mem_gb, 0),
-            fmt_num(a.mem_bw_tbps, 3),
-            fmt_num(a.scaleup_bw_gbps, 0),
-            fmt_num(f64::from(a.scaleup_domain), 0),
-            fmt_num(a.tdp_w, 0),
-            fmt_num(tpp(a), 0),
+            grouped(a.mem_gb, 0),
+            grouped(a.mem_bw_tbps, 3),
+            grouped(a.scaleup_bw_gbps, 0),
+            grouped(f64::from(a.scaleup_domain), 0),
+            grouped(a.tdp_w, 0),
+            grouped(tpp(a), 0),
             fmt_opt(performance_density(a), 2),
             classify_3a090(a).to_string(),
             price(a),
@@ -232,10 +212,10 @@ fn systems_table(catalog: &Catalog) -> String {
             s.id.clone(),
             s.name.clone(),
             s.accelerator.clone(),
-            fmt_num(f64::from(s.accelerators_per_system), 0),
-            fmt_num(f64::from(s.scaleup_domain), 0),
-            fmt_num(s.host_cost_usd, 0),
-            fmt_num(s.host_power_w, 0),
+            grouped(f64::from(s.accelerators_per_system), 0),
+            grouped(f64::from(s.scaleup_domain), 0),
+            grouped(s.host_cost_usd, 0),
+            grouped(s.host_power_w, 0),
             s.footprint.clone(),
             confidence(&s.provenance).into(),
         ]);
@@ -252,11 +232,11 @@ fn models_table(catalog: &Catalog) -> String {
             m.id.clone(),
             m.name.clone(),
             kind.into(),
-            fmt_num(m.parameter_count() / 1e9, 2),
-            fmt_num(m.active_parameter_count() / 1e9, 2),
+            grouped(m.parameter_count() / 1e9, 2),
+            grouped(m.active_parameter_count() / 1e9, 2),
             m.layers.to_string(),
             m.hidden_size.to_string(),
-            fmt_num(f64::from(m.max_context_tokens), 0),
+            grouped(f64::from(m.max_context_tokens), 0),
             confidence(&m.provenance).into(),
         ]);
     }
@@ -269,8 +249,8 @@ fn models_table(catalog: &Catalog) -> String {
             m.id.clone(),
             m.name.clone(),
             kind.into(),
-            fmt_num(m.denoiser_params_b, 2),
-            fmt_num(m.denoiser_params_b, 2),
+            grouped(m.denoiser_params_b, 2),
+            grouped(m.denoiser_params_b, 2),
             m.layers.to_string(),
             m.hidden_size.to_string(),
             "-".into(),
@@ -301,12 +281,12 @@ fn regions_table(catalog: &Catalog) -> String {
         t.add_row([
             r.id.clone(),
             r.name.clone(),
-            fmt_num(r.build_musd_per_mw, 1),
-            fmt_num(r.pue, 2),
-            fmt_num(r.power_usd_per_kwh, 3),
+            grouped(r.build_musd_per_mw, 1),
+            grouped(r.pue, 2),
+            grouped(r.power_usd_per_kwh, 3),
             fmt_opt(r.domestic_chip_power_usd_per_kwh, 3),
-            fmt_num(r.grid_gco2_per_kwh, 0),
-            fmt_num(r.lead_time_months, 0),
+            grouped(r.grid_gco2_per_kwh, 0),
+            grouped(r.lead_time_months, 0),
             groups,
             r.us_tier_2025.to_string(),
             if r.china_mainland { "yes" } else { "no" }.into(),
@@ -322,12 +302,12 @@ mod tests {
 
     #[test]
     fn numbers_group_thousands_and_keep_decimals() {
-        assert_eq!(fmt_num(15832.0, 0), "15,832");
-        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
-        assert_eq!(fmt_num(0.864, 3), "0.864");
-        assert_eq!(fmt_num(-2500.0, 0), "-2,500");
-        assert_eq!(fmt_num(100.0, 0), "100");
-        assert_eq!(fmt_num(f64::NAN, 1), "-");
+        assert_eq!(grouped(15832.0, 0), "15,832");
+        assert_eq!(grouped(1234567.891, 2), "1,234,567.89");
+        assert_eq!(grouped(0.864, 3), "0.864");
+        assert_eq!(grouped(-2500.0, 0), "-2,500");
+        assert_eq!(grouped(100.0, 0), "100");
+        assert_eq!(grouped(f64::NAN, 1), "-");
         assert_eq!(fmt_opt(None, 1), "-");
     }
 

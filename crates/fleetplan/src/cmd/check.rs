@@ -7,6 +7,7 @@ use super::{Failure, out, read_input};
 use crate::render::print_diagnostics;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
+use fleetplan_core::format::human;
 use fleetplan_core::scenario::{self, Mode, Scenario, WorkloadSpec};
 use fleetplan_models::demand::profile_of;
 use std::collections::BTreeMap;
@@ -37,33 +38,6 @@ pub fn run(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
             Err(Failure::User)
         }
     }
-}
-
-/// A number with a metric suffix (k, M, B, T), three significant digits.
-pub fn human(x: f64) -> String {
-    let a = x.abs();
-    if a < 1e3 && x.fract() == 0.0 {
-        return format!("{x:.0}");
-    }
-    let (v, suffix) = if a >= 1e12 {
-        (x / 1e12, " T")
-    } else if a >= 1e9 {
-        (x / 1e9, " B")
-    } else if a >= 1e6 {
-        (x / 1e6, " M")
-    } else if a >= 1e3 {
-        (x / 1e3, " k")
-    } else {
-        (x, "")
-    };
-    let digits = if v.abs() >= 100.0 {
-        0
-    } else if v.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{v:.digits$}{suffix}")
 }
 
 /// The one-screen summary of a valid scenario.

@@ -64,19 +64,21 @@ pub fn run(catalog: &Catalog, args: &CompareArgs) -> Result<(), Failure> {
         r.extend(evals.iter().map(f));
         r
     };
-    t.add_row(row("spend, USD", &|e| crate::report::num(usd(e, e.spend.total))));
-    t.add_row(row("budget, USD", &|e| crate::report::num(usd(e, e.spend.budget))));
+    t.add_row(row("spend, USD", &|e| fleetplan_core::format::num(usd(e, e.spend.total))));
+    t.add_row(row("budget, USD", &|e| fleetplan_core::format::num(usd(e, e.spend.budget))));
     t.add_row(row("accelerators (last quarter)", &|e| e.quarters.last().map_or(0, |q| q.accelerators).to_string()));
     for p in [Precision::Bf16, Precision::Fp8, Precision::Fp4] {
         t.add_row(row(&format!("dense PFLOPS {p}"), &|e| format!("{:.0}", pflops(e, catalog, p))));
     }
     t.add_row(row("IT MW (last quarter)", &|e| format!("{:.1}", e.quarters.last().map_or(0.0, |q| q.it_mw))));
-    t.add_row(row("chat capacity, output tokens/day", &|e| crate::report::num(e.chat_capacity_tokens_per_day())));
+    t.add_row(row("chat capacity, output tokens/day", &|e| {
+        fleetplan_core::format::num(e.chat_capacity_tokens_per_day())
+    }));
     t.add_row(row("USD per M output tokens", &|e| {
         cost_per_million_output(e).map_or("-".into(), |c| format!("{:.3}", usd(e, c)))
     }));
     t.add_row(row("tCO2 per year", &|e| {
-        crate::report::num(
+        fleetplan_core::format::num(
             e.yearly.iter().map(|y| y.tco2 * 4.0 / f64::from(y.quarters.max(1))).sum::<f64>()
                 / e.yearly.len().max(1) as f64,
         )

@@ -101,8 +101,8 @@ pub fn summary(e: &Evaluation) -> String {
     let mut s = format!(
         "{}: spend {} {cur} of {} budget ({:.1} %), {} violation(s)\n",
         e.scenario,
-        report::num(e.spend.total),
-        report::num(e.spend.budget),
+        fleetplan_core::format::num(e.spend.total),
+        fleetplan_core::format::num(e.spend.budget),
         100.0 * e.spend.total / e.spend.budget.max(1e-12),
         e.violations.len()
     );
@@ -115,7 +115,7 @@ pub fn summary(e: &Evaluation) -> String {
             q.idle_accelerators.to_string(),
             format!("{:.1}", q.it_mw),
             format!("{:.1}", q.available_mw),
-            report::num(q.spend),
+            fleetplan_core::format::num(q.spend),
         ]);
     }
     s.push_str(&t.to_string());
@@ -136,8 +136,8 @@ pub fn summary(e: &Evaluation) -> String {
             t.add_row(vec![
                 w.workload.clone(),
                 w.unit.clone(),
-                report::num(w.demand_peak_per_s),
-                report::num(w.capacity_per_s),
+                fleetplan_core::format::num(w.demand_peak_per_s),
+                fleetplan_core::format::num(w.capacity_per_s),
                 format!("{:.1} %", 100.0 * w.coverage_peak),
                 report::opt(w.cost_per_million_output_tokens),
                 report::opt(w.cost_per_million_input_tokens),

@@ -174,7 +174,7 @@ fn table() -> Table {
 }
 
 fn summary(s: &scenario::Scenario, p: &Plan) -> String {
-    let money = |x: f64| plan::money(x, &p.currency);
+    let money = |x: f64| fleetplan_core::format::money(x, &p.currency);
     let mut o = String::new();
     let r = &p.solver;
     o.push_str(&format!(

@@ -3,6 +3,7 @@
 
 pub mod svg;
 
+use fleetplan_core::format::num;
 use fleetplan_engines::eval::Evaluation;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,33 +11,6 @@ use std::fmt::Write;
 /// Escape text for HTML.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A number with three significant digits and a metric suffix.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let a = x.abs();
-    let (v, s) = if a >= 1e12 {
-        (x / 1e12, "T")
-    } else if a >= 1e9 {
-        (x / 1e9, "B")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e3 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
-    let d = if v.abs() >= 100.0 {
-        0
-    } else if v.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{v:.d$}{s}")
 }
 
 /// Optional money/number, `-` when absent.

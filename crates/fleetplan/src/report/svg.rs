@@ -1,5 +1,6 @@
 //! SVG charts drawn with plotters (SVG backend only, no fonts or bitmaps needed).
 
+use fleetplan_core::format::axis_tick;
 use plotters::prelude::*;
 
 const W: u32 = 760;
@@ -15,25 +16,6 @@ const PALETTE: [RGBColor; 6] = [
 
 fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
-}
-
-/// Axis tick text with an SI suffix (k, M, B, T), so 2.5e10 reads "25B" rather than
-/// "25000000000.0".
-fn si(v: f64) -> String {
-    let a = v.abs();
-    let (scaled, suffix) = if a >= 1e12 {
-        (v / 1e12, "T")
-    } else if a >= 1e9 {
-        (v / 1e9, "B")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e3 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    let digits = if scaled.abs() >= 100.0 || scaled == scaled.trunc() { 0 } else { 1 };
-    format!("{scaled:.digits$}{suffix}")
 }
 
 /// A vertical bar chart of `(label, value)` pairs; returns the SVG text. Every bar is labelled
@@ -64,7 +46,7 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<S
                 SegmentValue::CenterOf(i) => bars.get(*i as usize).map(|b| b.0.clone()).unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| axis_tick(*v))
             .y_desc(y_label)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -106,7 +88,7 @@ pub fn line_chart(title: &str, y_label: &str, x: &[String], series: &[(String, V
             .x_label_formatter(&|v| {
                 if v.fract().abs() < 1e-9 { x.get(*v as usize).cloned().unwrap_or_default() } else { String::new() }
             })
-            .y_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| axis_tick(*v))
             .y_desc(y_label)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -138,11 +120,11 @@ mod tests {
 
     #[test]
     fn si_suffixes() {
-        assert_eq!(si(2.5e10), "25B");
-        assert_eq!(si(1.25e6), "1.2M");
-        assert_eq!(si(0.0), "0");
-        assert_eq!(si(750.0), "750");
-        assert_eq!(si(3.0e12), "3T");
+        assert_eq!(axis_tick(2.5e10), "25B");
+        assert_eq!(axis_tick(1.25e6), "1.2M");
+        assert_eq!(axis_tick(0.0), "0");
+        assert_eq!(axis_tick(750.0), "750");
+        assert_eq!(axis_tick(3.0e12), "3T");
     }
 
     #[test]
