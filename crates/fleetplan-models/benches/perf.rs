@@ -6,7 +6,7 @@
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, Scenario, Slo, Workload};
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training, training_layouts};
 use std::hint::black_box;
 
@@ -18,14 +18,18 @@ fn catalog() -> Catalog {
     Catalog::builtin().expect("built-in catalog")
 }
 
+/// The FP8 inference engine of `model` on `chip` in `layout`.
+fn fp8_engine(model: &str, chip: &str, layout: Layout) -> InferenceEngine {
+    let cat = catalog();
+    let rates = ChipRates::from_catalog(&cat, chip, Precision::Fp8).unwrap();
+    InferenceEngine::new(cat.llm(model).unwrap(), rates, Precision::Fp8, layout).unwrap()
+}
+
 /// One inference point: continuous-batching step load + step time + throughput at one batch.
 #[divan::bench]
 fn inference_point(bencher: divan::Bencher) {
-    let cat = catalog();
-    let m = cat.llm("llama-2-70b").unwrap();
-    let r = ChipRates::from_catalog(&cat, "h100-sxm", Precision::Fp8).unwrap();
-    let e = InferenceEngine::new(m, r, Precision::Fp8, Layout { tp: 2, pp: 1, dp: 4, ep: 1 }).unwrap();
-    let w = Workload { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
+    let e = fp8_engine("llama-2-70b", "h100-sxm", Layout { tp: 2, pp: 1, dp: 4, ep: 1 });
+    let w = RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
     bencher.bench_local(|| {
         let load = e.continuous_load(black_box(896.0), &w);
         black_box(load.decode_tokens / e.step_time_s(&load))
@@ -35,11 +39,8 @@ fn inference_point(bencher: divan::Bencher) {
 /// One MoE wide-EP decode step (DeepSeek-V3 on 144 H800).
 #[divan::bench]
 fn inference_point_moe(bencher: divan::Bencher) {
-    let cat = catalog();
-    let m = cat.llm("deepseek-v3").unwrap();
-    let r = ChipRates::from_catalog(&cat, "h800", Precision::Fp8).unwrap();
-    let e = InferenceEngine::new(m, r, Precision::Fp8, Layout { tp: 1, pp: 1, dp: 144, ep: 144 }).unwrap();
-    let w = Workload { input_tokens: 4383.0, output_tokens: 1210.0, cached_input_fraction: 0.563 };
+    let e = fp8_engine("deepseek-v3", "h800", Layout { tp: 1, pp: 1, dp: 144, ep: 144 });
+    let w = RequestShape { input_tokens: 4383.0, output_tokens: 1210.0, cached_input_fraction: 0.563 };
     bencher.bench_local(|| {
         let load = e.decode_load(black_box(80.0), &w);
         black_box(e.step_time_s(&load))
@@ -57,8 +58,8 @@ fn inference_search(bencher: divan::Bencher, model: &str) {
         rates: r,
         kv_precision: Precision::Fp8,
         chips: 8,
-        workload: Workload { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 },
-        scenario: Scenario::Server,
+        request: RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 },
+        mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(200.0) },
     };
     bencher.bench_local(|| black_box(infer::search(black_box(&q)).unwrap()));

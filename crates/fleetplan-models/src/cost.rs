@@ -27,9 +27,18 @@ pub enum CostError {
     /// A catalog entry the model needs is missing.
     #[error(transparent)]
     Unknown(#[from] UnknownId),
-    /// A price the model needs is not known.
-    #[error("{0}")]
-    MissingPrice(String),
+    /// A leased holding without a lease price.
+    #[error("no lease price for `{chip}`: give lease_usd_per_hour")]
+    NoLeasePrice {
+        /// Catalog accelerator id.
+        chip: String,
+    },
+    /// A bought holding of a chip without a catalog price and without an override.
+    #[error("accelerator `{chip}` has no catalog price: give price_usd in the scenario")]
+    NoCatalogPrice {
+        /// Catalog accelerator id.
+        chip: String,
+    },
 }
 
 /// The scenario currency and its rate: the one place amounts leave USD.
@@ -179,41 +188,41 @@ fn div_ceil(a: u64, b: u64) -> u64 {
 /// downlinks per leaf-pair half; cores take all k ports down. Beyond k³/4 endpoints the fabric
 /// is split into independent 3-tier planes.
 pub fn fat_tree(endpoints: u64, radix: u32) -> FatTree {
-    let k = u64::from(radix.max(2));
-    let h = k / 2;
-    let mut t = FatTree { endpoints, radix, ..FatTree::default() };
+    let ports = u64::from(radix.max(2));
+    let half = ports / 2;
+    let mut tree = FatTree { endpoints, radix, ..FatTree::default() };
     if endpoints == 0 {
-        return t;
+        return tree;
     }
-    if endpoints <= k {
-        t.tiers = 1;
-        t.planes = 1;
-        t.leaf_switches = 1;
-        t.links = endpoints;
+    if endpoints <= ports {
+        tree.tiers = 1;
+        tree.planes = 1;
+        tree.leaf_switches = 1;
+        tree.links = endpoints;
     } else if endpoints <= max_endpoints(radix.max(2), 2) {
-        t.tiers = 2;
-        t.planes = 1;
-        t.leaf_switches = div_ceil(endpoints, h);
-        t.spine_switches = div_ceil(t.leaf_switches * h, k);
-        t.links = endpoints + t.leaf_switches * h;
+        tree.tiers = 2;
+        tree.planes = 1;
+        tree.leaf_switches = div_ceil(endpoints, half);
+        tree.spine_switches = div_ceil(tree.leaf_switches * half, ports);
+        tree.links = endpoints + tree.leaf_switches * half;
     } else {
-        t.tiers = 3;
+        tree.tiers = 3;
         let per_plane = max_endpoints(radix.max(2), 3);
-        t.planes = div_ceil(endpoints, per_plane);
+        tree.planes = div_ceil(endpoints, per_plane);
         let mut left = endpoints;
         while left > 0 {
-            let n = left.min(per_plane);
-            left -= n;
-            let leaves = div_ceil(n, h);
-            let aggs = leaves;
-            let cores = div_ceil(aggs * h, k);
-            t.leaf_switches += leaves;
-            t.spine_switches += aggs;
-            t.core_switches += cores;
-            t.links += n + leaves * h + aggs * h;
+            let plane_endpoints = left.min(per_plane);
+            left -= plane_endpoints;
+            let leaves = div_ceil(plane_endpoints, half);
+            let aggregations = leaves;
+            let cores = div_ceil(aggregations * half, ports);
+            tree.leaf_switches += leaves;
+            tree.spine_switches += aggregations;
+            tree.core_switches += cores;
+            tree.links += plane_endpoints + leaves * half + aggregations * half;
         }
     }
-    t
+    tree
 }
 
 /// Scale-out network of one cluster: the fat tree and what it costs and draws.
@@ -395,31 +404,57 @@ pub fn default_system<'a>(catalog: &'a Catalog, chip: &Accelerator) -> Option<&'
     catalog.systems.iter().find(|s| s.accelerator == chip.id)
 }
 
+/// Host cost (USD) and power (W) per accelerator: from the system, else the catalog's server
+/// overhead and power ratios applied to the chip's price and TDP.
+fn host_per_accelerator(holding: &HoldingInput<'_>, costs: &CostParams) -> Result<(f64, f64), CostError> {
+    let chip = holding.chip;
+    Ok(match holding.system {
+        Some(system) => {
+            let per_system = f64::from(system.accelerators_per_system.max(1));
+            (system.host_cost_usd / per_system, system.host_power_w / per_system)
+        }
+        None => {
+            let chip_price = accelerator_price_usd(chip, holding.purchase_year, costs).unwrap_or(0.0);
+            (chip_price * (costs.server_overhead_ratio()? - 1.0), chip.tdp_w * (costs.server_power_ratio()? - 1.0))
+        }
+    })
+}
+
+/// Purchase price per accelerator split into chip and server (host) parts, USD: a per-system
+/// override is split at the system's host cost; a per-chip override or the catalog price goes
+/// to the chip, with `host_usd` for the server.
+fn purchase_split(holding: &HoldingInput<'_>, costs: &CostParams, host_usd: f64) -> Result<(f64, f64), CostError> {
+    let chip = holding.chip;
+    Ok(match (holding.price_usd_per_unit, holding.system) {
+        (Some(price), Some(system)) => {
+            let per_system = f64::from(system.accelerators_per_system.max(1));
+            let host = system.host_cost_usd.min(price);
+            ((price - host) / per_system, host / per_system)
+        }
+        (Some(price), None) => (price, host_usd),
+        (None, _) => {
+            let price = accelerator_price_usd(chip, holding.purchase_year, costs)
+                .ok_or_else(|| CostError::NoCatalogPrice { chip: chip.id.clone() })?;
+            (price, host_usd)
+        }
+    })
+}
+
 /// Price one holding. Host cost and power per accelerator come from the system (named, or the
 /// catalog default for the chip via [`default_system`] when the caller passes it), else from
 /// the server overhead and power ratios.
-pub fn holding_cost(h: &HoldingInput<'_>, costs: &CostParams) -> Result<HoldingCost, CostError> {
-    let n = h.accelerators as f64;
-    let chip = h.chip;
-    // Host per accelerator: from the system, else the catalog ratios.
-    let (host_usd, host_w) = match h.system {
-        Some(s) => {
-            let per = f64::from(s.accelerators_per_system.max(1));
-            (s.host_cost_usd / per, s.host_power_w / per)
-        }
-        None => {
-            let chip_price = accelerator_price_usd(chip, h.purchase_year, costs).unwrap_or(0.0);
-            (chip_price * (costs.server_overhead_ratio()? - 1.0), chip.tdp_w * (costs.server_power_ratio()? - 1.0))
-        }
-    };
-    let network = size_network(h.fabric, h.accelerators, chip.scaleout_nic_gbps);
-    let it_power_w = n * (chip.tdp_w + host_w) + network.power_w;
-    let energy_mwh_per_year = it_power_w / 1e6 * costs.it_power_utilisation() * h.energy.pue * HOURS_PER_YEAR;
-    let tco2_per_year = energy_mwh_per_year * 1e3 * h.energy.grid_gco2_per_kwh / 1e6;
+pub fn holding_cost(holding: &HoldingInput<'_>, costs: &CostParams) -> Result<HoldingCost, CostError> {
+    let count = holding.accelerators as f64;
+    let chip = holding.chip;
+    let (host_usd, host_w) = host_per_accelerator(holding, costs)?;
+    let network = size_network(holding.fabric, holding.accelerators, chip.scaleout_nic_gbps);
+    let it_power_w = count * (chip.tdp_w + host_w) + network.power_w;
+    let energy_mwh_per_year = it_power_w / 1e6 * costs.it_power_utilisation() * holding.energy.pue * HOURS_PER_YEAR;
+    let tco2_per_year = energy_mwh_per_year * 1e3 * holding.energy.grid_gco2_per_kwh / 1e6;
 
     let mut cost = HoldingCost {
-        accelerators: h.accelerators,
-        mode: h.mode,
+        accelerators: holding.accelerators,
+        mode: holding.mode,
         capex_usd: ByAsset::default(),
         depreciation_usd_per_year: ByAsset::default(),
         network,
@@ -430,33 +465,15 @@ pub fn holding_cost(h: &HoldingInput<'_>, costs: &CostParams) -> Result<HoldingC
         lease_usd_per_year: 0.0,
         tco2_per_year,
     };
-    match h.mode {
+    match holding.mode {
         Mode::Lease => {
-            let price = h.lease_usd_per_hour.ok_or_else(|| {
-                CostError::MissingPrice(format!("no lease price for `{}`: give lease_usd_per_hour", chip.id))
-            })?;
-            cost.lease_usd_per_year = n * price * HOURS_PER_YEAR;
+            let price = holding.lease_usd_per_hour.ok_or_else(|| CostError::NoLeasePrice { chip: chip.id.clone() })?;
+            cost.lease_usd_per_year = count * price * HOURS_PER_YEAR;
         }
         Mode::Buy => {
-            let (chip_usd, server_usd) = match (h.price_usd_per_unit, h.system) {
-                (Some(p), Some(s)) => {
-                    let per = f64::from(s.accelerators_per_system.max(1));
-                    let host = s.host_cost_usd.min(p);
-                    ((p - host) / per, host / per)
-                }
-                (Some(p), None) => (p, host_usd),
-                (None, _) => {
-                    let p = accelerator_price_usd(chip, h.purchase_year, costs).ok_or_else(|| {
-                        CostError::MissingPrice(format!(
-                            "accelerator `{}` has no catalog price: give price_usd in the scenario",
-                            chip.id
-                        ))
-                    })?;
-                    (p, host_usd)
-                }
-            };
-            let accelerators = n * chip_usd;
-            let servers = n * server_usd;
+            let (chip_usd, server_usd) = purchase_split(holding, costs, host_usd)?;
+            let accelerators = count * chip_usd;
+            let servers = count * server_usd;
             let capex = ByAsset {
                 accelerators,
                 servers,
@@ -464,10 +481,10 @@ pub fn holding_cost(h: &HoldingInput<'_>, costs: &CostParams) -> Result<HoldingC
                 storage: (accelerators + servers) * costs.storage_share()?,
                 buildings: 0.0,
             };
-            let facility = ByAsset { buildings: h.build_musd_per_mw * it_power_w, ..ByAsset::default() };
+            let facility = ByAsset { buildings: holding.build_musd_per_mw * it_power_w, ..ByAsset::default() };
             cost.depreciation_usd_per_year = capex.plus(&facility).yearly_depreciation(costs)?;
             cost.maintenance_usd_per_year = capex.hardware() * costs.maintenance_share_per_year()?;
-            cost.electricity_usd_per_year = energy_mwh_per_year * 1e3 * h.energy.power_usd_per_kwh;
+            cost.electricity_usd_per_year = energy_mwh_per_year * 1e3 * holding.energy.power_usd_per_kwh;
             cost.capex_usd = capex;
         }
     }

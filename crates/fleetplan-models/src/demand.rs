@@ -109,6 +109,48 @@ pub struct RegionDemand {
     pub mean_video_s_per_s: f64,
 }
 
+/// Mean demand of a workload in one quarter, before the split by user region.
+#[derive(Debug, Clone, Copy)]
+struct QuarterRates {
+    /// Demand in the workload's unit per second (output tokens/s for chat, items/s otherwise).
+    per_s: f64,
+    /// Prompt tokens/s (chat; 0 for other kinds).
+    input_tokens_per_s: f64,
+}
+
+/// Split each quarter's mean rates (`rates_in(quarter index)`) over the workload's user
+/// regions, with the peak from `profile`; `clip_seconds` is the video length per item.
+fn split_by_region(
+    id: &str,
+    serving: &Serving,
+    clip_seconds: Option<f64>,
+    profile: &Profile,
+    start: Quarter,
+    quarters: u32,
+    rates_in: impl Fn(u32) -> QuarterRates,
+) -> Vec<RegionDemand> {
+    let peak = profile.peak_factor();
+    let mut out = Vec::new();
+    for index in 0..quarters {
+        let rates = rates_in(index);
+        for (region, share) in &serving.user_regions {
+            let mean = rates.per_s * share;
+            let mean_input = rates.input_tokens_per_s * share;
+            out.push(RegionDemand {
+                workload: id.to_string(),
+                region: region.clone(),
+                quarter: start.offset(i64::from(index)),
+                mean_per_s: mean,
+                peak_per_s: mean * peak,
+                mean_input_tokens_per_s: mean_input,
+                peak_input_tokens_per_s: mean_input * peak,
+                mean_video_s_per_s: clip_seconds.map_or(0.0, |clip| mean * clip),
+            });
+        }
+    }
+    out
+}
+
 /// Mean and peak demand of a chat workload per user region and quarter of the horizon
 /// (`quarters` from `start`), regions in id order.
 pub fn chat_demand(
@@ -118,24 +160,10 @@ pub fn chat_demand(
     start: Quarter,
     quarters: u32,
 ) -> Vec<RegionDemand> {
-    let peak = profile.peak_factor();
-    let mut out = Vec::new();
-    for i in 0..quarters {
-        let (input, output) = chat.mean_tokens_per_s(i);
-        for (region, share) in &chat.serving.user_regions {
-            out.push(RegionDemand {
-                workload: id.to_string(),
-                region: region.clone(),
-                quarter: start.offset(i64::from(i)),
-                mean_per_s: output * share,
-                peak_per_s: output * share * peak,
-                mean_input_tokens_per_s: input * share,
-                peak_input_tokens_per_s: input * share * peak,
-                mean_video_s_per_s: 0.0,
-            });
-        }
-    }
-    out
+    split_by_region(id, &chat.serving, None, profile, start, quarters, |index| {
+        let (input, output) = chat.mean_tokens_per_s(index);
+        QuarterRates { per_s: output, input_tokens_per_s: input }
+    })
 }
 
 /// Mean and peak items/s of an image or video workload per user region and quarter.
@@ -148,25 +176,10 @@ pub fn generation_demand(
     start: Quarter,
     quarters: u32,
 ) -> Vec<RegionDemand> {
-    let peak = profile.peak_factor();
-    let mut out = Vec::new();
-    for i in 0..quarters {
-        let items = generation.mean_items_per_s(i);
-        for (region, share) in &generation.serving.user_regions {
-            let mean = items * share;
-            out.push(RegionDemand {
-                workload: id.to_string(),
-                region: region.clone(),
-                quarter: start.offset(i64::from(i)),
-                mean_per_s: mean,
-                peak_per_s: mean * peak,
-                mean_input_tokens_per_s: 0.0,
-                peak_input_tokens_per_s: 0.0,
-                mean_video_s_per_s: mean * clip_seconds.unwrap_or(0.0),
-            });
-        }
-    }
-    out
+    split_by_region(id, &generation.serving, clip_seconds, profile, start, quarters, |index| QuarterRates {
+        per_s: generation.mean_items_per_s(index),
+        input_tokens_per_s: 0.0,
+    })
 }
 
 /// Demand of every serving workload of a scenario (training runs have no per-second demand;
@@ -178,15 +191,16 @@ pub fn serving_demand(
     quarters: u32,
 ) -> Result<Vec<RegionDemand>, UnknownId> {
     let mut out = Vec::new();
-    for w in workloads {
-        match &w.spec {
-            WorkloadSpec::Chat(c) => {
-                out.extend(chat_demand(&w.id, c, &profile_of(&c.serving, catalog), start, quarters));
+    for workload in workloads {
+        match &workload.spec {
+            WorkloadSpec::Chat(chat) => {
+                let profile = profile_of(&chat.serving, catalog);
+                out.extend(chat_demand(&workload.id, chat, &profile, start, quarters));
             }
-            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => {
-                let model = catalog.diffusion(&g.model)?;
-                let p = profile_of(&g.serving, catalog);
-                out.extend(generation_demand(&w.id, g, model.clip_seconds, &p, start, quarters));
+            WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
+                let model = catalog.diffusion(&generation.model)?;
+                let profile = profile_of(&generation.serving, catalog);
+                out.extend(generation_demand(&workload.id, generation, model.clip_seconds, &profile, start, quarters));
             }
             WorkloadSpec::Training(_) => {}
         }

@@ -91,32 +91,32 @@ impl LlmShape {
         let heads = f64::from(model.heads);
         let (pair_decode, pair_prefill, attn_width) = match &model.attention {
             Attention::Mha | Attention::Gqa => {
-                let d = f64::from(model.head_dim);
-                (4.0 * heads * d, 4.0 * heads * d, heads * d)
+                let head_dim = f64::from(model.head_dim);
+                (4.0 * heads * head_dim, 4.0 * heads * head_dim, heads * head_dim)
             }
             Attention::Mla { kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, .. } => {
-                let r = f64::from(*kv_lora_rank);
+                let kv_rank = f64::from(*kv_lora_rank);
                 let rope = f64::from(*qk_rope_head_dim);
                 let qk = f64::from(qk_nope_head_dim + qk_rope_head_dim);
-                let v = f64::from(*v_head_dim);
-                (2.0 * heads * (2.0 * r + rope), 2.0 * heads * (qk + v), heads * qk)
+                let v_dim = f64::from(*v_head_dim);
+                (2.0 * heads * (2.0 * kv_rank + rope), 2.0 * heads * (qk + v_dim), heads * qk)
             }
         };
         let first = model.layer_params(0);
         let (dense_ffn, moe_always, per_expert, experts, active, dense_layers, moe_layers, ffn_active) = match &model
             .moe
         {
-            Some(m) => {
-                let l = model.layer_params(m.dense_layers);
+            Some(moe) => {
+                let moe_layer = model.layer_params(moe.dense_layers);
                 (
                     model.ffn_params(model.ffn_hidden),
-                    l.ffn_always,
-                    l.per_expert,
-                    f64::from(m.experts),
-                    f64::from(m.active_experts),
-                    f64::from(m.dense_layers),
+                    moe_layer.ffn_always,
+                    moe_layer.per_expert,
+                    f64::from(moe.experts),
+                    f64::from(moe.active_experts),
+                    f64::from(moe.dense_layers),
                     f64::from(model.moe_layers()),
-                    f64::from(m.active_experts + m.shared_experts) * f64::from(m.expert_ffn_hidden),
+                    f64::from(moe.active_experts + moe.shared_experts) * f64::from(moe.expert_ffn_hidden),
                 )
             }
             None => (first.ffn_always, 0.0, 0.0, 0.0, 0.0, f64::from(model.layers), 0.0, f64::from(model.ffn_hidden)),

@@ -2,10 +2,11 @@
 //! communication per step, pipeline bubble → step time, MFU, time to train and chip-hours, and
 //! a search over parallel layouts for the fastest plan that fits memory.
 //!
-//! Per-(model, chip, job) constants live in a [`TrainEngine`]; evaluating one layout is a few
-//! dozen floating-point operations without allocation. Formulas: `docs/performance-model.md`.
+//! Per-(model, chip, job) constants live in a [`TrainEngine`]; one layout's figures
+//! ([`TrainEngine::point`]) take a few dozen floating-point operations without allocation.
+//! Formulas: `docs/performance-model.md`.
 
-use crate::error::PerfError;
+use crate::error::{FitError, PerfError, SettingError};
 use crate::hw::ChipRates;
 use crate::shape::LlmShape;
 use fleetplan_core::catalog::LlmModel;
@@ -128,15 +129,15 @@ impl TrainEngine {
     /// Constants for training `model` on chips with `rates` (at the job's precision).
     pub fn new(model: &LlmModel, rates: ChipRates, job: TrainJob) -> Result<TrainEngine, PerfError> {
         if !(job.seq_len.is_finite() && job.seq_len >= 1.0) {
-            return Err(PerfError::Setting(format!("sequence length must be ≥ 1, got {}", job.seq_len)));
+            return Err(SettingError::SequenceLength(job.seq_len).into());
         }
         if !(job.tokens.is_finite() && job.tokens >= 0.0) {
-            return Err(PerfError::Setting(format!("tokens must be ≥ 0, got {}", job.tokens)));
+            return Err(SettingError::TrainingTokens(job.tokens).into());
         }
-        if let Some(b) = job.global_batch_tokens
-            && !(b.is_finite() && b >= job.seq_len)
+        if let Some(batch) = job.global_batch_tokens
+            && !(batch.is_finite() && batch >= job.seq_len)
         {
-            return Err(PerfError::Setting(format!("global batch must be at least one sequence, got {b} tokens")));
+            return Err(SettingError::GlobalBatch(batch).into());
         }
         let shape = LlmShape::new(model);
         let gemm = shape.forward_gemm_flops_per_token();
@@ -161,151 +162,252 @@ impl TrainEngine {
         self.model_flops_tok
     }
 
-    /// Evaluate one layout; `None` when the layout is inconsistent with the model or job.
-    pub fn evaluate(&self, l: &TrainLayout) -> Option<TrainPoint> {
-        let s = &self.shape;
-        let r = &self.rates;
-        if l.tp == 0 || l.pp == 0 || l.dp == 0 || l.ep == 0 || l.micro_batch == 0 || l.virtual_stages == 0 {
+    /// Figures of one layout; `None` when the layout is inconsistent with the model or job.
+    pub fn point(&self, layout: &TrainLayout) -> Option<TrainPoint> {
+        if !self.is_consistent(layout) {
             return None;
         }
-        if self.heads % l.tp != 0 || l.pp > self.layers || l.zero > 3 {
-            return None;
-        }
-        if l.virtual_stages > 1 && (l.pp == 1 || l.pp * l.virtual_stages > self.layers) {
-            return None;
-        }
-        let moe = s.is_moe();
-        if (!moe && l.ep > 1) || (moe && (l.ep > l.dp * l.tp || (l.dp * l.tp) % l.ep != 0)) {
-            return None;
-        }
-        let (tp, pp, dp, ep) = (f64::from(l.tp), f64::from(l.pp), f64::from(l.dp), f64::from(l.ep));
-        let v = f64::from(l.virtual_stages);
-        let chips = tp * pp * dp;
-        let seq = self.job.seq_len;
-        let mb_tokens = f64::from(l.micro_batch) * seq;
-        let m = match self.job.global_batch_tokens {
-            Some(b) => (b / (dp * mb_tokens)).floor(),
-            None => DEFAULT_MICROBATCHES_PER_STAGE * pp,
+        let degrees = Degrees::of(layout);
+        let microbatch_tokens = f64::from(layout.micro_batch) * self.job.seq_len;
+        let microbatches = match self.job.global_batch_tokens {
+            Some(batch) => (batch / (degrees.dp * microbatch_tokens)).floor(),
+            None => DEFAULT_MICROBATCHES_PER_STAGE * degrees.pp,
         };
-        if m < 1.0 {
+        if microbatches < 1.0 {
             return None;
         }
-        let tokens_per_step = m * dp * mb_tokens;
+        let tokens_per_step = microbatches * degrees.dp * microbatch_tokens;
+        let (compute_s, executed_flops_step) = self.compute(layout.recompute, tokens_per_step, degrees.chips);
+        let comm = self.microbatch_comm(layout, &degrees, microbatch_tokens);
+        let comm_in_pipeline = microbatches * (comm.tp_s + comm.ep_s);
+        let bubble_fraction = (degrees.pp - 1.0) / (degrees.virtual_stages * microbatches);
+        let pipelined = (compute_s + comm_in_pipeline) * (1.0 + bubble_fraction) + microbatches * comm.pipeline_s;
+        let params = self.params_per_chip(&degrees);
+        let dp_exposed = self.gradient_sync_exposed_s(layout, &degrees, &params, compute_s / microbatches);
+        let state_bytes = optimizer_state_bytes(layout.zero, &degrees, &params);
+        let optimizer_s = 2.0 * state_bytes / self.rates.mem_bw;
+        let step_s = pipelined + dp_exposed + optimizer_s;
+        let memory = state_bytes
+            + self.activation_bytes(layout, &degrees, microbatches, microbatch_tokens)
+            + microbatch_tokens * self.shape.vocab / degrees.tp * 4.0;
 
-        // Compute: executed FLOPs per token (recomputation adds forward work).
-        let (gemm_x, attn_x) = match l.recompute {
+        let tokens_per_s = tokens_per_step / step_s;
+        let model_flops_rate = self.model_flops_tok * tokens_per_s / degrees.chips;
+        let time_h = self.job.tokens / tokens_per_s / 3600.0;
+        Some(TrainPoint {
+            layout: *layout,
+            microbatches,
+            step_s,
+            tokens_per_step,
+            memory_gb_per_chip: memory / 1e9,
+            fits: memory <= self.rates.mem_usable_bytes,
+            mfu: model_flops_rate / self.rates.bf16_peak_flops,
+            model_tflops_per_chip: model_flops_rate / 1e12,
+            hardware_tflops_per_chip: executed_flops_step / step_s / degrees.chips / 1e12,
+            tokens_per_s,
+            time_to_train_h: time_h,
+            chip_hours: time_h * degrees.chips,
+            bubble_fraction: bubble_fraction / (1.0 + bubble_fraction),
+            comm_s: microbatches * (comm.tp_s + comm.ep_s + comm.pipeline_s) + dp_exposed,
+        })
+    }
+
+    /// Whether the layout can run the model: every degree ≥ 1, tp divides the heads, pp and the
+    /// virtual stages fit the layers, ZeRO 0–3, and ep only for MoE models, dividing `dp × tp`.
+    fn is_consistent(&self, layout: &TrainLayout) -> bool {
+        let TrainLayout { tp, pp, dp, ep, zero, micro_batch, virtual_stages, .. } = *layout;
+        if tp == 0 || pp == 0 || dp == 0 || ep == 0 || micro_batch == 0 || virtual_stages == 0 {
+            return false;
+        }
+        if self.heads % tp != 0 || pp > self.layers || zero > 3 {
+            return false;
+        }
+        if virtual_stages > 1 && (pp == 1 || pp * virtual_stages > self.layers) {
+            return false;
+        }
+        if self.shape.is_moe() { ep <= dp * tp && (dp * tp) % ep == 0 } else { ep == 1 }
+    }
+
+    /// Compute time of one step (s, over `chips`) and the FLOPs executed in it (recomputation
+    /// adds forward work).
+    fn compute(&self, recompute: Recompute, tokens_per_step: f64, chips: f64) -> (f64, f64) {
+        let rates = &self.rates;
+        let (gemm_passes, attn_passes) = match recompute {
             Recompute::None => (3.0, 3.0),
             Recompute::Selective => (3.0, 4.0),
             Recompute::Full => (4.0, 4.0),
         };
         let dense_gemm = self.gemm_flops_tok - self.expert_flops_tok;
-        let per_token_s = gemm_x * (dense_gemm / r.gemm_flops + self.expert_flops_tok / r.moe_gemm_flops)
-            + attn_x * self.attn_fwd_flops_tok / r.attn_flops;
+        let per_token_s = gemm_passes * (dense_gemm / rates.gemm_flops + self.expert_flops_tok / rates.moe_gemm_flops)
+            + attn_passes * self.attn_fwd_flops_tok / rates.attn_flops;
         let compute_s = tokens_per_step * per_token_s / chips;
-        let exec_flops_step = tokens_per_step * (gemm_x * self.gemm_flops_tok + attn_x * self.attn_fwd_flops_tok);
+        let executed_flops =
+            tokens_per_step * (gemm_passes * self.gemm_flops_tok + attn_passes * self.attn_fwd_flops_tok);
+        (compute_s, executed_flops)
+    }
 
-        // Per micro-batch communication on the critical path.
-        let layers_stage = s.layers / pp;
-        let fwd_passes = if l.recompute == Recompute::Full { 2.0 } else { 1.0 };
-        let tp_mb = if l.tp > 1 {
+    /// Communication of one micro-batch on the critical path.
+    fn microbatch_comm(&self, layout: &TrainLayout, degrees: &Degrees, microbatch_tokens: f64) -> MicrobatchComm {
+        let shape = &self.shape;
+        let rates = &self.rates;
+        let Degrees { tp, pp, .. } = *degrees;
+        let forward_passes = if layout.recompute == Recompute::Full { 2.0 } else { 1.0 };
+        let tp_s = if layout.tp > 1 {
             // Two all-reduce-equivalents (reduce-scatter + all-gather) per layer per pass, and
             // two in the backward.
-            let per = r.all_reduce_s(mb_tokens * s.hidden * 2.0, tp);
-            layers_stage * 2.0 * (fwd_passes + 1.0) * per
+            let per_all_reduce = rates.all_reduce_s(microbatch_tokens * shape.hidden * 2.0, tp);
+            shape.layers / pp * 2.0 * (forward_passes + 1.0) * per_all_reduce
         } else {
             0.0
         };
-        let ep_group = ep.max(tp);
-        let ep_mb = if moe && ep_group > tp {
-            let disp = if r.weight_bytes < 2.0 { 1.0 } else { 2.0 };
-            let per_copy = s.hidden * (disp + 2.0) / tp;
+        let ep_s = if shape.is_moe() && degrees.expert_group > tp {
+            let dispatch_bytes = if rates.weight_bytes < 2.0 { 1.0 } else { 2.0 };
+            let bytes_per_copy = shape.hidden * (dispatch_bytes + 2.0) / tp;
             // Dispatch + combine in each forward pass and in the backward (throughput kernels).
-            s.moe_layers / pp
-                * (fwd_passes + 1.0)
-                * r.expert_all_to_all_s(0.0, mb_tokens, s.active_experts, per_copy, ep_group)
+            shape.moe_layers / pp
+                * (forward_passes + 1.0)
+                * rates.expert_all_to_all_s(
+                    0.0,
+                    microbatch_tokens,
+                    shape.active_experts,
+                    bytes_per_copy,
+                    degrees.expert_group,
+                )
         } else {
             0.0
         };
-        let p2p_mb = if l.pp > 1 {
-            let bw = r.group_bw(tp * pp);
-            2.0 * v * (mb_tokens * s.hidden * 2.0 / tp / bw + r.collective_latency_s)
+        let pipeline_s = if layout.pp > 1 {
+            let link_bw = rates.group_bw(tp * pp);
+            2.0 * degrees.virtual_stages
+                * (microbatch_tokens * shape.hidden * 2.0 / tp / link_bw + rates.collective_latency_s)
         } else {
             0.0
         };
-        let comm_in_pipeline = m * (tp_mb + ep_mb);
-        let bubble_fraction = (pp - 1.0) / (v * m);
-        let pipelined = (compute_s + comm_in_pipeline) * (1.0 + bubble_fraction) + m * p2p_mb;
-
-        // Parameters per chip and data-parallel gradient reduction.
-        let routed = s.routed_expert_params_total;
-        let non_routed = s.total_params - routed;
-        let dense_params_chip = non_routed / (tp * pp);
-        let expert_params_chip = routed / (ep_group * pp);
-        let params_chip = dense_params_chip + expert_params_chip;
-        let expert_dp = (dp * tp / ep_group).max(1.0);
-        let grad_bytes = 2.0 * params_chip;
-        let dp_span = chips;
-        let dp_bw = if dp_span <= r.scaleup_domain { r.scaleup_bw } else { r.scaleout_bw };
-        let dp_time = if l.dp > 1 {
-            let mut t = 2.0 * (dp - 1.0) / dp * grad_bytes / dp_bw + r.collective_latency_s;
-            if l.zero == 3 {
-                t *= 1.5; // parameters gathered again for the backward
-            }
-            t
-        } else {
-            0.0
-        };
-        // Gradient reduction overlaps the backward of the last micro-batch (≈ 2/3 of its compute).
-        let t_mb = compute_s / m;
-        let dp_exposed = (dp_time - t_mb * 2.0 / 3.0).max(0.0);
-        // Optimizer update: read/write the optimizer state once (memory-bound).
-        let state_shard = |p: f64, d: f64| match l.zero {
-            0 => p * STATE_BYTES_PER_PARAM,
-            1 => p * (4.0 + 12.0 / d),
-            2 => p * (2.0 + 14.0 / d),
-            _ => p * STATE_BYTES_PER_PARAM / d,
-        };
-        let state_bytes = state_shard(dense_params_chip, dp) + state_shard(expert_params_chip, expert_dp);
-        let optimizer_s = 2.0 * state_bytes / r.mem_bw;
-        let step_s = pipelined + dp_exposed + optimizer_s;
-
-        // Activations (sequence-parallel TP splits them by tp).
-        let gated = 6.0; // bytes per FFN-width value stored (gated FFN: gate, up, product)
-        let per_token_layer = match l.recompute {
-            Recompute::None => 12.0 * s.hidden + 6.0 * s.attn_width + gated * s.ffn_width_active,
-            Recompute::Selective => 12.0 * s.hidden + 2.0 * s.attn_width + 4.0 * s.ffn_width_active,
-            Recompute::Full => 2.0 * s.hidden,
-        } / tp;
-        let in_flight = m.min(pp) * (1.0 + if l.virtual_stages > 1 { (pp - 1.0) / (pp * v) } else { 0.0 });
-        let mut act = in_flight * layers_stage * mb_tokens * per_token_layer;
-        if l.recompute == Recompute::Full {
-            // One layer's full activations live during its recomputation.
-            act += mb_tokens * (12.0 * s.hidden + 6.0 * s.attn_width + gated * s.ffn_width_active) / tp;
-        }
-        let logits = mb_tokens * s.vocab / tp * 4.0;
-        let memory = state_bytes + act + logits;
-        let fits = memory <= r.mem_usable_bytes;
-
-        let tokens_per_s = tokens_per_step / step_s;
-        let model_flops_rate = self.model_flops_tok * tokens_per_s / chips;
-        let time_h = self.job.tokens / tokens_per_s / 3600.0;
-        Some(TrainPoint {
-            layout: *l,
-            microbatches: m,
-            step_s,
-            tokens_per_step,
-            memory_gb_per_chip: memory / 1e9,
-            fits,
-            mfu: model_flops_rate / r.bf16_peak_flops,
-            model_tflops_per_chip: model_flops_rate / 1e12,
-            hardware_tflops_per_chip: exec_flops_step / step_s / chips / 1e12,
-            tokens_per_s,
-            time_to_train_h: time_h,
-            chip_hours: time_h * chips,
-            bubble_fraction: bubble_fraction / (1.0 + bubble_fraction),
-            comm_s: m * (tp_mb + ep_mb + p2p_mb) + dp_exposed,
-        })
+        MicrobatchComm { tp_s, ep_s, pipeline_s }
     }
+
+    /// Parameters each chip holds: dense (split over `tp × pp`) and routed experts (split over
+    /// the expert group × `pp`), and the data-parallel degree of the expert parameters.
+    fn params_per_chip(&self, degrees: &Degrees) -> ParamsPerChip {
+        let routed = self.shape.routed_expert_params_total;
+        let non_routed = self.shape.total_params - routed;
+        ParamsPerChip {
+            dense: non_routed / (degrees.tp * degrees.pp),
+            expert: routed / (degrees.expert_group * degrees.pp),
+            expert_dp: (degrees.dp * degrees.tp / degrees.expert_group).max(1.0),
+        }
+    }
+
+    /// Data-parallel gradient reduction left exposed, s: the ring all-reduce of BF16 gradients
+    /// (× 1.5 under ZeRO-3, which gathers parameters again), less the ≈ 2/3 of the last
+    /// micro-batch's compute (`microbatch_compute_s`) it overlaps with.
+    fn gradient_sync_exposed_s(
+        &self,
+        layout: &TrainLayout,
+        degrees: &Degrees,
+        params: &ParamsPerChip,
+        microbatch_compute_s: f64,
+    ) -> f64 {
+        let rates = &self.rates;
+        let dp = degrees.dp;
+        let grad_bytes = 2.0 * (params.dense + params.expert);
+        let dp_bw = if degrees.chips <= rates.scaleup_domain { rates.scaleup_bw } else { rates.scaleout_bw };
+        let dp_time = if layout.dp > 1 {
+            let ring_s = 2.0 * (dp - 1.0) / dp * grad_bytes / dp_bw + rates.collective_latency_s;
+            if layout.zero == 3 { ring_s * 1.5 } else { ring_s }
+        } else {
+            0.0
+        };
+        (dp_time - microbatch_compute_s * 2.0 / 3.0).max(0.0)
+    }
+
+    /// Activation bytes per chip (sequence-parallel TP splits them by tp): the micro-batches in
+    /// flight of the stage's layers, plus one layer's full activations during recomputation.
+    fn activation_bytes(
+        &self,
+        layout: &TrainLayout,
+        degrees: &Degrees,
+        microbatches: f64,
+        microbatch_tokens: f64,
+    ) -> f64 {
+        let shape = &self.shape;
+        let Degrees { tp, pp, virtual_stages, .. } = *degrees;
+        let gated = 6.0; // bytes per FFN-width value stored (gated FFN: gate, up, product)
+        let full_layer = 12.0 * shape.hidden + 6.0 * shape.attn_width + gated * shape.ffn_width_active;
+        let per_token_layer = match layout.recompute {
+            Recompute::None => full_layer,
+            Recompute::Selective => 12.0 * shape.hidden + 2.0 * shape.attn_width + 4.0 * shape.ffn_width_active,
+            Recompute::Full => 2.0 * shape.hidden,
+        } / tp;
+        let interleave = if layout.virtual_stages > 1 { (pp - 1.0) / (pp * virtual_stages) } else { 0.0 };
+        let in_flight = microbatches.min(pp) * (1.0 + interleave);
+        let stored = in_flight * (shape.layers / pp) * microbatch_tokens * per_token_layer;
+        if layout.recompute == Recompute::Full {
+            // One layer's full activations live during its recomputation.
+            stored + microbatch_tokens * full_layer / tp
+        } else {
+            stored
+        }
+    }
+}
+
+/// A layout's parallel degrees as numbers.
+#[derive(Debug, Clone, Copy)]
+struct Degrees {
+    tp: f64,
+    pp: f64,
+    dp: f64,
+    /// Chips of one expert group (`max(ep, tp)`).
+    expert_group: f64,
+    virtual_stages: f64,
+    /// `tp × pp × dp`.
+    chips: f64,
+}
+
+impl Degrees {
+    fn of(layout: &TrainLayout) -> Degrees {
+        let (tp, pp, dp) = (f64::from(layout.tp), f64::from(layout.pp), f64::from(layout.dp));
+        Degrees {
+            tp,
+            pp,
+            dp,
+            expert_group: f64::from(layout.ep).max(tp),
+            virtual_stages: f64::from(layout.virtual_stages),
+            chips: tp * pp * dp,
+        }
+    }
+}
+
+/// Communication of one micro-batch on the critical path, s.
+struct MicrobatchComm {
+    /// Tensor-parallel collectives.
+    tp_s: f64,
+    /// Expert all-to-alls (wide EP).
+    ep_s: f64,
+    /// Pipeline point-to-point transfers.
+    pipeline_s: f64,
+}
+
+/// Parameters per chip.
+struct ParamsPerChip {
+    /// Non-routed parameters (attention, dense FFNs, shared experts, embeddings).
+    dense: f64,
+    /// Routed-expert parameters.
+    expert: f64,
+    /// Data-parallel degree of the expert parameters.
+    expert_dp: f64,
+}
+
+/// Optimizer state per chip under ZeRO stage `zero`, bytes: dense parameters sharded over `dp`,
+/// expert parameters over their own data-parallel degree.
+fn optimizer_state_bytes(zero: u8, degrees: &Degrees, params: &ParamsPerChip) -> f64 {
+    let shard = |params: f64, dp: f64| match zero {
+        0 => params * STATE_BYTES_PER_PARAM,
+        1 => params * (4.0 + 12.0 / dp),
+        2 => params * (2.0 + 14.0 / dp),
+        _ => params * STATE_BYTES_PER_PARAM / dp,
+    };
+    shard(params.dense, degrees.dp) + shard(params.expert, params.expert_dp)
 }
 
 /// Constraints on the layout search (`None` = free).
@@ -323,41 +425,52 @@ pub struct LayoutConstraint {
 
 /// Enumerate training layouts for `chips` chips (tp, pp powers of two with `tp·pp | chips`, ep
 /// powers of two, ZeRO 0–3, three recomputation policies, micro-batch 1–16, 1/2/4 virtual stages).
-pub fn training_layouts(model: &LlmModel, chips: u32, c: &LayoutConstraint, mut f: impl FnMut(TrainLayout)) {
+pub fn training_layouts(
+    model: &LlmModel,
+    chips: u32,
+    constraint: &LayoutConstraint,
+    mut visit: impl FnMut(TrainLayout),
+) {
     let moe = model.moe.is_some();
-    let pows = |max: u32| (0..32).map(|i| 1u32 << i).take_while(move |&x| x <= max);
-    for tp in pows(chips) {
-        if c.tp.is_some_and(|x| x != tp) || model.heads % tp != 0 {
+    let powers_of_two = |max: u32| (0..32).map(|i| 1u32 << i).take_while(move |&x| x <= max);
+    for tp in powers_of_two(chips) {
+        if constraint.tp.is_some_and(|fixed| fixed != tp) || model.heads % tp != 0 {
             continue;
         }
-        for pp in pows(chips / tp) {
-            if c.pp.is_some_and(|x| x != pp) || pp > model.layers || chips % (tp * pp) != 0 {
+        for pp in powers_of_two(chips / tp) {
+            if constraint.pp.is_some_and(|fixed| fixed != pp) || pp > model.layers || chips % (tp * pp) != 0 {
                 continue;
             }
             let dp = chips / (tp * pp);
-            if c.dp.is_some_and(|x| x != dp) {
+            if constraint.dp.is_some_and(|fixed| fixed != dp) {
                 continue;
             }
-            let eps: Vec<u32> = if moe {
-                match c.ep {
-                    Some(e) => vec![e],
-                    None => pows(dp * tp).filter(|e| (dp * tp) % e == 0).collect(),
+            let expert_degrees: Vec<u32> = if moe {
+                match constraint.ep {
+                    Some(ep) => vec![ep],
+                    None => powers_of_two(dp * tp).filter(|ep| (dp * tp) % ep == 0).collect(),
                 }
             } else {
                 vec![1]
             };
-            for &ep in &eps {
-                for zero in 0..=3u8 {
-                    for recompute in [Recompute::None, Recompute::Selective, Recompute::Full] {
-                        for micro_batch in [1, 2, 4, 8, 16] {
-                            for virtual_stages in [1, 2, 4] {
-                                if virtual_stages > 1 && pp == 1 {
-                                    continue;
-                                }
-                                f(TrainLayout { tp, pp, dp, ep, zero, recompute, micro_batch, virtual_stages });
-                            }
-                        }
+            for &ep in &expert_degrees {
+                schedule_variants(tp, pp, dp, ep, &mut visit);
+            }
+        }
+    }
+}
+
+/// Every ZeRO stage, recomputation policy, micro-batch and virtual-stage count of one
+/// `(tp, pp, dp, ep)` (virtual stages only with a pipeline).
+fn schedule_variants(tp: u32, pp: u32, dp: u32, ep: u32, visit: &mut impl FnMut(TrainLayout)) {
+    for zero in 0..=3u8 {
+        for recompute in [Recompute::None, Recompute::Selective, Recompute::Full] {
+            for micro_batch in [1, 2, 4, 8, 16] {
+                for virtual_stages in [1, 2, 4] {
+                    if virtual_stages > 1 && pp == 1 {
+                        continue;
                     }
+                    visit(TrainLayout { tp, pp, dp, ep, zero, recompute, micro_batch, virtual_stages });
                 }
             }
         }
@@ -380,22 +493,21 @@ pub fn search_training(
     engine: &TrainEngine,
     model: &LlmModel,
     chips: u32,
-    c: &LayoutConstraint,
+    constraint: &LayoutConstraint,
 ) -> Result<TrainSearch, PerfError> {
     let mut best: Option<TrainPoint> = None;
-    let (mut n, mut fit) = (0u64, 0u64);
-    training_layouts(model, chips, c, |l| {
-        n += 1;
-        if let Some(p) = engine.evaluate(&l)
-            && p.fits
+    let (mut evaluated, mut fitting) = (0u64, 0u64);
+    training_layouts(model, chips, constraint, |layout| {
+        evaluated += 1;
+        if let Some(point) = engine.point(&layout)
+            && point.fits
         {
-            fit += 1;
-            if best.as_ref().is_none_or(|b| p.tokens_per_s > b.tokens_per_s) {
-                best = Some(p);
+            fitting += 1;
+            if best.as_ref().is_none_or(|current| point.tokens_per_s > current.tokens_per_s) {
+                best = Some(point);
             }
         }
     });
-    best.map(|best| TrainSearch { best, layouts_evaluated: n, layouts_fitting: fit }).ok_or_else(|| {
-        PerfError::DoesNotFit(format!("none of {n} layouts of `{}` on {chips} chips fits in memory", model.id))
-    })
+    let best = best.ok_or_else(|| FitError::NoTrainingLayout { layouts: evaluated, model: model.id.clone(), chips })?;
+    Ok(TrainSearch { best, layouts_evaluated: evaluated, layouts_fitting: fitting })
 }

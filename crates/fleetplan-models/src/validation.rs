@@ -4,11 +4,11 @@
 //!
 //! Nothing here is fitted per case: predictions use the catalog's global perf-family parameters.
 
-use crate::error::PerfError;
+use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
-use crate::infer::{self, InferenceEngine, InferenceQuery, Layout, Scenario, Slo, Workload};
+use crate::infer::{self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
 use crate::shape::default_kv_precision;
-use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob};
+use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob, TrainPoint};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
 use fleetplan_core::units::Precision;
@@ -73,9 +73,9 @@ pub struct Case {
     pub metric: Metric,
     /// Measured value in the metric's unit.
     pub value: f64,
-    /// Inference scenario.
+    /// Inference serving mode (TOML key `scenario`).
     #[serde(default)]
-    pub scenario: Option<Scenario>,
+    pub scenario: Option<ServeMode>,
     /// Mean prompt tokens.
     #[serde(default)]
     pub input_tokens: Option<f64>,
@@ -211,7 +211,7 @@ pub struct CaseResult {
 
 /// Median, p90 and max of |error| over the modelled cases.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Summary {
+pub struct ValidationSummary {
     /// Cases modelled.
     pub count: usize,
     /// Median |error| (fraction).
@@ -223,16 +223,22 @@ pub struct Summary {
 }
 
 /// Summarise the errors of the modelled cases (NaN-free: zeros when nothing was modelled).
-pub fn summarize(results: &[CaseResult]) -> Summary {
-    let mut e: Vec<f64> = results.iter().filter_map(|r| r.error.map(f64::abs)).collect();
-    e.sort_by(f64::total_cmp);
-    let n = e.len();
-    if n == 0 {
-        return Summary { count: 0, median_abs_error: 0.0, p90_abs_error: 0.0, max_abs_error: 0.0 };
+pub fn summarize(results: &[CaseResult]) -> ValidationSummary {
+    let mut abs_errors: Vec<f64> = results.iter().filter_map(|r| r.error.map(f64::abs)).collect();
+    abs_errors.sort_by(f64::total_cmp);
+    let count = abs_errors.len();
+    if count == 0 {
+        return ValidationSummary { count: 0, median_abs_error: 0.0, p90_abs_error: 0.0, max_abs_error: 0.0 };
     }
-    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
-    let rank = ((0.9 * n as f64).ceil() as usize).clamp(1, n);
-    Summary { count: n, median_abs_error: median, p90_abs_error: e[rank - 1], max_abs_error: e[n - 1] }
+    let middle = count / 2;
+    let median = if count % 2 == 1 { abs_errors[middle] } else { (abs_errors[middle - 1] + abs_errors[middle]) / 2.0 };
+    let rank = ((0.9 * count as f64).ceil() as usize).clamp(1, count);
+    ValidationSummary {
+        count,
+        median_abs_error: median,
+        p90_abs_error: abs_errors[rank - 1],
+        max_abs_error: abs_errors[count - 1],
+    }
 }
 
 /// Predict every case (ids must have been checked with [`check_ids`]).
@@ -261,98 +267,101 @@ pub fn predict(c: &Case, catalog: &Catalog) -> CaseResult {
     }
 }
 
-fn need<T: Copy>(v: Option<T>, what: &str) -> Result<T, PerfError> {
-    v.ok_or_else(|| PerfError::Setting(format!("case lacks `{what}`")))
+fn need<T: Copy>(value: Option<T>, field: &'static str) -> Result<T, PerfError> {
+    value.ok_or(PerfError::Setting(SettingError::CaseLacks(field)))
+}
+
+/// The published layout's degrees as the detail line names them (`tp1 pp1 dp8 ep1`).
+fn degrees(tp: u32, pp: u32, dp: u32, ep: u32) -> String {
+    format!("tp{tp} pp{pp} dp{dp} ep{ep}")
+}
+
+/// The best layout result for an inference case: its published layout when it gives one
+/// (checked against the case's chip count), else the layout search.
+fn inference_result(c: &Case, query: &InferenceQuery<'_>) -> Result<infer::LayoutResult, PerfError> {
+    let published = c.tp.is_some() || c.pp.is_some() || c.dp.is_some() || c.ep.is_some();
+    if !published {
+        return infer::search(query);
+    }
+    let tp = c.tp.unwrap_or(1);
+    let pp = c.pp.unwrap_or(1);
+    let dp = c.dp.unwrap_or_else(|| (c.n_chips / (tp * pp)).max(1));
+    let layout = Layout { tp, pp, dp, ep: c.ep.unwrap_or(1) };
+    if layout.chips() != c.n_chips {
+        return Err(
+            LayoutError::ChipCountMismatch { tp, pp, dp, layout_chips: layout.chips(), case_chips: c.n_chips }.into()
+        );
+    }
+    let engine = InferenceEngine::new(query.model, query.rates, query.kv_precision, layout)?;
+    infer::best_for_layout(&engine, &query.request, query.mode, &query.slo, c.n_chips, None)
 }
 
 fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
     let model = catalog.llm(c.model.get_ref())?;
     let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
-    let scenario = need(c.scenario, "scenario")?;
-    let workload = Workload {
+    let mode = need(c.scenario, "scenario")?;
+    let request = RequestShape {
         input_tokens: need(c.input_tokens, "input_tokens")?,
         output_tokens: need(c.output_tokens, "output_tokens")?,
         cached_input_fraction: c.cached_input_fraction.unwrap_or(0.0),
     };
     let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
-    let kv = default_kv_precision(c.precision);
-    let published = c.tp.is_some() || c.pp.is_some() || c.dp.is_some() || c.ep.is_some();
-    let result = if published {
-        let tp = c.tp.unwrap_or(1);
-        let pp = c.pp.unwrap_or(1);
-        let dp = c.dp.unwrap_or_else(|| (c.n_chips / (tp * pp)).max(1));
-        let layout = Layout { tp, pp, dp, ep: c.ep.unwrap_or(1) };
-        if layout.chips() != c.n_chips {
-            return Err(PerfError::Layout(format!(
-                "tp {tp} × pp {pp} × dp {dp} = {} chips, but the case has {}",
-                layout.chips(),
-                c.n_chips
-            )));
-        }
-        let engine = InferenceEngine::new(model, rates, kv, layout)?;
-        infer::evaluate_layout(&engine, &workload, scenario, &slo, c.n_chips, None)?
-    } else {
-        let q = InferenceQuery { model, rates, kv_precision: kv, chips: c.n_chips, workload, scenario, slo };
-        infer::search(&q)?
-    };
+    let kv_precision = default_kv_precision(c.precision);
+    let query = InferenceQuery { model, rates, kv_precision, chips: c.n_chips, request, mode, slo };
+    let result = inference_result(c, &query)?;
+    let best = &result.best;
     let value = match c.metric {
-        Metric::OutputTokensPerSPerChip => result.best.output_tokens_per_s_per_chip,
-        Metric::InputTokensPerSPerChip => result.best.input_tokens_per_s_per_chip,
-        m => return Err(PerfError::Setting(format!("metric {m:?} is not an inference metric"))),
+        Metric::OutputTokensPerSPerChip => best.output_tokens_per_s_per_chip,
+        Metric::InputTokensPerSPerChip => best.input_tokens_per_s_per_chip,
+        metric => return Err(SettingError::NotInferenceMetric(metric).into()),
     };
-    let l = result.layout;
-    Ok((
-        value,
-        format!(
-            "tp{} pp{} dp{} ep{} batch {:.0} TPOT {:.1} ms, {}",
-            l.tp,
-            l.pp,
-            l.dp,
-            l.ep,
-            result.best.batch,
-            result.best.tpot_ms,
-            result.best.binding.as_str()
-        ),
-    ))
+    Ok((value, inference_detail(&result)))
+}
+
+/// What an inference prediction used: layout, batch, TPOT and binding resource.
+fn inference_detail(result: &infer::LayoutResult) -> String {
+    let layout = result.layout;
+    let best = &result.best;
+    let degrees = degrees(layout.tp, layout.pp, layout.dp, layout.ep);
+    format!("{degrees} batch {:.0} TPOT {:.1} ms, {}", best.batch, best.tpot_ms, best.binding.as_str())
 }
 
 fn predict_training(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
     let model = catalog.llm(c.model.get_ref())?;
     let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
-    let seq = need(c.seq_len, "seq_len")?;
-    let job = TrainJob { seq_len: f64::from(seq), global_batch_tokens: None, tokens: c.tokens.unwrap_or(0.0) };
+    let seq_len = need(c.seq_len, "seq_len")?;
+    let job = TrainJob { seq_len: f64::from(seq_len), global_batch_tokens: None, tokens: c.tokens.unwrap_or(0.0) };
     let engine = TrainEngine::new(model, rates, job)?;
     let constraint = LayoutConstraint { tp: c.tp, pp: c.pp, dp: c.dp, ep: c.ep };
-    let s = train::search_training(&engine, model, c.n_chips, &constraint)?;
-    let p = s.best;
+    let best = train::search_training(&engine, model, c.n_chips, &constraint)?.best;
     let value = match c.metric {
-        Metric::MfuPercent => p.mfu * 100.0,
-        Metric::TflopsPerChip => p.hardware_tflops_per_chip,
+        Metric::MfuPercent => best.mfu * 100.0,
+        Metric::TflopsPerChip => best.hardware_tflops_per_chip,
         Metric::ChipHours => {
             need(c.tokens, "tokens")?;
-            p.chip_hours
+            best.chip_hours
         }
         Metric::Minutes => {
             need(c.tokens, "tokens")?;
-            p.time_to_train_h * 60.0
+            best.time_to_train_h * 60.0
         }
-        m => return Err(PerfError::Setting(format!("metric {m:?} is not a training metric"))),
+        metric => return Err(SettingError::NotTrainingMetric(metric).into()),
     };
-    let l = p.layout;
-    Ok((
-        value,
-        format!(
-            "tp{} pp{} dp{} ep{} zero{} {:?} mb{} v{}, MFU {:.1}%, bubble {:.0}%",
-            l.tp,
-            l.pp,
-            l.dp,
-            l.ep,
-            l.zero,
-            l.recompute,
-            l.micro_batch,
-            l.virtual_stages,
-            p.mfu * 100.0,
-            p.bubble_fraction * 100.0
-        ),
-    ))
+    Ok((value, training_detail(&best)))
+}
+
+/// What a training prediction used: layout, ZeRO, recomputation, micro-batch, virtual stages,
+/// MFU and bubble.
+fn training_detail(point: &TrainPoint) -> String {
+    let layout = point.layout;
+    let degrees = degrees(layout.tp, layout.pp, layout.dp, layout.ep);
+    format!(
+        "{degrees} zero{} {:?} mb{} v{}, MFU {:.1}%, bubble {:.0}%",
+        layout.zero,
+        layout.recompute,
+        layout.micro_batch,
+        layout.virtual_stages,
+        point.mfu * 100.0,
+        point.bubble_fraction * 100.0
+    )
 }

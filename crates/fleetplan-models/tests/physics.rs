@@ -4,7 +4,7 @@ use fleetplan_core::catalog::{Catalog, CatalogFile, LlmModel};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, InferenceEngine, InferenceQuery, Layout, Scenario, Slo, StepLoad, Workload, erlang_c,
+    self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo, StepLoad, erlang_c,
 };
 use fleetplan_models::shape::{LlmShape, kv_bytes_per_token};
 use fleetplan_models::train::{
@@ -116,15 +116,15 @@ fn server_throughput_below_offline() {
     let m = model("llama-2-70b");
     let r = rates("h100-sxm", Precision::Fp8);
     let e = InferenceEngine::new(&m, r, Precision::Fp8, Layout { tp: 2, pp: 1, dp: 4, ep: 1 }).unwrap();
-    let w = Workload { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
+    let w = RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
     let slo = Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(200.0) };
-    let off = infer::evaluate_layout(&e, &w, Scenario::Offline, &Slo::default(), 8, None).unwrap();
-    let srv = infer::evaluate_layout(&e, &w, Scenario::Server, &slo, 8, None).unwrap();
+    let off = infer::best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), 8, None).unwrap();
+    let srv = infer::best_for_layout(&e, &w, ServeMode::Server, &slo, 8, None).unwrap();
     assert!(srv.best.output_tokens_per_s_per_chip < off.best.output_tokens_per_s_per_chip);
     assert!(srv.best.output_tokens_per_s_per_chip > 0.5 * off.best.output_tokens_per_s_per_chip);
     // A tight TPOT limit lowers the batch.
     let tight = Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(40.0) };
-    let t = infer::evaluate_layout(&e, &w, Scenario::Server, &tight, 8, None).unwrap();
+    let t = infer::best_for_layout(&e, &w, ServeMode::Server, &tight, 8, None).unwrap();
     assert!(t.best.batch < srv.best.batch && t.best.tpot_p99_ms <= 40.0);
 }
 
@@ -135,7 +135,7 @@ fn more_chips_never_lower_best_total_throughput() {
     {
         let m = model(id);
         let r = rates("h100-sxm", p);
-        let w = Workload { input_tokens: 1000.0, output_tokens: 200.0, cached_input_fraction: 0.0 };
+        let w = RequestShape { input_tokens: 1000.0, output_tokens: 200.0, cached_input_fraction: 0.0 };
         let mut last = 0.0;
         for chips in 1..=16u32 {
             let q = InferenceQuery {
@@ -143,8 +143,8 @@ fn more_chips_never_lower_best_total_throughput() {
                 rates: r,
                 kv_precision: Precision::Fp8,
                 chips,
-                workload: w,
-                scenario: Scenario::Offline,
+                request: w,
+                mode: ServeMode::Offline,
                 slo: Slo::default(),
             };
             let total =
@@ -173,9 +173,9 @@ proptest! {
         let (id, p) = [("llama-3.1-8b", Precision::Fp8), ("llama-2-70b", Precision::Fp8), ("mixtral-8x7b", Precision::Bf16)][which];
         let m = model(id);
         let r = rates("h100-sxm", p);
-        let w = Workload { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
+        let w = RequestShape { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
         let capacity = |slo: Slo| {
-            let q = InferenceQuery { model: &m, rates: r, kv_precision: Precision::Fp8, chips, workload: w, scenario: Scenario::Server, slo };
+            let q = InferenceQuery { model: &m, rates: r, kv_precision: Precision::Fp8, chips, request: w, mode: ServeMode::Server, slo };
             infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip).unwrap_or(0.0)
         };
         let loose = capacity(Slo { ttft_p99_ms: Some(ttft_ms), tpot_p99_ms: Some(tpot_ms) });
@@ -215,7 +215,7 @@ proptest! {
         let m = model("llama-3.1-8b");
         let r = rates("h100-sxm", Precision::Fp8);
         let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
-        let w = Workload { input_tokens: 1000.0, output_tokens: 1000.0, cached_input_fraction: 0.0 };
+        let w = RequestShape { input_tokens: 1000.0, output_tokens: 1000.0, cached_input_fraction: 0.0 };
         let x = |b: f64| b / e.step_time_s(&e.decode_load(b, &w));
         prop_assert!(x(batch * 2.0) >= x(batch));
     }

@@ -10,7 +10,7 @@ use fleetplan_models::cost::Fx;
 use fleetplan_models::demand::{self, may_serve};
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Scenario as ServeMode, Slo};
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, ServeMode, Slo};
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
 use rayon::prelude::*;
@@ -113,7 +113,7 @@ fn rate(catalog: &Catalog, w: &Workload, chip_id: &str) -> Rate {
                 Ok(r) => r,
                 Err(e) => return zero(&w.id, chip_id, precision, e.to_string()),
             };
-            let workload = infer::Workload {
+            let workload = infer::RequestShape {
                 input_tokens: c.input_tokens_per_request.max(1.0),
                 output_tokens: c.output_tokens_per_request.max(1.0),
                 cached_input_fraction: 0.0,
@@ -128,8 +128,8 @@ fn rate(catalog: &Catalog, w: &Workload, chip_id: &str) -> Rate {
                     rates,
                     kv_precision: kv,
                     chips,
-                    workload,
-                    scenario: ServeMode::Server,
+                    request: workload,
+                    mode: ServeMode::Server,
                     slo,
                 };
                 match infer::search(&q) {
@@ -140,9 +140,9 @@ fn rate(catalog: &Catalog, w: &Workload, chip_id: &str) -> Rate {
                         let share = InferenceEngine::new(model, rates, kv, r.layout)
                             .ok()
                             .and_then(|e| {
-                                let p = infer::evaluate_layout(&e, &workload, ServeMode::Prefill, &none, chips, None)
+                                let p = infer::best_for_layout(&e, &workload, ServeMode::Prefill, &none, chips, None)
                                     .ok()?;
-                                let d = infer::evaluate_layout(&e, &workload, ServeMode::Decode, &none, chips, None)
+                                let d = infer::best_for_layout(&e, &workload, ServeMode::Decode, &none, chips, None)
                                     .ok()?;
                                 Some(
                                     infer::disaggregated(

@@ -31,11 +31,11 @@ use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
-use fleetplan_models::PerfError;
 use fleetplan_models::demand;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, Scenario as ServeMode, Slo};
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, Slo};
 use fleetplan_models::shape::default_kv_precision;
+use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -258,12 +258,12 @@ fn engine_for(
         rates,
         kv_precision: kv,
         chips: instance_chips.max(1),
-        workload: infer::Workload {
+        request: infer::RequestShape {
             input_tokens: chat.input_tokens_per_request.max(1.0),
             output_tokens: chat.output_tokens_per_request.max(1.0),
             cached_input_fraction: 0.0,
         },
-        scenario: ServeMode::Server,
+        mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };
     let best = infer::search(&q)?;
@@ -341,7 +341,9 @@ pub fn build(
             // The LP only allocates pairs with a usable rate, so every allocated chip has one.
             let Some(rate) = rates.get(chip) else { continue };
             if !engines.contains_key(chip) {
-                let precision: Precision = rate.precision.parse().map_err(|e: String| PerfError::Layout(e))?;
+                let precision: Precision = rate.precision.parse().map_err(|_: String| {
+                    PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() })
+                })?;
                 let engine = engine_for(catalog, chat, chip, precision, rate.instance_chips)?;
                 engines.insert(chip.to_string(), (precision, engine));
             }

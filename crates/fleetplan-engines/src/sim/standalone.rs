@@ -8,10 +8,10 @@ use super::{
 };
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
-use fleetplan_models::PerfError;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{InferenceEngine, Layout, Scenario, Slo, Workload, evaluate_layout};
+use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, Slo, best_for_layout};
 use fleetplan_models::shape::{default_kv_precision, kv_bytes_per_token};
+use fleetplan_models::{LayoutError, PerfError};
 use serde::Serialize;
 
 /// Why a standalone simulation cannot be built.
@@ -90,10 +90,7 @@ impl Standalone {
     pub fn replicas(&self) -> Result<u32, PerfError> {
         let per = self.tp.max(1) * self.pp.max(1);
         if self.chips < per || self.tp == 0 || self.pp == 0 {
-            return Err(PerfError::Layout(format!(
-                "{} chips cannot hold one replica of tp {} × pp {}",
-                self.chips, self.tp, self.pp
-            )));
+            return Err(LayoutError::ReplicaExceedsChips { chips: self.chips, tp: self.tp, pp: self.pp }.into());
         }
         Ok(self.chips / per)
     }
@@ -148,9 +145,12 @@ impl Standalone {
     pub fn analytical(&self, catalog: &Catalog) -> Result<Analytical, PerfError> {
         let e = self.engine(catalog)?;
         let replicas = self.replicas()?;
-        let w =
-            Workload { input_tokens: self.input.mean(), output_tokens: self.output.mean(), cached_input_fraction: 0.0 };
-        let r = evaluate_layout(&e, &w, Scenario::Offline, &Slo::default(), e.layout().chips(), None)?;
+        let w = RequestShape {
+            input_tokens: self.input.mean(),
+            output_tokens: self.output.mean(),
+            cached_input_fraction: 0.0,
+        };
+        let r = best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), e.layout().chips(), None)?;
         Ok(Analytical {
             replicas,
             ttft_single_s: e.step_time_s(&e.prefill_load(w.computed_input(), &w)),

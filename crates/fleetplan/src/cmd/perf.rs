@@ -10,7 +10,7 @@ use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, Scenario, Slo, Workload,
+    self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
@@ -56,7 +56,7 @@ pub struct InferArgs {
     /// offline, server, prefill or decode (default: server when a latency limit is given, else
     /// offline).
     #[arg(long, value_parser = parse_scenario)]
-    pub scenario: Option<Scenario>,
+    pub scenario: Option<ServeMode>,
     /// p99 time-to-first-token limit, ms.
     #[arg(long, value_parser = positive)]
     pub ttft_p99_ms: Option<f64>,
@@ -147,8 +147,8 @@ fn parse_precision(s: &str) -> Result<Precision, String> {
     s.parse()
 }
 
-fn parse_scenario(s: &str) -> Result<Scenario, String> {
-    Scenario::parse(s)
+fn parse_scenario(s: &str) -> Result<ServeMode, String> {
+    ServeMode::parse(s)
         .ok_or_else(|| format!("unknown scenario `{s}`; expected one of offline, server, prefill, decode"))
 }
 
@@ -192,14 +192,14 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let workload =
-        Workload { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
+        RequestShape { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
     // Latency limits only bind under the server scenario, so giving one implies it.
     let scenario = a.scenario.unwrap_or(if slo.ttft_p99_ms.is_some() || slo.tpot_p99_ms.is_some() {
-        Scenario::Server
+        ServeMode::Server
     } else {
-        Scenario::Offline
+        ServeMode::Offline
     });
     let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
     let fixed = a.layout.tp.is_some() || a.layout.pp.is_some() || a.layout.dp.is_some() || a.layout.ep.is_some();
@@ -216,17 +216,18 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
             )));
         }
         let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
-        infer::evaluate_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
+        infer::best_for_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
     } else {
-        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, workload, scenario, slo };
+        let q =
+            InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
         infer::search(&q).map_err(perf_err)?
     };
     let mut curve = Vec::new();
     if a.curve {
         let e = InferenceEngine::new(model, rates, kv, result.layout).map_err(perf_err)?;
         let no_slo = Slo::default();
-        let scen = if scenario == Scenario::Server { Scenario::Offline } else { scenario };
-        infer::evaluate_layout(&e, &workload, scen, &no_slo, a.chips, Some(&mut curve)).map_err(perf_err)?;
+        let scen = if scenario == ServeMode::Server { ServeMode::Offline } else { scenario };
+        infer::best_for_layout(&e, &workload, scen, &no_slo, a.chips, Some(&mut curve)).map_err(perf_err)?;
     }
     if a.json {
         let v = serde_json::json!({
@@ -289,10 +290,10 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn curve_table(curve: &[OperatingPoint], scenario: Scenario) -> String {
+fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    let prefill = scenario == Scenario::Prefill;
+    let prefill = scenario == ServeMode::Prefill;
     t.set_header([
         if prefill { "tokens/step" } else { "batch" },
         "TPOT ms",

@@ -6,7 +6,7 @@ use crate::render::print_diagnostics;
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_models::validation::{CaseResult, Summary, check_ids, parse_cases, predict_all, summarize};
+use fleetplan_models::validation::{CaseResult, ValidationSummary, check_ids, parse_cases, predict_all, summarize};
 use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
@@ -42,7 +42,7 @@ pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn json(results: &[CaseResult], s: &Summary) -> Result<String, Failure> {
+fn json(results: &[CaseResult], s: &ValidationSummary) -> Result<String, Failure> {
     let cases: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
@@ -70,7 +70,7 @@ fn json(results: &[CaseResult], s: &Summary) -> Result<String, Failure> {
     serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))
 }
 
-fn table(results: &[CaseResult], s: &Summary) -> String {
+fn table(results: &[CaseResult], s: &ValidationSummary) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(["case", "predicted", "measured", "error %", "model used"]);

@@ -1,0 +1,33 @@
+//! LLM inference: step time of one forward pass for any batch composition, memory fit,
+//! continuous-batching steady state, server (queueing-aware) and disaggregated pools, and the
+//! search over parallel layout and batch.
+//!
+//! Everything per step is computed from precomputed per-(model, chip, layout) constants in an
+//! [`InferenceEngine`]; [`InferenceEngine::step_time_s`] does a few dozen floating-point
+//! operations and never allocates, so the serving simulator can call it per iteration.
+//! Formulas are documented in `docs/performance-model.md`.
+//!
+//! - [`request`]: what is asked ([`RequestShape`], [`Slo`], [`ServeMode`]).
+//! - [`layout`]: the parallel [`Layout`] of one serving instance and its consistency checks.
+//! - [`engine`]: [`InferenceEngine`] (allocation-free step time, memory fit, step loads).
+//! - [`operating`]: operating points (continuous-batching steady state, server mode with p99
+//!   limits, decode and prefill pools, disaggregated deployments).
+//! - [`queueing`]: Erlang C for the server mode's p99 queueing wait.
+//! - [`search`]: the batch sweep of one layout (with the latency–throughput curve) and the
+//!   search over layouts.
+
+pub mod engine;
+pub mod layout;
+pub mod operating;
+pub mod queueing;
+pub mod request;
+pub mod search;
+
+pub use engine::{
+    ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
+};
+pub use layout::Layout;
+pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggregated};
+pub use queueing::{erlang_c, max_rate_for_wait};
+pub use request::{RequestShape, ServeMode, Slo};
+pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};

@@ -1,0 +1,196 @@
+//! Operating points: what one replica delivers at one batch — continuous-batching steady state
+//! (offline and server modes), decode-only and prefill-only pools — the server mode's
+//! queueing-aware rate under p99 limits (M/M/c, Erlang C), and disaggregated deployments that
+//! combine a prefill and a decode pool.
+
+use crate::error::{InfeasibleError, PerfError};
+use crate::infer::engine::{Binding, InferenceEngine, StepBreakdown, StepLoad};
+use crate::infer::queueing::max_rate_for_wait;
+use crate::infer::request::{RequestShape, Slo};
+use serde::Serialize;
+
+/// Ratio of p99 to mean time per output token under continuous batching: steps that carry a
+/// prefill chunk are longer than pure decode steps. From MLPerf Inference v4.1 Llama-2-70B server
+/// (H100, TensorRT-LLM): p99 TPOT 175 ms over mean 155 ms = 1.13; rounded to 1.1.
+pub const TPOT_P99_OVER_MEAN: f64 = 1.1;
+
+/// One point of the latency–throughput trade-off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OperatingPoint {
+    /// Concurrent requests per replica (decode batch), or prefill tokens per step for prefill pools.
+    pub batch: f64,
+    /// Mean time per output token (decode step), ms.
+    pub tpot_ms: f64,
+    /// p99 time per output token, ms.
+    pub tpot_p99_ms: f64,
+    /// Mean time to first token, ms.
+    pub ttft_ms: f64,
+    /// p99 time to first token (queueing included in server mode), ms.
+    pub ttft_p99_ms: f64,
+    /// Generated tokens per second per chip.
+    pub output_tokens_per_s_per_chip: f64,
+    /// Prompt tokens per second per chip (cached tokens included).
+    pub input_tokens_per_s_per_chip: f64,
+    /// Requests per second per chip.
+    pub requests_per_s_per_chip: f64,
+    /// What limits this point.
+    pub binding: Binding,
+    /// Step-time split at this point.
+    pub step: StepBreakdown,
+}
+
+/// Per-chip rates of one operating point (tokens/s and requests/s per chip).
+struct PerChipRates {
+    output_tokens_per_s: f64,
+    input_tokens_per_s: f64,
+    requests_per_s: f64,
+}
+
+/// Assemble a point from its step split, its mean TPOT and TTFT (s; 0 where the pool has no
+/// such latency) and its per-chip rates. p99 latencies are the means × [`TPOT_P99_OVER_MEAN`].
+fn assemble(
+    engine: &InferenceEngine,
+    batch: f64,
+    step: StepBreakdown,
+    tpot_s: f64,
+    ttft_s: f64,
+    rates: PerChipRates,
+) -> OperatingPoint {
+    OperatingPoint {
+        batch,
+        tpot_ms: tpot_s * 1e3,
+        tpot_p99_ms: tpot_s * 1e3 * TPOT_P99_OVER_MEAN,
+        ttft_ms: ttft_s * 1e3,
+        ttft_p99_ms: ttft_s * 1e3 * TPOT_P99_OVER_MEAN,
+        output_tokens_per_s_per_chip: rates.output_tokens_per_s,
+        input_tokens_per_s_per_chip: rates.input_tokens_per_s,
+        requests_per_s_per_chip: rates.requests_per_s,
+        binding: engine.binding(&step),
+        step,
+    }
+}
+
+/// A pool generating tokens with `batch` running requests per replica, one token each per step
+/// of `load`. With `colocated` prefill (continuous batching) the point also serves the prompts
+/// and has a TTFT; a decode-only pool has neither. `scale` is the share of chips in use.
+fn generating_point(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    batch: f64,
+    load: StepLoad,
+    colocated: bool,
+    scale: f64,
+) -> OperatingPoint {
+    let step = engine.step_breakdown(&load);
+    let step_s = step.total_s();
+    let per_chip = scale / engine.chips_per_replica();
+    let (ttft_s, input_tokens_per_s) = if colocated {
+        // A new request's prefill finishes within the step that schedules it, or spreads over
+        // `output / batch` steps when prefill per step is one partial chunk.
+        let ttft_s = step_s * (request.output_tokens / batch).max(1.0);
+        (ttft_s, batch / step_s / request.output_tokens * request.input_tokens * per_chip)
+    } else {
+        (0.0, 0.0)
+    };
+    let rates = PerChipRates {
+        output_tokens_per_s: batch / step_s * per_chip,
+        input_tokens_per_s,
+        requests_per_s: batch / step_s / request.output_tokens * per_chip,
+    };
+    assemble(engine, batch, step, step_s, ttft_s, rates)
+}
+
+/// Continuous batching (offline and server modes): `batch` running requests per replica with
+/// their prefill interleaved. `scale` is the share of chips in use.
+pub(crate) fn continuous_point(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    batch: f64,
+    scale: f64,
+) -> OperatingPoint {
+    generating_point(engine, request, batch, engine.continuous_load(batch, request), true, scale)
+}
+
+/// Decode-only pool: `batch` running requests per replica, no prefill.
+pub(crate) fn decode_point(engine: &InferenceEngine, request: &RequestShape, batch: f64, scale: f64) -> OperatingPoint {
+    generating_point(engine, request, batch, engine.decode_load(batch, request), false, scale)
+}
+
+/// Prefill-only pool computing `tokens` prompt tokens per step per replica.
+pub(crate) fn prefill_point(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    tokens: f64,
+    scale: f64,
+) -> OperatingPoint {
+    let step = engine.step_breakdown(&engine.prefill_load(tokens, request));
+    let step_s = step.total_s();
+    let per_chip = scale / engine.chips_per_replica();
+    let ttft_s = step_s * (request.computed_input() / tokens).max(1.0);
+    let input_rate = tokens / step_s / (1.0 - request.cached_input_fraction);
+    let rates = PerChipRates {
+        output_tokens_per_s: 0.0,
+        input_tokens_per_s: input_rate * per_chip,
+        requests_per_s: input_rate / request.input_tokens * per_chip,
+    };
+    assemble(engine, tokens, step, 0.0, ttft_s, rates)
+}
+
+/// Server mode: `cap` is the largest batch meeting the TPOT limit; requests arrive as a
+/// Poisson stream per replica, each occupying one of `batch` slots for `output × TPOT`. The
+/// arrival rate is the largest whose p99 queueing wait plus prefill fits the TTFT limit (M/M/c).
+pub(crate) fn server_point(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    slo: &Slo,
+    cap: OperatingPoint,
+    scale: f64,
+) -> Result<OperatingPoint, PerfError> {
+    let ttft_limit_s = slo.ttft_p99_ms.map_or(f64::INFINITY, |limit_ms| limit_ms / 1e3);
+    let service_s = request.output_tokens * cap.tpot_ms / 1e3;
+    let wait_budget_s = ttft_limit_s - cap.ttft_p99_ms / 1e3;
+    if wait_budget_s <= 0.0 {
+        return Err(InfeasibleError::PrefillOverTtft { ttft_p99_ms: cap.ttft_p99_ms }.into());
+    }
+    let arrival_rate = if wait_budget_s.is_finite() {
+        max_rate_for_wait(cap.batch, service_s, wait_budget_s)
+    } else {
+        cap.batch / service_s
+    };
+    let utilisation = (arrival_rate * service_s / cap.batch).clamp(0.0, 1.0);
+    let per_chip = scale / engine.chips_per_replica();
+    let mut point = cap;
+    point.output_tokens_per_s_per_chip = arrival_rate * request.output_tokens * per_chip;
+    point.input_tokens_per_s_per_chip = arrival_rate * request.input_tokens * per_chip;
+    point.requests_per_s_per_chip = arrival_rate * per_chip;
+    point.ttft_p99_ms = if wait_budget_s.is_finite() {
+        slo.ttft_p99_ms.unwrap_or(0.0).min(cap.ttft_p99_ms + wait_budget_s * 1e3)
+    } else {
+        cap.ttft_p99_ms
+    };
+    if utilisation < 0.999 {
+        point.binding = Binding::Latency;
+    }
+    Ok(point)
+}
+
+/// Disaggregated deployment summary: prefill pool at `prefill_in_per_chip` input tok/s per chip
+/// and decode pool at `decode_out_per_chip` output tok/s per chip serve the workload together.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Disaggregated {
+    /// Share of chips in the prefill pool.
+    pub prefill_chip_share: f64,
+    /// Output tokens/s per chip over both pools.
+    pub output_tokens_per_s_per_chip: f64,
+}
+
+/// Combine prefill and decode pools so that both keep pace: chip-seconds per request are
+/// `input / X_prefill + output / X_decode`.
+pub fn disaggregated(request: &RequestShape, prefill_in_per_chip: f64, decode_out_per_chip: f64) -> Disaggregated {
+    let prefill_chip_s = request.input_tokens / prefill_in_per_chip;
+    let decode_chip_s = request.output_tokens / decode_out_per_chip;
+    Disaggregated {
+        prefill_chip_share: prefill_chip_s / (prefill_chip_s + decode_chip_s),
+        output_tokens_per_s_per_chip: request.output_tokens / (prefill_chip_s + decode_chip_s),
+    }
+}

@@ -1,0 +1,254 @@
+//! The search: the batch sweep of one layout ([`best_for_layout`], which also records the
+//! latency–throughput curve) and the search over parallel layouts ([`search`]).
+
+use crate::error::{FitError, InfeasibleError, LayoutError, PerfError};
+use crate::hw::ChipRates;
+use crate::infer::engine::{Binding, InferenceEngine};
+use crate::infer::layout::Layout;
+use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
+use crate::infer::request::{RequestShape, ServeMode, Slo};
+use fleetplan_core::catalog::LlmModel;
+use fleetplan_core::units::Precision;
+use serde::Serialize;
+
+/// Most prompt tokens per step a prefill pool is swept to, per replica.
+const MAX_PREFILL_TOKENS_PER_STEP: f64 = 262_144.0;
+
+/// Best operating point of one layout, with the curve it was chosen from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayoutResult {
+    /// The layout.
+    pub layout: Layout,
+    /// Chips actually used (`tp × pp × dp`).
+    pub chips_used: u32,
+    /// Chip count the figures are divided by (may exceed `chips_used` when a few chips idle).
+    pub chips_total: u32,
+    /// Best point meeting the limits.
+    pub best: OperatingPoint,
+    /// Largest batch the KV cache allows (per replica).
+    pub max_batch_memory: f64,
+    /// Weights per chip, GB.
+    pub weights_gb_per_chip: f64,
+    /// KV cache per context token per chip, bytes.
+    pub kv_bytes_per_token_per_chip: f64,
+}
+
+/// Batch sizes tried: geometric grid (× 1.25, rounded up) up to `max` (inclusive).
+fn batch_grid(max: f64, mut visit: impl FnMut(f64)) {
+    let mut batch = 1.0_f64;
+    while batch < max {
+        visit(batch);
+        batch = (batch * 1.25).ceil();
+    }
+    if max >= 1.0 {
+        visit(max);
+    }
+}
+
+/// Prompt tokens per step tried for a prefill pool: × 1.25 from 256 up to `max` (inclusive).
+fn prefill_grid(max: f64, mut visit: impl FnMut(f64)) {
+    let mut tokens = 256.0_f64;
+    while tokens < max {
+        visit(tokens);
+        tokens *= 1.25;
+    }
+    visit(max.max(1.0));
+}
+
+/// Per-replica batch limits of one layout and mode.
+struct BatchLimits {
+    /// Largest batch the KV cache allows.
+    memory_batch: f64,
+    /// Largest batch tried: the memory limit capped by the scheduler's.
+    max_batch: f64,
+}
+
+impl BatchLimits {
+    /// The limits, or [`FitError::NoKvRoom`] when not even one request's KV cache fits.
+    fn new(engine: &InferenceEngine, request: &RequestShape, mode: ServeMode) -> Result<BatchLimits, PerfError> {
+        let context_tokens = mode.context_tokens(request);
+        let memory_batch = engine.max_batch(context_tokens);
+        let max_batch = memory_batch.min(engine.rates().max_running_requests);
+        if engine.kv_capacity_bytes_per_chip() <= 0.0 || max_batch < 1.0 {
+            return Err(FitError::NoKvRoom {
+                weights_gb: engine.weight_bytes_per_chip() / 1e9,
+                activations_gb: engine.activation_bytes_per_chip() / 1e9,
+                context_tokens,
+                usable_gb: engine.rates().mem_usable_bytes / 1e9,
+            }
+            .into());
+        }
+        Ok(BatchLimits { memory_batch, max_batch })
+    }
+}
+
+/// Sweep the batch (or prefill tokens per step) of one layout in `mode`, visiting each point.
+fn sweep(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    mode: ServeMode,
+    limits: &BatchLimits,
+    scale: f64,
+    mut visit: impl FnMut(OperatingPoint),
+) {
+    match mode {
+        ServeMode::Offline | ServeMode::Server => {
+            batch_grid(limits.max_batch, |batch| visit(continuous_point(engine, request, batch, scale)));
+        }
+        ServeMode::Decode => batch_grid(limits.max_batch, |batch| visit(decode_point(engine, request, batch, scale))),
+        ServeMode::Prefill => {
+            // Tokens per step per replica: up to what the KV cache of the prompts in flight allows.
+            let max_tokens = (limits.memory_batch * request.computed_input()).min(MAX_PREFILL_TOKENS_PER_STEP);
+            prefill_grid(max_tokens, |tokens| visit(prefill_point(engine, request, tokens, scale)));
+        }
+    }
+}
+
+/// Whether `point` meets the limits in `mode` (the server mode checks TTFT with queueing later).
+fn meets_limits(point: &OperatingPoint, mode: ServeMode, slo: &Slo) -> bool {
+    let tpot_ok = slo.tpot_p99_ms.is_none_or(|cap| point.tpot_p99_ms <= cap);
+    let ttft_ok = mode == ServeMode::Server || slo.ttft_p99_ms.is_none_or(|cap| point.ttft_p99_ms <= cap);
+    tpot_ok && ttft_ok
+}
+
+/// Best operating point of one layout in `mode` meeting `slo`, with every point tried appended
+/// to `curve` when given (the latency–throughput curve). `chips_total` is the chip count figures
+/// are divided by (≥ the layout's chips; the rest idle).
+pub fn best_for_layout(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    mode: ServeMode,
+    slo: &Slo,
+    chips_total: u32,
+    mut curve: Option<&mut Vec<OperatingPoint>>,
+) -> Result<LayoutResult, PerfError> {
+    request.check()?;
+    let layout = engine.layout();
+    let chips_used = layout.chips();
+    // Scale: replicas in use, and idle chips dilute per-chip figures.
+    let scale = f64::from(chips_used) / f64::from(chips_total.max(chips_used));
+    let limits = BatchLimits::new(engine, request, mode)?;
+    let mut best: Option<OperatingPoint> = None;
+    sweep(engine, request, mode, &limits, scale, |point| {
+        if let Some(points) = curve.as_deref_mut() {
+            points.push(point);
+        }
+        let better =
+            best.as_ref().is_none_or(|current| mode.throughput_per_chip(&point) > mode.throughput_per_chip(current));
+        if meets_limits(&point, mode, slo) && better {
+            best = Some(point);
+        }
+    });
+    let best = best
+        .ok_or(InfeasibleError::BatchOneMissesLimits { tpot_p99_ms: slo.tpot_p99_ms, ttft_p99_ms: slo.ttft_p99_ms })?;
+    let best = finish_best(engine, request, mode, slo, &limits, best, scale)?;
+    Ok(LayoutResult {
+        layout,
+        chips_used,
+        chips_total: chips_total.max(chips_used),
+        best,
+        max_batch_memory: limits.memory_batch,
+        weights_gb_per_chip: engine.weight_bytes_per_chip() / 1e9,
+        kv_bytes_per_token_per_chip: engine.kv_bytes_per_token_per_chip(),
+    })
+}
+
+/// The best point as reported: the server mode's queueing-aware rate, else the step's binding
+/// resource replaced by the batch limit that stopped the sweep (memory, scheduler or latency).
+fn finish_best(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    mode: ServeMode,
+    slo: &Slo,
+    limits: &BatchLimits,
+    mut best: OperatingPoint,
+    scale: f64,
+) -> Result<OperatingPoint, PerfError> {
+    if mode == ServeMode::Server {
+        return server_point(engine, request, slo, best, scale);
+    }
+    if mode == ServeMode::Prefill {
+        return Ok(best);
+    }
+    if best.batch >= limits.max_batch {
+        best.binding =
+            if limits.memory_batch <= limits.max_batch { Binding::MemoryCapacity } else { Binding::SchedulerLimit };
+    } else if slo.tpot_p99_ms.is_some() {
+        best.binding = Binding::Latency;
+    }
+    Ok(best)
+}
+
+/// Inputs of an inference performance question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InferenceQuery<'a> {
+    /// The model.
+    pub model: &'a LlmModel,
+    /// Chip rates at the run's precision.
+    pub rates: ChipRates,
+    /// KV-cache precision.
+    pub kv_precision: Precision,
+    /// Chips available.
+    pub chips: u32,
+    /// Mean request shape.
+    pub request: RequestShape,
+    /// Serving mode.
+    pub mode: ServeMode,
+    /// Latency limits.
+    pub slo: Slo,
+}
+
+/// Layouts searched for `chips` chips: every tp dividing the heads, pp ≤ layers, dp as many
+/// replicas as fit (idle chips allowed, so more chips never lower the best total), and for MoE
+/// models every expert group that is a power-of-two multiple of tp or the whole instance.
+pub fn candidate_layouts(model: &LlmModel, chips: u32, mut visit: impl FnMut(Layout)) {
+    let moe = model.moe.is_some();
+    let mut tp = 1;
+    while tp <= chips {
+        if model.heads % tp == 0 {
+            let mut pp = 1;
+            while tp * pp <= chips && pp <= model.layers {
+                let dp = chips / (tp * pp);
+                visit(Layout { tp, pp, dp, ep: 1 });
+                if moe {
+                    expert_groups(dp, |replicas_per_group| {
+                        visit(Layout { tp, pp, dp, ep: tp * replicas_per_group });
+                    });
+                }
+                pp *= 2;
+            }
+        }
+        tp *= 2;
+    }
+}
+
+/// Replicas per expert group tried for `dp` replicas: powers of two dividing `dp`, and `dp`.
+fn expert_groups(dp: u32, mut visit: impl FnMut(u32)) {
+    let mut replicas = 2;
+    while replicas <= dp {
+        if dp % replicas == 0 {
+            visit(replicas);
+        }
+        replicas = if replicas * 2 > dp && replicas != dp { dp } else { replicas * 2 };
+    }
+}
+
+/// Search layouts and batch for the best per-chip throughput meeting the limits.
+pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
+    let mut best: Option<LayoutResult> = None;
+    let mut last_err: Option<PerfError> = None;
+    candidate_layouts(query.model, query.chips, |layout| {
+        let result = InferenceEngine::new(query.model, query.rates, query.kv_precision, layout)
+            .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
+        match result {
+            Ok(result) => {
+                let throughput = |candidate: &LayoutResult| query.mode.throughput_per_chip(&candidate.best);
+                if best.as_ref().is_none_or(|current| throughput(&result) > throughput(current)) {
+                    best = Some(result);
+                }
+            }
+            Err(err) => last_err = Some(err),
+        }
+    });
+    best.ok_or_else(|| last_err.unwrap_or_else(|| LayoutError::NoLayout { chips: query.chips }.into()))
+}
