@@ -1,6 +1,8 @@
 //! Command implementations. Each returns `Ok(())` or a [`Failure`] after printing its own
-//! diagnostics; `main` maps failures to exit codes.
+//! diagnostics; `main` maps failures to exit codes. Inputs are read through `fleetplan_io`;
+//! messages to stderr go through [`crate::ui`].
 
+pub mod args;
 pub mod catalog;
 pub mod check;
 pub mod compare;
@@ -14,8 +16,12 @@ pub mod simulate;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
-use crate::render::print_diagnostics;
+use crate::ui;
+use comfy_table::{Table, presets};
 use fleetplan_core::catalog::Catalog;
+use fleetplan_io::catalog::{CatalogError, apply_override_file, builtin_catalog, override_message};
+use fleetplan_io::{LoadError, LoadedScenario};
+use std::path::Path;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -44,35 +50,74 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// The built-in catalog with the user's override files applied in order; overrides are
-/// reported on stderr.
+/// The built-in catalog with the user's override files applied in order; each file's
+/// replacements are noted on stderr as soon as it is applied.
 pub fn load_catalog(paths: &[std::path::PathBuf]) -> Result<Catalog, Failure> {
-    let mut catalog =
-        Catalog::builtin().map_err(|d| Failure::Internal(format!("built-in catalog is broken: {d:?}")))?;
+    let mut catalog = builtin_catalog().map_err(catalog_failure)?;
     for path in paths {
-        let name = path.display().to_string();
-        let text = read_input(path)?;
-        match catalog.apply_override(&name, &text) {
-            Ok(notes) => {
-                for n in notes {
-                    eprintln!("note: {} `{}` overridden by {}", n.kind, n.id, n.source_name);
-                }
-            }
-            Err(diags) => {
-                print_diagnostics(&text, &diags);
-                return Err(Failure::User);
-            }
+        for note in apply_override_file(&mut catalog, path).map_err(catalog_failure)? {
+            ui::note(override_message(&note));
         }
     }
     Ok(catalog)
 }
 
-/// Read a user file, reporting a clear error (exit code 2) when it cannot be read.
-pub fn read_input(path: &std::path::Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {e}", path.display());
-        Failure::User
+fn catalog_failure(err: CatalogError) -> Failure {
+    match err {
+        CatalogError::Builtin(_) => Failure::Internal(err.to_string()),
+        CatalogError::Read(read) => input_failure(LoadError::Read(read)),
+        CatalogError::Invalid(diagnosed) => input_failure(LoadError::Invalid(diagnosed)),
+    }
+}
+
+/// Report an input that could not be used (the read error, or the file's diagnostics) and
+/// fail with exit code 2.
+pub fn input_failure(err: LoadError) -> Failure {
+    match err {
+        LoadError::Read(read) => ui::error(read),
+        LoadError::Invalid(diagnosed) => ui::diagnostics(&diagnosed),
+    }
+    Failure::User
+}
+
+/// Read and validate a scenario file; on problems print its diagnostics and the
+/// `FILE: N problem(s) found` line.
+pub fn load_scenario(catalog: &Catalog, path: &Path) -> Result<LoadedScenario, Failure> {
+    fleetplan_io::scenario::read_scenario(path, catalog).map_err(|err| {
+        if let LoadError::Invalid(diagnosed) = &err {
+            ui::diagnostics(diagnosed);
+            ui::status(diagnosed);
+            return Failure::User;
+        }
+        input_failure(err)
     })
+}
+
+/// Read a user file, reporting a clear error (exit code 2) when it cannot be read.
+///
+/// Transitional: cmd/optimize.rs and cmd/simulate.rs still call it; new code reads through
+/// `fleetplan_io`.
+pub fn read_input(path: &Path) -> Result<String, Failure> {
+    fleetplan_io::source::read_source(path).map(|source| source.text).map_err(|err| input_failure(LoadError::Read(err)))
+}
+
+/// Pretty-printed JSON of a result; a failure to encode is a bug.
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
+}
+
+/// An empty table in the style of the result tables (unicode frame, condensed rows).
+pub fn condensed_table() -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table
+}
+
+/// An empty table in Markdown style (catalog and policy listings, pasted into documents).
+pub fn markdown_table() -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::ASCII_MARKDOWN);
+    table
 }
 
 /// Print a line to stdout, treating a closed pipe (`| head`) as success rather than a panic.

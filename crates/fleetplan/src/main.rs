@@ -1,12 +1,14 @@
 //! `fleetplan`: plans, prices and stress-tests AI compute fleets.
 //!
-//! The only crate that reads files, the environment and the terminal. Commands live in
-//! `cmd/`, rendering of diagnostics in `render.rs`.
+//! With `fleetplan-io`, the only crate that reads files, the environment and the terminal.
+//! Commands live in `cmd/`; input files are read and diagnostics rendered by `fleetplan_io`;
+//! everything written to stderr goes through `ui.rs`.
 
 mod cli;
 mod cmd;
 mod render;
 mod report;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -18,7 +20,7 @@ pub const EXIT_INTERNAL: u8 = 1;
 pub const EXIT_USER: u8 = 2;
 
 /// Let a closed pipe (`fleetplan ... | head`) end the process quietly, as it does for other Unix
-/// tools, instead of making the next `eprintln!` panic.
+/// tools, instead of making the next write to stdout or stderr panic.
 fn restore_default_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid disposition.
@@ -42,9 +44,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(cmd::Failure::User) => ExitCode::from(EXIT_USER),
         Err(cmd::Failure::Internal(msg)) => {
-            eprintln!(
-                "internal error: {msg}\nThis is a bug in fleetplan; please report it with the input that caused it."
-            );
+            ui::internal_error(msg);
             ExitCode::from(EXIT_INTERNAL)
         }
     }

@@ -5,9 +5,9 @@
 //! (chips: `tpp`, `performance_density`, `classification_3a090`; LLMs: `parameter_count`,
 //! `active_parameter_count`).
 
-use super::{Failure, out};
+use super::{Failure, markdown_table, out, to_json};
 use clap::Args;
-use comfy_table::{CellAlignment, Table, presets};
+use comfy_table::{CellAlignment, Table};
 use fleetplan_core::catalog::{Accelerator, Catalog, Provenance};
 use fleetplan_core::format::grouped;
 use fleetplan_core::policy::{classify_3a090, performance_density, tpp};
@@ -77,8 +77,7 @@ fn keyed_json<'a>(
     for (id, value) in entries {
         all.insert(id.to_string(), Value::Object(value?));
     }
-    serde_json::to_string_pretty(&Value::Object(all))
-        .map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
+    to_json(&Value::Object(all))
 }
 
 /// JSON number, or null when not finite (never NaN/inf in output).
@@ -128,8 +127,7 @@ fn fmt_opt(x: Option<f64>, decimals: usize) -> String {
 
 /// A table with the house style and right-aligned numeric columns.
 fn table(header: &[&str], numeric: &[usize]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::ASCII_MARKDOWN);
+    let mut t = markdown_table();
     t.set_header(header.iter().copied());
     for &i in numeric {
         if let Some(col) = t.column_mut(i) {

@@ -3,12 +3,13 @@
 //! On success the first line of stdout is `ok`, followed by the summary; on problems every
 //! diagnostic goes to stderr and the exit code is 2.
 
-use super::{Failure, out, read_input};
-use crate::render::print_diagnostics;
+use super::{Failure, input_failure, out};
+use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::format::human;
-use fleetplan_core::scenario::{self, Mode, Scenario, WorkloadSpec};
+use fleetplan_core::scenario::{Mode, Scenario, WorkloadSpec};
+use fleetplan_io::LoadError;
 use fleetplan_models::demand::profile_of;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -23,20 +24,19 @@ pub struct CheckArgs {
 
 /// Run `fleetplan check`.
 pub fn run(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
-    let text = read_input(&args.file)?;
-    let name = args.file.display().to_string();
-    match scenario::validate(&name, &text, catalog) {
-        Ok(s) => {
+    match fleetplan_io::scenario::read_scenario(&args.file, catalog) {
+        Ok(loaded) => {
             out("ok");
-            out(&summary(&s, catalog));
+            out(&summary(&loaded.scenario, catalog));
             Ok(())
         }
-        Err(diags) => {
-            print_diagnostics(&text, &diags);
-            let n = diags.len();
-            eprintln!("{name}: {n} problem{} found", if n == 1 { "" } else { "s" });
+        Err(LoadError::Invalid(diagnosed)) => {
+            ui::diagnostics(&diagnosed);
+            let count = diagnosed.diagnostics.len();
+            ui::status(format!("{}: {count} problem{} found", diagnosed.input.name, if count == 1 { "" } else { "s" }));
             Err(Failure::User)
         }
+        Err(read) => Err(input_failure(read)),
     }
 }
 

@@ -3,9 +3,8 @@
 //! output tokens).
 
 use super::evaluate::load_and_evaluate;
-use super::{Failure, out};
+use super::{Failure, condensed_table, out};
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
 use fleetplan_engines::eval::Evaluation;
@@ -53,8 +52,7 @@ pub fn run(catalog: &Catalog, args: &CompareArgs) -> Result<(), Failure> {
     for f in &args.files {
         evals.push(load_and_evaluate(catalog, f)?);
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut t = condensed_table();
     let mut header = vec!["".to_string()];
     header.extend(evals.iter().map(|e| e.scenario.clone()));
     t.set_header(header);

@@ -5,14 +5,14 @@
 //! No progress bar: evaluating the ByteDance example takes tens of milliseconds (well under the
 //! one second after which one would be shown).
 
-use super::{Failure, out, read_input};
-use crate::render::print_diagnostics;
+use super::args::user_error;
+use super::{Failure, condensed_table as table, load_scenario, out, to_json};
 use crate::report;
+use crate::ui;
 use clap::{Args, ValueEnum};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario;
 use fleetplan_engines::eval::{Evaluation, evaluate};
+use fleetplan_io::LoadedScenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -42,17 +42,12 @@ pub struct EvaluateArgs {
 
 /// Validate and evaluate one scenario file (diagnostics printed on failure).
 pub fn load_and_evaluate(catalog: &Catalog, file: &Path) -> Result<Evaluation, Failure> {
-    let text = read_input(file)?;
-    let name = file.display().to_string();
-    let s = scenario::validate(&name, &text, catalog).map_err(|diags| {
-        print_diagnostics(&text, &diags);
-        eprintln!("{name}: {} problem(s) found", diags.len());
-        Failure::User
-    })?;
-    evaluate(&s, catalog).map_err(|e| {
-        eprintln!("error: {name}: {e}");
-        Failure::User
-    })
+    evaluate_scenario(catalog, &load_scenario(catalog, file)?)
+}
+
+/// Evaluate a loaded scenario's fleet; an evaluation error is reported as `error: FILE: ...`.
+pub fn evaluate_scenario(catalog: &Catalog, loaded: &LoadedScenario) -> Result<Evaluation, Failure> {
+    evaluate(&loaded.scenario, catalog).map_err(|e| user_error(format!("{}: {e}", loaded.input.name)))
 }
 
 /// Run `fleetplan evaluate`.
@@ -60,7 +55,7 @@ pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
     let e = load_and_evaluate(catalog, &args.file)?;
     match args.format {
         Format::Table => out(&summary(&e)),
-        Format::Json => out(&serde_json::to_string_pretty(&e).map_err(|x| Failure::Internal(x.to_string()))?),
+        Format::Json => out(&to_json(&e)?),
         Format::Csv => {
             let tables = report::csv_tables(&e);
             out(tables[0].1.trim_end());
@@ -68,31 +63,23 @@ pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
     }
     if let Some(dir) = &args.out {
         write_reports(&e, dir)?;
-        eprintln!("wrote report.html, evaluation.json and CSV tables to {}", dir.display());
+        ui::status(format!("wrote report.html, evaluation.json and CSV tables to {}", dir.display()));
     }
     Ok(())
 }
 
 fn write_reports(e: &Evaluation, dir: &Path) -> Result<(), Failure> {
-    let fail = |what: &str, x: &dyn std::fmt::Display| {
-        eprintln!("error: cannot write {what} in `{}`: {x}", dir.display());
-        Failure::User
-    };
+    let fail =
+        |what: &str, x: &dyn std::fmt::Display| user_error(format!("cannot write {what} in `{}`: {x}", dir.display()));
     std::fs::create_dir_all(dir).map_err(|x| fail("the directory", &x))?;
     let html = report::html(e).map_err(|x| Failure::Internal(format!("report rendering failed: {x}")))?;
     std::fs::write(dir.join("report.html"), html).map_err(|x| fail("report.html", &x))?;
-    let json = serde_json::to_string_pretty(e).map_err(|x| Failure::Internal(x.to_string()))?;
+    let json = to_json(e)?;
     std::fs::write(dir.join("evaluation.json"), json + "\n").map_err(|x| fail("evaluation.json", &x))?;
     for (name, text) in report::csv_tables(e) {
         std::fs::write(dir.join(name), text).map_err(|x| fail(name, &x))?;
     }
     Ok(())
-}
-
-fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t
 }
 
 /// The one-screen summary.

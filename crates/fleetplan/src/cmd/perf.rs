@@ -1,10 +1,11 @@
 //! `fleetplan perf infer|train|gen`: what a chip delivers for a workload — the best
 //! configuration and its figures (and, for inference, the latency–throughput curve).
 
-use super::{Failure, out};
+use super::args::{parse_precision, positive, unknown_listing as unknown, user_error};
+use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use fleetplan_core::catalog::{Catalog, UnknownId};
+use comfy_table::Table;
+use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
@@ -143,18 +144,9 @@ pub struct GenArgs {
     pub json: bool,
 }
 
-fn parse_precision(s: &str) -> Result<Precision, String> {
-    s.parse()
-}
-
 fn parse_scenario(s: &str) -> Result<ServeMode, String> {
     ServeMode::parse(s)
         .ok_or_else(|| format!("unknown scenario `{s}`; expected one of offline, server, prefill, decode"))
-}
-
-fn positive(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
 }
 
 /// Run `fleetplan perf ...`.
@@ -166,25 +158,11 @@ pub fn run(catalog: &Catalog, args: &PerfCommand) -> Result<(), Failure> {
     }
 }
 
-fn user_error(msg: impl std::fmt::Display) -> Failure {
-    eprintln!("error: {msg}");
-    Failure::User
-}
-
-fn unknown(e: UnknownId) -> Failure {
-    let list = e.known.join(", ");
-    user_error(format!("{e}\n  known {} ids: {list}", e.kind))
-}
-
 fn perf_err(e: PerfError) -> Failure {
     match e {
         PerfError::Unknown(u) => unknown(u),
         other => user_error(other),
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(v).map_err(|e| Failure::Internal(e.to_string()))
 }
 
 fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
@@ -218,8 +196,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
         infer::best_for_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
     } else {
-        let q =
-            InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
+        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
         infer::search(&q).map_err(perf_err)?
     };
     let mut curve = Vec::new();
@@ -240,9 +217,6 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     }
     let b = &result.best;
     let l = result.layout;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["figure", "value"]);
     let rows: Vec<(&str, String)> = vec![
         (
             "layout",
@@ -270,9 +244,6 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         ("weights per chip", format!("{:.1} GB", result.weights_gb_per_chip)),
         ("KV cache per token per chip", format!("{:.0} bytes ({kv})", result.kv_bytes_per_token_per_chip)),
     ];
-    for (k, v) in rows {
-        t.add_row([k.to_string(), v]);
-    }
     out(&format!(
         "{} on {} × {} ({}, {}), input {} / output {} tokens",
         model.id,
@@ -283,16 +254,25 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.input,
         a.output
     ));
-    out(&t.to_string());
+    out(&figures_table(rows).to_string());
     if a.curve {
         out(&curve_table(&curve, scenario));
     }
     Ok(())
 }
 
+/// A two-column `figure | value` table of one result.
+fn figures_table(rows: Vec<(&str, String)>) -> Table {
+    let mut t = condensed_table();
+    t.set_header(["figure", "value"]);
+    for (figure, value) in rows {
+        t.add_row([figure.to_string(), value]);
+    }
+    t
+}
+
 fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut t = condensed_table();
     let prefill = scenario == ServeMode::Prefill;
     t.set_header([
         if prefill { "tokens/step" } else { "batch" },
@@ -335,9 +315,6 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     }
     let p = &s.best;
     let l = p.layout;
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["figure", "value"]);
     let rows: Vec<(&str, String)> = vec![
         (
             "layout",
@@ -362,11 +339,8 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
         ("time to train", format!("{:.1} days", p.time_to_train_h / 24.0)),
         ("chip-hours", format!("{:.3e}", p.chip_hours)),
     ];
-    for (k, v) in rows {
-        t.add_row([k.to_string(), v]);
-    }
     out(&format!("training {} on {} × {} ({})", model.id, a.chips, a.chip, a.precision));
-    out(&t.to_string());
+    out(&figures_table(rows).to_string());
     Ok(())
 }
 
@@ -380,18 +354,17 @@ fn gen_cmd(catalog: &Catalog, a: &GenArgs) -> Result<(), Failure> {
         out(&to_json(&v)?);
         return Ok(());
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["figure", "value"]);
-    t.add_row(["TFLOP per item".to_string(), format!("{:.1}", g.tflop_per_item)]);
-    t.add_row(["batch".to_string(), g.batch.to_string()]);
-    t.add_row(["batch latency".to_string(), format!("{:.2} s", g.batch_latency_s)]);
-    t.add_row(["items/s per chip".to_string(), format!("{:.3}", g.items_per_s_per_chip)]);
+    let mut rows: Vec<(&str, String)> = vec![
+        ("TFLOP per item", format!("{:.1}", g.tflop_per_item)),
+        ("batch", g.batch.to_string()),
+        ("batch latency", format!("{:.2} s", g.batch_latency_s)),
+        ("items/s per chip", format!("{:.3}", g.items_per_s_per_chip)),
+    ];
     if let Some(v) = g.video_seconds_per_s_per_chip {
-        t.add_row(["video-seconds/s per chip".to_string(), format!("{v:.4}")]);
+        rows.push(("video-seconds/s per chip", format!("{v:.4}")));
     }
-    t.add_row(["memory per chip".to_string(), format!("{:.1} GB", g.memory_gb)]);
+    rows.push(("memory per chip", format!("{:.1} GB", g.memory_gb)));
     out(&format!("{} on {} ({})", model.id, a.chip, a.precision));
-    out(&t.to_string());
+    out(&figures_table(rows).to_string());
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `fleetplan policy check|matrix`: export-control answers from the dated rules in the catalog,
 //! and the rules table behind `fleetplan catalog rules`.
 
-use super::{Failure, out};
+use super::args::unknown;
+use super::{Failure, markdown_table, out, to_json};
+use crate::ui;
 use clap::{Args, Subcommand};
-use comfy_table::{Table, presets};
-use fleetplan_core::catalog::{Catalog, Rule, UnknownId, is_country_code};
+use fleetplan_core::catalog::{Catalog, Rule, is_country_code};
 use fleetplan_core::policy::{
     Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, chip_metrics, classify,
     evaluate,
@@ -85,14 +86,6 @@ fn parse_country(s: &str) -> Result<String, String> {
     }
 }
 
-/// Print an unknown-id error with did-you-mean and the valid ids, to stderr.
-fn report_unknown(err: &UnknownId, flag: &str) {
-    eprintln!("error: {flag}: {err}");
-    if !err.known.is_empty() {
-        eprintln!("  help: expected one of: {}", err.known.join(", "));
-    }
-}
-
 impl QueryArgs {
     fn ownership(&self) -> Ownership {
         if self.lease { Ownership::Lease } else { Ownership::Own }
@@ -104,7 +97,7 @@ impl QueryArgs {
         for (flag, ids) in [("--disable-rule", &self.disable_rules), ("--enable-rule", &self.enable_rules)] {
             for id in ids {
                 if let Err(e) = catalog.rule(id) {
-                    report_unknown(&e, flag);
+                    ui::unknown_id(flag, &e);
                     ok = false;
                 }
             }
@@ -128,10 +121,6 @@ pub fn run(catalog: &Catalog, args: &PolicyCommand) -> Result<(), Failure> {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
-}
-
 /// JSON form of one `policy check` answer.
 #[derive(Serialize)]
 struct CheckJson<'a> {
@@ -149,14 +138,9 @@ struct CheckJson<'a> {
 }
 
 fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
-    let chip = catalog.accelerator(&args.chip);
-    let site = catalog.region(&args.site);
-    if let Err(e) = &chip {
-        report_unknown(e, "--chip");
-    }
-    if let Err(e) = &site {
-        report_unknown(e, "--site");
-    }
+    // Both ids are checked before failing, so that one run reports both mistakes.
+    let chip = catalog.accelerator(&args.chip).map_err(|e| unknown("--chip", &e));
+    let site = catalog.region(&args.site).map_err(|e| unknown("--site", &e));
     let (Ok(chip), Ok(site)) = (chip, site) else { return Err(Failure::User) };
     let q = &args.query;
     let options = q.options(catalog)?;
@@ -248,8 +232,7 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
         out(&to_json(&json)?);
         return Ok(());
     }
-    let mut table = Table::new();
-    table.load_preset(presets::ASCII_MARKDOWN);
+    let mut table = markdown_table();
     let mut header = vec!["chip".to_string(), "class".to_string()];
     header.extend(catalog.regions.iter().map(|r| r.id.clone()));
     table.set_header(header);
@@ -314,8 +297,7 @@ pub fn print_rules(catalog: &Catalog, json: bool) -> Result<(), Failure> {
         out(&to_json(&map)?);
         return Ok(());
     }
-    let mut table = Table::new();
-    table.load_preset(presets::ASCII_MARKDOWN);
+    let mut table = markdown_table();
     table.set_header(["id", "effective", "ends", "action", "scope", "citation"]);
     for r in &catalog.rules {
         let ends = match (r.end_date(catalog), &r.rescinded_by) {

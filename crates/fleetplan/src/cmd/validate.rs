@@ -1,12 +1,10 @@
 //! `fleetplan validate FILE [--json]`: predict published measurements (validation cases in the
 //! format of shared/validation/README.md) and report the error of each and a summary.
 
-use super::{Failure, out, read_input};
-use crate::render::print_diagnostics;
+use super::{Failure, condensed_table, input_failure, out, to_json};
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_models::validation::{CaseResult, ValidationSummary, check_ids, parse_cases, predict_all, summarize};
+use fleetplan_models::validation::{CaseResult, ValidationSummary, predict_all, summarize};
 use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
@@ -21,17 +19,7 @@ pub struct ValidateArgs {
 
 /// Run `fleetplan validate`.
 pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
-    let text = read_input(&args.file)?;
-    let name = args.file.display().to_string();
-    let cases = parse_cases(&name, &text).map_err(|d| {
-        print_diagnostics(&text, &d);
-        Failure::User
-    })?;
-    let unknown = check_ids(&name, &cases, catalog);
-    if !unknown.is_empty() {
-        print_diagnostics(&text, &unknown);
-        return Err(Failure::User);
-    }
+    let cases = fleetplan_io::cases::read_cases(&args.file, catalog).map_err(input_failure)?;
     let results = predict_all(&cases, catalog);
     let summary = summarize(&results);
     if args.json {
@@ -67,12 +55,11 @@ fn json(results: &[CaseResult], s: &ValidationSummary) -> Result<String, Failure
             "max_abs_error": s.max_abs_error,
         }
     });
-    serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))
+    to_json(&doc)
 }
 
 fn table(results: &[CaseResult], s: &ValidationSummary) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut t = condensed_table();
     t.set_header(["case", "predicted", "measured", "error %", "model used"]);
     for r in results {
         match (r.predicted, r.error) {

@@ -185,33 +185,34 @@ fn csv(rows: Vec<Vec<String>>) -> String {
     s
 }
 
+/// A CSV header row.
+fn header(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
+}
+
 fn o(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
 }
 
 /// CSV tables: `(file name, contents)`.
 pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
-    let mut workloads = vec![
-        [
-            "workload",
-            "kind",
-            "quarter",
-            "unit",
-            "demand_peak_per_s",
-            "demand_mean_per_s",
-            "capacity_per_s",
-            "coverage_peak",
-            "coverage_daily",
-            "headroom",
-            "accelerators",
-            "cost_per_million_output_tokens",
-            "cost_per_million_input_tokens",
-            "cost_per_item",
-            "cost_per_video_second",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let mut workloads = vec![header(&[
+        "workload",
+        "kind",
+        "quarter",
+        "unit",
+        "demand_peak_per_s",
+        "demand_mean_per_s",
+        "capacity_per_s",
+        "coverage_peak",
+        "coverage_daily",
+        "headroom",
+        "accelerators",
+        "cost_per_million_output_tokens",
+        "cost_per_million_input_tokens",
+        "cost_per_item",
+        "cost_per_video_second",
+    ])];
     for w in &e.workloads {
         workloads.push(vec![
             w.workload.clone(),
@@ -231,11 +232,16 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
             o(w.cost_per_video_second),
         ]);
     }
-    let mut sites = vec![
-        ["site", "region", "quarter", "accelerators", "it_mw", "available_mw", "built_mw", "build_capex"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    let mut sites = vec![header(&[
+        "site",
+        "region",
+        "quarter",
+        "accelerators",
+        "it_mw",
+        "available_mw",
+        "built_mw",
+        "build_capex",
+    ])];
     for s in &e.sites {
         sites.push(vec![
             s.site.clone(),
@@ -248,29 +254,25 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
             s.build_capex.to_string(),
         ]);
     }
-    let mut holdings = vec![
-        [
-            "index",
-            "chip",
-            "system",
-            "site",
-            "region",
-            "accelerators",
-            "mode",
-            "from",
-            "until",
-            "fabric",
-            "capex_usd",
-            "tco_usd_per_year",
-            "usd_per_accelerator_hour",
-            "it_mw",
-            "tco2_per_year",
-            "worst_verdict",
-            "rule",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let mut holdings = vec![header(&[
+        "index",
+        "chip",
+        "system",
+        "site",
+        "region",
+        "accelerators",
+        "mode",
+        "from",
+        "until",
+        "fabric",
+        "capex_usd",
+        "tco_usd_per_year",
+        "usd_per_accelerator_hour",
+        "it_mw",
+        "tco2_per_year",
+        "worst_verdict",
+        "rule",
+    ])];
     for h in &e.holdings {
         let w = h.worst();
         holdings.push(vec![
@@ -307,7 +309,7 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
                 .collect(),
         );
     }
-    let mut violations = vec![["kind", "quarter", "subject", "message", "fix"].map(String::from).to_vec()];
+    let mut violations = vec![header(&["kind", "quarter", "subject", "message", "fix"])];
     for v in &e.violations {
         violations.push(vec![
             v.kind.as_str().to_string(),
