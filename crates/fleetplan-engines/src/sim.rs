@@ -41,7 +41,9 @@ pub mod scenario;
 pub mod standalone;
 
 pub use arrivals::{Burst, LengthDist, LengthError, RateError, RateProfile, TraceRow, parse_trace};
-pub use config::{ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets};
+pub use config::{
+    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
+};
 pub use engine::{MAX_SAMPLES, PROGRESS_EVENTS, replication_seed};
 pub use hist::{Histogram, Percentiles};
 pub use result::{Sample, SimResult, SimSummary, combine_pools, pool_replications};

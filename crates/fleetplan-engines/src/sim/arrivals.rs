@@ -331,7 +331,7 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut offset = 0;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
+    for (line_index, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
@@ -339,50 +339,25 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let fields: Vec<(usize, &str)> = {
-            let mut v = Vec::new();
-            let mut pos = 0;
-            for f in body.split(',') {
-                v.push((start + pos, f));
-                pos += f.len() + 1;
-            }
-            v
-        };
-        if n == 0 && fields.first().is_some_and(|f| f.1.trim().parse::<f64>().is_err()) {
+        let fields = split_fields(start, body);
+        if line_index == 0 && fields.first().is_some_and(|field| field.1.trim().parse::<f64>().is_err()) {
             continue; // header
         }
         if fields.len() != 3 {
             errors.push(
-                Diagnostic::error(source_name, format!("line {} has {} fields, expected 3", n + 1, fields.len()))
-                    .with_span(Some(start..start + body.len()))
-                    .with_label("here")
-                    .with_help("each line is `arrival_s,input_tokens,output_tokens`"),
+                Diagnostic::error(
+                    source_name,
+                    format!("line {} has {} fields, expected 3", line_index + 1, fields.len()),
+                )
+                .with_span(Some(start..start + body.len()))
+                .with_label("here")
+                .with_help("each line is `arrival_s,input_tokens,output_tokens`"),
             );
             continue;
         }
-        let bad = |(pos, f): (usize, &str), what: &str| {
-            Diagnostic::error(source_name, format!("{what} `{}` on line {} is not valid", f.trim(), n + 1))
-                .with_span(Some(pos..pos + f.len()))
-                .with_label(format!("expected {what}"))
-        };
-        let t = fields[0].1.trim().parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0);
-        let i = fields[1].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
-        let o = fields[2].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
-        match (t, i, o) {
-            (Some(arrival_s), Some(input_tokens), Some(output_tokens)) => {
-                rows.push(TraceRow { arrival_s, input_tokens, output_tokens })
-            }
-            _ => {
-                if t.is_none() {
-                    errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
-                }
-                if i.is_none() {
-                    errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
-                }
-                if o.is_none() {
-                    errors.push(bad(fields[2], "an output length ≥ 1 token"));
-                }
-            }
+        match parse_row(source_name, line_index + 1, &fields) {
+            Ok(row) => rows.push(row),
+            Err(field_errors) => errors.extend(field_errors),
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -394,6 +369,43 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
     } else {
         Err(errors)
     }
+}
+
+/// The comma-separated fields of a line, each with its byte offset in the whole text.
+fn split_fields(line_start: usize, body: &str) -> Vec<(usize, &str)> {
+    let mut fields = Vec::new();
+    let mut position = 0;
+    for field in body.split(',') {
+        fields.push((line_start + position, field));
+        position += field.len() + 1;
+    }
+    fields
+}
+
+/// One row from three fields of line `line_number`, or a diagnostic per bad field.
+fn parse_row(source_name: &str, line_number: usize, fields: &[(usize, &str)]) -> Result<TraceRow, Vec<Diagnostic>> {
+    let bad = |(position, field): (usize, &str), what: &str| {
+        Diagnostic::error(source_name, format!("{what} `{}` on line {line_number} is not valid", field.trim()))
+            .with_span(Some(position..position + field.len()))
+            .with_label(format!("expected {what}"))
+    };
+    let arrival = fields[0].1.trim().parse::<f64>().ok().filter(|seconds| seconds.is_finite() && *seconds >= 0.0);
+    let input = fields[1].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
+    let output = fields[2].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
+    if let (Some(arrival_s), Some(input_tokens), Some(output_tokens)) = (arrival, input, output) {
+        return Ok(TraceRow { arrival_s, input_tokens, output_tokens });
+    }
+    let mut errors = Vec::new();
+    if arrival.is_none() {
+        errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
+    }
+    if input.is_none() {
+        errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
+    }
+    if output.is_none() {
+        errors.push(bad(fields[2], "an output length ≥ 1 token"));
+    }
+    Err(errors)
 }
 
 #[cfg(test)]

@@ -434,7 +434,8 @@ impl<'a> Sim<'a> {
             Routing::RoundRobin => {
                 let size = end - first;
                 let start = self.rr[pointer];
-                let found = (0..size).map(|offset| (offset, first + (start + offset) % size)).find(|(_, index)| is_up(index));
+                let found =
+                    (0..size).map(|offset| (offset, first + (start + offset) % size)).find(|(_, index)| is_up(index));
                 if let Some((offset, _)) = found {
                     self.rr[pointer] = (start + offset + 1) % size;
                 }

@@ -217,7 +217,6 @@ pub struct SimSummary {
     pub utilization: f64,
 }
 
-
 /// Replications of one setup pooled into one result: the first replication with the others
 /// [`merge`](SimResult::merge)d in index order (its time series is kept). None when `runs` is
 /// empty.

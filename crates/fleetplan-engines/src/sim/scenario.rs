@@ -25,7 +25,9 @@
 //!   fleet's. Counts and throughputs are of the slice; [`PoolRun`] says what was simulated.
 
 use super::arrivals::{LengthDist, RateError, RateProfile};
-use super::config::{ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets};
+use super::config::{
+    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
+};
 use super::engine::{replication_seed, run_checked};
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
 use crate::eval::{Evaluation, Rate, WorkloadQuarter};
@@ -524,9 +526,9 @@ fn slice(
         max_requests: 0,
         horizon_s: Some(shape.horizon_s),
         routing: opts.routing,
-        failures: opts.failures.map(|(mtbf_hours, repair_hours)| {
-            Failures::from_chip_hours(mtbf_hours, repair_hours, chips_per_replica)
-        }),
+        failures: opts
+            .failures
+            .map(|(mtbf_hours, repair_hours)| Failures::from_chip_hours(mtbf_hours, repair_hours, chips_per_replica)),
         slo: shape.slo,
         max_queue_per_replica: None,
         sample_interval_s: opts.sample_interval_s,
