@@ -32,7 +32,7 @@ use super::engine::{replication_seed, run_checked};
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
 use crate::eval::{Evaluation, Rate, WorkloadQuarter};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadSpec};
+use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadKind, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
@@ -162,12 +162,12 @@ pub enum ScenarioSimError {
         known: Vec<String>,
     },
     /// The workload exists but is not a chat app.
-    #[error("workload `{id}` is a {kind} workload; the simulator serves chat workloads ({})", .chat.join(", "))]
+    #[error("workload `{id}` is a {} workload; the simulator serves chat workloads ({})", .kind.as_str(), .chat.join(", "))]
     NotChat {
         /// Workload id.
         id: String,
         /// Its kind.
-        kind: String,
+        kind: WorkloadKind,
         /// Chat workload ids.
         chat: Vec<String>,
     },
@@ -238,11 +238,7 @@ fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s 
                 return Ok(*c);
             }
             if let Some(w) = scenario.workloads.iter().find(|w| w.id == n) {
-                return Err(ScenarioSimError::NotChat {
-                    id: w.id.clone(),
-                    kind: w.spec.kind().as_str().to_string(),
-                    chat: ids(),
-                });
+                return Err(ScenarioSimError::NotChat { id: w.id.clone(), kind: w.spec.kind(), chat: ids() });
             }
             let known = ids();
             let suggestion = did_you_mean(n, known.iter().map(String::as_str)).map(str::to_string);
