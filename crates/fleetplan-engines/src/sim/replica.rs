@@ -105,48 +105,50 @@ impl Replica {
         self.waiting.len() as u64 + u64::from(self.running)
     }
 
-    fn work(q: &Req) -> u64 {
-        u64::from(q.prefill_target - q.prefilled.min(q.prefill_target))
-            + u64::from(q.output - q.generated.min(q.output))
+    /// Tokens `req` still needs computed (prefill and decode).
+    fn work(req: &Req) -> u64 {
+        u64::from(req.prefill_target - req.prefilled.min(req.prefill_target))
+            + u64::from(req.output - req.generated.min(req.output))
     }
 
     /// Queue a request (already marked waiting by the caller).
-    pub fn enqueue(&mut self, q: &Req, id: u32) {
+    pub fn enqueue(&mut self, req: &Req, id: u32) {
         self.waiting.push_back(id);
-        self.outstanding_tokens += Self::work(q);
+        self.outstanding_tokens += Self::work(req);
     }
 
-    fn phase_of(&self, q: &Req) -> usize {
-        let b = self.block;
-        ((q.decode_start_step % b + b - u64::from(q.ctx0) % b) % b) as usize
+    /// The step phase (mod the block size) at which a decoding request needs a new KV block.
+    fn phase_of(&self, req: &Req) -> usize {
+        let block = self.block;
+        ((req.decode_start_step % block + block - u64::from(req.ctx0) % block) % block) as usize
     }
 
     fn join_decode(&mut self, core: &mut Core, id: u32) {
         let step = self.step;
-        let q = &mut core.reqs[id as usize];
-        q.state = State::Decoding;
-        q.ctx0 = q.prefill_target;
-        q.decode_start_step = step;
-        let remaining = u64::from(q.output - q.generated);
-        let (ctx0, epoch) = (q.ctx0, q.epoch);
-        let q = *q;
+        let req = &mut core.reqs[id as usize];
+        req.state = State::Decoding;
+        req.ctx0 = req.prefill_target;
+        req.decode_start_step = step;
+        let remaining = u64::from(req.output - req.generated);
+        let req = *req;
         self.decode_n += 1;
-        self.decode_ctx_sum += u64::from(ctx0);
-        let ph = self.phase_of(&q);
-        self.phase[ph] += 1;
-        self.finish.push(Reverse((step + remaining, id, epoch)));
+        self.decode_ctx_sum += u64::from(req.ctx0);
+        let phase = self.phase_of(&req);
+        self.phase[phase] += 1;
+        self.finish.push(Reverse((step + remaining, id, req.epoch)));
     }
 
-    /// Remove a decoding request from the aggregates; returns its tokens generated so far.
-    fn leave_decode(&mut self, q: &Req) -> (u32, u64) {
-        let k = self.step - q.decode_start_step;
-        let ctx = u64::from(q.ctx0) + k;
-        self.blocks_used -= blocks(ctx, self.block);
+    /// Remove a decoding request from the aggregates; returns its tokens generated so far and
+    /// its context length.
+    fn leave_decode(&mut self, req: &Req) -> (u32, u64) {
+        let steps_decoded = self.step - req.decode_start_step;
+        let context = u64::from(req.ctx0) + steps_decoded;
+        self.blocks_used -= blocks(context, self.block);
         self.decode_n -= 1;
-        self.decode_ctx_sum -= ctx;
-        let ph = self.phase_of(q);
-        self.phase[ph] -= 1;
-        (q.generated + k as u32, ctx)
+        self.decode_ctx_sum -= context;
+        let phase = self.phase_of(req);
+        self.phase[phase] -= 1;
+        (req.generated + steps_decoded as u32, context)
     }
 
     /// Preempt the newest running request (recompute later). False when none is running.
