@@ -3,7 +3,7 @@
 use fleetplan_core::catalog::Catalog;
 use fleetplan_engines::sim::{
     ArrivalSource, Failures, LengthDist, RateProfile, Routing, SimConfig, SloTargets, Standalone, TraceRow,
-    run_replications, simulate,
+    combine_pools, pool_replications, run_replications, simulate,
 };
 use std::sync::Arc;
 
@@ -191,4 +191,30 @@ fn bad_settings_are_errors() {
     assert!(s.config(&c).is_err());
     s = setup(1, 10.0, 10);
     assert!(s.config(&c).is_err(), "1 chip cannot hold a tp-2 replica");
+}
+
+#[test]
+fn results_combine_as_merging_by_hand_does() {
+    let c = catalog();
+    let cfg = setup(4, 5.0, 500).config(&c).unwrap();
+    let runs = run_replications(&cfg, 11, 3).unwrap();
+    let mut by_hand = runs[0].clone();
+    by_hand.merge(&runs[1]);
+    by_hand.merge(&runs[2]);
+    assert_eq!(pool_replications(&runs), Some(by_hand.clone()));
+    assert_eq!(pool_replications(&[]), None);
+    // Two pools side by side per replication, then replications pooled.
+    let other = run_replications(&cfg, 12, 3).unwrap();
+    let fleet = |i: usize| {
+        let mut side_by_side = runs[i].clone();
+        side_by_side.merge_concurrent(&other[i]);
+        side_by_side
+    };
+    let mut expected = fleet(0);
+    expected.merge(&fleet(1));
+    expected.merge(&fleet(2));
+    let combined = combine_pools(&[runs.clone(), other]).unwrap();
+    assert_eq!(combined, expected);
+    assert_eq!(combined.replicas, 2 * runs[0].replicas);
+    assert_eq!(combine_pools(&[]), None);
 }

@@ -12,6 +12,50 @@ const DAY_S: f64 = 86_400.0;
 /// Seconds in an hour.
 const HOUR_S: f64 = 3_600.0;
 
+/// Why a rate profile is unusable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RateError {
+    /// Not 24 weights, or a weight negative or not finite.
+    #[error("a diurnal profile needs 24 non-negative weights, got {count}")]
+    DiurnalWeights {
+        /// Weights given.
+        count: usize,
+    },
+    /// Every diurnal weight is zero.
+    #[error("diurnal weights are all zero")]
+    DiurnalAllZero,
+    /// The mean rate is not a positive number, requests/s.
+    #[error("arrival rate must be a positive number of requests/s, got {0}")]
+    MeanRate(f64),
+    /// Daily growth at or below −100 %, or not finite (fraction).
+    #[error("daily growth must be > -1, got {0}")]
+    Growth(f64),
+    /// A burst with a start that is not finite, or a duration or multiplier that is not positive.
+    #[error("burst needs a finite start, positive duration and multiplier, got {0:?}")]
+    Burst(Burst),
+}
+
+/// Why a length distribution is unusable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LengthError {
+    /// Empirical pairs empty, with a zero token count, a negative weight or no positive total.
+    #[error("an empirical length distribution needs token counts ≥ 1 with non-negative weights")]
+    Empirical,
+    /// A fixed length of zero tokens.
+    #[error("token count must be ≥ 1")]
+    ZeroTokens,
+    /// Lognormal parameters out of range.
+    #[error("lognormal lengths need mean ≥ 1, sigma ≥ 0, max ≥ 1 (got {mean}, {sigma}, {max})")]
+    LogNormal {
+        /// Mean tokens.
+        mean: f64,
+        /// Log-space standard deviation.
+        sigma: f64,
+        /// Largest value.
+        max: u32,
+    },
+}
+
 /// A window in which the arrival rate is multiplied.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Burst {
@@ -45,19 +89,19 @@ impl RateProfile {
     }
 
     /// Set a diurnal profile from any 24 non-negative weights (rescaled to mean 1).
-    pub fn with_diurnal(mut self, weights: &[f64]) -> Result<Self, String> {
-        if weights.len() != 24 || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err(format!("a diurnal profile needs 24 non-negative weights, got {}", weights.len()));
+    pub fn with_diurnal(mut self, weights: &[f64]) -> Result<Self, RateError> {
+        if weights.len() != 24 || weights.iter().any(|weight| !weight.is_finite() || *weight < 0.0) {
+            return Err(RateError::DiurnalWeights { count: weights.len() });
         }
         let mean = weights.iter().sum::<f64>() / 24.0;
         if mean <= 0.0 {
-            return Err("diurnal weights are all zero".into());
+            return Err(RateError::DiurnalAllZero);
         }
-        let mut d = [0.0; 24];
-        for (o, w) in d.iter_mut().zip(weights) {
-            *o = w / mean;
+        let mut normalised = [0.0; 24];
+        for (hourly, weight) in normalised.iter_mut().zip(weights) {
+            *hourly = weight / mean;
         }
-        self.diurnal = Some(d);
+        self.diurnal = Some(normalised);
         Ok(self)
     }
 
@@ -118,16 +162,20 @@ impl RateProfile {
     }
 
     /// Check the values are usable.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), RateError> {
         if !(self.mean_qps.is_finite() && self.mean_qps > 0.0) {
-            return Err(format!("arrival rate must be a positive number of requests/s, got {}", self.mean_qps));
+            return Err(RateError::MeanRate(self.mean_qps));
         }
         if !(self.growth_per_day.is_finite() && self.growth_per_day > -1.0) {
-            return Err(format!("daily growth must be > -1, got {}", self.growth_per_day));
+            return Err(RateError::Growth(self.growth_per_day));
         }
-        for b in &self.bursts {
-            if !(b.start_s.is_finite() && b.duration_s.is_finite() && b.duration_s > 0.0 && b.multiplier > 0.0) {
-                return Err(format!("burst needs a finite start, positive duration and multiplier, got {b:?}"));
+        for burst in &self.bursts {
+            if !(burst.start_s.is_finite()
+                && burst.duration_s.is_finite()
+                && burst.duration_s > 0.0
+                && burst.multiplier > 0.0)
+            {
+                return Err(RateError::Burst(*burst));
             }
         }
         Ok(())
@@ -170,10 +218,10 @@ pub enum LengthDist {
 
 impl LengthDist {
     /// Empirical distribution from (tokens, weight) pairs.
-    pub fn empirical(pairs: &[(u32, f64)]) -> Result<Self, String> {
+    pub fn empirical(pairs: &[(u32, f64)]) -> Result<Self, LengthError> {
         let total: f64 = pairs.iter().map(|p| p.1).sum();
         if pairs.is_empty() || !(total > 0.0 && total.is_finite()) || pairs.iter().any(|p| p.1 < 0.0 || p.0 == 0) {
-            return Err("an empirical length distribution needs token counts ≥ 1 with non-negative weights".into());
+            return Err(LengthError::Empirical);
         }
         let mut acc = 0.0;
         let mut cumulative = Vec::with_capacity(pairs.len());
@@ -185,6 +233,17 @@ impl LengthDist {
             *last = 1.0;
         }
         Ok(LengthDist::Empirical { values: pairs.iter().map(|p| p.0).collect(), cumulative })
+    }
+
+    /// Lengths around a mean: lognormal with log-space standard deviation `sigma` (clamped to
+    /// 20 × the mean) when `sigma` is given and positive, else fixed at the mean rounded to whole
+    /// tokens (at least 1).
+    pub fn from_mean(mean: f64, sigma: Option<f64>) -> Self {
+        let tokens = mean.round().clamp(1.0, f64::from(u32::MAX / 32)) as u32;
+        match sigma {
+            Some(sigma) if sigma > 0.0 => LengthDist::LogNormal { mean, sigma, max: tokens.saturating_mul(20) },
+            _ => LengthDist::Fixed { tokens },
+        }
     }
 
     /// Mean token count (exact for fixed and empirical; the unclamped mean for lognormal).
@@ -214,12 +273,12 @@ impl LengthDist {
     }
 
     /// Check the values are usable.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), LengthError> {
         match self {
-            LengthDist::Fixed { tokens } if *tokens == 0 => Err("token count must be ≥ 1".into()),
+            LengthDist::Fixed { tokens } if *tokens == 0 => Err(LengthError::ZeroTokens),
             LengthDist::LogNormal { mean, sigma, max } => {
                 if !(mean.is_finite() && *mean >= 1.0 && sigma.is_finite() && *sigma >= 0.0 && *max >= 1) {
-                    Err(format!("lognormal lengths need mean ≥ 1, sigma ≥ 0, max ≥ 1 (got {mean}, {sigma}, {max})"))
+                    Err(LengthError::LogNormal { mean: *mean, sigma: *sigma, max: *max })
                 } else {
                     Ok(())
                 }
@@ -272,7 +331,7 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut offset = 0;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
+    for (line_index, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
@@ -280,50 +339,25 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let fields: Vec<(usize, &str)> = {
-            let mut v = Vec::new();
-            let mut pos = 0;
-            for f in body.split(',') {
-                v.push((start + pos, f));
-                pos += f.len() + 1;
-            }
-            v
-        };
-        if n == 0 && fields.first().is_some_and(|f| f.1.trim().parse::<f64>().is_err()) {
+        let fields = split_fields(start, body);
+        if line_index == 0 && fields.first().is_some_and(|field| field.1.trim().parse::<f64>().is_err()) {
             continue; // header
         }
         if fields.len() != 3 {
             errors.push(
-                Diagnostic::error(source_name, format!("line {} has {} fields, expected 3", n + 1, fields.len()))
-                    .with_span(Some(start..start + body.len()))
-                    .with_label("here")
-                    .with_help("each line is `arrival_s,input_tokens,output_tokens`"),
+                Diagnostic::error(
+                    source_name,
+                    format!("line {} has {} fields, expected 3", line_index + 1, fields.len()),
+                )
+                .with_span(Some(start..start + body.len()))
+                .with_label("here")
+                .with_help("each line is `arrival_s,input_tokens,output_tokens`"),
             );
             continue;
         }
-        let bad = |(pos, f): (usize, &str), what: &str| {
-            Diagnostic::error(source_name, format!("{what} `{}` on line {} is not valid", f.trim(), n + 1))
-                .with_span(Some(pos..pos + f.len()))
-                .with_label(format!("expected {what}"))
-        };
-        let t = fields[0].1.trim().parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0);
-        let i = fields[1].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
-        let o = fields[2].1.trim().parse::<u32>().ok().filter(|v| *v >= 1);
-        match (t, i, o) {
-            (Some(arrival_s), Some(input_tokens), Some(output_tokens)) => {
-                rows.push(TraceRow { arrival_s, input_tokens, output_tokens })
-            }
-            _ => {
-                if t.is_none() {
-                    errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
-                }
-                if i.is_none() {
-                    errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
-                }
-                if o.is_none() {
-                    errors.push(bad(fields[2], "an output length ≥ 1 token"));
-                }
-            }
+        match parse_row(source_name, line_index + 1, &fields) {
+            Ok(row) => rows.push(row),
+            Err(field_errors) => errors.extend(field_errors),
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -335,6 +369,43 @@ pub fn parse_trace(source_name: &str, text: &str) -> Result<Vec<TraceRow>, Vec<D
     } else {
         Err(errors)
     }
+}
+
+/// The comma-separated fields of a line, each with its byte offset in the whole text.
+fn split_fields(line_start: usize, body: &str) -> Vec<(usize, &str)> {
+    let mut fields = Vec::new();
+    let mut position = 0;
+    for field in body.split(',') {
+        fields.push((line_start + position, field));
+        position += field.len() + 1;
+    }
+    fields
+}
+
+/// One row from three fields of line `line_number`, or a diagnostic per bad field.
+fn parse_row(source_name: &str, line_number: usize, fields: &[(usize, &str)]) -> Result<TraceRow, Vec<Diagnostic>> {
+    let bad = |(position, field): (usize, &str), what: &str| {
+        Diagnostic::error(source_name, format!("{what} `{}` on line {line_number} is not valid", field.trim()))
+            .with_span(Some(position..position + field.len()))
+            .with_label(format!("expected {what}"))
+    };
+    let arrival = fields[0].1.trim().parse::<f64>().ok().filter(|seconds| seconds.is_finite() && *seconds >= 0.0);
+    let input = fields[1].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
+    let output = fields[2].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
+    if let (Some(arrival_s), Some(input_tokens), Some(output_tokens)) = (arrival, input, output) {
+        return Ok(TraceRow { arrival_s, input_tokens, output_tokens });
+    }
+    let mut errors = Vec::new();
+    if arrival.is_none() {
+        errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
+    }
+    if input.is_none() {
+        errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
+    }
+    if output.is_none() {
+        errors.push(bad(fields[2], "an output length ≥ 1 token"));
+    }
+    Err(errors)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! counted by phase: a request that started decoding at step `s0` with `c0` cached tokens needs
 //! a new block at step `s` exactly when `s ≡ s0 − c0 (mod block)`.
 
-use super::{Core, Pool, Req, State};
+use super::config::ReplicaPool;
+use super::engine::{Core, Req, State};
 use fleetplan_models::infer::{InferenceEngine, StepLoad};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -59,9 +60,9 @@ fn blocks(tokens: u64, block: u64) -> u64 {
 }
 
 impl Replica {
-    pub fn new(pool: &Pool, role: Role) -> Self {
-        let s = pool.scheduler;
-        let block = u64::from(s.block_tokens);
+    pub fn new(pool: &ReplicaPool, role: Role) -> Self {
+        let scheduler = pool.scheduler;
+        let block = u64::from(scheduler.block_tokens);
         Replica {
             engine: pool.engine,
             role,
@@ -70,8 +71,8 @@ impl Replica {
             stepping: false,
             step_started_s: 0.0,
             busy_s: 0.0,
-            budget: s.max_batched_tokens,
-            max_seqs: s.max_num_seqs,
+            budget: scheduler.max_batched_tokens,
+            max_seqs: scheduler.max_num_seqs,
             block,
             blocks_total: (pool.engine.kv_capacity_tokens() / block as f64).floor() as u64,
             blocks_used: 0,
@@ -80,7 +81,7 @@ impl Replica {
             prefilling: VecDeque::new(),
             decode_n: 0,
             decode_ctx_sum: 0,
-            phase: vec![0; s.block_tokens as usize],
+            phase: vec![0; scheduler.block_tokens as usize],
             finish: BinaryHeap::new(),
             lifo: Vec::new(),
             running: 0,
@@ -104,86 +105,110 @@ impl Replica {
         self.waiting.len() as u64 + u64::from(self.running)
     }
 
-    fn work(q: &Req) -> u64 {
-        u64::from(q.prefill_target - q.prefilled.min(q.prefill_target))
-            + u64::from(q.output - q.generated.min(q.output))
+    /// Tokens `req` still needs computed (prefill and decode).
+    fn work(req: &Req) -> u64 {
+        u64::from(req.prefill_target - req.prefilled.min(req.prefill_target))
+            + u64::from(req.output - req.generated.min(req.output))
     }
 
     /// Queue a request (already marked waiting by the caller).
-    pub fn enqueue(&mut self, q: &Req, id: u32) {
+    pub fn enqueue(&mut self, req: &Req, id: u32) {
         self.waiting.push_back(id);
-        self.outstanding_tokens += Self::work(q);
+        self.outstanding_tokens += Self::work(req);
     }
 
-    fn phase_of(&self, q: &Req) -> usize {
-        let b = self.block;
-        ((q.decode_start_step % b + b - u64::from(q.ctx0) % b) % b) as usize
+    /// The step phase (mod the block size) at which a decoding request needs a new KV block.
+    fn phase_of(&self, req: &Req) -> usize {
+        let block = self.block;
+        ((req.decode_start_step % block + block - u64::from(req.ctx0) % block) % block) as usize
     }
 
     fn join_decode(&mut self, core: &mut Core, id: u32) {
         let step = self.step;
-        let q = &mut core.reqs[id as usize];
-        q.state = State::Decoding;
-        q.ctx0 = q.prefill_target;
-        q.decode_start_step = step;
-        let remaining = u64::from(q.output - q.generated);
-        let (ctx0, epoch) = (q.ctx0, q.epoch);
-        let q = *q;
+        let req = &mut core.reqs[id as usize];
+        req.state = State::Decoding;
+        req.ctx0 = req.prefill_target;
+        req.decode_start_step = step;
+        let remaining = u64::from(req.output - req.generated);
+        let req = *req;
         self.decode_n += 1;
-        self.decode_ctx_sum += u64::from(ctx0);
-        let ph = self.phase_of(&q);
-        self.phase[ph] += 1;
-        self.finish.push(Reverse((step + remaining, id, epoch)));
+        self.decode_ctx_sum += u64::from(req.ctx0);
+        let phase = self.phase_of(&req);
+        self.phase[phase] += 1;
+        self.finish.push(Reverse((step + remaining, id, req.epoch)));
     }
 
-    /// Remove a decoding request from the aggregates; returns its tokens generated so far.
-    fn leave_decode(&mut self, q: &Req) -> (u32, u64) {
-        let k = self.step - q.decode_start_step;
-        let ctx = u64::from(q.ctx0) + k;
-        self.blocks_used -= blocks(ctx, self.block);
+    /// Remove a decoding request from the aggregates; returns its tokens generated so far and
+    /// its context length.
+    fn leave_decode(&mut self, req: &Req) -> (u32, u64) {
+        let steps_decoded = self.step - req.decode_start_step;
+        let context = u64::from(req.ctx0) + steps_decoded;
+        self.blocks_used -= blocks(context, self.block);
         self.decode_n -= 1;
-        self.decode_ctx_sum -= ctx;
-        let ph = self.phase_of(q);
-        self.phase[ph] -= 1;
-        (q.generated + k as u32, ctx)
+        self.decode_ctx_sum -= context;
+        let phase = self.phase_of(req);
+        self.phase[phase] -= 1;
+        (req.generated + steps_decoded as u32, context)
     }
 
     /// Preempt the newest running request (recompute later). False when none is running.
     fn preempt_newest(&mut self, core: &mut Core) -> bool {
-        while let Some((id, ep)) = self.lifo.pop() {
-            let q = core.reqs[id as usize];
-            if q.epoch != ep {
+        while let Some((id, epoch)) = self.lifo.pop() {
+            let before = core.reqs[id as usize];
+            if before.epoch != epoch {
                 continue;
             }
-            let generated = match q.state {
-                State::Decoding => self.leave_decode(&q).0,
+            let generated = match before.state {
+                State::Decoding => self.leave_decode(&before).0,
                 State::Prefilling => {
-                    self.blocks_used -= blocks(u64::from(q.prefill_target), self.block);
-                    if let Some(p) = self.prefilling.iter().position(|&x| x == id) {
-                        self.prefilling.remove(p);
-                    }
-                    q.generated
+                    self.blocks_used -= blocks(u64::from(before.prefill_target), self.block);
+                    self.remove_prefilling(id);
+                    before.generated
                 }
                 _ => continue,
             };
             let now = core.now;
-            let r = &mut core.reqs[id as usize];
-            r.generated = generated;
-            r.prefill_target = r.input + generated;
-            r.prefilled = 0;
-            r.epoch = r.epoch.wrapping_add(1);
-            r.state = State::Waiting;
-            r.enqueue_s = now;
-            let work = Self::work(r);
+            let req = &mut core.reqs[id as usize];
+            req.generated = generated;
+            req.prefill_target = req.input + generated;
+            req.prefilled = 0;
+            req.epoch = req.epoch.wrapping_add(1);
+            req.state = State::Waiting;
+            req.enqueue_s = now;
+            let work = Self::work(req);
             self.running -= 1;
             self.waiting.push_front(id);
             core.waiting += 1;
             core.out.preemptions += 1;
             // Recompute on top of what is left: remove the old contribution, add the new.
-            self.outstanding_tokens = self.outstanding_tokens.saturating_sub(Self::work(&q)) + work;
+            self.outstanding_tokens = self.outstanding_tokens.saturating_sub(Self::work(&before)) + work;
             return true;
         }
         false
+    }
+
+    fn remove_prefilling(&mut self, id: u32) {
+        if let Some(position) = self.prefilling.iter().position(|&queued| queued == id) {
+            self.prefilling.remove(position);
+        }
+    }
+
+    /// Admit the request at the head of the waiting queue when the KV blocks of its whole prefill
+    /// target are free and a sequence slot is open: it leaves the queue, takes the blocks and
+    /// counts as running. False (nothing changed) otherwise.
+    fn admit_front(&mut self, core: &mut Core, id: u32, req: &Req) -> bool {
+        if self.running >= self.max_seqs {
+            return false;
+        }
+        let need = blocks(u64::from(req.prefill_target), self.block);
+        if self.blocks_used + need > self.blocks_total {
+            return false;
+        }
+        self.waiting.pop_front();
+        core.leave_wait(id);
+        self.blocks_used += need;
+        self.running += 1;
+        true
     }
 
     /// Build the next step; returns its duration, or None when there is nothing to do.
@@ -191,74 +216,11 @@ impl Replica {
         if !self.up {
             return None;
         }
-        let b = self.block;
-        // A. Requests arriving with their KV cache (decode pool) join decoding directly.
-        while let Some(&id) = self.waiting.front() {
-            let q = core.reqs[id as usize];
-            if q.prefilled < q.prefill_target || self.running >= self.max_seqs {
-                break;
-            }
-            let need = blocks(u64::from(q.prefill_target), b);
-            if self.blocks_used + need > self.blocks_total {
-                break;
-            }
-            self.waiting.pop_front();
-            core.leave_wait(id);
-            self.blocks_used += need;
-            self.running += 1;
-            self.lifo.push((id, q.epoch));
-            self.join_decode(core, id);
-        }
-        // B. Blocks for this step's decode tokens; preempt the newest requests if short.
-        loop {
-            let need = u64::from(self.phase[(self.step % b) as usize]);
-            if self.blocks_used + need <= self.blocks_total || !self.preempt_newest(core) {
-                self.blocks_used += need;
-                break;
-            }
-        }
-        // C. Prefill chunks: running prefills first, then admissions, within the token budget.
-        let mut budget = self.budget.saturating_sub(self.decode_n);
-        self.chunks.clear();
-        let (mut tokens, mut pairs, mut seqs) = (0u64, 0.0f64, 0u32);
-        let mut add = |chunks: &mut Vec<(u32, u32)>, id: u32, q: &Req, budget: &mut u32| {
-            let c = (q.prefill_target - q.prefilled).min(*budget);
-            let (cf, pf) = (f64::from(c), f64::from(q.prefilled));
-            chunks.push((id, c));
-            tokens += u64::from(c);
-            pairs += cf * pf + cf * (cf + 1.0) / 2.0;
-            seqs += u32::from(q.prefilled + c == q.prefill_target);
-            *budget -= c;
-        };
-        for &id in &self.prefilling {
-            if budget == 0 {
-                break;
-            }
-            add(&mut self.chunks, id, &core.reqs[id as usize], &mut budget);
-        }
-        while budget > 0 && self.running < self.max_seqs {
-            let Some(&id) = self.waiting.front() else { break };
-            let q = core.reqs[id as usize];
-            if q.prefilled >= q.prefill_target {
-                break; // KV-ready: joins at the next step (A).
-            }
-            let need = blocks(u64::from(q.prefill_target), b);
-            if self.blocks_used + need > self.blocks_total {
-                break;
-            }
-            self.waiting.pop_front();
-            core.leave_wait(id);
-            self.blocks_used += need;
-            self.running += 1;
-            let r = &mut core.reqs[id as usize];
-            r.state = State::Prefilling;
-            r.prefilled = 0;
-            self.lifo.push((id, r.epoch));
-            self.prefilling.push_back(id);
-            add(&mut self.chunks, id, r, &mut budget);
-        }
+        self.admit_kv_ready(core);
+        self.reserve_decode_blocks(core);
+        let prefill = self.fill_prefill_chunks(core);
         if self.lifo.len() > 2 * self.running as usize + 64 {
-            self.lifo.retain(|&(id, ep)| core.reqs[id as usize].epoch == ep);
+            self.lifo.retain(|&(id, epoch)| core.reqs[id as usize].epoch == epoch);
         }
         if self.decode_n == 0 && self.chunks.is_empty() {
             return None;
@@ -266,92 +228,155 @@ impl Replica {
         let load = StepLoad {
             decode_tokens: f64::from(self.decode_n),
             decode_context_tokens: (self.decode_ctx_sum + u64::from(self.decode_n)) as f64,
-            prefill_tokens: tokens as f64,
-            prefill_pairs: pairs,
-            prefill_sequences: f64::from(seqs),
+            prefill_tokens: prefill.tokens as f64,
+            prefill_pairs: prefill.pairs,
+            prefill_sequences: f64::from(prefill.sequences),
         };
         Some(self.engine.step_time_s(&load))
+    }
+
+    /// Requests arriving with their KV cache (decode pool) join decoding directly.
+    fn admit_kv_ready(&mut self, core: &mut Core) {
+        while let Some(&id) = self.waiting.front() {
+            let req = core.reqs[id as usize];
+            if req.prefilled < req.prefill_target || !self.admit_front(core, id, &req) {
+                break;
+            }
+            self.lifo.push((id, req.epoch));
+            self.join_decode(core, id);
+        }
+    }
+
+    /// Blocks for this step's decode tokens; preempt the newest requests if short.
+    fn reserve_decode_blocks(&mut self, core: &mut Core) {
+        loop {
+            let need = u64::from(self.phase[(self.step % self.block) as usize]);
+            if self.blocks_used + need <= self.blocks_total || !self.preempt_newest(core) {
+                self.blocks_used += need;
+                break;
+            }
+        }
+    }
+
+    /// Prefill chunks: running prefills first, then admissions, within the token budget left
+    /// after the decode tokens. The chunks go to `self.chunks`; returns their totals.
+    fn fill_prefill_chunks(&mut self, core: &mut Core) -> PrefillTally {
+        let mut budget = self.budget.saturating_sub(self.decode_n);
+        self.chunks.clear();
+        let mut tally = PrefillTally::default();
+        for &id in &self.prefilling {
+            if budget == 0 {
+                break;
+            }
+            tally.add(&mut self.chunks, id, &core.reqs[id as usize], &mut budget);
+        }
+        while budget > 0 {
+            let Some(&id) = self.waiting.front() else { break };
+            let req = core.reqs[id as usize];
+            if req.prefilled >= req.prefill_target {
+                break; // KV-ready: joins at the next step (admit_kv_ready).
+            }
+            if !self.admit_front(core, id, &req) {
+                break;
+            }
+            let admitted = &mut core.reqs[id as usize];
+            admitted.state = State::Prefilling;
+            admitted.prefilled = 0;
+            self.lifo.push((id, admitted.epoch));
+            self.prefilling.push_back(id);
+            tally.add(&mut self.chunks, id, admitted, &mut budget);
+        }
+        tally
     }
 
     /// Apply the step that just ended; prefill-pool requests that finished prefill are pushed to
     /// `departures`.
     pub fn finish_step(&mut self, core: &mut Core, departures: &mut Vec<u32>) {
-        let n = self.decode_n;
+        let decoding = self.decode_n;
         self.step += 1;
-        self.decode_ctx_sum += u64::from(n);
-        let chunk_tokens: u64 = self.chunks.iter().map(|c| u64::from(c.1)).sum();
-        self.outstanding_tokens = self.outstanding_tokens.saturating_sub(u64::from(n) + chunk_tokens);
-        while let Some(&Reverse((s, id, ep))) = self.finish.peek() {
-            if s > self.step {
+        self.decode_ctx_sum += u64::from(decoding);
+        let chunk_tokens: u64 = self.chunks.iter().map(|chunk| u64::from(chunk.1)).sum();
+        self.outstanding_tokens = self.outstanding_tokens.saturating_sub(u64::from(decoding) + chunk_tokens);
+        self.complete_decodes(core);
+        for index in 0..self.chunks.len() {
+            let (id, chunk) = self.chunks[index];
+            let req = &mut core.reqs[id as usize];
+            req.prefilled += chunk;
+            if req.prefilled < req.prefill_target {
+                continue;
+            }
+            req.generated += 1;
+            let req = *req;
+            self.end_prefill(core, id, &req, departures);
+        }
+        self.chunks.clear();
+    }
+
+    /// Complete the decoding requests whose last token was this step's.
+    fn complete_decodes(&mut self, core: &mut Core) {
+        while let Some(&Reverse((finish_step, id, epoch))) = self.finish.peek() {
+            if finish_step > self.step {
                 break;
             }
             self.finish.pop();
-            let q = core.reqs[id as usize];
-            if q.epoch != ep || q.state != State::Decoding {
+            let req = core.reqs[id as usize];
+            if req.epoch != epoch || req.state != State::Decoding {
                 continue;
             }
-            self.leave_decode(&q);
+            self.leave_decode(&req);
             self.running -= 1;
             core.complete(id);
         }
-        for i in 0..self.chunks.len() {
-            let (id, c) = self.chunks[i];
-            let q = &mut core.reqs[id as usize];
-            q.prefilled += c;
-            if q.prefilled < q.prefill_target {
-                continue;
-            }
-            q.generated += 1;
-            let q = *q;
-            self.outstanding_tokens = self.outstanding_tokens.saturating_sub(1);
-            if let Some(p) = self.prefilling.iter().position(|&x| x == id) {
-                self.prefilling.remove(p);
-            }
-            core.first_token(id);
-            if q.generated >= q.output || self.role == Role::Prefill {
-                self.blocks_used -= blocks(u64::from(q.prefill_target), self.block);
-                self.running -= 1;
-                if q.generated >= q.output {
-                    core.complete(id);
-                } else {
-                    self.outstanding_tokens = self.outstanding_tokens.saturating_sub(Self::work(&q));
-                    let r = &mut core.reqs[id as usize];
-                    r.epoch = r.epoch.wrapping_add(1);
-                    departures.push(id);
-                }
-            } else {
-                self.join_decode(core, id);
-            }
+    }
+
+    /// A request whose prefill finished this step (its first token generated): it completes,
+    /// leaves for the decode pool (prefill role), or starts decoding here.
+    fn end_prefill(&mut self, core: &mut Core, id: u32, req: &Req, departures: &mut Vec<u32>) {
+        self.outstanding_tokens = self.outstanding_tokens.saturating_sub(1);
+        self.remove_prefilling(id);
+        core.first_token(id);
+        if req.generated < req.output && self.role != Role::Prefill {
+            self.join_decode(core, id);
+            return;
         }
-        self.chunks.clear();
+        self.blocks_used -= blocks(u64::from(req.prefill_target), self.block);
+        self.running -= 1;
+        if req.generated >= req.output {
+            core.complete(id);
+        } else {
+            self.outstanding_tokens = self.outstanding_tokens.saturating_sub(Self::work(req));
+            let departing = &mut core.reqs[id as usize];
+            departing.epoch = departing.epoch.wrapping_add(1);
+            departures.push(id);
+        }
     }
 
     /// The replica fails: everything it held is returned (oldest running first, then the
     /// waiting queue) with its KV cache lost, and the replica is emptied and marked down.
     pub fn fail(&mut self, core: &mut Core) -> Vec<u32> {
-        let mut out = Vec::with_capacity(self.running as usize + self.waiting.len());
-        for &(id, ep) in &self.lifo {
-            let q = core.reqs[id as usize];
-            if q.epoch != ep || !matches!(q.state, State::Decoding | State::Prefilling) {
+        let mut evicted = Vec::with_capacity(self.running as usize + self.waiting.len());
+        for &(id, epoch) in &self.lifo {
+            let req = core.reqs[id as usize];
+            if req.epoch != epoch || !matches!(req.state, State::Decoding | State::Prefilling) {
                 continue;
             }
-            let generated = if q.state == State::Decoding {
-                q.generated + (self.step - q.decode_start_step) as u32
+            let generated = if req.state == State::Decoding {
+                req.generated + (self.step - req.decode_start_step) as u32
             } else {
-                q.generated
+                req.generated
             };
             core.reqs[id as usize].generated = generated;
-            out.push(id);
+            evicted.push(id);
         }
         for &id in &self.waiting {
             core.leave_wait(id);
-            out.push(id);
+            evicted.push(id);
         }
-        for &id in &out {
-            let r = &mut core.reqs[id as usize];
-            r.prefill_target = r.input + r.generated;
-            r.prefilled = 0;
-            r.epoch = r.epoch.wrapping_add(1);
+        for &id in &evicted {
+            let req = &mut core.reqs[id as usize];
+            req.prefill_target = req.input + req.generated;
+            req.prefilled = 0;
+            req.epoch = req.epoch.wrapping_add(1);
         }
         self.up = false;
         self.epoch = self.epoch.wrapping_add(1);
@@ -367,6 +392,31 @@ impl Replica {
         self.running = 0;
         self.chunks.clear();
         self.outstanding_tokens = 0;
-        out
+        evicted
+    }
+}
+
+/// Totals of the prefill chunks of one step, for its [`StepLoad`].
+#[derive(Debug, Default)]
+struct PrefillTally {
+    /// Prompt tokens computed.
+    tokens: u64,
+    /// Attention (query, key) pairs of those tokens.
+    pairs: f64,
+    /// Requests whose prefill the step completes.
+    sequences: u32,
+}
+
+impl PrefillTally {
+    /// Add a chunk of request `id` (as much of its remaining prefill as `budget` allows) to
+    /// `chunks` and the totals, taking its tokens from `budget`.
+    fn add(&mut self, chunks: &mut Vec<(u32, u32)>, id: u32, req: &Req, budget: &mut u32) {
+        let chunk = (req.prefill_target - req.prefilled).min(*budget);
+        let (chunk_f, prefilled_f) = (f64::from(chunk), f64::from(req.prefilled));
+        chunks.push((id, chunk));
+        self.tokens += u64::from(chunk);
+        self.pairs += chunk_f * prefilled_f + chunk_f * (chunk_f + 1.0) / 2.0;
+        self.sequences += u32::from(req.prefilled + chunk == req.prefill_target);
+        *budget -= chunk;
     }
 }

@@ -24,18 +24,22 @@
 //!   pool's traffic, so the load per replica, and with it the latency distribution, is the
 //!   fleet's. Counts and throughputs are of the slice; [`PoolRun`] says what was simulated.
 
-use super::{ArrivalSource, Failures, LengthDist, Pool, Pools, RateProfile, Routing, SchedulerConfig, SimConfig};
-use super::{SimError, SimResult, SloTargets, replication_seed, run_checked};
-use crate::eval::{Evaluation, Rate};
+use super::arrivals::{LengthDist, RateError, RateProfile};
+use super::config::{
+    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
+};
+use super::engine::{replication_seed, run_checked};
+use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
+use crate::eval::{Evaluation, Rate, WorkloadQuarter};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadSpec};
+use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadKind, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
-use fleetplan_models::demand;
+use fleetplan_models::{LayoutError, PerfError};
+use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, Slo};
 use fleetplan_models::shape::default_kv_precision;
-use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -158,12 +162,12 @@ pub enum ScenarioSimError {
         known: Vec<String>,
     },
     /// The workload exists but is not a chat app.
-    #[error("workload `{id}` is a {kind} workload; the simulator serves chat workloads ({})", .chat.join(", "))]
+    #[error("workload `{id}` is a {} workload; the simulator serves chat workloads ({})", .kind.as_str(), .chat.join(", "))]
     NotChat {
         /// Workload id.
         id: String,
         /// Its kind.
-        kind: String,
+        kind: WorkloadKind,
         /// Chat workload ids.
         chat: Vec<String>,
     },
@@ -190,9 +194,15 @@ pub enum ScenarioSimError {
         /// Quarter.
         quarter: Quarter,
     },
-    /// A bad option value.
-    #[error("{0}")]
-    Option(String),
+    /// Hours to simulate that are not a positive number.
+    #[error("hours must be > 0, got {0}")]
+    Hours(f64),
+    /// A sample fraction outside (0, 1].
+    #[error("sample fraction must be in (0, 1], got {0}")]
+    SampleFraction(f64),
+    /// The workload's diurnal profile cannot shape the arrival rate.
+    #[error(transparent)]
+    Rate(#[from] RateError),
     /// Performance engine problem.
     #[error(transparent)]
     Perf(#[from] PerfError),
@@ -228,11 +238,7 @@ fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s 
                 return Ok(*c);
             }
             if let Some(w) = scenario.workloads.iter().find(|w| w.id == n) {
-                return Err(ScenarioSimError::NotChat {
-                    id: w.id.clone(),
-                    kind: w.spec.kind().as_str().to_string(),
-                    chat: ids(),
-                });
+                return Err(ScenarioSimError::NotChat { id: w.id.clone(), kind: w.spec.kind(), chat: ids() });
             }
             let known = ids();
             let suggestion = did_you_mean(n, known.iter().map(String::as_str)).map(str::to_string);
@@ -270,12 +276,50 @@ fn engine_for(
     InferenceEngine::new(model, rates, kv, best.layout)
 }
 
-fn length(mean: f64, sigma: Option<f64>) -> LengthDist {
-    let tokens = mean.round().clamp(1.0, f64::from(u32::MAX / 32)) as u32;
-    match sigma {
-        Some(s) if s > 0.0 => LengthDist::LogNormal { mean, sigma: s, max: tokens.saturating_mul(20) },
-        _ => LengthDist::Fixed { tokens },
+/// The workload being simulated and what its pools are built from.
+struct Context<'a> {
+    catalog: &'a Catalog,
+    evaluation: &'a Evaluation,
+    /// Workload id.
+    workload: &'a str,
+    chat: &'a ChatWorkload,
+    quarter: Quarter,
+}
+
+/// One pool per (user region, chip), before sampling.
+struct Draft {
+    region: String,
+    chip: String,
+    sites: Vec<String>,
+    precision: Precision,
+    engine: InferenceEngine,
+    /// Accelerators the evaluation's allocation devotes to these users (all sites).
+    accelerators: f64,
+    replicas: u32,
+    /// Mean requests/s of the whole pool.
+    requests_per_s: f64,
+}
+
+/// Check the option values that do not depend on the scenario.
+fn check_options(opts: &ScenarioSimOptions) -> Result<(), ScenarioSimError> {
+    if !(opts.hours.is_finite() && opts.hours > 0.0) {
+        return Err(ScenarioSimError::Hours(opts.hours));
     }
+    if let Some(fraction) = opts.sample_fraction
+        && !(fraction > 0.0 && fraction <= 1.0)
+    {
+        return Err(ScenarioSimError::SampleFraction(fraction));
+    }
+    Ok(())
+}
+
+/// The quarter `opts` asks for (default: the last of the horizon), which must be in the horizon.
+fn quarter_of(scenario: &Scenario, opts: &ScenarioSimOptions) -> Result<Quarter, ScenarioSimError> {
+    let quarter = opts.quarter.unwrap_or_else(|| scenario.end());
+    if quarter < scenario.start || quarter > scenario.end() {
+        return Err(ScenarioSimError::Quarter { given: quarter, start: scenario.start, end: scenario.end() });
+    }
+    Ok(quarter)
 }
 
 /// Build the simulation of one chat workload of `scenario` on the fleet `evaluation` assessed.
@@ -285,163 +329,23 @@ pub fn build(
     evaluation: &Evaluation,
     opts: &ScenarioSimOptions,
 ) -> Result<ScenarioSim, ScenarioSimError> {
-    if !(opts.hours.is_finite() && opts.hours > 0.0) {
-        return Err(ScenarioSimError::Option(format!("hours must be > 0, got {}", opts.hours)));
-    }
-    if let Some(f) = opts.sample_fraction
-        && !(f > 0.0 && f <= 1.0)
-    {
-        return Err(ScenarioSimError::Option(format!("sample fraction must be in (0, 1], got {f}")));
-    }
-    let (wid, chat) = pick(scenario, opts.workload.as_deref())?;
-    let quarter = opts.quarter.unwrap_or_else(|| scenario.end());
-    if quarter < scenario.start || quarter > scenario.end() {
-        return Err(ScenarioSimError::Quarter { given: quarter, start: scenario.start, end: scenario.end() });
-    }
-    let qi = quarter.since(scenario.start);
+    check_options(opts)?;
+    let (workload, chat) = pick(scenario, opts.workload.as_deref())?;
+    let quarter = quarter_of(scenario, opts)?;
+    let context = Context { catalog, evaluation, workload, chat, quarter };
     let profile = demand::profile_of(&chat.serving, catalog);
-    let start_of_quarter = scenario.start.offset(qi);
-    let region_demand = demand::chat_demand(wid, chat, &profile, start_of_quarter, 1);
-    let coverage = evaluation
-        .workloads
-        .iter()
-        .find(|w| w.workload == wid && w.quarter == quarter)
-        .ok_or(ScenarioSimError::NoCapacity { workload: wid.to_string(), quarter })?;
-    let rates: BTreeMap<&str, &Rate> =
-        evaluation.rates.iter().filter(|r| r.workload == wid && usable(r)).map(|r| (r.chip.as_str(), r)).collect();
-    let growth_per_day = (1.0 + chat.serving.growth_per_quarter).powf(1.0 / DAYS_PER_QUARTER) - 1.0;
-    let out_tokens = chat.output_tokens_per_request.max(1.0);
-    let slo = SloTargets { ttft_s: Some(chat.ttft_p99_ms / 1e3), tpot_s: Some(chat.tpot_p99_ms / 1e3) };
-
-    // Pools per (user region, chip), before sampling.
-    struct Draft {
-        region: String,
-        chip: String,
-        sites: Vec<String>,
-        precision: Precision,
-        engine: InferenceEngine,
-        accelerators: f64,
-        replicas: u32,
-        qps: f64,
-    }
-    let mut drafts: Vec<Draft> = Vec::new();
-    let mut unserved = Vec::new();
-    let mut engines: BTreeMap<String, (Precision, InferenceEngine)> = BTreeMap::new();
-    for d in &region_demand {
-        let qps = d.mean_per_s / out_tokens;
-        // Chip → (sites, accelerators the evaluation's allocation devotes to these users there).
-        let mut allocated: BTreeMap<&str, (Vec<String>, f64)> = BTreeMap::new();
-        for a in coverage.allocation.iter().filter(|a| a.user_region == d.region && a.accelerators > 0.0) {
-            let e = allocated.entry(a.chip.as_str()).or_default();
-            e.0.push(a.site.clone());
-            e.1 += a.accelerators;
-        }
-        let mut region_drafts = Vec::new();
-        for (chip, (sites, accelerators)) in allocated {
-            // The LP only allocates pairs with a usable rate, so every allocated chip has one.
-            let Some(rate) = rates.get(chip) else { continue };
-            if !engines.contains_key(chip) {
-                let precision: Precision = rate.precision.parse().map_err(|_: String| {
-                    PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() })
-                })?;
-                let engine = engine_for(catalog, chat, chip, precision, rate.instance_chips)?;
-                engines.insert(chip.to_string(), (precision, engine));
-            }
-            let (precision, engine) = engines[chip];
-            let per = engine.chips_per_replica().max(1.0);
-            // Chips of this type held at the pool's sites in the quarter (an upper bound).
-            let held_chips: u64 = evaluation
-                .sites
-                .iter()
-                .filter(|s| s.quarter == quarter && sites.contains(&s.site))
-                .filter_map(|s| s.accelerators_by_chip.get(chip))
-                .sum();
-            // Whole replicas covering the allocated chips, within the chips held.
-            let held = (held_chips as f64 / per).floor().max(1.0);
-            let replicas = (accelerators / per - 1e-9).ceil().clamp(1.0, held).min(f64::from(u32::MAX)) as u32;
-            region_drafts.push(Draft {
-                region: d.region.clone(),
-                chip: chip.to_string(),
-                sites,
-                precision,
-                engine,
-                accelerators,
-                replicas,
-                qps: 0.0,
-            });
-        }
-        let replicas: u32 = region_drafts.iter().map(|p| p.replicas).sum();
-        if replicas == 0 {
-            if qps > 0.0 {
-                unserved.push(Unserved { region: d.region.clone(), mean_requests_per_s: qps });
-            }
-            continue;
-        }
-        for p in &mut region_drafts {
-            p.qps = qps * f64::from(p.replicas) / f64::from(replicas);
-        }
-        drafts.extend(region_drafts.into_iter().filter(|p| p.qps > 0.0));
-    }
+    let start_of_quarter = scenario.start.offset(quarter.since(scenario.start));
+    let region_demand = demand::chat_demand(workload, chat, &profile, start_of_quarter, 1);
+    let (drafts, unserved) = draft_pools(&context, &region_demand)?;
     if drafts.is_empty() {
-        return Err(ScenarioSimError::NoCapacity { workload: wid.to_string(), quarter });
+        return Err(ScenarioSimError::NoCapacity { workload: workload.to_string(), quarter });
     }
-
-    // Sampling.
+    let pools = sample_pools(&context, &profile, opts, drafts)?;
     let horizon_s = opts.hours * 3600.0;
-    let full_requests: f64 = drafts.iter().map(|p| p.qps * horizon_s).sum();
-    let (fraction, floor) = match opts.sample_fraction {
-        Some(f) => (f, 1),
-        None => ((opts.request_budget as f64 / full_requests.max(1.0)).min(1.0), MIN_SLICE_REPLICAS),
-    };
-    let failures = opts.failures.map(|(mtbf_h, repair_h)| (mtbf_h * 3600.0, repair_h * 3600.0));
-    let mut pools = Vec::with_capacity(drafts.len());
-    let mut expected_requests = 0.0;
-    for p in drafts {
-        let simulated = ((f64::from(p.replicas) * fraction).round() as u32).max(floor.min(p.replicas)).max(1);
-        let qps_sim = p.qps * f64::from(simulated) / f64::from(p.replicas);
-        expected_requests += qps_sim * horizon_s;
-        let rate = RateProfile { mean_qps: qps_sim, diurnal: None, start_hour: 0, growth_per_day, bursts: Vec::new() }
-            .with_diurnal(&profile.factor)
-            .map_err(ScenarioSimError::Option)?;
-        let config = SimConfig {
-            pools: Pools::Colocated(Pool {
-                replicas: simulated,
-                engine: p.engine,
-                scheduler: SchedulerConfig::for_engine(&p.engine),
-            }),
-            arrivals: ArrivalSource::Poisson {
-                rate,
-                input: length(chat.input_tokens_per_request, opts.length_sigma.0),
-                output: length(chat.output_tokens_per_request, opts.length_sigma.1),
-            },
-            max_requests: 0,
-            horizon_s: Some(horizon_s),
-            routing: opts.routing,
-            failures: failures.map(|(mtbf_s, repair_s)| Failures {
-                replica_mtbf_s: mtbf_s / p.engine.chips_per_replica().max(1.0),
-                repair_s,
-            }),
-            slo,
-            max_queue_per_replica: None,
-            sample_interval_s: opts.sample_interval_s,
-        };
-        config.check()?;
-        pools.push(PoolRun {
-            region: p.region,
-            chip: p.chip,
-            sites: p.sites,
-            precision: p.precision,
-            layout: p.engine.layout(),
-            accelerators: p.accelerators,
-            replicas: p.replicas,
-            replicas_simulated: simulated,
-            mean_requests_per_s: p.qps,
-            simulated_mean_requests_per_s: qps_sim,
-            config,
-        });
-    }
+    let expected_requests =
+        pools.iter().fold(0.0, |total, pool| total + pool.simulated_mean_requests_per_s * horizon_s);
     Ok(ScenarioSim {
-        workload: wid.to_string(),
+        workload: workload.to_string(),
         model: chat.model.clone(),
         quarter,
         hours: opts.hours,
@@ -449,6 +353,236 @@ pub fn build(
         unserved,
         expected_requests,
     })
+}
+
+/// The pools per (user region, chip) that the evaluation's allocation gives the workload, with
+/// each region's requests split across its pools in proportion to their replicas; and the
+/// regions with demand but no capacity.
+fn draft_pools(
+    context: &Context,
+    region_demand: &[demand::RegionDemand],
+) -> Result<(Vec<Draft>, Vec<Unserved>), ScenarioSimError> {
+    let Context { evaluation, workload, quarter, .. } = *context;
+    let coverage = evaluation
+        .workloads
+        .iter()
+        .find(|coverage| coverage.workload == workload && coverage.quarter == quarter)
+        .ok_or(ScenarioSimError::NoCapacity { workload: workload.to_string(), quarter })?;
+    let rates: BTreeMap<&str, &Rate> = evaluation
+        .rates
+        .iter()
+        .filter(|rate| rate.workload == workload && usable(rate))
+        .map(|rate| (rate.chip.as_str(), rate))
+        .collect();
+    let output_tokens = context.chat.output_tokens_per_request.max(1.0);
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut unserved = Vec::new();
+    let mut engines: BTreeMap<String, (Precision, InferenceEngine)> = BTreeMap::new();
+    for users in region_demand {
+        let requests_per_s = users.mean_per_s / output_tokens;
+        let mut region_drafts = Vec::new();
+        for (chip, (sites, accelerators)) in allocated_chips(coverage, &users.region) {
+            // The LP only allocates pairs with a usable rate, so every allocated chip has one.
+            let Some(rate) = rates.get(chip) else { continue };
+            let (precision, engine) = engine_cached(context, &mut engines, chip, rate)?;
+            let replicas = whole_replicas(context, chip, &sites, accelerators, &engine);
+            region_drafts.push(Draft {
+                region: users.region.clone(),
+                chip: chip.to_string(),
+                sites,
+                precision,
+                engine,
+                accelerators,
+                replicas,
+                requests_per_s: 0.0,
+            });
+        }
+        let replicas: u32 = region_drafts.iter().map(|draft| draft.replicas).sum();
+        if replicas == 0 {
+            if requests_per_s > 0.0 {
+                unserved.push(Unserved { region: users.region.clone(), mean_requests_per_s: requests_per_s });
+            }
+            continue;
+        }
+        for draft in &mut region_drafts {
+            draft.requests_per_s = requests_per_s * f64::from(draft.replicas) / f64::from(replicas);
+        }
+        drafts.extend(region_drafts.into_iter().filter(|draft| draft.requests_per_s > 0.0));
+    }
+    Ok((drafts, unserved))
+}
+
+/// Chip → (sites, accelerators the evaluation's allocation devotes to the users of `region`
+/// there), chips in id order.
+fn allocated_chips<'e>(coverage: &'e WorkloadQuarter, region: &str) -> BTreeMap<&'e str, (Vec<String>, f64)> {
+    let mut allocated: BTreeMap<&str, (Vec<String>, f64)> = BTreeMap::new();
+    for share in coverage.allocation.iter().filter(|share| share.user_region == region && share.accelerators > 0.0) {
+        let (sites, accelerators) = allocated.entry(share.chip.as_str()).or_default();
+        sites.push(share.site.clone());
+        *accelerators += share.accelerators;
+    }
+    allocated
+}
+
+/// The serving precision and engine of `chip` (searched once per chip, then reused).
+fn engine_cached(
+    context: &Context,
+    engines: &mut BTreeMap<String, (Precision, InferenceEngine)>,
+    chip: &str,
+    rate: &Rate,
+) -> Result<(Precision, InferenceEngine), ScenarioSimError> {
+    if let Some(cached) = engines.get(chip) {
+        return Ok(*cached);
+    }
+    let precision: Precision = rate.precision.parse().map_err(|_: String| {
+        PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() })
+    })?;
+    let engine = engine_for(context.catalog, context.chat, chip, precision, rate.instance_chips)?;
+    engines.insert(chip.to_string(), (precision, engine));
+    Ok((precision, engine))
+}
+
+/// Whole replicas covering `accelerators` chips of `chip`, at least one and at most what the
+/// chips of that type held at `sites` in the quarter allow.
+fn whole_replicas(context: &Context, chip: &str, sites: &[String], accelerators: f64, engine: &InferenceEngine) -> u32 {
+    let chips_per_replica = engine.chips_per_replica().max(1.0);
+    // Chips of this type held at the pool's sites in the quarter (an upper bound).
+    let held_chips: u64 = context
+        .evaluation
+        .sites
+        .iter()
+        .filter(|site| site.quarter == context.quarter && sites.contains(&site.site))
+        .filter_map(|site| site.accelerators_by_chip.get(chip))
+        .sum();
+    let held_replicas = (held_chips as f64 / chips_per_replica).floor().max(1.0);
+    (accelerators / chips_per_replica - 1e-9).ceil().clamp(1.0, held_replicas).min(f64::from(u32::MAX)) as u32
+}
+
+/// What every simulated slice shares: its arrival shape, latency targets and failures.
+struct SliceShape<'a> {
+    profile: &'a Profile,
+    growth_per_day: f64,
+    input: LengthDist,
+    output: LengthDist,
+    slo: SloTargets,
+    horizon_s: f64,
+}
+
+/// Sample every pool to a slice ([`MIN_SLICE_REPLICAS`] or the whole pool at least, under
+/// automatic sampling) and build its simulation.
+fn sample_pools(
+    context: &Context,
+    profile: &Profile,
+    opts: &ScenarioSimOptions,
+    drafts: Vec<Draft>,
+) -> Result<Vec<PoolRun>, ScenarioSimError> {
+    let chat = context.chat;
+    let shape = SliceShape {
+        profile,
+        growth_per_day: (1.0 + chat.serving.growth_per_quarter).powf(1.0 / DAYS_PER_QUARTER) - 1.0,
+        input: LengthDist::from_mean(chat.input_tokens_per_request, opts.length_sigma.0),
+        output: LengthDist::from_mean(chat.output_tokens_per_request, opts.length_sigma.1),
+        slo: SloTargets::from_ms(Some(chat.ttft_p99_ms), Some(chat.tpot_p99_ms)),
+        horizon_s: opts.hours * 3600.0,
+    };
+    let full_requests: f64 = drafts.iter().map(|draft| draft.requests_per_s * shape.horizon_s).sum();
+    let (fraction, min_replicas) = match opts.sample_fraction {
+        Some(fraction) => (fraction, 1),
+        None => ((opts.request_budget as f64 / full_requests.max(1.0)).min(1.0), MIN_SLICE_REPLICAS),
+    };
+    drafts.into_iter().map(|draft| slice(draft, fraction, min_replicas, &shape, opts)).collect()
+}
+
+/// The simulated slice of one pool: `round(replicas × fraction)` replicas (at least
+/// `min_replicas` or the whole pool) with the same share of its traffic.
+fn slice(
+    draft: Draft,
+    fraction: f64,
+    min_replicas: u32,
+    shape: &SliceShape,
+    opts: &ScenarioSimOptions,
+) -> Result<PoolRun, ScenarioSimError> {
+    let simulated =
+        ((f64::from(draft.replicas) * fraction).round() as u32).max(min_replicas.min(draft.replicas)).max(1);
+    let simulated_requests_per_s = draft.requests_per_s * f64::from(simulated) / f64::from(draft.replicas);
+    let rate = RateProfile {
+        mean_qps: simulated_requests_per_s,
+        diurnal: None,
+        start_hour: 0,
+        growth_per_day: shape.growth_per_day,
+        bursts: Vec::new(),
+    }
+    .with_diurnal(&shape.profile.factor)?;
+    let chips_per_replica = draft.engine.chips_per_replica();
+    let config = SimConfig {
+        pools: Pools::Colocated(ReplicaPool {
+            replicas: simulated,
+            engine: draft.engine,
+            scheduler: SchedulerConfig::for_engine(&draft.engine),
+        }),
+        arrivals: ArrivalSource::Poisson { rate, input: shape.input.clone(), output: shape.output.clone() },
+        max_requests: 0,
+        horizon_s: Some(shape.horizon_s),
+        routing: opts.routing,
+        failures: opts
+            .failures
+            .map(|(mtbf_hours, repair_hours)| Failures::from_chip_hours(mtbf_hours, repair_hours, chips_per_replica)),
+        slo: shape.slo,
+        max_queue_per_replica: None,
+        sample_interval_s: opts.sample_interval_s,
+    };
+    config.check()?;
+    Ok(PoolRun {
+        region: draft.region,
+        chip: draft.chip,
+        sites: draft.sites,
+        precision: draft.precision,
+        layout: draft.engine.layout(),
+        accelerators: draft.accelerators,
+        replicas: draft.replicas,
+        replicas_simulated: simulated,
+        mean_requests_per_s: draft.requests_per_s,
+        simulated_mean_requests_per_s: simulated_requests_per_s,
+        config,
+    })
+}
+
+/// The failures a scenario simulation uses: none when `disabled`, else per-chip MTBF
+/// `chip_mtbf_hours` (default [`DEFAULT_CHIP_MTBF_HOURS`]) and `repair_hours`, as
+/// [`ScenarioSimOptions::failures`] takes them.
+pub fn chip_failures(disabled: bool, chip_mtbf_hours: Option<f64>, repair_hours: f64) -> Option<(f64, f64)> {
+    (!disabled).then(|| (chip_mtbf_hours.unwrap_or(DEFAULT_CHIP_MTBF_HOURS), repair_hours))
+}
+
+/// Summaries of a scenario simulation's runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioSummary {
+    /// The fleet: per replication all pools side by side, then replications pooled.
+    pub fleet: SimSummary,
+    /// Each pool's replications pooled, in the order of [`ScenarioSim::pools`].
+    pub pools: Vec<SimSummary>,
+    /// Whole-fleet throughput estimate, requests/s: each pool's simulated slice scaled back by
+    /// its sampled fraction.
+    pub fleet_throughput_rps: f64,
+}
+
+impl ScenarioSim {
+    /// Summarise what [`run`] returned (`runs_by_pool[pool][replication]`). None when no
+    /// replication ran.
+    pub fn summarize(&self, runs_by_pool: &[Vec<SimResult>]) -> Option<ScenarioSummary> {
+        let fleet = combine_pools(runs_by_pool)?.summary();
+        let pools: Vec<SimSummary> = runs_by_pool
+            .iter()
+            .map(|runs| pool_replications(runs).map(|pooled| pooled.summary()))
+            .collect::<Option<_>>()?;
+        let fleet_throughput_rps: f64 = self
+            .pools
+            .iter()
+            .zip(&pools)
+            .map(|(pool, summary)| summary.throughput_rps / pool.fraction().max(1e-12))
+            .sum();
+        Some(ScenarioSummary { fleet, pools, fleet_throughput_rps })
+    }
 }
 
 /// Run every pool `replications` times in parallel. Pool `k`'s replication `i` runs with
@@ -486,9 +620,9 @@ mod tests {
 
     #[test]
     fn lengths_round_and_keep_sigma() {
-        assert_eq!(length(299.6, None), LengthDist::Fixed { tokens: 300 });
-        assert_eq!(length(300.0, Some(0.0)), LengthDist::Fixed { tokens: 300 });
-        assert!(matches!(length(300.0, Some(0.5)), LengthDist::LogNormal { max: 6000, .. }));
+        assert_eq!(LengthDist::from_mean(299.6, None), LengthDist::Fixed { tokens: 300 });
+        assert_eq!(LengthDist::from_mean(300.0, Some(0.0)), LengthDist::Fixed { tokens: 300 });
+        assert!(matches!(LengthDist::from_mean(300.0, Some(0.5)), LengthDist::LogNormal { max: 6000, .. }));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! colocated replicas, Poisson arrivals (the MLPerf-server-like standalone case), and the
 //! analytical figures the simulation is compared with.
 
-use super::{
-    ArrivalSource, Failures, LengthDist, Pool, Pools, RateProfile, Routing, SchedulerConfig, SimConfig, SimError,
-    SloTargets,
+use super::arrivals::{LengthDist, RateProfile};
+use super::config::{
+    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
 };
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
@@ -101,22 +101,18 @@ impl Standalone {
         let replicas = self.replicas()?;
         let scheduler = SchedulerConfig::for_engine(&engine);
         let pools = match self.prefill_replicas {
-            None => Pools::Colocated(Pool { replicas, engine, scheduler }),
-            Some(p) => {
-                if p == 0 || p >= replicas {
-                    return Err(SimError(format!(
-                        "prefill replicas must be between 1 and {} (of {replicas} replicas), got {p}",
-                        replicas.saturating_sub(1)
-                    ))
-                    .into());
+            None => Pools::Colocated(ReplicaPool { replicas, engine, scheduler }),
+            Some(prefill) => {
+                if prefill == 0 || prefill >= replicas {
+                    return Err(SimError::PrefillReplicas { replicas, prefill }.into());
                 }
                 let model = catalog.llm(&self.model).map_err(PerfError::from)?;
                 let kv_bytes = kv_bytes_per_token(model, default_kv_precision(self.precision));
                 // The prefill replica's chips send their KV shards in parallel over scale-out.
                 let bw = engine.rates().scaleout_bw * engine.chips_per_replica();
                 Pools::Disaggregated {
-                    prefill: Pool { replicas: p, engine, scheduler },
-                    decode: Pool { replicas: replicas - p, engine, scheduler },
+                    prefill: ReplicaPool { replicas: prefill, engine, scheduler },
+                    decode: ReplicaPool { replicas: replicas - prefill, engine, scheduler },
                     kv_transfer_s_per_token: kv_bytes / bw,
                     kv_transfer_latency_s: engine.rates().collective_latency_s,
                 }

@@ -19,17 +19,16 @@ use fleetplan_core::scenario::{self, Quarter};
 use fleetplan_core::units::Precision;
 use fleetplan_engines::eval::evaluate;
 use fleetplan_engines::sim::scenario::{
-    DEFAULT_CHIP_MTBF_HOURS, DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions,
+    DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions, ScenarioSummary, chip_failures,
 };
 use fleetplan_engines::sim::{
-    Analytical, ArrivalSource, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult,
-    SloTargets, Standalone, Summary, parse_trace, run_replications_with_progress,
+    Analytical, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult, SimSummary,
+    SloTargets, Standalone, parse_trace, pool_replications, run_replications_with_progress,
 };
 use fleetplan_models::PerfError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -187,13 +186,6 @@ fn build_err(e: BuildError) -> Failure {
     }
 }
 
-fn length(mean: u32, sigma: Option<f64>) -> LengthDist {
-    match sigma {
-        Some(s) if s > 0.0 => LengthDist::LogNormal { mean: f64::from(mean), sigma: s, max: mean.saturating_mul(20) },
-        _ => LengthDist::Fixed { tokens: mean },
-    }
-}
-
 /// Run `fleetplan simulate`.
 pub fn run(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     match &a.file {
@@ -253,9 +245,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     };
     catalog.accelerator(chip).map_err(|e| unknown("--chip", &e))?;
     catalog.llm(model).map_err(|e| unknown("--model", &e))?;
-    let failures = a
-        .mtbf_hours
-        .map(|h| Failures { replica_mtbf_s: h * 3600.0 / f64::from(a.tp * a.pp), repair_s: a.repair_hours * 3600.0 });
+    let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
     let setup = Standalone {
         chip: chip.clone(),
         chips: a.chips,
@@ -263,12 +253,12 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
         pp: a.pp,
         model: model.clone(),
         precision: a.precision,
-        input: length(a.input, a.input_sigma),
-        output: length(a.output, a.output_sigma),
+        input: LengthDist::from_mean(f64::from(a.input), a.input_sigma),
+        output: LengthDist::from_mean(f64::from(a.output), a.output_sigma),
         rate: RateProfile::constant(a.qps),
         requests: a.requests.unwrap_or(100_000),
         routing: a.routing,
-        slo: SloTargets { ttft_s: a.ttft_p99_ms.map(|v| v / 1e3), tpot_s: a.tpot_p99_ms.map(|v| v / 1e3) },
+        slo: SloTargets::from_ms(a.ttft_p99_ms, a.tpot_p99_ms),
         failures,
         prefill_replicas: a.prefill_replicas,
         sample_interval_s: interval(a, 1.0),
@@ -280,18 +270,14 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
             print_diagnostics(&text, &d);
             Failure::User
         })?;
-        cfg.max_requests = rows.len() as u64;
-        cfg.arrivals = ArrivalSource::Trace(Arc::from(rows));
+        cfg.replay(rows);
     }
     let analytical = setup.analytical(catalog).ok();
     let progress = Progress::new(cfg.max_requests as f64 * f64::from(a.replications));
     let runs = run_replications_with_progress(&cfg, a.seed, a.replications, &|n| progress.add(n));
     progress.finish();
     let runs = runs.map_err(user_error)?;
-    let mut total = runs[0].clone();
-    for r in &runs[1..] {
-        total.merge(r);
-    }
+    let Some(total) = pool_replications(&runs) else { return Err(Failure::Internal("no replications ran".into())) };
     let summary = total.summary();
     let series = [("all".to_string(), runs[0].series.as_slice())];
     write_outputs(a, &series)?;
@@ -350,7 +336,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
         sample_fraction: a.sample_fraction,
         request_budget: a.requests.unwrap_or(1_000_000),
         routing: a.routing,
-        failures: (!a.no_failures).then(|| (a.mtbf_hours.unwrap_or(DEFAULT_CHIP_MTBF_HOURS), a.repair_hours)),
+        failures: chip_failures(a.no_failures, a.mtbf_hours, a.repair_hours),
         length_sigma: (a.input_sigma, a.output_sigma),
         sample_interval_s: interval(a, 60.0),
     };
@@ -359,33 +345,9 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
     let results = fleetplan_engines::sim::scenario::run(&sim, a.seed, a.replications, &|n| progress.add(n));
     progress.finish();
     let results = results.map_err(user_error)?;
-    // Per replication: pools side by side; then replications pooled.
-    let mut total: Option<SimResult> = None;
-    for i in 0..a.replications as usize {
-        let mut rep = results[0][i].clone();
-        for pool in &results[1..] {
-            rep.merge_concurrent(&pool[i]);
-        }
-        match &mut total {
-            None => total = Some(rep),
-            Some(t) => t.merge(&rep),
-        }
-    }
-    let Some(total) = total else { return Err(Failure::Internal("no replications ran".into())) };
-    let summary = total.summary();
-    let pool_summaries: Vec<Summary> = results
-        .iter()
-        .map(|runs| {
-            let mut t = runs[0].clone();
-            for r in &runs[1..] {
-                t.merge(r);
-            }
-            t.summary()
-        })
-        .collect();
-    // Whole-fleet throughput: each pool's slice scaled back by its sampled fraction.
-    let fleet_rps: f64 =
-        sim.pools.iter().zip(&pool_summaries).map(|(p, s)| s.throughput_rps / p.fraction().max(1e-12)).sum();
+    let Some(summaries) = sim.summarize(&results) else {
+        return Err(Failure::Internal("no replications ran".into()));
+    };
     let labels: Vec<String> = sim.pools.iter().map(|p| format!("{}/{}", p.region, p.chip)).collect();
     let series: Vec<(String, &[Sample])> =
         labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
@@ -394,20 +356,20 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
         let pools: Vec<serde_json::Value> = sim
             .pools
             .iter()
-            .zip(&pool_summaries)
+            .zip(&summaries.pools)
             .map(|(p, s)| serde_json::json!({ "pool": p, "fraction_simulated": p.fraction(), "summary": s }))
             .collect();
         let v = serde_json::json!({
             "scenario": s.name, "workload": sim.workload, "model": sim.model, "quarter": sim.quarter,
             "hours": sim.hours, "seed": a.seed, "replications": a.replications, "routing": a.routing,
             "failures": opts.failures.map(|(m, r)| serde_json::json!({"chip_mtbf_hours": m, "repair_hours": r})),
-            "pools": pools, "unserved": sim.unserved, "summary": summary,
-            "fleet_throughput_rps_estimate": fleet_rps,
+            "pools": pools, "unserved": sim.unserved, "summary": summaries.fleet,
+            "fleet_throughput_rps_estimate": summaries.fleet_throughput_rps,
         });
         out(&serde_json::to_string_pretty(&v).map_err(|e| Failure::Internal(e.to_string()))?);
         return Ok(());
     }
-    print_scenario_text(a, &s.name, &sim, &opts, &summary, &pool_summaries, fleet_rps);
+    print_scenario_text(a, &s.name, &sim, &opts, &summaries);
     Ok(())
 }
 
@@ -416,10 +378,9 @@ fn print_scenario_text(
     scenario: &str,
     sim: &ScenarioSim,
     opts: &ScenarioSimOptions,
-    s: &Summary,
-    pools: &[Summary],
-    fleet_rps: f64,
+    summaries: &ScenarioSummary,
 ) {
+    let (s, pools, fleet_rps) = (&summaries.fleet, &summaries.pools, summaries.fleet_throughput_rps);
     out(&format!(
         "{scenario}: workload `{}` ({}) in {}, {} h of traffic from local midnight, routing {}, seed {}, {} \
          replication(s)",
@@ -507,7 +468,7 @@ fn row(name: &str, p: &Percentiles, f: fn(f64) -> String) -> Vec<String> {
     vec![name.to_string(), f(p.p50_s), f(p.p90_s), f(p.p99_s), f(p.p999_s), f(p.mean_s), f(p.max_s)]
 }
 
-fn latency_table(s: &Summary) -> String {
+fn latency_table(s: &SimSummary) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(vec!["latency", "p50", "p90", "p99", "p99.9", "mean", "max"]);
@@ -518,7 +479,7 @@ fn latency_table(s: &Summary) -> String {
     t.to_string()
 }
 
-fn requests_line(s: &Summary) -> String {
+fn requests_line(s: &SimSummary) -> String {
     format!(
         "requests: {} arrived, {} completed, {} dropped, {} retried after {} failures, {} preemptions; mean in \
          system {:.1}, mean waiting {:.1}; replica utilisation {:.1} %",
@@ -539,7 +500,7 @@ fn print_text(
     chip: &str,
     model: &str,
     requests: &u64,
-    s: &Summary,
+    s: &SimSummary,
     an: Option<&Analytical>,
     runs: &[SimResult],
 ) {
