@@ -28,6 +28,7 @@ mod model;
 use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate};
 use fleetplan_core::catalog::{Catalog, UnknownId};
 use fleetplan_core::scenario::{Hardware, Holding, Mode, ObjectiveKind, Quarter, Scenario};
+use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
 use serde::Serialize;
 
@@ -62,17 +63,14 @@ impl Backend {
     }
 
     /// Parse a backend name; an error names the valid ones (HiGHS only when compiled in).
-    pub fn parse(s: &str) -> Result<Backend, String> {
-        match s {
+    pub fn parse(name: &str) -> Result<Backend, BackendError> {
+        match name {
             "microlp" => Ok(Backend::Microlp),
             #[cfg(feature = "highs")]
             "highs" => Ok(Backend::Highs),
             #[cfg(not(feature = "highs"))]
-            "highs" => {
-                Err("this build has no HiGHS backend; rebuild with `--features highs` (needs cmake and libclang-dev)"
-                    .into())
-            }
-            other => Err(format!("unknown solver `{other}`; valid: {}", Backend::available().join(", "))),
+            "highs" => Err(BackendError::NotCompiled),
+            other => Err(BackendError::Unknown { name: other.to_string() }),
         }
     }
 
@@ -84,6 +82,20 @@ impl Backend {
             "highs",
         ]
     }
+}
+
+/// A backend name that [`Backend::parse`] does not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// `highs` in a build without the `highs` feature.
+    #[error("this build has no HiGHS backend; rebuild with `--features highs` (needs cmake and libclang-dev)")]
+    NotCompiled,
+    /// A name that is no backend.
+    #[error("unknown solver `{name}`; valid: {}", Backend::available().join(", "))]
+    Unknown {
+        /// The name given.
+        name: String,
+    },
 }
 
 /// How a solve finished.
@@ -146,18 +158,35 @@ pub enum PlanError {
     /// A catalog id is missing (validation should have caught it).
     #[error(transparent)]
     Unknown(#[from] UnknownId),
-    /// Input data the model needs is missing or inconsistent.
-    #[error("{0}")]
-    Data(String),
+    /// The catalog has no network fabric to price a cluster with.
+    #[error("the catalog has no network fabric")]
+    NoFabric,
+    /// The cost model cannot price a line or holding.
+    #[error(transparent)]
+    Cost(#[from] CostError),
     /// The solver failed.
     #[error("solver: {0}")]
-    Solver(String),
+    Solver(#[from] SolverError),
     /// The model has no solution (handled internally by the elastic model).
     #[error("the model is infeasible")]
     Infeasible,
     /// The evaluator failed on the plan.
     #[error("evaluating the plan: {0}")]
     Eval(#[from] EvalError),
+}
+
+/// How the LP/MILP solver failed (other than by infeasibility, which the planner handles).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolverError {
+    /// The backend rejected the MIP gap.
+    #[error(transparent)]
+    MipGap(#[from] good_lp::solvers::MipGapError),
+    /// The model is unbounded: a bug in the model.
+    #[error("the model is unbounded (a bug)")]
+    Unbounded,
+    /// Any other failure the backend reports.
+    #[error(transparent)]
+    Backend(good_lp::ResolutionError),
 }
 
 /// Solver facts of a plan.

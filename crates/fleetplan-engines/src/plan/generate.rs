@@ -29,8 +29,16 @@ const REGIONS: [&str; 9] = ["us", "sg", "my-johor", "th", "id", "ae", "sa", "fi"
 /// Chat models that fit one 8-chip server on most catalog chips.
 const CHAT_MODELS: [&str; 4] = ["llama-3.1-8b", "llama-3.1-70b", "qwen2.5-72b", "mixtral-8x7b"];
 
+/// Why no scenario could be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenerateError {
+    /// The catalog has no accelerator that is sold with a price, so no option could be bought.
+    #[error("the catalog has no accelerator with a price")]
+    NoPricedChip,
+}
+
 /// A scenario file (TOML text) of the given size. Errors only when the catalog lacks chips.
-pub fn generate(spec: &GenSpec, catalog: &Catalog) -> Result<String, String> {
+pub fn generate(spec: &GenSpec, catalog: &Catalog) -> Result<String, GenerateError> {
     let mut rng = SmallRng::seed_from_u64(spec.seed);
     let sites = spec.sites.max(1);
     let quarters = spec.quarters.clamp(1, 40);
@@ -41,7 +49,7 @@ pub fn generate(spec: &GenSpec, catalog: &Catalog) -> Result<String, String> {
     let mut cloud: Vec<&str> = catalog.accelerators.iter().filter(|c| !c.sold).map(|c| c.id.as_str()).collect();
     cloud.sort();
     if buyable.is_empty() {
-        return Err("the catalog has no accelerator with a price".into());
+        return Err(GenerateError::NoPricedChip);
     }
     let mut o = String::new();
     let _ = writeln!(
