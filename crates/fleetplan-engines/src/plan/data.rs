@@ -150,38 +150,45 @@ fn fabric_for<'a>(
         .ok_or(PlanError::NoFabric)
 }
 
-/// Price `accelerators` of a chip at a site with the shared cost model (same inputs as the
-/// evaluator uses for a holding).
-#[allow(clippy::too_many_arguments)]
-fn price(
-    catalog: &Catalog,
-    scenario: &Scenario,
-    chip_id: &str,
-    system: Option<&str>,
+/// What to price: `accelerators` of a chip (in a system) at a site, bought in a year or leased.
+struct PriceQuery<'a> {
+    /// Accelerator id.
+    chip_id: &'a str,
+    /// System id (default: the chip's default system).
+    system: Option<&'a str>,
+    /// Site index.
     site: usize,
+    /// Buy or lease.
     mode: Mode,
+    /// Accelerators.
     accelerators: u64,
+    /// Purchase year.
     year: i32,
+    /// Price override, USD per unit.
     price_usd: Option<f64>,
+    /// Lease price, USD per accelerator-hour.
     lease_usd_per_hour: Option<f64>,
-) -> Result<HoldingCost, PlanError> {
-    let s = &scenario.sites[site];
-    let region = catalog.region(&s.region)?;
-    let chip = catalog.accelerator(chip_id)?;
-    let system = match system {
+}
+
+/// Price a query with the shared cost model (same inputs as the evaluator uses for a holding).
+fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Result<HoldingCost, PlanError> {
+    let site = &scenario.sites[query.site];
+    let region = catalog.region(&site.region)?;
+    let chip = catalog.accelerator(query.chip_id)?;
+    let system = match query.system {
         Some(id) => Some(catalog.system(id)?),
         None => default_system(catalog, chip),
     };
     let input = HoldingInput {
         chip,
         system,
-        accelerators,
-        mode,
-        price_usd_per_unit: price_usd,
-        purchase_year: year,
-        lease_usd_per_hour,
+        accelerators: query.accelerators,
+        mode: query.mode,
+        price_usd_per_unit: query.price_usd,
+        purchase_year: query.year,
+        lease_usd_per_hour: query.lease_usd_per_hour,
         fabric: fabric_for(catalog, chip)?,
-        energy: SiteEnergy::new(region, chip, s.pue, s.power_usd_per_kwh),
+        energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
         build_musd_per_mw: region.build_musd_per_mw,
     };
     Ok(holding_cost(&input, &catalog.costs)?)
@@ -384,18 +391,17 @@ fn unit_costs(
             costs.capex[i] = costs.capex[i - 1];
             continue;
         }
-        let priced = match price(
-            catalog,
-            scenario,
-            &at.chip.id,
-            option.hardware.system.as_deref(),
-            at.site,
-            option.mode,
-            REFERENCE_ACCELERATORS,
-            quarter.year,
-            option.price_usd,
-            lease,
-        ) {
+        let query = PriceQuery {
+            chip_id: &at.chip.id,
+            system: option.hardware.system.as_deref(),
+            site: at.site,
+            mode: option.mode,
+            accelerators: REFERENCE_ACCELERATORS,
+            year: quarter.year,
+            price_usd: option.price_usd,
+            lease_usd_per_hour: lease,
+        };
+        let priced = match price(catalog, scenario, &query) {
             Ok(priced) => priced,
             // A chip without a catalog price and no override cannot be bought.
             Err(PlanError::NoFabric | PlanError::Cost(_)) if option.mode == Mode::Buy => {
@@ -456,18 +462,17 @@ fn existing_capacity(
             }
             Mode::Buy => None,
         };
-        let priced = price(
-            catalog,
-            scenario,
-            &holding.hardware.chip,
-            holding.hardware.system.as_deref(),
-            si,
-            holding.mode,
-            holding.accelerators,
-            holding.from.year,
-            holding.price_usd,
-            lease,
-        )?;
+        let query = PriceQuery {
+            chip_id: &holding.hardware.chip,
+            system: holding.hardware.system.as_deref(),
+            site: si,
+            mode: holding.mode,
+            accelerators: holding.accelerators,
+            year: holding.from.year,
+            price_usd: holding.price_usd,
+            lease_usd_per_hour: lease,
+        };
+        let priced = price(catalog, scenario, &query)?;
         let key = PoolKey { site: si, chip: holding.hardware.chip.clone() };
         let pool = existing.accelerators.entry(key).or_insert_with(|| vec![0.0; quarters]);
         for (i, quarter) in horizon.iter().enumerate() {

@@ -397,99 +397,111 @@ pub(crate) fn repair(
     evaluation: &Evaluation,
     knobs: &mut Knobs,
 ) -> Vec<Repair> {
-    let mut fixes = Vec::new();
-    repair_budget(scenario, evaluation, knobs, &mut fixes);
-    repair_power(scenario, data, solved, evaluation, knobs, &mut fixes);
-    for (group_index, group) in evaluation.spend.groups.iter().enumerate() {
-        if !group.ok && group_index < knobs.share_relax.len() {
-            let off = if group.share < group.min { group.min - group.share } else { group.share - group.max };
-            knobs.share_relax[group_index] -= off + 0.001;
-            fixes.push(Repair::GroupShares { group: group.group.clone(), points: (off + 0.001) * 100.0 });
-        }
-    }
-    repair_demand(scenario, data, solved, evaluation, knobs, &mut fixes);
-    fixes
+    let mut repairs = Repairs { scenario, data, solved, evaluation, knobs, fixes: Vec::new() };
+    repairs.budget();
+    repairs.power();
+    repairs.shares();
+    repairs.demand();
+    repairs.fixes
 }
 
-/// Cut the budget total and quarter caps the rounded plan exceeds.
-fn repair_budget(scenario: &Scenario, evaluation: &Evaluation, knobs: &mut Knobs, fixes: &mut Vec<Repair>) {
-    let currency = &scenario.currency;
-    let budget = scenario.budget.total;
-    let spend = &evaluation.spend;
-    if spend.total > budget * (1.0 + 1e-9) {
-        let cut = (spend.total - budget) * 1.02 + budget * 1e-6;
-        knobs.budget_total -= cut;
-        fixes.push(Repair::OverBudget { priced: spend.total, cut, currency: currency.clone() });
-    }
-    if let (Some(caps), Some(knob_caps)) = (&scenario.budget.per_quarter, &mut knobs.per_quarter) {
-        for (q, line) in spend.by_quarter.iter().enumerate() {
-            if q < caps.len() && line.total() > caps[q] * (1.0 + 1e-9) {
-                let cut = (line.total() - caps[q]) * 1.02 + caps[q] * 1e-6;
-                knob_caps[q] -= cut;
-                fixes.push(Repair::QuarterOverCap { quarter: line.quarter, cut, currency: currency.clone() });
+/// One repair pass: the findings it reads, the knobs it tightens and what it changed.
+struct Repairs<'a> {
+    /// The scenario.
+    scenario: &'a Scenario,
+    /// Its problem data.
+    data: &'a Data,
+    /// The solution that was rounded.
+    solved: &'a Solved,
+    /// The evaluator's verdict on the rounded plan.
+    evaluation: &'a Evaluation,
+    /// Knobs of the next solve.
+    knobs: &'a mut Knobs,
+    /// Changes made so far.
+    fixes: Vec<Repair>,
+}
+
+impl Repairs<'_> {
+    /// Cut the budget total and quarter caps the rounded plan exceeds.
+    fn budget(&mut self) {
+        let currency = &self.scenario.currency;
+        let budget = self.scenario.budget.total;
+        let spend = &self.evaluation.spend;
+        if spend.total > budget * (1.0 + 1e-9) {
+            let cut = (spend.total - budget) * 1.02 + budget * 1e-6;
+            self.knobs.budget_total -= cut;
+            self.fixes.push(Repair::OverBudget { priced: spend.total, cut, currency: currency.clone() });
+        }
+        if let (Some(caps), Some(knob_caps)) = (&self.scenario.budget.per_quarter, &mut self.knobs.per_quarter) {
+            for (q, line) in spend.by_quarter.iter().enumerate() {
+                if q < caps.len() && line.total() > caps[q] * (1.0 + 1e-9) {
+                    let cut = (line.total() - caps[q]) * 1.02 + caps[q] * 1e-6;
+                    knob_caps[q] -= cut;
+                    self.fixes.push(Repair::QuarterOverCap { quarter: line.quarter, cut, currency: currency.clone() });
+                }
             }
         }
     }
-}
 
-/// Cut the power of sites the rounded plan overdraws.
-fn repair_power(
-    scenario: &Scenario,
-    data: &Data,
-    solved: &Solved,
-    evaluation: &Evaluation,
-    knobs: &mut Knobs,
-    fixes: &mut Vec<Repair>,
-) {
-    for (site_index, site) in scenario.sites.iter().enumerate() {
-        if !evaluation.violations.iter().any(|v| v.kind == ViolationKind::Power && v.subject == site.id) {
-            continue;
+    /// Cut the power of sites the rounded plan overdraws.
+    fn power(&mut self) {
+        for (site_index, site) in self.scenario.sites.iter().enumerate() {
+            if !self.evaluation.violations.iter().any(|v| v.kind == ViolationKind::Power && v.subject == site.id) {
+                continue;
+            }
+            let mut excess: f64 = 0.0;
+            for (q, site_quarter) in self.evaluation.sites.iter().filter(|x| x.site == site.id).enumerate() {
+                if q < self.data.quarters {
+                    excess = excess.max(site_quarter.it_mw - self.solved.it_mw[site_index][q]);
+                }
+            }
+            let cut = excess.max(0.0) * 1.05 + 0.01;
+            self.knobs.extra_mw[site_index] -= cut;
+            self.fixes.push(Repair::SitePower { site: site.id.clone(), cut_mw: cut });
         }
-        let mut excess: f64 = 0.0;
-        for (q, site_quarter) in evaluation.sites.iter().filter(|x| x.site == site.id).enumerate() {
-            if q < data.quarters {
-                excess = excess.max(site_quarter.it_mw - solved.it_mw[site_index][q]);
+    }
+
+    /// Tighten the bounds of share groups the rounded plan leaves.
+    fn shares(&mut self) {
+        for (group_index, group) in self.evaluation.spend.groups.iter().enumerate() {
+            if !group.ok && group_index < self.knobs.share_relax.len() {
+                let off = if group.share < group.min { group.min - group.share } else { group.share - group.max };
+                self.knobs.share_relax[group_index] -= off + 0.001;
+                self.fixes.push(Repair::GroupShares { group: group.group.clone(), points: (off + 0.001) * 100.0 });
             }
         }
-        let cut = excess.max(0.0) * 1.05 + 0.01;
-        knobs.extra_mw[site_index] -= cut;
-        fixes.push(Repair::SitePower { site: site.id.clone(), cut_mw: cut });
     }
-}
 
-/// Raise the demand of workloads the evaluator serves less of than the model assigns.
-fn repair_demand(
-    scenario: &Scenario,
-    data: &Data,
-    solved: &Solved,
-    evaluation: &Evaluation,
-    knobs: &mut Knobs,
-    fixes: &mut Vec<Repair>,
-) {
-    let mut inflated: Vec<(String, f64)> = Vec::new();
-    for workload_quarter in &evaluation.workloads {
-        if workload_quarter.coverage_peak >= 0.999 {
-            continue;
+    /// Raise the demand of workloads the evaluator serves less of than the model assigns.
+    fn demand(&mut self) {
+        let data = self.data;
+        let mut inflated: Vec<(String, f64)> = Vec::new();
+        for workload_quarter in &self.evaluation.workloads {
+            if workload_quarter.coverage_peak >= 0.999 {
+                continue;
+            }
+            let Some(q) = data.horizon.iter().position(|h| *h == workload_quarter.quarter) else { continue };
+            let Some(wi) = self.scenario.workloads.iter().position(|w| w.id == workload_quarter.workload) else {
+                continue;
+            };
+            // Only where the model served all demand of the quarter: demand the model leaves
+            // unserved still claims chips in the evaluator's proportional split, and inflating
+            // served demand cannot fix that.
+            if (0..data.demands.len()).any(|d| self.solved.served[d][q] < 0.999) {
+                continue;
+            }
+            let zones: Vec<usize> = (0..data.demands.len()).filter(|d| data.demands[*d].workload == wi).collect();
+            let factor = (1.0 / workload_quarter.coverage_peak.max(0.5)) * 1.002;
+            for d in zones {
+                self.knobs.demand_scale[d][q] = (self.knobs.demand_scale[d][q] * factor).min(4.0);
+            }
+            match inflated.iter_mut().find(|x| x.0 == workload_quarter.workload) {
+                Some(x) => x.1 = x.1.max(factor),
+                None => inflated.push((workload_quarter.workload.clone(), factor)),
+            }
         }
-        let Some(q) = data.horizon.iter().position(|h| *h == workload_quarter.quarter) else { continue };
-        let Some(wi) = scenario.workloads.iter().position(|w| w.id == workload_quarter.workload) else { continue };
-        // Only where the model served all demand of the quarter: demand the model leaves
-        // unserved still claims chips in the evaluator's proportional split, and inflating
-        // served demand cannot fix that.
-        if (0..data.demands.len()).any(|d| solved.served[d][q] < 0.999) {
-            continue;
+        if !inflated.is_empty() {
+            self.fixes.push(Repair::DemandRaised { workloads: inflated });
         }
-        let zones: Vec<usize> = (0..data.demands.len()).filter(|d| data.demands[*d].workload == wi).collect();
-        let factor = (1.0 / workload_quarter.coverage_peak.max(0.5)) * 1.002;
-        for d in zones {
-            knobs.demand_scale[d][q] = (knobs.demand_scale[d][q] * factor).min(4.0);
-        }
-        match inflated.iter_mut().find(|x| x.0 == workload_quarter.workload) {
-            Some(x) => x.1 = x.1.max(factor),
-            None => inflated.push((workload_quarter.workload.clone(), factor)),
-        }
-    }
-    if !inflated.is_empty() {
-        fixes.push(Repair::DemandRaised { workloads: inflated });
     }
 }
