@@ -7,14 +7,16 @@
 //! 1. [`data`](self): lines (option × site) priced with the cost model, rates from the
 //!    evaluator's rate table, demand from the demand model, policy windows from the policy
 //!    engine;
-//! 2. a MILP (binaries only for training placement; counts continuous) solved with good_lp —
-//!    microlp by default, HiGHS with the `highs` feature — always with a gap and a time limit;
+//! 2. a MILP (binaries only for training placement; counts continuous) built by `model`'s
+//!    builder, one method per constraint family, and solved with good_lp — microlp by default,
+//!    HiGHS with the `highs` feature — always with a gap and a time limit;
 //! 3. repair: counts rounded up to whole units, the rounded plan evaluated, and the model
 //!    re-solved with tightened budget, power or inflated demand where the evaluator finds a
 //!    violation (at most [`MAX_REPAIRS`] rounds);
 //! 4. explanations: binding constraints and their marginal values from LP re-solves with the
 //!    training placement fixed; for an infeasible scenario, the smallest relaxation from an
-//!    elastic model with penalised slacks.
+//!    elastic model with penalised slacks. All of these are structured values ([`notes`]) that
+//!    render (and serialise) as sentences.
 
 // Model code indexes parallel tables by quarter; index loops read clearer than zips here.
 mod assemble;
