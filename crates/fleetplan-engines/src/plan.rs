@@ -7,16 +7,19 @@
 //! 1. [`data`](self): lines (option × site) priced with the cost model, rates from the
 //!    evaluator's rate table, demand from the demand model, policy windows from the policy
 //!    engine;
-//! 2. a MILP (binaries only for training placement; counts continuous) solved with good_lp —
-//!    microlp by default, HiGHS with the `highs` feature — always with a gap and a time limit;
+//! 2. a MILP (binaries only for training placement; counts continuous) built by `model`'s
+//!    builder, one method per constraint family, and solved with good_lp — microlp by default,
+//!    HiGHS with the `highs` feature — always with a gap and a time limit;
 //! 3. repair: counts rounded up to whole units, the rounded plan evaluated, and the model
 //!    re-solved with tightened budget, power or inflated demand where the evaluator finds a
 //!    violation (at most [`MAX_REPAIRS`] rounds);
 //! 4. explanations: binding constraints and their marginal values from LP re-solves with the
 //!    training placement fixed; for an infeasible scenario, the smallest relaxation from an
-//!    elastic model with penalised slacks.
+//!    elastic model with penalised slacks. All of these are structured values ([`notes`]) that
+//!    render (and serialise) as sentences.
 
 // Model code indexes parallel tables by quarter; index loops read clearer than zips here.
+mod assemble;
 #[allow(clippy::needless_range_loop)]
 mod data;
 #[allow(clippy::needless_range_loop)]
@@ -24,11 +27,14 @@ mod explain;
 pub mod generate;
 #[allow(clippy::needless_range_loop)]
 mod model;
+pub mod notes;
 
 use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate};
 use fleetplan_core::catalog::{Catalog, UnknownId};
-use fleetplan_core::scenario::{Hardware, Holding, Mode, ObjectiveKind, Quarter, Scenario};
+use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, Quarter, Scenario};
+use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
+use notes::{Explanation, Relaxation, Repair, RepairNote};
 use serde::Serialize;
 
 /// Most repair rounds after the first solve.
@@ -62,17 +68,14 @@ impl Backend {
     }
 
     /// Parse a backend name; an error names the valid ones (HiGHS only when compiled in).
-    pub fn parse(s: &str) -> Result<Backend, String> {
-        match s {
+    pub fn parse(name: &str) -> Result<Backend, BackendError> {
+        match name {
             "microlp" => Ok(Backend::Microlp),
             #[cfg(feature = "highs")]
             "highs" => Ok(Backend::Highs),
             #[cfg(not(feature = "highs"))]
-            "highs" => {
-                Err("this build has no HiGHS backend; rebuild with `--features highs` (needs cmake and libclang-dev)"
-                    .into())
-            }
-            other => Err(format!("unknown solver `{other}`; valid: {}", Backend::available().join(", "))),
+            "highs" => Err(BackendError::NotCompiled),
+            other => Err(BackendError::Unknown { name: other.to_string() }),
         }
     }
 
@@ -84,6 +87,20 @@ impl Backend {
             "highs",
         ]
     }
+}
+
+/// A backend name that [`Backend::parse`] does not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// `highs` in a build without the `highs` feature.
+    #[error("this build has no HiGHS backend; rebuild with `--features highs` (needs cmake and libclang-dev)")]
+    NotCompiled,
+    /// A name that is no backend.
+    #[error("unknown solver `{name}`; valid: {}", Backend::available().join(", "))]
+    Unknown {
+        /// The name given.
+        name: String,
+    },
 }
 
 /// How a solve finished.
@@ -146,18 +163,35 @@ pub enum PlanError {
     /// A catalog id is missing (validation should have caught it).
     #[error(transparent)]
     Unknown(#[from] UnknownId),
-    /// Input data the model needs is missing or inconsistent.
-    #[error("{0}")]
-    Data(String),
+    /// The catalog has no network fabric to price a cluster with.
+    #[error("the catalog has no network fabric")]
+    NoFabric,
+    /// The cost model cannot price a line or holding.
+    #[error(transparent)]
+    Cost(#[from] CostError),
     /// The solver failed.
     #[error("solver: {0}")]
-    Solver(String),
+    Solver(#[from] SolverError),
     /// The model has no solution (handled internally by the elastic model).
     #[error("the model is infeasible")]
     Infeasible,
     /// The evaluator failed on the plan.
     #[error("evaluating the plan: {0}")]
     Eval(#[from] EvalError),
+}
+
+/// How the LP/MILP solver failed (other than by infeasibility, which the planner handles).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolverError {
+    /// The backend rejected the MIP gap.
+    #[error(transparent)]
+    MipGap(#[from] good_lp::solvers::MipGapError),
+    /// The model is unbounded: a bug in the model.
+    #[error("the model is unbounded (a bug)")]
+    Unbounded,
+    /// Any other failure the backend reports.
+    #[error(transparent)]
+    Backend(good_lp::ResolutionError),
 }
 
 /// Solver facts of a plan.
@@ -227,9 +261,10 @@ pub struct ServedLine {
     pub evaluated: Option<f64>,
 }
 
-/// Accelerators of one pool serving one workload in one quarter.
+/// Accelerators of one pool serving one workload in one quarter, as the model assigns them
+/// (named apart from the evaluator's `eval::Allocation`, which splits pools in proportion).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Allocation {
+pub struct ServedAllocation {
     /// Workload id.
     pub workload: String,
     /// Site id.
@@ -282,17 +317,18 @@ pub struct Plan {
     /// Training placements.
     pub training: Vec<TrainingPlacement>,
     /// Accelerators serving each workload per pool and quarter, as the model assigns them.
-    pub allocation: Vec<Allocation>,
+    pub allocation: Vec<ServedAllocation>,
     /// Training compute reserved, peak dense FLOP (max-training).
     pub training_flop: f64,
     /// Weighted share of peak demand served, 0–1 (the max-served objective).
     pub coverage: f64,
-    /// Binding constraints and marginal values, in words.
-    pub explanations: Vec<String>,
-    /// For an infeasible scenario: the smallest relaxation that makes it feasible, in words.
-    pub relaxation: Vec<String>,
-    /// Repairs made after evaluating the rounded plan, in words.
-    pub repairs: Vec<String>,
+    /// Binding constraints, then marginal values (each serialised as its sentence).
+    pub explanations: Vec<Explanation>,
+    /// For an infeasible scenario: the smallest relaxation that makes it feasible (each
+    /// serialised as its sentence).
+    pub relaxation: Vec<Relaxation>,
+    /// Repairs made after evaluating the rounded plan (each serialised as its sentence).
+    pub repairs: Vec<RepairNote>,
     /// The evaluator's verdict on the plan.
     #[serde(skip)]
     pub evaluation: Option<Evaluation>,
@@ -316,326 +352,117 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
     let settings =
         SolverSettings { backend: options.backend, mip_gap: options.mip_gap, time_limit_s: options.time_limit_s };
     let mut knobs = Knobs::of(scenario, &data, objective);
-    let mut solves = 1;
-    let mut relaxation = Vec::new();
-    let first = match model::solve(scenario, &data, &knobs, settings) {
-        Ok(s) => s,
-        Err(PlanError::Infeasible) => {
-            // Never a bare "infeasible": solve the elastic model and plan under the smallest
-            // relaxation it finds.
-            knobs.elastic = true;
-            solves += 1;
-            let relaxed = model::solve(scenario, &data, &knobs, settings)?;
-            relaxation = explain::relaxation(scenario, &data, &relaxed);
-            relaxed
-        }
-        Err(e) => return Err(e),
+    let first = solve_or_relax(scenario, &data, &mut knobs, settings)?;
+    let checked = if options.verify {
+        verify_and_repair(scenario, catalog, &data, &first.solved, &mut knobs, settings)?
+    } else {
+        Checked { best: first.solved.clone(), repairs: Vec::new(), evaluation: None, solves: 0 }
     };
-    let mut best = first.clone();
-    let mut repairs = Vec::new();
-    let mut evaluation = None;
-    if options.verify {
-        // A relaxed (elastic) plan breaks the scenario by design: evaluate it, do not repair it.
-        let rounds = if knobs.elastic { 0 } else { MAX_REPAIRS };
-        for round in 0..=rounds {
-            let holdings = round_plan(scenario, &data, &best);
-            let mut s = scenario.clone();
-            s.fleet = holdings;
-            let e = evaluate(&s, catalog)?;
-            let fixes =
-                if round < rounds { explain::repair(scenario, &data, &best, &e, &mut knobs) } else { Vec::new() };
-            evaluation = Some(e);
-            if fixes.is_empty() {
-                break;
-            }
-            solves += 1;
-            match model::solve(scenario, &data, &knobs, settings) {
-                Ok(next) => {
-                    repairs.extend(fixes.into_iter().map(|f| format!("round {}: {f}", round + 1)));
-                    best = next;
-                }
-                Err(PlanError::Infeasible) => {
-                    repairs.push(format!(
-                        "round {}: tightening the model to fix the evaluator's findings left no feasible plan; the last plan is kept",
-                        round + 1
-                    ));
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
     let feasible = !knobs.elastic;
-    let mut p = assemble(scenario, &data, &best, objective, settings, started, solves, feasible)?;
-    p.relaxation = relaxation;
-    p.solver.solve_s = first.solve_s;
-    p.repairs = repairs;
+    let run = assemble::Run { objective, settings, started, solves: first.solves + checked.solves, feasible };
+    let mut p = assemble::assemble(scenario, &data, &checked.best, &run);
+    p.relaxation = first.relaxation;
+    p.solver.solve_s = first.solved.solve_s;
+    p.repairs = checked.repairs;
     if options.explain && feasible {
-        let (lines, n) = explain::marginals(scenario, &data, &best, &knobs, settings)?;
-        p.explanations.extend(lines);
-        p.solver.solves += n;
+        let (marginals, solves) = explain::marginals(scenario, &data, &checked.best, &knobs, settings)?;
+        p.explanations.extend(marginals.into_iter().map(Explanation::Marginal));
+        p.solver.solves += solves;
     }
-    if let Some(e) = &evaluation {
+    if let Some(evaluation) = &checked.evaluation {
         for line in &mut p.served {
-            line.evaluated = e
+            line.evaluated = evaluation
                 .workloads
                 .iter()
                 .find(|w| w.workload == line.workload && w.quarter == line.quarter)
                 .map(|w| w.coverage_peak);
         }
     }
-    p.evaluation = evaluation;
+    p.evaluation = checked.evaluation;
     p.solver.total_s = started.elapsed().as_secs_f64();
     Ok(p)
 }
 
-/// Round the model's counts up to whole units and turn them into holdings (existing holdings
-/// first). Lease profiles become holdings with `from`/`until` (last in, first out).
-fn round_plan(scenario: &Scenario, data: &data::Data, s: &Solved) -> Vec<Holding> {
-    let mut out = data.existing_holdings.clone();
-    out.extend(new_holdings(scenario, data, s).into_iter().map(|(_, h)| h));
-    mark_training(scenario, data, s, &mut out);
-    out
+/// The first solve, and for an infeasible scenario the elastic re-solve and its relaxation.
+struct FirstSolve {
+    /// The solution planned from (of the elastic model when infeasible).
+    solved: Solved,
+    /// The smallest relaxation (empty when feasible).
+    relaxation: Vec<Relaxation>,
+    /// Solves made.
+    solves: usize,
 }
 
-/// Write each chosen training placement into the fleet (`training` on one holding of the
-/// chosen (site, chip) pool, the first not yet marked), so the evaluator runs the training
-/// where the plan put it.
-fn mark_training(scenario: &Scenario, data: &data::Data, s: &Solved, holdings: &mut [Holding]) {
-    for h in holdings.iter_mut() {
-        h.training = None;
-    }
-    for (ci, c) in data.train.iter().enumerate() {
-        if s.train[ci] <= 0.5 {
-            continue;
-        }
-        let site = &scenario.sites[c.pool.site].id;
-        let run = &scenario.workloads[c.workload].id;
-        if let Some(h) =
-            holdings.iter_mut().find(|h| &h.site == site && h.hardware.chip == c.pool.chip && h.training.is_none())
-        {
-            h.training = Some(run.clone());
-        }
-    }
-}
-
-/// Whole units from a continuous count of accelerators.
-fn units_of(accelerators: f64, per_unit: u32) -> u64 {
-    if accelerators <= 1e-6 {
-        return 0;
-    }
-    (accelerators / f64::from(per_unit) - 1e-6).ceil().max(1.0) as u64
-}
-
-fn new_holdings(scenario: &Scenario, data: &data::Data, s: &Solved) -> Vec<(usize, Holding)> {
-    let horizon = &data.horizon;
-    let end = scenario.end();
-    let mut out = Vec::new();
-    for (li, l) in data.lines.iter().enumerate() {
-        let o = &scenario.options[l.option];
-        let make = |units: u64, from: Quarter, until: Quarter| Holding {
-            hardware: Hardware {
-                chip: o.hardware.chip.clone(),
-                system: o.hardware.system.clone(),
-                accelerators_per_unit: l.per_unit,
-            },
-            site: scenario.sites[l.site].id.clone(),
-            units,
-            accelerators: units * u64::from(l.per_unit),
-            mode: l.mode,
-            from,
-            until,
-            price_usd: o.price_usd,
-            lease_usd_per_hour: if l.mode == Mode::Lease { l.lease_usd_per_hour } else { None },
-            training: None,
-        };
-        match l.mode {
-            Mode::Buy => {
-                for (q, acc) in s.buy[li].iter().enumerate() {
-                    let units = units_of(*acc, l.per_unit);
-                    if units > 0 {
-                        out.push((li, make(units, horizon[q], end)));
-                    }
-                }
-            }
-            Mode::Lease => {
-                // Stack of (from quarter index, units) still held.
-                let mut stack: Vec<(usize, u64)> = Vec::new();
-                for q in 0..=horizon.len() {
-                    let want = if q < horizon.len() { units_of(s.lease[li][q], l.per_unit) } else { 0 };
-                    let mut have: u64 = stack.iter().map(|x| x.1).sum();
-                    while have > want {
-                        let Some((from, n)) = stack.pop() else { break };
-                        let drop = (have - want).min(n);
-                        let until = horizon[q - 1];
-                        out.push((li, make(drop, horizon[from], until)));
-                        if n > drop {
-                            // The rest is held on past this quarter: split the entry.
-                            stack.push((from, n - drop));
-                        }
-                        have -= drop;
-                    }
-                    if want > have {
-                        stack.push((q, want - have));
-                    }
-                }
-            }
-        }
-    }
-    // Merge lease pieces that the LIFO split produced for the same line and dates.
-    out.sort_by_key(|a| (a.0, a.1.from, a.1.until));
-    let mut merged: Vec<(usize, Holding)> = Vec::new();
-    for (li, h) in out {
-        if let Some(last) = merged.last_mut()
-            && last.0 == li
-            && last.1.from == h.from
-            && last.1.until == h.until
-        {
-            last.1.units += h.units;
-            last.1.accelerators += h.accelerators;
-            continue;
-        }
-        merged.push((li, h));
-    }
-    merged
-}
-
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-fn assemble(
+/// Solve the model; when it is infeasible, never stop at a bare "infeasible": solve the
+/// elastic model (setting `knobs.elastic`) and plan under the smallest relaxation it finds.
+fn solve_or_relax(
     scenario: &Scenario,
     data: &data::Data,
-    s: &Solved,
-    objective: ObjectiveKind,
+    knobs: &mut Knobs,
     settings: SolverSettings,
-    started: std::time::Instant,
+) -> Result<FirstSolve, PlanError> {
+    match model::solve(scenario, data, knobs, settings) {
+        Ok(solved) => Ok(FirstSolve { solved, relaxation: Vec::new(), solves: 1 }),
+        Err(PlanError::Infeasible) => {
+            knobs.elastic = true;
+            let relaxed = model::solve(scenario, data, knobs, settings)?;
+            let relaxation = explain::relaxation(scenario, data, &relaxed);
+            Ok(FirstSolve { solved: relaxed, relaxation, solves: 2 })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The plan after the evaluator's check and the repairs it prompted.
+struct Checked {
+    /// The last solution kept.
+    best: Solved,
+    /// Repairs made.
+    repairs: Vec<RepairNote>,
+    /// The evaluator's verdict on the last rounded plan.
+    evaluation: Option<Evaluation>,
+    /// Re-solves made.
     solves: usize,
-    feasible: bool,
-) -> Result<Plan, PlanError> {
-    let horizon = &data.horizon;
-    let t = horizon.len();
-    let mut purchases = Vec::new();
-    for (li, h) in new_holdings(scenario, data, s) {
-        let l = &data.lines[li];
-        let from = h.from.since(scenario.start).max(0) as usize;
-        let until = (h.until.since(scenario.start).max(0) as usize).min(t - 1);
-        let held = (until + 1).saturating_sub(from) as f64;
-        let n = h.accelerators as f64;
-        let cost = match l.mode {
-            Mode::Buy => n * (l.capex[from] + l.opex_per_quarter * held),
-            Mode::Lease => n * l.opex_per_quarter * held,
-        };
-        purchases.push(PlannedHolding {
-            option: scenario.options[l.option].name.clone(),
-            hardware: h.hardware.id().to_string(),
-            site: h.site.clone(),
-            mode: h.mode,
-            units: h.units,
-            accelerators: h.accelerators,
-            from: h.from,
-            until: h.until,
-            cost,
-        });
-    }
-    purchases.sort_by(|a, b| (a.from, &a.site, &a.hardware, a.mode).cmp(&(b.from, &b.site, &b.hardware, b.mode)));
-    let mut served = Vec::new();
-    for (wi, w) in scenario.workloads.iter().enumerate() {
-        for q in 0..t {
-            let zones: Vec<usize> = (0..data.demands.len()).filter(|d| data.demands[*d].workload == wi).collect();
-            if zones.is_empty() {
-                continue;
-            }
-            let peak: f64 = zones.iter().map(|d| data.demands[*d].peak[q]).sum();
-            let done: f64 = zones.iter().map(|d| data.demands[*d].peak[q] * s.served[*d][q]).sum();
-            served.push(ServedLine {
-                workload: w.id.clone(),
-                quarter: horizon[q],
-                demand_peak_per_s: peak,
-                served: if peak > 0.0 { (done / peak).min(1.0) } else { 1.0 },
-                evaluated: None,
-            });
-        }
-    }
-    let training = data
-        .train
-        .iter()
-        .enumerate()
-        .filter(|(ci, _)| s.train[*ci] > 0.5)
-        .map(|(ci, c)| TrainingPlacement {
-            workload: scenario.workloads[c.workload].id.clone(),
-            site: scenario.sites[c.pool.site].id.clone(),
-            chip: c.pool.chip.clone(),
-            chips: s.train_chips[ci].iter().copied().fold(0.0, f64::max),
-        })
-        .collect();
-    let mut allocation: Vec<Allocation> = Vec::new();
-    for (d, p, q, x) in &s.serving {
-        if *x <= 1e-6 {
-            continue;
-        }
-        let w = &scenario.workloads[data.demands[*d].workload].id;
-        let pool = &data.pools[*p];
-        let site = &scenario.sites[pool.site].id;
-        if let Some(a) = allocation
-            .iter_mut()
-            .find(|a| &a.workload == w && &a.site == site && a.chip == pool.chip && a.quarter == horizon[*q])
-        {
-            a.accelerators += x;
+}
+
+/// Evaluate the rounded plan and, while the evaluator finds violations, tighten the knobs and
+/// re-solve (at most [`MAX_REPAIRS`] rounds). A relaxed (elastic) plan breaks the scenario by
+/// design: it is evaluated, not repaired.
+fn verify_and_repair(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    data: &data::Data,
+    first: &Solved,
+    knobs: &mut Knobs,
+    settings: SolverSettings,
+) -> Result<Checked, PlanError> {
+    let mut checked = Checked { best: first.clone(), repairs: Vec::new(), evaluation: None, solves: 0 };
+    let rounds = if knobs.elastic { 0 } else { MAX_REPAIRS };
+    for round in 0..=rounds {
+        let evaluation = evaluate(&assemble::scenario_with_holdings(scenario, data, &checked.best), catalog)?;
+        let fixes = if round < rounds {
+            explain::repair(scenario, data, &checked.best, &evaluation, knobs)
         } else {
-            allocation.push(Allocation {
-                workload: w.clone(),
-                site: site.clone(),
-                chip: pool.chip.clone(),
-                quarter: horizon[*q],
-                accelerators: *x,
-            });
+            Vec::new()
+        };
+        checked.evaluation = Some(evaluation);
+        if fixes.is_empty() {
+            break;
         }
-    }
-    let mut builds = Vec::new();
-    for (si, row) in s.build.iter().enumerate() {
-        for (q, mw) in row.iter().enumerate() {
-            if *mw > 1e-6 {
-                builds.push((scenario.sites[si].id.clone(), horizon[q], *mw));
+        checked.solves += 1;
+        match model::solve(scenario, data, knobs, settings) {
+            Ok(next) => {
+                checked.repairs.extend(fixes.into_iter().map(|repair| RepairNote { round: round + 1, repair }));
+                checked.best = next;
             }
+            Err(PlanError::Infeasible) => {
+                checked.repairs.push(RepairNote { round: round + 1, repair: Repair::NoFeasiblePlan });
+                break;
+            }
+            Err(e) => return Err(e),
         }
     }
-    let holdings = round_plan(scenario, data, s);
-    let gap_bound = match s.status {
-        SolveStatus::Optimal => Some(0.0),
-        SolveStatus::GapLimit => Some(settings.mip_gap),
-        SolveStatus::TimeLimit => None,
-    };
-    Ok(Plan {
-        objective,
-        currency: scenario.currency.clone(),
-        feasible,
-        solver: SolverReport {
-            backend: settings.backend.as_str().to_string(),
-            status: s.status,
-            mip_gap: settings.mip_gap,
-            gap_bound: if s.integers == 0 && s.status == SolveStatus::Optimal { Some(0.0) } else { gap_bound },
-            time_limit_s: settings.time_limit_s,
-            solve_s: s.solve_s,
-            total_s: started.elapsed().as_secs_f64(),
-            solves,
-            variables: s.variables,
-            constraints: s.constraints,
-            integers: s.integers,
-        },
-        purchases,
-        holdings,
-        spend_total: s.spend_total,
-        spend_by_quarter: horizon.iter().copied().zip(s.spend_by_quarter.iter().copied()).collect(),
-        builds,
-        served,
-        training,
-        allocation,
-        training_flop: s.training_flop,
-        coverage: s.coverage,
-        explanations: explain::binding(scenario, data, s),
-        relaxation: Vec::new(),
-        repairs: Vec::new(),
-        evaluation: None,
-    })
+    Ok(checked)
 }
 
 /// Violations the evaluator reports that matter for a plan (latency notes about chips not

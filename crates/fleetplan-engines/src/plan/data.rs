@@ -5,7 +5,7 @@
 //! the planner and the evaluator price and rate the same way.
 
 use crate::eval::{Pool, plan_training, rate_table};
-use fleetplan_core::catalog::{Catalog, FabricTechnology, Ownership, Region};
+use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
@@ -147,44 +147,51 @@ fn fabric_for<'a>(
 ) -> Result<&'a fleetplan_core::catalog::NetworkFabric, PlanError> {
     choose_fabric(&catalog.costs, default_technology(chip), chip.scaleout_nic_gbps)
         .or_else(|| choose_fabric(&catalog.costs, FabricTechnology::Ethernet, chip.scaleout_nic_gbps))
-        .ok_or_else(|| PlanError::Data("the catalog has no network fabric".into()))
+        .ok_or(PlanError::NoFabric)
 }
 
-/// Price `accelerators` of a chip at a site with the shared cost model (same inputs as the
-/// evaluator uses for a holding).
-#[allow(clippy::too_many_arguments)]
-fn price(
-    catalog: &Catalog,
-    scenario: &Scenario,
-    chip_id: &str,
-    system: Option<&str>,
+/// What to price: `accelerators` of a chip (in a system) at a site, bought in a year or leased.
+struct PriceQuery<'a> {
+    /// Accelerator id.
+    chip_id: &'a str,
+    /// System id (default: the chip's default system).
+    system: Option<&'a str>,
+    /// Site index.
     site: usize,
+    /// Buy or lease.
     mode: Mode,
+    /// Accelerators.
     accelerators: u64,
+    /// Purchase year.
     year: i32,
+    /// Price override, USD per unit.
     price_usd: Option<f64>,
+    /// Lease price, USD per accelerator-hour.
     lease_usd_per_hour: Option<f64>,
-) -> Result<HoldingCost, PlanError> {
-    let s = &scenario.sites[site];
-    let region = catalog.region(&s.region)?;
-    let chip = catalog.accelerator(chip_id)?;
-    let system = match system {
+}
+
+/// Price a query with the shared cost model (same inputs as the evaluator uses for a holding).
+fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Result<HoldingCost, PlanError> {
+    let site = &scenario.sites[query.site];
+    let region = catalog.region(&site.region)?;
+    let chip = catalog.accelerator(query.chip_id)?;
+    let system = match query.system {
         Some(id) => Some(catalog.system(id)?),
         None => default_system(catalog, chip),
     };
     let input = HoldingInput {
         chip,
         system,
-        accelerators,
-        mode,
-        price_usd_per_unit: price_usd,
-        purchase_year: year,
-        lease_usd_per_hour,
+        accelerators: query.accelerators,
+        mode: query.mode,
+        price_usd_per_unit: query.price_usd,
+        purchase_year: query.year,
+        lease_usd_per_hour: query.lease_usd_per_hour,
         fabric: fabric_for(catalog, chip)?,
-        energy: SiteEnergy::new(region, chip, s.pue, s.power_usd_per_kwh),
+        energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
         build_musd_per_mw: region.build_musd_per_mw,
     };
-    holding_cost(&input, &catalog.costs).map_err(|e| PlanError::Data(e.to_string()))
+    Ok(holding_cost(&input, &catalog.costs)?)
 }
 
 /// Lease price of a chip in a region: the option's, the catalog's for the region, else the
@@ -199,270 +206,440 @@ pub(crate) fn lease_price(catalog: &Catalog, chip: &str, region: &Region, given:
 pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, PlanError> {
     let fx = Fx::new(&scenario.currency, scenario.currency_per_usd);
     let horizon = scenario.horizon();
-    let t = horizon.len();
-    let n_sites = scenario.sites.len();
+    let quarters = horizon.len();
+    let sites = site_facts(scenario, catalog, &fx)?;
+    let (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon)?;
+    let existing = existing_capacity(scenario, catalog, &fx, &horizon)?;
+    let pools = pools_of(&existing.accelerators, &lines);
+    let (rates, slo_misses) = slo_rates(scenario, catalog, &pools, quarters);
+    let demands = zone_demands(scenario, catalog, quarters)?;
+    let training = training_candidates(scenario, catalog, &pools, &horizon)?;
+    Ok(Data {
+        quarters,
+        horizon,
+        lines,
+        pools,
+        existing: existing.accelerators,
+        existing_mw: existing.mw,
+        existing_spend: existing.spend,
+        existing_holdings: existing.holdings,
+        demands,
+        rates,
+        slo_misses,
+        train: training.candidates,
+        runs: training.runs,
+        runs_impossible: training.impossible,
+        sites,
+        caps,
+    })
+}
 
-    // Sites.
-    let mut sites = Vec::with_capacity(n_sites);
-    for s in &scenario.sites {
-        let region = catalog.region(&s.region)?;
+/// Site index of a site id.
+fn site_index(scenario: &Scenario, id: &str) -> Option<usize> {
+    scenario.sites.iter().position(|s| s.id == id)
+}
+
+/// Power facts of every site: available and buildable MW, build cost and lead time.
+fn site_facts(scenario: &Scenario, catalog: &Catalog, fx: &Fx) -> Result<Vec<SiteFacts>, PlanError> {
+    let mut sites = Vec::with_capacity(scenario.sites.len());
+    for site in &scenario.sites {
+        let region = catalog.region(&site.region)?;
         // New MW may come online in quarter i only when 3·i months ≥ the lead time (the
         // evaluator's rule: building starts at the start of the horizon at the earliest).
-        let first = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
+        let first_build_quarter = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
         sites.push(SiteFacts {
-            available_mw: s.available_mw,
-            buildable_mw: s.buildable_mw,
+            available_mw: site.available_mw,
+            buildable_mw: site.buildable_mw,
             build_cost_per_mw: fx.from_usd(fleetplan_models::cost::build_capex_usd(1.0, region)),
-            first_build_quarter: first,
+            first_build_quarter,
         });
     }
-    let site_index = |id: &str| scenario.sites.iter().position(|s| s.id == id);
+    Ok(sites)
+}
 
-    // Lines.
+/// Procurement lines (every option at every one of its sites that can be priced) and the supply
+/// cap of each option, accelerators per quarter.
+fn procurement_lines(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    fx: &Fx,
+    horizon: &[Quarter],
+) -> Result<(Vec<Line>, Vec<Option<f64>>), PlanError> {
     let mut lines = Vec::new();
     let mut caps = Vec::new();
-    for (oi, o) in scenario.options.iter().enumerate() {
-        caps.push(o.max_per_quarter.map(|c| c as f64 * f64::from(o.hardware.accelerators_per_unit)));
-        let chip = catalog.accelerator(&o.hardware.chip)?;
-        for sid in &o.sites {
-            let Some(si) = site_index(sid) else { continue };
-            let region = catalog.region(&scenario.sites[si].region)?;
-            let lease = match o.mode {
-                Mode::Lease => match lease_price(catalog, &chip.id, region, o.lease_usd_per_hour) {
-                    Some(p) => Some(p),
-                    None => continue,
-                },
-                Mode::Buy => None,
-            };
-            let ownership = match o.mode {
-                Mode::Buy => Ownership::Own,
-                Mode::Lease => Ownership::Lease,
-            };
-            let mut allowed = Vec::with_capacity(t);
-            let mut blocked = Vec::new();
-            for q in &horizon {
-                let date = scenario.policy.date.unwrap_or_else(|| q.first_day());
-                let query = PolicyQuery { chip, site: region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
-                let v = policy_evaluate(catalog, &query, &scenario.policy.options);
-                let ok = v.kind == VerdictKind::Allowed;
-                if !ok {
-                    blocked.push((*q, v.kind, v.rule_id.unwrap_or_else(|| "-".into())));
-                }
-                allowed.push(ok);
+    for (option_index, option) in scenario.options.iter().enumerate() {
+        caps.push(option.max_per_quarter.map(|c| c as f64 * f64::from(option.hardware.accelerators_per_unit)));
+        let chip = catalog.accelerator(&option.hardware.chip)?;
+        for site_id in &option.sites {
+            let Some(site) = site_index(scenario, site_id) else { continue };
+            let at = LineSite { option: option_index, site, chip };
+            if let Some(line) = procurement_line(scenario, catalog, fx, horizon, &at)? {
+                lines.push(line);
             }
-            // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
-            // made (it may then be used while later rules forbid new purchases, as the evaluator
-            // judges it); a lease is bought anew each quarter, so each quarter must allow it.
-            let usable: Vec<bool> = (0..t).map(|i| horizon[i] >= o.available_from && allowed[i]).collect();
-            let mut capex = vec![0.0; t];
-            let mut opex = 0.0;
-            let mut mw = 0.0;
-            for (i, q) in horizon.iter().enumerate() {
-                if i > 0 && q.year == horizon[i - 1].year {
-                    capex[i] = capex[i - 1];
-                    continue;
-                }
-                let c = match price(
-                    catalog,
-                    scenario,
-                    &chip.id,
-                    o.hardware.system.as_deref(),
-                    si,
-                    o.mode,
-                    REFERENCE_ACCELERATORS,
-                    q.year,
-                    o.price_usd,
-                    lease,
-                ) {
-                    Ok(c) => c,
-                    // A chip without a catalog price and no override cannot be bought.
-                    Err(PlanError::Data(_)) if o.mode == Mode::Buy => {
-                        capex[i] = f64::NAN;
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                let n = REFERENCE_ACCELERATORS as f64;
-                capex[i] = fx.from_usd(c.capex_usd.total()) / n;
-                if i == 0 {
-                    opex = fx.from_usd(c.electricity_usd_per_year + c.maintenance_usd_per_year + c.lease_usd_per_year)
-                        / 4.0
-                        / n;
-                    mw = c.it_mw() / n;
-                }
-            }
-            if mw == 0.0 {
-                // No price in any year: unusable.
+        }
+    }
+    Ok((lines, caps))
+}
+
+/// Which option at which site, for [`procurement_line`].
+struct LineSite<'a> {
+    /// Option index.
+    option: usize,
+    /// Site index.
+    site: usize,
+    /// The option's chip.
+    chip: &'a Accelerator,
+}
+
+/// One procurement line, or none when it cannot be priced (no lease price, or no price in any
+/// year).
+fn procurement_line(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    fx: &Fx,
+    horizon: &[Quarter],
+    at: &LineSite<'_>,
+) -> Result<Option<Line>, PlanError> {
+    let option = &scenario.options[at.option];
+    let region = catalog.region(&scenario.sites[at.site].region)?;
+    let lease = match option.mode {
+        Mode::Lease => match lease_price(catalog, &at.chip.id, region, option.lease_usd_per_hour) {
+            Some(price) => Some(price),
+            None => return Ok(None),
+        },
+        Mode::Buy => None,
+    };
+    let (allowed, blocked) = policy_window(scenario, catalog, at.chip, region, option.mode, horizon);
+    // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
+    // made (it may then be used while later rules forbid new purchases, as the evaluator
+    // judges it); a lease is bought anew each quarter, so each quarter must allow it.
+    let usable: Vec<bool> = (0..horizon.len()).map(|i| horizon[i] >= option.available_from && allowed[i]).collect();
+    let costs = unit_costs(scenario, catalog, fx, horizon, at, lease)?;
+    if costs.mw == 0.0 {
+        // No price in any year: unusable.
+        return Ok(None);
+    }
+    let usable = usable.iter().zip(&costs.capex).map(|(u, c)| *u && c.is_finite()).collect();
+    let capex = costs.capex.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect();
+    Ok(Some(Line {
+        option: at.option,
+        site: at.site,
+        chip: at.chip.id.clone(),
+        per_unit: option.hardware.accelerators_per_unit.max(1),
+        mode: option.mode,
+        usable,
+        capex,
+        opex_per_quarter: costs.opex_per_quarter,
+        mw: costs.mw,
+        lease_usd_per_hour: lease,
+        blocked,
+    }))
+}
+
+/// Per quarter of the horizon, whether the policy engine allows acquiring the chip at the site;
+/// and the quarters it does not, with the verdict and rule.
+fn policy_window(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    chip: &Accelerator,
+    region: &Region,
+    mode: Mode,
+    horizon: &[Quarter],
+) -> (Vec<bool>, Vec<(Quarter, VerdictKind, String)>) {
+    let ownership = match mode {
+        Mode::Buy => Ownership::Own,
+        Mode::Lease => Ownership::Lease,
+    };
+    let mut allowed = Vec::with_capacity(horizon.len());
+    let mut blocked = Vec::new();
+    for quarter in horizon {
+        let date = scenario.policy.date.unwrap_or_else(|| quarter.first_day());
+        let query = PolicyQuery { chip, site: region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
+        let verdict = policy_evaluate(catalog, &query, &scenario.policy.options);
+        let ok = verdict.kind == VerdictKind::Allowed;
+        if !ok {
+            blocked.push((*quarter, verdict.kind, verdict.rule_id.unwrap_or_else(|| "-".into())));
+        }
+        allowed.push(ok);
+    }
+    (allowed, blocked)
+}
+
+/// Linearised per-accelerator costs of a line.
+struct UnitCosts {
+    /// Capex per accelerator by purchase quarter (NaN: cannot be bought that year).
+    capex: Vec<f64>,
+    /// Opex per accelerator per quarter in service, scenario currency.
+    opex_per_quarter: f64,
+    /// IT MW per accelerator (0: no price in the first year).
+    mw: f64,
+}
+
+/// Price a line per accelerator on the reference cluster, once per calendar year.
+fn unit_costs(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    fx: &Fx,
+    horizon: &[Quarter],
+    at: &LineSite<'_>,
+    lease: Option<f64>,
+) -> Result<UnitCosts, PlanError> {
+    let option = &scenario.options[at.option];
+    let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: 0.0, mw: 0.0 };
+    for (i, quarter) in horizon.iter().enumerate() {
+        if i > 0 && quarter.year == horizon[i - 1].year {
+            costs.capex[i] = costs.capex[i - 1];
+            continue;
+        }
+        let query = PriceQuery {
+            chip_id: &at.chip.id,
+            system: option.hardware.system.as_deref(),
+            site: at.site,
+            mode: option.mode,
+            accelerators: REFERENCE_ACCELERATORS,
+            year: quarter.year,
+            price_usd: option.price_usd,
+            lease_usd_per_hour: lease,
+        };
+        let priced = match price(catalog, scenario, &query) {
+            Ok(priced) => priced,
+            // A chip without a catalog price and no override cannot be bought.
+            Err(PlanError::NoFabric | PlanError::Cost(_)) if option.mode == Mode::Buy => {
+                costs.capex[i] = f64::NAN;
                 continue;
             }
-            let usable = usable.iter().zip(&capex).map(|(u, c)| *u && c.is_finite()).collect();
-            let capex = capex.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect();
-            lines.push(Line {
-                option: oi,
-                site: si,
-                chip: chip.id.clone(),
-                per_unit: o.hardware.accelerators_per_unit.max(1),
-                mode: o.mode,
-                usable,
-                capex,
-                opex_per_quarter: opex,
-                mw,
-                lease_usd_per_hour: lease,
-                blocked,
-            });
+            Err(e) => return Err(e),
+        };
+        let n = REFERENCE_ACCELERATORS as f64;
+        costs.capex[i] = fx.from_usd(priced.capex_usd.total()) / n;
+        if i == 0 {
+            costs.opex_per_quarter = quarterly_opex(fx, &priced) / n;
+            costs.mw = priced.it_mw() / n;
         }
     }
+    Ok(costs)
+}
 
-    // Existing holdings: in service before the horizon starts (later [[fleet]] entries are
-    // what the planner decides, so they are replaced).
-    let mut existing: BTreeMap<PoolKey, Vec<f64>> = BTreeMap::new();
-    let mut existing_mw = vec![vec![0.0; t]; n_sites];
-    let mut existing_spend = vec![vec![0.0; t]; n_sites];
-    let mut existing_holdings = Vec::new();
-    for h in scenario.fleet.iter().filter(|h| h.from < scenario.start) {
-        let Some(si) = site_index(&h.site) else { continue };
+/// Opex of a priced holding per quarter (electricity, maintenance and lease), scenario currency.
+fn quarterly_opex(fx: &Fx, priced: &HoldingCost) -> f64 {
+    fx.from_usd(priced.electricity_usd_per_year + priced.maintenance_usd_per_year + priced.lease_usd_per_year) / 4.0
+}
+
+/// Existing capacity kept in the plan.
+struct Existing {
+    /// Accelerators per pool and quarter.
+    accelerators: BTreeMap<PoolKey, Vec<f64>>,
+    /// IT MW per site and quarter.
+    mw: Vec<Vec<f64>>,
+    /// Opex per site and quarter, scenario currency.
+    spend: Vec<Vec<f64>>,
+    /// The holdings.
+    holdings: Vec<Holding>,
+}
+
+/// Existing holdings: in service before the horizon starts (later [[fleet]] entries are what
+/// the planner decides, so they are replaced).
+fn existing_capacity(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    fx: &Fx,
+    horizon: &[Quarter],
+) -> Result<Existing, PlanError> {
+    let quarters = horizon.len();
+    let site_count = scenario.sites.len();
+    let mut existing = Existing {
+        accelerators: BTreeMap::new(),
+        mw: vec![vec![0.0; quarters]; site_count],
+        spend: vec![vec![0.0; quarters]; site_count],
+        holdings: Vec::new(),
+    };
+    for holding in scenario.fleet.iter().filter(|h| h.from < scenario.start) {
+        let Some(si) = site_index(scenario, &holding.site) else { continue };
         let region = catalog.region(&scenario.sites[si].region)?;
-        let lease = match h.mode {
-            Mode::Lease => Some(lease_price(catalog, &h.hardware.chip, region, h.lease_usd_per_hour).unwrap_or(0.0)),
+        let lease = match holding.mode {
+            Mode::Lease => {
+                Some(lease_price(catalog, &holding.hardware.chip, region, holding.lease_usd_per_hour).unwrap_or(0.0))
+            }
             Mode::Buy => None,
         };
-        let c = price(
-            catalog,
-            scenario,
-            &h.hardware.chip,
-            h.hardware.system.as_deref(),
-            si,
-            h.mode,
-            h.accelerators,
-            h.from.year,
-            h.price_usd,
-            lease,
-        )?;
-        let key = PoolKey { site: si, chip: h.hardware.chip.clone() };
-        let e = existing.entry(key).or_insert_with(|| vec![0.0; t]);
-        for (i, q) in horizon.iter().enumerate() {
-            if h.from <= *q && *q <= h.until {
-                e[i] += h.accelerators as f64;
-                existing_mw[si][i] += c.it_mw();
-                existing_spend[si][i] +=
-                    fx.from_usd(c.electricity_usd_per_year + c.maintenance_usd_per_year + c.lease_usd_per_year) / 4.0;
+        let query = PriceQuery {
+            chip_id: &holding.hardware.chip,
+            system: holding.hardware.system.as_deref(),
+            site: si,
+            mode: holding.mode,
+            accelerators: holding.accelerators,
+            year: holding.from.year,
+            price_usd: holding.price_usd,
+            lease_usd_per_hour: lease,
+        };
+        let priced = price(catalog, scenario, &query)?;
+        let key = PoolKey { site: si, chip: holding.hardware.chip.clone() };
+        let pool = existing.accelerators.entry(key).or_insert_with(|| vec![0.0; quarters]);
+        for (i, quarter) in horizon.iter().enumerate() {
+            if holding.from <= *quarter && *quarter <= holding.until {
+                pool[i] += holding.accelerators as f64;
+                existing.mw[si][i] += priced.it_mw();
+                existing.spend[si][i] += quarterly_opex(fx, &priced);
             }
         }
-        existing_holdings.push(h.clone());
+        existing.holdings.push(holding.clone());
     }
+    Ok(existing)
+}
 
+/// Pools that existing holdings or lines create, sorted.
+fn pools_of(existing: &BTreeMap<PoolKey, Vec<f64>>, lines: &[Line]) -> Vec<PoolKey> {
     let mut pools: Vec<PoolKey> = existing.keys().cloned().collect();
-    for l in &lines {
-        let k = PoolKey { site: l.site, chip: l.chip.clone() };
-        if !pools.contains(&k) {
-            pools.push(k);
+    for line in lines {
+        let key = PoolKey { site: line.site, chip: line.chip.clone() };
+        if !pools.contains(&key) {
+            pools.push(key);
         }
     }
     pools.sort();
+    pools
+}
 
-    // Rates: the evaluator's rate table over every pool that could exist.
+/// Per-chip rates at the SLO, keyed by (workload index, chip), and why the other pairs miss it.
+type SloRates = (BTreeMap<(usize, String), f64>, BTreeMap<(usize, String), String>);
+
+/// Rates: the evaluator's rate table over every pool that could exist.
+fn slo_rates(scenario: &Scenario, catalog: &Catalog, pools: &[PoolKey], quarters: usize) -> SloRates {
     let eval_pools: Vec<Pool> = pools
         .iter()
         .map(|p| Pool {
             site: scenario.sites[p.site].id.clone(),
             region: scenario.sites[p.site].region.clone(),
             chip: p.chip.clone(),
-            accelerators: vec![1; t],
+            accelerators: vec![1; quarters],
         })
         .collect();
     let table = rate_table(scenario, catalog, &eval_pools);
     let mut rates = BTreeMap::new();
     let mut slo_misses = BTreeMap::new();
-    for ((wid, chip), r) in &table {
-        let Some(wi) = scenario.workloads.iter().position(|w| &w.id == wid) else { continue };
+    for ((workload_id, chip), rate) in &table {
+        let Some(wi) = scenario.workloads.iter().position(|w| &w.id == workload_id) else { continue };
         // A pair that misses its latency target is not used.
-        if r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none() {
-            rates.insert((wi, chip.clone()), r.per_chip_per_s);
-        } else if let Some(p) = &r.problem {
-            slo_misses.insert((wi, chip.clone()), p.clone());
+        if rate.per_chip_per_s > 0.0 && rate.per_chip_per_s.is_finite() && rate.problem.is_none() {
+            rates.insert((wi, chip.clone()), rate.per_chip_per_s);
+        } else if let Some(problem) = &rate.problem {
+            slo_misses.insert((wi, chip.clone()), problem.clone());
         }
     }
+    (rates, slo_misses)
+}
 
-    // Demand per workload and residency zone.
+/// Demand per serving workload and residency zone (user regions served from the same sites).
+fn zone_demands(scenario: &Scenario, catalog: &Catalog, quarters: usize) -> Result<Vec<ZoneDemand>, PlanError> {
     let region_demand = demand::serving_demand(&scenario.workloads, catalog, scenario.start, scenario.quarters)?;
     let mut demands: Vec<ZoneDemand> = Vec::new();
-    for (wi, w) in scenario.workloads.iter().enumerate() {
-        let cross_border = match &w.spec {
+    for (wi, workload) in scenario.workloads.iter().enumerate() {
+        let cross_border = match &workload.spec {
             WorkloadSpec::Chat(c) => c.serving.cross_border,
             WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.cross_border,
             WorkloadSpec::Training(_) => continue,
         };
         let mut zones: BTreeMap<Vec<bool>, ZoneDemand> = BTreeMap::new();
-        for d in region_demand.iter().filter(|d| d.workload == w.id) {
-            let user = catalog.region(&d.region)?;
-            let mut eligible = Vec::with_capacity(n_sites);
-            for s in &scenario.sites {
-                eligible.push(may_serve(user, catalog.region(&s.region)?, cross_border));
+        for region_quarter in region_demand.iter().filter(|d| d.workload == workload.id) {
+            let user = catalog.region(&region_quarter.region)?;
+            let mut eligible = Vec::with_capacity(scenario.sites.len());
+            for site in &scenario.sites {
+                eligible.push(may_serve(user, catalog.region(&site.region)?, cross_border));
             }
-            let z = zones.entry(eligible.clone()).or_insert_with(|| ZoneDemand {
+            let zone = zones.entry(eligible.clone()).or_insert_with(|| ZoneDemand {
                 workload: wi,
                 regions: Vec::new(),
-                peak: vec![0.0; t],
-                mean: vec![0.0; t],
+                peak: vec![0.0; quarters],
+                mean: vec![0.0; quarters],
                 sites: eligible,
             });
-            if !z.regions.contains(&d.region) {
-                z.regions.push(d.region.clone());
+            if !zone.regions.contains(&region_quarter.region) {
+                zone.regions.push(region_quarter.region.clone());
             }
-            let qi = d.quarter.since(scenario.start) as usize;
-            if qi < t {
-                z.peak[qi] += d.peak_per_s;
-                z.mean[qi] += d.mean_per_s;
+            let qi = region_quarter.quarter.since(scenario.start) as usize;
+            if qi < quarters {
+                zone.peak[qi] += region_quarter.peak_per_s;
+                zone.mean[qi] += region_quarter.mean_per_s;
             }
         }
         demands.extend(zones.into_values());
     }
+    Ok(demands)
+}
 
-    // Training: the evaluator's placement on a single large pool per chip gives the chips a
-    // run needs on that chip.
-    let mut runs = Vec::new();
-    let mut runs_impossible = Vec::new();
-    let mut train = Vec::new();
-    let chips: Vec<String> = {
-        let mut c: Vec<String> = pools.iter().map(|p| p.chip.clone()).collect();
-        c.sort();
-        c.dedup();
-        c
-    };
-    let mut need: BTreeMap<(String, String), f64> = BTreeMap::new();
-    if scenario.workloads.iter().any(|w| matches!(w.spec, WorkloadSpec::Training(_))) {
-        for chip in &chips {
-            let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
-            let pool = Pool {
-                site: scenario.sites[p.site].id.clone(),
-                region: scenario.sites[p.site].region.clone(),
-                chip: chip.clone(),
-                accelerators: vec![1_000_000_000; t],
-            };
-            let mut ignored = Vec::new();
-            for te in plan_training(scenario, catalog, &[pool], &horizon, &mut ignored) {
-                need.insert((te.workload.clone(), chip.clone()), te.chips_needed as f64);
-            }
+/// Training runs and where they may go.
+struct Training {
+    /// Candidate placements.
+    candidates: Vec<TrainCandidate>,
+    /// Workload indices of the runs.
+    runs: Vec<usize>,
+    /// Runs no chip can run (workload index, reason).
+    impossible: Vec<(usize, String)>,
+}
+
+/// Chips each run needs on each chip: the evaluator's placement on a single large pool per chip.
+fn chips_needed(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    pools: &[PoolKey],
+    horizon: &[Quarter],
+) -> BTreeMap<(String, String), f64> {
+    let mut need = BTreeMap::new();
+    if !scenario.workloads.iter().any(|w| matches!(w.spec, WorkloadSpec::Training(_))) {
+        return need;
+    }
+    let mut chips: Vec<String> = pools.iter().map(|p| p.chip.clone()).collect();
+    chips.sort();
+    chips.dedup();
+    for chip in &chips {
+        let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
+        let pool = Pool {
+            site: scenario.sites[p.site].id.clone(),
+            region: scenario.sites[p.site].region.clone(),
+            chip: chip.clone(),
+            accelerators: vec![1_000_000_000; horizon.len()],
+        };
+        let mut ignored = Vec::new();
+        for placed in plan_training(scenario, catalog, &[pool], horizon, &mut ignored) {
+            need.insert((placed.workload.clone(), chip.clone()), placed.chips_needed as f64);
         }
     }
-    for (wi, w) in scenario.workloads.iter().enumerate() {
-        let WorkloadSpec::Training(run) = &w.spec else { continue };
-        runs.push(wi);
+    need
+}
+
+/// Training candidates: every run on every pool whose chip can run it by its deadline.
+fn training_candidates(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    pools: &[PoolKey],
+    horizon: &[Quarter],
+) -> Result<Training, PlanError> {
+    let need = chips_needed(scenario, catalog, pools, horizon);
+    let mut training = Training { candidates: Vec::new(), runs: Vec::new(), impossible: Vec::new() };
+    for (wi, workload) in scenario.workloads.iter().enumerate() {
+        let WorkloadSpec::Training(run) = &workload.spec else { continue };
+        training.runs.push(wi);
         let first = Quarter::of_date(run.start);
         let last = Quarter::of_date(run.deadline);
         let window: Vec<bool> = horizon.iter().map(|q| *q >= first && *q <= last).collect();
         let mut any = false;
-        for p in &pools {
-            let Some(chips) = need.get(&(w.id.clone(), p.chip.clone())) else { continue };
-            let Some(tflops) = catalog.accelerator(&p.chip)?.dense_tflops(run.precision) else { continue };
+        for pool in pools {
+            let Some(chips) = need.get(&(workload.id.clone(), pool.chip.clone())) else { continue };
+            let Some(tflops) = catalog.accelerator(&pool.chip)?.dense_tflops(run.precision) else { continue };
             if *chips <= 0.0 {
                 continue;
             }
             any = true;
-            train.push(TrainCandidate { workload: wi, pool: p.clone(), chips: *chips, tflops, window: window.clone() });
+            training.candidates.push(TrainCandidate {
+                workload: wi,
+                pool: pool.clone(),
+                chips: *chips,
+                tflops,
+                window: window.clone(),
+            });
         }
         if !any {
-            runs_impossible.push((
+            training.impossible.push((
                 wi,
                 format!(
                     "no procurable chip runs `{}` at {} (add an option with such a chip)",
@@ -471,23 +648,5 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
             ));
         }
     }
-
-    Ok(Data {
-        quarters: t,
-        horizon,
-        lines,
-        pools,
-        existing,
-        existing_mw,
-        existing_spend,
-        existing_holdings,
-        demands,
-        rates,
-        slo_misses,
-        train,
-        runs,
-        runs_impossible,
-        sites,
-        caps,
-    })
+    Ok(training)
 }

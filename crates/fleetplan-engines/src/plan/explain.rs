@@ -1,13 +1,13 @@
-//! Explanations in plain words: binding constraints, their marginal values from LP re-solves
-//! (training placement fixed), the smallest relaxation of an infeasible scenario (elastic
-//! model), and repairs prompted by the evaluator.
+//! Explanations as structured values ([`super::notes`]): binding constraints, their marginal
+//! values from LP re-solves (training placement fixed), the smallest relaxation of an
+//! infeasible scenario (elastic model), and repairs prompted by the evaluator.
 
 use super::PlanError;
 use super::data::Data;
 use super::model::{self, Knobs, Slack, Solved, SolverSettings};
+use super::notes::{Binding, Gain, Marginal, QuarterSpan, Relax, Relaxation, Repair, ShareBound, ShortfallCause};
 use crate::eval::{Evaluation, ViolationKind};
-use fleetplan_core::format::{money, mw};
-use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario};
+use fleetplan_core::scenario::{BudgetShare, Mode, ObjectiveKind, Scenario};
 
 /// Most marginal-value re-solves per plan.
 const MAX_MARGINALS: usize = 8;
@@ -19,439 +19,489 @@ fn nice_step(x: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= target * 0.999).unwrap_or(p * 10.0)
 }
 
-fn is_power_binding(data: &Data, s: &Solved, si: usize) -> Vec<usize> {
-    let site = &data.sites[si];
+/// Quarter indices in which a site draws all its power (available + built so far).
+fn power_binding_quarters(data: &Data, solved: &Solved, site_index: usize) -> Vec<usize> {
+    let site = &data.sites[site_index];
     let mut built = 0.0;
     let mut out = Vec::new();
     for q in 0..data.quarters {
-        built += s.build[si][q];
+        built += solved.build[site_index][q];
         let cap = site.available_mw + built;
-        if s.it_mw[si][q] > 1e-6 && s.it_mw[si][q] >= cap - 1e-4 * cap.max(1.0) {
+        let drawn = solved.it_mw[site_index][q];
+        if drawn > 1e-6 && drawn >= cap - 1e-4 * cap.max(1.0) {
             out.push(q);
         }
     }
     out
 }
 
-fn quarters_text(data: &Data, qs: &[usize]) -> String {
-    match (qs.first(), qs.last()) {
-        (Some(a), Some(b)) if a == b => data.horizon[*a].to_string(),
-        (Some(a), Some(b)) => format!("{}–{}", data.horizon[*a], data.horizon[*b]),
-        _ => String::new(),
+/// Quarter indices whose spend reaches the cap (to 0.1 %).
+fn quarters_at_cap(caps: &[f64], solved: &Solved, quarters: usize) -> Vec<(usize, f64)> {
+    caps.iter()
+        .copied()
+        .enumerate()
+        .take(quarters)
+        .filter(|(q, cap)| solved.spend_by_quarter[*q] >= cap * 0.999)
+        .collect()
+}
+
+/// The bound of a share group the solution sits on (the minimum checked first), if any.
+fn share_at_bound(group: &BudgetShare, solved: &Solved, group_index: usize) -> Option<ShareBound> {
+    let share = if solved.spend_total > 0.0 { solved.spend_by_group[group_index] / solved.spend_total } else { 0.0 };
+    if group.min > 0.0 && share <= group.min + 1e-4 {
+        Some(ShareBound::Min)
+    } else if group.max < 1.0 && share >= group.max - 1e-4 {
+        Some(ShareBound::Max)
+    } else {
+        None
     }
 }
 
-/// Binding constraints of a solution, in words (no re-solves).
-pub(crate) fn binding(scenario: &Scenario, data: &Data, s: &Solved) -> Vec<String> {
-    let cur = &scenario.currency;
+/// The span from the first to the last of some (non-empty) quarter indices.
+fn quarter_span(data: &Data, quarters: &[usize]) -> QuarterSpan {
+    QuarterSpan { first: data.horizon[quarters[0]], last: data.horizon[quarters[quarters.len() - 1]] }
+}
+
+/// Binding constraints of a solution (no re-solves).
+pub(crate) fn binding(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<Binding> {
+    let currency = &scenario.currency;
     let mut out = Vec::new();
-    let b = scenario.budget.total;
-    if s.spend_total >= b * 0.999 {
-        out.push(format!("The budget is spent: {} of {}.", money(s.spend_total, cur), money(b, cur)));
+    let budget = scenario.budget.total;
+    if solved.spend_total >= budget * 0.999 {
+        out.push(Binding::BudgetSpent { spend: solved.spend_total, budget, currency: currency.clone() });
     }
     if let Some(caps) = &scenario.budget.per_quarter {
-        for (q, cap) in caps.iter().enumerate().take(data.quarters) {
-            if s.spend_by_quarter[q] >= cap * 0.999 {
-                out.push(format!("The {} budget cap of {} is reached.", data.horizon[q], money(*cap, cur)));
-            }
+        for (q, cap) in quarters_at_cap(caps, solved, data.quarters) {
+            out.push(Binding::QuarterCapReached { quarter: data.horizon[q], cap, currency: currency.clone() });
         }
     }
-    for (gi, g) in scenario.budget.shares.iter().enumerate() {
-        let share = if s.spend_total > 0.0 { s.spend_by_group[gi] / s.spend_total } else { 0.0 };
-        if g.min > 0.0 && share <= g.min + 1e-4 {
-            out.push(format!("Group `{}` is at its minimum share of spend ({:.0} %).", g.group, g.min * 100.0));
-        } else if g.max < 1.0 && share >= g.max - 1e-4 {
-            out.push(format!("Group `{}` is at its maximum share of spend ({:.0} %).", g.group, g.max * 100.0));
+    for (group_index, group) in scenario.budget.shares.iter().enumerate() {
+        if let Some(bound) = share_at_bound(group, solved, group_index) {
+            let share = match bound {
+                ShareBound::Min => group.min,
+                ShareBound::Max => group.max,
+            };
+            out.push(Binding::GroupShare { group: group.group.clone(), bound, share });
         }
     }
-    for (si, site) in data.sites.iter().enumerate() {
-        let qs = is_power_binding(data, s, si);
-        if !qs.is_empty() {
-            let built: f64 = s.build[si].iter().sum();
-            out.push(format!(
-                "Site `{}` uses all its power in {} ({} MW available{}).",
-                scenario.sites[si].id,
-                quarters_text(data, &qs),
-                mw(site.available_mw + built),
-                if built > 0.0 { format!(", {} MW of it built in the horizon", mw(built)) } else { String::new() }
-            ));
-        }
-        if site.buildable_mw > 0.0 && site.first_build_quarter >= data.quarters {
-            out.push(format!(
-                "Site `{}` cannot build new power within the horizon (lead time {} quarters).",
-                scenario.sites[si].id, site.first_build_quarter
-            ));
-        }
-    }
-    for (oi, cap) in data.caps.iter().enumerate() {
-        let Some(cap) = cap else { continue };
-        let mut qs = Vec::new();
-        for q in 0..data.quarters {
-            let mut added = 0.0;
-            for (li, l) in data.lines.iter().enumerate().filter(|(_, l)| l.option == oi) {
-                added += match l.mode {
-                    Mode::Buy => s.buy[li][q],
-                    Mode::Lease => (s.lease[li][q] - if q > 0 { s.lease[li][q - 1] } else { 0.0 }).max(0.0),
-                };
-            }
-            if added >= cap * 0.999 && *cap > 0.0 {
-                qs.push(q);
-            }
-        }
-        if !qs.is_empty() {
-            out.push(format!(
-                "Supply of `{}` is at its cap ({:.0} accelerators per quarter) in {}.",
-                scenario.options[oi].name,
-                cap,
-                quarters_text(data, &qs)
-            ));
-        }
-    }
+    power_bindings(scenario, data, solved, &mut out);
+    supply_bindings(scenario, data, solved, &mut out);
     let mut seen = Vec::new();
-    for l in &data.lines {
-        if let Some((q, kind, rule)) = l.blocked.first() {
-            let key = (l.option, l.site);
+    for line in &data.lines {
+        if let Some((from, verdict, rule)) = line.blocked.first() {
+            let key = (line.option, line.site);
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
-            out.push(format!(
-                "`{}` at `{}` is not used from {q}: {kind} under rule `{rule}`{}.",
-                scenario.options[l.option].name,
-                scenario.sites[l.site].id,
-                if scenario.policy.options.assume_licences_granted { "" } else { " (licences are not assumed)" }
-            ));
+            out.push(Binding::ExportBlocked {
+                option: scenario.options[line.option].name.clone(),
+                site: scenario.sites[line.site].id.clone(),
+                from: *from,
+                verdict: *verdict,
+                rule: rule.clone(),
+                licences_assumed: scenario.policy.options.assume_licences_granted,
+            });
         }
     }
-    for (wi, reason) in &data.runs_impossible {
-        out.push(format!("Training run `{}`: {reason}.", scenario.workloads[*wi].id));
+    for (run_index, reason) in &data.runs_impossible {
+        out.push(Binding::TrainingImpossible {
+            run: scenario.workloads[*run_index].id.clone(),
+            reason: reason.clone(),
+        });
     }
     out
 }
 
+/// Sites that use all their power, and sites whose lead time ends after the horizon.
+fn power_bindings(scenario: &Scenario, data: &Data, solved: &Solved, out: &mut Vec<Binding>) {
+    for (site_index, site) in data.sites.iter().enumerate() {
+        let site_id = &scenario.sites[site_index].id;
+        let quarters = power_binding_quarters(data, solved, site_index);
+        if !quarters.is_empty() {
+            let built_mw: f64 = solved.build[site_index].iter().sum();
+            out.push(Binding::SitePowerUsed {
+                site: site_id.clone(),
+                quarters: quarter_span(data, &quarters),
+                available_mw: site.available_mw + built_mw,
+                built_mw,
+            });
+        }
+        if site.buildable_mw > 0.0 && site.first_build_quarter >= data.quarters {
+            out.push(Binding::SiteCannotBuild { site: site_id.clone(), lead_time_quarters: site.first_build_quarter });
+        }
+    }
+}
+
+/// Options whose supply cap is reached in some quarters.
+fn supply_bindings(scenario: &Scenario, data: &Data, solved: &Solved, out: &mut Vec<Binding>) {
+    for (option_index, cap) in data.caps.iter().enumerate() {
+        let Some(cap) = cap else { continue };
+        let mut quarters = Vec::new();
+        for q in 0..data.quarters {
+            let mut added = 0.0;
+            for (line_index, line) in data.lines.iter().enumerate().filter(|(_, l)| l.option == option_index) {
+                added += match line.mode {
+                    Mode::Buy => solved.buy[line_index][q],
+                    Mode::Lease => {
+                        let before = if q > 0 { solved.lease[line_index][q - 1] } else { 0.0 };
+                        (solved.lease[line_index][q] - before).max(0.0)
+                    }
+                };
+            }
+            if added >= cap * 0.999 && *cap > 0.0 {
+                quarters.push(q);
+            }
+        }
+        if !quarters.is_empty() {
+            out.push(Binding::SupplyAtCap {
+                option: scenario.options[option_index].name.clone(),
+                cap: *cap,
+                quarters: quarter_span(data, &quarters),
+            });
+        }
+    }
+}
+
 /// Marginal values of binding constraints from LP re-solves with the training placement
-/// fixed. Returns the sentences and the number of solves made.
+/// fixed. Returns the marginals and the number of solves made.
 pub(crate) fn marginals(
     scenario: &Scenario,
     data: &Data,
-    s: &Solved,
+    solved: &Solved,
     knobs: &Knobs,
     settings: SolverSettings,
-) -> Result<(Vec<String>, usize), PlanError> {
-    let cur = &scenario.currency;
+) -> Result<(Vec<Marginal>, usize), PlanError> {
     let mut lp = knobs.clone();
-    lp.fixed_train = Some(s.train.iter().map(|y| if *y > 0.5 { 1.0 } else { 0.0 }).collect());
+    lp.fixed_train = Some(solved.train.iter().map(|y| if *y > 0.5 { 1.0 } else { 0.0 }).collect());
     let mut solves = 1;
     let Ok(base) = model::solve(scenario, data, &lp, settings) else { return Ok((Vec::new(), solves)) };
-    let money_unit = knobs.budget_total / 1000.0;
-    let years = data.quarters as f64 / 4.0;
-    let value = |x: &Solved| -> f64 {
-        match knobs.objective {
-            ObjectiveKind::MinTco => x.objective * money_unit,
-            ObjectiveKind::MaxServed => x.coverage,
-            ObjectiveKind::MaxTraining => x.training_flop,
-        }
-    };
-    let describe = |what: &str, x: &Solved| -> String {
-        match knobs.objective {
-            ObjectiveKind::MinTco => {
-                let saving = value(&base) - value(x);
-                if saving.abs() < 1e-6 * value(&base).abs().max(1.0) {
-                    format!("{what} would not lower the cost.")
-                } else {
-                    format!(
-                        "{what} would save {} over the horizon ({} per year).",
-                        money(saving, cur),
-                        money(saving / years.max(0.25), cur)
-                    )
-                }
-            }
-            ObjectiveKind::MaxServed => {
-                let gain = (value(x) - value(&base)) * 100.0;
-                let best = top_gain(scenario, data, &base, x);
-                format!(
-                    "{what} would serve {gain:.2} % more of the weighted peak demand{}.",
-                    best.map(|(w, g)| format!(" ({w}: +{g:.2} % of its peak)")).unwrap_or_default()
-                )
-            }
-            ObjectiveKind::MaxTraining => {
-                let gain = value(x) - value(&base);
-                format!("{what} would add {:.3} ZFLOP of training compute.", gain / 1e21)
-            }
-        }
-    };
     let mut out = Vec::new();
-    let mut tries: Vec<(String, Knobs)> = Vec::new();
-    for si in 0..data.sites.len() {
-        if !is_power_binding(data, &base, si).is_empty() {
-            let mut k = lp.clone();
-            k.extra_mw[si] += 1.0;
-            tries.push((format!("1 more MW at `{}`", scenario.sites[si].id), k));
-        }
-    }
-    if base.spend_total >= knobs.budget_total * 0.999 {
-        let step = nice_step(scenario.budget.total);
-        let mut k = lp.clone();
-        k.budget_total += step;
-        if let Some(pq) = &mut k.per_quarter {
-            // Spread over the quarter caps so the extra money can be spent.
-            for c in pq.iter_mut() {
-                *c += step / data.quarters as f64;
-            }
-        }
-        tries.push((format!("Another {}", money(step, cur)), k));
-    }
-    if let Some(caps) = &knobs.per_quarter {
-        for (q, cap) in caps.iter().enumerate().take(data.quarters) {
-            if base.spend_by_quarter[q] >= cap * 0.999 {
-                let step = nice_step(*cap);
-                let mut k = lp.clone();
-                if let Some(pq) = &mut k.per_quarter {
-                    pq[q] += step;
-                }
-                tries.push((format!("{} more in {}'s budget cap", money(step, cur), data.horizon[q]), k));
-            }
-        }
-    }
-    for (oi, cap) in data.caps.iter().enumerate() {
-        if cap.is_some()
-            && binding(scenario, data, &base)
-                .iter()
-                .any(|b| b.contains(&format!("`{}` is at its cap", scenario.options[oi].name)))
-        {
-            let mut k = lp.clone();
-            k.cap_scale[oi] *= 1.1;
-            tries.push((format!("10 % more supply of `{}`", scenario.options[oi].name), k));
-        }
-    }
-    for (gi, g) in scenario.budget.shares.iter().enumerate() {
-        let share = if base.spend_total > 0.0 { base.spend_by_group[gi] / base.spend_total } else { 0.0 };
-        if (g.min > 0.0 && share <= g.min + 1e-4) || (g.max < 1.0 && share >= g.max - 1e-4) {
-            let mut k = lp.clone();
-            k.share_relax[gi] += 0.01;
-            tries.push((format!("Loosening the `{}` share bounds by 1 point", g.group), k));
-        }
-    }
-    for (what, k) in tries.into_iter().take(MAX_MARGINALS) {
+    for (relax, relaxed_knobs) in relaxations_to_try(scenario, data, &base, &lp).into_iter().take(MAX_MARGINALS) {
         solves += 1;
-        if let Ok(x) = model::solve(scenario, data, &k, settings) {
-            out.push(describe(&what, &x));
+        if let Ok(relaxed) = model::solve(scenario, data, &relaxed_knobs, settings) {
+            out.push(Marginal { relax, gain: gain(scenario, data, knobs, &base, &relaxed) });
         }
     }
     Ok((out, solves))
 }
 
+/// Small relaxations of the constraints binding in `base`, each with the knobs that make it.
+fn relaxations_to_try(scenario: &Scenario, data: &Data, base: &Solved, lp: &Knobs) -> Vec<(Relax, Knobs)> {
+    let currency = &scenario.currency;
+    let mut tries: Vec<(Relax, Knobs)> = Vec::new();
+    for site_index in 0..data.sites.len() {
+        if !power_binding_quarters(data, base, site_index).is_empty() {
+            let mut relaxed = lp.clone();
+            relaxed.extra_mw[site_index] += 1.0;
+            tries.push((Relax::OneMoreMw { site: scenario.sites[site_index].id.clone() }, relaxed));
+        }
+    }
+    if base.spend_total >= lp.budget_total * 0.999 {
+        let step = nice_step(scenario.budget.total);
+        let mut relaxed = lp.clone();
+        relaxed.budget_total += step;
+        if let Some(per_quarter) = &mut relaxed.per_quarter {
+            // Spread over the quarter caps so the extra money can be spent.
+            for cap in per_quarter.iter_mut() {
+                *cap += step / data.quarters as f64;
+            }
+        }
+        tries.push((Relax::MoreBudget { amount: step, currency: currency.clone() }, relaxed));
+    }
+    if let Some(caps) = &lp.per_quarter {
+        for (q, cap) in quarters_at_cap(caps, base, data.quarters) {
+            let step = nice_step(cap);
+            let mut relaxed = lp.clone();
+            if let Some(per_quarter) = &mut relaxed.per_quarter {
+                per_quarter[q] += step;
+            }
+            let relax = Relax::MoreQuarterCap { amount: step, quarter: data.horizon[q], currency: currency.clone() };
+            tries.push((relax, relaxed));
+        }
+    }
+    let bindings = binding(scenario, data, base);
+    for (option_index, cap) in data.caps.iter().enumerate() {
+        let name = &scenario.options[option_index].name;
+        if cap.is_some() && bindings.iter().any(|b| matches!(b, Binding::SupplyAtCap { option, .. } if option == name))
+        {
+            let mut relaxed = lp.clone();
+            relaxed.cap_scale[option_index] *= 1.1;
+            tries.push((Relax::MoreSupply { option: name.clone() }, relaxed));
+        }
+    }
+    for (group_index, group) in scenario.budget.shares.iter().enumerate() {
+        if share_at_bound(group, base, group_index).is_some() {
+            let mut relaxed = lp.clone();
+            relaxed.share_relax[group_index] += 0.01;
+            tries.push((Relax::LooserShares { group: group.group.clone() }, relaxed));
+        }
+    }
+    tries
+}
+
+/// What `relaxed` gains over `base` under the objective of `knobs`.
+fn gain(scenario: &Scenario, data: &Data, knobs: &Knobs, base: &Solved, relaxed: &Solved) -> Gain {
+    match knobs.objective {
+        ObjectiveKind::MinTco => {
+            let money_unit = knobs.budget_total / 1000.0;
+            let (base_cost, relaxed_cost) = (base.objective * money_unit, relaxed.objective * money_unit);
+            let saving = base_cost - relaxed_cost;
+            if saving.abs() < 1e-6 * base_cost.abs().max(1.0) {
+                Gain::NoSaving
+            } else {
+                let years = data.quarters as f64 / 4.0;
+                Gain::Saving {
+                    horizon: saving,
+                    per_year: saving / years.max(0.25),
+                    currency: scenario.currency.clone(),
+                }
+            }
+        }
+        ObjectiveKind::MaxServed => Gain::MoreServed {
+            points: (relaxed.coverage - base.coverage) * 100.0,
+            top: top_gain(scenario, data, base, relaxed),
+        },
+        ObjectiveKind::MaxTraining => Gain::MoreTraining { flop: relaxed.training_flop - base.training_flop },
+    }
+}
+
 /// The workload with the largest gain in served peak share between two solutions, in points.
-fn top_gain(scenario: &Scenario, data: &Data, a: &Solved, b: &Solved) -> Option<(String, f64)> {
+fn top_gain(scenario: &Scenario, data: &Data, before: &Solved, after: &Solved) -> Option<(String, f64)> {
     let mut best: Option<(String, f64)> = None;
-    for (wi, w) in scenario.workloads.iter().enumerate() {
+    for (workload_index, workload) in scenario.workloads.iter().enumerate() {
         let mut peak = 0.0;
-        let mut da = 0.0;
-        let mut db = 0.0;
-        for (di, d) in data.demands.iter().enumerate().filter(|(_, d)| d.workload == wi) {
+        let mut served_before = 0.0;
+        let mut served_after = 0.0;
+        for (di, zone) in data.demands.iter().enumerate().filter(|(_, d)| d.workload == workload_index) {
             for q in 0..data.quarters {
-                peak += d.peak[q];
-                da += d.peak[q] * a.served[di][q];
-                db += d.peak[q] * b.served[di][q];
+                peak += zone.peak[q];
+                served_before += zone.peak[q] * before.served[di][q];
+                served_after += zone.peak[q] * after.served[di][q];
             }
         }
         if peak <= 0.0 {
             continue;
         }
-        let g = (db - da) / peak * 100.0;
-        if g > 1e-3 && best.as_ref().is_none_or(|x| g > x.1) {
-            best = Some((w.id.clone(), g));
+        let points = (served_after - served_before) / peak * 100.0;
+        if points > 1e-3 && best.as_ref().is_none_or(|x| points > x.1) {
+            best = Some((workload.id.clone(), points));
         }
     }
     best
 }
 
 /// The smallest relaxation that makes an infeasible scenario feasible, from the elastic model.
-pub(crate) fn relaxation(scenario: &Scenario, data: &Data, s: &Solved) -> Vec<String> {
-    let cur = &scenario.currency;
-    let mut out = Vec::new();
+pub(crate) fn relaxation(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<Relaxation> {
     // Demand shortfalls: one line per zone, over the quarters short (worst quarter quoted).
     let mut short: Vec<(usize, Vec<usize>, f64)> = Vec::new();
-    for slack in &s.slacks {
-        if let Slack::Demand(d, q, x) = slack {
-            match short.iter_mut().find(|e| e.0 == *d) {
+    for slack in &solved.slacks {
+        if let Slack::Demand(zone, q, amount) = slack {
+            match short.iter_mut().find(|e| e.0 == *zone) {
                 Some(e) => {
                     e.1.push(*q);
-                    e.2 = e.2.max(*x);
+                    e.2 = e.2.max(*amount);
                 }
-                None => short.push((*d, vec![*q], *x)),
+                None => short.push((*zone, vec![*q], *amount)),
             }
         }
     }
-    for slack in s
+    let mut out: Vec<Relaxation> = solved
         .slacks
         .iter()
         .filter(|x| !matches!(x, Slack::Demand(..)))
-        .chain(short.iter().map(|(d, qs, x)| Slack::Demand(*d, qs[0], *x)).collect::<Vec<_>>().iter())
-    {
-        out.push(match slack {
-            Slack::Budget(x) => format!(
-                "raise budget.total by {} (to {})",
-                money(*x, cur),
-                money(scenario.budget.total + x, cur)
-            ),
-            Slack::QuarterBudget(q, x) => {
-                format!("raise the {} entry of budget.per_quarter by {}", data.horizon[*q], money(*x, cur))
-            }
-            Slack::ShareMin(g, x) => {
-                let grp = &scenario.budget.shares[*g];
-                format!(
-                    "group `{}` falls {} short of its {:.0} % minimum share: lower its min, or add options at its sites",
-                    grp.group,
-                    money(*x, cur),
-                    grp.min * 100.0
-                )
-            }
-            Slack::ShareMax(g, x) => {
-                let grp = &scenario.budget.shares[*g];
-                format!(
-                    "group `{}` spends {} over its {:.0} % maximum share: raise its max, or add options elsewhere",
-                    grp.group,
-                    money(*x, cur),
-                    grp.max * 100.0
-                )
-            }
-            Slack::Power(si, x) => {
-                let site = &data.sites[*si];
-                format!(
-                    "site `{}` needs {} MW more IT power (available_mw {}, buildable_mw {}{})",
-                    scenario.sites[*si].id,
-                    mw(*x),
-                    mw(site.available_mw),
-                    mw(site.buildable_mw),
-                    if site.first_build_quarter >= data.quarters {
-                        format!(", but new MW needs {} quarters of lead time, more than the horizon", site.first_build_quarter)
-                    } else {
-                        String::new()
-                    }
-                )
-            }
-            Slack::Supply(o, q, x) => format!(
-                "option `{}` needs {x:.0} more accelerators of supply in {} (max_per_quarter)",
-                scenario.options[*o].name, data.horizon[*q]
-            ),
-            Slack::Demand(d, q, x) => {
-                let z = &data.demands[*d];
-                let misses: Vec<String> = data
-                    .slo_misses
-                    .iter()
-                    .filter(|((w, _), _)| *w == z.workload)
-                    .map(|(_, why)| why.clone())
-                    .collect();
-                let has_rate = data.rates.keys().any(|(w, _)| *w == z.workload);
-                let why = if !has_rate && !misses.is_empty() {
-                    format!(": no chip on offer meets its SLO ({}); relax the target, or offer faster chips", misses.join("; "))
-                } else {
-                    ": add options that may serve these users at its SLO, relax the SLO, allow cross_border, or set unserved_penalty".into()
-                };
-                format!(
-                    "workload `{}` ({} users) can be served only {:.1} % of its peak in {}{why}",
-                    scenario.workloads[z.workload].id,
-                    z.regions.join(", "),
-                    (1.0 - x).max(0.0) * 100.0,
-                    short.iter().find(|e| e.0 == *d).map_or(data.horizon[*q].to_string(), |e| quarters_text(data, &e.1)),
-                )
-            }
-            Slack::Training(w) => format!(
-                "training run `{}` cannot be placed at one site by its deadline: add chips that run it, more power or budget, or move the deadline",
-                scenario.workloads[*w].id
-            ),
-        });
-    }
-    // Merge repeated demand lines per workload: keep the first quarter's wording only.
-    out.dedup();
+        .map(|slack| slack_relaxation(scenario, data, slack))
+        .collect();
+    out.extend(short.iter().map(|(zone, quarters, amount)| demand_shortfall(scenario, data, *zone, quarters, *amount)));
+    // Merge repeated lines: keep the first of each run of identical sentences.
+    out.dedup_by(|a, b| a.to_string() == b.to_string());
     if out.is_empty() {
-        out.push("no single constraint could be relaxed to make the scenario feasible (please report this)".into());
+        out.push(Relaxation::NoneFound);
     }
     out
 }
 
+/// The relaxation one (non-demand) slack of the elastic model stands for.
+fn slack_relaxation(scenario: &Scenario, data: &Data, slack: &Slack) -> Relaxation {
+    let currency = scenario.currency.clone();
+    let group_share = |group_index: usize, bound: ShareBound, amount: f64| {
+        let group = &scenario.budget.shares[group_index];
+        let share = match bound {
+            ShareBound::Min => group.min,
+            ShareBound::Max => group.max,
+        };
+        Relaxation::GroupShare { group: group.group.clone(), bound, amount, share, currency: currency.clone() }
+    };
+    match slack {
+        Slack::Budget(by) => {
+            Relaxation::RaiseBudget { by: *by, to: scenario.budget.total + by, currency: currency.clone() }
+        }
+        Slack::QuarterBudget(q, by) => {
+            Relaxation::RaiseQuarterCap { quarter: data.horizon[*q], by: *by, currency: currency.clone() }
+        }
+        Slack::ShareMin(g, amount) => group_share(*g, ShareBound::Min, *amount),
+        Slack::ShareMax(g, amount) => group_share(*g, ShareBound::Max, *amount),
+        Slack::Power(site_index, more) => {
+            let site = &data.sites[*site_index];
+            Relaxation::MorePower {
+                site: scenario.sites[*site_index].id.clone(),
+                mw: *more,
+                available_mw: site.available_mw,
+                buildable_mw: site.buildable_mw,
+                lead_time_beyond_horizon: (site.first_build_quarter >= data.quarters)
+                    .then_some(site.first_build_quarter),
+            }
+        }
+        Slack::Supply(option_index, q, accelerators) => Relaxation::MoreSupply {
+            option: scenario.options[*option_index].name.clone(),
+            accelerators: *accelerators,
+            quarter: data.horizon[*q],
+        },
+        Slack::Demand(zone, q, shortfall) => demand_shortfall(scenario, data, *zone, &[*q], *shortfall),
+        Slack::Training(run_index) => Relaxation::TrainingUnplaced { run: scenario.workloads[*run_index].id.clone() },
+    }
+}
+
+/// A zone demand served short over some quarters (largest shortfall quoted).
+fn demand_shortfall(
+    scenario: &Scenario,
+    data: &Data,
+    zone_index: usize,
+    quarters: &[usize],
+    shortfall: f64,
+) -> Relaxation {
+    let zone = &data.demands[zone_index];
+    let misses: Vec<String> =
+        data.slo_misses.iter().filter(|((w, _), _)| *w == zone.workload).map(|(_, why)| why.clone()).collect();
+    let has_rate = data.rates.keys().any(|(w, _)| *w == zone.workload);
+    let cause = if !has_rate && !misses.is_empty() {
+        ShortfallCause::NoChipMeetsSlo { misses }
+    } else {
+        ShortfallCause::NotEnoughCapacity
+    };
+    Relaxation::DemandShort {
+        workload: scenario.workloads[zone.workload].id.clone(),
+        regions: zone.regions.clone(),
+        shortfall,
+        quarters: quarter_span(data, quarters),
+        cause,
+    }
+}
+
 /// Adjust the knobs where the evaluator finds the rounded plan in violation. Returns what was
-/// changed, in words (empty: nothing to repair).
-pub(crate) fn repair(scenario: &Scenario, data: &Data, s: &Solved, e: &Evaluation, knobs: &mut Knobs) -> Vec<String> {
-    let cur = &scenario.currency;
-    let mut fixes = Vec::new();
-    let b = scenario.budget.total;
-    if e.spend.total > b * (1.0 + 1e-9) {
-        let cut = (e.spend.total - b) * 1.02 + b * 1e-6;
-        knobs.budget_total -= cut;
-        fixes.push(format!(
-            "the evaluator prices the rounded plan at {} (over the budget); re-solved with {} less budget",
-            money(e.spend.total, cur),
-            money(cut, cur)
-        ));
-    }
-    if let (Some(caps), Some(kq)) = (&scenario.budget.per_quarter, &mut knobs.per_quarter) {
-        for (q, line) in e.spend.by_quarter.iter().enumerate() {
-            if q < caps.len() && line.total() > caps[q] * (1.0 + 1e-9) {
-                let cut = (line.total() - caps[q]) * 1.02 + caps[q] * 1e-6;
-                kq[q] -= cut;
-                fixes.push(format!(
-                    "{} spend over its cap; re-solved with the cap {} lower",
-                    line.quarter,
-                    money(cut, cur)
-                ));
+/// changed (empty: nothing to repair).
+pub(crate) fn repair(
+    scenario: &Scenario,
+    data: &Data,
+    solved: &Solved,
+    evaluation: &Evaluation,
+    knobs: &mut Knobs,
+) -> Vec<Repair> {
+    let mut repairs = Repairs { scenario, data, solved, evaluation, knobs, fixes: Vec::new() };
+    repairs.budget();
+    repairs.power();
+    repairs.shares();
+    repairs.demand();
+    repairs.fixes
+}
+
+/// One repair pass: the findings it reads, the knobs it tightens and what it changed.
+struct Repairs<'a> {
+    /// The scenario.
+    scenario: &'a Scenario,
+    /// Its problem data.
+    data: &'a Data,
+    /// The solution that was rounded.
+    solved: &'a Solved,
+    /// The evaluator's verdict on the rounded plan.
+    evaluation: &'a Evaluation,
+    /// Knobs of the next solve.
+    knobs: &'a mut Knobs,
+    /// Changes made so far.
+    fixes: Vec<Repair>,
+}
+
+impl Repairs<'_> {
+    /// Cut the budget total and quarter caps the rounded plan exceeds.
+    fn budget(&mut self) {
+        let currency = &self.scenario.currency;
+        let budget = self.scenario.budget.total;
+        let spend = &self.evaluation.spend;
+        if spend.total > budget * (1.0 + 1e-9) {
+            let cut = (spend.total - budget) * 1.02 + budget * 1e-6;
+            self.knobs.budget_total -= cut;
+            self.fixes.push(Repair::OverBudget { priced: spend.total, cut, currency: currency.clone() });
+        }
+        if let (Some(caps), Some(knob_caps)) = (&self.scenario.budget.per_quarter, &mut self.knobs.per_quarter) {
+            for (q, line) in spend.by_quarter.iter().enumerate() {
+                if q < caps.len() && line.total() > caps[q] * (1.0 + 1e-9) {
+                    let cut = (line.total() - caps[q]) * 1.02 + caps[q] * 1e-6;
+                    knob_caps[q] -= cut;
+                    self.fixes.push(Repair::QuarterOverCap { quarter: line.quarter, cut, currency: currency.clone() });
+                }
             }
         }
     }
-    for (si, site) in scenario.sites.iter().enumerate() {
-        if !e.violations.iter().any(|v| v.kind == ViolationKind::Power && v.subject == site.id) {
-            continue;
+
+    /// Cut the power of sites the rounded plan overdraws.
+    fn power(&mut self) {
+        for (site_index, site) in self.scenario.sites.iter().enumerate() {
+            if !self.evaluation.violations.iter().any(|v| v.kind == ViolationKind::Power && v.subject == site.id) {
+                continue;
+            }
+            let mut excess: f64 = 0.0;
+            for (q, site_quarter) in self.evaluation.sites.iter().filter(|x| x.site == site.id).enumerate() {
+                if q < self.data.quarters {
+                    excess = excess.max(site_quarter.it_mw - self.solved.it_mw[site_index][q]);
+                }
+            }
+            let cut = excess.max(0.0) * 1.05 + 0.01;
+            self.knobs.extra_mw[site_index] -= cut;
+            self.fixes.push(Repair::SitePower { site: site.id.clone(), cut_mw: cut });
         }
-        let mut excess: f64 = 0.0;
-        for (q, sq) in e.sites.iter().filter(|x| x.site == site.id).enumerate() {
-            if q < data.quarters {
-                excess = excess.max(sq.it_mw - s.it_mw[si][q]);
+    }
+
+    /// Tighten the bounds of share groups the rounded plan leaves.
+    fn shares(&mut self) {
+        for (group_index, group) in self.evaluation.spend.groups.iter().enumerate() {
+            if !group.ok && group_index < self.knobs.share_relax.len() {
+                let off = if group.share < group.min { group.min - group.share } else { group.share - group.max };
+                self.knobs.share_relax[group_index] -= off + 0.001;
+                self.fixes.push(Repair::GroupShares { group: group.group.clone(), points: (off + 0.001) * 100.0 });
             }
         }
-        let cut = excess.max(0.0) * 1.05 + 0.01;
-        knobs.extra_mw[si] -= cut;
-        fixes.push(format!("`{}` draws more power once rounded; re-solved with {cut:.2} MW less there", site.id));
     }
-    for (gi, g) in e.spend.groups.iter().enumerate() {
-        if !g.ok && gi < knobs.share_relax.len() {
-            let off = if g.share < g.min { g.min - g.share } else { g.share - g.max };
-            knobs.share_relax[gi] -= off + 0.001;
-            fixes.push(format!(
-                "group `{}` is off its share bounds once rounded; re-solved with bounds {:.1} points tighter",
-                g.group,
-                (off + 0.001) * 100.0
-            ));
+
+    /// Raise the demand of workloads the evaluator serves less of than the model assigns.
+    fn demand(&mut self) {
+        let data = self.data;
+        let mut inflated: Vec<(String, f64)> = Vec::new();
+        for workload_quarter in &self.evaluation.workloads {
+            if workload_quarter.coverage_peak >= 0.999 {
+                continue;
+            }
+            let Some(q) = data.horizon.iter().position(|h| *h == workload_quarter.quarter) else { continue };
+            let Some(wi) = self.scenario.workloads.iter().position(|w| w.id == workload_quarter.workload) else {
+                continue;
+            };
+            // Only where the model served all demand of the quarter: demand the model leaves
+            // unserved still claims chips in the evaluator's proportional split, and inflating
+            // served demand cannot fix that.
+            if (0..data.demands.len()).any(|d| self.solved.served[d][q] < 0.999) {
+                continue;
+            }
+            let zones: Vec<usize> = (0..data.demands.len()).filter(|d| data.demands[*d].workload == wi).collect();
+            let factor = (1.0 / workload_quarter.coverage_peak.max(0.5)) * 1.002;
+            for d in zones {
+                self.knobs.demand_scale[d][q] = (self.knobs.demand_scale[d][q] * factor).min(4.0);
+            }
+            match inflated.iter_mut().find(|x| x.0 == workload_quarter.workload) {
+                Some(x) => x.1 = x.1.max(factor),
+                None => inflated.push((workload_quarter.workload.clone(), factor)),
+            }
         }
-    }
-    let mut inflated: Vec<(String, f64)> = Vec::new();
-    for wq in &e.workloads {
-        if wq.coverage_peak >= 0.999 {
-            continue;
-        }
-        let Some(q) = data.horizon.iter().position(|h| *h == wq.quarter) else { continue };
-        let Some(wi) = scenario.workloads.iter().position(|w| w.id == wq.workload) else { continue };
-        // Only where the model served all demand of the quarter: demand the model leaves
-        // unserved still claims chips in the evaluator's proportional split, and inflating
-        // served demand cannot fix that.
-        if (0..data.demands.len()).any(|d| s.served[d][q] < 0.999) {
-            continue;
-        }
-        let zones: Vec<usize> = (0..data.demands.len()).filter(|d| data.demands[*d].workload == wi).collect();
-        let factor = (1.0 / wq.coverage_peak.max(0.5)) * 1.002;
-        for d in zones {
-            knobs.demand_scale[d][q] = (knobs.demand_scale[d][q] * factor).min(4.0);
-        }
-        match inflated.iter_mut().find(|x| x.0 == wq.workload) {
-            Some(x) => x.1 = x.1.max(factor),
-            None => inflated.push((wq.workload.clone(), factor)),
+        if !inflated.is_empty() {
+            self.fixes.push(Repair::DemandRaised { workloads: inflated });
         }
     }
-    if !inflated.is_empty() {
-        fixes.push(format!(
-            "the evaluator splits pools in proportion to capacity and serves less than the model assigns; re-solved with demand raised for {}",
-            inflated.iter().map(|(w, f)| format!("`{w}` (up to +{:.1} %)", (f - 1.0) * 100.0)).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    fixes
 }

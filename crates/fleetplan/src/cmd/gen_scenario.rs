@@ -37,7 +37,7 @@ pub fn run(catalog: &Catalog, args: &GenScenarioArgs) -> Result<(), Failure> {
         workloads: args.workloads as usize,
         seed: args.seed,
     };
-    let text = generate(&spec, catalog).map_err(Failure::Internal)?;
+    let text = generate(&spec, catalog).map_err(|e| Failure::Internal(e.to_string()))?;
     // Never hand out a file that does not validate.
     if let Err(d) = scenario::validate("generated.toml", &text, catalog) {
         return Err(Failure::Internal(format!("generated scenario does not validate: {d:?}")));

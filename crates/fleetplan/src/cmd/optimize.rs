@@ -173,6 +173,14 @@ fn table() -> Table {
     t
 }
 
+/// The planner's structured notes (relaxation, binding constraints and marginal values,
+/// repairs) as a bullet list: the one place the table output renders them.
+fn push_notes<T: std::fmt::Display>(o: &mut String, notes: &[T]) {
+    for note in notes {
+        o.push_str(&format!("  - {note}\n"));
+    }
+}
+
 fn summary(s: &scenario::Scenario, p: &Plan) -> String {
     let money = |x: f64| fleetplan_core::format::money(x, &p.currency);
     let mut o = String::new();
@@ -193,9 +201,7 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
     ));
     if !p.feasible {
         o.push_str("\nThe scenario is infeasible as written. The smallest relaxation that makes it feasible:\n");
-        for line in &p.relaxation {
-            o.push_str(&format!("  - {line}\n"));
-        }
+        push_notes(&mut o, &p.relaxation);
         o.push_str("The plan below is for the scenario so relaxed.\n");
     }
     o.push_str("\nPurchases and leases\n");
@@ -261,15 +267,11 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
     }
     if !p.explanations.is_empty() {
         o.push_str("\nBinding constraints and marginal values\n");
-        for e in &p.explanations {
-            o.push_str(&format!("  - {e}\n"));
-        }
+        push_notes(&mut o, &p.explanations);
     }
     if !p.repairs.is_empty() {
         o.push_str("\nRepairs after rounding\n");
-        for e in &p.repairs {
-            o.push_str(&format!("  - {e}\n"));
-        }
+        push_notes(&mut o, &p.repairs);
     }
     if let Some(e) = &p.evaluation {
         let v = plan_violations(e);
