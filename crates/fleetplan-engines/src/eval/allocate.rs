@@ -7,10 +7,10 @@
 //! Objective: maximise `Σ u` — every workload weighs the same, as a share of its own peak — with
 //! a tie-breaker that prefers, among equally good splits, the one using the fewest accelerators
 //! (relative to all free accelerators, weight [`TIE_ACCELERATORS`]), so unused chips stay idle as
-//! headroom. Pairs that miss the workload's SLO (a [`Rate`] with a `problem`) get no variable:
+//! headroom. Pairs that miss the workload's SLO (a [`Rate`](crate::rating::Rate) with a `problem`) get no variable:
 //! they give that workload no capacity.
 
-use super::rates::Rate;
+use crate::rating::RateTable;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec};
 use fleetplan_models::demand::{RegionDemand, may_serve};
@@ -20,18 +20,21 @@ use std::collections::BTreeMap;
 /// Weight of the accelerator-count tie-breaker against one workload's whole peak.
 const TIE_ACCELERATORS: f64 = 1e-6;
 
-/// Serving allocation of one quarter.
+/// Why the serving allocation could not be made (a bug: the LP always has the zero solution).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AllocationError {
+    /// The LP solver failed.
+    #[error("serving allocation LP: {0}")]
+    Solver(#[from] good_lp::ResolutionError),
+}
+
+/// Serving split of one quarter: which pools serve which demand, and what stays idle.
 #[derive(Debug, Default)]
-pub(crate) struct Allocation {
+pub(crate) struct ServingSplit {
     /// (workload, user region, site, chip) → accelerators allocated.
     pub chips: BTreeMap<(String, String, String, String), f64>,
     /// (site, chip) → accelerators left idle.
     pub idle: BTreeMap<(String, String), u64>,
-}
-
-/// Whether a rate gives capacity: positive, finite and meeting the workload's SLO.
-pub(crate) fn usable(r: &Rate) -> bool {
-    r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none()
 }
 
 /// Split the free chips among the quarter's demand optimally (see the module docs).
@@ -40,8 +43,8 @@ pub(crate) fn allocate(
     catalog: &Catalog,
     demand: &[&RegionDemand],
     free: &BTreeMap<(String, String), f64>,
-    rates: &BTreeMap<(String, String), Rate>,
-) -> Result<Allocation, String> {
+    rates: &RateTable,
+) -> Result<ServingSplit, AllocationError> {
     // Peak per workload in this quarter (the unit of the objective).
     let mut workload_peak: BTreeMap<&str, f64> = BTreeMap::new();
     for d in demand {
@@ -70,14 +73,14 @@ pub(crate) fn allocate(
             let Some(r) = rates.get(&(w.id.clone(), key.1.clone())) else { continue };
             let Some(site) = scenario.site(&key.0) else { continue };
             let Ok(site_region) = catalog.region(&site.region) else { continue };
-            if !usable(r) || !may_serve(user_region, site_region, cross_border) {
+            if !r.usable() || !may_serve(user_region, site_region, cross_border) {
                 continue;
             }
             let v = pv.add(variable().min(0.0));
             vars.push((di, key, v, peak_w / r.per_chip_per_s));
         }
     }
-    let mut alloc = Allocation::default();
+    let mut alloc = ServingSplit::default();
     if !vars.is_empty() {
         let mut objective = Expression::from(0.0);
         for (_, _, v, per) in &vars {
@@ -106,7 +109,7 @@ pub(crate) fn allocate(
                 model = model.with(e.leq(*n));
             }
         }
-        let sol = model.solve().map_err(|e| format!("serving allocation LP: {e}"))?;
+        let sol = model.solve()?;
         for (di, key, v, per) in &vars {
             let x = sol.value(*v) * per;
             if x.is_finite() && x > 1e-9 {

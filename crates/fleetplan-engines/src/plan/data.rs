@@ -4,7 +4,7 @@
 //! demand model, the evaluator's rate table and training placement, the policy engine), so
 //! the planner and the evaluator price and rate the same way.
 
-use crate::eval::{Pool, plan_training, rate_table};
+use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
 use fleetplan_core::catalog::{Catalog, FabricTechnology, Ownership, Region};
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
@@ -361,16 +361,9 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     pools.sort();
 
     // Rates: the evaluator's rate table over every pool that could exist.
-    let eval_pools: Vec<Pool> = pools
-        .iter()
-        .map(|p| Pool {
-            site: scenario.sites[p.site].id.clone(),
-            region: scenario.sites[p.site].region.clone(),
-            chip: p.chip.clone(),
-            accelerators: vec![1; t],
-        })
-        .collect();
-    let table = rate_table(scenario, catalog, &eval_pools);
+    let candidates: Vec<RateCandidate> =
+        pools.iter().map(|p| RateCandidate { site_region: &scenario.sites[p.site].region, chip: &p.chip }).collect();
+    let table = rate_table(scenario, catalog, &candidates);
     let mut rates = BTreeMap::new();
     let mut slo_misses = BTreeMap::new();
     for ((wid, chip), r) in &table {
@@ -379,7 +372,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
         if r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none() {
             rates.insert((wi, chip.clone()), r.per_chip_per_s);
         } else if let Some(p) = &r.problem {
-            slo_misses.insert((wi, chip.clone()), p.clone());
+            slo_misses.insert((wi, chip.clone()), p.to_string());
         }
     }
 
@@ -433,14 +426,13 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     if scenario.workloads.iter().any(|w| matches!(w.spec, WorkloadSpec::Training(_))) {
         for chip in &chips {
             let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
-            let pool = Pool {
+            let pool = ChipPool {
                 site: scenario.sites[p.site].id.clone(),
                 region: scenario.sites[p.site].region.clone(),
                 chip: chip.clone(),
                 accelerators: vec![1_000_000_000; t],
             };
-            let mut ignored = Vec::new();
-            for te in plan_training(scenario, catalog, &[pool], &horizon, &mut ignored) {
+            for te in plan_training(scenario, catalog, &[pool], &horizon).runs {
                 need.insert((te.workload.clone(), chip.clone()), te.chips_needed as f64);
             }
         }
