@@ -97,20 +97,9 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
     supply::supply_caps(scenario, &horizon, &mut violations);
     let sites = power::site_quarters(scenario, catalog, &holdings, &horizon, &fx, &mut violations)?;
     let spend = budget::spend(scenario, &holdings, &sites, &horizon, &fx, &mut violations);
-    for (summary, quarter) in quarters.iter_mut().zip(&horizon) {
-        let in_quarter = sites.iter().filter(|s| s.quarter == *quarter);
-        summary.it_mw = in_quarter.clone().map(|s| s.it_mw).sum();
-        summary.available_mw = in_quarter.map(|s| s.available_mw).sum();
-        summary.spend = spend.by_quarter.iter().find(|s| s.quarter == *quarter).map(|s| s.total()).unwrap_or(0.0);
-    }
+    add_power_and_spend(&mut quarters, &sites, &spend);
     let yearly = budget::yearly_tco(&holdings, &sites, &horizon, &fx);
-    let priced = holdings.iter().map(|h| PricedChips {
-        chip: &h.chip,
-        site: &h.site,
-        accelerators: h.accelerators,
-        usd_per_accelerator_hour: h.usd_per_accelerator_hour,
-    });
-    let unit_costs = unit_costs(&rates, priced, &fx);
+    let unit_costs = unit_costs(&rates, holdings.iter().map(HoldingEval::priced_chips), &fx);
     violations.sort_by(|a, b| (a.quarter, a.kind, &a.subject).cmp(&(b.quarter, b.kind, &b.subject)));
     Ok(Evaluation {
         scenario: scenario.name.clone(),
@@ -127,6 +116,29 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         yearly,
         violations,
     })
+}
+
+/// Fill in each quarter's IT load, built power and spend.
+fn add_power_and_spend(quarters: &mut [QuarterSummary], sites: &[SiteQuarter], spend: &SpendReport) {
+    for summary in quarters {
+        let in_quarter = sites.iter().filter(|s| s.quarter == summary.quarter);
+        summary.it_mw = in_quarter.clone().map(|s| s.it_mw).sum();
+        summary.available_mw = in_quarter.map(|s| s.available_mw).sum();
+        summary.spend =
+            spend.by_quarter.iter().find(|s| s.quarter == summary.quarter).map(|s| s.total()).unwrap_or(0.0);
+    }
+}
+
+impl HoldingEval {
+    /// The holding's chips, site and TCO, for unit costs.
+    fn priced_chips(&self) -> PricedChips<'_> {
+        PricedChips {
+            chip: &self.chip,
+            site: &self.site,
+            accelerators: self.accelerators,
+            usd_per_accelerator_hour: self.usd_per_accelerator_hour,
+        }
+    }
 }
 
 /// A latency violation for every rated pair with a problem (it gives its workload no capacity).
@@ -152,5 +164,34 @@ fn training_violation(problem: &TrainingProblem) -> Violation {
         quarter: None,
         message: problem.message(),
         fix: problem.fix(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_their_messages() {
+        assert_eq!(EvalError::UnknownSite("x".into()).to_string(), "unknown site `x`");
+        assert_eq!(EvalError::NoFabric.to_string(), "the catalog has no network fabric");
+        let solver = EvalError::from(AllocationError::from(good_lp::ResolutionError::Infeasible));
+        assert_eq!(solver.to_string(), format!("serving allocation LP: {}", good_lp::ResolutionError::Infeasible));
+    }
+
+    #[test]
+    fn training_problems_become_training_violations() {
+        let problem = TrainingProblem::DoesNotFit {
+            workload: "pretrain".into(),
+            model: "llama".into(),
+            pool_accelerators: 8,
+            chip: "h100-sxm".into(),
+            site: "s1".into(),
+        };
+        let violation = training_violation(&problem);
+        assert_eq!(violation.kind, ViolationKind::Training);
+        assert_eq!(violation.subject, "pretrain");
+        assert_eq!(violation.message, "`llama` does not fit on the 8 `h100-sxm` at `s1`");
+        assert_eq!(violation.fix, "hold more chips with more memory at one site");
     }
 }

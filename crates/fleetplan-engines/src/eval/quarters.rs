@@ -3,7 +3,7 @@
 //! coverage per workload, with a violation for every user region not fully served.
 
 use super::EvalError;
-use super::allocate::{ServingSplit, allocate};
+use super::allocate::{ChipsByPool, ServingSplit, allocate};
 use super::types::{HoldingEval, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
 use super::workload::workload_quarter;
 use crate::rating::{ChipPool, RateTable};
@@ -15,9 +15,6 @@ use std::collections::BTreeMap;
 
 /// Coverage below which a user region counts as not served.
 const FULL_COVERAGE: f64 = 0.999;
-
-/// (site id, chip id) → accelerators.
-pub(super) type ChipsByPool = BTreeMap<(String, String), f64>;
 
 /// The pools of the fleet: accelerators of each (site, chip) in service per quarter, sorted by
 /// site then chip.
