@@ -1,6 +1,8 @@
 //! Engines of fleetplan that run on top of the analytical models.
 //!
 //! - [`eval`]: evaluation of a fixed fleet (cost, capacity, coverage, compliance, budget).
+//! - [`rating`]: what one chip does for one workload (serving rate at the SLO, training
+//!   placement, unit costs), shared by the evaluator, the planner and the simulator.
 //! - [`plan`]: the planner, a MILP choosing what to buy or lease, where and when.
 //! - [`sim`]: discrete-event serving simulator (arrivals, routing, continuous batching with
 //!   chunked prefill and a paged KV cache, disaggregated pools, failures), deterministic per seed.
@@ -11,4 +13,5 @@
 
 pub mod eval;
 pub mod plan;
+pub mod rating;
 pub mod sim;

@@ -7,31 +7,52 @@
 //! Objective: maximise `Σ u` — every workload weighs the same, as a share of its own peak — with
 //! a tie-breaker that prefers, among equally good splits, the one using the fewest accelerators
 //! (relative to all free accelerators, weight [`TIE_ACCELERATORS`]), so unused chips stay idle as
-//! headroom. Pairs that miss the workload's SLO (a [`Rate`] with a `problem`) get no variable:
+//! headroom. Pairs that miss the workload's SLO (a [`Rate`](crate::rating::Rate) with a `problem`) get no variable:
 //! they give that workload no capacity.
 
-use super::rates::Rate;
+use crate::rating::RateTable;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec};
 use fleetplan_models::demand::{RegionDemand, may_serve};
-use good_lp::{Expression, ProblemVariables, Solution, SolverModel, variable};
+use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 use std::collections::BTreeMap;
 
 /// Weight of the accelerator-count tie-breaker against one workload's whole peak.
 const TIE_ACCELERATORS: f64 = 1e-6;
 
-/// Serving allocation of one quarter.
+/// Why the serving allocation could not be made (a bug: the LP always has the zero solution).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AllocationError {
+    /// The LP solver failed.
+    #[error("serving allocation LP: {0}")]
+    Solver(#[from] good_lp::ResolutionError),
+}
+
+/// Serving split of one quarter: which pools serve which demand, and what stays idle.
 #[derive(Debug, Default)]
-pub(crate) struct Allocation {
+pub(crate) struct ServingSplit {
     /// (workload, user region, site, chip) → accelerators allocated.
-    pub chips: BTreeMap<(String, String, String, String), f64>,
+    pub chips: ChipsByDemandAndPool,
     /// (site, chip) → accelerators left idle.
     pub idle: BTreeMap<(String, String), u64>,
 }
 
-/// Whether a rate gives capacity: positive, finite and meeting the workload's SLO.
-pub(crate) fn usable(r: &Rate) -> bool {
-    r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none()
+/// (site id, chip id) → accelerators.
+pub(super) type ChipsByPool = BTreeMap<(String, String), f64>;
+
+/// (workload id, user region id, site id, chip id) → accelerators.
+pub(super) type ChipsByDemandAndPool = BTreeMap<(String, String, String, String), f64>;
+
+/// One LP variable: the share of a workload's quarter peak that one pool serves for one demand.
+struct ServingVariable<'a> {
+    /// Index of the (workload, user region) demand served.
+    demand_index: usize,
+    /// (site, chip) pool serving it.
+    pool: &'a (String, String),
+    /// The LP variable.
+    variable: Variable,
+    /// Accelerators of the pool per unit of the variable (the workload's peak / per-chip rate).
+    accelerators_per_share: f64,
 }
 
 /// Split the free chips among the quarter's demand optimally (see the module docs).
@@ -39,89 +60,125 @@ pub(crate) fn allocate(
     scenario: &Scenario,
     catalog: &Catalog,
     demand: &[&RegionDemand],
-    free: &BTreeMap<(String, String), f64>,
-    rates: &BTreeMap<(String, String), Rate>,
-) -> Result<Allocation, String> {
+    free: &ChipsByPool,
+    rates: &RateTable,
+) -> Result<ServingSplit, AllocationError> {
     // Peak per workload in this quarter (the unit of the objective).
     let mut workload_peak: BTreeMap<&str, f64> = BTreeMap::new();
-    for d in demand {
-        *workload_peak.entry(d.workload.as_str()).or_default() += d.peak_per_s.max(0.0);
+    for region_demand in demand {
+        *workload_peak.entry(region_demand.workload.as_str()).or_default() += region_demand.peak_per_s.max(0.0);
     }
-    let total_free: f64 = free.values().sum::<f64>().max(1.0);
-    let mut pv = ProblemVariables::new();
-    // (demand index, pool key, variable, accelerators per unit of u)
-    let mut vars = Vec::new();
-    for (di, d) in demand.iter().enumerate() {
-        if d.peak_per_s <= 0.0 {
+    let mut problem = ProblemVariables::new();
+    let variables = serving_variables(scenario, catalog, demand, free, rates, &workload_peak, &mut problem);
+    let mut split = ServingSplit::default();
+    if !variables.is_empty() {
+        split.chips = solve(problem, &variables, demand, free, &workload_peak)?;
+    }
+    let mut used: ChipsByPool = BTreeMap::new();
+    for ((_, _, site, chip), accelerators) in &split.chips {
+        *used.entry((site.clone(), chip.clone())).or_default() += accelerators;
+    }
+    for (pool, have) in free {
+        let used_chips = used.get(pool).copied().unwrap_or(0.0).min(*have);
+        split.idle.insert(pool.clone(), (have - used_chips).max(0.0).floor() as u64);
+    }
+    Ok(split)
+}
+
+/// A variable for every (demand, pool) pair with free chips, a usable rate and residency
+/// allowing it, in demand then pool order.
+fn serving_variables<'a>(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    demand: &[&RegionDemand],
+    free: &'a ChipsByPool,
+    rates: &RateTable,
+    workload_peak: &BTreeMap<&str, f64>,
+    problem: &mut ProblemVariables,
+) -> Vec<ServingVariable<'a>> {
+    let mut variables = Vec::new();
+    for (demand_index, region_demand) in demand.iter().enumerate() {
+        if region_demand.peak_per_s <= 0.0 {
             continue;
         }
-        let Some(w) = scenario.workloads.iter().find(|w| w.id == d.workload) else { continue };
-        let cross_border = match &w.spec {
+        let Some(workload) = scenario.workloads.iter().find(|w| w.id == region_demand.workload) else { continue };
+        let cross_border = match &workload.spec {
             WorkloadSpec::Chat(c) => c.serving.cross_border,
             WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.cross_border,
             WorkloadSpec::Training(_) => continue,
         };
-        let Ok(user_region) = catalog.region(&d.region) else { continue };
-        let peak_w = workload_peak[d.workload.as_str()];
-        for (key, n) in free {
-            if *n <= 0.0 {
+        let Ok(user_region) = catalog.region(&region_demand.region) else { continue };
+        let peak = workload_peak[region_demand.workload.as_str()];
+        for (pool, free_chips) in free {
+            if *free_chips <= 0.0 {
                 continue;
             }
-            let Some(r) = rates.get(&(w.id.clone(), key.1.clone())) else { continue };
-            let Some(site) = scenario.site(&key.0) else { continue };
+            let Some(rate) = rates.get(&(workload.id.clone(), pool.1.clone())) else { continue };
+            let Some(site) = scenario.site(&pool.0) else { continue };
             let Ok(site_region) = catalog.region(&site.region) else { continue };
-            if !usable(r) || !may_serve(user_region, site_region, cross_border) {
+            if !rate.usable() || !may_serve(user_region, site_region, cross_border) {
                 continue;
             }
-            let v = pv.add(variable().min(0.0));
-            vars.push((di, key, v, peak_w / r.per_chip_per_s));
+            let variable = problem.add(variable().min(0.0));
+            variables.push(ServingVariable {
+                demand_index,
+                pool,
+                variable,
+                accelerators_per_share: peak / rate.per_chip_per_s,
+            });
         }
     }
-    let mut alloc = Allocation::default();
-    if !vars.is_empty() {
-        let mut objective = Expression::from(0.0);
-        for (_, _, v, per) in &vars {
-            objective.add_mul(1.0 - TIE_ACCELERATORS * per / total_free, *v);
+    variables
+}
+
+/// Solve the LP: accelerators per (workload, user region, site, chip).
+fn solve(
+    problem: ProblemVariables,
+    variables: &[ServingVariable<'_>],
+    demand: &[&RegionDemand],
+    free: &ChipsByPool,
+    workload_peak: &BTreeMap<&str, f64>,
+) -> Result<ChipsByDemandAndPool, AllocationError> {
+    let total_free: f64 = free.values().sum::<f64>().max(1.0);
+    let mut objective = Expression::from(0.0);
+    for served in variables {
+        objective.add_mul(1.0 - TIE_ACCELERATORS * served.accelerators_per_share / total_free, served.variable);
+    }
+    let mut model = problem.maximise(objective).using(good_lp::microlp);
+    // A demand is served at most up to its peak.
+    for (demand_index, region_demand) in demand.iter().enumerate() {
+        let mut shares = Expression::from(0.0);
+        let mut any = false;
+        for served in variables.iter().filter(|v| v.demand_index == demand_index) {
+            shares.add_mul(1.0, served.variable);
+            any = true;
         }
-        let mut model = pv.maximise(objective).using(good_lp::microlp);
-        for (di, d) in demand.iter().enumerate() {
-            let mut e = Expression::from(0.0);
-            let mut any = false;
-            for (_, _, v, _) in vars.iter().filter(|x| x.0 == di) {
-                e.add_mul(1.0, *v);
-                any = true;
-            }
-            if any {
-                model = model.with(e.leq(d.peak_per_s / workload_peak[d.workload.as_str()]));
-            }
-        }
-        for (key, n) in free {
-            let mut e = Expression::from(0.0);
-            let mut any = false;
-            for (_, _, v, per) in vars.iter().filter(|x| x.1 == key) {
-                e.add_mul(*per, *v);
-                any = true;
-            }
-            if any {
-                model = model.with(e.leq(*n));
-            }
-        }
-        let sol = model.solve().map_err(|e| format!("serving allocation LP: {e}"))?;
-        for (di, key, v, per) in &vars {
-            let x = sol.value(*v) * per;
-            if x.is_finite() && x > 1e-9 {
-                let d = demand[*di];
-                alloc.chips.insert((d.workload.clone(), d.region.clone(), key.0.clone(), key.1.clone()), x);
-            }
+        if any {
+            model = model.with(shares.leq(region_demand.peak_per_s / workload_peak[region_demand.workload.as_str()]));
         }
     }
-    let mut used: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for ((_, _, site, chip), n) in &alloc.chips {
-        *used.entry((site.clone(), chip.clone())).or_default() += n;
+    // A pool gives at most its free accelerators.
+    for (pool, free_chips) in free {
+        let mut accelerators = Expression::from(0.0);
+        let mut any = false;
+        for served in variables.iter().filter(|v| v.pool == pool) {
+            accelerators.add_mul(served.accelerators_per_share, served.variable);
+            any = true;
+        }
+        if any {
+            model = model.with(accelerators.leq(*free_chips));
+        }
     }
-    for (pool, have) in free {
-        let u = used.get(pool).copied().unwrap_or(0.0).min(*have);
-        alloc.idle.insert(pool.clone(), (have - u).max(0.0).floor() as u64);
+    let solution = model.solve()?;
+    let mut chips = BTreeMap::new();
+    for served in variables {
+        let accelerators = solution.value(served.variable) * served.accelerators_per_share;
+        if accelerators.is_finite() && accelerators > 1e-9 {
+            let region_demand = demand[served.demand_index];
+            let (site, chip) = served.pool;
+            let key = (region_demand.workload.clone(), region_demand.region.clone(), site.clone(), chip.clone());
+            chips.insert(key, accelerators);
+        }
     }
-    Ok(alloc)
+    Ok(chips)
 }

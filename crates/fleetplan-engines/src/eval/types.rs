@@ -7,7 +7,7 @@ use fleetplan_models::cost::HoldingCost;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use super::rates::{Rate, UnitCost};
+pub use crate::rating::{Rate, RateLayout, RateProblem, TrainingEval, UnitCost};
 
 /// Everything [`super::evaluate`] finds out about a fixed fleet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,33 +225,6 @@ pub struct PoolAllocation {
     pub chip: String,
     /// Accelerators allocated (fractional: the LP's share of the pool at the peak hour).
     pub accelerators: f64,
-}
-
-/// A training run on the fleet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TrainingEval {
-    /// Workload id.
-    pub workload: String,
-    /// Site it runs at (co-located: one site, one chip type, one fabric).
-    pub site: String,
-    /// Chip id.
-    pub chip: String,
-    /// Precision it runs at.
-    pub precision: String,
-    /// Tokens/s per chip from the training model.
-    pub tokens_per_s_per_chip: f64,
-    /// MFU of the plan.
-    pub mfu: f64,
-    /// Chips needed to finish by the deadline.
-    pub chips_needed: u64,
-    /// Chips reserved per quarter of the horizon.
-    pub chips_by_quarter: Vec<u64>,
-    /// Day the run finishes (`None`: not within the horizon).
-    pub completion: Option<fleetplan_core::units::Date>,
-    /// Deadline.
-    pub deadline: fleetplan_core::units::Date,
-    /// Whether it finishes by the deadline.
-    pub meets_deadline: bool,
 }
 
 /// Kinds of violated constraints.

@@ -4,7 +4,7 @@
 //! demand model, the evaluator's rate table and training placement, the policy engine), so
 //! the planner and the evaluator price and rate the same way.
 
-use crate::eval::{Pool, plan_training, rate_table};
+use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
 use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
@@ -211,7 +211,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     let (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon)?;
     let existing = existing_capacity(scenario, catalog, &fx, &horizon)?;
     let pools = pools_of(&existing.accelerators, &lines);
-    let (rates, slo_misses) = slo_rates(scenario, catalog, &pools, quarters);
+    let (rates, slo_misses) = slo_rates(scenario, catalog, &pools);
     let demands = zone_demands(scenario, catalog, quarters)?;
     let training = training_candidates(scenario, catalog, &pools, &horizon)?;
     Ok(Data {
@@ -504,26 +504,19 @@ fn pools_of(existing: &BTreeMap<PoolKey, Vec<f64>>, lines: &[Line]) -> Vec<PoolK
 type SloRates = (BTreeMap<(usize, String), f64>, BTreeMap<(usize, String), String>);
 
 /// Rates: the evaluator's rate table over every pool that could exist.
-fn slo_rates(scenario: &Scenario, catalog: &Catalog, pools: &[PoolKey], quarters: usize) -> SloRates {
-    let eval_pools: Vec<Pool> = pools
-        .iter()
-        .map(|p| Pool {
-            site: scenario.sites[p.site].id.clone(),
-            region: scenario.sites[p.site].region.clone(),
-            chip: p.chip.clone(),
-            accelerators: vec![1; quarters],
-        })
-        .collect();
-    let table = rate_table(scenario, catalog, &eval_pools);
+fn slo_rates(scenario: &Scenario, catalog: &Catalog, pools: &[PoolKey]) -> SloRates {
+    let candidates: Vec<RateCandidate> =
+        pools.iter().map(|p| RateCandidate { site_region: &scenario.sites[p.site].region, chip: &p.chip }).collect();
+    let table = rate_table(scenario, catalog, &candidates);
     let mut rates = BTreeMap::new();
     let mut slo_misses = BTreeMap::new();
     for ((workload_id, chip), rate) in &table {
         let Some(wi) = scenario.workloads.iter().position(|w| &w.id == workload_id) else { continue };
         // A pair that misses its latency target is not used.
-        if rate.per_chip_per_s > 0.0 && rate.per_chip_per_s.is_finite() && rate.problem.is_none() {
+        if rate.usable() {
             rates.insert((wi, chip.clone()), rate.per_chip_per_s);
         } else if let Some(problem) = &rate.problem {
-            slo_misses.insert((wi, chip.clone()), problem.clone());
+            slo_misses.insert((wi, chip.clone()), problem.to_string());
         }
     }
     (rates, slo_misses)
@@ -593,14 +586,13 @@ fn chips_needed(
     chips.dedup();
     for chip in &chips {
         let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
-        let pool = Pool {
+        let pool = ChipPool {
             site: scenario.sites[p.site].id.clone(),
             region: scenario.sites[p.site].region.clone(),
             chip: chip.clone(),
             accelerators: vec![1_000_000_000; horizon.len()],
         };
-        let mut ignored = Vec::new();
-        for placed in plan_training(scenario, catalog, &[pool], horizon, &mut ignored) {
+        for placed in plan_training(scenario, catalog, &[pool], horizon).runs {
             need.insert((placed.workload.clone(), chip.clone()), placed.chips_needed as f64);
         }
     }

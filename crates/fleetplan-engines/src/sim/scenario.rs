@@ -30,16 +30,17 @@ use super::config::{
 };
 use super::engine::{replication_seed, run_checked};
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
-use crate::eval::{Evaluation, Rate, WorkloadQuarter};
+use crate::eval::{Evaluation, WorkloadQuarter};
+use crate::rating::Rate;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadKind, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
-use fleetplan_models::{LayoutError, PerfError};
 use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, Slo};
 use fleetplan_models::shape::default_kv_precision;
+use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -215,10 +216,6 @@ fn hint(s: &Option<String>) -> String {
     s.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
 }
 
-fn usable(r: &Rate) -> bool {
-    r.per_chip_per_s > 0.0 && r.per_chip_per_s.is_finite() && r.problem.is_none()
-}
-
 /// Pick the chat workload `opts` names (or the only one).
 fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s ChatWorkload), ScenarioSimError> {
     let chats: Vec<(&str, &ChatWorkload)> = scenario
@@ -371,7 +368,7 @@ fn draft_pools(
     let rates: BTreeMap<&str, &Rate> = evaluation
         .rates
         .iter()
-        .filter(|rate| rate.workload == workload && usable(rate))
+        .filter(|rate| rate.workload == workload && rate.usable())
         .map(|rate| (rate.chip.as_str(), rate))
         .collect();
     let output_tokens = context.chat.output_tokens_per_request.max(1.0);
@@ -434,9 +431,10 @@ fn engine_cached(
     if let Some(cached) = engines.get(chip) {
         return Ok(*cached);
     }
-    let precision: Precision = rate.precision.parse().map_err(|_: String| {
-        PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() })
-    })?;
+    let precision: Precision = rate
+        .precision
+        .parse()
+        .map_err(|_: String| PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() }))?;
     let engine = engine_for(context.catalog, context.chat, chip, precision, rate.instance_chips)?;
     engines.insert(chip.to_string(), (precision, engine));
     Ok((precision, engine))

@@ -196,7 +196,8 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
         infer::best_for_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
     } else {
-        let q = InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
+        let q =
+            InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
         infer::search(&q).map_err(perf_err)?
     };
     let mut curve = Vec::new();

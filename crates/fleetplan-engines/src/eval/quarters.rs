@@ -1,0 +1,168 @@
+//! Step 3 of an evaluation, per quarter: reserve the chips of training runs, split the
+//! remaining chips of every (site, chip) pool among the serving demand (`allocate`), and report
+//! coverage per workload, with a violation for every user region not fully served.
+
+use super::EvalError;
+use super::allocate::{ChipsByPool, ServingSplit, allocate};
+use super::types::{HoldingEval, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
+use super::workload::workload_quarter;
+use crate::rating::{ChipPool, RateTable};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::scenario::{Quarter, Scenario, WorkloadSpec};
+use fleetplan_models::cost::Fx;
+use fleetplan_models::demand::RegionDemand;
+use std::collections::BTreeMap;
+
+/// Coverage below which a user region counts as not served.
+const FULL_COVERAGE: f64 = 0.999;
+
+/// The pools of the fleet: accelerators of each (site, chip) in service per quarter, sorted by
+/// site then chip.
+pub(super) fn chip_pools(scenario: &Scenario, holdings: &[HoldingEval], horizon: &[Quarter]) -> Vec<ChipPool> {
+    let mut pools: BTreeMap<(String, String), ChipPool> = BTreeMap::new();
+    for holding in holdings {
+        let pool = pools.entry((holding.site.clone(), holding.chip.clone())).or_insert_with(|| ChipPool {
+            site: holding.site.clone(),
+            region: scenario.site(&holding.site).map(|s| s.region.clone()).unwrap_or_default(),
+            chip: holding.chip.clone(),
+            accelerators: vec![0; horizon.len()],
+        });
+        for (quarter_index, quarter) in horizon.iter().enumerate() {
+            if holding.from <= *quarter && *quarter <= holding.until {
+                pool.accelerators[quarter_index] += holding.accelerators;
+            }
+        }
+    }
+    pools.into_values().collect()
+}
+
+/// What the fleet is and serves, priced and rated: the inputs of every quarter's serving split.
+pub(super) struct Fleet<'a> {
+    /// The scenario evaluated.
+    pub scenario: &'a Scenario,
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// Every holding, priced.
+    pub holdings: &'a [HoldingEval],
+    /// The (site, chip) pools of the holdings.
+    pub pools: &'a [ChipPool],
+    /// Rates of the (workload, chip) pairs the pools may serve.
+    pub rates: &'a RateTable,
+    /// Training runs and the chips they reserve.
+    pub training: &'a [TrainingEval],
+    /// Serving demand per workload, user region and quarter.
+    pub demand: &'a [RegionDemand],
+    /// Currency conversion.
+    pub fx: &'a Fx,
+}
+
+/// Fleet figures and serving workloads of every quarter.
+pub(super) struct ServedQuarters {
+    /// Fleet-wide figures per quarter (power and spend filled in later).
+    pub quarters: Vec<QuarterSummary>,
+    /// Every serving workload in every quarter.
+    pub workloads: Vec<WorkloadQuarter>,
+}
+
+/// One quarter's view of the fleet, for the coverage and cost of each workload.
+pub(super) struct QuarterView<'a> {
+    /// The fleet.
+    pub fleet: &'a Fleet<'a>,
+    /// The quarter.
+    pub quarter: Quarter,
+    /// The quarter's demand.
+    pub demand: Vec<&'a RegionDemand>,
+    /// Chips of each pool left after training.
+    pub free: ChipsByPool,
+    /// The serving split of those chips.
+    pub split: ServingSplit,
+}
+
+impl QuarterView<'_> {
+    /// Mean TCO per accelerator-hour (USD) of the holdings of `chip` at `site` in service this
+    /// quarter, weighted by accelerators; 0 when there are none.
+    pub fn usd_per_accelerator_hour(&self, site: &str, chip: &str) -> f64 {
+        let quarter = self.quarter;
+        let in_service: Vec<_> = self
+            .fleet
+            .holdings
+            .iter()
+            .filter(|h| h.site == site && h.chip == chip && h.from <= quarter && quarter <= h.until)
+            .collect();
+        let accelerators: f64 = in_service.iter().map(|h| h.accelerators as f64).sum();
+        if accelerators > 0.0 {
+            in_service.iter().map(|h| h.usd_per_accelerator_hour * h.accelerators as f64).sum::<f64>() / accelerators
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Serve every quarter of the horizon: training first, then the serving split.
+pub(super) fn serve_quarters(
+    fleet: &Fleet<'_>,
+    horizon: &[Quarter],
+    violations: &mut Vec<Violation>,
+) -> Result<ServedQuarters, EvalError> {
+    let mut served = ServedQuarters { quarters: Vec::with_capacity(horizon.len()), workloads: Vec::new() };
+    for (quarter_index, quarter) in horizon.iter().enumerate() {
+        let free = free_after_training(fleet, quarter_index);
+        let demand: Vec<&RegionDemand> = fleet.demand.iter().filter(|d| d.quarter == *quarter).collect();
+        let split = allocate(fleet.scenario, fleet.catalog, &demand, &free, fleet.rates)?;
+        let view = QuarterView { fleet, quarter: *quarter, demand, free, split };
+        for workload in &fleet.scenario.workloads {
+            if matches!(workload.spec, WorkloadSpec::Training(_)) {
+                continue;
+            }
+            let workload_quarter = workload_quarter(&view, workload);
+            flag_unserved_regions(&workload_quarter, violations);
+            served.workloads.push(workload_quarter);
+        }
+        served.quarters.push(QuarterSummary {
+            quarter: *quarter,
+            accelerators: fleet.pools.iter().map(|p| p.accelerators[quarter_index]).sum(),
+            idle_accelerators: view.split.idle.values().sum(),
+            it_mw: 0.0,
+            available_mw: 0.0,
+            spend: 0.0,
+        });
+    }
+    Ok(served)
+}
+
+/// Chips of each pool in quarter `quarter_index` that training runs leave for serving.
+fn free_after_training(fleet: &Fleet<'_>, quarter_index: usize) -> ChipsByPool {
+    let mut free: ChipsByPool =
+        fleet.pools.iter().map(|p| ((p.site.clone(), p.chip.clone()), p.accelerators[quarter_index] as f64)).collect();
+    for run in fleet.training {
+        if let Some(chips) = run.chips_by_quarter.get(quarter_index)
+            && let Some(free_chips) = free.get_mut(&(run.site.clone(), run.chip.clone()))
+        {
+            *free_chips = (*free_chips - *chips as f64).max(0.0);
+        }
+    }
+    free
+}
+
+/// A demand violation for every user region of the workload not fully served at the peak.
+fn flag_unserved_regions(served: &WorkloadQuarter, violations: &mut Vec<Violation>) {
+    for region in served.regions.iter().filter(|r| r.coverage_peak < FULL_COVERAGE) {
+        violations.push(Violation {
+            kind: ViolationKind::Demand,
+            subject: format!("{} ({})", served.workload, region.region),
+            quarter: Some(served.quarter),
+            message: format!(
+                "serves {:.1} % of peak demand from {} users ({:.1} % of the day's demand)",
+                region.coverage_peak * 100.0,
+                region.region,
+                region.coverage_daily * 100.0
+            ),
+            fix: format!(
+                "add about {:.0} accelerators that may serve {} users (e.g. {}), or allow cross_border serving",
+                served.extra_chips_needed.ceil(),
+                region.region,
+                served.best_chip.as_deref().unwrap_or("a faster chip")
+            ),
+        });
+    }
+}

@@ -1,0 +1,164 @@
+//! Serving rate of one (workload, chip) pair at the workload's SLO: LLM chat through the
+//! inference engine's layout search, image and video through the generation model.
+
+use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
+use fleetplan_core::catalog::{Accelerator, Catalog, LlmModel, PerfFamily};
+use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
+use fleetplan_core::units::Precision;
+use fleetplan_models::error::PerfError;
+use fleetplan_models::generation::generation_within;
+use fleetplan_models::hw::ChipRates;
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, LayoutResult, ServeMode, Slo};
+use fleetplan_models::shape::default_kv_precision;
+
+/// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
+/// [`RateProblem`] when the pair cannot serve it).
+pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &str) -> Rate {
+    let Ok(chip) = catalog.accelerator(chip_id) else {
+        return Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::UnknownChip { chip: chip_id.into() });
+    };
+    let Ok(family) = catalog.perf_family(&chip.perf_family) else {
+        return Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::NoPerfFamily { chip: chip_id.into() });
+    };
+    match &workload.spec {
+        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip, family),
+        WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
+            generation_rate(catalog, &workload.id, generation, chip, family)
+        }
+        WorkloadSpec::Training(_) => Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::TrainingNotServed),
+    }
+}
+
+/// Chat: the smallest instance (scale-up domain, doubling up to [`MAX_INSTANCE_CHIPS`]) on which
+/// the layout search meets the SLO, at its best operating point.
+fn chat_rate(
+    catalog: &Catalog,
+    workload_id: &str,
+    chat: &ChatWorkload,
+    chip: &Accelerator,
+    family: &PerfFamily,
+) -> Rate {
+    let precision = if chip.dense_tflops(chat.precision).is_some() { chat.precision } else { Precision::Bf16 };
+    let Ok(model) = catalog.llm(&chat.model) else {
+        return Rate::zero(workload_id, &chip.id, precision, RateProblem::UnknownModel { model: chat.model.clone() });
+    };
+    let chip_rates = match ChipRates::new(chip, family, precision) {
+        Ok(chip_rates) => chip_rates,
+        Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
+    };
+    let request = infer::RequestShape {
+        input_tokens: chat.input_tokens_per_request.max(1.0),
+        output_tokens: chat.output_tokens_per_request.max(1.0),
+        cached_input_fraction: 0.0,
+    };
+    let slo = Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) };
+    let kv_precision = default_kv_precision(precision);
+    let mut instance_chips = chip.scaleup_domain.clamp(1, 16);
+    let mut last_error: Option<PerfError> = None;
+    while instance_chips <= MAX_INSTANCE_CHIPS {
+        let query = InferenceQuery {
+            model,
+            rates: chip_rates,
+            kv_precision,
+            chips: instance_chips,
+            request,
+            mode: ServeMode::Server,
+            slo,
+        };
+        match infer::search(&query) {
+            Ok(found) => {
+                let input_cost_share = prefill_chip_share(model, chip_rates, &query, &found);
+                return Rate {
+                    workload: workload_id.to_string(),
+                    chip: chip.id.clone(),
+                    precision: precision.as_str().to_string(),
+                    per_chip_per_s: found.best.output_tokens_per_s_per_chip,
+                    input_per_chip_per_s: found.best.input_tokens_per_s_per_chip,
+                    input_cost_share,
+                    instance_chips,
+                    layout: RateLayout::Parallel(found.layout),
+                    ttft_p99_ms: Some(found.best.ttft_p99_ms),
+                    tpot_p99_ms: Some(found.best.tpot_p99_ms),
+                    latency_s: None,
+                    problem: None,
+                };
+            }
+            Err(e) => last_error = Some(e),
+        }
+        instance_chips *= 2;
+    }
+    let problem = RateProblem::NoInstanceMeetsSlo { model: chat.model.clone(), chip: chip.id.clone(), last_error };
+    Rate::zero(workload_id, &chip.id, precision, problem)
+}
+
+/// Share of chip time a disaggregated deployment of the same layout would spend on prompts
+/// (for cost per input token); 0 when it cannot be computed.
+fn prefill_chip_share(
+    model: &LlmModel,
+    chip_rates: ChipRates,
+    query: &InferenceQuery<'_>,
+    found: &LayoutResult,
+) -> f64 {
+    let no_limits = Slo::default();
+    InferenceEngine::new(model, chip_rates, query.kv_precision, found.layout)
+        .ok()
+        .and_then(|engine| {
+            let prefill =
+                infer::best_for_layout(&engine, &query.request, ServeMode::Prefill, &no_limits, query.chips, None)
+                    .ok()?;
+            let decode =
+                infer::best_for_layout(&engine, &query.request, ServeMode::Decode, &no_limits, query.chips, None)
+                    .ok()?;
+            Some(
+                infer::disaggregated(
+                    &query.request,
+                    prefill.best.input_tokens_per_s_per_chip,
+                    decode.best.output_tokens_per_s_per_chip,
+                )
+                .prefill_chip_share,
+            )
+        })
+        .filter(|share| share.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// Image and video: the largest batch that meets the p99 target (a batch of one when none does).
+fn generation_rate(
+    catalog: &Catalog,
+    workload_id: &str,
+    generation: &GenerationWorkload,
+    chip: &Accelerator,
+    family: &PerfFamily,
+) -> Rate {
+    let precision = Precision::Bf16;
+    let Ok(model) = catalog.diffusion(&generation.model) else {
+        let problem = RateProblem::UnknownModel { model: generation.model.clone() };
+        return Rate::zero(workload_id, &chip.id, precision, problem);
+    };
+    let result = ChipRates::new(chip, family, precision)
+        .and_then(|chip_rates| generation_within(model, &chip_rates, generation.steps, generation.latency_p99_s));
+    match result {
+        Ok(found) => Rate {
+            workload: workload_id.to_string(),
+            chip: chip.id.clone(),
+            precision: precision.as_str().to_string(),
+            per_chip_per_s: found.items_per_s_per_chip,
+            input_per_chip_per_s: 0.0,
+            input_cost_share: 0.0,
+            instance_chips: 1,
+            layout: RateLayout::Batch(found.batch),
+            ttft_p99_ms: None,
+            tpot_p99_ms: None,
+            latency_s: Some(found.batch_latency_s),
+            problem: generation.latency_p99_s.filter(|target_s| found.batch_latency_s > *target_s).map(|target_s| {
+                RateProblem::OverLatencyTarget {
+                    batch: found.batch,
+                    chip: chip.id.clone(),
+                    batch_latency_s: found.batch_latency_s,
+                    target_s,
+                }
+            }),
+        },
+        Err(e) => Rate::zero(workload_id, &chip.id, precision, e.into()),
+    }
+}
