@@ -93,14 +93,6 @@ pub fn load_scenario(catalog: &Catalog, path: &Path) -> Result<LoadedScenario, F
     })
 }
 
-/// Read a user file, reporting a clear error (exit code 2) when it cannot be read.
-///
-/// Transitional: cmd/optimize.rs and cmd/simulate.rs still call it; new code reads through
-/// `fleetplan_io`.
-pub fn read_input(path: &Path) -> Result<String, Failure> {
-    fleetplan_io::source::read_source(path).map(|source| source.text).map_err(|err| input_failure(LoadError::Read(err)))
-}
-
 /// Pretty-printed JSON of a result; a failure to encode is a bug.
 pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))

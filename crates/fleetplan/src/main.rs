@@ -6,7 +6,6 @@
 
 mod cli;
 mod cmd;
-mod render;
 mod report;
 mod ui;
 

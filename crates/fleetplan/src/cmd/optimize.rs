@@ -5,10 +5,10 @@
 //! An infeasible scenario prints the smallest relaxation that makes it feasible and the plan under
 //! that relaxation (written with `--out` too), and exits with code 2.
 
-use super::{Failure, out, read_input};
-use crate::render::print_diagnostics;
+use super::args::user_error;
+use super::{Failure, condensed_table as table, load_scenario, out, to_json};
+use crate::ui;
 use clap::{Args, ValueEnum};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
 use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
@@ -75,25 +75,15 @@ pub struct OptimizeArgs {
 
 /// Run `fleetplan optimize`.
 pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
-    let backend = Backend::parse(&args.solver).map_err(|e| {
-        eprintln!("error: --solver: {e}");
-        Failure::User
-    })?;
+    let backend = Backend::parse(&args.solver).map_err(|e| user_error(format!("--solver: {e}")))?;
     if !(args.gap.is_finite() && args.gap >= 0.0 && args.gap < 1.0) {
-        eprintln!("error: --gap {} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %", args.gap);
-        return Err(Failure::User);
+        return Err(user_error(format!("--gap {} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %", args.gap)));
     }
     if !(args.time_limit_s.is_finite() && args.time_limit_s > 0.0) {
-        eprintln!("error: --time-limit {} must be a positive number of seconds", args.time_limit_s);
-        return Err(Failure::User);
+        return Err(user_error(format!("--time-limit {} must be a positive number of seconds", args.time_limit_s)));
     }
-    let text = read_input(&args.file)?;
-    let name = args.file.display().to_string();
-    let s = scenario::validate(&name, &text, catalog).map_err(|diags| {
-        print_diagnostics(&text, &diags);
-        eprintln!("{name}: {} problem(s) found", diags.len());
-        Failure::User
-    })?;
+    let loaded = load_scenario(catalog, &args.file)?;
+    let (s, name, text) = (loaded.scenario, loaded.input.name, loaded.input.text);
     let options = PlanOptions {
         objective: args.objective.map(Into::into),
         backend,
@@ -102,21 +92,21 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         explain: !args.no_explain,
         verify: true,
     };
-    let p = plan::plan(&s, catalog, &options).map_err(|e| {
-        eprintln!("error: {name}: {e}");
-        Failure::User
-    })?;
+    let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     match args.format {
         Format::Table => out(&summary(&s, &p)),
-        Format::Json => out(&serde_json::to_string_pretty(&p).map_err(|x| Failure::Internal(x.to_string()))?),
+        Format::Json => out(&to_json(&p)?),
     }
     if let Some(dir) = &args.out {
         let path = write_plan(&name, &text, &p, dir)?;
-        eprintln!("wrote {}{}", path.display(), if p.feasible { "" } else { " (the plan under the relaxation)" });
+        ui::status(format!(
+            "wrote {}{}",
+            path.display(),
+            if p.feasible { "" } else { " (the plan under the relaxation)" }
+        ));
     }
     if !p.feasible {
-        eprintln!("error: {name} is infeasible as written; the smallest relaxation is printed above");
-        return Err(Failure::User);
+        return Err(user_error(format!("{name} is infeasible as written; the smallest relaxation is printed above")));
     }
     Ok(())
 }
@@ -124,7 +114,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
 /// The scenario file with the plan's fleet (and objective) in place, as TOML text.
 pub fn plan_toml(source_name: &str, text: &str, p: &Plan) -> Result<String, Failure> {
     let mut file: ScenarioFile = scenario::parse_file(source_name, text).map_err(|diags| {
-        print_diagnostics(text, &diags);
+        ui::print_diagnostics(text, &diags);
         Failure::User
     })?;
     file.fleet = p.holdings.iter().map(fleet_entry).collect();
@@ -139,15 +129,9 @@ pub fn plan_toml(source_name: &str, text: &str, p: &Plan) -> Result<String, Fail
 
 fn write_plan(source_name: &str, text: &str, p: &Plan, dir: &Path) -> Result<PathBuf, Failure> {
     let body = plan_toml(source_name, text, p)?;
-    std::fs::create_dir_all(dir).map_err(|e| {
-        eprintln!("error: cannot create `{}`: {e}", dir.display());
-        Failure::User
-    })?;
+    std::fs::create_dir_all(dir).map_err(|e| user_error(format!("cannot create `{}`: {e}", dir.display())))?;
     let path = dir.join("plan.toml");
-    std::fs::write(&path, body).map_err(|e| {
-        eprintln!("error: cannot write `{}`: {e}", path.display());
-        Failure::User
-    })?;
+    std::fs::write(&path, body).map_err(|e| user_error(format!("cannot write `{}`: {e}", path.display())))?;
     Ok(path)
 }
 
@@ -165,12 +149,6 @@ fn fleet_entry(h: &Holding) -> scenario::file::FleetEntry {
         training: h.training.clone().map(Spanned::bare),
         entry_span: 0..0,
     }
-}
-
-fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t
 }
 
 /// The planner's structured notes (relaxation, binding constraints and marginal values,

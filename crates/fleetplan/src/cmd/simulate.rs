@@ -9,21 +9,21 @@
 //! A progress bar appears on stderr when a run takes over a second and stderr is a terminal; it
 //! never touches stdout or the results.
 
-use super::{Failure, out, read_input};
-use crate::render::print_diagnostics;
+use super::args::{parse_precision, positive, unknown, user_error};
+use super::evaluate::evaluate_scenario;
+use super::{Failure, condensed_table, input_failure, load_scenario, out, to_json};
 use crate::report::svg;
+use crate::ui;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use fleetplan_core::catalog::{Catalog, UnknownId};
-use fleetplan_core::scenario::{self, Quarter};
+use fleetplan_core::catalog::Catalog;
+use fleetplan_core::scenario::Quarter;
 use fleetplan_core::units::Precision;
-use fleetplan_engines::eval::evaluate;
 use fleetplan_engines::sim::scenario::{
     DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions, ScenarioSummary, chip_failures,
 };
 use fleetplan_engines::sim::{
     Analytical, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult, SimSummary,
-    SloTargets, Standalone, parse_trace, pool_replications, run_replications_with_progress,
+    SloTargets, Standalone, pool_replications, run_replications_with_progress,
 };
 use fleetplan_models::PerfError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -145,35 +145,13 @@ fn fraction(s: &str) -> Result<f64, String> {
     if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(format!("must be a fraction in (0, 1], got `{s}`")) }
 }
 
-fn parse_precision(s: &str) -> Result<Precision, String> {
-    s.parse()
-}
-
 fn parse_routing(s: &str) -> Result<Routing, String> {
     Routing::parse(s).ok_or_else(|| format!("unknown routing `{s}`; expected one of {}", Routing::NAMES.join(", ")))
-}
-
-fn positive(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
 }
 
 fn non_negative(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(format!("must be a number ≥ 0, got `{s}`")) }
-}
-
-fn user_error(msg: impl std::fmt::Display) -> Failure {
-    eprintln!("error: {msg}");
-    Failure::User
-}
-
-fn unknown(flag: &str, e: &UnknownId) -> Failure {
-    eprintln!("error: {flag}: {e}");
-    if !e.known.is_empty() {
-        eprintln!("  help: expected one of: {}", e.known.join(", "));
-    }
-    Failure::User
 }
 
 fn build_err(e: BuildError) -> Failure {
@@ -265,11 +243,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     };
     let mut cfg = setup.config(catalog).map_err(build_err)?;
     if let Some(path) = &a.trace {
-        let text = read_input(path)?;
-        let rows = parse_trace(&path.display().to_string(), &text).map_err(|d| {
-            print_diagnostics(&text, &d);
-            Failure::User
-        })?;
+        let rows = fleetplan_io::trace::read_trace(path).map_err(input_failure)?;
         cfg.replay(rows);
     }
     let analytical = setup.analytical(catalog).ok();
@@ -289,7 +263,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
             "summary": summary, "analytical": analytical,
             "p99_ttft_s_by_replication": runs.iter().map(|r| r.ttft.quantile(0.99)).collect::<Vec<_>>(),
         });
-        out(&serde_json::to_string_pretty(&v).map_err(|e| Failure::Internal(e.to_string()))?);
+        out(&to_json(&v)?);
         return Ok(());
     }
     print_text(a, chip, model, &cfg.max_requests, &summary, analytical.as_ref(), &runs);
@@ -299,12 +273,12 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
 fn scenario_err(e: ScenarioSimError) -> Failure {
     match e {
         ScenarioSimError::UnknownWorkload { given, suggestion, known } => {
-            eprintln!(
-                "error: --workload: no chat workload `{given}` in the scenario{}",
+            ui::error(format!(
+                "--workload: no chat workload `{given}` in the scenario{}",
                 suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
-            );
+            ));
             if !known.is_empty() {
-                eprintln!("  help: expected one of: {}", known.join(", "));
+                ui::help(format!("expected one of: {}", known.join(", ")));
             }
             Failure::User
         }
@@ -321,14 +295,9 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
             )));
         }
     }
-    let text = read_input(file)?;
-    let name = file.display().to_string();
-    let s = scenario::validate(&name, &text, catalog).map_err(|diags| {
-        print_diagnostics(&text, &diags);
-        eprintln!("{name}: {} problem(s) found", diags.len());
-        Failure::User
-    })?;
-    let evaluation = evaluate(&s, catalog).map_err(|e| user_error(format!("{name}: {e}")))?;
+    let loaded = load_scenario(catalog, file)?;
+    let evaluation = evaluate_scenario(catalog, &loaded)?;
+    let s = loaded.scenario;
     let opts = ScenarioSimOptions {
         workload: a.workload.clone(),
         quarter: a.quarter,
@@ -366,7 +335,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
             "pools": pools, "unserved": sim.unserved, "summary": summaries.fleet,
             "fleet_throughput_rps_estimate": summaries.fleet_throughput_rps,
         });
-        out(&serde_json::to_string_pretty(&v).map_err(|e| Failure::Internal(e.to_string()))?);
+        out(&to_json(&v)?);
         return Ok(());
     }
     print_scenario_text(a, &s.name, &sim, &opts, &summaries);
@@ -396,8 +365,7 @@ fn print_scenario_text(
         Some((m, r)) => out(&format!("failures: MTBF {m} h per chip, repair {r} h")),
         None => out("failures: none"),
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut t = condensed_table();
     t.set_header(vec![
         "users",
         "chip",
@@ -469,8 +437,7 @@ fn row(name: &str, p: &Percentiles, f: fn(f64) -> String) -> Vec<String> {
 }
 
 fn latency_table(s: &SimSummary) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut t = condensed_table();
     t.set_header(vec!["latency", "p50", "p90", "p99", "p99.9", "mean", "max"]);
     t.add_row(row("TTFT (ms)", &s.ttft, ms));
     t.add_row(row("TPOT (ms)", &s.tpot, ms));
@@ -630,7 +597,7 @@ fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(),
         let (queue, util) = charts(series).map_err(Failure::Internal)?;
         write(&dir.join("queue.svg"), &queue)?;
         write(&dir.join("utilization.svg"), &util)?;
-        eprintln!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display());
+        ui::status(format!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display()));
     }
     Ok(())
 }
