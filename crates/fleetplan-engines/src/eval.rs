@@ -27,7 +27,7 @@ pub use types::*;
 pub(crate) use rates::{plan_training, rate_table};
 
 use fleetplan_core::catalog::{Catalog, FabricTechnology, Ownership};
-use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
+use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge as policy_evaluate};
 use fleetplan_core::scenario::{Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
     CostError, Fx, HoldingInput, SiteEnergy, build_capex_usd, choose_fabric, default_system, default_technology,

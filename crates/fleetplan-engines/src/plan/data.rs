@@ -6,7 +6,7 @@
 
 use crate::eval::{Pool, plan_training, rate_table};
 use fleetplan_core::catalog::{Catalog, FabricTechnology, Ownership, Region};
-use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
+use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge as policy_evaluate};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
     Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology, holding_cost,

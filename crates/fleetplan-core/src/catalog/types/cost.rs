@@ -8,8 +8,7 @@
 //! read through the typed accessors on [`CostParams`].
 
 use super::common::{Provenance, check_positive, check_positive_opt};
-use crate::catalog::{Catalog, UnknownId};
-use crate::suggest::did_you_mean;
+use crate::catalog::{Catalog, UnknownId, unknown_id};
 use crate::units::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -336,15 +335,6 @@ pub struct ContextFact {
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
-}
-
-fn unknown_id<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
-    UnknownId {
-        kind,
-        id: id.to_string(),
-        suggestion: did_you_mean(id, known.clone()).map(str::to_string),
-        known: known.map(str::to_string).collect(),
-    }
 }
 
 impl CostParams {
