@@ -329,7 +329,7 @@ fn pools_of(scenario: &Scenario, holdings: &[HoldingEval], horizon: &[Quarter]) 
     for h in holdings {
         let p = map.entry((h.site.clone(), h.chip.clone())).or_insert_with(|| Pool {
             site: h.site.clone(),
-            region: scenario.site(&h.site).map(|s| s.region.clone()).unwrap_or_default(),
+            region: scenario.site(&h.site).map(|s| s.region.to_string()).unwrap_or_default(),
             chip: h.chip.clone(),
             accelerators: vec![0; horizon.len()],
         });
@@ -670,7 +670,7 @@ fn spend(
     }
     let mut groups = Vec::new();
     for g in &scenario.budget.shares {
-        let amount: f64 = g.sites.iter().filter_map(|s| by_site.get(s)).sum();
+        let amount: f64 = g.sites.iter().filter_map(|s| by_site.get(s.as_str())).sum();
         let share = if total > 0.0 { amount / total } else { 0.0 };
         let ok = share >= g.min - 1e-9 && share <= g.max + 1e-9;
         if !ok {

@@ -410,7 +410,7 @@ fn mark_training(scenario: &Scenario, data: &data::Data, s: &Solved, holdings: &
             continue;
         }
         let site = &scenario.sites[c.pool.site].id;
-        let run = &scenario.workloads[c.workload].id;
+        let run = scenario.workload_id(c.workload);
         if let Some(h) =
             holdings.iter_mut().find(|h| &h.site == site && h.hardware.chip == c.pool.chip && h.training.is_none())
         {
@@ -439,7 +439,7 @@ fn new_holdings(scenario: &Scenario, data: &data::Data, s: &Solved) -> Vec<(usiz
                 system: o.hardware.system.clone(),
                 accelerators_per_unit: l.per_unit,
             },
-            site: scenario.sites[l.site].id.clone(),
+            site: scenario.site_id(l.site),
             units,
             accelerators: units * u64::from(l.per_unit),
             mode: l.mode,
@@ -527,7 +527,7 @@ fn assemble(
         purchases.push(PlannedHolding {
             option: scenario.options[l.option].name.clone(),
             hardware: h.hardware.id().to_string(),
-            site: h.site.clone(),
+            site: h.site.to_string(),
             mode: h.mode,
             units: h.units,
             accelerators: h.accelerators,

@@ -125,7 +125,7 @@ pub fn chat_demand(
         for (region, share) in &chat.serving.user_regions {
             out.push(RegionDemand {
                 workload: id.to_string(),
-                region: region.clone(),
+                region: region.to_string(),
                 quarter: start.offset(i64::from(i)),
                 mean_per_s: output * share,
                 peak_per_s: output * share * peak,
@@ -156,7 +156,7 @@ pub fn generation_demand(
             let mean = items * share;
             out.push(RegionDemand {
                 workload: id.to_string(),
-                region: region.clone(),
+                region: region.to_string(),
                 quarter: start.offset(i64::from(i)),
                 mean_per_s: mean,
                 peak_per_s: mean * peak,
@@ -184,7 +184,7 @@ pub fn serving_demand(
                 out.extend(chat_demand(&w.id, c, &profile_of(&c.serving, catalog), start, quarters));
             }
             WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => {
-                let model = catalog.diffusion(&g.model)?;
+                let model = &catalog[&g.model];
                 let p = profile_of(&g.serving, catalog);
                 out.extend(generation_demand(&w.id, g, model.clip_seconds, &p, start, quarters));
             }

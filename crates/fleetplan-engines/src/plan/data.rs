@@ -338,7 +338,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
             h.price_usd,
             lease,
         )?;
-        let key = PoolKey { site: si, chip: h.hardware.chip.clone() };
+        let key = PoolKey { site: si, chip: h.hardware.chip.to_string() };
         let e = existing.entry(key).or_insert_with(|| vec![0.0; t]);
         for (i, q) in horizon.iter().enumerate() {
             if h.from <= *q && *q <= h.until {
@@ -365,7 +365,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
         .iter()
         .map(|p| Pool {
             site: scenario.sites[p.site].id.clone(),
-            region: scenario.sites[p.site].region.clone(),
+            region: scenario.sites[p.site].region.to_string(),
             chip: p.chip.clone(),
             accelerators: vec![1; t],
         })
@@ -435,7 +435,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
             let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
             let pool = Pool {
                 site: scenario.sites[p.site].id.clone(),
-                region: scenario.sites[p.site].region.clone(),
+                region: scenario.sites[p.site].region.to_string(),
                 chip: chip.clone(),
                 accelerators: vec![1_000_000_000; t],
             };

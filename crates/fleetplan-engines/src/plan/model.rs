@@ -318,7 +318,7 @@ pub(crate) fn solve(
     for (gi, g) in scenario.budget.shares.iter().enumerate() {
         let mut e = Expression::from(0.0);
         for (si, s) in scenario.sites.iter().enumerate() {
-            if g.sites.contains(&s.id) {
+            if g.sites.iter().any(|site| *site == s.id) {
                 for q in 0..t {
                     e += spend[si][q].clone();
                 }

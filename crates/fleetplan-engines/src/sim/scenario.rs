@@ -440,7 +440,7 @@ pub fn build(
     }
     Ok(ScenarioSim {
         workload: wid.to_string(),
-        model: chat.model.clone(),
+        model: chat.model.to_string(),
         quarter,
         hours: opts.hours,
         pools,

@@ -6,9 +6,8 @@ use super::header::Horizon;
 use super::sites::SiteTable;
 use super::{Checker, opt};
 use crate::catalog::Catalog;
-use crate::scenario::Holding;
-use crate::scenario::Spanned;
 use crate::scenario::file::{FleetEntry, ScenarioFile, WorkloadKind};
+use crate::scenario::{Holding, Spanned, WorkloadId};
 use crate::suggest::did_you_mean;
 
 /// Check every `[[fleet]]` entry; returns the holdings that resolved.
@@ -115,12 +114,14 @@ fn service_period(
 }
 
 /// `training` must name a training workload of this file.
-fn training_run(checker: &mut Checker, file: &ScenarioFile, run: &Spanned<String>, path: &str) -> Option<String> {
+fn training_run(checker: &mut Checker, file: &ScenarioFile, run: &Spanned<String>, path: &str) -> Option<WorkloadId> {
+    if let Some(position) =
+        file.workload.iter().position(|w| *w.kind == WorkloadKind::Training && w.id.get() == run.get())
+    {
+        return Some(WorkloadId::new(position, run));
+    }
     let runs: Vec<&str> =
         file.workload.iter().filter(|w| *w.kind == WorkloadKind::Training).map(|w| w.id.get().as_str()).collect();
-    if runs.contains(&run.get().as_str()) {
-        return Some(run.get().clone());
-    }
     let is_serving = file.workload.iter().any(|w| w.id.get() == run.get());
     let help = match did_you_mean(run, runs.iter().copied()) {
         Some(s) => format!("did you mean `{s}`? training workloads in this file: {}", runs.join(", ")),

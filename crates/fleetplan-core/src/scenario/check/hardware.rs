@@ -66,9 +66,10 @@ fn chip(
     id: &Spanned<String>,
     path: &str,
 ) -> Option<(Hardware, Range<usize>, bool)> {
-    match catalog.accelerator(id) {
+    match catalog.resolve_chip(id) {
         Ok(chip) => {
-            Some((Hardware { chip: chip.id.clone(), system: None, accelerators_per_unit: 1 }, id.span(), chip.sold))
+            let sold = catalog[&chip].sold;
+            Some((Hardware { chip, system: None, accelerators_per_unit: 1 }, id.span(), sold))
         }
         Err(err) => {
             checker.unknown(id.span(), &format!("{path}.chip"), &err);
@@ -84,14 +85,20 @@ fn system(
     id: &Spanned<String>,
     path: &str,
 ) -> Option<(Hardware, Range<usize>, bool)> {
-    match catalog.system(id) {
-        Ok(system) => {
-            let sold = catalog.accelerator(&system.accelerator).map_or(true, |a| a.sold);
-            let hardware = Hardware {
-                chip: system.accelerator.clone(),
-                system: Some(system.id.clone()),
-                accelerators_per_unit: system.accelerators_per_system.max(1),
+    match catalog.resolve_system(id) {
+        Ok(system_id) => {
+            let system = &catalog[&system_id];
+            // A system's accelerator is in the catalog (an integrity check of the catalog).
+            let chip = match catalog.resolve_chip(&system.accelerator) {
+                Ok(chip) => chip,
+                Err(err) => {
+                    checker.unknown(id.span(), &format!("{path}.system"), &err);
+                    return None;
+                }
             };
+            let sold = catalog[&chip].sold;
+            let accelerators_per_unit = system.accelerators_per_system.max(1);
+            let hardware = Hardware { chip, system: Some(system_id), accelerators_per_unit };
             Some((hardware, id.span(), sold))
         }
         Err(err) => {

@@ -4,13 +4,14 @@
 use super::{Checker, opt};
 use crate::catalog::Catalog;
 use crate::scenario::file::SiteEntry;
-use crate::scenario::{Site, Spanned};
+use crate::scenario::{Site, SiteId, Spanned};
 use crate::suggest::did_you_mean;
 use std::collections::BTreeMap;
 
 /// The checked sites and their ids.
 pub(super) struct SiteTable {
-    /// Resolved sites, in file order.
+    /// Resolved sites, in file order (all of them when no diagnostic was reported, so a
+    /// position in the file is a position in this list).
     pub sites: Vec<Site>,
     /// Position in the file of each site id (the first, if an id is defined twice).
     positions: BTreeMap<String, usize>,
@@ -20,9 +21,9 @@ pub(super) struct SiteTable {
 
 impl SiteTable {
     /// Check a reference to a site defined in this file; reports it when undefined.
-    pub fn reference(&self, checker: &mut Checker, id: &Spanned<String>, path: &str) -> Option<String> {
-        if self.positions.contains_key(id.get()) {
-            return Some(id.get().clone());
+    pub fn reference(&self, checker: &mut Checker, id: &Spanned<String>, path: &str) -> Option<SiteId> {
+        if let Some(position) = self.positions.get(id.get()) {
+            return Some(SiteId::new(*position, id));
         }
         let defined = self.positions.keys().cloned().collect::<Vec<_>>().join(", ");
         let help = match did_you_mean(id, self.positions.keys().map(String::as_str)) {
@@ -40,8 +41,12 @@ impl SiteTable {
     }
 
     /// The sites whose region is written as `region`, in file order.
-    pub fn in_region<'a>(&'a self, region: &'a str) -> impl Iterator<Item = String> + 'a {
-        self.written.iter().filter(move |(_, written_region)| written_region == region).map(|(id, _)| id.clone())
+    pub fn in_region<'a>(&'a self, region: &'a str) -> impl Iterator<Item = SiteId> + 'a {
+        self.written
+            .iter()
+            .enumerate()
+            .filter(move |(_, (_, written_region))| written_region == region)
+            .map(|(position, (id, _))| SiteId::new(position, id))
     }
 }
 
@@ -83,9 +88,10 @@ pub(super) fn check(checker: &mut Checker, entries: &[SiteEntry], catalog: &Cata
 }
 
 fn site(checker: &mut Checker, entry: &SiteEntry, path: &str, catalog: &Catalog) -> Option<Site> {
-    if let Err(err) = catalog.region(&entry.region) {
-        checker.unknown(entry.region.span(), &format!("{path}.region"), &err);
-    }
+    let region = catalog
+        .resolve_region(&entry.region)
+        .map_err(|err| checker.unknown(entry.region.span(), &format!("{path}.region"), &err))
+        .ok();
     checker.non_negative(&entry.available_mw, &format!("{path}.available_mw"), "available power");
     if let Some(buildable) = &entry.buildable_mw {
         checker.non_negative(buildable, &format!("{path}.buildable_mw"), "buildable power");
@@ -107,7 +113,7 @@ fn site(checker: &mut Checker, entry: &SiteEntry, path: &str, catalog: &Catalog)
     }
     Some(Site {
         id: entry.id.get().clone(),
-        region: entry.region.get().clone(),
+        region: region?,
         available_mw: *entry.available_mw,
         buildable_mw: opt(&entry.buildable_mw).unwrap_or(0.0),
         power_usd_per_kwh: opt(&entry.power_usd_per_kwh),

@@ -1,6 +1,7 @@
 //! Chat workloads: users (daily, or monthly × ratio), requests, tokens and latency targets.
 
 use super::CheckedEntry;
+use crate::catalog::LlmId;
 use crate::scenario::check::Checker;
 use crate::scenario::{ChatWorkload, Serving, WorkloadSpec};
 use crate::units::Precision;
@@ -9,7 +10,7 @@ use crate::units::Precision;
 pub(super) fn check(
     checker: &mut Checker,
     checked: &CheckedEntry,
-    model: Option<String>,
+    model: Option<LlmId>,
     precision: Precision,
     serving: Option<Serving>,
 ) -> Option<WorkloadSpec> {

@@ -1,6 +1,7 @@
 //! Image and video generation workloads: items per day, latency target, denoising steps.
 
 use super::CheckedEntry;
+use crate::catalog::DiffusionId;
 use crate::scenario::check::{Checker, opt};
 use crate::scenario::file::WorkloadKind;
 use crate::scenario::{GenerationWorkload, Serving, WorkloadSpec};
@@ -9,7 +10,7 @@ use crate::scenario::{GenerationWorkload, Serving, WorkloadSpec};
 pub(super) fn check(
     checker: &mut Checker,
     checked: &CheckedEntry,
-    model: Option<String>,
+    model: Option<DiffusionId>,
     serving: Option<Serving>,
 ) -> Option<WorkloadSpec> {
     let (entry, path) = (checked.entry, checked.path);

@@ -2,15 +2,15 @@
 //! diffusion model of the right modality for image and video, with a hint when the id names a
 //! model of the other kind.
 
-use crate::catalog::{Catalog, Modality};
+use crate::catalog::{Catalog, DiffusionId, LlmId, Modality};
 use crate::scenario::check::{Checker, list};
 use crate::scenario::file::{WorkloadEntry, WorkloadKind};
 
 /// The language model of a chat or training workload (canonical id, aliases resolved).
-pub(super) fn language(checker: &mut Checker, catalog: &Catalog, entry: &WorkloadEntry, path: &str) -> Option<String> {
+pub(super) fn language(checker: &mut Checker, catalog: &Catalog, entry: &WorkloadEntry, path: &str) -> Option<LlmId> {
     let model_id = entry.model.get().as_str();
-    let err = match catalog.llm(model_id) {
-        Ok(model) => return Some(model.id.clone()),
+    let err = match catalog.resolve_llm(model_id) {
+        Ok(model) => return Some(model),
         Err(err) => err,
     };
     let model_path = format!("{path}.model");
@@ -36,13 +36,18 @@ pub(super) fn language(checker: &mut Checker, catalog: &Catalog, entry: &Workloa
 }
 
 /// The diffusion model of an image or video workload; it must generate that modality.
-pub(super) fn diffusion(checker: &mut Checker, catalog: &Catalog, entry: &WorkloadEntry, path: &str) -> Option<String> {
+pub(super) fn diffusion(
+    checker: &mut Checker,
+    catalog: &Catalog,
+    entry: &WorkloadEntry,
+    path: &str,
+) -> Option<DiffusionId> {
     let kind = *entry.kind;
     let want = if kind == WorkloadKind::Image { Modality::Image } else { Modality::Video };
     let model_id = entry.model.get().as_str();
     let model_path = format!("{path}.model");
-    match catalog.diffusion(model_id) {
-        Ok(model) if model.modality == want => Some(model.id.clone()),
+    match catalog.resolve_diffusion(model_id) {
+        Ok(model) if catalog[&model].modality == want => Some(model),
         Ok(_) => {
             let fits: Vec<String> =
                 catalog.diffusion_models.iter().filter(|m| m.modality == want).map(|m| m.id.clone()).collect();

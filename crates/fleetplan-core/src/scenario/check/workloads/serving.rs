@@ -1,7 +1,7 @@
 //! What chat, image and video workloads share: the diurnal profile, growth, weight, unserved
 //! penalty, and where the users are (`user_regions`, by default the buyer's country).
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RegionId};
 use crate::scenario::Serving;
 use crate::scenario::check::{Checker, SHARE_TOLERANCE, opt};
 use crate::scenario::file::WorkloadEntry;
@@ -88,20 +88,24 @@ fn user_regions(
     catalog: &Catalog,
     entry: &WorkloadEntry,
     path: &str,
-) -> Option<BTreeMap<String, f64>> {
+) -> Option<BTreeMap<RegionId, f64>> {
     let shares = entry.user_regions.as_ref()?;
     let mut ok = true;
     let mut resolved = BTreeMap::new();
     let mut sum = 0.0;
     let key_span = |region: &str| entry.user_region_spans.get(region).cloned().unwrap_or(entry.entry_span.clone());
     for (region, share) in shares {
-        if let Err(err) = catalog.region(region) {
-            ok = false;
-            checker.unknown(key_span(region), &format!("{path}.user_regions.{region}"), &err);
+        match catalog.resolve_region(region) {
+            Ok(id) => {
+                resolved.insert(id, **share);
+            }
+            Err(err) => {
+                ok = false;
+                checker.unknown(key_span(region), &format!("{path}.user_regions.{region}"), &err);
+            }
         }
         ok &= checker.fraction(share, &format!("{path}.user_regions.{region}"), "a user share");
         sum += **share;
-        resolved.insert(region.clone(), **share);
     }
     if shares.is_empty() || (sum - 1.0).abs() > SHARE_TOLERANCE {
         ok = false;
@@ -129,9 +133,11 @@ fn default_user_regions(
     entry: &WorkloadEntry,
     path: &str,
     headquarters: &str,
-) -> Option<BTreeMap<String, f64>> {
-    if let Some(region) = catalog.regions.iter().find(|r| r.country == headquarters) {
-        return Some(BTreeMap::from([(region.id.clone(), 1.0)]));
+) -> Option<BTreeMap<RegionId, f64>> {
+    if let Some(region) = catalog.regions.iter().find(|r| r.country == headquarters)
+        && let Ok(id) = catalog.resolve_region(&region.id)
+    {
+        return Some(BTreeMap::from([(id, 1.0)]));
     }
     checker.error(
         entry.entry_span.clone(),

@@ -2,7 +2,7 @@
 //! within the horizon.
 
 use super::CheckedEntry;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, LlmId};
 use crate::scenario::check::Checker;
 use crate::scenario::check::header::Horizon;
 use crate::scenario::{TrainingRun, WorkloadSpec};
@@ -16,13 +16,13 @@ pub(super) fn check(
     checker: &mut Checker,
     checked: &CheckedEntry,
     catalog: &Catalog,
-    model: Option<String>,
+    model: Option<LlmId>,
     precision: Precision,
     horizon: &Horizon,
 ) -> Option<WorkloadSpec> {
     let entry = checked.entry;
     let tokens = checked.need(checker, &entry.tokens, "tokens");
-    let seq_len = seq_len(checker, checked, catalog, model.as_deref());
+    let seq_len = seq_len(checker, checked, catalog, model.as_ref());
     let (first_day, last_day) = (horizon.start.first_day(), horizon.end.last_day());
     let run_start = entry.start.as_ref().map_or(first_day, |d| **d);
     if let Some(start) = &entry.start
@@ -48,7 +48,7 @@ pub(super) fn check(
 }
 
 /// The sequence length: positive and within the model's context.
-fn seq_len(checker: &mut Checker, checked: &CheckedEntry, catalog: &Catalog, model: Option<&str>) -> Option<u32> {
+fn seq_len(checker: &mut Checker, checked: &CheckedEntry, catalog: &Catalog, model: Option<&LlmId>) -> Option<u32> {
     let path = checked.path;
     let Some(given) = &checked.entry.seq_len else { return Some(DEFAULT_SEQ_LEN) };
     if **given == 0 {
@@ -61,7 +61,7 @@ fn seq_len(checker: &mut Checker, checked: &CheckedEntry, catalog: &Catalog, mod
         );
         return None;
     }
-    if let Some(model) = model.and_then(|id| catalog.llm(id).ok())
+    if let Some(model) = model.map(|id| &catalog[id])
         && **given > model.max_context_tokens
     {
         checker.error(
