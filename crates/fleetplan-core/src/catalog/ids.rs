@@ -64,7 +64,8 @@ macro_rules! handle {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.id)
+                // `pad`, not `write_str`: widths and alignment apply as they do to a `str`.
+                f.pad(&self.id)
             }
         }
 

@@ -71,7 +71,8 @@ macro_rules! local_handle {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.id)
+                // `pad`, not `write_str`: widths and alignment apply as they do to a `str`.
+                f.pad(&self.id)
             }
         }
 
@@ -171,5 +172,86 @@ impl Scenario {
     /// range (a position not taken from this scenario is a bug).
     pub fn workload_id(&self, index: usize) -> WorkloadId {
         WorkloadId::new(index, &self.workloads[index].id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::scenario::{WorkloadSpec, validate};
+
+    const TEXT: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 4
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[budget.share]]
+group = "all"
+regions = ["us"]
+max = 1
+[[site]]
+id = "west"
+region = "us"
+available_mw = 10
+[[site]]
+id = "east"
+region = "us"
+available_mw = 10
+[[workload]]
+id = "run"
+kind = "training"
+model = "llama-3.1-8b"
+tokens = 1e12
+start = 2025-01-01
+deadline = 2025-12-31
+[[fleet]]
+chip = "h100-sxm"
+site = "east"
+count = 8
+mode = "buy"
+from = "2025Q1"
+training = "run"
+"#;
+
+    #[test]
+    fn validation_resolves_site_and_workload_handles() {
+        let catalog = Catalog::builtin().unwrap();
+        let scenario = validate("t.toml", TEXT, &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
+        let holding = &scenario.fleet[0];
+        assert_eq!(holding.site.index(), 1);
+        assert_eq!(scenario[&holding.site].id, "east");
+        assert_eq!(catalog[&scenario[&holding.site].region].id, "us");
+        assert_eq!(catalog[&holding.hardware.chip].id, "h100-sxm");
+        let run = holding.training.as_ref().unwrap();
+        assert!(matches!(scenario[run].spec, WorkloadSpec::Training(_)));
+        assert_eq!(scenario.workload_id(0), *run);
+        // Budget groups expand regions to site handles, ordered by id.
+        let members: Vec<&str> = scenario.budget.shares[0].sites.iter().map(|s| s.as_str()).collect();
+        assert_eq!(members, ["east", "west"]);
+        assert_eq!(scenario.site_ids().map(|s| s.index()).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(scenario.site_id(0), "west");
+        // Displayed like the id string, widths included.
+        assert_eq!(format!("{:<6}|{:>4}|", scenario.site_id(0), scenario[&holding.site].region), "west  |  us|");
+        // Handles serialise as the id strings.
+        let json = serde_json::to_value(holding).unwrap();
+        assert_eq!(json["site"], "east");
+        assert_eq!(json["training"], "run");
+        assert_eq!(json["hardware"]["chip"], "h100-sxm");
+    }
+
+    #[test]
+    #[should_panic(expected = "not made for")]
+    fn a_handle_from_another_scenario_panics() {
+        let catalog = Catalog::builtin().unwrap();
+        let scenario = validate("t.toml", TEXT, &catalog).unwrap();
+        let mut other = scenario.clone();
+        other.sites.retain(|s| s.id == "west");
+        let _ = &other[&scenario.fleet[0].site];
     }
 }
