@@ -5,6 +5,11 @@
 //! Users add or override entries with files in the same format ([`Catalog::apply_override`]);
 //! an entry whose id already exists replaces the built-in one and the replacement is reported as
 //! an [`OverrideNote`].
+//!
+//! Lookups by id string (`accelerator`, `llm`, …) return an [`UnknownId`] with a did-you-mean
+//! when the id is unknown (one helper builds it for every kind, cost entries included);
+//! `Catalog::resolve_*` turns a checked id into a typed handle ([`ChipId`], [`SystemId`],
+//! [`LlmId`], [`DiffusionId`], [`RegionId`]; `ids.rs`) that indexes the catalog infallibly.
 
 mod ids;
 mod load;

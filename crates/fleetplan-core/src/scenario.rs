@@ -15,7 +15,7 @@
 //! Where things live:
 //! - this file: [`validate`], [`json_schema`] and the resolved types ([`Scenario`], [`Site`],
 //!   [`ProcurementOption`], [`Workload`], [`Holding`], …);
-//! - [`file`]: the file format as written ([`file::ScenarioFile`], documented in
+//! - [`file`](mod@file): the file format as written ([`file::ScenarioFile`], documented in
 //!   docs/scenario.md; JSON Schema via [`json_schema`]); `parse`: pass 1;
 //! - `check/`: passes 2 and 3, one file per section (`header`, `sites`, `budget`, `options`,
 //!   `hardware`, `workloads/{chat,generation,training,serving,model,fields}`, `policy`, `fleet`,

@@ -1,5 +1,5 @@
 //! The policy question: may a buyer headquartered in country H own or lease chip C at site S on
-//! date D? Rules are catalog data; the most restrictive rule that applies decides.
+//! date D? Rules are catalog data; the most restrictive rule that applies decides ([`judge`]).
 
 use super::{Classification, classify, performance_density, tpp};
 use crate::catalog::{Accelerator, Catalog, Ownership, Region, Rule, RuleAction, RuleSet, UnknownId};

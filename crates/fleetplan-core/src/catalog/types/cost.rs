@@ -73,7 +73,7 @@ pub mod factor_ids {
     pub const ACCELERATOR_PRICE_DECLINE_PER_YEAR: &str = "accelerator-price-decline-per-year";
     /// Average IT power over nameplate power of a running fleet (optional; default 1).
     pub const IT_POWER_UTILISATION: &str = "it-power-utilisation";
-    /// Ids the built-in catalog must contain (checked by [`super::CostParams::problems`]).
+    /// Ids the built-in catalog must contain (checked by `CostParams::problems`).
     pub const REQUIRED: [&str; 4] =
         [SERVER_OVERHEAD_RATIO, SERVER_POWER_RATIO, MAINTENANCE_SHARE_PER_YEAR, STORAGE_SHARE];
 }
