@@ -5,6 +5,11 @@
 //! Users add or override entries with files in the same format ([`Catalog::apply_override`]);
 //! an entry whose id already exists replaces the built-in one and the replacement is reported as
 //! an [`OverrideNote`].
+//!
+//! Lookups by id string (`accelerator`, `llm`, …) return an [`UnknownId`] with a did-you-mean
+//! when the id is unknown (one helper builds it for every kind, cost entries included);
+//! `Catalog::resolve_*` turns a checked id into a typed handle ([`ChipId`], [`SystemId`],
+//! [`LlmId`], [`DiffusionId`], [`RegionId`]; `ids.rs`) that indexes the catalog infallibly.
 
 mod ids;
 mod load;
@@ -53,7 +58,9 @@ pub struct UnknownId {
     pub known: Vec<String>,
 }
 
-fn unknown<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
+/// The error for `id` missing among the `known` ids of `kind`, with the closest known id as a
+/// suggestion (the one home of this for every catalog lookup by id).
+pub(crate) fn unknown_id<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
     UnknownId {
         kind,
         id: id.to_string(),
@@ -98,7 +105,7 @@ impl Catalog {
         self.accelerators
             .iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| unknown("accelerator", id, self.accelerators.iter().map(|a| a.id.as_str())))
+            .ok_or_else(|| unknown_id("accelerator", id, self.accelerators.iter().map(|a| a.id.as_str())))
     }
 
     /// System by id.
@@ -106,7 +113,7 @@ impl Catalog {
         self.systems
             .iter()
             .find(|s| s.id == id)
-            .ok_or_else(|| unknown("system", id, self.systems.iter().map(|s| s.id.as_str())))
+            .ok_or_else(|| unknown_id("system", id, self.systems.iter().map(|s| s.id.as_str())))
     }
 
     /// Language model by id or alias (e.g. `deepseek-r1` → `deepseek-v3`).
@@ -114,7 +121,7 @@ impl Catalog {
         self.llms
             .iter()
             .find(|m| m.id == id || m.aliases.iter().any(|a| a == id))
-            .ok_or_else(|| unknown("model", id, self.llms.iter().map(|m| m.id.as_str())))
+            .ok_or_else(|| unknown_id("model", id, self.llms.iter().map(|m| m.id.as_str())))
     }
 
     /// Diffusion model by id.
@@ -122,7 +129,7 @@ impl Catalog {
         self.diffusion_models
             .iter()
             .find(|m| m.id == id)
-            .ok_or_else(|| unknown("diffusion model", id, self.diffusion_models.iter().map(|m| m.id.as_str())))
+            .ok_or_else(|| unknown_id("diffusion model", id, self.diffusion_models.iter().map(|m| m.id.as_str())))
     }
 
     /// Region by id.
@@ -130,7 +137,7 @@ impl Catalog {
         self.regions
             .iter()
             .find(|r| r.id == id)
-            .ok_or_else(|| unknown("region", id, self.regions.iter().map(|r| r.id.as_str())))
+            .ok_or_else(|| unknown_id("region", id, self.regions.iter().map(|r| r.id.as_str())))
     }
 
     /// Rule by id.
@@ -138,7 +145,7 @@ impl Catalog {
         self.rules
             .iter()
             .find(|r| r.id == id)
-            .ok_or_else(|| unknown("rule", id, self.rules.iter().map(|r| r.id.as_str())))
+            .ok_or_else(|| unknown_id("rule", id, self.rules.iter().map(|r| r.id.as_str())))
     }
 
     /// Performance family by id.
@@ -146,7 +153,7 @@ impl Catalog {
         self.perf_families
             .iter()
             .find(|f| f.id == id)
-            .ok_or_else(|| unknown("perf family", id, self.perf_families.iter().map(|f| f.id.as_str())))
+            .ok_or_else(|| unknown_id("perf family", id, self.perf_families.iter().map(|f| f.id.as_str())))
     }
 
     /// Problems that make the merged catalog inconsistent: duplicate ids, non-positive or

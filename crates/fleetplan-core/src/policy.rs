@@ -1,5 +1,6 @@
 //! Export-control engine: chip metrics (TPP, performance density), classification under
-//! ECCN 3A090, and dated rules that answer "may buyer B own or lease chip C at site S on date D?".
+//! ECCN 3A090, and dated rules that answer "may buyer B own or lease chip C at site S on date D?"
+//! ([`judge`]).
 //!
 //! TPP and performance density are computed here and nowhere else. The rules themselves are
 //! catalog data ([`crate::catalog::Rule`], `catalog/rules.toml`); this module only interprets

@@ -9,22 +9,36 @@
 //! 3. catalog (chip, system, model, region and rule ids, model kinds), with did-you-mean.
 //!
 //! Passes 2 and 3 run together, so a file with a negative budget and an unknown chip gets both
-//! errors at once. The file format itself is [`file::ScenarioFile`] (documented in
-//! docs/scenario.md; JSON Schema via [`json_schema`]).
+//! errors at once. Validation resolves every id into a typed handle, so nothing below this
+//! module holds an unknown id.
+//!
+//! Where things live:
+//! - this file: [`validate`], [`json_schema`] and the resolved types ([`Scenario`], [`Site`],
+//!   [`ProcurementOption`], [`Workload`], [`Holding`], …);
+//! - [`file`](mod@file): the file format as written ([`file::ScenarioFile`], documented in
+//!   docs/scenario.md; JSON Schema via [`json_schema`]); `parse`: pass 1;
+//! - `check/`: passes 2 and 3, one file per section (`header`, `sites`, `budget`, `options`,
+//!   `hardware`, `workloads/{chat,generation,training,serving,model,fields}`, `policy`, `fleet`,
+//!   `objective`), orchestrated by `check/mod.rs`;
+//! - `ids`: the scenario-local handles [`SiteId`] and [`WorkloadId`] (`&scenario[&site_id]`);
+//!   the catalog handles live in [`crate::catalog`];
+//! - [`Quarter`] and [`Spanned`]: calendar quarters and values with their byte spans.
 
 mod check;
 pub mod file;
+mod ids;
 mod parse;
 mod quarter;
 mod spanned;
 
 pub use check::MAX_QUARTERS;
 pub use file::{Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
+pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;
 pub use quarter::Quarter;
 pub use spanned::Spanned;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ChipId, DiffusionId, LlmId, RegionId, SystemId};
 use crate::diagnostic::Diagnostic;
 use crate::policy::PolicyOptions;
 use crate::units::{Date, Precision};
@@ -59,8 +73,10 @@ pub(crate) fn sort_diagnostics(diags: &mut [Diagnostic]) {
     });
 }
 
-/// A validated scenario: every id checked against the catalog, defaults filled in, amounts in
-/// the units their names say. This is what the evaluator and the planner consume.
+/// A validated scenario: every id resolved into a typed handle (catalog entries: [`ChipId`],
+/// [`SystemId`], [`LlmId`], [`DiffusionId`], [`RegionId`]; its own sites and workloads:
+/// [`SiteId`], [`WorkloadId`]), defaults filled in, amounts in the units their names say. This is
+/// what the evaluator and the planner consume; no lookup by a handle it holds can fail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scenario {
     /// Short name.
@@ -109,7 +125,8 @@ impl Scenario {
         amount / self.currency_per_usd
     }
 
-    /// Site by id.
+    /// Site by id string, for ids that did not come through validation (e.g. typed by a user);
+    /// with a [`SiteId`], index instead: `&scenario[&site_id]`.
     pub fn site(&self, id: &str) -> Option<&Site> {
         self.sites.iter().find(|s| s.id == id)
     }
@@ -140,8 +157,8 @@ pub struct Budget {
 pub struct BudgetShare {
     /// Group name, e.g. "overseas".
     pub group: String,
-    /// Site ids in the group (regions already expanded to their sites).
-    pub sites: Vec<String>,
+    /// Sites in the group (regions already expanded to their sites), sorted by id.
+    pub sites: Vec<SiteId>,
     /// Smallest share, fraction 0–1.
     pub min: f64,
     /// Largest share, fraction 0–1.
@@ -153,8 +170,8 @@ pub struct BudgetShare {
 pub struct Site {
     /// Unique id.
     pub id: String,
-    /// Catalog region id.
-    pub region: String,
+    /// Catalog region.
+    pub region: RegionId,
     /// IT power built at the start of the horizon, MW.
     pub available_mw: f64,
     /// IT power that may be added during the horizon, MW.
@@ -168,10 +185,10 @@ pub struct Site {
 /// What is bought or leased: a chip, possibly packaged in a catalog system.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hardware {
-    /// Catalog accelerator id (for a system: the accelerator inside).
-    pub chip: String,
-    /// Catalog system id, when the option names a system.
-    pub system: Option<String>,
+    /// Catalog accelerator (for a system: the accelerator inside).
+    pub chip: ChipId,
+    /// Catalog system, when the option names a system.
+    pub system: Option<SystemId>,
     /// Accelerators per unit counted in the file (1 for a chip, the system's count for a system).
     pub accelerators_per_unit: u32,
 }
@@ -190,8 +207,8 @@ pub struct ProcurementOption {
     pub name: String,
     /// What is procured.
     pub hardware: Hardware,
-    /// Site ids where it may be placed.
-    pub sites: Vec<String>,
+    /// Sites where it may be placed, in the order written.
+    pub sites: Vec<SiteId>,
     /// Buy or lease.
     pub mode: Mode,
     /// Purchase price override, USD per unit (accelerator or system).
@@ -258,8 +275,8 @@ pub struct Serving {
     pub diurnal: Option<Vec<f64>>,
     /// Growth per quarter, fraction.
     pub growth_per_quarter: f64,
-    /// Share of users per catalog region id (sums to 1).
-    pub user_regions: BTreeMap<String, f64>,
+    /// Share of users per catalog region (sums to 1), ordered by region id.
+    pub user_regions: BTreeMap<RegionId, f64>,
     /// Whether users may be served from another country.
     pub cross_border: bool,
     /// Weight under `max-served`.
@@ -278,8 +295,8 @@ impl Serving {
 /// An LLM chat app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatWorkload {
-    /// Catalog language-model id.
-    pub model: String,
+    /// Catalog language model.
+    pub model: LlmId,
     /// Serving precision.
     pub precision: Precision,
     /// Daily active users at the start of the horizon (given, or monthly × ratio).
@@ -310,8 +327,8 @@ impl ChatWorkload {
 /// An image or video generation app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GenerationWorkload {
-    /// Catalog diffusion-model id.
-    pub model: String,
+    /// Catalog diffusion model.
+    pub model: DiffusionId,
     /// Items per day at the start of the horizon.
     pub items_per_day: f64,
     /// p99 seconds per item, if a target is set.
@@ -332,8 +349,8 @@ impl GenerationWorkload {
 /// A training run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainingRun {
-    /// Catalog language-model id.
-    pub model: String,
+    /// Catalog language model.
+    pub model: LlmId,
     /// Training precision.
     pub precision: Precision,
     /// Tokens to train on.
@@ -360,8 +377,8 @@ pub struct ScenarioPolicy {
 pub struct Holding {
     /// What is held.
     pub hardware: Hardware,
-    /// Site id.
-    pub site: String,
+    /// Where it is.
+    pub site: SiteId,
     /// Units as written (accelerators, or systems when `hardware.system` is set).
     pub units: u64,
     /// Accelerators (units × accelerators per unit).
@@ -376,8 +393,8 @@ pub struct Holding {
     pub price_usd: Option<f64>,
     /// Lease price override, USD per accelerator-hour.
     pub lease_usd_per_hour: Option<f64>,
-    /// Training workload id these accelerators run (`training` on `[[fleet]]`), if given.
-    pub training: Option<String>,
+    /// Training workload these accelerators run (`training` on `[[fleet]]`), if given.
+    pub training: Option<WorkloadId>,
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ fn ask_with(c: &Catalog, chip: &str, site: &str, hq: &str, date: &str, own: Owne
         date: date.parse().unwrap(),
         ownership: own,
     };
-    evaluate(c, &query, o)
+    judge(c, &query, o)
 }
 
 fn ask(c: &Catalog, chip: &str, site: &str, hq: &str, date: &str, own: Ownership) -> Verdict {
@@ -316,7 +316,7 @@ fn unknown_die_area_is_treated_as_controlled_and_said_so() {
         date: "2024-06-01".parse().unwrap(),
         ownership: OWN,
     };
-    let v = evaluate(&c, &query, &PolicyOptions::default());
+    let v = judge(&c, &query, &PolicyOptions::default());
     assert_eq!(v.kind, VerdictKind::Prohibited, "{v:?}");
     assert!(v.advisories.iter().any(|a| a.contains("die area")), "{:?}", v.advisories);
 }

@@ -84,8 +84,12 @@ fn chips_needed(s: &Scenario, chip: &str, mode: Mode) -> u64 {
     // Evaluate a one-accelerator fleet of the chip to read the rate and the peak demand.
     let mut probe = s.clone();
     probe.fleet = vec![fleetplan_core::scenario::Holding {
-        hardware: fleetplan_core::scenario::Hardware { chip: chip.into(), system: None, accelerators_per_unit: 1 },
-        site: s.sites[0].id.clone(),
+        hardware: fleetplan_core::scenario::Hardware {
+            chip: catalog().resolve_chip(chip).unwrap(),
+            system: None,
+            accelerators_per_unit: 1,
+        },
+        site: s.site_id(0),
         units: 1,
         accelerators: 1,
         mode,

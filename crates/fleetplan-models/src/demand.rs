@@ -138,7 +138,7 @@ fn split_by_region(
             let mean_input = rates.input_tokens_per_s * share;
             out.push(RegionDemand {
                 workload: id.to_string(),
-                region: region.clone(),
+                region: region.to_string(),
                 quarter: start.offset(i64::from(index)),
                 mean_per_s: mean,
                 peak_per_s: mean * peak,

@@ -5,7 +5,8 @@
 //! code below `core::scenario` never holds an unknown id and never has a lookup that can fail:
 //! `&catalog[&chip_id]` gives the entry. A handle keeps the entry's position and its canonical id
 //! (model aliases are resolved to the canonical id); it serialises as the id string, so JSON
-//! output is the same as with plain strings.
+//! output is the same as with plain strings. Handles order, compare and hash by id, and deref to
+//! the id string (transitional, for code that still works with string ids).
 //!
 //! **Invariant:** a handle is valid for the catalog it was resolved against and for any catalog
 //! derived from it by overrides (overrides replace entries in place or append, never remove).
@@ -13,7 +14,7 @@
 
 use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
 use std::fmt;
-use std::ops::Index;
+use std::ops::{Deref, Index};
 use std::sync::Arc;
 
 macro_rules! handle {
@@ -37,6 +38,24 @@ macro_rules! handle {
             }
         }
 
+        /// Transitional: reads as the id string, so code written for plain string ids keeps
+        /// working while it moves to indexing the catalog with the handle.
+        impl Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.id
+            }
+        }
+
+        /// Maps keyed by handles can be read with an id string (`map.get("cn")`): handles
+        /// compare, order and hash exactly as their id.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.id
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), &*self.id)
@@ -45,7 +64,8 @@ macro_rules! handle {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.id)
+                // `pad`, not `write_str`: widths and alignment apply as they do to a `str`.
+                f.pad(&self.id)
             }
         }
 

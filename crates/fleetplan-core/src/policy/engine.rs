@@ -1,5 +1,5 @@
 //! The policy question: may a buyer headquartered in country H own or lease chip C at site S on
-//! date D? Rules are catalog data; the most restrictive rule that applies decides.
+//! date D? Rules are catalog data; the most restrictive rule that applies decides ([`judge`]).
 
 use super::{Classification, classify, performance_density, tpp};
 use crate::catalog::{Accelerator, Catalog, Ownership, Region, Rule, RuleAction, RuleSet, UnknownId};
@@ -232,7 +232,7 @@ fn advisory(rule: &Rule) -> String {
 /// are collected; rules they `relax` are dropped; the most restrictive remaining rule decides
 /// (ties go to the more recent rule). Advisories, China-side guidance and fees that do not decide
 /// are listed as advisories.
-pub fn evaluate(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
+pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
     let mut applying: Vec<(&Rule, ChipMatch)> = Vec::new();
     let mut lease_exempt: Vec<&Rule> = Vec::new();
     for rule in &catalog.rules {

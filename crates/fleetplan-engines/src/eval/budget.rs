@@ -112,7 +112,7 @@ fn group_spend(
     fx: &Fx,
     violations: &mut Vec<Violation>,
 ) -> GroupSpend {
-    let amount: f64 = group.sites.iter().filter_map(|s| by_site.get(s)).sum();
+    let amount: f64 = group.sites.iter().filter_map(|s| by_site.get(s.as_str())).sum();
     let share = if total > 0.0 { amount / total } else { 0.0 };
     let ok = share >= group.min - BUDGET_TOLERANCE && share <= group.max + BUDGET_TOLERANCE;
     if !ok {

@@ -4,7 +4,7 @@
 use super::EvalError;
 use super::types::{HoldingEval, QuarterVerdict, Violation, ViolationKind};
 use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
-use fleetplan_core::policy::{PolicyQuery, Verdict, VerdictKind, evaluate as policy_evaluate};
+use fleetplan_core::policy::{PolicyQuery, Verdict, VerdictKind, judge as policy_verdict};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, Scenario, Site};
 use fleetplan_core::units::Date;
 use fleetplan_models::cost::{
@@ -50,14 +50,9 @@ pub(super) fn price_and_judge(
 ) -> Result<Vec<HoldingEval>, EvalError> {
     let mut holdings = Vec::with_capacity(scenario.fleet.len());
     for (index, holding) in scenario.fleet.iter().enumerate() {
-        let site = scenario.site(&holding.site).ok_or_else(|| EvalError::UnknownSite(holding.site.clone()))?;
-        let held = Held {
-            index,
-            holding,
-            site,
-            region: catalog.region(&site.region)?,
-            chip: catalog.accelerator(&holding.hardware.chip)?,
-        };
+        let site = &scenario[&holding.site];
+        let held =
+            Held { index, holding, site, region: &catalog[&site.region], chip: &catalog[&holding.hardware.chip] };
         holdings.push(price(scenario, catalog, &held, horizon, violations)?);
     }
     Ok(holdings)
@@ -160,7 +155,7 @@ fn judge(
         let date = scenario.policy.date.unwrap_or_else(|| judged_on.first_day());
         let query =
             PolicyQuery { chip: held.chip, site: held.region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
-        let verdict = policy_evaluate(catalog, &query, &scenario.policy.options);
+        let verdict = policy_verdict(catalog, &query, &scenario.policy.options);
         // An owned holding's single verdict is reported once, in its first quarter in service.
         let report = holding.mode == Mode::Lease || quarters_in_service == 0;
         if verdict.kind != VerdictKind::Allowed && report {
@@ -186,7 +181,7 @@ fn allowed_alternatives<'c>(scenario: &Scenario, catalog: &'c Catalog, query: &P
         .filter(|chip| chip.sold && chip.id != query.chip.id)
         .filter(|chip| {
             let other = PolicyQuery { chip, ..*query };
-            policy_evaluate(catalog, &other, &scenario.policy.options).kind == VerdictKind::Allowed
+            policy_verdict(catalog, &other, &scenario.policy.options).kind == VerdictKind::Allowed
         })
         .map(|chip| chip.id.as_str())
         .take(MAX_ALTERNATIVES)

@@ -23,7 +23,7 @@ pub(super) fn chip_pools(scenario: &Scenario, holdings: &[HoldingEval], horizon:
     for holding in holdings {
         let pool = pools.entry((holding.site.clone(), holding.chip.clone())).or_insert_with(|| ChipPool {
             site: holding.site.clone(),
-            region: scenario.site(&holding.site).map(|s| s.region.clone()).unwrap_or_default(),
+            region: scenario.site(&holding.site).map(|s| s.region.to_string()).unwrap_or_default(),
             chip: holding.chip.clone(),
             accelerators: vec![0; horizon.len()],
         });

@@ -51,13 +51,13 @@ fn mark_training(scenario: &Scenario, data: &Data, solved: &Solved, holdings: &m
         if solved.train[candidate_index] <= 0.5 {
             continue;
         }
-        let site = &scenario.sites[candidate.pool.site].id;
-        let run = &scenario.workloads[candidate.workload].id;
+        let site = scenario.site_id(candidate.pool.site);
+        let run = scenario.workload_id(candidate.workload);
         if let Some(holding) = holdings
             .iter_mut()
-            .find(|h| &h.site == site && h.hardware.chip == candidate.pool.chip && h.training.is_none())
+            .find(|h| h.site == site && h.hardware.chip == candidate.pool.chip && h.training.is_none())
         {
-            holding.training = Some(run.clone());
+            holding.training = Some(run);
         }
     }
 }
@@ -98,7 +98,7 @@ fn holding(scenario: &Scenario, data: &Data, line_index: usize, units: u64, from
             system: option.hardware.system.clone(),
             accelerators_per_unit: line.per_unit,
         },
-        site: scenario.sites[line.site].id.clone(),
+        site: scenario.site_id(line.site),
         units,
         accelerators: units * u64::from(line.per_unit),
         mode: line.mode,
@@ -232,7 +232,7 @@ fn purchases(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<PlannedHo
         purchases.push(PlannedHolding {
             option: scenario.options[line.option].name.clone(),
             hardware: holding.hardware.id().to_string(),
-            site: holding.site.clone(),
+            site: holding.site.to_string(),
             mode: holding.mode,
             units: holding.units,
             accelerators: holding.accelerators,

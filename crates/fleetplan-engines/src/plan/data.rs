@@ -6,7 +6,7 @@
 
 use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
 use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
-use fleetplan_core::policy::{PolicyQuery, VerdictKind, evaluate as policy_evaluate};
+use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
     Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology, holding_cost,
@@ -355,7 +355,7 @@ fn policy_window(
     for quarter in horizon {
         let date = scenario.policy.date.unwrap_or_else(|| quarter.first_day());
         let query = PolicyQuery { chip, site: region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
-        let verdict = policy_evaluate(catalog, &query, &scenario.policy.options);
+        let verdict = judge(catalog, &query, &scenario.policy.options);
         let ok = verdict.kind == VerdictKind::Allowed;
         if !ok {
             blocked.push((*quarter, verdict.kind, verdict.rule_id.unwrap_or_else(|| "-".into())));
@@ -473,7 +473,7 @@ fn existing_capacity(
             lease_usd_per_hour: lease,
         };
         let priced = price(catalog, scenario, &query)?;
-        let key = PoolKey { site: si, chip: holding.hardware.chip.clone() };
+        let key = PoolKey { site: si, chip: holding.hardware.chip.to_string() };
         let pool = existing.accelerators.entry(key).or_insert_with(|| vec![0.0; quarters]);
         for (i, quarter) in horizon.iter().enumerate() {
             if holding.from <= *quarter && *quarter <= holding.until {
@@ -588,7 +588,7 @@ fn chips_needed(
         let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
         let pool = ChipPool {
             site: scenario.sites[p.site].id.clone(),
-            region: scenario.sites[p.site].region.clone(),
+            region: scenario.sites[p.site].region.to_string(),
             chip: chip.clone(),
             accelerators: vec![1_000_000_000; horizon.len()],
         };

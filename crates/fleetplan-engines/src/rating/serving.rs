@@ -39,9 +39,7 @@ fn chat_rate(
     family: &PerfFamily,
 ) -> Rate {
     let precision = if chip.dense_tflops(chat.precision).is_some() { chat.precision } else { Precision::Bf16 };
-    let Ok(model) = catalog.llm(&chat.model) else {
-        return Rate::zero(workload_id, &chip.id, precision, RateProblem::UnknownModel { model: chat.model.clone() });
-    };
+    let model = &catalog[&chat.model];
     let chip_rates = match ChipRates::new(chip, family, precision) {
         Ok(chip_rates) => chip_rates,
         Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
@@ -87,7 +85,7 @@ fn chat_rate(
         }
         instance_chips *= 2;
     }
-    let problem = RateProblem::NoInstanceMeetsSlo { model: chat.model.clone(), chip: chip.id.clone(), last_error };
+    let problem = RateProblem::NoInstanceMeetsSlo { model: chat.model.to_string(), chip: chip.id.clone(), last_error };
     Rate::zero(workload_id, &chip.id, precision, problem)
 }
 
@@ -131,10 +129,7 @@ fn generation_rate(
     family: &PerfFamily,
 ) -> Rate {
     let precision = Precision::Bf16;
-    let Ok(model) = catalog.diffusion(&generation.model) else {
-        let problem = RateProblem::UnknownModel { model: generation.model.clone() };
-        return Rate::zero(workload_id, &chip.id, precision, problem);
-    };
+    let model = &catalog[&generation.model];
     let result = ChipRates::new(chip, family, precision)
         .and_then(|chip_rates| generation_within(model, &chip_rates, generation.steps, generation.latency_p99_s));
     match result {

@@ -343,7 +343,7 @@ pub fn build(
         pools.iter().fold(0.0, |total, pool| total + pool.simulated_mean_requests_per_s * horizon_s);
     Ok(ScenarioSim {
         workload: workload.to_string(),
-        model: chat.model.clone(),
+        model: chat.model.to_string(),
         quarter,
         hours: opts.hours,
         pools,

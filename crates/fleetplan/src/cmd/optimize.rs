@@ -137,16 +137,16 @@ fn write_plan(source_name: &str, text: &str, p: &Plan, dir: &Path) -> Result<Pat
 
 fn fleet_entry(h: &Holding) -> scenario::file::FleetEntry {
     scenario::file::FleetEntry {
-        chip: h.hardware.system.is_none().then(|| Spanned::bare(h.hardware.chip.clone())),
-        system: h.hardware.system.clone().map(Spanned::bare),
-        site: Spanned::bare(h.site.clone()),
+        chip: h.hardware.system.is_none().then(|| Spanned::bare(h.hardware.chip.to_string())),
+        system: h.hardware.system.as_ref().map(|id| Spanned::bare(id.to_string())),
+        site: Spanned::bare(h.site.to_string()),
         count: Spanned::bare(h.units),
         mode: Spanned::bare(h.mode),
         from: Spanned::bare(h.from),
         until: Some(Spanned::bare(h.until)),
         price_usd: h.price_usd.map(Spanned::bare),
         lease_usd_per_hour: h.lease_usd_per_hour.map(Spanned::bare),
-        training: h.training.clone().map(Spanned::bare),
+        training: h.training.as_ref().map(|id| Spanned::bare(id.to_string())),
         entry_span: 0..0,
     }
 }

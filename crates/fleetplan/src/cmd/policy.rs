@@ -7,8 +7,7 @@ use crate::ui;
 use clap::{Args, Subcommand};
 use fleetplan_core::catalog::{Catalog, Rule, is_country_code};
 use fleetplan_core::policy::{
-    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, chip_metrics, classify,
-    evaluate,
+    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, chip_metrics, classify, judge,
 };
 use fleetplan_core::units::Date;
 use serde::Serialize;
@@ -145,7 +144,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     let q = &args.query;
     let options = q.options(catalog)?;
     let query = PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
-    let verdict = evaluate(catalog, &query, &options);
+    let verdict = judge(catalog, &query, &options);
     let metrics = chip_metrics(chip);
     if q.json {
         let json = CheckJson {
@@ -219,7 +218,7 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
                 .map(|site| {
                     let query =
                         PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
-                    evaluate(catalog, &query, &options)
+                    judge(catalog, &query, &options)
                 })
                 .collect()
         })

@@ -8,8 +8,7 @@
 //! read through the typed accessors on [`CostParams`].
 
 use super::common::{Provenance, check_positive, check_positive_opt};
-use crate::catalog::{Catalog, UnknownId};
-use crate::suggest::did_you_mean;
+use crate::catalog::{Catalog, UnknownId, unknown_id};
 use crate::units::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -74,7 +73,7 @@ pub mod factor_ids {
     pub const ACCELERATOR_PRICE_DECLINE_PER_YEAR: &str = "accelerator-price-decline-per-year";
     /// Average IT power over nameplate power of a running fleet (optional; default 1).
     pub const IT_POWER_UTILISATION: &str = "it-power-utilisation";
-    /// Ids the built-in catalog must contain (checked by [`super::CostParams::problems`]).
+    /// Ids the built-in catalog must contain (checked by `CostParams::problems`).
     pub const REQUIRED: [&str; 4] =
         [SERVER_OVERHEAD_RATIO, SERVER_POWER_RATIO, MAINTENANCE_SHARE_PER_YEAR, STORAGE_SHARE];
 }
@@ -338,15 +337,6 @@ pub struct ContextFact {
     pub provenance: Provenance,
 }
 
-fn unknown_id<'a>(kind: &'static str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> UnknownId {
-    UnknownId {
-        kind,
-        id: id.to_string(),
-        suggestion: did_you_mean(id, known.clone()).map(str::to_string),
-        known: known.map(str::to_string).collect(),
-    }
-}
-
 impl CostParams {
     /// Network fabric by id.
     pub fn fabric(&self, id: &str) -> Result<&NetworkFabric, UnknownId> {
@@ -429,8 +419,21 @@ impl CostParams {
             .map(|r| r.per_usd)
     }
 
+    /// Integrity problems of the cost parameters (ids, provenance, ranges, references), in
+    /// the order: provenance, fabrics, factors, depreciation, leases, FX and references, profiles.
     pub(crate) fn problems(&self, catalog: &Catalog) -> Vec<String> {
-        let mut p = Vec::new();
+        let mut problems = Vec::new();
+        self.provenance_problems(&mut problems);
+        self.fabric_problems(&mut problems);
+        self.factor_problems(&mut problems);
+        self.depreciation_problems(&mut problems);
+        self.lease_problems(catalog, &mut problems);
+        self.reference_problems(&mut problems);
+        problems
+    }
+
+    /// Duplicate or malformed ids and empty sources.
+    fn provenance_problems(&self, problems: &mut Vec<String>) {
         let mut seen = BTreeSet::new();
         let provenances = self
             .fabrics
@@ -445,38 +448,45 @@ impl CostParams {
             .chain(self.diurnal_profiles.iter().map(|e| ("diurnal profile", e.id.as_str(), &e.provenance)));
         for (kind, id, provenance) in provenances {
             if !seen.insert((kind, id)) {
-                p.push(format!("duplicate {kind} id `{id}`"));
+                problems.push(format!("duplicate {kind} id `{id}`"));
             }
             if !super::is_valid_id(id) {
-                p.push(format!("{kind} id `{id}` must be lowercase letters, digits, '.' and '-'"));
+                problems.push(format!("{kind} id `{id}` must be lowercase letters, digits, '.' and '-'"));
             }
             if provenance.source.trim().is_empty() {
-                p.push(format!("{kind} `{id}` has an empty `source`"));
+                problems.push(format!("{kind} `{id}` has an empty `source`"));
             }
         }
+    }
 
+    /// Network fabric quantities.
+    fn fabric_problems(&self, problems: &mut Vec<String>) {
         for f in &self.fabrics {
             let k = "network fabric";
             let id = f.id.as_str();
-            check_positive(&mut p, k, id, "port_gbps", f.port_gbps);
-            check_positive(&mut p, k, id, "switch_price_usd", f.switch_price_usd);
-            check_positive(&mut p, k, id, "switch_power_w", f.switch_power_w);
-            check_positive(&mut p, k, id, "nic_price_usd", f.nic_price_usd);
-            check_positive(&mut p, k, id, "optic_price_usd", f.optic_price_usd);
-            check_positive(&mut p, k, id, "optic_power_w", f.optic_power_w);
-            check_positive(&mut p, k, id, "cable_price_usd", f.cable_price_usd);
+            check_positive(problems, k, id, "port_gbps", f.port_gbps);
+            check_positive(problems, k, id, "switch_price_usd", f.switch_price_usd);
+            check_positive(problems, k, id, "switch_power_w", f.switch_power_w);
+            check_positive(problems, k, id, "nic_price_usd", f.nic_price_usd);
+            check_positive(problems, k, id, "optic_price_usd", f.optic_price_usd);
+            check_positive(problems, k, id, "optic_power_w", f.optic_power_w);
+            check_positive(problems, k, id, "cable_price_usd", f.cable_price_usd);
             if f.switch_radix < 2 {
-                p.push(format!("network fabric `{id}`: `switch_radix` must be at least 2, got {}", f.switch_radix));
+                problems
+                    .push(format!("network fabric `{id}`: `switch_radix` must be at least 2, got {}", f.switch_radix));
             }
         }
+    }
 
+    /// Cost factors: positive, all required present, ratios ≥ 1, fractions ≤ 1.
+    fn factor_problems(&self, problems: &mut Vec<String>) {
         for f in &self.factors {
-            check_positive(&mut p, "cost factor", &f.id, "value", f.value);
+            check_positive(problems, "cost factor", &f.id, "value", f.value);
         }
         if !self.factors.is_empty() {
             for id in factor_ids::REQUIRED {
                 if self.factor(id).is_err() {
-                    p.push(format!("cost factors: required factor `{id}` is missing"));
+                    problems.push(format!("cost factors: required factor `{id}` is missing"));
                 }
             }
         }
@@ -489,67 +499,79 @@ impl CostParams {
         ];
         for f in &self.factors {
             if ratio_at_least_one.contains(&f.id.as_str()) && f.value < 1.0 {
-                p.push(format!("cost factor `{}`: a ratio of server to chip must be ≥ 1, got {}", f.id, f.value));
+                problems
+                    .push(format!("cost factor `{}`: a ratio of server to chip must be ≥ 1, got {}", f.id, f.value));
             }
             if fractions.contains(&f.id.as_str()) && f.value > 1.0 {
-                p.push(format!("cost factor `{}`: must be a fraction ≤ 1, got {}", f.id, f.value));
+                problems.push(format!("cost factor `{}`: must be a fraction ≤ 1, got {}", f.id, f.value));
             }
         }
+    }
 
+    /// Depreciation: positive years within their range, one entry per asset class.
+    fn depreciation_problems(&self, problems: &mut Vec<String>) {
         for d in &self.depreciation {
             let id = d.id.as_str();
-            check_positive(&mut p, "depreciation", id, "years", d.years);
-            check_positive_opt(&mut p, "depreciation", id, "years_low", d.years_low);
-            check_positive_opt(&mut p, "depreciation", id, "years_high", d.years_high);
+            check_positive(problems, "depreciation", id, "years", d.years);
+            check_positive_opt(problems, "depreciation", id, "years_low", d.years_low);
+            check_positive_opt(problems, "depreciation", id, "years_high", d.years_high);
             if d.years_low.is_some_and(|l| l > d.years) || d.years_high.is_some_and(|h| h < d.years) {
-                p.push(format!("depreciation `{id}`: years {} must lie within years_low..years_high", d.years));
+                problems.push(format!("depreciation `{id}`: years {} must lie within years_low..years_high", d.years));
             }
         }
         let classes: Vec<AssetClass> = self.depreciation.iter().map(|d| d.asset).collect();
         for (i, a) in classes.iter().enumerate() {
             if classes[..i].contains(a) {
-                p.push(format!("depreciation: asset class `{}` is given more than once", a.as_str()));
+                problems.push(format!("depreciation: asset class `{}` is given more than once", a.as_str()));
             }
         }
         if !self.depreciation.is_empty() {
             for a in AssetClass::ALL {
                 if !classes.contains(&a) {
-                    p.push(format!("depreciation: no entry for asset class `{}`", a.as_str()));
+                    problems.push(format!("depreciation: no entry for asset class `{}`", a.as_str()));
                 }
             }
         }
+    }
 
+    /// Lease prices: positive, for a catalog accelerator and region.
+    fn lease_problems(&self, catalog: &Catalog, problems: &mut Vec<String>) {
         for l in &self.leases {
             let id = l.id.as_str();
-            check_positive(&mut p, "lease", id, "usd_per_accel_hour", l.usd_per_accel_hour);
+            check_positive(problems, "lease", id, "usd_per_accel_hour", l.usd_per_accel_hour);
             if let Err(e) = catalog.accelerator(&l.accelerator) {
-                p.push(format!("lease `{id}`: {e}"));
+                problems.push(format!("lease `{id}`: {e}"));
             }
             if let Err(e) = catalog.region(&l.region) {
-                p.push(format!("lease `{id}`: {e}"));
+                problems.push(format!("lease `{id}`: {e}"));
             }
         }
+    }
 
+    /// FX rates, capex references, diurnal profiles and context facts.
+    fn reference_problems(&self, problems: &mut Vec<String>) {
         for r in &self.fx {
-            check_positive(&mut p, "fx rate", &r.id, "per_usd", r.per_usd);
+            check_positive(problems, "fx rate", &r.id, "per_usd", r.per_usd);
             if !is_currency_code(&r.currency) {
-                p.push(format!("fx rate `{}`: currency `{}` must be an ISO 4217 code like CNY", r.id, r.currency));
+                problems
+                    .push(format!("fx rate `{}`: currency `{}` must be an ISO 4217 code like CNY", r.id, r.currency));
             }
             if r.as_of.is_some_and(|d| d.year != r.year) {
-                p.push(format!("fx rate `{}`: `as_of` is not in `year` {}", r.id, r.year));
+                problems.push(format!("fx rate `{}`: `as_of` is not in `year` {}", r.id, r.year));
             }
         }
 
         for c in &self.capex_references {
             let id = c.id.as_str();
-            check_positive(&mut p, "capex reference", id, "amount_bn", c.amount_bn);
-            check_positive_opt(&mut p, "capex reference", id, "amount_bn_low", c.amount_bn_low);
-            check_positive_opt(&mut p, "capex reference", id, "amount_bn_high", c.amount_bn_high);
+            check_positive(problems, "capex reference", id, "amount_bn", c.amount_bn);
+            check_positive_opt(problems, "capex reference", id, "amount_bn_low", c.amount_bn_low);
+            check_positive_opt(problems, "capex reference", id, "amount_bn_high", c.amount_bn_high);
             if c.amount_bn_low.is_some_and(|l| l > c.amount_bn) || c.amount_bn_high.is_some_and(|h| h < c.amount_bn) {
-                p.push(format!("capex reference `{id}`: amount_bn must lie within amount_bn_low..amount_bn_high"));
+                problems
+                    .push(format!("capex reference `{id}`: amount_bn must lie within amount_bn_low..amount_bn_high"));
             }
             if !is_currency_code(&c.currency) {
-                p.push(format!("capex reference `{id}`: currency `{}` must be an ISO 4217 code", c.currency));
+                problems.push(format!("capex reference `{id}`: currency `{}` must be an ISO 4217 code", c.currency));
             }
         }
 
@@ -558,7 +580,7 @@ impl CostParams {
                 && d.hourly_weights.iter().all(|w| w.is_finite() && *w >= 0.0)
                 && d.hourly_weights.iter().sum::<f64>() > 0.0;
             if !ok {
-                p.push(format!(
+                problems.push(format!(
                     "diurnal profile `{}`: `hourly_weights` must be 24 non-negative numbers, not all zero",
                     d.id
                 ));
@@ -567,10 +589,9 @@ impl CostParams {
 
         for f in &self.context_facts {
             if !f.value.is_finite() {
-                p.push(format!("context fact `{}`: `value` must be a finite number", f.id));
+                problems.push(format!("context fact `{}`: `value` must be a finite number", f.id));
             }
         }
-        p
     }
 }
 

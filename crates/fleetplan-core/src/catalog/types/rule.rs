@@ -347,8 +347,16 @@ impl Rule {
         parts.join(" · ")
     }
 
+    /// Integrity problems of the rule: its text, dates and references, then its predicates.
     pub(crate) fn problems(&self, catalog: &Catalog) -> Vec<String> {
-        let mut p = Vec::new();
+        let mut problems = Vec::new();
+        self.reference_problems(catalog, &mut problems);
+        self.predicate_problems(&mut problems);
+        problems
+    }
+
+    /// Summary, issuer, dates, and the rules and chips the rule names.
+    fn reference_problems(&self, catalog: &Catalog, p: &mut Vec<String>) {
         let id = self.id.as_str();
         if self.summary.trim().is_empty() {
             p.push(format!("rule `{id}`: `summary` must not be empty"));
@@ -392,6 +400,11 @@ impl Rule {
                 p.push(format!("rule `{id}`: `chips`: {e}"));
             }
         }
+    }
+
+    /// Action, fee, thresholds and the places and origins the rule matches.
+    fn predicate_problems(&self, p: &mut Vec<String>) {
+        let id = self.id.as_str();
         match (self.action, self.fee_pct) {
             (RuleAction::Fee, None) => p.push(format!("rule `{id}`: action `fee` needs `fee_pct`")),
             (_, Some(f)) if !(f.is_finite() && f > 0.0 && f <= 100.0) => {
@@ -461,7 +474,6 @@ impl Rule {
                 }
             }
         }
-        p
     }
 }
 

@@ -301,7 +301,7 @@ impl<'a> ModelBuilder<'a> {
         for (group_index, group) in scenario.budget.shares.iter().enumerate() {
             let mut group_spend = Expression::from(0.0);
             for (site_index, site) in scenario.sites.iter().enumerate() {
-                if group.sites.contains(&site.id) {
+                if group.sites.iter().any(|member| *member == site.id) {
                     for quarter in 0..self.quarters {
                         group_spend += self.spend[site_index][quarter].clone();
                     }

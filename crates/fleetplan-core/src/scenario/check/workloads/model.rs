@@ -1,0 +1,84 @@
+//! The model a workload names, resolved for its kind: a language model for chat and training, a
+//! diffusion model of the right modality for image and video, with a hint when the id names a
+//! model of the other kind.
+
+use crate::catalog::{Catalog, DiffusionId, LlmId, Modality};
+use crate::scenario::check::{Checker, list};
+use crate::scenario::file::{WorkloadEntry, WorkloadKind};
+
+/// The language model of a chat or training workload (canonical id, aliases resolved).
+pub(super) fn language(checker: &mut Checker, catalog: &Catalog, entry: &WorkloadEntry, path: &str) -> Option<LlmId> {
+    let model_id = entry.model.get().as_str();
+    let err = match catalog.resolve_llm(model_id) {
+        Ok(model) => return Some(model),
+        Err(err) => err,
+    };
+    let model_path = format!("{path}.model");
+    if let Ok(diffusion) = catalog.diffusion(model_id) {
+        let modality = match diffusion.modality {
+            Modality::Image => "image",
+            Modality::Video => "video",
+        };
+        checker.error(
+            entry.model.span(),
+            &model_path,
+            format!(
+                "model `{model_id}` is a diffusion ({modality}) model, but {} workloads need a language model",
+                entry.kind.as_str()
+            ),
+            "wrong kind of model",
+            format!("use a language model ({}) or kind = \"{modality}\"", list(&err.known)),
+        );
+    } else {
+        checker.unknown(entry.model.span(), &model_path, &err);
+    }
+    None
+}
+
+/// The diffusion model of an image or video workload; it must generate that modality.
+pub(super) fn diffusion(
+    checker: &mut Checker,
+    catalog: &Catalog,
+    entry: &WorkloadEntry,
+    path: &str,
+) -> Option<DiffusionId> {
+    let kind = *entry.kind;
+    let want = if kind == WorkloadKind::Image { Modality::Image } else { Modality::Video };
+    let model_id = entry.model.get().as_str();
+    let model_path = format!("{path}.model");
+    match catalog.resolve_diffusion(model_id) {
+        Ok(model) if catalog[&model].modality == want => Some(model),
+        Ok(_) => {
+            let fits: Vec<String> =
+                catalog.diffusion_models.iter().filter(|m| m.modality == want).map(|m| m.id.clone()).collect();
+            checker.error(
+                entry.model.span(),
+                &model_path,
+                format!(
+                    "model `{model_id}` does not generate {}",
+                    if want == Modality::Image { "images" } else { "video" }
+                ),
+                "wrong modality",
+                format!("use one of: {}", list(&fits)),
+            );
+            None
+        }
+        Err(err) => {
+            if catalog.llm(model_id).is_ok() {
+                checker.error(
+                    entry.model.span(),
+                    &model_path,
+                    format!(
+                        "model `{model_id}` is a language model, but {} workloads need a diffusion model",
+                        kind.as_str()
+                    ),
+                    "wrong kind of model",
+                    format!("use a diffusion model ({}) or kind = \"chat\"", list(&err.known)),
+                );
+            } else {
+                checker.unknown(entry.model.span(), &model_path, &err);
+            }
+            None
+        }
+    }
+}
