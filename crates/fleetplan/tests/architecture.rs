@@ -2,7 +2,8 @@
 //! (ARCHITECTURE.md, "Cross-cutting invariants"):
 //! - library source files stay under 700 lines and library functions under 120 lines;
 //! - library crates have no `Result<_, String>` and no `String` error payloads;
-//! - only the front-end crates (the binary and fleetplan-io) print or touch the file system;
+//! - core, models and engines do no I/O and print nothing; fleetplan-io reads files but prints
+//!   nothing (only the binary prints);
 //! - `anyhow` is not a dependency.
 //!
 //! The function-length check relies on rustfmt's layout: a function starts at a line `fn name`
@@ -16,8 +17,10 @@ use std::path::{Path, PathBuf};
 const MAX_FILE_LINES: usize = 700;
 /// Largest library function, lines (signature to closing brace).
 const MAX_FUNCTION_LINES: usize = 120;
-/// Crates whose sources are library code (no I/O, no printing).
-const LIBRARY_CRATES: [&str; 3] = ["fleetplan-core", "fleetplan-models", "fleetplan-engines"];
+/// Library crates: size limits and typed errors apply.
+const LIBRARY_CRATES: [&str; 4] = ["fleetplan-core", "fleetplan-models", "fleetplan-engines", "fleetplan-io"];
+/// Library crates that do no I/O and print nothing (fleetplan-io reads files, prints nothing).
+const PURE_CRATES: [&str; 3] = ["fleetplan-core", "fleetplan-models", "fleetplan-engines"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
@@ -37,12 +40,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn library_sources() -> Vec<(PathBuf, String)> {
+    sources_of(&LIBRARY_CRATES)
+}
+
+fn sources_of(crates: &[&str]) -> Vec<(PathBuf, String)> {
     let root = workspace_root();
     let mut files = Vec::new();
-    for krate in LIBRARY_CRATES {
+    for krate in crates {
+        let before = files.len();
         rust_files(&root.join("crates").join(krate).join("src"), &mut files);
+        assert!(files.len() > before, "no sources found for {krate} under {}", root.display());
     }
-    assert!(files.len() > 20, "library sources not found under {}", root.display());
     files
         .into_iter()
         .map(|p| {
@@ -123,7 +131,7 @@ fn library_errors_are_typed() {
 fn library_crates_do_no_io_and_print_nothing() {
     let forbidden = ["println!", "eprintln!", "print!(", "eprint!(", "std::fs", "std::io::stdin", "std::env::var"];
     let mut problems = Vec::new();
-    for (path, text) in library_sources() {
+    for (path, text) in sources_of(&PURE_CRATES) {
         for (i, line) in non_test_part(&text).lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             if let Some(f) = forbidden.iter().find(|f| code.contains(*f)) {
@@ -132,6 +140,20 @@ fn library_crates_do_no_io_and_print_nothing() {
         }
     }
     assert!(problems.is_empty(), "I/O in library code:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_io_crate_prints_nothing() {
+    let mut problems = Vec::new();
+    for (path, text) in sources_of(&["fleetplan-io"]) {
+        for (i, line) in non_test_part(&text).lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["println!", "eprintln!", "print!(", "eprint!("].iter().any(|f| code.contains(f)) {
+                problems.push(format!("{}:{}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "printing in fleetplan-io:\n{}", problems.join("\n"));
 }
 
 #[test]
