@@ -156,6 +156,46 @@ fn more_chips_never_lower_best_total_throughput() {
     }
 }
 
+/// Server-mode capacity of `id` on `chips` H100s for the proptest's request shape.
+fn server_capacity(id: &str, precision: Precision, chips: u32, slo: Slo) -> f64 {
+    let m = model(id);
+    let r = rates("h100-sxm", precision);
+    let w = RequestShape { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
+    let q = InferenceQuery {
+        model: &m,
+        rates: r,
+        kv_precision: Precision::Fp8,
+        chips,
+        request: w,
+        mode: ServeMode::Server,
+        slo,
+    };
+    infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip).unwrap_or(0.0)
+}
+
+/// Regression (found by `tightening_an_slo_never_raises_capacity`): the server-mode batch sweep
+/// took the fastest batch meeting the TPOT limit even when that batch's prefill alone missed the
+/// TTFT limit, and then rejected the layout instead of trying another batch, so the looser SLO
+/// gave no capacity at all while the tighter one (smaller batch) gave some.
+#[test]
+fn loose_tpot_limit_does_not_hide_batches_meeting_ttft() {
+    let (ttft_ms, tpot_ms) = (89.1577, 229.8896);
+    let loose = server_capacity(
+        "llama-2-70b",
+        Precision::Fp8,
+        4,
+        Slo { ttft_p99_ms: Some(ttft_ms), tpot_p99_ms: Some(tpot_ms) },
+    );
+    let tight = server_capacity(
+        "llama-2-70b",
+        Precision::Fp8,
+        4,
+        Slo { ttft_p99_ms: Some(ttft_ms * 0.9157), tpot_p99_ms: Some(tpot_ms * 0.1) },
+    );
+    assert!(tight > 0.0, "the tight SLO is feasible");
+    assert!(tight <= loose * (1.0 + 1e-9), "tight {tight} > loose {loose}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

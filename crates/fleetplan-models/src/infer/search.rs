@@ -104,11 +104,55 @@ fn sweep(
     }
 }
 
-/// Whether `point` meets the limits in `mode` (the server mode checks TTFT with queueing later).
+/// Whether `point` meets the TPOT limit, and the TTFT limit outside the server mode (where
+/// queueing adds to the TTFT later, see [`prefill_fits_ttft`]).
 fn meets_limits(point: &OperatingPoint, mode: ServeMode, slo: &Slo) -> bool {
     let tpot_ok = slo.tpot_p99_ms.is_none_or(|cap| point.tpot_p99_ms <= cap);
     let ttft_ok = mode == ServeMode::Server || slo.ttft_p99_ms.is_none_or(|cap| point.ttft_p99_ms <= cap);
     tpot_ok && ttft_ok
+}
+
+/// Server mode: whether `point`'s prefill alone (its TTFT without queueing) leaves some of the
+/// TTFT limit for the queueing wait, as [`server_point`] needs.
+fn prefill_fits_ttft(point: &OperatingPoint, slo: &Slo) -> bool {
+    slo.ttft_p99_ms.is_none_or(|cap| point.ttft_p99_ms < cap)
+}
+
+/// The sweep's choices: the fastest point meeting the limits and, in the server mode, the
+/// fastest meeting the TPOT limit whatever its prefill time (it names the error when no batch
+/// leaves room for queueing within the TTFT limit).
+#[derive(Default)]
+struct SweepChoice {
+    /// Fastest point meeting every limit the sweep checks.
+    feasible: Option<OperatingPoint>,
+    /// Server mode: fastest point meeting the TPOT limit, prefill over the TTFT limit or not.
+    meets_tpot: Option<OperatingPoint>,
+}
+
+impl SweepChoice {
+    /// Consider `point`.
+    fn visit(&mut self, point: OperatingPoint, mode: ServeMode, slo: &Slo) {
+        if !meets_limits(&point, mode, slo) {
+            return;
+        }
+        let faster = |current: &Option<OperatingPoint>| {
+            current.as_ref().is_none_or(|best| mode.throughput_per_chip(&point) > mode.throughput_per_chip(best))
+        };
+        if mode == ServeMode::Server && faster(&self.meets_tpot) {
+            self.meets_tpot = Some(point);
+        }
+        if (mode != ServeMode::Server || prefill_fits_ttft(&point, slo)) && faster(&self.feasible) {
+            self.feasible = Some(point);
+        }
+    }
+
+    /// The point to finish: the fastest feasible one, else (server mode) the fastest meeting the
+    /// TPOT limit, which [`server_point`] rejects with its prefill time.
+    fn chosen(self, slo: &Slo) -> Result<OperatingPoint, PerfError> {
+        self.feasible.or(self.meets_tpot).ok_or_else(|| {
+            InfeasibleError::BatchOneMissesLimits { tpot_p99_ms: slo.tpot_p99_ms, ttft_p99_ms: slo.ttft_p99_ms }.into()
+        })
+    }
 }
 
 /// Best operating point of one layout in `mode` meeting `slo`, with every point tried appended
@@ -128,19 +172,14 @@ pub fn best_for_layout(
     // Scale: replicas in use, and idle chips dilute per-chip figures.
     let scale = f64::from(chips_used) / f64::from(chips_total.max(chips_used));
     let limits = BatchLimits::new(engine, request, mode)?;
-    let mut best: Option<OperatingPoint> = None;
+    let mut choice = SweepChoice::default();
     sweep(engine, request, mode, &limits, scale, |point| {
         if let Some(points) = curve.as_deref_mut() {
             points.push(point);
         }
-        let better =
-            best.as_ref().is_none_or(|current| mode.throughput_per_chip(&point) > mode.throughput_per_chip(current));
-        if meets_limits(&point, mode, slo) && better {
-            best = Some(point);
-        }
+        choice.visit(point, mode, slo);
     });
-    let best = best
-        .ok_or(InfeasibleError::BatchOneMissesLimits { tpot_p99_ms: slo.tpot_p99_ms, ttft_p99_ms: slo.ttft_p99_ms })?;
+    let best = choice.chosen(slo)?;
     let best = finish_best(engine, request, mode, slo, &limits, best, scale)?;
     Ok(LayoutResult {
         layout,
