@@ -196,7 +196,7 @@ pub struct Hardware {
 impl Hardware {
     /// The id as the user wrote it (system id if any, else chip id).
     pub fn id(&self) -> &str {
-        self.system.as_deref().unwrap_or(&self.chip)
+        self.system.as_ref().map_or(self.chip.as_str(), SystemId::as_str)
     }
 }
 
@@ -260,9 +260,9 @@ impl WorkloadSpec {
     /// Catalog model id (canonical, aliases resolved).
     pub fn model(&self) -> &str {
         match self {
-            WorkloadSpec::Chat(c) => &c.model,
-            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => &g.model,
-            WorkloadSpec::Training(t) => &t.model,
+            WorkloadSpec::Chat(c) => c.model.as_str(),
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.model.as_str(),
+            WorkloadSpec::Training(t) => t.model.as_str(),
         }
     }
 }
@@ -517,7 +517,7 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
             )
         };
         let ok = validate("t.toml", &fleet("pretrain"), &catalog()).unwrap_or_else(|d| panic!("{d:#?}"));
-        assert_eq!(ok.fleet[0].training.as_deref(), Some("pretrain"));
+        assert_eq!(ok.fleet[0].training.as_ref().map(|run| run.as_str()), Some("pretrain"));
         let text = fleet("pretrian");
         let diags = validate("t.toml", &text, &catalog()).unwrap_err();
         assert_eq!(diags.len(), 1, "{diags:#?}");

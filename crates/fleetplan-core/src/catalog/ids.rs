@@ -14,7 +14,7 @@
 
 use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
 use std::fmt;
-use std::ops::{Deref, Index};
+use std::ops::Index;
 use std::sync::Arc;
 
 macro_rules! handle {
@@ -35,16 +35,6 @@ macro_rules! handle {
             /// Position of the entry in the catalog it was resolved against.
             pub fn index(&self) -> usize {
                 self.index as usize
-            }
-        }
-
-        /// Transitional: reads as the id string, so code written for plain string ids keeps
-        /// working while it moves to indexing the catalog with the handle.
-        impl Deref for $name {
-            type Target = str;
-
-            fn deref(&self) -> &str {
-                &self.id
             }
         }
 

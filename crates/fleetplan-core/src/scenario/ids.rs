@@ -16,7 +16,7 @@
 
 use super::{Scenario, Site, Workload};
 use std::fmt;
-use std::ops::{Deref, Index};
+use std::ops::Index;
 use std::sync::Arc;
 
 macro_rules! local_handle {
@@ -42,16 +42,6 @@ macro_rules! local_handle {
             /// Position in the scenario's list.
             pub fn index(&self) -> usize {
                 self.index as usize
-            }
-        }
-
-        /// Transitional: reads as the id string, so code written for plain string ids keeps
-        /// working while it moves to indexing the scenario with the handle.
-        impl Deref for $name {
-            type Target = str;
-
-            fn deref(&self) -> &str {
-                &self.id
             }
         }
 

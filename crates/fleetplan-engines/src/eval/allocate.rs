@@ -107,7 +107,7 @@ fn serving_variables<'a>(
             WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.cross_border,
             WorkloadSpec::Training(_) => continue,
         };
-        let Ok(user_region) = catalog.region(&region_demand.region) else { continue };
+        let user_region = &catalog[&region_demand.region];
         let peak = workload_peak[region_demand.workload.as_str()];
         for (pool, free_chips) in free {
             if *free_chips <= 0.0 {
@@ -115,7 +115,7 @@ fn serving_variables<'a>(
             }
             let Some(rate) = rates.get(&(workload.id.clone(), pool.1.clone())) else { continue };
             let Some(site) = scenario.site(&pool.0) else { continue };
-            let Ok(site_region) = catalog.region(&site.region) else { continue };
+            let site_region = &catalog[&site.region];
             if !rate.usable() || !may_serve(user_region, site_region, cross_border) {
                 continue;
             }
@@ -176,7 +176,7 @@ fn solve(
         if accelerators.is_finite() && accelerators > 1e-9 {
             let region_demand = demand[served.demand_index];
             let (site, chip) = served.pool;
-            let key = (region_demand.workload.clone(), region_demand.region.clone(), site.clone(), chip.clone());
+            let key = (region_demand.workload.clone(), region_demand.region.to_string(), site.clone(), chip.clone());
             chips.insert(key, accelerators);
         }
     }

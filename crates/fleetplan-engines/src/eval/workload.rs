@@ -94,7 +94,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
     for region_demand in view.demand.iter().filter(|d| d.workload == workload.id) {
         let mut capacity = 0.0;
         for ((workload_id, user_region, site, chip), accelerators) in &view.split.chips {
-            if *workload_id != workload.id || *user_region != region_demand.region {
+            if *workload_id != workload.id || region_demand.region != *user_region {
                 continue;
             }
             let rate = &view.fleet.rates[&(workload.id.clone(), chip.clone())];
@@ -121,7 +121,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
         total.demand_peak_per_s += region_demand.peak_per_s;
         total.capacity_per_s += capacity;
         total.regions.push(RegionCoverage {
-            region: region_demand.region.clone(),
+            region: region_demand.region.to_string(),
             demand_peak_per_s: region_demand.peak_per_s,
             demand_mean_per_s: region_demand.mean_per_s,
             capacity_per_s: capacity,
@@ -191,8 +191,7 @@ fn served_costs(
             ServedCosts { unit: "images/s", per_item: per(fx.from_usd(cost_per_day), served_per_day), ..none }
         }
         WorkloadSpec::Video(generation) => {
-            let clip_seconds =
-                view.fleet.catalog.diffusion(&generation.model).ok().and_then(|m| m.clip_seconds).unwrap_or(1.0);
+            let clip_seconds = view.fleet.catalog[&generation.model].clip_seconds.unwrap_or(1.0);
             ServedCosts {
                 unit: "clips/s",
                 per_item: per(fx.from_usd(cost_per_day), served_per_day),

@@ -137,7 +137,7 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
     } else {
         let mut by_chip: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
         for h in &s.fleet {
-            let e = by_chip.entry(&h.hardware.chip).or_default();
+            let e = by_chip.entry(h.hardware.chip.as_str()).or_default();
             match h.mode {
                 Mode::Buy => e.0 += h.accelerators,
                 Mode::Lease => e.1 += h.accelerators,
