@@ -234,8 +234,6 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     })
 }
 
-/// Site index of a site id.
-
 /// Power facts of every site: available and buildable MW, build cost and lead time.
 fn site_facts(scenario: &Scenario, catalog: &Catalog, fx: &Fx) -> Result<Vec<SiteFacts>, PlanError> {
     let mut sites = Vec::with_capacity(scenario.sites.len());
