@@ -3,7 +3,7 @@
 //! coverage per workload, with a violation for every user region not fully served.
 
 use super::EvalError;
-use super::allocate::{ChipsByPool, ServingSplit, allocate};
+use super::allocate::{FreeChips, ServingSplit, allocate};
 use super::types::{HoldingEval, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
 use super::workload::workload_quarter;
 use crate::rating::{ChipPool, RateTable};
@@ -74,7 +74,7 @@ pub(super) struct QuarterView<'a> {
     /// The quarter's demand.
     pub demand: Vec<&'a RegionDemand>,
     /// Chips of each pool left after training.
-    pub free: ChipsByPool,
+    pub free: FreeChips,
     /// The serving split of those chips.
     pub split: ServingSplit,
 }
@@ -132,15 +132,13 @@ pub(super) fn serve_quarters(
 }
 
 /// Chips of each pool in quarter `quarter_index` that training runs leave for serving.
-fn free_after_training(fleet: &Fleet<'_>, quarter_index: usize) -> ChipsByPool {
-    let mut free: ChipsByPool = fleet
-        .pools
-        .iter()
-        .map(|p| ((p.site.to_string(), p.chip.to_string()), p.accelerators[quarter_index] as f64))
-        .collect();
+fn free_after_training(fleet: &Fleet<'_>, quarter_index: usize) -> FreeChips {
+    let mut free: FreeChips =
+        fleet.pools.iter().map(|p| ((p.site.clone(), p.chip.clone()), p.accelerators[quarter_index] as f64)).collect();
     for run in fleet.training {
         if let Some(chips) = run.chips_by_quarter.get(quarter_index)
-            && let Some(free_chips) = free.get_mut(&(run.site.clone(), run.chip.clone()))
+            && let Some((_, free_chips)) =
+                free.iter_mut().find(|((site, chip), _)| *site == run.site && *chip == run.chip)
         {
             *free_chips = (*free_chips - *chips as f64).max(0.0);
         }

@@ -137,7 +137,8 @@ fn idle_capacity_per_s(view: &QuarterView<'_>, workload: &Workload) -> f64 {
     let mut idle_capacity = 0.0;
     for ((site, chip), idle) in &view.split.idle {
         let Some(rate) = view.fleet.rates.get(&(workload.id.clone(), chip.clone())) else { continue };
-        if !rate.usable() || !view.free.contains_key(&(site.clone(), chip.clone())) {
+        if !rate.usable() || !view.free.keys().any(|(free_site, free_chip)| *free_site == *site && *free_chip == *chip)
+        {
             continue;
         }
         idle_capacity += *idle as f64 * rate.per_chip_per_s;
