@@ -442,7 +442,7 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
         // FX from the catalog for 2025, the workload's users from the HQ country.
         assert_eq!(Some(s.currency_per_usd), c.costs.fx_per_usd("CNY", 2025));
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
-        assert_eq!(chat.serving.user_regions.get("cn"), Some(&1.0));
+        assert_eq!(chat.serving.user_regions.get(&c.resolve_region("cn").unwrap()), Some(&1.0));
         // 75 M × 0.4 = 30 M daily users; × 10 requests × 432 tokens / 86,400 s = 1.5 M tokens/s.
         assert_eq!(chat.daily_users, 30e6);
         let (input, output) = chat.mean_tokens_per_s(0);

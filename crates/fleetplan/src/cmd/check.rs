@@ -63,7 +63,11 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
             g.group,
             g.min * 100.0,
             g.max * 100.0,
-            if g.sites.is_empty() { "no sites".to_string() } else { g.sites.join(", ") }
+            if g.sites.is_empty() {
+                "no sites".to_string()
+            } else {
+                g.sites.iter().map(|site| site.as_str()).collect::<Vec<_>>().join(", ")
+            }
         );
     }
     let _ = writeln!(o, "sites      {}", s.sites.len());
