@@ -196,7 +196,7 @@ pub struct Hardware {
 impl Hardware {
     /// The id as the user wrote it (system id if any, else chip id).
     pub fn id(&self) -> &str {
-        self.system.as_deref().unwrap_or(&self.chip)
+        self.system.as_ref().map_or(self.chip.as_str(), SystemId::as_str)
     }
 }
 
@@ -260,9 +260,9 @@ impl WorkloadSpec {
     /// Catalog model id (canonical, aliases resolved).
     pub fn model(&self) -> &str {
         match self {
-            WorkloadSpec::Chat(c) => &c.model,
-            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => &g.model,
-            WorkloadSpec::Training(t) => &t.model,
+            WorkloadSpec::Chat(c) => c.model.as_str(),
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.model.as_str(),
+            WorkloadSpec::Training(t) => t.model.as_str(),
         }
     }
 }
@@ -442,7 +442,7 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
         // FX from the catalog for 2025, the workload's users from the HQ country.
         assert_eq!(Some(s.currency_per_usd), c.costs.fx_per_usd("CNY", 2025));
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
-        assert_eq!(chat.serving.user_regions.get("cn"), Some(&1.0));
+        assert_eq!(chat.serving.user_regions.get(&c.resolve_region("cn").unwrap()), Some(&1.0));
         // 75 M × 0.4 = 30 M daily users; × 10 requests × 432 tokens / 86,400 s = 1.5 M tokens/s.
         assert_eq!(chat.daily_users, 30e6);
         let (input, output) = chat.mean_tokens_per_s(0);
@@ -517,7 +517,7 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
             )
         };
         let ok = validate("t.toml", &fleet("pretrain"), &catalog()).unwrap_or_else(|d| panic!("{d:#?}"));
-        assert_eq!(ok.fleet[0].training.as_deref(), Some("pretrain"));
+        assert_eq!(ok.fleet[0].training.as_ref().map(|run| run.as_str()), Some("pretrain"));
         let text = fleet("pretrian");
         let diags = validate("t.toml", &text, &catalog()).unwrap_err();
         assert_eq!(diags.len(), 1, "{diags:#?}");

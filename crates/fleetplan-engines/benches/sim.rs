@@ -11,11 +11,11 @@ fn main() {
 fn config(requests: u64) -> SimConfig {
     let catalog = Catalog::builtin().expect("built-in catalog");
     Standalone {
-        chip: "h100-sxm".into(),
+        chip: catalog.resolve_chip("h100-sxm").expect("chip"),
         chips: 8,
         tp: 2,
         pp: 1,
-        model: "llama-2-70b".into(),
+        model: catalog.resolve_llm("llama-2-70b").expect("model"),
         precision: "fp8".parse().expect("precision"),
         input: LengthDist::Fixed { tokens: 300 },
         output: LengthDist::Fixed { tokens: 290 },

@@ -8,11 +8,11 @@ fn main() {
     let n: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let catalog = Catalog::builtin().expect("catalog");
     let s = Standalone {
-        chip: "h100-sxm".into(),
+        chip: catalog.resolve_chip("h100-sxm").expect("chip"),
         chips: 8,
         tp: 2,
         pp: 1,
-        model: "llama-2-70b".into(),
+        model: catalog.resolve_llm("llama-2-70b").expect("model"),
         precision: "fp8".parse().unwrap(),
         input: LengthDist::Fixed { tokens: 300 },
         output: LengthDist::Fixed { tokens: 290 },

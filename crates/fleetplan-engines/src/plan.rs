@@ -30,7 +30,7 @@ mod model;
 pub mod notes;
 
 use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate};
-use fleetplan_core::catalog::{Catalog, UnknownId};
+use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, Quarter, Scenario};
 use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
@@ -160,9 +160,6 @@ impl Default for PlanOptions {
 /// [`Plan::relaxation`]).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
-    /// A catalog id is missing (validation should have caught it).
-    #[error(transparent)]
-    Unknown(#[from] UnknownId),
     /// The catalog has no network fabric to price a cluster with.
     #[error("the catalog has no network fabric")]
     NoFabric,

@@ -16,7 +16,7 @@ pub use serving::rate;
 pub use training::{ChipPool, TrainingEval, TrainingPlan, TrainingProblem, plan_training};
 pub use unit_cost::{PricedChips, UnitCost, unit_costs};
 
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, ChipId, RegionId};
 use fleetplan_core::scenario::{Scenario, Workload, WorkloadSpec};
 use fleetplan_models::demand::may_serve;
 use fleetplan_models::error::PerfError;
@@ -120,23 +120,11 @@ impl Serialize for RateLayout {
 /// as its message.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RateProblem {
-    /// The chip is not in the catalog.
-    #[error("unknown chip `{chip}`")]
-    UnknownChip {
-        /// Chip id asked for.
-        chip: String,
-    },
     /// The chip's performance family is not in the catalog.
     #[error("chip `{chip}` has no perf family")]
     NoPerfFamily {
         /// Chip id.
         chip: String,
-    },
-    /// The workload's model is not in the catalog.
-    #[error("unknown model `{model}`")]
-    UnknownModel {
-        /// Model id asked for.
-        model: String,
     },
     /// The performance engine cannot rate the chip (e.g. precision unsupported).
     #[error(transparent)]
@@ -180,17 +168,17 @@ impl Serialize for RateProblem {
 /// A chip in a site's region: a place a workload might be served from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateCandidate<'a> {
-    /// Region id of the site.
-    pub site_region: &'a str,
-    /// Chip id.
-    pub chip: &'a str,
+    /// Region of the site.
+    pub site_region: &'a RegionId,
+    /// Chip.
+    pub chip: &'a ChipId,
 }
 
 /// Rates of every (serving workload, chip) pair whose chip sits in a candidate region that
 /// residency lets serve some of the workload's users; one performance search per pair, in
 /// parallel.
 pub fn rate_table(scenario: &Scenario, catalog: &Catalog, candidates: &[RateCandidate<'_>]) -> RateTable {
-    let mut pairs: Vec<(&Workload, &str)> = Vec::new();
+    let mut pairs: Vec<(&Workload, &ChipId)> = Vec::new();
     for workload in &scenario.workloads {
         let (user_regions, cross_border) = match &workload.spec {
             WorkloadSpec::Chat(c) => (&c.serving.user_regions, c.serving.cross_border),
@@ -198,10 +186,10 @@ pub fn rate_table(scenario: &Scenario, catalog: &Catalog, candidates: &[RateCand
             WorkloadSpec::Training(_) => continue,
         };
         for candidate in candidates {
-            let Ok(site_region) = catalog.region(candidate.site_region) else { continue };
+            let site_region = &catalog[candidate.site_region];
             let eligible = user_regions
                 .keys()
-                .filter_map(|r| catalog.region(r).ok())
+                .map(|user_region| &catalog[user_region])
                 .any(|user_region| may_serve(user_region, site_region, cross_border));
             let known = pairs.iter().any(|(w, chip)| w.id == workload.id && *chip == candidate.chip);
             if eligible && !known {

@@ -14,11 +14,11 @@ fn catalog() -> Catalog {
 /// Llama-2-70B FP8 on H100 SXM, tp 2, fixed 300 → 290 tokens (the MLPerf-server-like shape).
 fn setup(chips: u32, qps: f64, requests: u64) -> Standalone {
     Standalone {
-        chip: "h100-sxm".into(),
+        chip: catalog().resolve_chip("h100-sxm").expect("chip"),
         chips,
         tp: 2,
         pp: 1,
-        model: "llama-2-70b".into(),
+        model: catalog().resolve_llm("llama-2-70b").expect("model"),
         precision: "fp8".parse().expect("precision"),
         input: LengthDist::Fixed { tokens: 300 },
         output: LengthDist::Fixed { tokens: 290 },
@@ -184,9 +184,8 @@ fn a_trace_replays_its_requests() {
 #[test]
 fn bad_settings_are_errors() {
     let c = catalog();
-    let mut s = setup(8, 10.0, 10);
-    s.model = "llama-2-70".into();
-    assert!(s.config(&c).is_err());
+    // An unknown model is refused where the id is resolved (Standalone holds a handle).
+    assert!(c.resolve_llm("llama-2-70").is_err());
     let mut s = setup(8, -1.0, 10);
     assert!(s.config(&c).is_err());
     s = setup(1, 10.0, 10);

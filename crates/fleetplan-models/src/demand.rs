@@ -10,7 +10,7 @@
 //! outside China, unless the workload allows `cross_border` serving ([`may_serve`]).
 //! Formulas: docs/evaluation.md.
 
-use fleetplan_core::catalog::{Catalog, DEFAULT_DIURNAL_PROFILE, Region, UnknownId};
+use fleetplan_core::catalog::{Catalog, DEFAULT_DIURNAL_PROFILE, Region, RegionId};
 use fleetplan_core::scenario::{
     ChatWorkload, GenerationWorkload, Quarter, SECONDS_PER_DAY, Serving, TrainingRun, Workload, WorkloadSpec,
 };
@@ -92,8 +92,8 @@ pub fn may_serve(user_region: &Region, site_region: &Region, cross_border: bool)
 pub struct RegionDemand {
     /// Workload id.
     pub workload: String,
-    /// Catalog region id of the users.
-    pub region: String,
+    /// Catalog region of the users.
+    pub region: RegionId,
     /// Quarter.
     pub quarter: Quarter,
     /// Mean demand over the day, in the workload's unit per second (output tokens/s for chat,
@@ -138,7 +138,7 @@ fn split_by_region(
             let mean_input = rates.input_tokens_per_s * share;
             out.push(RegionDemand {
                 workload: id.to_string(),
-                region: region.to_string(),
+                region: region.clone(),
                 quarter: start.offset(i64::from(index)),
                 mean_per_s: mean,
                 peak_per_s: mean * peak,
@@ -184,12 +184,7 @@ pub fn generation_demand(
 
 /// Demand of every serving workload of a scenario (training runs have no per-second demand;
 /// see [`training_need`]). Video clip lengths come from the catalog's diffusion models.
-pub fn serving_demand(
-    workloads: &[Workload],
-    catalog: &Catalog,
-    start: Quarter,
-    quarters: u32,
-) -> Result<Vec<RegionDemand>, UnknownId> {
+pub fn serving_demand(workloads: &[Workload], catalog: &Catalog, start: Quarter, quarters: u32) -> Vec<RegionDemand> {
     let mut out = Vec::new();
     for workload in workloads {
         match &workload.spec {
@@ -198,14 +193,14 @@ pub fn serving_demand(
                 out.extend(chat_demand(&workload.id, chat, &profile, start, quarters));
             }
             WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
-                let model = catalog.diffusion(&generation.model)?;
+                let model = &catalog[&generation.model];
                 let profile = profile_of(&generation.serving, catalog);
                 out.extend(generation_demand(&workload.id, generation, model.clip_seconds, &profile, start, quarters));
             }
             WorkloadSpec::Training(_) => {}
         }
     }
-    Ok(out)
+    out
 }
 
 /// What a training run needs to finish by its deadline.

@@ -3,7 +3,7 @@
 //! seconds). Computed once per (chip, precision) so inner loops only multiply and divide.
 
 use crate::error::PerfError;
-use fleetplan_core::catalog::{Accelerator, Catalog, PerfFamily};
+use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, PerfFamily};
 use fleetplan_core::units::Precision;
 
 /// Achievable rates of one chip running at one precision.
@@ -69,6 +69,14 @@ impl ChipRates {
     /// Rates of catalog chip `chip_id` at `precision` (looks up its perf family).
     pub fn from_catalog(catalog: &Catalog, chip_id: &str, precision: Precision) -> Result<ChipRates, PerfError> {
         let chip = catalog.accelerator(chip_id)?;
+        let family = catalog.perf_family(&chip.perf_family)?;
+        ChipRates::new(chip, family, precision)
+    }
+
+    /// Rates of the resolved catalog chip `chip_id` at `precision` (looks up its perf family,
+    /// the one lookup that can still fail: a chip naming a family the catalog lacks).
+    pub fn of_chip(catalog: &Catalog, chip_id: &ChipId, precision: Precision) -> Result<ChipRates, PerfError> {
+        let chip = &catalog[chip_id];
         let family = catalog.perf_family(&chip.perf_family)?;
         ChipRates::new(chip, family, precision)
     }

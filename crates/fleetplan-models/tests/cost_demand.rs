@@ -61,7 +61,7 @@ fn close(a: f64, b: f64) -> bool {
 fn seventy_five_million_daily_users_match_hand_calculation() {
     let catalog = Catalog::builtin().unwrap();
     let s = scenario(&catalog);
-    let demand = serving_demand(&s.workloads, &catalog, s.start, s.quarters).unwrap();
+    let demand = serving_demand(&s.workloads, &catalog, s.start, s.quarters);
     let chat: Vec<_> = demand.iter().filter(|d| d.workload == "chat").collect();
     assert_eq!(chat.len(), 8, "2 regions × 4 quarters");
     // 75 M users × 8 requests × 400 output tokens / 86,400 s = 2,777,777.8 output tokens/s;
@@ -89,7 +89,7 @@ fn seventy_five_million_daily_users_match_hand_calculation() {
 fn video_items_become_items_and_video_seconds_per_second() {
     let catalog = Catalog::builtin().unwrap();
     let s = scenario(&catalog);
-    let demand = serving_demand(&s.workloads, &catalog, s.start, s.quarters).unwrap();
+    let demand = serving_demand(&s.workloads, &catalog, s.start, s.quarters);
     let clip = catalog.diffusion("wan2.1-t2v-14b").unwrap().clip_seconds.unwrap();
     let q1 = demand.iter().find(|d| d.workload == "clips" && d.quarter == s.start).unwrap();
     // 864,000 clips a day = 10 clips/s; no profile given → the catalog default profile.

@@ -5,8 +5,9 @@
 //! code below `core::scenario` never holds an unknown id and never has a lookup that can fail:
 //! `&catalog[&chip_id]` gives the entry. A handle keeps the entry's position and its canonical id
 //! (model aliases are resolved to the canonical id); it serialises as the id string, so JSON
-//! output is the same as with plain strings. Handles order, compare and hash by id, and deref to
-//! the id string (transitional, for code that still works with string ids).
+//! output is the same as with plain strings. Handles order, compare and hash by id, display as
+//! the id and compare equal to an id string; they do not deref or borrow as `str`, so code
+//! cannot treat one as a string by accident: `as_str()` says so when it means to.
 //!
 //! **Invariant:** a handle is valid for the catalog it was resolved against and for any catalog
 //! derived from it by overrides (overrides replace entries in place or append, never remove).
@@ -14,7 +15,7 @@
 
 use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
 use std::fmt;
-use std::ops::{Deref, Index};
+use std::ops::Index;
 use std::sync::Arc;
 
 macro_rules! handle {
@@ -35,24 +36,6 @@ macro_rules! handle {
             /// Position of the entry in the catalog it was resolved against.
             pub fn index(&self) -> usize {
                 self.index as usize
-            }
-        }
-
-        /// Transitional: reads as the id string, so code written for plain string ids keeps
-        /// working while it moves to indexing the catalog with the handle.
-        impl Deref for $name {
-            type Target = str;
-
-            fn deref(&self) -> &str {
-                &self.id
-            }
-        }
-
-        /// Maps keyed by handles can be read with an id string (`map.get("cn")`): handles
-        /// compare, order and hash exactly as their id.
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.id
             }
         }
 

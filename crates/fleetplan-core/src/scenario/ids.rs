@@ -9,14 +9,15 @@
 //!
 //! A handle keeps the position in `scenario.sites` (or `scenario.workloads`) and the id; it
 //! compares, orders and hashes by id, serialises as the id string (JSON output is the same as
-//! with plain strings), and derefs to the id string (transitional).
+//! with plain strings), and reads as the id string only through `as_str()` / `Display` (no
+//! `Deref`/`Borrow<str>`, so a handle is not used as a string by accident).
 //!
 //! **Invariant:** a handle is valid for the scenario it was made for (and clones of it). Indexing
 //! another scenario with it is a programming error and panics with a message saying so.
 
 use super::{Scenario, Site, Workload};
 use std::fmt;
-use std::ops::{Deref, Index};
+use std::ops::Index;
 use std::sync::Arc;
 
 macro_rules! local_handle {
@@ -42,24 +43,6 @@ macro_rules! local_handle {
             /// Position in the scenario's list.
             pub fn index(&self) -> usize {
                 self.index as usize
-            }
-        }
-
-        /// Transitional: reads as the id string, so code written for plain string ids keeps
-        /// working while it moves to indexing the scenario with the handle.
-        impl Deref for $name {
-            type Target = str;
-
-            fn deref(&self) -> &str {
-                &self.id
-            }
-        }
-
-        /// Maps keyed by handles can be read with an id string (`map.get("cn")`): handles
-        /// compare, order and hash exactly as their id.
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.id
             }
         }
 

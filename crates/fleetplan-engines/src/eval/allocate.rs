@@ -11,8 +11,8 @@
 //! they give that workload no capacity.
 
 use crate::rating::RateTable;
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Scenario, WorkloadSpec};
+use fleetplan_core::catalog::{Catalog, ChipId};
+use fleetplan_core::scenario::{Scenario, SiteId, WorkloadSpec};
 use fleetplan_models::demand::{RegionDemand, may_serve};
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 use std::collections::BTreeMap;
@@ -40,6 +40,9 @@ pub(crate) struct ServingSplit {
 /// (site id, chip id) → accelerators.
 pub(super) type ChipsByPool = BTreeMap<(String, String), f64>;
 
+/// (site, chip) pool → accelerators free for serving (ordered by site id, then chip id).
+pub(super) type FreeChips = BTreeMap<(SiteId, ChipId), f64>;
+
 /// (workload id, user region id, site id, chip id) → accelerators.
 pub(super) type ChipsByDemandAndPool = BTreeMap<(String, String, String, String), f64>;
 
@@ -48,7 +51,7 @@ struct ServingVariable<'a> {
     /// Index of the (workload, user region) demand served.
     demand_index: usize,
     /// (site, chip) pool serving it.
-    pool: &'a (String, String),
+    pool: &'a (SiteId, ChipId),
     /// The LP variable.
     variable: Variable,
     /// Accelerators of the pool per unit of the variable (the workload's peak / per-chip rate).
@@ -60,7 +63,7 @@ pub(crate) fn allocate(
     scenario: &Scenario,
     catalog: &Catalog,
     demand: &[&RegionDemand],
-    free: &ChipsByPool,
+    free: &FreeChips,
     rates: &RateTable,
 ) -> Result<ServingSplit, AllocationError> {
     // Peak per workload in this quarter (the unit of the objective).
@@ -79,8 +82,9 @@ pub(crate) fn allocate(
         *used.entry((site.clone(), chip.clone())).or_default() += accelerators;
     }
     for (pool, have) in free {
-        let used_chips = used.get(pool).copied().unwrap_or(0.0).min(*have);
-        split.idle.insert(pool.clone(), (have - used_chips).max(0.0).floor() as u64);
+        let pool_ids = (pool.0.to_string(), pool.1.to_string());
+        let used_chips = used.get(&pool_ids).copied().unwrap_or(0.0).min(*have);
+        split.idle.insert(pool_ids, (have - used_chips).max(0.0).floor() as u64);
     }
     Ok(split)
 }
@@ -91,7 +95,7 @@ fn serving_variables<'a>(
     scenario: &Scenario,
     catalog: &Catalog,
     demand: &[&RegionDemand],
-    free: &'a ChipsByPool,
+    free: &'a FreeChips,
     rates: &RateTable,
     workload_peak: &BTreeMap<&str, f64>,
     problem: &mut ProblemVariables,
@@ -107,15 +111,15 @@ fn serving_variables<'a>(
             WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.cross_border,
             WorkloadSpec::Training(_) => continue,
         };
-        let Ok(user_region) = catalog.region(&region_demand.region) else { continue };
+        let user_region = &catalog[&region_demand.region];
         let peak = workload_peak[region_demand.workload.as_str()];
         for (pool, free_chips) in free {
             if *free_chips <= 0.0 {
                 continue;
             }
-            let Some(rate) = rates.get(&(workload.id.clone(), pool.1.clone())) else { continue };
-            let Some(site) = scenario.site(&pool.0) else { continue };
-            let Ok(site_region) = catalog.region(&site.region) else { continue };
+            let Some(rate) = rates.get(&(workload.id.clone(), pool.1.to_string())) else { continue };
+            let site = &scenario[&pool.0];
+            let site_region = &catalog[&site.region];
             if !rate.usable() || !may_serve(user_region, site_region, cross_border) {
                 continue;
             }
@@ -136,7 +140,7 @@ fn solve(
     problem: ProblemVariables,
     variables: &[ServingVariable<'_>],
     demand: &[&RegionDemand],
-    free: &ChipsByPool,
+    free: &FreeChips,
     workload_peak: &BTreeMap<&str, f64>,
 ) -> Result<ChipsByDemandAndPool, AllocationError> {
     let total_free: f64 = free.values().sum::<f64>().max(1.0);
@@ -176,7 +180,8 @@ fn solve(
         if accelerators.is_finite() && accelerators > 1e-9 {
             let region_demand = demand[served.demand_index];
             let (site, chip) = served.pool;
-            let key = (region_demand.workload.clone(), region_demand.region.clone(), site.clone(), chip.clone());
+            let key =
+                (region_demand.workload.clone(), region_demand.region.to_string(), site.to_string(), chip.to_string());
             chips.insert(key, accelerators);
         }
     }

@@ -135,7 +135,7 @@ fn group_spend(
             fix: format!(
                 "shift about {shift:.3e} {} of spend {direction} sites {}",
                 fx.currency,
-                group.sites.join(", ")
+                group.sites.iter().map(|site| site.as_str()).collect::<Vec<_>>().join(", ")
             ),
         });
     }

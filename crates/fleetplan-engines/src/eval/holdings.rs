@@ -68,7 +68,7 @@ fn price(
 ) -> Result<HoldingEval, EvalError> {
     let Held { holding, site, region, chip, .. } = *held;
     let system = match &holding.hardware.system {
-        Some(id) => Some(catalog.system(id)?),
+        Some(id) => Some(&catalog[id]),
         None => default_system(catalog, chip),
     };
     let technology = default_technology(chip);

@@ -27,7 +27,7 @@ pub(super) fn site_quarters(
 ) -> Result<Vec<SiteQuarter>, EvalError> {
     let mut out = Vec::new();
     for site in &scenario.sites {
-        let region = catalog.region(&site.region)?;
+        let region = &catalog[&site.region];
         let mut built_mw = 0.0_f64;
         for (quarter_index, quarter) in horizon.iter().enumerate() {
             let in_service: Vec<&HoldingEval> =

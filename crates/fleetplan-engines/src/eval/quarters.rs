@@ -3,12 +3,12 @@
 //! coverage per workload, with a violation for every user region not fully served.
 
 use super::EvalError;
-use super::allocate::{ChipsByPool, ServingSplit, allocate};
+use super::allocate::{FreeChips, ServingSplit, allocate};
 use super::types::{HoldingEval, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
 use super::workload::workload_quarter;
 use crate::rating::{ChipPool, RateTable};
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Quarter, Scenario, WorkloadSpec};
+use fleetplan_core::catalog::{Catalog, ChipId};
+use fleetplan_core::scenario::{Quarter, Scenario, SiteId, WorkloadSpec};
 use fleetplan_models::cost::Fx;
 use fleetplan_models::demand::RegionDemand;
 use std::collections::BTreeMap;
@@ -19,12 +19,13 @@ const FULL_COVERAGE: f64 = 0.999;
 /// The pools of the fleet: accelerators of each (site, chip) in service per quarter, sorted by
 /// site then chip.
 pub(super) fn chip_pools(scenario: &Scenario, holdings: &[HoldingEval], horizon: &[Quarter]) -> Vec<ChipPool> {
-    let mut pools: BTreeMap<(String, String), ChipPool> = BTreeMap::new();
+    let mut pools: BTreeMap<(SiteId, ChipId), ChipPool> = BTreeMap::new();
     for holding in holdings {
-        let pool = pools.entry((holding.site.clone(), holding.chip.clone())).or_insert_with(|| ChipPool {
-            site: holding.site.clone(),
-            region: scenario.site(&holding.site).map(|s| s.region.to_string()).unwrap_or_default(),
-            chip: holding.chip.clone(),
+        let held = &scenario.fleet[holding.index];
+        let pool = pools.entry((held.site.clone(), held.hardware.chip.clone())).or_insert_with(|| ChipPool {
+            site: held.site.clone(),
+            region: scenario[&held.site].region.clone(),
+            chip: held.hardware.chip.clone(),
             accelerators: vec![0; horizon.len()],
         });
         for (quarter_index, quarter) in horizon.iter().enumerate() {
@@ -73,7 +74,7 @@ pub(super) struct QuarterView<'a> {
     /// The quarter's demand.
     pub demand: Vec<&'a RegionDemand>,
     /// Chips of each pool left after training.
-    pub free: ChipsByPool,
+    pub free: FreeChips,
     /// The serving split of those chips.
     pub split: ServingSplit,
 }
@@ -131,12 +132,13 @@ pub(super) fn serve_quarters(
 }
 
 /// Chips of each pool in quarter `quarter_index` that training runs leave for serving.
-fn free_after_training(fleet: &Fleet<'_>, quarter_index: usize) -> ChipsByPool {
-    let mut free: ChipsByPool =
+fn free_after_training(fleet: &Fleet<'_>, quarter_index: usize) -> FreeChips {
+    let mut free: FreeChips =
         fleet.pools.iter().map(|p| ((p.site.clone(), p.chip.clone()), p.accelerators[quarter_index] as f64)).collect();
     for run in fleet.training {
         if let Some(chips) = run.chips_by_quarter.get(quarter_index)
-            && let Some(free_chips) = free.get_mut(&(run.site.clone(), run.chip.clone()))
+            && let Some((_, free_chips)) =
+                free.iter_mut().find(|((site, chip), _)| *site == run.site && *chip == run.chip)
         {
             *free_chips = (*free_chips - *chips as f64).max(0.0);
         }

@@ -94,7 +94,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
     for region_demand in view.demand.iter().filter(|d| d.workload == workload.id) {
         let mut capacity = 0.0;
         for ((workload_id, user_region, site, chip), accelerators) in &view.split.chips {
-            if *workload_id != workload.id || *user_region != region_demand.region {
+            if *workload_id != workload.id || region_demand.region != *user_region {
                 continue;
             }
             let rate = &view.fleet.rates[&(workload.id.clone(), chip.clone())];
@@ -121,7 +121,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
         total.demand_peak_per_s += region_demand.peak_per_s;
         total.capacity_per_s += capacity;
         total.regions.push(RegionCoverage {
-            region: region_demand.region.clone(),
+            region: region_demand.region.to_string(),
             demand_peak_per_s: region_demand.peak_per_s,
             demand_mean_per_s: region_demand.mean_per_s,
             capacity_per_s: capacity,
@@ -137,7 +137,8 @@ fn idle_capacity_per_s(view: &QuarterView<'_>, workload: &Workload) -> f64 {
     let mut idle_capacity = 0.0;
     for ((site, chip), idle) in &view.split.idle {
         let Some(rate) = view.fleet.rates.get(&(workload.id.clone(), chip.clone())) else { continue };
-        if !rate.usable() || !view.free.contains_key(&(site.clone(), chip.clone())) {
+        if !rate.usable() || !view.free.keys().any(|(free_site, free_chip)| *free_site == *site && *free_chip == *chip)
+        {
             continue;
         }
         idle_capacity += *idle as f64 * rate.per_chip_per_s;
@@ -191,8 +192,7 @@ fn served_costs(
             ServedCosts { unit: "images/s", per_item: per(fx.from_usd(cost_per_day), served_per_day), ..none }
         }
         WorkloadSpec::Video(generation) => {
-            let clip_seconds =
-                view.fleet.catalog.diffusion(&generation.model).ok().and_then(|m| m.clip_seconds).unwrap_or(1.0);
+            let clip_seconds = view.fleet.catalog[&generation.model].clip_seconds.unwrap_or(1.0);
             ServedCosts {
                 unit: "clips/s",
                 per_item: per(fx.from_usd(cost_per_day), served_per_day),

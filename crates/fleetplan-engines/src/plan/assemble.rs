@@ -278,7 +278,7 @@ fn training_placements(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec
         .map(|(candidate_index, candidate)| TrainingPlacement {
             workload: scenario.workloads[candidate.workload].id.clone(),
             site: scenario.sites[candidate.pool.site].id.clone(),
-            chip: candidate.pool.chip.clone(),
+            chip: candidate.pool.chip.to_string(),
             chips: solved.train_chips[candidate_index].iter().copied().fold(0.0, f64::max),
         })
         .collect()
@@ -297,14 +297,14 @@ fn allocations(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<ServedA
         let quarter = data.horizon[*quarter];
         if let Some(existing) = allocation
             .iter_mut()
-            .find(|a| &a.workload == workload && &a.site == site && a.chip == pool.chip && a.quarter == quarter)
+            .find(|a| &a.workload == workload && &a.site == site && pool.chip == a.chip && a.quarter == quarter)
         {
             existing.accelerators += accelerators;
         } else {
             allocation.push(ServedAllocation {
                 workload: workload.clone(),
                 site: site.clone(),
-                chip: pool.chip.clone(),
+                chip: pool.chip.to_string(),
                 quarter,
                 accelerators: *accelerators,
             });

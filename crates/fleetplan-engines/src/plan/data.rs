@@ -5,7 +5,7 @@
 //! the planner and the evaluator price and rate the same way.
 
 use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
-use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
+use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, FabricTechnology, Ownership, Region, SystemId};
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
@@ -30,8 +30,8 @@ pub(crate) struct Line {
     pub option: usize,
     /// Index of the site in the scenario.
     pub site: usize,
-    /// Accelerator id.
-    pub chip: String,
+    /// Accelerator.
+    pub chip: ChipId,
     /// Accelerators per unit (system size, or 1).
     pub per_unit: u32,
     /// Buy or lease.
@@ -56,8 +56,8 @@ pub(crate) struct Line {
 pub(crate) struct PoolKey {
     /// Site index.
     pub site: usize,
-    /// Chip id.
-    pub chip: String,
+    /// Chip.
+    pub chip: ChipId,
 }
 
 /// Demand of one workload from one residency zone (user regions that may be served from the
@@ -152,10 +152,10 @@ fn fabric_for<'a>(
 
 /// What to price: `accelerators` of a chip (in a system) at a site, bought in a year or leased.
 struct PriceQuery<'a> {
-    /// Accelerator id.
-    chip_id: &'a str,
-    /// System id (default: the chip's default system).
-    system: Option<&'a str>,
+    /// Accelerator.
+    chip_id: &'a ChipId,
+    /// System (default: the chip's default system).
+    system: Option<&'a SystemId>,
     /// Site index.
     site: usize,
     /// Buy or lease.
@@ -173,10 +173,10 @@ struct PriceQuery<'a> {
 /// Price a query with the shared cost model (same inputs as the evaluator uses for a holding).
 fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Result<HoldingCost, PlanError> {
     let site = &scenario.sites[query.site];
-    let region = catalog.region(&site.region)?;
-    let chip = catalog.accelerator(query.chip_id)?;
+    let region = &catalog[&site.region];
+    let chip = &catalog[query.chip_id];
     let system = match query.system {
-        Some(id) => Some(catalog.system(id)?),
+        Some(id) => Some(&catalog[id]),
         None => default_system(catalog, chip),
     };
     let input = HoldingInput {
@@ -234,16 +234,11 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     })
 }
 
-/// Site index of a site id.
-fn site_index(scenario: &Scenario, id: &str) -> Option<usize> {
-    scenario.sites.iter().position(|s| s.id == id)
-}
-
 /// Power facts of every site: available and buildable MW, build cost and lead time.
 fn site_facts(scenario: &Scenario, catalog: &Catalog, fx: &Fx) -> Result<Vec<SiteFacts>, PlanError> {
     let mut sites = Vec::with_capacity(scenario.sites.len());
     for site in &scenario.sites {
-        let region = catalog.region(&site.region)?;
+        let region = &catalog[&site.region];
         // New MW may come online in quarter i only when 3·i months ≥ the lead time (the
         // evaluator's rule: building starts at the start of the horizon at the earliest).
         let first_build_quarter = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
@@ -269,10 +264,10 @@ fn procurement_lines(
     let mut caps = Vec::new();
     for (option_index, option) in scenario.options.iter().enumerate() {
         caps.push(option.max_per_quarter.map(|c| c as f64 * f64::from(option.hardware.accelerators_per_unit)));
-        let chip = catalog.accelerator(&option.hardware.chip)?;
+        let chip_id = &option.hardware.chip;
+        let chip = &catalog[chip_id];
         for site_id in &option.sites {
-            let Some(site) = site_index(scenario, site_id) else { continue };
-            let at = LineSite { option: option_index, site, chip };
+            let at = LineSite { option: option_index, site: site_id.index(), chip_id, chip };
             if let Some(line) = procurement_line(scenario, catalog, fx, horizon, &at)? {
                 lines.push(line);
             }
@@ -288,6 +283,8 @@ struct LineSite<'a> {
     /// Site index.
     site: usize,
     /// The option's chip.
+    chip_id: &'a ChipId,
+    /// The option's chip's catalog entry.
     chip: &'a Accelerator,
 }
 
@@ -301,7 +298,7 @@ fn procurement_line(
     at: &LineSite<'_>,
 ) -> Result<Option<Line>, PlanError> {
     let option = &scenario.options[at.option];
-    let region = catalog.region(&scenario.sites[at.site].region)?;
+    let region = &catalog[&scenario.sites[at.site].region];
     let lease = match option.mode {
         Mode::Lease => match lease_price(catalog, &at.chip.id, region, option.lease_usd_per_hour) {
             Some(price) => Some(price),
@@ -324,7 +321,7 @@ fn procurement_line(
     Ok(Some(Line {
         option: at.option,
         site: at.site,
-        chip: at.chip.id.clone(),
+        chip: at.chip_id.clone(),
         per_unit: option.hardware.accelerators_per_unit.max(1),
         mode: option.mode,
         usable,
@@ -392,8 +389,8 @@ fn unit_costs(
             continue;
         }
         let query = PriceQuery {
-            chip_id: &at.chip.id,
-            system: option.hardware.system.as_deref(),
+            chip_id: at.chip_id,
+            system: option.hardware.system.as_ref(),
             site: at.site,
             mode: option.mode,
             accelerators: REFERENCE_ACCELERATORS,
@@ -454,17 +451,17 @@ fn existing_capacity(
         holdings: Vec::new(),
     };
     for holding in scenario.fleet.iter().filter(|h| h.from < scenario.start) {
-        let Some(si) = site_index(scenario, &holding.site) else { continue };
-        let region = catalog.region(&scenario.sites[si].region)?;
+        let si = holding.site.index();
+        let region = &catalog[&scenario[&holding.site].region];
         let lease = match holding.mode {
-            Mode::Lease => {
-                Some(lease_price(catalog, &holding.hardware.chip, region, holding.lease_usd_per_hour).unwrap_or(0.0))
-            }
+            Mode::Lease => Some(
+                lease_price(catalog, holding.hardware.chip.as_str(), region, holding.lease_usd_per_hour).unwrap_or(0.0),
+            ),
             Mode::Buy => None,
         };
         let query = PriceQuery {
             chip_id: &holding.hardware.chip,
-            system: holding.hardware.system.as_deref(),
+            system: holding.hardware.system.as_ref(),
             site: si,
             mode: holding.mode,
             accelerators: holding.accelerators,
@@ -473,7 +470,7 @@ fn existing_capacity(
             lease_usd_per_hour: lease,
         };
         let priced = price(catalog, scenario, &query)?;
-        let key = PoolKey { site: si, chip: holding.hardware.chip.to_string() };
+        let key = PoolKey { site: si, chip: holding.hardware.chip.clone() };
         let pool = existing.accelerators.entry(key).or_insert_with(|| vec![0.0; quarters]);
         for (i, quarter) in horizon.iter().enumerate() {
             if holding.from <= *quarter && *quarter <= holding.until {
@@ -524,7 +521,7 @@ fn slo_rates(scenario: &Scenario, catalog: &Catalog, pools: &[PoolKey]) -> SloRa
 
 /// Demand per serving workload and residency zone (user regions served from the same sites).
 fn zone_demands(scenario: &Scenario, catalog: &Catalog, quarters: usize) -> Result<Vec<ZoneDemand>, PlanError> {
-    let region_demand = demand::serving_demand(&scenario.workloads, catalog, scenario.start, scenario.quarters)?;
+    let region_demand = demand::serving_demand(&scenario.workloads, catalog, scenario.start, scenario.quarters);
     let mut demands: Vec<ZoneDemand> = Vec::new();
     for (wi, workload) in scenario.workloads.iter().enumerate() {
         let cross_border = match &workload.spec {
@@ -534,11 +531,9 @@ fn zone_demands(scenario: &Scenario, catalog: &Catalog, quarters: usize) -> Resu
         };
         let mut zones: BTreeMap<Vec<bool>, ZoneDemand> = BTreeMap::new();
         for region_quarter in region_demand.iter().filter(|d| d.workload == workload.id) {
-            let user = catalog.region(&region_quarter.region)?;
-            let mut eligible = Vec::with_capacity(scenario.sites.len());
-            for site in &scenario.sites {
-                eligible.push(may_serve(user, catalog.region(&site.region)?, cross_border));
-            }
+            let user = &catalog[&region_quarter.region];
+            let eligible: Vec<bool> =
+                scenario.sites.iter().map(|site| may_serve(user, &catalog[&site.region], cross_border)).collect();
             let zone = zones.entry(eligible.clone()).or_insert_with(|| ZoneDemand {
                 workload: wi,
                 regions: Vec::new(),
@@ -546,8 +541,8 @@ fn zone_demands(scenario: &Scenario, catalog: &Catalog, quarters: usize) -> Resu
                 mean: vec![0.0; quarters],
                 sites: eligible,
             });
-            if !zone.regions.contains(&region_quarter.region) {
-                zone.regions.push(region_quarter.region.clone());
+            if !zone.regions.iter().any(|region| region_quarter.region == *region) {
+                zone.regions.push(region_quarter.region.to_string());
             }
             let qi = region_quarter.quarter.since(scenario.start) as usize;
             if qi < quarters {
@@ -581,19 +576,19 @@ fn chips_needed(
     if !scenario.workloads.iter().any(|w| matches!(w.spec, WorkloadSpec::Training(_))) {
         return need;
     }
-    let mut chips: Vec<String> = pools.iter().map(|p| p.chip.clone()).collect();
+    let mut chips: Vec<ChipId> = pools.iter().map(|p| p.chip.clone()).collect();
     chips.sort();
     chips.dedup();
     for chip in &chips {
         let Some(p) = pools.iter().find(|p| &p.chip == chip) else { continue };
         let pool = ChipPool {
-            site: scenario.sites[p.site].id.clone(),
-            region: scenario.sites[p.site].region.to_string(),
+            site: scenario.site_id(p.site),
+            region: scenario.sites[p.site].region.clone(),
             chip: chip.clone(),
             accelerators: vec![1_000_000_000; horizon.len()],
         };
         for placed in plan_training(scenario, catalog, &[pool], horizon).runs {
-            need.insert((placed.workload.clone(), chip.clone()), placed.chips_needed as f64);
+            need.insert((placed.workload.clone(), chip.to_string()), placed.chips_needed as f64);
         }
     }
     need
@@ -616,8 +611,8 @@ fn training_candidates(
         let window: Vec<bool> = horizon.iter().map(|q| *q >= first && *q <= last).collect();
         let mut any = false;
         for pool in pools {
-            let Some(chips) = need.get(&(workload.id.clone(), pool.chip.clone())) else { continue };
-            let Some(tflops) = catalog.accelerator(&pool.chip)?.dense_tflops(run.precision) else { continue };
+            let Some(chips) = need.get(&(workload.id.clone(), pool.chip.to_string())) else { continue };
+            let Some(tflops) = catalog[&pool.chip].dense_tflops(run.precision) else { continue };
             if *chips <= 0.0 {
                 continue;
             }

@@ -2,7 +2,7 @@
 //! inference engine's layout search, image and video through the generation model.
 
 use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
-use fleetplan_core::catalog::{Accelerator, Catalog, LlmModel, PerfFamily};
+use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, LlmModel, PerfFamily};
 use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
 use fleetplan_core::units::Precision;
 use fleetplan_models::error::PerfError;
@@ -13,19 +13,24 @@ use fleetplan_models::shape::default_kv_precision;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
 /// [`RateProblem`] when the pair cannot serve it).
-pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &str) -> Rate {
-    let Ok(chip) = catalog.accelerator(chip_id) else {
-        return Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::UnknownChip { chip: chip_id.into() });
-    };
+pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
+    let chip = &catalog[chip_id];
     let Ok(family) = catalog.perf_family(&chip.perf_family) else {
-        return Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::NoPerfFamily { chip: chip_id.into() });
+        return Rate::zero(
+            &workload.id,
+            chip_id.as_str(),
+            Precision::Bf16,
+            RateProblem::NoPerfFamily { chip: chip_id.to_string() },
+        );
     };
     match &workload.spec {
         WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip, family),
         WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
             generation_rate(catalog, &workload.id, generation, chip, family)
         }
-        WorkloadSpec::Training(_) => Rate::zero(&workload.id, chip_id, Precision::Bf16, RateProblem::TrainingNotServed),
+        WorkloadSpec::Training(_) => {
+            Rate::zero(&workload.id, chip_id.as_str(), Precision::Bf16, RateProblem::TrainingNotServed)
+        }
     }
 }
 

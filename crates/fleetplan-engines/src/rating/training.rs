@@ -1,8 +1,8 @@
 //! Training placement: each run of a scenario on one (site, chip) pool, the chips it reserves
 //! per quarter, its per-chip rate from the training model, and when it finishes.
 
-use fleetplan_core::catalog::{Catalog, LlmModel};
-use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, TrainingRun, Workload, WorkloadSpec};
+use fleetplan_core::catalog::{Catalog, ChipId, LlmModel, RegionId};
+use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, SiteId, TrainingRun, Workload, WorkloadSpec};
 use fleetplan_core::units::{Date, Precision};
 use fleetplan_models::demand;
 use fleetplan_models::hw::ChipRates;
@@ -16,12 +16,12 @@ const TRAINING_REFERENCE_CHIPS: u64 = 2048;
 /// Accelerators of one chip at one site, per quarter of the horizon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChipPool {
-    /// Site id.
-    pub site: String,
-    /// Region id of the site.
-    pub region: String,
-    /// Chip id.
-    pub chip: String,
+    /// Site.
+    pub site: SiteId,
+    /// Region of the site.
+    pub region: RegionId,
+    /// Chip.
+    pub chip: ChipId,
     /// Accelerators in service, one entry per quarter of the horizon.
     pub accelerators: Vec<u64>,
 }
@@ -145,7 +145,7 @@ pub struct TrainingPlan {
 }
 
 /// Chips already reserved by earlier runs: (site, chip) → chips per quarter.
-type Reserved = BTreeMap<(String, String), Vec<u64>>;
+type Reserved = BTreeMap<(SiteId, ChipId), Vec<u64>>;
 
 /// Chips of `pool` not reserved by earlier runs in quarter `quarter_index`.
 fn free_chips(reserved: &Reserved, pool: &ChipPool, quarter_index: usize) -> u64 {
@@ -161,7 +161,7 @@ pub fn plan_training(scenario: &Scenario, catalog: &Catalog, pools: &[ChipPool],
     let mut reserved = Reserved::new();
     for workload in &scenario.workloads {
         let WorkloadSpec::Training(run) = &workload.spec else { continue };
-        let Ok(model) = catalog.llm(&run.model) else { continue };
+        let model = &catalog[&run.model];
         let start_quarter = Quarter::of_date(run.start);
         let window: Vec<usize> =
             horizon.iter().enumerate().filter(|(_, q)| **q >= start_quarter).map(|(i, _)| i).collect();
@@ -176,8 +176,8 @@ pub fn plan_training(scenario: &Scenario, catalog: &Catalog, pools: &[ChipPool],
                 workload: workload.id.clone(),
                 model: model.id.clone(),
                 pool_accelerators: pool.accelerators.iter().max().copied().unwrap_or(0),
-                chip: pool.chip.clone(),
-                site: pool.site.clone(),
+                chip: pool.chip.to_string(),
+                site: pool.site.to_string(),
             });
             continue;
         };
@@ -194,8 +194,8 @@ pub fn plan_training(scenario: &Scenario, catalog: &Catalog, pools: &[ChipPool],
             plan.problems.push(TrainingProblem::MissesDeadline {
                 workload: workload.id.clone(),
                 completion,
-                chip: pool.chip.clone(),
-                site: pool.site.clone(),
+                chip: pool.chip.to_string(),
+                site: pool.site.to_string(),
                 deadline: run.deadline,
                 chips_needed,
                 chips_short: chips_needed.saturating_sub(smallest_pool),
@@ -203,8 +203,8 @@ pub fn plan_training(scenario: &Scenario, catalog: &Catalog, pools: &[ChipPool],
         }
         plan.runs.push(TrainingEval {
             workload: workload.id.clone(),
-            site: pool.site.clone(),
-            chip: pool.chip.clone(),
+            site: pool.site.to_string(),
+            chip: pool.chip.to_string(),
             precision: run.precision.as_str().to_string(),
             tokens_per_s_per_chip,
             mfu,
@@ -229,17 +229,17 @@ fn pick_pool<'p>(
     window: &[usize],
     reserved: &Reserved,
 ) -> Option<&'p ChipPool> {
-    let marked: Vec<(&str, &str)> = scenario
+    let marked: Vec<(&SiteId, &ChipId)> = scenario
         .fleet
         .iter()
-        .filter(|h| h.training.as_deref() == Some(workload.id.as_str()))
-        .map(|h| (h.site.as_str(), h.hardware.chip.as_str()))
+        .filter(|h| h.training.as_ref().is_some_and(|run| *run == workload.id))
+        .map(|h| (&h.site, &h.hardware.chip))
         .collect();
     pools
         .iter()
-        .filter(|pool| marked.is_empty() || marked.contains(&(pool.site.as_str(), pool.chip.as_str())))
+        .filter(|pool| marked.is_empty() || marked.contains(&(&pool.site, &pool.chip)))
         .filter_map(|pool| {
-            let chip = catalog.accelerator(&pool.chip).ok()?;
+            let chip = &catalog[&pool.chip];
             let tflops = chip.dense_tflops(run.precision)?;
             let chips = window.iter().map(|i| free_chips(reserved, pool, *i)).max().unwrap_or(0);
             (chips > 0).then_some((pool, chips as f64 * tflops))
@@ -258,7 +258,7 @@ fn per_chip_rate(
     pool: &ChipPool,
     most_free: u64,
 ) -> Option<(f64, f64)> {
-    let chip = catalog.accelerator(&pool.chip).ok()?;
+    let chip = &catalog[&pool.chip];
     let family = catalog.perf_family(&chip.perf_family).ok()?;
     let chip_rates = ChipRates::new(chip, family, run.precision).ok()?;
     let job = TrainJob { seq_len: f64::from(run.seq_len), global_batch_tokens: None, tokens: run.tokens };

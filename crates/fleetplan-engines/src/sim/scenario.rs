@@ -253,7 +253,7 @@ fn engine_for(
     precision: Precision,
     instance_chips: u32,
 ) -> Result<InferenceEngine, PerfError> {
-    let model = catalog.llm(&chat.model)?;
+    let model = &catalog[&chat.model];
     let rates = ChipRates::from_catalog(catalog, chip, precision)?;
     let kv = default_kv_precision(precision);
     let q = InferenceQuery {
@@ -378,13 +378,13 @@ fn draft_pools(
     for users in region_demand {
         let requests_per_s = users.mean_per_s / output_tokens;
         let mut region_drafts = Vec::new();
-        for (chip, (sites, accelerators)) in allocated_chips(coverage, &users.region) {
+        for (chip, (sites, accelerators)) in allocated_chips(coverage, users.region.as_str()) {
             // The LP only allocates pairs with a usable rate, so every allocated chip has one.
             let Some(rate) = rates.get(chip) else { continue };
             let (precision, engine) = engine_cached(context, &mut engines, chip, rate)?;
             let replicas = whole_replicas(context, chip, &sites, accelerators, &engine);
             region_drafts.push(Draft {
-                region: users.region.clone(),
+                region: users.region.to_string(),
                 chip: chip.to_string(),
                 sites,
                 precision,
@@ -397,7 +397,7 @@ fn draft_pools(
         let replicas: u32 = region_drafts.iter().map(|draft| draft.replicas).sum();
         if replicas == 0 {
             if requests_per_s > 0.0 {
-                unserved.push(Unserved { region: users.region.clone(), mean_requests_per_s: requests_per_s });
+                unserved.push(Unserved { region: users.region.to_string(), mean_requests_per_s: requests_per_s });
             }
             continue;
         }

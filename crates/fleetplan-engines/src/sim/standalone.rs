@@ -6,7 +6,7 @@ use super::arrivals::{LengthDist, RateProfile};
 use super::config::{
     ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
 };
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, Slo, best_for_layout};
@@ -28,16 +28,16 @@ pub enum BuildError {
 /// A standalone serving setup named by catalog ids.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standalone {
-    /// Accelerator id.
-    pub chip: String,
+    /// Accelerator (resolved from the user's id by the caller).
+    pub chip: ChipId,
     /// Chips in total.
     pub chips: u32,
     /// Tensor-parallel degree of a replica.
     pub tp: u32,
     /// Pipeline stages of a replica.
     pub pp: u32,
-    /// Language-model id.
-    pub model: String,
+    /// Language model (resolved from the user's id or alias by the caller).
+    pub model: LlmId,
     /// Weight/activation precision.
     pub precision: Precision,
     /// Prompt lengths.
@@ -80,8 +80,8 @@ pub struct Analytical {
 impl Standalone {
     /// The performance engine of one replica.
     pub fn engine(&self, catalog: &Catalog) -> Result<InferenceEngine, PerfError> {
-        let model = catalog.llm(&self.model)?;
-        let rates = ChipRates::from_catalog(catalog, &self.chip, self.precision)?;
+        let model = &catalog[&self.model];
+        let rates = ChipRates::of_chip(catalog, &self.chip, self.precision)?;
         let layout = Layout { tp: self.tp, pp: self.pp, dp: 1, ep: 1 };
         InferenceEngine::new(model, rates, default_kv_precision(self.precision), layout)
     }
@@ -106,7 +106,7 @@ impl Standalone {
                 if prefill == 0 || prefill >= replicas {
                     return Err(SimError::PrefillReplicas { replicas, prefill }.into());
                 }
-                let model = catalog.llm(&self.model).map_err(PerfError::from)?;
+                let model = &catalog[&self.model];
                 let kv_bytes = kv_bytes_per_token(model, default_kv_precision(self.precision));
                 // The prefill replica's chips send their KV shards in parallel over scale-out.
                 let bw = engine.rates().scaleout_bw * engine.chips_per_replica();

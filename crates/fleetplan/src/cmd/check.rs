@@ -63,7 +63,11 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
             g.group,
             g.min * 100.0,
             g.max * 100.0,
-            if g.sites.is_empty() { "no sites".to_string() } else { g.sites.join(", ") }
+            if g.sites.is_empty() {
+                "no sites".to_string()
+            } else {
+                g.sites.iter().map(|site| site.as_str()).collect::<Vec<_>>().join(", ")
+            }
         );
     }
     let _ = writeln!(o, "sites      {}", s.sites.len());
@@ -137,7 +141,7 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
     } else {
         let mut by_chip: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
         for h in &s.fleet {
-            let e = by_chip.entry(&h.hardware.chip).or_default();
+            let e = by_chip.entry(h.hardware.chip.as_str()).or_default();
             match h.mode {
                 Mode::Buy => e.0 += h.accelerators,
                 Mode::Lease => e.1 += h.accelerators,

@@ -221,15 +221,15 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
             "give a scenario file, or --chip and --model for a standalone run (e.g. --chip h100-sxm --model llama-2-70b)",
         ));
     };
-    catalog.accelerator(chip).map_err(|e| unknown("--chip", &e))?;
-    catalog.llm(model).map_err(|e| unknown("--model", &e))?;
+    let chip_id = catalog.resolve_chip(chip).map_err(|e| unknown("--chip", &e))?;
+    let model_id = catalog.resolve_llm(model).map_err(|e| unknown("--model", &e))?;
     let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
     let setup = Standalone {
-        chip: chip.clone(),
+        chip: chip_id,
         chips: a.chips,
         tp: a.tp,
         pp: a.pp,
-        model: model.clone(),
+        model: model_id,
         precision: a.precision,
         input: LengthDist::from_mean(f64::from(a.input), a.input_sigma),
         output: LengthDist::from_mean(f64::from(a.output), a.output_sigma),

@@ -479,7 +479,7 @@ impl<'a> ModelBuilder<'a> {
             if !zone.sites[pool.site] || !self.may_have[pool_index][quarter] {
                 continue;
             }
-            let Some(rate) = data.rates.get(&(zone.workload, pool.chip.clone())) else { continue };
+            let Some(rate) = data.rates.get(&(zone.workload, pool.chip.to_string())) else { continue };
             let accelerators = self.non_negative();
             self.capacity[pool_index][quarter].add_mul(-1.0, accelerators);
             supply.add_mul(rate / demand, accelerators);
