@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod diagnostic;
 pub mod format;
+mod handle;
 pub mod policy;
 pub mod scenario;
 pub mod suggest;

@@ -14,175 +14,68 @@
 //! Indexing another catalog with it is a programming error and panics with a message saying so.
 
 use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
-use std::fmt;
-use std::ops::Index;
-use std::sync::Arc;
+use crate::handle::typed_handle;
 
-macro_rules! handle {
-    ($(#[$doc:meta])* $name:ident, $entry:ty, $field:ident, $kind:literal) => {
-        $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name {
-            index: u32,
-            id: Arc<str>,
-        }
-
-        impl $name {
-            /// The canonical catalog id.
-            pub fn as_str(&self) -> &str {
-                &self.id
-            }
-
-            /// Position of the entry in the catalog it was resolved against.
-            pub fn index(&self) -> usize {
-                self.index as usize
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), &*self.id)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                // `pad`, not `write_str`: widths and alignment apply as they do to a `str`.
-                f.pad(&self.id)
-            }
-        }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                self.id == other.id
-            }
-        }
-
-        impl Eq for $name {}
-
-        impl PartialOrd for $name {
-            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(other))
-            }
-        }
-
-        impl Ord for $name {
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                self.id.cmp(&other.id)
-            }
-        }
-
-        impl std::hash::Hash for $name {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.id.hash(state)
-            }
-        }
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                &*self.id == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                &*self.id == *other
-            }
-        }
-
-        impl PartialEq<String> for $name {
-            fn eq(&self, other: &String) -> bool {
-                *self.id == **other
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.id)
-            }
-        }
-
-        impl Index<&$name> for Catalog {
-            type Output = $entry;
-
-            fn index(&self, handle: &$name) -> &$entry {
-                match self.$field.get(handle.index()) {
-                    Some(entry) if *entry.id == *handle.id => entry,
-                    _ => self.$field.iter().find(|e| *e.id == *handle.id).unwrap_or_else(|| {
-                        panic!(
-                            "{} `{}` used with a catalog it was not resolved against (a bug)",
-                            $kind, handle.id
-                        )
-                    }),
-                }
-            }
-        }
-    };
-}
-
-handle!(
+typed_handle!(
     /// An accelerator id checked against the catalog.
-    ChipId, Accelerator, accelerators, "accelerator"
+    ChipId, Accelerator, Catalog, accelerators, "accelerator", "a catalog it was not resolved against"
 );
-handle!(
+typed_handle!(
     /// A system id checked against the catalog.
-    SystemId, System, systems, "system"
+    SystemId, System, Catalog, systems, "system", "a catalog it was not resolved against"
 );
-handle!(
+typed_handle!(
     /// A language-model id checked against the catalog (aliases resolved to the canonical id).
-    LlmId, LlmModel, llms, "model"
+    LlmId, LlmModel, Catalog, llms, "model", "a catalog it was not resolved against"
 );
-handle!(
+typed_handle!(
     /// A diffusion-model id checked against the catalog.
-    DiffusionId, DiffusionModel, diffusion_models, "diffusion model"
+    DiffusionId, DiffusionModel, Catalog, diffusion_models, "diffusion model", "a catalog it was not resolved against"
 );
-handle!(
+typed_handle!(
     /// A region id checked against the catalog.
-    RegionId, Region, regions, "region"
+    RegionId, Region, Catalog, regions, "region", "a catalog it was not resolved against"
 );
 
 /// Position of the entry with canonical id `id` (present: it was just found by id).
-fn position<T>(entries: &[T], id: impl Fn(&T) -> bool) -> u32 {
-    entries.iter().position(id).map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX))
+fn position<T>(entries: &[T], id: impl Fn(&T) -> bool) -> usize {
+    entries.iter().position(id).unwrap_or(usize::MAX)
 }
 
 impl Catalog {
     /// Check an accelerator id given by a user and return its handle.
     pub fn resolve_chip(&self, id: &str) -> Result<ChipId, UnknownId> {
         let entry = self.accelerator(id)?;
-        Ok(ChipId { index: position(&self.accelerators, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+        Ok(ChipId::new(position(&self.accelerators, |e| e.id == entry.id), &entry.id))
     }
 
     /// Check a system id given by a user and return its handle.
     pub fn resolve_system(&self, id: &str) -> Result<SystemId, UnknownId> {
         let entry = self.system(id)?;
-        Ok(SystemId { index: position(&self.systems, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+        Ok(SystemId::new(position(&self.systems, |e| e.id == entry.id), &entry.id))
     }
 
     /// Check a language-model id or alias given by a user and return the canonical handle.
     pub fn resolve_llm(&self, id: &str) -> Result<LlmId, UnknownId> {
         let entry = self.llm(id)?;
-        Ok(LlmId { index: position(&self.llms, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+        Ok(LlmId::new(position(&self.llms, |e| e.id == entry.id), &entry.id))
     }
 
     /// Check a diffusion-model id given by a user and return its handle.
     pub fn resolve_diffusion(&self, id: &str) -> Result<DiffusionId, UnknownId> {
         let entry = self.diffusion(id)?;
-        Ok(DiffusionId {
-            index: position(&self.diffusion_models, |e| e.id == entry.id),
-            id: Arc::from(entry.id.as_str()),
-        })
+        Ok(DiffusionId::new(position(&self.diffusion_models, |e| e.id == entry.id), &entry.id))
     }
 
     /// Check a region id given by a user and return its handle.
     pub fn resolve_region(&self, id: &str) -> Result<RegionId, UnknownId> {
         let entry = self.region(id)?;
-        Ok(RegionId { index: position(&self.regions, |e| e.id == entry.id), id: Arc::from(entry.id.as_str()) })
+        Ok(RegionId::new(position(&self.regions, |e| e.id == entry.id), &entry.id))
     }
 
     /// Handles of every accelerator, in catalog order.
     pub fn chip_ids(&self) -> impl Iterator<Item = ChipId> + '_ {
-        self.accelerators.iter().enumerate().map(|(i, a)| ChipId { index: i as u32, id: Arc::from(a.id.as_str()) })
+        self.accelerators.iter().enumerate().map(|(index, chip)| ChipId::new(index, &chip.id))
     }
 }
 

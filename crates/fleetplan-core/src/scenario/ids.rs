@@ -16,122 +16,16 @@
 //! another scenario with it is a programming error and panics with a message saying so.
 
 use super::{Scenario, Site, Workload};
-use std::fmt;
-use std::ops::Index;
-use std::sync::Arc;
+use crate::handle::typed_handle;
 
-macro_rules! local_handle {
-    ($(#[$doc:meta])* $name:ident, $entry:ty, $field:ident, $kind:literal) => {
-        $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name {
-            index: u32,
-            id: Arc<str>,
-        }
-
-        impl $name {
-            /// Made by validation and the `Scenario` constructors only.
-            pub(crate) fn new(index: usize, id: &str) -> Self {
-                $name { index: u32::try_from(index).unwrap_or(u32::MAX), id: Arc::from(id) }
-            }
-
-            /// The id as defined in the scenario file.
-            pub fn as_str(&self) -> &str {
-                &self.id
-            }
-
-            /// Position in the scenario's list.
-            pub fn index(&self) -> usize {
-                self.index as usize
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), &*self.id)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                // `pad`, not `write_str`: widths and alignment apply as they do to a `str`.
-                f.pad(&self.id)
-            }
-        }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                self.id == other.id
-            }
-        }
-
-        impl Eq for $name {}
-
-        impl PartialOrd for $name {
-            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(other))
-            }
-        }
-
-        impl Ord for $name {
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                self.id.cmp(&other.id)
-            }
-        }
-
-        impl std::hash::Hash for $name {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.id.hash(state)
-            }
-        }
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                &*self.id == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                &*self.id == *other
-            }
-        }
-
-        impl PartialEq<String> for $name {
-            fn eq(&self, other: &String) -> bool {
-                *self.id == **other
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.id)
-            }
-        }
-
-        impl Index<&$name> for Scenario {
-            type Output = $entry;
-
-            fn index(&self, handle: &$name) -> &$entry {
-                match self.$field.get(handle.index()) {
-                    Some(entry) if *entry.id == *handle.id => entry,
-                    _ => self.$field.iter().find(|e| *e.id == *handle.id).unwrap_or_else(|| {
-                        panic!("{} `{}` used with a scenario it was not made for (a bug)", $kind, handle.id)
-                    }),
-                }
-            }
-        }
-    };
-}
-
-local_handle!(
+typed_handle!(
     /// A site id defined in the scenario (`[[site]]`): `&scenario[&site_id]` is the site.
-    SiteId, Site, sites, "site"
+    SiteId, Site, Scenario, sites, "site", "a scenario it was not made for"
 );
-local_handle!(
+typed_handle!(
     /// A workload id defined in the scenario (`[[workload]]`): `&scenario[&workload_id]` is the
     /// workload.
-    WorkloadId, Workload, workloads, "workload"
+    WorkloadId, Workload, Scenario, workloads, "workload", "a scenario it was not made for"
 );
 
 impl Scenario {
