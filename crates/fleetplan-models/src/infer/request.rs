@@ -90,6 +90,18 @@ impl ServeMode {
             .find(|mode| mode.as_str() == name)
     }
 
+    /// The mode a query implies when none is named: latency limits only bind under the server
+    /// scenario, so giving one implies `Server`; otherwise `Offline`.
+    pub fn implied_by(slo: &Slo) -> ServeMode {
+        if slo.ttft_p99_ms.is_some() || slo.tpot_p99_ms.is_some() { ServeMode::Server } else { ServeMode::Offline }
+    }
+
+    /// The same mode without latency limits (a latency–throughput curve sweeps the batch
+    /// freely: the server scenario becomes offline).
+    pub fn without_limits(self) -> ServeMode {
+        if self == ServeMode::Server { ServeMode::Offline } else { self }
+    }
+
     /// The throughput this mode maximises, per chip: prompt tokens/s for a prefill pool,
     /// generated tokens/s otherwise.
     pub fn throughput_per_chip(self, point: &crate::infer::OperatingPoint) -> f64 {
@@ -102,6 +114,24 @@ impl ServeMode {
         match self {
             ServeMode::Prefill => request.input_tokens,
             _ => request.mean_decode_context(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_latency_limit_implies_the_server_mode_and_curves_drop_it() {
+        assert_eq!(ServeMode::implied_by(&Slo::default()), ServeMode::Offline);
+        let ttft = Slo { ttft_p99_ms: Some(500.0), tpot_p99_ms: None };
+        let tpot = Slo { ttft_p99_ms: None, tpot_p99_ms: Some(50.0) };
+        assert_eq!(ServeMode::implied_by(&ttft), ServeMode::Server);
+        assert_eq!(ServeMode::implied_by(&tpot), ServeMode::Server);
+        assert_eq!(ServeMode::Server.without_limits(), ServeMode::Offline);
+        for mode in [ServeMode::Offline, ServeMode::Prefill, ServeMode::Decode] {
+            assert_eq!(mode.without_limits(), mode);
         }
     }
 }

@@ -173,12 +173,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         RequestShape { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
-    // Latency limits only bind under the server scenario, so giving one implies it.
-    let scenario = a.scenario.unwrap_or(if slo.ttft_p99_ms.is_some() || slo.tpot_p99_ms.is_some() {
-        ServeMode::Server
-    } else {
-        ServeMode::Offline
-    });
+    let scenario = a.scenario.unwrap_or(ServeMode::implied_by(&slo));
     let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
     let fixed = a.layout.tp.is_some() || a.layout.pp.is_some() || a.layout.dp.is_some() || a.layout.ep.is_some();
     let result: LayoutResult = if fixed {
@@ -204,8 +199,8 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     if a.curve {
         let e = InferenceEngine::new(model, rates, kv, result.layout).map_err(perf_err)?;
         let no_slo = Slo::default();
-        let scen = if scenario == ServeMode::Server { ServeMode::Offline } else { scenario };
-        infer::best_for_layout(&e, &workload, scen, &no_slo, a.chips, Some(&mut curve)).map_err(perf_err)?;
+        infer::best_for_layout(&e, &workload, scenario.without_limits(), &no_slo, a.chips, Some(&mut curve))
+            .map_err(perf_err)?;
     }
     if a.json {
         let v = serde_json::json!({
