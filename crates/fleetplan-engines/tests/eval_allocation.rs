@@ -38,7 +38,7 @@ fn check_allocation_matches_capacity(e: &Evaluation) {
                 .allocation
                 .iter()
                 .filter(|a| a.user_region == r.region)
-                .map(|a| a.accelerators * rate(&wq.workload, &a.chip))
+                .map(|a| a.accelerators * rate(&wq.workload, a.chip.as_str()))
                 .sum();
             assert!(
                 (cap - r.capacity_per_s).abs() <= 1e-6 * r.capacity_per_s.abs().max(1e-12),
@@ -52,8 +52,9 @@ fn check_allocation_matches_capacity(e: &Evaluation) {
         }
         for a in &wq.allocation {
             assert!(a.accelerators > 0.0 && a.accelerators.is_finite(), "{a:?}");
-            assert!(wq.regions.iter().any(|r| r.region == a.user_region), "{a:?}");
-            *used.entry((wq.quarter.to_string(), a.site.clone(), a.chip.clone())).or_default() += a.accelerators;
+            assert!(wq.regions.iter().any(|r| a.user_region == r.region), "{a:?}");
+            *used.entry((wq.quarter.to_string(), a.site.to_string(), a.chip.to_string())).or_default() +=
+                a.accelerators;
         }
         let total: f64 = wq.allocation.iter().map(|a| a.accelerators).sum();
         assert!((total - wq.accelerators).abs() <= 1e-9 * wq.accelerators.max(1.0), "{total} vs {}", wq.accelerators);
@@ -124,9 +125,9 @@ fn simulator_pools_are_the_allocated_chips() {
         // allocated (region, chip) has a pool.
         let mut alloc: BTreeMap<(String, String), (f64, Vec<String>)> = BTreeMap::new();
         for a in &wq.allocation {
-            let x = alloc.entry((a.user_region.clone(), a.chip.clone())).or_default();
+            let x = alloc.entry((a.user_region.to_string(), a.chip.to_string())).or_default();
             x.0 += a.accelerators;
-            x.1.push(a.site.clone());
+            x.1.push(a.site.to_string());
         }
         assert_eq!(sim.pools.len(), alloc.len());
         for p in &sim.pools {

@@ -11,7 +11,7 @@
 //! they give that workload no capacity.
 
 use crate::rating::RateTable;
-use fleetplan_core::catalog::{Catalog, ChipId};
+use fleetplan_core::catalog::{Catalog, ChipId, RegionId};
 use fleetplan_core::scenario::{Scenario, SiteId, WorkloadSpec};
 use fleetplan_models::demand::{RegionDemand, may_serve};
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
@@ -34,17 +34,17 @@ pub(crate) struct ServingSplit {
     /// (workload, user region, site, chip) → accelerators allocated.
     pub chips: ChipsByDemandAndPool,
     /// (site, chip) → accelerators left idle.
-    pub idle: BTreeMap<(String, String), u64>,
+    pub idle: BTreeMap<(SiteId, ChipId), u64>,
 }
 
-/// (site id, chip id) → accelerators.
-pub(super) type ChipsByPool = BTreeMap<(String, String), f64>;
+/// (site, chip) pool → accelerators.
+pub(super) type ChipsByPool = BTreeMap<(SiteId, ChipId), f64>;
 
 /// (site, chip) pool → accelerators free for serving (ordered by site id, then chip id).
 pub(super) type FreeChips = BTreeMap<(SiteId, ChipId), f64>;
 
-/// (workload id, user region id, site id, chip id) → accelerators.
-pub(super) type ChipsByDemandAndPool = BTreeMap<(String, String, String, String), f64>;
+/// (workload id, user region, site, chip) → accelerators.
+pub(super) type ChipsByDemandAndPool = BTreeMap<(String, RegionId, SiteId, ChipId), f64>;
 
 /// One LP variable: the share of a workload's quarter peak that one pool serves for one demand.
 struct ServingVariable<'a> {
@@ -82,9 +82,8 @@ pub(crate) fn allocate(
         *used.entry((site.clone(), chip.clone())).or_default() += accelerators;
     }
     for (pool, have) in free {
-        let pool_ids = (pool.0.to_string(), pool.1.to_string());
-        let used_chips = used.get(&pool_ids).copied().unwrap_or(0.0).min(*have);
-        split.idle.insert(pool_ids, (have - used_chips).max(0.0).floor() as u64);
+        let used_chips = used.get(pool).copied().unwrap_or(0.0).min(*have);
+        split.idle.insert(pool.clone(), (have - used_chips).max(0.0).floor() as u64);
     }
     Ok(split)
 }
@@ -180,8 +179,7 @@ fn solve(
         if accelerators.is_finite() && accelerators > 1e-9 {
             let region_demand = demand[served.demand_index];
             let (site, chip) = served.pool;
-            let key =
-                (region_demand.workload.clone(), region_demand.region.to_string(), site.to_string(), chip.to_string());
+            let key = (region_demand.workload.clone(), region_demand.region.clone(), site.clone(), chip.clone());
             chips.insert(key, accelerators);
         }
     }

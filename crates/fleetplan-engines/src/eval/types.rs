@@ -1,8 +1,9 @@
 //! Result types of a fleet evaluation. Money is in the scenario currency unless a name says
 //! `usd`; rates are per second; power in MW.
 
+use fleetplan_core::catalog::{ChipId, RegionId};
 use fleetplan_core::policy::VerdictKind;
-use fleetplan_core::scenario::{Mode, Quarter};
+use fleetplan_core::scenario::{Mode, Quarter, SiteId};
 use fleetplan_models::cost::HoldingCost;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -217,12 +218,12 @@ pub struct WorkloadQuarter {
 /// demand from one user region in one quarter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolAllocation {
-    /// Region id of the users served.
-    pub user_region: String,
-    /// Site id of the pool.
-    pub site: String,
-    /// Accelerator id of the pool.
-    pub chip: String,
+    /// Region of the users served.
+    pub user_region: RegionId,
+    /// Site of the pool.
+    pub site: SiteId,
+    /// Accelerator of the pool.
+    pub chip: ChipId,
     /// Accelerators allocated (fractional: the LP's share of the pool at the peak hour).
     pub accelerators: f64,
 }

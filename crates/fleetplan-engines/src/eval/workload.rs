@@ -97,7 +97,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
             if *workload_id != workload.id || region_demand.region != *user_region {
                 continue;
             }
-            let rate = &view.fleet.rates[&(workload.id.clone(), chip.clone())];
+            let rate = &view.fleet.rates[&(workload.id.clone(), chip.to_string())];
             total.allocation.push(PoolAllocation {
                 user_region: user_region.clone(),
                 site: site.clone(),
@@ -105,7 +105,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
                 accelerators: *accelerators,
             });
             capacity += accelerators * rate.per_chip_per_s;
-            let cost_usd_per_s = accelerators * view.usd_per_accelerator_hour(site, chip) / 3600.0;
+            let cost_usd_per_s = accelerators * view.usd_per_accelerator_hour(site.as_str(), chip.as_str()) / 3600.0;
             total.cost_usd_per_s += cost_usd_per_s;
             total.input_cost_usd_per_s += cost_usd_per_s * rate.input_cost_share;
             total.accelerators += accelerators;
@@ -136,7 +136,7 @@ fn allocated(view: &QuarterView<'_>, workload: &Workload) -> Allocated {
 fn idle_capacity_per_s(view: &QuarterView<'_>, workload: &Workload) -> f64 {
     let mut idle_capacity = 0.0;
     for ((site, chip), idle) in &view.split.idle {
-        let Some(rate) = view.fleet.rates.get(&(workload.id.clone(), chip.clone())) else { continue };
+        let Some(rate) = view.fleet.rates.get(&(workload.id.clone(), chip.to_string())) else { continue };
         if !rate.usable() || !view.free.keys().any(|(free_site, free_chip)| *free_site == *site && *free_chip == *chip)
         {
             continue;

@@ -32,7 +32,7 @@ use super::engine::{replication_seed, run_checked};
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
 use crate::eval::{Evaluation, WorkloadQuarter};
 use crate::rating::Rate;
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, ChipId, RegionId};
 use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadKind, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
@@ -249,12 +249,12 @@ fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s 
 fn engine_for(
     catalog: &Catalog,
     chat: &ChatWorkload,
-    chip: &str,
+    chip: &ChipId,
     precision: Precision,
     instance_chips: u32,
 ) -> Result<InferenceEngine, PerfError> {
     let model = &catalog[&chat.model];
-    let rates = ChipRates::from_catalog(catalog, chip, precision)?;
+    let rates = ChipRates::of_chip(catalog, chip, precision)?;
     let kv = default_kv_precision(precision);
     let q = InferenceQuery {
         model,
@@ -374,15 +374,15 @@ fn draft_pools(
     let output_tokens = context.chat.output_tokens_per_request.max(1.0);
     let mut drafts: Vec<Draft> = Vec::new();
     let mut unserved = Vec::new();
-    let mut engines: BTreeMap<String, (Precision, InferenceEngine)> = BTreeMap::new();
+    let mut engines: BTreeMap<ChipId, (Precision, InferenceEngine)> = BTreeMap::new();
     for users in region_demand {
         let requests_per_s = users.mean_per_s / output_tokens;
         let mut region_drafts = Vec::new();
-        for (chip, (sites, accelerators)) in allocated_chips(coverage, users.region.as_str()) {
+        for (chip, (sites, accelerators)) in allocated_chips(coverage, &users.region) {
             // The LP only allocates pairs with a usable rate, so every allocated chip has one.
-            let Some(rate) = rates.get(chip) else { continue };
+            let Some(rate) = rates.get(chip.as_str()) else { continue };
             let (precision, engine) = engine_cached(context, &mut engines, chip, rate)?;
-            let replicas = whole_replicas(context, chip, &sites, accelerators, &engine);
+            let replicas = whole_replicas(context, chip.as_str(), &sites, accelerators, &engine);
             region_drafts.push(Draft {
                 region: users.region.to_string(),
                 chip: chip.to_string(),
@@ -411,11 +411,11 @@ fn draft_pools(
 
 /// Chip → (sites, accelerators the evaluation's allocation devotes to the users of `region`
 /// there), chips in id order.
-fn allocated_chips<'e>(coverage: &'e WorkloadQuarter, region: &str) -> BTreeMap<&'e str, (Vec<String>, f64)> {
-    let mut allocated: BTreeMap<&str, (Vec<String>, f64)> = BTreeMap::new();
-    for share in coverage.allocation.iter().filter(|share| share.user_region == region && share.accelerators > 0.0) {
-        let (sites, accelerators) = allocated.entry(share.chip.as_str()).or_default();
-        sites.push(share.site.clone());
+fn allocated_chips<'e>(coverage: &'e WorkloadQuarter, region: &RegionId) -> BTreeMap<&'e ChipId, (Vec<String>, f64)> {
+    let mut allocated: BTreeMap<&ChipId, (Vec<String>, f64)> = BTreeMap::new();
+    for share in coverage.allocation.iter().filter(|share| share.user_region == *region && share.accelerators > 0.0) {
+        let (sites, accelerators) = allocated.entry(&share.chip).or_default();
+        sites.push(share.site.to_string());
         *accelerators += share.accelerators;
     }
     allocated
@@ -424,8 +424,8 @@ fn allocated_chips<'e>(coverage: &'e WorkloadQuarter, region: &str) -> BTreeMap<
 /// The serving precision and engine of `chip` (searched once per chip, then reused).
 fn engine_cached(
     context: &Context,
-    engines: &mut BTreeMap<String, (Precision, InferenceEngine)>,
-    chip: &str,
+    engines: &mut BTreeMap<ChipId, (Precision, InferenceEngine)>,
+    chip: &ChipId,
     rate: &Rate,
 ) -> Result<(Precision, InferenceEngine), ScenarioSimError> {
     if let Some(cached) = engines.get(chip) {
@@ -436,7 +436,7 @@ fn engine_cached(
         .parse()
         .map_err(|_: String| PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() }))?;
     let engine = engine_for(context.catalog, context.chat, chip, precision, rate.instance_chips)?;
-    engines.insert(chip.to_string(), (precision, engine));
+    engines.insert(chip.clone(), (precision, engine));
     Ok((precision, engine))
 }
 
