@@ -115,8 +115,16 @@ mod tests {
         assert_eq!(human(512.0), "512");
         assert_eq!(human(33e6), "33.0 M");
         assert_eq!(human(0.5), "0.50");
+        assert_eq!(human(75e6), "75.0 M");
+        assert_eq!(human(150e9), "150 B");
+        assert_eq!(human(1234.0), "1.23 k");
+        assert_eq!(human(2.5), "2.50");
+        assert_eq!(human(1.5e13), "15.0 T");
         assert_eq!(axis_tick(2.5e10), "25B");
         assert_eq!(axis_tick(1500.0), "1.5k");
+        assert_eq!(axis_tick(1.25e6), "1.2M");
+        assert_eq!(axis_tick(0.0), "0");
+        assert_eq!(axis_tick(3.0e12), "3T");
         assert_eq!(mw(328.353), "328.4");
         assert_eq!(mw(0.686672), "0.687");
     }

@@ -165,19 +165,3 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
     }
     o
 }
-
-#[cfg(test)]
-mod tests {
-    use super::human;
-
-    #[test]
-    fn human_numbers() {
-        assert_eq!(human(75e6), "75.0 M");
-        assert_eq!(human(150e9), "150 B");
-        assert_eq!(human(1234.0), "1.23 k");
-        assert_eq!(human(12.0), "12");
-        assert_eq!(human(0.0), "0");
-        assert_eq!(human(2.5), "2.50");
-        assert_eq!(human(1.5e13), "15.0 T");
-    }
-}
