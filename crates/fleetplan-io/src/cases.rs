@@ -3,22 +3,33 @@
 
 use crate::source::{Diagnosed, LoadError, SourceText, read_source};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_models::validation::{Case, check_ids, parse_cases};
+use fleetplan_models::validation::{Case, parse_cases, split_known};
 use std::path::Path;
 
-/// Parse a case text already in memory and check its ids; parse problems are reported before
-/// (and instead of) unknown ids.
-pub fn parse_case_source(input: SourceText, catalog: &Catalog) -> Result<Vec<Case>, Diagnosed> {
+/// Cases read from one file: those whose ids resolve (to be predicted) and the problems of the
+/// others (unknown chip or model ids, with did-you-mean).
+#[derive(Debug)]
+pub struct CaseSet {
+    /// Cases whose chip and model ids are in the catalog.
+    pub cases: Vec<Case>,
+    /// The rejected cases' diagnostics and the text they point into, when any case was rejected.
+    pub rejected: Option<Diagnosed>,
+}
+
+/// Parse a case text already in memory and check its ids. A syntax or field error rejects the
+/// whole file; an unknown id rejects only its case.
+pub fn parse_case_source(input: SourceText, catalog: &Catalog) -> Result<CaseSet, Diagnosed> {
     let cases = match parse_cases(&input.name, &input.text) {
         Ok(cases) => cases,
         Err(diagnostics) => return Err(Diagnosed { input, diagnostics }),
     };
-    let unknown = check_ids(&input.name, &cases, catalog);
-    if unknown.is_empty() { Ok(cases) } else { Err(Diagnosed { input, diagnostics: unknown }) }
+    let (cases, unknown) = split_known(&input.name, cases, catalog);
+    let rejected = (!unknown.is_empty()).then_some(Diagnosed { input, diagnostics: unknown });
+    Ok(CaseSet { cases, rejected })
 }
 
 /// Read the case file at `path`, parse it and check its ids.
-pub fn read_cases(path: &Path, catalog: &Catalog) -> Result<Vec<Case>, LoadError> {
+pub fn read_cases(path: &Path, catalog: &Catalog) -> Result<CaseSet, LoadError> {
     let input = read_source(path)?;
     Ok(parse_case_source(input, catalog)?)
 }
@@ -35,8 +46,9 @@ mod tests {
     #[test]
     fn the_calibration_cases_load() {
         let catalog = Catalog::builtin().unwrap();
-        let cases = read_cases(&calibration(), &catalog).unwrap();
-        assert!(cases.len() > 5, "{} cases", cases.len());
+        let set = read_cases(&calibration(), &catalog).unwrap();
+        assert!(set.cases.len() > 5, "{} cases", set.cases.len());
+        assert!(set.rejected.is_none());
     }
 
     #[test]
@@ -45,9 +57,13 @@ mod tests {
         let text = std::fs::read_to_string(calibration()).unwrap();
         let first = text.find("chip = \"h100-sxm\"").unwrap();
         let broken = format!("{}chip = \"h100-sxmm\"{}", &text[..first], &text[first + 17..]);
-        let err = parse_case_source(SourceText::new("cases.toml", broken), &catalog).unwrap_err();
+        let total = parse_case_source(SourceText::new("cases.toml", text), &catalog).unwrap().cases.len();
+        let set = parse_case_source(SourceText::new("cases.toml", broken), &catalog).unwrap();
+        let err = set.rejected.expect("the case with the misspelt chip is rejected");
         assert_eq!(err.diagnostics.len(), 1, "{:?}", err.diagnostics);
         assert!(err.diagnostics[0].message.contains("h100-sxmm"), "{:?}", err.diagnostics);
+        assert!(err.diagnostics[0].help.as_deref().unwrap_or("").contains("did you mean `h100-sxm`"));
+        assert_eq!(set.cases.len(), total - 1, "the other cases are still predicted");
     }
 
     #[test]

@@ -53,6 +53,28 @@ pub enum Certainty {
     Medium,
 }
 
+/// Fine-tuning method of a training case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Finetune {
+    /// Low-rank adapters only: about 4·N FLOPs per token instead of 6·N (no weight gradients
+    /// of the frozen base).
+    Lora,
+}
+
+/// How a training source counts the model FLOPs behind its TFLOP/s or MFU figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlopsCounting {
+    /// 6 × parameters × tokens (no attention term).
+    #[serde(rename = "6nd")]
+    SixNd,
+    /// 6·N·D plus attention's quadratic term (NeMo / Megatron-Bridge "model TFLOP/s").
+    WithAttention,
+    /// Hardware FLOPs including activation recomputation (Megatron-LM papers).
+    WithRecompute,
+}
+
 /// One published measurement.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +131,60 @@ pub struct Case {
     /// Training tokens of the job.
     #[serde(default)]
     pub tokens: Option<f64>,
+    /// Serving or training software that produced the figure (catalog engine id).
+    #[serde(default)]
+    pub engine: Option<Spanned<String>>,
+    /// The engine's version as published (e.g. `"0.6.0"`).
+    #[serde(default)]
+    pub engine_version: Option<String>,
+    /// KV-cache precision when it differs from `precision`.
+    #[serde(default)]
+    pub kv_precision: Option<Precision>,
+    /// Beam width of beam-search decoding (1 = greedy/sampling).
+    #[serde(default)]
+    pub beams: Option<u32>,
+    /// Draft tokens per step of speculative / multi-token-prediction decoding.
+    #[serde(default)]
+    pub mtp_draft_tokens: Option<u32>,
+    /// Mean acceptance rate of one draft token, 0–1.
+    #[serde(default)]
+    pub mtp_acceptance: Option<f64>,
+    /// Coefficient of variation of output lengths (0 = all equal; absent = unknown).
+    #[serde(default)]
+    pub output_tokens_cv: Option<f64>,
+    /// Longest allowed output, tokens.
+    #[serde(default)]
+    pub output_tokens_max: Option<f64>,
+    /// A finite burst: this many requests submitted at once, timed until the last finishes.
+    #[serde(default)]
+    pub requests: Option<u32>,
+    /// A closed-loop benchmark keeping this many requests in flight.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// The engine's published cap on running requests per instance.
+    #[serde(default)]
+    pub max_batch: Option<u32>,
+    /// Training context-parallel degree.
+    #[serde(default)]
+    pub cp: Option<u32>,
+    /// Training sequences per optimizer step.
+    #[serde(default)]
+    pub global_batch: Option<u32>,
+    /// Training micro-batch size, sequences.
+    #[serde(default)]
+    pub micro_batch: Option<u32>,
+    /// Training virtual pipeline stages per rank.
+    #[serde(default)]
+    pub vp: Option<u32>,
+    /// Fine-tuning method when only adapters are trained.
+    #[serde(default)]
+    pub finetune: Option<Finetune>,
+    /// How the source counts model FLOPs.
+    #[serde(default)]
+    pub flops_counting: Option<FlopsCounting>,
+    /// The published time includes periodic evaluation (MLPerf Training).
+    #[serde(default)]
+    pub includes_evaluation: Option<bool>,
     /// Where the figure comes from.
     pub source: String,
     /// How sure.
@@ -163,14 +239,32 @@ pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagn
 /// Check every case's chip and model ids against the catalog; unknown ids are errors naming the
 /// case, pointing at the id, with a did-you-mean suggestion.
 pub fn check_ids(source_name: &str, cases: &[Case], catalog: &Catalog) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    cases.iter().flat_map(|c| case_id_problems(source_name, c, catalog)).collect()
+}
+
+/// Split cases into those whose ids all resolve (to be predicted) and the diagnostics of the
+/// others, so that one bad case does not stop the rest from being predicted.
+pub fn split_known(source_name: &str, cases: Vec<Case>, catalog: &Catalog) -> (Vec<Case>, Vec<Diagnostic>) {
+    let mut known = Vec::with_capacity(cases.len());
+    let mut problems = Vec::new();
     for c in cases {
-        if let Err(e) = catalog.accelerator(c.chip.get_ref()) {
-            out.push(unknown_diag(source_name, c, "chip", &c.chip, &e));
+        let mine = case_id_problems(source_name, &c, catalog);
+        if mine.is_empty() {
+            known.push(c);
+        } else {
+            problems.extend(mine);
         }
-        if let Err(e) = catalog.llm(c.model.get_ref()) {
-            out.push(unknown_diag(source_name, c, "model", &c.model, &e));
-        }
+    }
+    (known, problems)
+}
+
+fn case_id_problems(source_name: &str, c: &Case, catalog: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Err(e) = catalog.accelerator(c.chip.get_ref()) {
+        out.push(unknown_diag(source_name, c, "chip", &c.chip, &e));
+    }
+    if let Err(e) = catalog.llm(c.model.get_ref()) {
+        out.push(unknown_diag(source_name, c, "model", &c.model, &e));
     }
     out
 }

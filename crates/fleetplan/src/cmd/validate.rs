@@ -2,6 +2,7 @@
 //! format of shared/validation/README.md) and report the error of each and a summary.
 
 use super::{Failure, condensed_table, input_failure, out, to_json};
+use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_models::validation::{CaseResult, ValidationSummary, predict_all, summarize};
@@ -19,15 +20,23 @@ pub struct ValidateArgs {
 
 /// Run `fleetplan validate`.
 pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
-    let cases = fleetplan_io::cases::read_cases(&args.file, catalog).map_err(input_failure)?;
-    let results = predict_all(&cases, catalog);
+    let set = fleetplan_io::cases::read_cases(&args.file, catalog).map_err(input_failure)?;
+    let results = predict_all(&set.cases, catalog);
     let summary = summarize(&results);
     if args.json {
         out(&json(&results, &summary)?);
     } else {
         out(&table(&results, &summary));
     }
-    Ok(())
+    // Cases with unknown ids were not predicted: say why (after the others' results) and exit 2.
+    match set.rejected {
+        Some(rejected) => {
+            ui::diagnostics(&rejected);
+            ui::status(&rejected);
+            Err(Failure::User)
+        }
+        None => Ok(()),
+    }
 }
 
 fn json(results: &[CaseResult], s: &ValidationSummary) -> Result<String, Failure> {
