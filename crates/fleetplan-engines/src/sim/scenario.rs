@@ -38,7 +38,7 @@ use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
 use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, Slo};
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, ServingStack, Slo};
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
@@ -255,10 +255,12 @@ fn engine_for(
 ) -> Result<InferenceEngine, PerfError> {
     let model = &catalog[&chat.model];
     let rates = ChipRates::of_chip(catalog, chip, precision)?;
+    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip)?;
     let kv = default_kv_precision(precision);
     let q = InferenceQuery {
         model,
         rates,
+        stack,
         kv_precision: kv,
         chips: instance_chips.max(1),
         request: infer::RequestShape {
@@ -270,7 +272,7 @@ fn engine_for(
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };
     let best = infer::search(&q)?;
-    InferenceEngine::new(model, rates, kv, best.layout)
+    q.engine(best.layout)
 }
 
 /// The workload being simulated and what its pools are built from.

@@ -15,6 +15,8 @@
 //! - [`queueing`]: Erlang C for the server mode's p99 queueing wait.
 //! - [`search`]: the batch sweep of one layout (with the latency–throughput curve) and the
 //!   search over layouts.
+//! - [`stack`]: the [`ServingStack`] of a serving engine on a chip (running-request cap, step
+//!   overhead, the layouts it runs, features), from the catalog's engine entries.
 
 pub mod engine;
 pub mod layout;
@@ -22,6 +24,7 @@ pub mod operating;
 pub mod queueing;
 pub mod request;
 pub mod search;
+pub mod stack;
 
 pub use engine::{
     ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
@@ -31,3 +34,4 @@ pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggreg
 pub use queueing::{erlang_c, max_rate_for_wait};
 pub use request::{RequestShape, ServeMode, Slo};
 pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};
+pub use stack::{EngineError, ServingStack};

@@ -7,6 +7,7 @@ use crate::infer::engine::{Binding, InferenceEngine};
 use crate::infer::layout::Layout;
 use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
 use crate::infer::request::{RequestShape, ServeMode, Slo};
+use crate::infer::stack::ServingStack;
 use fleetplan_core::catalog::LlmModel;
 use fleetplan_core::units::Precision;
 use serde::Serialize;
@@ -68,6 +69,7 @@ impl BatchLimits {
     fn new(engine: &InferenceEngine, request: &RequestShape, mode: ServeMode) -> Result<BatchLimits, PerfError> {
         let context_tokens = mode.context_tokens(request);
         let memory_batch = engine.max_batch(context_tokens);
+        // The serving stack's cap (set on the engine's rates by `ServingStack::apply`).
         let max_batch = memory_batch.min(engine.rates().max_running_requests);
         if engine.kv_capacity_bytes_per_chip() <= 0.0 || max_batch < 1.0 {
             return Err(FitError::NoKvRoom {
@@ -223,8 +225,12 @@ fn finish_best(
 pub struct InferenceQuery<'a> {
     /// The model.
     pub model: &'a LlmModel,
-    /// Chip rates at the run's precision.
+    /// Chip rates at the run's precision, from the catalog (without the serving stack, which
+    /// [`InferenceQuery::engine`] applies).
     pub rates: ChipRates,
+    /// The serving engine on this chip: its running-request cap, step overhead and the layouts
+    /// it runs.
+    pub stack: ServingStack,
     /// KV-cache precision.
     pub kv_precision: Precision,
     /// Chips available.
@@ -272,12 +278,35 @@ fn expert_groups(dp: u32, mut visit: impl FnMut(u32)) {
     }
 }
 
-/// Search layouts and batch for the best per-chip throughput meeting the limits.
+impl InferenceQuery<'_> {
+    /// Chip rates as the query's serving stack runs them ([`ServingStack::apply`]).
+    pub fn stack_rates(&self) -> ChipRates {
+        self.stack.apply(self.rates)
+    }
+
+    /// The inference engine of `layout` under this query (model, stack rates, KV precision): the
+    /// one way the search and its callers build engines for a query's layouts.
+    pub fn engine(&self, layout: Layout) -> Result<InferenceEngine, PerfError> {
+        InferenceEngine::new(self.model, self.stack_rates(), self.kv_precision, layout)
+    }
+
+    /// Whether the query's serving stack runs `layout` ([`ServingStack::runs`]).
+    pub fn stack_runs(&self, layout: &Layout) -> bool {
+        self.stack.runs(layout, self.model.moe.is_some(), self.rates.scaleup_domain)
+    }
+}
+
+/// Search layouts and batch for the best per-chip throughput meeting the limits, among the
+/// layouts the query's serving stack runs.
 pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
     let mut best: Option<LayoutResult> = None;
     let mut last_err: Option<PerfError> = None;
+    let rates = query.stack_rates();
     candidate_layouts(query.model, query.chips, |layout| {
-        let result = InferenceEngine::new(query.model, query.rates, query.kv_precision, layout)
+        if !query.stack_runs(&layout) {
+            return;
+        }
+        let result = InferenceEngine::new(query.model, rates, query.kv_precision, layout)
             .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
         match result {
             Ok(result) => {

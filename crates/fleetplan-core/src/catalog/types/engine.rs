@@ -79,10 +79,10 @@ impl MoeLayout {
     }
 }
 
-/// Where a serving engine pipelines a dense model.
+/// Where a serving engine runs pipeline parallelism (for dense and MoE models alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum DensePipeline {
+pub enum PipelineRule {
     /// Pipeline stages only across scale-up domains: each stage's tensor-parallel group fills
     /// a whole domain (inside a domain the engine uses tensor parallelism instead).
     AcrossDomainOnly,
@@ -90,12 +90,12 @@ pub enum DensePipeline {
     Anywhere,
 }
 
-impl DensePipeline {
+impl PipelineRule {
     /// Name as written in catalog files.
     pub fn as_str(self) -> &'static str {
         match self {
-            DensePipeline::AcrossDomainOnly => "across_domain_only",
-            DensePipeline::Anywhere => "anywhere",
+            PipelineRule::AcrossDomainOnly => "across_domain_only",
+            PipelineRule::Anywhere => "anywhere",
         }
     }
 }
@@ -153,8 +153,9 @@ pub struct ServingTraits {
     pub kv_reservation: KvReservation,
     /// Expert layouts it runs for MoE models.
     pub moe_layouts: Vec<MoeLayout>,
-    /// Where it pipelines dense models.
-    pub dense_pipeline: DensePipeline,
+    /// Where it runs pipeline stages: only across scale-up domains (the usual deployment), or
+    /// anywhere.
+    pub pipeline: PipelineRule,
     /// Whether it overlaps the expert all-to-all with compute by splitting a step into two
     /// micro-batches (SGLang two-batch overlap, TensorRT-LLM wide-EP overlap).
     pub two_batch_overlap: bool,
@@ -482,7 +483,7 @@ mod tests {
             step_overhead_us: 4000.0,
             kv_reservation: KvReservation::Expected,
             moe_layouts: vec![MoeLayout::Tp],
-            dense_pipeline: DensePipeline::Anywhere,
+            pipeline: PipelineRule::Anywhere,
             two_batch_overlap: false,
             mtp: false,
             fp8_attention: false,
