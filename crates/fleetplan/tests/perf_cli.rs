@@ -98,3 +98,36 @@ fn validate_names_the_case_with_an_unknown_chip_and_lists_unmodellable_cases() {
     assert!(text.contains("fp4-case") && text.contains("not modelled"), "{text}");
     assert!(text.contains("ok-case"), "{text}");
 }
+
+#[test]
+fn infer_names_its_engine_and_rejects_unknown_ones() {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "8", "--model", "llama-2-70b", "--precision", "fp8"];
+    let out = fleetplan(&base);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("engine: TensorRT-LLM (default for nvidia)"), "{text}");
+
+    let out = fleetplan(&[&base[..], &["--engine", "vllm", "--engine-version", "0.6.0"]].concat());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("engine: vLLM 0.6.0"));
+
+    let out = fleetplan(&[&base[..], &["--engine", "vlm"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown engine id `vlm` (did you mean `vllm`?)"), "{stderr}");
+
+    let out = fleetplan(&["perf", "infer", "--chip", "mi300x", "--model", "llama-2-70b", "--engine", "trtllm"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not run on AMD chips"));
+    let out = fleetplan(&[&base[..], &["--engine", "megatron"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn infer_json_carries_the_engine_and_its_stack() {
+    let v = json_ok(&[
+        "perf", "infer", "--chip", "mi300x", "--chips", "8", "--model", "llama-2-70b", "--precision", "fp8", "--json",
+    ]);
+    assert_eq!(v["engine"], "vllm");
+    assert_eq!(v["stack"]["max_running_requests"], 1024.0);
+    assert_eq!(v["stack"]["kv_reservation"], "expected");
+}

@@ -160,3 +160,62 @@ fn generation_rate(
         Err(e) => Rate::zero(workload_id, &chip.id, precision, e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fleetplan_core::scenario::validate;
+
+    const SCENARIO: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 2
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[site]]
+id = "s1"
+region = "us"
+available_mw = 10
+[[workload]]
+id = "chat"
+kind = "chat"
+model = "llama-3.1-8b"
+precision = "fp8"
+daily_users = 1e6
+requests_per_user_per_day = 10
+input_tokens_per_request = 1000
+output_tokens_per_request = 400
+ttft_p99_ms = 2000
+tpot_p99_ms = 100
+"#;
+
+    fn chat_rate_of(engine_lines: &str, chip: &str) -> Rate {
+        let catalog = Catalog::builtin().unwrap();
+        let scenario = validate("t.toml", &format!("{SCENARIO}{engine_lines}\n"), &catalog).unwrap();
+        rate(&catalog, &scenario.workloads[0], &catalog.resolve_chip(chip).unwrap())
+    }
+
+    #[test]
+    fn the_workloads_engine_sets_the_stack_and_the_default_is_the_vendors() {
+        let default = chat_rate_of("", "h100-sxm");
+        let trtllm = chat_rate_of("engine = \"trtllm\"", "h100-sxm");
+        assert!(default.problem.is_none() && default.per_chip_per_s > 0.0);
+        assert_eq!(default.per_chip_per_s, trtllm.per_chip_per_s);
+        // vLLM 0.6: 256 running requests and 1 ms more per step than TensorRT-LLM's stack.
+        let old_vllm = chat_rate_of("engine = \"vllm\"\nengine_version = \"0.6.0\"", "h100-sxm");
+        assert!(old_vllm.per_chip_per_s > 0.0 && old_vllm.per_chip_per_s < trtllm.per_chip_per_s);
+    }
+
+    #[test]
+    fn an_engine_that_does_not_run_on_the_chip_gives_no_rate() {
+        let rate = chat_rate_of("engine = \"trtllm\"", "mi300x");
+        assert_eq!(rate.per_chip_per_s, 0.0);
+        let problem = rate.problem.map(|p| p.to_string()).unwrap_or_default();
+        assert!(problem.contains("does not run on AMD chips"), "{problem}");
+    }
+}

@@ -12,7 +12,7 @@
 use crate::hw::ChipRates;
 use crate::infer::layout::Layout;
 use fleetplan_core::catalog::{
-    Accelerator, Catalog, ChipId, PipelineRule, EngineId, EngineRole, KvReservation, MoeLayout, ServingEngine,
+    Accelerator, Catalog, ChipId, EngineId, EngineRole, KvReservation, MoeLayout, PipelineRule, ServingEngine,
 };
 use serde::Serialize;
 
