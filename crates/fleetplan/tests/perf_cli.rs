@@ -125,7 +125,17 @@ fn infer_names_its_engine_and_rejects_unknown_ones() {
 #[test]
 fn infer_json_carries_the_engine_and_its_stack() {
     let v = json_ok(&[
-        "perf", "infer", "--chip", "mi300x", "--chips", "8", "--model", "llama-2-70b", "--precision", "fp8", "--json",
+        "perf",
+        "infer",
+        "--chip",
+        "mi300x",
+        "--chips",
+        "8",
+        "--model",
+        "llama-2-70b",
+        "--precision",
+        "fp8",
+        "--json",
     ]);
     assert_eq!(v["engine"], "vllm");
     assert_eq!(v["stack"]["max_running_requests"], 1024.0);
