@@ -178,8 +178,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
     let stack = choice.stack;
     let rates = ChipRates::of_chip(catalog, &chip, a.precision).map_err(perf_err)?;
-    let workload =
-        RequestShape { input_tokens: a.input, output_tokens: a.output, cached_input_fraction: a.cached_fraction };
+    let workload = RequestShape::new(a.input, a.output, a.cached_fraction);
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
     let scenario = a.scenario.unwrap_or(ServeMode::implied_by(&slo));
