@@ -5,6 +5,7 @@ mod common;
 mod cost;
 mod model;
 mod perf_family;
+mod perf_training;
 mod region;
 mod rule;
 mod system;
@@ -14,6 +15,7 @@ pub use common::*;
 pub use cost::*;
 pub use model::*;
 pub use perf_family::*;
+pub use perf_training::*;
 pub use region::*;
 pub use rule::*;
 pub use system::*;
@@ -34,7 +36,8 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
         .chain(catalog.diffusion_models.iter().map(|e| ("model", e.id.as_str(), &e.provenance)))
         .chain(catalog.regions.iter().map(|e| ("region", e.id.as_str(), &e.provenance)))
         .chain(catalog.rules.iter().map(|e| ("rule", e.id.as_str(), &e.provenance)))
-        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)));
+        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)))
+        .chain(catalog.training_families.iter().map(|e| ("training family", e.id.as_str(), &e.provenance)));
     for (kind, id, provenance) in all_ids {
         if !seen.insert((kind, id)) {
             problems.push(format!("duplicate {kind} id `{id}`"));
@@ -59,6 +62,7 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
     problems.extend(catalog.costs.problems(catalog));
     problems.extend(catalog.rules.iter().flat_map(|r| r.problems(catalog)));
     problems.extend(catalog.perf_families.iter().flat_map(|f| f.problems()));
+    problems.extend(catalog.training_families.iter().flat_map(|f| f.problems(catalog)));
     problems
 }
 
