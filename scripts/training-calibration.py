@@ -2,7 +2,7 @@
 """Training-only calibration report: runs `fleetplan validate --json` on the public validation
 files and prints every training case's error plus median / p90 |error| over training cases.
 
-Usage: scripts/training-calibration.py [BINARY] (default ./target/release/fleetplan).
+Usage: scripts/training-calibration.py [BINARY [--catalog FILE]] (default ./target/release/fleetplan).
 """
 import json
 import subprocess
@@ -15,6 +15,7 @@ FILES = [
 ]
 
 
+
 def percentile_nearest_rank(sorted_values, q):
     rank = max(1, min(len(sorted_values), -(-int(q * len(sorted_values) * 1000) // 1000)))
     return sorted_values[rank - 1]
@@ -22,11 +23,12 @@ def percentile_nearest_rank(sorted_values, q):
 
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "./target/release/fleetplan"
+    extra = sys.argv[2:]  # e.g. --catalog FILE
     errors, missing = [], []
     for path in FILES:
         with open(path, "rb") as f:
             kinds = {c["id"]: c["kind"] for c in tomllib.load(f)["case"]}
-        run = subprocess.run([binary, "validate", "--json", path], capture_output=True, text=True)
+        run = subprocess.run([binary, "validate", "--json", *extra, path], capture_output=True, text=True)
         doc = json.loads(run.stdout)
         for case in doc["cases"]:
             if kinds.get(case["id"]) != "training":

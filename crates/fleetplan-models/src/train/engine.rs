@@ -135,6 +135,8 @@ impl TrainEngine {
         let microbatch_tokens = f64::from(layout.micro_batch) * self.job.seq_len;
         let microbatches = match self.job.global_batch_tokens {
             Some(batch) => (batch / (degrees.dp * microbatch_tokens)).floor(),
+            // No pipeline: no accumulation (one forward/backward of `micro_batch` sequences).
+            None if layout.pp == 1 => 1.0,
             None => DEFAULT_MICROBATCHES_PER_STAGE * degrees.pp,
         };
         if microbatches < 1.0 {
