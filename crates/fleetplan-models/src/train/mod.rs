@@ -19,6 +19,7 @@ mod memory;
 mod rates;
 mod search;
 
+pub use comm::{ZERO3_GATHER_OVERLAP, flat_all_reduce_s, hierarchical_all_reduce_s};
 pub use engine::TrainEngine;
 pub use rates::TrainRates;
 pub use search::{LayoutConstraint, TrainSearch, search_training, training_layouts};
