@@ -50,12 +50,7 @@ pub(super) struct MicrobatchComm {
 
 impl MicrobatchComm {
     /// Communication of one micro-batch of `microbatch_tokens` (across its cp group).
-    pub fn of(
-        engine: &TrainEngine,
-        layout: &TrainLayout,
-        degrees: &Degrees,
-        microbatch_tokens: f64,
-    ) -> MicrobatchComm {
+    pub fn of(engine: &TrainEngine, layout: &TrainLayout, degrees: &Degrees, microbatch_tokens: f64) -> MicrobatchComm {
         let shape = &engine.shape;
         let rates = &engine.rates.chip;
         let Degrees { tp, cp, pp, .. } = *degrees;
@@ -76,7 +71,13 @@ impl MicrobatchComm {
             // Dispatch + combine in each forward pass and in the backward (throughput kernels).
             shape.moe_layers / pp
                 * (forward_passes + 1.0)
-                * rates.expert_all_to_all_s(0.0, chip_tokens, shape.active_experts, bytes_per_copy, degrees.expert_group)
+                * rates.expert_all_to_all_s(
+                    0.0,
+                    chip_tokens,
+                    shape.active_experts,
+                    bytes_per_copy,
+                    degrees.expert_group,
+                )
         } else {
             0.0
         };
@@ -87,7 +88,8 @@ impl MicrobatchComm {
         };
         let pipeline_s = if layout.pp > 1 {
             let link_bw = rates.group_bw(tp * cp * pp);
-            2.0 * degrees.virtual_stages * (chip_tokens * shape.hidden * 2.0 / tp / link_bw + rates.collective_latency_s)
+            2.0 * degrees.virtual_stages
+                * (chip_tokens * shape.hidden * 2.0 / tp / link_bw + rates.collective_latency_s)
         } else {
             0.0
         };
@@ -99,12 +101,7 @@ impl MicrobatchComm {
 /// chip passes its K and V chunk (`chip_tokens` tokens, heads split by tp) around the ring of
 /// cp chips, `cp − 1` steps per forward pass and twice that in the backward (K, V and their
 /// gradients), overlapped with the attention blocks it feeds (backward attention = 2 × forward).
-fn ring_attention_exposed_s(
-    engine: &TrainEngine,
-    degrees: &Degrees,
-    chip_tokens: f64,
-    forward_passes: f64,
-) -> f64 {
+fn ring_attention_exposed_s(engine: &TrainEngine, degrees: &Degrees, chip_tokens: f64, forward_passes: f64) -> f64 {
     let rates = &engine.rates.chip;
     let Degrees { tp, cp, .. } = *degrees;
     let bytes = (cp - 1.0) * chip_tokens * engine.kv_exchange_values / tp * 2.0;

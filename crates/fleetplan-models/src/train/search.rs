@@ -206,7 +206,10 @@ pub fn search_training(
     check_constraint(model, chips, constraint, seq_len)?;
     let cps: Vec<u32> = match constraint.cp {
         Some(cp) => vec![cp],
-        None => (0..7).map(|i| 1u32 << i).take_while(|&cp| cp == 1 || seq_len / f64::from(cp) >= MIN_TOKENS_PER_CP_RANK).collect(),
+        None => (0..7)
+            .map(|i| 1u32 << i)
+            .take_while(|&cp| cp == 1 || seq_len / f64::from(cp) >= MIN_TOKENS_PER_CP_RANK)
+            .collect(),
     };
     let mut best: Option<TrainPoint> = None;
     let (mut evaluated, mut fitting) = (0u64, 0u64);

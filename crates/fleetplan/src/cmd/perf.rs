@@ -297,7 +297,13 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let rates = TrainRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
     let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
-    let c = LayoutConstraint { tp: a.layout.tp, pp: a.layout.pp, dp: a.layout.dp, ep: a.layout.ep, ..LayoutConstraint::default() };
+    let c = LayoutConstraint {
+        tp: a.layout.tp,
+        pp: a.layout.pp,
+        dp: a.layout.dp,
+        ep: a.layout.ep,
+        ..LayoutConstraint::default()
+    };
     let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
     if a.json {
         let v = serde_json::json!({
