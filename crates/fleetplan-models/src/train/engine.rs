@@ -59,8 +59,9 @@ impl TrainEngine {
         }
         let shape = LlmShape::new(model);
         let gemm = shape.forward_gemm_flops_per_token();
-        // Causal attention: a token at position i attends i + 1 tokens; mean (s + 1) / 2.
-        let attn = shape.attn_flops_pair_prefill * shape.layers * (job.seq_len + 1.0) / 2.0;
+        // Causal attention: a token at position i attends i + 1 tokens, mean (s + 1) / 2 in full
+        // layers; sliding / chunked layers attend at most their window.
+        let attn = shape.attn_flops_pair_prefill * shape.layers * shape.causal_pairs(job.seq_len) / job.seq_len;
         let head_flops = 2.0 * shape.head_params;
         let layer_flops = ((gemm - head_flops) + attn) / shape.layers;
         let kv_exchange_values = match model.attention {
