@@ -321,8 +321,8 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
         (
             "layout",
             format!(
-                "tp {} × pp {} × dp {} (ep {}), ZeRO-{}, recompute {:?}, micro-batch {}, {} virtual stages",
-                l.tp, l.pp, l.dp, l.ep, l.zero, l.recompute, l.micro_batch, l.virtual_stages
+                "tp {} × cp {} × pp {} × dp {} (ep {}), ZeRO-{}, recompute {:?}, micro-batch {}, {} virtual stages",
+                l.tp, l.cp, l.pp, l.dp, l.ep, l.zero, l.recompute, l.micro_batch, l.virtual_stages
             ),
         ),
         ("layouts searched / fitting", format!("{} / {}", s.layouts_evaluated, s.layouts_fitting)),
