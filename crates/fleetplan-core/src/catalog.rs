@@ -45,6 +45,8 @@ pub struct Catalog {
     pub perf_families: Vec<PerfFamily>,
     /// Serving engines and training frameworks (`engines.toml`).
     pub engines: Vec<ServingEngine>,
+    /// Training efficiency parameters per chip family (`perf-training.toml`).
+    pub training_families: Vec<TrainingFamily>,
 }
 
 /// Something a user named that the catalog does not hold.
@@ -149,6 +151,12 @@ impl Catalog {
             .iter()
             .find(|r| r.id == id)
             .ok_or_else(|| unknown_id("rule", id, self.rules.iter().map(|r| r.id.as_str())))
+    }
+
+    /// Training efficiencies of the perf family `id`, if `perf-training.toml` (or an override)
+    /// has an entry for it; families without one train at their inference efficiencies.
+    pub fn training_family(&self, id: &str) -> Option<&TrainingFamily> {
+        self.training_families.iter().find(|f| f.id == id)
     }
 
     /// Performance family by id.

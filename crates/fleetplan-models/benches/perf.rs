@@ -9,7 +9,7 @@ use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
     self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo,
 };
-use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training, training_layouts};
+use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training, training_layouts};
 use std::hint::black_box;
 
 fn main() {
@@ -73,7 +73,7 @@ fn inference_search(bencher: divan::Bencher, model: &str) {
 fn training_search(bencher: divan::Bencher) {
     let cat = catalog();
     let m = cat.llm("llama-3.1-405b").unwrap();
-    let r = ChipRates::from_catalog(&cat, "h100-sxm", Precision::Bf16).unwrap();
+    let r = TrainRates::from_catalog(&cat, "h100-sxm", Precision::Bf16).unwrap();
     let e = TrainEngine::new(m, r, TrainJob { seq_len: 8192.0, global_batch_tokens: None, tokens: 15.6e12 }).unwrap();
     let mut n = 0;
     training_layouts(m, 16384, &LayoutConstraint::default(), |_| n += 1);

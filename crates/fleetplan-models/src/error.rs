@@ -60,6 +60,54 @@ pub enum LayoutError {
         /// Attention heads of the model.
         heads: u32,
     },
+    /// Tensor parallelism must split the FFN width evenly.
+    #[error("tp {tp} must divide the model's FFN width {ffn_hidden}")]
+    TpNotDividingFfn {
+        /// Tensor-parallel degree.
+        tp: u32,
+        /// FFN hidden width of the model.
+        ffn_hidden: u32,
+    },
+    /// The training framework runs no pipeline stages.
+    #[error("pp {pp} given, but the training framework runs without pipeline parallelism")]
+    PipelineNotSupported {
+        /// Pipeline stages asked for.
+        pp: u32,
+    },
+    /// More context-parallel ranks than tokens in a sequence.
+    #[error("cp {cp} exceeds the sequence length {seq_len}")]
+    CpExceedsSequence {
+        /// Context-parallel degree.
+        cp: u32,
+        /// Sequence length, tokens.
+        seq_len: u32,
+    },
+    /// Virtual pipeline stages need a pipeline and enough layers.
+    #[error("{virtual_stages} virtual stages × pp {pp} need a pipeline and at most the model's {layers} layers")]
+    VirtualStages {
+        /// Virtual stages per chip.
+        virtual_stages: u32,
+        /// Pipeline stages.
+        pp: u32,
+        /// Layers of the model.
+        layers: u32,
+    },
+    /// Fixed training degrees that do not divide (or, all fixed, do not equal) the job's chips.
+    #[error("tp {tp} × cp {cp} × pp {pp} × dp {dp} = {layout_chips} chips does not fit the job's {chips} chips")]
+    TrainChipCount {
+        /// Tensor-parallel degree.
+        tp: u32,
+        /// Context-parallel degree.
+        cp: u32,
+        /// Pipeline stages.
+        pp: u32,
+        /// Replicas (1 when free).
+        dp: u32,
+        /// Chips the fixed degrees use.
+        layout_chips: u32,
+        /// Chips of the job.
+        chips: u32,
+    },
     /// More pipeline stages than layers.
     #[error("pp {pp} exceeds the model's {layers} layers")]
     PpExceedsLayers {
@@ -188,7 +236,9 @@ pub enum FitError {
         usable_gb: f64,
     },
     /// Training: no layout of the search fits in memory.
-    #[error("none of {layouts} layouts of `{model}` on {chips} chips fits in memory")]
+    #[error(
+        "none of {layouts} layouts of `{model}` on {chips} chips fits in memory (the smallest needs {least_gb:.1} GB per chip, {usable_gb:.1} GB usable)"
+    )]
     NoTrainingLayout {
         /// Layouts evaluated.
         layouts: u64,
@@ -196,6 +246,10 @@ pub enum FitError {
         model: String,
         /// Chips of the job.
         chips: u32,
+        /// Least memory per chip any evaluated layout needs, GB.
+        least_gb: f64,
+        /// Usable memory per chip, GB.
+        usable_gb: f64,
     },
     /// Generation: the denoiser weights leave no room for one item's activations.
     #[error("denoiser weights {weights_gb:.1} GB leave no room for one item's activations on this chip")]

@@ -8,7 +8,7 @@ use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
 use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo};
 use crate::shape::default_kv_precision;
-use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob, TrainPoint};
+use crate::train::{self, LayoutConstraint, Mechanisms, TrainEngine, TrainJob, TrainPoint, TrainRates};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
 use fleetplan_core::units::Precision;
@@ -53,27 +53,7 @@ pub enum Certainty {
     Medium,
 }
 
-/// Fine-tuning method of a training case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Finetune {
-    /// Low-rank adapters only: about 4·N FLOPs per token instead of 6·N (no weight gradients
-    /// of the frozen base).
-    Lora,
-}
-
-/// How a training source counts the model FLOPs behind its TFLOP/s or MFU figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlopsCounting {
-    /// 6 × parameters × tokens (no attention term).
-    #[serde(rename = "6nd")]
-    SixNd,
-    /// 6·N·D plus attention's quadratic term (NeMo / Megatron-Bridge "model TFLOP/s").
-    WithAttention,
-    /// Hardware FLOPs including activation recomputation (Megatron-LM papers).
-    WithRecompute,
-}
+pub use crate::train::{Finetune, FlopsCounting};
 
 /// One published measurement.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -345,11 +325,21 @@ pub fn predict_all(cases: &[Case], catalog: &Catalog) -> Vec<CaseResult> {
     cases.iter().map(|c| predict(c, catalog)).collect()
 }
 
+/// Predict every case with the training model's `mechanisms` switched as given (ablations).
+pub fn predict_all_with(cases: &[Case], catalog: &Catalog, mechanisms: &Mechanisms) -> Vec<CaseResult> {
+    cases.iter().map(|c| predict_with(c, catalog, mechanisms)).collect()
+}
+
 /// Predict one case.
 pub fn predict(c: &Case, catalog: &Catalog) -> CaseResult {
+    predict_with(c, catalog, &Mechanisms::default())
+}
+
+/// Predict one case with the training model's `mechanisms` switched as given.
+pub fn predict_with(c: &Case, catalog: &Catalog, mechanisms: &Mechanisms) -> CaseResult {
     let outcome = match c.kind {
         CaseKind::Inference => predict_inference(c, catalog),
-        CaseKind::Training => predict_training(c, catalog),
+        CaseKind::Training => predict_training(c, catalog, mechanisms),
     };
     let (predicted, detail) = match outcome {
         Ok((v, d)) if v.is_finite() => (Some(v), d),
@@ -456,24 +446,48 @@ fn inference_detail(result: &infer::LayoutResult) -> String {
     format!("{degrees} batch {:.0} TPOT {:.1} ms, {}", best.batch, best.tpot_ms, best.binding.as_str())
 }
 
-fn predict_training(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
+fn predict_training(c: &Case, catalog: &Catalog, mechanisms: &Mechanisms) -> Result<(f64, String), PerfError> {
     let model = catalog.llm(c.model.get_ref())?;
-    let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
-    let seq_len = need(c.seq_len, "seq_len")?;
-    let job = TrainJob { seq_len: f64::from(seq_len), global_batch_tokens: None, tokens: c.tokens.unwrap_or(0.0) };
-    let engine = TrainEngine::new(model, rates, job)?;
-    let constraint = LayoutConstraint { tp: c.tp, pp: c.pp, dp: c.dp, ep: c.ep };
+    let rates = TrainRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
+    let seq_len = f64::from(need(c.seq_len, "seq_len")?);
+    let published = mechanisms.published_schedule;
+    let global_batch_tokens = c.global_batch.filter(|_| published).map(|sequences| f64::from(sequences) * seq_len);
+    let job = TrainJob { seq_len, global_batch_tokens, tokens: c.tokens.unwrap_or(0.0) };
+    let engine = TrainEngine::with_options(model, rates, job, c.finetune, *mechanisms)?;
+    let maxtext = c.engine.as_ref().is_some_and(|e| e.get_ref() == "maxtext");
+    let constraint = LayoutConstraint {
+        tp: c.tp,
+        pp: c.pp.or(if maxtext { Some(1) } else { None }),
+        dp: c.dp,
+        ep: c.ep,
+        cp: c.cp,
+        micro_batch: c.micro_batch.filter(|_| published),
+        virtual_stages: c.vp.filter(|_| published),
+        no_pipeline: maxtext,
+    };
     let best = train::search_training(&engine, model, c.n_chips, &constraint)?.best;
+    let counting = c.flops_counting.unwrap_or(FlopsCounting::WithAttention);
+    let counted_tflops = if mechanisms.flops_counting {
+        engine.tflops_per_chip_counted(&best, counting)
+    } else {
+        best.hardware_tflops_per_chip
+    };
+    let evaluation = if c.includes_evaluation == Some(true) && mechanisms.evaluation_overhead {
+        1.0 + train::EVALUATION_OVERHEAD_FRACTION
+    } else {
+        1.0
+    };
     let value = match c.metric {
+        Metric::MfuPercent if mechanisms.flops_counting => counted_tflops * 1e12 / rates.chip.bf16_peak_flops * 100.0,
         Metric::MfuPercent => best.mfu * 100.0,
-        Metric::TflopsPerChip => best.hardware_tflops_per_chip,
+        Metric::TflopsPerChip => counted_tflops,
         Metric::ChipHours => {
             need(c.tokens, "tokens")?;
-            best.chip_hours
+            best.chip_hours * evaluation
         }
         Metric::Minutes => {
             need(c.tokens, "tokens")?;
-            best.time_to_train_h * 60.0
+            best.time_to_train_h * 60.0 * evaluation
         }
         metric => return Err(SettingError::NotTrainingMetric(metric).into()),
     };
@@ -486,12 +500,14 @@ fn training_detail(point: &TrainPoint) -> String {
     let layout = point.layout;
     let degrees = degrees(layout.tp, layout.pp, layout.dp, layout.ep);
     format!(
-        "{degrees} zero{} {:?} mb{} v{}, MFU {:.1}%, bubble {:.0}%",
+        "{degrees} cp{} zero{} {:?} mb{} v{}, MFU {:.1}%, bubble {:.0}%, comm {:.0}%",
+        layout.cp,
         layout.zero,
         layout.recompute,
         layout.micro_batch,
         layout.virtual_stages,
         point.mfu * 100.0,
-        point.bubble_fraction * 100.0
+        point.bubble_fraction * 100.0,
+        point.comm_s / point.step_s * 100.0
     )
 }

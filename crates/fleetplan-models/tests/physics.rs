@@ -9,7 +9,7 @@ use fleetplan_models::infer::{
 };
 use fleetplan_models::shape::{LlmShape, kv_bytes_per_token};
 use fleetplan_models::train::{
-    LayoutConstraint, TrainEngine, TrainJob, dense_training_flops, search_training, training_layouts,
+    LayoutConstraint, TrainEngine, TrainJob, TrainRates, dense_training_flops, search_training, training_layouts,
 };
 use proptest::prelude::*;
 
@@ -83,7 +83,7 @@ fn six_n_d_for_llama_405b_on_15_6t_tokens() {
     assert!((flops - 3.79e25).abs() / 3.79e25 < 0.02, "{flops:e}");
     let e = TrainEngine::new(
         &m,
-        rates("h100-sxm", Precision::Bf16),
+        TrainRates::from_catalog(&Catalog::builtin().unwrap(), "h100-sxm", Precision::Bf16).unwrap(),
         TrainJob { seq_len: 8192.0, global_batch_tokens: None, tokens: 15.6e12 },
     )
     .unwrap();
@@ -100,7 +100,7 @@ fn training_search_covers_8000_layouts_and_fits() {
     assert!(n >= 8000, "only {n} layouts");
     let e = TrainEngine::new(
         &m,
-        rates("h100-sxm", Precision::Bf16),
+        TrainRates::from_catalog(&Catalog::builtin().unwrap(), "h100-sxm", Precision::Bf16).unwrap(),
         TrainJob { seq_len: 8192.0, global_batch_tokens: None, tokens: 15.6e12 },
     )
     .unwrap();

@@ -8,6 +8,7 @@ use serde::Deserialize;
 /// The embedded catalog files, `(file name, text)`, in load order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("perf.toml", include_str!("../../catalog/perf.toml")),
+    ("perf-training.toml", include_str!("../../catalog/perf-training.toml")),
     ("chips.toml", include_str!("../../catalog/chips.toml")),
     ("systems.toml", include_str!("../../catalog/systems.toml")),
     ("models.toml", include_str!("../../catalog/models.toml")),
@@ -46,6 +47,9 @@ pub struct CatalogFile {
     /// `[[engine]]` entries (serving engines and training frameworks).
     #[serde(default)]
     pub engine: Vec<ServingEngine>,
+    /// `[[perf_training]]` entries (training efficiencies per perf family).
+    #[serde(default)]
+    pub perf_training: Vec<TrainingFamily>,
     /// `[[fx]]` entries.
     #[serde(default)]
     pub fx: Vec<FxRate>,
@@ -126,6 +130,7 @@ impl Catalog {
         upsert(&mut self.rules, file.rule, |e| &e.id, "rule", source_name, n);
         upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
         upsert(&mut self.engines, file.engine, |e| &e.id, "engine", source_name, n);
+        upsert(&mut self.training_families, file.perf_training, |e| &e.id, "training family", source_name, n);
         upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
         upsert(&mut self.costs.fabrics, file.fabric, |e| &e.id, "network fabric", source_name, n);
         upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);

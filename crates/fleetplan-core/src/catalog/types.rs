@@ -6,6 +6,7 @@ mod cost;
 mod engine;
 mod model;
 mod perf_family;
+mod perf_training;
 mod region;
 mod rule;
 mod system;
@@ -16,6 +17,7 @@ pub use cost::*;
 pub use engine::*;
 pub use model::*;
 pub use perf_family::*;
+pub use perf_training::*;
 pub use region::*;
 pub use rule::*;
 pub use system::*;
@@ -37,7 +39,8 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
         .chain(catalog.regions.iter().map(|e| ("region", e.id.as_str(), &e.provenance)))
         .chain(catalog.rules.iter().map(|e| ("rule", e.id.as_str(), &e.provenance)))
         .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)))
-        .chain(catalog.engines.iter().map(|e| ("engine", e.id.as_str(), &e.provenance)));
+        .chain(catalog.engines.iter().map(|e| ("engine", e.id.as_str(), &e.provenance)))
+        .chain(catalog.training_families.iter().map(|e| ("training family", e.id.as_str(), &e.provenance)));
     for (kind, id, provenance) in all_ids {
         if !seen.insert((kind, id)) {
             problems.push(format!("duplicate {kind} id `{id}`"));
@@ -62,6 +65,7 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
     problems.extend(catalog.costs.problems(catalog));
     problems.extend(catalog.rules.iter().flat_map(|r| r.problems(catalog)));
     problems.extend(catalog.perf_families.iter().flat_map(|f| f.problems()));
+    problems.extend(catalog.training_families.iter().flat_map(|f| f.problems(catalog)));
     problems.extend(catalog.engines.iter().flat_map(|e| e.problems()));
     problems.extend(engine_default_problems(catalog));
     problems

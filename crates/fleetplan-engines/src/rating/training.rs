@@ -5,8 +5,7 @@ use fleetplan_core::catalog::{Catalog, ChipId, LlmModel, RegionId};
 use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, SiteId, TrainingRun, Workload, WorkloadSpec};
 use fleetplan_core::units::{Date, Precision};
 use fleetplan_models::demand;
-use fleetplan_models::hw::ChipRates;
-use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
+use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -260,7 +259,7 @@ fn per_chip_rate(
 ) -> Option<(f64, f64)> {
     let chip = &catalog[&pool.chip];
     let family = catalog.perf_family(&chip.perf_family).ok()?;
-    let chip_rates = ChipRates::new(chip, family, run.precision).ok()?;
+    let chip_rates = TrainRates::new(chip, family, catalog.training_family(&chip.perf_family), run.precision).ok()?;
     let job = TrainJob { seq_len: f64::from(run.seq_len), global_batch_tokens: None, tokens: run.tokens };
     let engine = TrainEngine::new(model, chip_rates, job).ok()?;
     let reference_chips = prev_power_of_two(most_free.min(TRAINING_REFERENCE_CHIPS));

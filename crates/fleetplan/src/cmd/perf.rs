@@ -14,7 +14,7 @@ use fleetplan_models::infer::{
     self, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
 use fleetplan_models::shape::default_kv_precision;
-use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
+use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training};
 
 /// Subcommands of `fleetplan perf`.
 #[derive(Debug, Subcommand)]
@@ -313,10 +313,16 @@ fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
 fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let model = catalog.llm(&a.model).map_err(unknown)?;
     catalog.accelerator(&a.chip).map_err(unknown)?;
-    let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
+    let rates = TrainRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
     let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
-    let c = LayoutConstraint { tp: a.layout.tp, pp: a.layout.pp, dp: a.layout.dp, ep: a.layout.ep };
+    let c = LayoutConstraint {
+        tp: a.layout.tp,
+        pp: a.layout.pp,
+        dp: a.layout.dp,
+        ep: a.layout.ep,
+        ..LayoutConstraint::default()
+    };
     let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
     if a.json {
         let v = serde_json::json!({
@@ -334,8 +340,8 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
         (
             "layout",
             format!(
-                "tp {} × pp {} × dp {} (ep {}), ZeRO-{}, recompute {:?}, micro-batch {}, {} virtual stages",
-                l.tp, l.pp, l.dp, l.ep, l.zero, l.recompute, l.micro_batch, l.virtual_stages
+                "tp {} × cp {} × pp {} × dp {} (ep {}), ZeRO-{}, recompute {:?}, micro-batch {}, {} virtual stages",
+                l.tp, l.cp, l.pp, l.dp, l.ep, l.zero, l.recompute, l.micro_batch, l.virtual_stages
             ),
         ),
         ("layouts searched / fitting", format!("{} / {}", s.layouts_evaluated, s.layouts_fitting)),
