@@ -42,6 +42,9 @@ pub struct Catalog {
     pub rules: Vec<Rule>,
     /// Performance-model efficiency parameters per chip family (see docs/performance-model.md).
     pub perf_families: Vec<PerfFamily>,
+    /// 80 % prediction intervals of the performance model per class of prediction and pooled
+    /// level (fitted from the public validation cases; see `fleetplan_models::interval`).
+    pub intervals: Vec<IntervalEntry>,
 }
 
 /// Something a user named that the catalog does not hold.
@@ -154,6 +157,19 @@ impl Catalog {
             .iter()
             .find(|f| f.id == id)
             .ok_or_else(|| unknown_id("perf family", id, self.perf_families.iter().map(|f| f.id.as_str())))
+    }
+
+    /// The interval entry of exactly `key`, if the table has one.
+    pub fn interval(&self, key: &IntervalKey) -> Option<&IntervalEntry> {
+        self.intervals
+            .iter()
+            .find(|e| e.family == key.family && e.kind == key.kind && e.engine == key.engine && e.mode == key.mode)
+    }
+
+    /// The most specific interval entry for `class` (its own, else its family × kind's, its
+    /// kind's, or the root's), and `None` only when the table has none of them.
+    pub fn interval_for(&self, class: &PredictionClass) -> Option<&IntervalEntry> {
+        class.levels().iter().find_map(|key| self.interval(key))
     }
 
     /// Problems that make the merged catalog inconsistent: duplicate ids, non-positive or

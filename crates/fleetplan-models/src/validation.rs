@@ -9,7 +9,7 @@ use crate::hw::ChipRates;
 use crate::infer::{self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
 use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob, TrainPoint};
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionKind, PredictionMode};
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
 use fleetplan_core::units::Precision;
 use serde::{Deserialize, Serialize};
@@ -301,6 +301,9 @@ pub struct CaseResult {
     pub error: Option<f64>,
     /// What the prediction used (layout, batch, binding) or why it could not be modelled.
     pub detail: String,
+    /// Class of the prediction (for its interval; `crate::interval`), when the case's chip,
+    /// model and mode are known.
+    pub class: Option<PredictionClass>,
 }
 
 /// Median, p90 and max of |error| over the modelled cases.
@@ -358,7 +361,19 @@ pub fn predict(c: &Case, catalog: &Catalog) -> CaseResult {
         predicted,
         error: predicted.map(|p| (p - c.value) / c.value),
         detail,
+        class: class_of(c, catalog),
     }
+}
+
+/// Class of a case's prediction: its chip's perf family, inference/training × dense/MoE, its
+/// engine (`default` when it names none) and its mode.
+pub fn class_of(c: &Case, catalog: &Catalog) -> Option<PredictionClass> {
+    let family = catalog.accelerator(c.chip.get_ref()).ok()?.perf_family.clone();
+    let moe = catalog.llm(c.model.get_ref()).ok()?.is_moe();
+    let training = c.kind == CaseKind::Training;
+    let mode = if training { PredictionMode::Training } else { c.scenario?.into() };
+    let engine = c.engine.as_ref().map_or("default", |e| e.get_ref().as_str()).to_string();
+    Some(PredictionClass { family, kind: PredictionKind::of(training, moe), engine, mode })
 }
 
 fn need<T: Copy>(value: Option<T>, field: &'static str) -> Result<T, PerfError> {

@@ -14,6 +14,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("regions.toml", include_str!("../../catalog/regions.toml")),
     ("costs.toml", include_str!("../../catalog/costs.toml")),
     ("rules.toml", include_str!("../../catalog/rules.toml")),
+    ("intervals.toml", include_str!("../../catalog/intervals.toml")),
 ];
 
 /// One catalog file: any mix of entry arrays. Built-in files and user `--catalog` files share
@@ -42,6 +43,10 @@ pub struct CatalogFile {
     /// `[[perf_family]]` entries.
     #[serde(default)]
     pub perf_family: Vec<PerfFamily>,
+    /// `[[interval]]` entries (prediction intervals of the performance model, fitted by
+    /// `fleetplan validate --fit-intervals`).
+    #[serde(default)]
+    pub interval: Vec<IntervalEntry>,
     /// `[[fx]]` entries.
     #[serde(default)]
     pub fx: Vec<FxRate>,
@@ -121,6 +126,7 @@ impl Catalog {
         upsert(&mut self.regions, file.region, |e| &e.id, "region", source_name, n);
         upsert(&mut self.rules, file.rule, |e| &e.id, "rule", source_name, n);
         upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
+        upsert(&mut self.intervals, file.interval, |e| &e.id, "interval", source_name, n);
         upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
         upsert(&mut self.costs.fabrics, file.fabric, |e| &e.id, "network fabric", source_name, n);
         upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);

@@ -3,6 +3,7 @@
 mod accelerator;
 mod common;
 mod cost;
+mod interval;
 mod model;
 mod perf_family;
 mod region;
@@ -12,6 +13,7 @@ mod system;
 pub use accelerator::*;
 pub use common::*;
 pub use cost::*;
+pub use interval::*;
 pub use model::*;
 pub use perf_family::*;
 pub use region::*;
@@ -34,7 +36,8 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
         .chain(catalog.diffusion_models.iter().map(|e| ("model", e.id.as_str(), &e.provenance)))
         .chain(catalog.regions.iter().map(|e| ("region", e.id.as_str(), &e.provenance)))
         .chain(catalog.rules.iter().map(|e| ("rule", e.id.as_str(), &e.provenance)))
-        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)));
+        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)))
+        .chain(catalog.intervals.iter().map(|e| ("interval", e.id.as_str(), &e.provenance)));
     for (kind, id, provenance) in all_ids {
         if !seen.insert((kind, id)) {
             problems.push(format!("duplicate {kind} id `{id}`"));
@@ -59,6 +62,15 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
     problems.extend(catalog.costs.problems(catalog));
     problems.extend(catalog.rules.iter().flat_map(|r| r.problems(catalog)));
     problems.extend(catalog.perf_families.iter().flat_map(|f| f.problems()));
+    problems.extend(catalog.intervals.iter().flat_map(|i| i.problems()));
+    for entry in &catalog.intervals {
+        if let Some(family) = &entry.family
+            && catalog.perf_family(family).is_err()
+            && !catalog.perf_families.is_empty()
+        {
+            problems.push(format!("interval `{}`: unknown perf family `{family}`", entry.id));
+        }
+    }
     problems
 }
 
