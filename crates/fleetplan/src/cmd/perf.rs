@@ -5,11 +5,13 @@ use super::args::{parse_precision, positive, unknown_listing as unknown, user_er
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionKind, PredictionMode};
+use fleetplan_core::format::grouped;
 use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
+use fleetplan_models::interval::{Interval, for_prediction};
 use fleetplan_models::infer::{
     self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
@@ -202,11 +204,15 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         infer::best_for_layout(&e, &workload, scenario.without_limits(), &no_slo, a.chips, Some(&mut curve))
             .map_err(perf_err)?;
     }
+    let class = prediction_class(catalog, &a.chip, PredictionKind::of(false, model.is_moe()), scenario.into());
+    let main = scenario.throughput_per_chip(&result.best);
+    let interval = for_prediction(catalog, &class, main, true);
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
             "chips": a.chips, "scenario": scenario, "workload": workload, "slo": slo,
             "result": result, "curve": if a.curve { Some(&curve) } else { None },
+            "interval": interval_json(interval.as_ref(), main),
         });
         out(&to_json(&v)?);
         return Ok(());
@@ -222,8 +228,14 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
             ),
         ),
         ("batch per replica", format!("{:.0} (memory allows {:.0})", b.batch, result.max_batch_memory)),
-        ("output tokens/s per chip", format!("{:.1}", b.output_tokens_per_s_per_chip)),
-        ("input tokens/s per chip", format!("{:.1}", b.input_tokens_per_s_per_chip)),
+        (
+            "output tokens/s per chip",
+            with_interval(b.output_tokens_per_s_per_chip, interval.as_ref().filter(|_| scenario != ServeMode::Prefill)),
+        ),
+        (
+            "input tokens/s per chip",
+            with_interval(b.input_tokens_per_s_per_chip, interval.as_ref().filter(|_| scenario == ServeMode::Prefill)),
+        ),
         ("TPOT mean / p99", format!("{:.1} / {:.1} ms", b.tpot_ms, b.tpot_p99_ms)),
         ("TTFT mean / p99", format!("{:.1} / {:.1} ms", b.ttft_ms, b.ttft_p99_ms)),
         ("binding resource", b.binding.as_str().to_string()),
@@ -255,6 +267,34 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         out(&curve_table(&curve, scenario));
     }
     Ok(())
+}
+
+/// The interval class of a prediction on `chip` (engine `default`: the chip vendor's usual
+/// stack).
+fn prediction_class(catalog: &Catalog, chip: &str, kind: PredictionKind, mode: PredictionMode) -> PredictionClass {
+    let family = catalog.accelerator(chip).map(|c| c.perf_family.clone()).unwrap_or_default();
+    PredictionClass { family, kind, engine: "default".to_string(), mode }
+}
+
+/// `value` with its 80 % interval, e.g. "2,650.3 (80 % interval 2,300–3,000)".
+fn with_interval(value: f64, interval: Option<&Interval>) -> String {
+    let decimals = if value.abs() >= 100.0 { 0 } else { 1 };
+    match interval {
+        Some(i) => format!(
+            "{} (80 % interval {}–{})",
+            grouped(value, 1),
+            grouped(i.low, decimals),
+            grouped(i.high, decimals)
+        ),
+        None => format!("{value:.1}"),
+    }
+}
+
+/// The interval in JSON: the figure it applies to, low, high, and the table entry used.
+fn interval_json(interval: Option<&Interval>, value: f64) -> serde_json::Value {
+    interval.map_or(serde_json::Value::Null, |i| {
+        serde_json::json!({"value": value, "low": i.low, "high": i.high, "level": i.level, "cases": i.cases})
+    })
 }
 
 /// A two-column `figure | value` table of one result.
@@ -299,12 +339,22 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
     let c = LayoutConstraint { tp: a.layout.tp, pp: a.layout.pp, dp: a.layout.dp, ep: a.layout.ep };
     let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
+    let class = prediction_class(catalog, &a.chip, PredictionKind::of(true, model.is_moe()), PredictionMode::Training);
+    let tokens_interval = for_prediction(catalog, &class, s.best.tokens_per_s, true);
+    let mfu_interval = for_prediction(catalog, &class, s.best.mfu * 100.0, true);
+    let days = s.best.time_to_train_h / 24.0;
+    let days_interval = for_prediction(catalog, &class, days, false);
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
             "model_flops_per_token": engine.model_flops_per_token(),
             "total_model_flops": engine.model_flops_per_token() * a.tokens,
             "search": s,
+            "interval": {
+                "tokens_per_s": interval_json(tokens_interval.as_ref(), s.best.tokens_per_s),
+                "mfu_percent": interval_json(mfu_interval.as_ref(), s.best.mfu * 100.0),
+                "time_to_train_days": interval_json(days_interval.as_ref(), days),
+            },
         });
         out(&to_json(&v)?);
         return Ok(());
@@ -326,13 +376,13 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
             "step time",
             format!("{:.2} s ({:.0} tokens, {:.0} micro-batches)", p.step_s, p.tokens_per_step, p.microbatches),
         ),
-        ("MFU", format!("{:.1} %", p.mfu * 100.0)),
+        ("MFU %", with_interval(p.mfu * 100.0, mfu_interval.as_ref())),
         ("model TFLOP/s per chip", format!("{:.0}", p.model_tflops_per_chip)),
         ("pipeline bubble", format!("{:.1} %", p.bubble_fraction * 100.0)),
         ("exposed communication per step", format!("{:.2} s", p.comm_s)),
         ("memory per chip", format!("{:.1} GB", p.memory_gb_per_chip)),
-        ("tokens/s", format!("{:.0}", p.tokens_per_s)),
-        ("time to train", format!("{:.1} days", p.time_to_train_h / 24.0)),
+        ("tokens/s", with_interval(p.tokens_per_s, tokens_interval.as_ref())),
+        ("time to train, days", with_interval(days, days_interval.as_ref())),
         ("chip-hours", format!("{:.3e}", p.chip_hours)),
     ];
     out(&format!("training {} on {} × {} ({})", model.id, a.chips, a.chip, a.precision));
