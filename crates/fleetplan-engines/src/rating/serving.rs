@@ -2,13 +2,16 @@
 //! inference engine's layout search, image and video through the generation model.
 
 use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
-use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, LlmModel, PerfFamily};
+use fleetplan_core::catalog::{
+    Accelerator, Catalog, ChipId, IntervalKey, LlmModel, PerfFamily, PredictionClass, PredictionKind, PredictionMode,
+};
 use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
 use fleetplan_core::units::Precision;
 use fleetplan_models::error::PerfError;
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, LayoutResult, ServeMode, Slo};
+use fleetplan_models::interval::Interval;
 use fleetplan_models::shape::default_kv_precision;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
@@ -161,4 +164,29 @@ fn generation_rate(
         },
         Err(e) => Rate::zero(workload_id, &chip.id, precision, e.into()),
     }
+}
+
+/// `rate` at the low end of its 80 % prediction interval (`[performance] capacity = "low"`):
+/// chat rates use the interval of their class (the chip's perf family, dense or MoE inference,
+/// the default engine, server mode), image and video rates the root interval (no calibration
+/// class of their own). Output and input rates scale together; a zero rate stays zero.
+pub(super) fn at_low_end(catalog: &Catalog, workload: &Workload, mut rate: Rate) -> Rate {
+    if !(rate.per_chip_per_s.is_finite() && rate.per_chip_per_s > 0.0) {
+        return rate;
+    }
+    let entry = match (&workload.spec, catalog.accelerator(&rate.chip)) {
+        (WorkloadSpec::Chat(chat), Ok(chip)) => catalog.interval_for(&PredictionClass {
+            family: chip.perf_family.clone(),
+            kind: PredictionKind::of(false, catalog[&chat.model].is_moe()),
+            engine: "default".to_string(),
+            mode: PredictionMode::Server,
+        }),
+        _ => catalog.interval(&IntervalKey::all()),
+    };
+    if let Some(entry) = entry {
+        let factor = Interval::around(entry, 1.0, true).low;
+        rate.per_chip_per_s *= factor;
+        rate.input_per_chip_per_s *= factor;
+    }
+    rate
 }

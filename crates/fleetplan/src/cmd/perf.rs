@@ -11,10 +11,10 @@ use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::interval::{Interval, for_prediction};
 use fleetplan_models::infer::{
     self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
+use fleetplan_models::interval::{Interval, for_prediction};
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
 
@@ -280,21 +280,19 @@ fn prediction_class(catalog: &Catalog, chip: &str, kind: PredictionKind, mode: P
 fn with_interval(value: f64, interval: Option<&Interval>) -> String {
     let decimals = if value.abs() >= 100.0 { 0 } else { 1 };
     match interval {
-        Some(i) => format!(
-            "{} (80 % interval {}–{})",
-            grouped(value, 1),
-            grouped(i.low, decimals),
-            grouped(i.high, decimals)
-        ),
+        Some(i) => {
+            format!("{} (80 % interval {}–{})", grouped(value, 1), grouped(i.low, decimals), grouped(i.high, decimals))
+        }
         None => format!("{value:.1}"),
     }
 }
 
 /// The interval in JSON: the figure it applies to, low, high, and the table entry used.
 fn interval_json(interval: Option<&Interval>, value: f64) -> serde_json::Value {
-    interval.map_or(serde_json::Value::Null, |i| {
-        serde_json::json!({"value": value, "low": i.low, "high": i.high, "level": i.level, "cases": i.cases})
-    })
+    interval.map_or(
+        serde_json::Value::Null,
+        |i| serde_json::json!({"value": value, "low": i.low, "high": i.high, "level": i.level, "cases": i.cases}),
+    )
 }
 
 /// A two-column `figure | value` table of one result.
