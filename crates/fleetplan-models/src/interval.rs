@@ -301,7 +301,7 @@ pub const TABLE_HEADER: &str = "\
 #   fleetplan validate --fit-intervals crates/fleetplan-models/tests/data/calibration.toml \\
 #     crates/fleetplan-models/tests/data/calibration-extended.toml > crates/fleetplan-core/catalog/intervals.toml
 # (the test `interval_table_is_fresh` fails when this file differs from a re-fit). Method: the doc comment
-# of crates/fleetplan-models/src/interval.rs and docs/performance-model.md.
+# of crates/fleetplan-models/src/interval.rs.
 ";
 
 /// Out-of-sample estimate of the intervals' coverage and width: each held-out group's cases get
