@@ -47,6 +47,9 @@ pub struct Catalog {
     pub engines: Vec<ServingEngine>,
     /// Training efficiency parameters per chip family (`perf-training.toml`).
     pub training_families: Vec<TrainingFamily>,
+    /// 80 % prediction intervals of the performance model per class of prediction and pooled
+    /// level (fitted from the public validation cases; see `fleetplan_models::interval`).
+    pub intervals: Vec<IntervalEntry>,
 }
 
 /// Something a user named that the catalog does not hold.
@@ -179,8 +182,46 @@ impl Catalog {
     /// serving engine naming the vendor in `default_for_vendors`, else the `"*"` fallback;
     /// `None` when the catalog has neither.
     pub fn default_serving_engine(&self, vendor: &str) -> Option<&ServingEngine> {
-        let serving = || self.engines.iter().filter(|e| e.role == EngineRole::Serving);
-        serving().find(|e| e.is_default_for(vendor)).or_else(|| serving().find(|e| e.is_fallback_default()))
+        self.default_engine(vendor, EngineRole::Serving)
+    }
+
+    /// The default engine of `role` for chips of `vendor` (case-insensitive): the engine naming
+    /// the vendor in `default_for_vendors`, else the role's `"*"` fallback.
+    pub fn default_engine(&self, vendor: &str, role: EngineRole) -> Option<&ServingEngine> {
+        let of_role = || self.engines.iter().filter(|e| e.role == role);
+        of_role().find(|e| e.is_default_for(vendor)).or_else(|| of_role().find(|e| e.is_fallback_default()))
+    }
+
+    /// The interval class of a prediction on `chip` for a model that is (or not) `moe`, in
+    /// `mode`, run by `engine` — or, when `None`, by the chip vendor's default engine for the
+    /// role, so that a prediction naming no engine and one naming the default share a class.
+    pub fn prediction_class(
+        &self,
+        chip: &Accelerator,
+        moe: bool,
+        mode: PredictionMode,
+        engine: Option<&str>,
+    ) -> PredictionClass {
+        let training = mode == PredictionMode::Training;
+        let role = if training { EngineRole::Training } else { EngineRole::Serving };
+        let engine = engine
+            .map(str::to_string)
+            .or_else(|| self.default_engine(&chip.vendor, role).map(|e| e.id.clone()))
+            .unwrap_or_else(|| "default".to_string());
+        PredictionClass { family: chip.perf_family.clone(), kind: PredictionKind::of(training, moe), engine, mode }
+    }
+
+    /// The interval entry of exactly `key`, if the table has one.
+    pub fn interval(&self, key: &IntervalKey) -> Option<&IntervalEntry> {
+        self.intervals
+            .iter()
+            .find(|e| e.family == key.family && e.kind == key.kind && e.engine == key.engine && e.mode == key.mode)
+    }
+
+    /// The most specific interval entry for `class` (its own, else its family × kind's, its
+    /// kind's, or the root's), and `None` only when the table has none of them.
+    pub fn interval_for(&self, class: &PredictionClass) -> Option<&IntervalEntry> {
+        class.levels().iter().find_map(|key| self.interval(key))
     }
 
     /// Problems that make the merged catalog inconsistent: duplicate ids, non-positive or

@@ -32,7 +32,7 @@ mod quarter;
 mod spanned;
 
 pub use check::MAX_QUARTERS;
-pub use file::{Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
+pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;
 pub use quarter::Quarter;
@@ -105,6 +105,8 @@ pub struct Scenario {
     pub policy: ScenarioPolicy,
     /// What the planner optimises.
     pub objective: ObjectiveKind,
+    /// Which end of the serving rates' prediction intervals sizes capacity.
+    pub capacity: CapacityBasis,
     /// Fixed holdings (empty when the scenario asks for a plan).
     pub fleet: Vec<Holding>,
 }
@@ -510,7 +512,19 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
     #[test]
     fn schema_lists_every_section() {
         let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
-        for s in ["scenario", "buyer", "fx", "budget", "site", "option", "workload", "policy", "objective", "fleet"] {
+        for s in [
+            "scenario",
+            "buyer",
+            "fx",
+            "budget",
+            "site",
+            "option",
+            "workload",
+            "policy",
+            "objective",
+            "performance",
+            "fleet",
+        ] {
             assert!(schema["properties"].get(s).is_some(), "{s}");
         }
     }

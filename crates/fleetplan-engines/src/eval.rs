@@ -99,6 +99,7 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         scenario: scenario.name.clone(),
         currency: fx.currency.clone(),
         currency_per_usd: fx.per_usd,
+        capacity: scenario.capacity,
         quarters,
         holdings,
         sites,

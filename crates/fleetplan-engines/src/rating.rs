@@ -17,7 +17,7 @@ pub use training::{ChipPool, TrainingEval, TrainingPlan, TrainingProblem, plan_t
 pub use unit_cost::{PricedChips, UnitCost, unit_costs};
 
 use fleetplan_core::catalog::{Catalog, ChipId, RegionId};
-use fleetplan_core::scenario::{Scenario, Workload, WorkloadSpec};
+use fleetplan_core::scenario::{CapacityBasis, Scenario, Workload, WorkloadSpec};
 use fleetplan_models::demand::may_serve;
 use fleetplan_models::error::PerfError;
 use fleetplan_models::infer::Layout;
@@ -176,7 +176,8 @@ pub struct RateCandidate<'a> {
 
 /// Rates of every (serving workload, chip) pair whose chip sits in a candidate region that
 /// residency lets serve some of the workload's users; one performance search per pair, in
-/// parallel.
+/// parallel. Under `[performance] capacity = "low"` each rate is the low end of its 80 %
+/// prediction interval.
 pub fn rate_table(scenario: &Scenario, catalog: &Catalog, candidates: &[RateCandidate<'_>]) -> RateTable {
     let mut pairs: Vec<(&Workload, &ChipId)> = Vec::new();
     for workload in &scenario.workloads {
@@ -199,7 +200,14 @@ pub fn rate_table(scenario: &Scenario, catalog: &Catalog, candidates: &[RateCand
     }
     pairs
         .par_iter()
-        .map(|(workload, chip)| ((workload.id.clone(), chip.to_string()), rate(catalog, workload, chip)))
+        .map(|(workload, chip)| {
+            let rated = rate(catalog, workload, chip);
+            let rated = match scenario.capacity {
+                CapacityBasis::Expected => rated,
+                CapacityBasis::Low => serving::at_low_end(catalog, workload, rated),
+            };
+            ((workload.id.clone(), chip.to_string()), rated)
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .collect()

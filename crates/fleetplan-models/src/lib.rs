@@ -11,6 +11,7 @@
 //! - [`train`]: LLM training (FLOPs, memory, communication, bubble, MFU, layout search).
 //! - [`generation`]: image and video generation with diffusion transformers.
 //! - [`validation`]: reading published measurements and predicting them.
+//! - [`interval`]: 80 % prediction intervals fitted from the calibration residuals per class.
 //! - [`cost`]: capex, opex, depreciation, FX, TCO and carbon of accelerator holdings.
 //! - [`demand`]: mean and peak demand per workload, user region and quarter; training needs.
 //! - [`error`]: typed errors of the performance models ([`PerfError`] and its kinds).
@@ -21,6 +22,7 @@ pub mod error;
 pub mod generation;
 pub mod hw;
 pub mod infer;
+pub mod interval;
 pub mod shape;
 pub mod train;
 pub mod validation;

@@ -9,7 +9,7 @@ use crate::hw::ChipRates;
 use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo};
 use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, Mechanisms, TrainEngine, TrainJob, TrainPoint, TrainRates};
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionMode};
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
 use fleetplan_core::units::Precision;
 use serde::{Deserialize, Serialize};
@@ -286,6 +286,9 @@ pub struct CaseResult {
     pub error: Option<f64>,
     /// What the prediction used (layout, batch, binding) or why it could not be modelled.
     pub detail: String,
+    /// Class of the prediction (for its interval; `crate::interval`), when the case's chip,
+    /// model and mode are known.
+    pub class: Option<PredictionClass>,
 }
 
 /// Median, p90 and max of |error| over the modelled cases.
@@ -353,7 +356,17 @@ pub fn predict_with(c: &Case, catalog: &Catalog, mechanisms: &Mechanisms) -> Cas
         predicted,
         error: predicted.map(|p| (p - c.value) / c.value),
         detail,
+        class: class_of(c, catalog),
     }
+}
+
+/// Class of a case's prediction: its chip's perf family, inference/training × dense/MoE, its
+/// engine (`default` when it names none) and its mode.
+pub fn class_of(c: &Case, catalog: &Catalog) -> Option<PredictionClass> {
+    let chip = catalog.accelerator(c.chip.get_ref()).ok()?;
+    let moe = catalog.llm(c.model.get_ref()).ok()?.is_moe();
+    let mode = if c.kind == CaseKind::Training { PredictionMode::Training } else { c.scenario?.into() };
+    Some(catalog.prediction_class(chip, moe, mode, c.engine.as_ref().map(|e| e.get_ref().as_str())))
 }
 
 fn need<T: Copy>(value: Option<T>, field: &'static str) -> Result<T, PerfError> {

@@ -151,3 +151,26 @@ fn report_renders_in_headless_chromium_with_its_charts() {
     assert!(dom.contains("Fleet evaluation: ByteDance 2025"));
     let _ = std::fs::remove_dir_all(&profile);
 }
+
+#[test]
+fn low_capacity_rates_serving_at_the_low_end_of_the_interval_and_says_so() {
+    let rate = |path: &Path| -> (f64, String) {
+        let o = bin().args(["evaluate", "--format", "json"]).arg(path).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (v["rates"][0]["per_chip_per_s"].as_f64().unwrap(), v["capacity"].as_str().unwrap().to_string())
+    };
+    let expected = example("quickstart.toml");
+    let text = std::fs::read_to_string(&expected).unwrap() + "\n[performance]\ncapacity = \"low\"\n";
+    let dir = tmp("low-capacity");
+    std::fs::create_dir_all(&dir).unwrap();
+    let low = dir.join("quickstart-low.toml");
+    std::fs::write(&low, text).unwrap();
+    let (at_expected, basis) = rate(&expected);
+    assert_eq!(basis, "expected");
+    let (at_low, basis) = rate(&low);
+    assert_eq!(basis, "low");
+    assert!(0.0 < at_low && at_low < at_expected, "low {at_low} vs expected {at_expected}");
+    let o = bin().arg("evaluate").arg(&low).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("low end of their 80 % prediction intervals"));
+}

@@ -77,6 +77,32 @@ fn validate_json_has_the_documented_shape_and_meets_the_calibration_targets() {
 }
 
 #[test]
+fn validate_json_gives_every_case_an_interval_and_the_summary_its_coverage() {
+    let v = json_ok(&["validate", CALIBRATION, "--json"]);
+    for c in v["cases"].as_array().unwrap() {
+        let (low, high) = (c["low"].as_f64().unwrap(), c["high"].as_f64().unwrap());
+        assert!(0.0 < low && low < high, "{c}");
+    }
+    let s = &v["summary"];
+    let coverage = s["interval_coverage"].as_f64().unwrap();
+    assert!((0.75..=1.0).contains(&coverage), "{s}");
+    assert!(s["median_interval_half_width"].as_f64().unwrap() > 0.0, "{s}");
+    let out = fleetplan(&["validate", CALIBRATION]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("80 % interval") && text.contains("measurements inside"), "{text}");
+}
+
+#[test]
+fn fit_intervals_prints_a_catalog_table_with_a_root_entry() {
+    let out = fleetplan(&["validate", "--fit-intervals", CALIBRATION]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[[interval]]") && text.contains("id = \"all\""), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("leave one class out"), "{err}");
+}
+
+#[test]
 fn validate_names_the_case_with_an_unknown_chip_and_lists_unmodellable_cases() {
     let case = |id: &str, chip: &str, precision: &str| {
         format!(

@@ -16,6 +16,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("costs.toml", include_str!("../../catalog/costs.toml")),
     ("rules.toml", include_str!("../../catalog/rules.toml")),
     ("engines.toml", include_str!("../../catalog/engines.toml")),
+    ("intervals.toml", include_str!("../../catalog/intervals.toml")),
 ];
 
 /// One catalog file: any mix of entry arrays. Built-in files and user `--catalog` files share
@@ -50,6 +51,10 @@ pub struct CatalogFile {
     /// `[[perf_training]]` entries (training efficiencies per perf family).
     #[serde(default)]
     pub perf_training: Vec<TrainingFamily>,
+    /// `[[interval]]` entries (prediction intervals of the performance model, fitted by
+    /// `fleetplan validate --fit-intervals`).
+    #[serde(default)]
+    pub interval: Vec<IntervalEntry>,
     /// `[[fx]]` entries.
     #[serde(default)]
     pub fx: Vec<FxRate>,
@@ -131,6 +136,7 @@ impl Catalog {
         upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
         upsert(&mut self.engines, file.engine, |e| &e.id, "engine", source_name, n);
         upsert(&mut self.training_families, file.perf_training, |e| &e.id, "training family", source_name, n);
+        upsert(&mut self.intervals, file.interval, |e| &e.id, "interval", source_name, n);
         upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
         upsert(&mut self.costs.fabrics, file.fabric, |e| &e.id, "network fabric", source_name, n);
         upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);

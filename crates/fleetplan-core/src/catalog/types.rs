@@ -4,6 +4,7 @@ mod accelerator;
 mod common;
 mod cost;
 mod engine;
+mod interval;
 mod model;
 mod perf_family;
 mod perf_training;
@@ -15,6 +16,7 @@ pub use accelerator::*;
 pub use common::*;
 pub use cost::*;
 pub use engine::*;
+pub use interval::*;
 pub use model::*;
 pub use perf_family::*;
 pub use perf_training::*;
@@ -40,7 +42,8 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
         .chain(catalog.rules.iter().map(|e| ("rule", e.id.as_str(), &e.provenance)))
         .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)))
         .chain(catalog.engines.iter().map(|e| ("engine", e.id.as_str(), &e.provenance)))
-        .chain(catalog.training_families.iter().map(|e| ("training family", e.id.as_str(), &e.provenance)));
+        .chain(catalog.training_families.iter().map(|e| ("training family", e.id.as_str(), &e.provenance)))
+        .chain(catalog.intervals.iter().map(|e| ("interval", e.id.as_str(), &e.provenance)));
     for (kind, id, provenance) in all_ids {
         if !seen.insert((kind, id)) {
             problems.push(format!("duplicate {kind} id `{id}`"));
@@ -68,6 +71,15 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
     problems.extend(catalog.training_families.iter().flat_map(|f| f.problems(catalog)));
     problems.extend(catalog.engines.iter().flat_map(|e| e.problems()));
     problems.extend(engine_default_problems(catalog));
+    problems.extend(catalog.intervals.iter().flat_map(|i| i.problems()));
+    for entry in &catalog.intervals {
+        if let Some(family) = &entry.family
+            && catalog.perf_family(family).is_err()
+            && !catalog.perf_families.is_empty()
+        {
+            problems.push(format!("interval `{}`: unknown perf family `{family}`", entry.id));
+        }
+    }
     problems
 }
 

@@ -43,6 +43,9 @@ pub struct ScenarioFile {
     /// What the planner optimises.
     #[serde(default)]
     pub objective: ObjectiveSection,
+    /// How the performance model's figures are used (expected or conservative capacity).
+    #[serde(default)]
+    pub performance: PerformanceSection,
     /// Fixed holdings (`[[fleet]]`): evaluate this fleet instead of planning one; holdings from
     /// before the horizon are existing capacity.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -378,6 +381,39 @@ pub struct ObjectiveSection {
     /// `min-tco` (default), `max-served` or `max-training`.
     #[serde(default)]
     pub kind: Spanned<ObjectiveKind>,
+}
+
+/// Which end of the performance model's prediction interval sizes serving capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CapacityBasis {
+    /// The model's prediction (its expected value).
+    #[default]
+    Expected,
+    /// The low end of the prediction's 80 % interval (from the calibration residuals of its
+    /// class): conservative capacity, so a fleet sized on it meets demand even when the chips
+    /// deliver less than predicted.
+    Low,
+}
+
+impl CapacityBasis {
+    /// Name as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapacityBasis::Expected => "expected",
+            CapacityBasis::Low => "low",
+        }
+    }
+}
+
+/// `[performance]`: how the performance model's figures are used.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PerformanceSection {
+    /// `expected` (default): serving rates as predicted; `low`: the low end of each rate's 80 %
+    /// prediction interval, for the evaluator and the planner.
+    #[serde(default)]
+    pub capacity: CapacityBasis,
 }
 
 /// `[[fleet]]`: a fixed holding of accelerators at a site.

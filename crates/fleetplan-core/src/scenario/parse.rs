@@ -252,6 +252,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("workload", false),
     ("policy", false),
     ("objective", false),
+    ("performance", false),
     ("fleet", false),
 ];
 
@@ -272,7 +273,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
     let root = doc.get_ref();
     let (mut scenario, mut buyer, mut fx, mut budget) = (None, None, None, None);
     let (mut site, mut option, mut workload, mut fleet) = (None, None, None, None);
-    let (mut policy, mut objective) = (None, None);
+    let (mut policy, mut objective, mut performance) = (None, None, None);
     for (key, value) in root.iter() {
         let name = key.get_ref().as_ref();
         let prefix = [Seg::Key(name.to_string())];
@@ -283,6 +284,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
             "budget" => budget = p.one::<BudgetSection>(value, &prefix),
             "policy" => policy = p.one::<PolicySection>(value, &prefix),
             "objective" => objective = p.one::<ObjectiveSection>(value, &prefix),
+            "performance" => performance = p.one::<PerformanceSection>(value, &prefix),
             "site" => site = Some(p.entries::<SiteEntry>(name, value, |_, _| {})),
             "option" => option = Some(p.entries::<OptionEntry>(name, value, |e, v| e.entry_span = v.span())),
             "workload" => {
@@ -334,6 +336,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
             workload: workload.unwrap_or_default(),
             policy: policy.unwrap_or_default(),
             objective: objective.unwrap_or_default(),
+            performance: performance.unwrap_or_default(),
             fleet: fleet.unwrap_or_default(),
         }),
         _ => Err(vec![Diagnostic::error(source_name, "required sections are missing")]),

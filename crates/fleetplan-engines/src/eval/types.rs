@@ -19,6 +19,9 @@ pub struct Evaluation {
     pub currency: String,
     /// Units of the currency per USD used for every conversion.
     pub currency_per_usd: f64,
+    /// Which end of the rates' 80 % prediction intervals sized serving capacity (`low`: the
+    /// conservative end, scenario `[performance] capacity`).
+    pub capacity: fleetplan_core::scenario::CapacityBasis,
     /// Fleet-wide figures per quarter.
     pub quarters: Vec<QuarterSummary>,
     /// Every holding with its cost and export-control status.

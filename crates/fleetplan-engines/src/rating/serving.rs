@@ -3,13 +3,14 @@
 //! default), image and video through the generation model.
 
 use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
-use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, PerfFamily};
+use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, IntervalKey, PerfFamily, PredictionMode};
 use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
 use fleetplan_core::units::Precision;
 use fleetplan_models::error::PerfError;
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceQuery, LayoutResult, ServeMode, ServingStack, Slo};
+use fleetplan_models::interval::Interval;
 use fleetplan_models::shape::default_kv_precision;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
@@ -156,6 +157,31 @@ fn generation_rate(
         },
         Err(e) => Rate::zero(workload_id, &chip.id, precision, e.into()),
     }
+}
+
+/// `rate` at the low end of its 80 % prediction interval (`[performance] capacity = "low"`):
+/// chat rates use the interval of their class (the chip's perf family, dense or MoE inference,
+/// the workload's engine or the chip vendor's default, server mode), image and video rates the root interval (no calibration
+/// class of their own). Output and input rates scale together; a zero rate stays zero.
+pub(super) fn at_low_end(catalog: &Catalog, workload: &Workload, mut rate: Rate) -> Rate {
+    if !(rate.per_chip_per_s.is_finite() && rate.per_chip_per_s > 0.0) {
+        return rate;
+    }
+    let entry = match (&workload.spec, catalog.accelerator(&rate.chip)) {
+        (WorkloadSpec::Chat(chat), Ok(chip)) => catalog.interval_for(&catalog.prediction_class(
+            chip,
+            catalog[&chat.model].is_moe(),
+            PredictionMode::Server,
+            chat.engine.as_ref().map(|e| catalog[e].id.as_str()),
+        )),
+        _ => catalog.interval(&IntervalKey::all()),
+    };
+    if let Some(entry) = entry {
+        let factor = Interval::around(entry, 1.0, true).low;
+        rate.per_chip_per_s *= factor;
+        rate.input_per_chip_per_s *= factor;
+    }
+    rate
 }
 
 #[cfg(test)]

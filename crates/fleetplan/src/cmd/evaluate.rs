@@ -93,6 +93,9 @@ pub fn summary(e: &Evaluation) -> String {
         100.0 * e.spend.total / e.spend.budget.max(1e-12),
         e.violations.len()
     );
+    if e.capacity == fleetplan_core::scenario::CapacityBasis::Low {
+        s.push_str("capacity: serving rates at the low end of their 80 % prediction intervals ([performance] capacity = \"low\")\n");
+    }
     let mut t = table();
     t.set_header(vec!["quarter", "accelerators", "idle", "IT MW", "built MW", &format!("spend {cur}")]);
     for q in &e.quarters {

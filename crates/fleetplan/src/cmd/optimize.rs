@@ -177,6 +177,9 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
         r.constraints,
         r.integers
     ));
+    if s.capacity == scenario::CapacityBasis::Low {
+        o.push_str("Capacity: serving rates at the low end of their 80 % prediction intervals ([performance] capacity = \"low\").\n");
+    }
     if !p.feasible {
         o.push_str("\nThe scenario is infeasible as written. The smallest relaxation that makes it feasible:\n");
         push_notes(&mut o, &p.relaxation);

@@ -5,7 +5,8 @@ use super::args::{parse_precision, positive, serving_engine, unknown_listing as 
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, PredictionMode};
+use fleetplan_core::format::grouped;
 use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
@@ -13,6 +14,7 @@ use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
     self, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
+use fleetplan_models::interval::{Interval, for_prediction};
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training};
 
@@ -218,6 +220,10 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         infer::best_for_layout(&e, &workload, scenario.without_limits(), &no_slo, a.chips, Some(&mut curve))
             .map_err(perf_err)?;
     }
+    let engine_id = choice.engine.as_ref().map(|e| catalog[e].id.as_str());
+    let class = catalog.prediction_class(&catalog[&chip], model.is_moe(), scenario.into(), engine_id);
+    let main = scenario.throughput_per_chip(&result.best);
+    let interval = for_prediction(catalog, &class, main, true);
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
@@ -225,6 +231,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
             "stack": stack,
             "chips": a.chips, "scenario": scenario, "workload": workload, "slo": slo,
             "result": result, "curve": if a.curve { Some(&curve) } else { None },
+            "interval": interval_json(interval.as_ref(), main),
         });
         out(&to_json(&v)?);
         return Ok(());
@@ -240,8 +247,14 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
             ),
         ),
         ("batch per replica", format!("{:.0} (memory allows {:.0})", b.batch, result.max_batch_memory)),
-        ("output tokens/s per chip", format!("{:.1}", b.output_tokens_per_s_per_chip)),
-        ("input tokens/s per chip", format!("{:.1}", b.input_tokens_per_s_per_chip)),
+        (
+            "output tokens/s per chip",
+            with_interval(b.output_tokens_per_s_per_chip, interval.as_ref().filter(|_| scenario != ServeMode::Prefill)),
+        ),
+        (
+            "input tokens/s per chip",
+            with_interval(b.input_tokens_per_s_per_chip, interval.as_ref().filter(|_| scenario == ServeMode::Prefill)),
+        ),
         ("TPOT mean / p99", format!("{:.1} / {:.1} ms", b.tpot_ms, b.tpot_p99_ms)),
         ("TTFT mean / p99", format!("{:.1} / {:.1} ms", b.ttft_ms, b.ttft_p99_ms)),
         ("binding resource", b.binding.as_str().to_string()),
@@ -274,6 +287,25 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         out(&curve_table(&curve, scenario));
     }
     Ok(())
+}
+
+/// `value` with its 80 % interval, e.g. "2,650.3 (80 % interval 2,300–3,000)".
+fn with_interval(value: f64, interval: Option<&Interval>) -> String {
+    let decimals = if value.abs() >= 100.0 { 0 } else { 1 };
+    match interval {
+        Some(i) => {
+            format!("{} (80 % interval {}–{})", grouped(value, 1), grouped(i.low, decimals), grouped(i.high, decimals))
+        }
+        None => format!("{value:.1}"),
+    }
+}
+
+/// The interval in JSON: the figure it applies to, low, high, and the table entry used.
+fn interval_json(interval: Option<&Interval>, value: f64) -> serde_json::Value {
+    interval.map_or(
+        serde_json::Value::Null,
+        |i| serde_json::json!({"value": value, "low": i.low, "high": i.high, "level": i.level, "cases": i.cases}),
+    )
 }
 
 /// A two-column `figure | value` table of one result.
@@ -324,12 +356,23 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
         ..LayoutConstraint::default()
     };
     let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
+    let chip = catalog.accelerator(&a.chip).map_err(unknown)?;
+    let class = catalog.prediction_class(chip, model.is_moe(), PredictionMode::Training, None);
+    let tokens_interval = for_prediction(catalog, &class, s.best.tokens_per_s, true);
+    let mfu_interval = for_prediction(catalog, &class, s.best.mfu * 100.0, true);
+    let days = s.best.time_to_train_h / 24.0;
+    let days_interval = for_prediction(catalog, &class, days, false);
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
             "model_flops_per_token": engine.model_flops_per_token(),
             "total_model_flops": engine.model_flops_per_token() * a.tokens,
             "search": s,
+            "interval": {
+                "tokens_per_s": interval_json(tokens_interval.as_ref(), s.best.tokens_per_s),
+                "mfu_percent": interval_json(mfu_interval.as_ref(), s.best.mfu * 100.0),
+                "time_to_train_days": interval_json(days_interval.as_ref(), days),
+            },
         });
         out(&to_json(&v)?);
         return Ok(());
@@ -351,13 +394,13 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
             "step time",
             format!("{:.2} s ({:.0} tokens, {:.0} micro-batches)", p.step_s, p.tokens_per_step, p.microbatches),
         ),
-        ("MFU", format!("{:.1} %", p.mfu * 100.0)),
+        ("MFU %", with_interval(p.mfu * 100.0, mfu_interval.as_ref())),
         ("model TFLOP/s per chip", format!("{:.0}", p.model_tflops_per_chip)),
         ("pipeline bubble", format!("{:.1} %", p.bubble_fraction * 100.0)),
         ("exposed communication per step", format!("{:.2} s", p.comm_s)),
         ("memory per chip", format!("{:.1} GB", p.memory_gb_per_chip)),
-        ("tokens/s", format!("{:.0}", p.tokens_per_s)),
-        ("time to train", format!("{:.1} days", p.time_to_train_h / 24.0)),
+        ("tokens/s", with_interval(p.tokens_per_s, tokens_interval.as_ref())),
+        ("time to train, days", with_interval(days, days_interval.as_ref())),
         ("chip-hours", format!("{:.3e}", p.chip_hours)),
     ];
     out(&format!("training {} on {} × {} ({})", model.id, a.chips, a.chip, a.precision));

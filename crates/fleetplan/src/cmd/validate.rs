@@ -1,54 +1,119 @@
-//! `fleetplan validate FILE [--json]`: predict published measurements (validation cases in the
-//! format of shared/validation/README.md) and report the error of each and a summary.
+//! `fleetplan validate FILE... [--json] [--fit-intervals]`: predict published measurements
+//! (validation cases in the format of shared/validation/README.md) and report the error of each,
+//! its 80 % prediction interval and a summary; or, with `--fit-intervals`, fit the interval table
+//! from the cases' residuals and print it as catalog TOML.
 
 use super::{Failure, condensed_table, input_failure, out, to_json};
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
+use fleetplan_models::interval::{
+    self, Interval, IntervalSummary, fit, for_results, k_fold, leave_one_class_out, leave_one_family_out, residuals,
+    summarize_intervals,
+};
 use fleetplan_models::validation::{CaseResult, ValidationSummary, predict_all, summarize};
 use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Validation file: a list of `[[case]]` tables (see shared/validation/README.md).
-    pub file: PathBuf,
-    /// Print JSON: {"cases": [{"id", "predicted", "measured", "error"}...], "summary": {...}}.
+    /// Validation files: lists of `[[case]]` tables (see shared/validation/README.md); the cases
+    /// of several files are reported together.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
+    /// "summary": {..., "interval_coverage", "median_interval_half_width"}}.
     #[arg(long)]
     pub json: bool,
+    /// Fit the prediction-interval table from the residuals of every modelled case and print it
+    /// as catalog TOML (to redirect into crates/fleetplan-core/catalog/intervals.toml); the
+    /// in-sample and cross-validated coverage go to stderr.
+    #[arg(long, conflicts_with = "json")]
+    pub fit_intervals: bool,
 }
 
 /// Run `fleetplan validate`.
 pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
-    let set = fleetplan_io::cases::read_cases(&args.file, catalog).map_err(input_failure)?;
-    let results = predict_all(&set.cases, catalog);
+    let mut results = Vec::new();
+    let mut rejected = Vec::new();
+    for file in &args.files {
+        let set = fleetplan_io::cases::read_cases(file, catalog).map_err(input_failure)?;
+        results.extend(predict_all(&set.cases, catalog));
+        rejected.extend(set.rejected);
+    }
+    if args.fit_intervals {
+        return fit_cmd(&results, &args.files, &rejected);
+    }
     let summary = summarize(&results);
+    let intervals = for_results(catalog, &results);
+    let coverage = summarize_intervals(&results, &intervals);
     if args.json {
-        out(&json(&results, &summary)?);
+        out(&json(&results, &intervals, &summary, &coverage)?);
     } else {
-        out(&table(&results, &summary));
+        out(&table(&results, &intervals, &summary, &coverage));
     }
     // Cases with unknown ids were not predicted: say why (after the others' results) and exit 2.
-    match set.rejected {
-        Some(rejected) => {
-            ui::diagnostics(&rejected);
-            ui::status(&rejected);
-            Err(Failure::User)
-        }
-        None => Ok(()),
+    for r in &rejected {
+        ui::diagnostics(r);
+        ui::status(r);
     }
+    if rejected.is_empty() { Ok(()) } else { Err(Failure::User) }
 }
 
-fn json(results: &[CaseResult], s: &ValidationSummary) -> Result<String, Failure> {
+/// `--fit-intervals`: the table on stdout, its honesty on stderr. Cases with unknown ids are
+/// reported and left out of the fit (the command still succeeds: the table is complete for the
+/// cases the catalog can predict).
+fn fit_cmd(results: &[CaseResult], files: &[PathBuf], rejected: &[fleetplan_io::Diagnosed]) -> Result<(), Failure> {
+    for r in rejected {
+        ui::diagnostics(r);
+    }
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        .collect();
+    let residuals = residuals(results);
+    let entries = fit(&residuals, &names.join(" + "));
+    let text = interval::render_table(&entries).map_err(|e| Failure::Internal(format!("interval table: {e}")))?;
+    out(text.trim_end());
+    let fitted = Catalog { intervals: entries, ..Catalog::default() };
+    let in_sample = summarize_intervals(results, &for_results(&fitted, results));
+    let line = |what: &str, s: IntervalSummary| {
+        ui::status(format!(
+            "{what}: {:.0} % of {} measurements inside their 80 % interval, median half-width {:.1} %",
+            s.coverage * 100.0,
+            s.count,
+            s.median_half_width * 100.0
+        ))
+    };
+    ui::status(format!("{} interval entries from {} residuals", fitted.intervals.len(), residuals.len()));
+    line("in sample", in_sample);
+    line("5-fold cross-validated", k_fold(&residuals, 5));
+    line("leave one class out", leave_one_class_out(&residuals));
+    line("leave one chip family × kind out", leave_one_family_out(&residuals));
+    Ok(())
+}
+
+fn json(
+    results: &[CaseResult],
+    intervals: &[Option<Interval>],
+    s: &ValidationSummary,
+    coverage: &IntervalSummary,
+) -> Result<String, Failure> {
     let cases: Vec<serde_json::Value> = results
         .iter()
-        .map(|r| {
+        .zip(intervals)
+        .map(|(r, i)| {
             let mut v = serde_json::json!({
                 "id": r.id,
                 "predicted": r.predicted,
                 "measured": r.measured,
                 "error": r.error,
+                "low": i.as_ref().map(|i| i.low),
+                "high": i.as_ref().map(|i| i.high),
             });
+            if let Some(i) = i {
+                v["interval_level"] = serde_json::Value::String(i.level.clone());
+            }
             if r.predicted.is_none() {
                 v["reason"] = serde_json::Value::String(r.detail.clone());
             }
@@ -62,24 +127,38 @@ fn json(results: &[CaseResult], s: &ValidationSummary) -> Result<String, Failure
             "median_abs_error": s.median_abs_error,
             "p90_abs_error": s.p90_abs_error,
             "max_abs_error": s.max_abs_error,
+            "interval_coverage": coverage.coverage,
+            "median_interval_half_width": coverage.median_half_width,
         }
     });
     to_json(&doc)
 }
 
-fn table(results: &[CaseResult], s: &ValidationSummary) -> String {
+fn table(
+    results: &[CaseResult],
+    intervals: &[Option<Interval>],
+    s: &ValidationSummary,
+    coverage: &IntervalSummary,
+) -> String {
     let mut t = condensed_table();
-    t.set_header(["case", "predicted", "measured", "error %", "model used"]);
-    for r in results {
+    t.set_header(["case", "predicted", "80 % interval", "measured", "error %", "model used"]);
+    for (r, i) in results.iter().zip(intervals) {
+        let interval = match i {
+            Some(i) => {
+                format!("{}–{}{}", fmt_value(i.low), fmt_value(i.high), if i.contains(r.measured) { "" } else { " ✗" })
+            }
+            None => "—".into(),
+        };
         match (r.predicted, r.error) {
             (Some(p), Some(e)) => t.add_row([
                 r.id.clone(),
                 fmt_value(p),
+                interval,
                 fmt_value(r.measured),
                 format!("{:+.1}", e * 100.0),
                 r.detail.clone(),
             ]),
-            _ => t.add_row([r.id.clone(), "—".into(), fmt_value(r.measured), "—".into(), r.detail.clone()]),
+            _ => t.add_row([r.id.clone(), "—".into(), interval, fmt_value(r.measured), "—".into(), r.detail.clone()]),
         };
     }
     let skipped = results.len() - s.count;
@@ -91,6 +170,12 @@ fn table(results: &[CaseResult], s: &ValidationSummary) -> String {
         s.median_abs_error * 100.0,
         s.p90_abs_error * 100.0,
         s.max_abs_error * 100.0
+    ));
+    text.push_str(&format!(
+        "\n80 % intervals: {:.0} % of {} measurements inside (✗ = outside), median half-width {:.1} %",
+        coverage.coverage * 100.0,
+        coverage.count,
+        coverage.median_half_width * 100.0
     ));
     text
 }

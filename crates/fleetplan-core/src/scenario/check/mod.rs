@@ -71,6 +71,7 @@ pub(super) fn check(
         workloads,
         policy,
         objective,
+        capacity: file.performance.capacity,
         fleet,
     })
 }
