@@ -29,7 +29,7 @@ fn fp8_engine(model: &str, chip: &str, layout: Layout) -> InferenceEngine {
 #[divan::bench]
 fn inference_point(bencher: divan::Bencher) {
     let e = fp8_engine("llama-2-70b", "h100-sxm", Layout { tp: 2, pp: 1, dp: 4, ep: 1 });
-    let w = RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
+    let w = RequestShape::new(300.0, 290.0, 0.0);
     bencher.bench_local(|| {
         let load = e.continuous_load(black_box(896.0), &w);
         black_box(load.decode_tokens / e.step_time_s(&load))
@@ -40,7 +40,7 @@ fn inference_point(bencher: divan::Bencher) {
 #[divan::bench]
 fn inference_point_moe(bencher: divan::Bencher) {
     let e = fp8_engine("deepseek-v3", "h800", Layout { tp: 1, pp: 1, dp: 144, ep: 144 });
-    let w = RequestShape { input_tokens: 4383.0, output_tokens: 1210.0, cached_input_fraction: 0.563 };
+    let w = RequestShape::new(4383.0, 1210.0, 0.563);
     bencher.bench_local(|| {
         let load = e.decode_load(black_box(80.0), &w);
         black_box(e.step_time_s(&load))
@@ -58,7 +58,7 @@ fn inference_search(bencher: divan::Bencher, model: &str) {
         rates: r,
         kv_precision: Precision::Fp8,
         chips: 8,
-        request: RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 },
+        request: RequestShape::new(300.0, 290.0, 0.0),
         mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(200.0) },
     };

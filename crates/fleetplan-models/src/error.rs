@@ -148,6 +148,16 @@ pub enum SettingError {
     /// A validation case lacks a field its kind needs.
     #[error("case lacks `{0}`")]
     CaseLacks(&'static str),
+    /// A request-shape setting (output spread, beams, draft tokens, burst size, …) out of range.
+    #[error("{field} must be {expected}, got {value}")]
+    Request {
+        /// The field, as named in workloads and validation cases.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The accepted range, in words.
+        expected: &'static str,
+    },
     /// A validation case of kind inference names a training metric.
     #[error("metric {0:?} is not an inference metric")]
     NotInferenceMetric(crate::validation::Metric),

@@ -6,7 +6,7 @@
 
 use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
-use crate::infer::{self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
+use crate::infer::{self, Arrivals, Decoding, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
 use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob, TrainPoint};
 use fleetplan_core::catalog::Catalog;
@@ -390,17 +390,38 @@ fn inference_result(c: &Case, query: &InferenceQuery<'_>) -> Result<infer::Layou
     infer::best_for_layout(&engine, &query.request, query.mode, &query.slo, c.n_chips, None)
 }
 
+/// The request shape a case describes: mean lengths, output spread (unknown = equal lengths,
+/// see [`RequestShape::output_tokens_cv`]) and longest output, beams, MTP drafts and their
+/// acceptance (0 when only the draft length is given), and a finite burst (`requests`) or a
+/// closed loop (`concurrency`; a burst wins when both are given).
+fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
+    let mut request = RequestShape::new(
+        need(c.input_tokens, "input_tokens")?,
+        need(c.output_tokens, "output_tokens")?,
+        c.cached_input_fraction.unwrap_or(0.0),
+    );
+    request.output_tokens_cv = c.output_tokens_cv.unwrap_or(0.0);
+    request.output_tokens_max = c.output_tokens_max;
+    request.decoding = Decoding {
+        beams: c.beams.unwrap_or(1),
+        draft_tokens: c.mtp_draft_tokens.unwrap_or(0),
+        acceptance: c.mtp_acceptance.unwrap_or(0.0),
+    };
+    request.arrivals = match (c.requests, c.concurrency) {
+        (Some(requests), _) => Arrivals::Burst { requests: f64::from(requests) },
+        (None, Some(concurrency)) => Arrivals::Closed { concurrency: f64::from(concurrency) },
+        (None, None) => Arrivals::Steady,
+    };
+    Ok(request)
+}
+
 fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
     let model = catalog.llm(c.model.get_ref())?;
     let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
     let mode = need(c.scenario, "scenario")?;
-    let request = RequestShape {
-        input_tokens: need(c.input_tokens, "input_tokens")?,
-        output_tokens: need(c.output_tokens, "output_tokens")?,
-        cached_input_fraction: c.cached_input_fraction.unwrap_or(0.0),
-    };
+    let request = case_request(c)?;
     let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
-    let kv_precision = default_kv_precision(c.precision);
+    let kv_precision = c.kv_precision.unwrap_or_else(|| default_kv_precision(c.precision));
     let query = InferenceQuery { model, rates, kv_precision, chips: c.n_chips, request, mode, slo };
     let result = inference_result(c, &query)?;
     let best = &result.best;

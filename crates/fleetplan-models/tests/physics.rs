@@ -116,7 +116,7 @@ fn server_throughput_below_offline() {
     let m = model("llama-2-70b");
     let r = rates("h100-sxm", Precision::Fp8);
     let e = InferenceEngine::new(&m, r, Precision::Fp8, Layout { tp: 2, pp: 1, dp: 4, ep: 1 }).unwrap();
-    let w = RequestShape { input_tokens: 300.0, output_tokens: 290.0, cached_input_fraction: 0.0 };
+    let w = RequestShape::new(300.0, 290.0, 0.0);
     let slo = Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: Some(200.0) };
     let off = infer::best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), 8, None).unwrap();
     let srv = infer::best_for_layout(&e, &w, ServeMode::Server, &slo, 8, None).unwrap();
@@ -135,7 +135,7 @@ fn more_chips_never_lower_best_total_throughput() {
     {
         let m = model(id);
         let r = rates("h100-sxm", p);
-        let w = RequestShape { input_tokens: 1000.0, output_tokens: 200.0, cached_input_fraction: 0.0 };
+        let w = RequestShape::new(1000.0, 200.0, 0.0);
         let mut last = 0.0;
         for chips in 1..=16u32 {
             let q = InferenceQuery {
@@ -160,7 +160,7 @@ fn more_chips_never_lower_best_total_throughput() {
 fn server_capacity(id: &str, precision: Precision, chips: u32, slo: Slo) -> f64 {
     let m = model(id);
     let r = rates("h100-sxm", precision);
-    let w = RequestShape { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
+    let w = RequestShape::new(800.0, 250.0, 0.0);
     let q = InferenceQuery {
         model: &m,
         rates: r,
@@ -213,7 +213,7 @@ proptest! {
         let (id, p) = [("llama-3.1-8b", Precision::Fp8), ("llama-2-70b", Precision::Fp8), ("mixtral-8x7b", Precision::Bf16)][which];
         let m = model(id);
         let r = rates("h100-sxm", p);
-        let w = RequestShape { input_tokens: 800.0, output_tokens: 250.0, cached_input_fraction: 0.0 };
+        let w = RequestShape::new(800.0, 250.0, 0.0);
         let capacity = |slo: Slo| {
             let q = InferenceQuery { model: &m, rates: r, kv_precision: Precision::Fp8, chips, request: w, mode: ServeMode::Server, slo };
             infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip).unwrap_or(0.0)
@@ -255,7 +255,7 @@ proptest! {
         let m = model("llama-3.1-8b");
         let r = rates("h100-sxm", Precision::Fp8);
         let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
-        let w = RequestShape { input_tokens: 1000.0, output_tokens: 1000.0, cached_input_fraction: 0.0 };
+        let w = RequestShape::new(1000.0, 1000.0, 0.0);
         let x = |b: f64| b / e.step_time_s(&e.decode_load(b, &w));
         prop_assert!(x(batch * 2.0) >= x(batch));
     }

@@ -261,11 +261,7 @@ fn engine_for(
         rates,
         kv_precision: kv,
         chips: instance_chips.max(1),
-        request: infer::RequestShape {
-            input_tokens: chat.input_tokens_per_request.max(1.0),
-            output_tokens: chat.output_tokens_per_request.max(1.0),
-            cached_input_fraction: 0.0,
-        },
+        request: infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0),
         mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };

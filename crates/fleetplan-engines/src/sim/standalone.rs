@@ -141,11 +141,7 @@ impl Standalone {
     pub fn analytical(&self, catalog: &Catalog) -> Result<Analytical, PerfError> {
         let e = self.engine(catalog)?;
         let replicas = self.replicas()?;
-        let w = RequestShape {
-            input_tokens: self.input.mean(),
-            output_tokens: self.output.mean(),
-            cached_input_fraction: 0.0,
-        };
+        let w = RequestShape::new(self.input.mean(), self.output.mean(), 0.0);
         let r = best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), e.layout().chips(), None)?;
         Ok(Analytical {
             replicas,

@@ -80,9 +80,9 @@ pub fn overlapped_s(compute_s: f64, comm_s: f64) -> f64 {
 /// What one forward step of a replica processes (per replica, all its pipeline stages).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepLoad {
-    /// Decode tokens (one per running request).
+    /// Decode tokens (per running request: one per beam, times `1 + draft tokens`).
     pub decode_tokens: f64,
-    /// Sum over decoding requests of their context length (tokens of KV read).
+    /// Sum over decoding sequences (beams) of their context length (tokens of KV read).
     pub decode_context_tokens: f64,
     /// Prefill tokens computed in this step (chunked prefill).
     pub prefill_tokens: f64,
@@ -477,24 +477,41 @@ impl InferenceEngine {
     }
 
     /// Steady-state step load of continuous batching with `batch` running requests of shape
-    /// `request`: one decode token per request, and the prefill of `batch / output` new requests
-    /// per step interleaved (chunked), so prefill work keeps pace with completions.
+    /// `request`: the decode tokens of every request (`beams × (1 + draft tokens)` each, see
+    /// [`decode_load`](Self::decode_load)), and the prefill of `batch / steps per request` new
+    /// requests per step interleaved (chunked), so prefill work keeps pace with completions
+    /// (`steps per request = output / E`, `E` the tokens emitted per step). Beams share their
+    /// prompt's prefill.
     pub fn continuous_load(&self, batch: f64, request: &RequestShape) -> StepLoad {
-        let new_requests = batch / request.output_tokens;
+        let new_requests = batch / request.decode_steps();
         StepLoad {
-            decode_tokens: batch,
-            decode_context_tokens: batch * request.mean_decode_context(),
             prefill_tokens: new_requests * request.computed_input(),
             prefill_pairs: new_requests * request.prefill_pairs_per_request(),
             prefill_sequences: new_requests,
+            ..self.decode_load(batch, request)
         }
     }
 
-    /// Step load of a decode-only pool with `batch` running requests.
+    /// Step load of a decode-only pool with `batch` running requests at the time-weighted mean
+    /// context ([`RequestShape::mean_decode_context`]).
     pub fn decode_load(&self, batch: f64, request: &RequestShape) -> StepLoad {
+        self.decode_load_at(batch, request.mean_decode_context(), request)
+    }
+
+    /// Step load of `batch` decoding requests whose sequences each attend `context_tokens`.
+    ///
+    /// Every beam is a sequence and every sequence verifies `1 + k` tokens per step (`k` draft
+    /// tokens of speculative / MTP decoding): `decode_tokens = batch · beams · (1 + k)`. The KV
+    /// read is counted once per sequence and step, `decode_context_tokens = batch · beams ·
+    /// context`: beams share the prompt's KV blocks in memory, but paged-attention kernels read
+    /// them once per beam (each beam is its own query row); the `1 + k` verified tokens of one
+    /// sequence are one multi-query kernel reading the KV once (their extra attention FLOPs are
+    /// left out: decode attention is bound by the KV read).
+    pub fn decode_load_at(&self, batch: f64, context_tokens: f64, request: &RequestShape) -> StepLoad {
+        let sequences = batch * f64::from(request.decoding.beams);
         StepLoad {
-            decode_tokens: batch,
-            decode_context_tokens: batch * request.mean_decode_context(),
+            decode_tokens: sequences * (1.0 + f64::from(request.decoding.draft_tokens)),
+            decode_context_tokens: sequences * context_tokens,
             ..StepLoad::default()
         }
     }

@@ -7,15 +7,18 @@
 //! operations and never allocates, so the serving simulator can call it per iteration.
 //! Formulas are documented in `docs/performance-model.md`.
 //!
-//! - [`request`]: what is asked ([`RequestShape`], [`Slo`], [`ServeMode`]).
+//! - [`request`]: what is asked ([`RequestShape`] with its output spread, [`Decoding`] and
+//!   [`Arrivals`]; [`KvReservation`], [`Slo`], [`ServeMode`]).
 //! - [`layout`]: the parallel [`Layout`] of one serving instance and its consistency checks.
 //! - [`engine`]: [`InferenceEngine`] (allocation-free step time, memory fit, step loads).
 //! - [`operating`]: operating points (continuous-batching steady state, server mode with p99
 //!   limits, decode and prefill pools, disaggregated deployments).
+//! - [`burst`]: finite bursts (the drain at falling batch) and closed-loop concurrency.
 //! - [`queueing`]: Erlang C for the server mode's p99 queueing wait.
 //! - [`search`]: the batch sweep of one layout (with the latency–throughput curve) and the
 //!   search over layouts.
 
+pub mod burst;
 pub mod engine;
 pub mod layout;
 pub mod operating;
@@ -30,5 +33,5 @@ pub use engine::{
 pub use layout::Layout;
 pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggregated};
 pub use queueing::{erlang_c, max_rate_for_wait};
-pub use request::{RequestShape, ServeMode, Slo};
+pub use request::{Arrivals, Decoding, KvReservation, RequestShape, ServeMode, Slo};
 pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};

@@ -6,7 +6,7 @@
 use crate::error::{InfeasibleError, PerfError};
 use crate::infer::engine::{Binding, InferenceEngine, StepBreakdown, StepLoad};
 use crate::infer::queueing::max_rate_for_wait;
-use crate::infer::request::{RequestShape, Slo};
+use crate::infer::request::{Decoding, RequestShape, Slo};
 use serde::Serialize;
 
 /// Ratio of p99 to mean time per output token under continuous batching: steps that carry a
@@ -70,9 +70,44 @@ fn assemble(
     }
 }
 
-/// A pool generating tokens with `batch` running requests per replica, one token each per step
-/// of `load`. With `colocated` prefill (continuous batching) the point also serves the prompts
-/// and has a TTFT; a decode-only pool has neither. `scale` is the share of chips in use.
+/// Time of the draft passes of multi-token-prediction decoding in one step of `batch` running
+/// requests, split like a step: `k` sequential passes of one MTP layer over every sequence, each
+/// approximated as `1 / layers` of a plain decode step at that batch (the MTP module is one
+/// transformer layer plus the shared output head: DeepSeek-V3 technical report, §2.2; its head
+/// is left out, so this is a lower bound). Zero without drafts. A separate draft model would
+/// cost more; its size is not part of the request shape.
+pub(crate) fn draft_breakdown(engine: &InferenceEngine, request: &RequestShape, batch: f64) -> StepBreakdown {
+    let k = f64::from(request.decoding.draft_tokens);
+    if k == 0.0 {
+        return StepBreakdown::default();
+    }
+    let plain = RequestShape { decoding: Decoding { draft_tokens: 0, ..request.decoding }, ..*request };
+    let pass = engine.step_breakdown(&engine.decode_load(batch, &plain));
+    let share = k / engine.shape().layers.max(1.0);
+    StepBreakdown {
+        compute_s: pass.compute_s * share,
+        memory_s: pass.memory_s * share,
+        comm_s: pass.comm_s * share,
+        overhead_s: pass.overhead_s * share,
+    }
+}
+
+/// Sum of two step splits.
+fn add_steps(a: StepBreakdown, b: StepBreakdown) -> StepBreakdown {
+    StepBreakdown {
+        compute_s: a.compute_s + b.compute_s,
+        memory_s: a.memory_s + b.memory_s,
+        comm_s: a.comm_s + b.comm_s,
+        overhead_s: a.overhead_s + b.overhead_s,
+    }
+}
+
+/// A pool generating tokens with `batch` running requests per replica, each emitting `E` tokens
+/// per step of `load` (`E = 1` without speculative decoding; beams count once), so throughput
+/// is `batch · E / step` and TPOT `step / E`; the step includes the MTP draft passes
+/// ([`draft_breakdown`]). With `colocated` prefill (continuous batching) the point also serves
+/// the prompts and has a TTFT; a decode-only pool has neither. `scale` is the share of chips in
+/// use.
 fn generating_point(
     engine: &InferenceEngine,
     request: &RequestShape,
@@ -81,23 +116,25 @@ fn generating_point(
     colocated: bool,
     scale: f64,
 ) -> OperatingPoint {
-    let step = engine.step_breakdown(&load);
+    let step = add_steps(engine.step_breakdown(&load), draft_breakdown(engine, request, batch));
     let step_s = step.total_s();
     let per_chip = scale / engine.chips_per_replica();
+    let emitted = request.decoding.emitted_tokens_per_step();
+    let requests_per_s = batch / step_s / request.decode_steps();
     let (ttft_s, input_tokens_per_s) = if colocated {
         // A new request's prefill finishes within the step that schedules it, or spreads over
-        // `output / batch` steps when prefill per step is one partial chunk.
-        let ttft_s = step_s * (request.output_tokens / batch).max(1.0);
-        (ttft_s, batch / step_s / request.output_tokens * request.input_tokens * per_chip)
+        // `steps per request / batch` steps when prefill per step is one partial chunk.
+        let ttft_s = step_s * (request.decode_steps() / batch).max(1.0);
+        (ttft_s, requests_per_s * request.input_tokens * per_chip)
     } else {
         (0.0, 0.0)
     };
     let rates = PerChipRates {
-        output_tokens_per_s: batch / step_s * per_chip,
+        output_tokens_per_s: batch * emitted / step_s * per_chip,
         input_tokens_per_s,
-        requests_per_s: batch / step_s / request.output_tokens * per_chip,
+        requests_per_s: requests_per_s * per_chip,
     };
-    assemble(engine, batch, step, step_s, ttft_s, rates)
+    assemble(engine, batch, step, step_s / emitted, ttft_s, rates)
 }
 
 /// Continuous batching (offline and server modes): `batch` running requests per replica with

@@ -1,10 +1,99 @@
-//! What a serving question asks: the mean request shape, the p99 latency limits and the
-//! serving mode (offline, server, prefill pool, decode pool).
+//! What a serving question asks: the request shape (mean lengths, output spread, beams and
+//! speculative drafts, steady / burst / closed-loop arrivals), the KV reservation policy, the
+//! p99 latency limits and the serving mode (offline, server, prefill pool, decode pool).
 
 use crate::error::{PerfError, SettingError};
 use serde::{Deserialize, Serialize};
 
-/// Mean request shape of a serving workload (tokens per request).
+/// Default longest output, in standard deviations above the mean, when a spread is given but no
+/// maximum: `o_max = mean · (1 + 3 · cv)` (about the 99.5th percentile of a lognormal with cv ≤ 1).
+/// Used only by the [`KvReservation::Maximum`] policy and to end the burst drain.
+pub const DEFAULT_OUTPUT_MAX_SIGMAS: f64 = 3.0;
+
+/// Most draft tokens per step accepted (speculative / MTP decoding; engines use 1–7).
+pub const MAX_DRAFT_TOKENS: u32 = 16;
+
+/// Most beams accepted (beam search; MLPerf GPT-J uses 4).
+pub const MAX_BEAMS: u32 = 64;
+
+/// How each request decodes: beam width and speculative / multi-token-prediction drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Decoding {
+    /// Beam width (1 = greedy or sampling).
+    pub beams: u32,
+    /// Draft tokens proposed per step and verified together with the next token (0 = none).
+    pub draft_tokens: u32,
+    /// Mean acceptance rate of one draft token, 0–1.
+    pub acceptance: f64,
+}
+
+impl Default for Decoding {
+    fn default() -> Self {
+        Decoding { beams: 1, draft_tokens: 0, acceptance: 0.0 }
+    }
+}
+
+impl Decoding {
+    /// Tokens each request puts through the model per decode step: `beams × (1 + k)` (every beam
+    /// is its own sequence; a speculative step verifies the next token and `k` drafts at once).
+    pub fn step_tokens_per_request(&self) -> f64 {
+        f64::from(self.beams) * (1.0 + f64::from(self.draft_tokens))
+    }
+
+    /// Generated tokens each request emits per decode step: the expected accepted length of a
+    /// chain draft, `E = 1 + a + a² + … + a^k` (Leviathan et al. 2023, "Fast Inference from
+    /// Transformers via Speculative Decoding", eq. 1, with per-token acceptance `a`; DeepSeek-V3
+    /// MTP reports `a` ≈ 0.85–0.9 for k = 1). Beam search emits one token per request per step
+    /// (only the best beam's tokens are counted, as MLPerf GPT-J does).
+    pub fn emitted_tokens_per_step(&self) -> f64 {
+        let a = self.acceptance.clamp(0.0, 1.0);
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        for _ in 0..self.draft_tokens {
+            term *= a;
+            sum += term;
+        }
+        sum
+    }
+}
+
+/// How requests reach the engine when the question is one benchmark run rather than a
+/// steady stream (used in the offline mode; the others are steady by definition).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrivals {
+    /// An endless queue (offline) or a Poisson stream (server): the steady state.
+    #[default]
+    Steady,
+    /// A finite burst: this many requests submitted at once to the whole deployment, throughput
+    /// measured until the last finishes (the drain at falling batch included).
+    Burst {
+        /// Requests in the burst, all replicas together.
+        requests: f64,
+    },
+    /// A closed loop keeping this many requests in flight across the deployment (a new one
+    /// starts when one ends): the steady state at that concurrency.
+    Closed {
+        /// Requests in flight, all replicas together.
+        concurrency: f64,
+    },
+}
+
+/// How an engine reserves KV cache when it admits a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvReservation {
+    /// Paged KV allocated as tokens are generated (vLLM, SGLang, TensorRT-LLM's max-utilisation
+    /// scheduler): a request holds its time-weighted mean context on average.
+    #[default]
+    Expected,
+    /// Room for the longest allowed output reserved at admission (TensorRT-LLM's
+    /// guaranteed-no-evict scheduler): a request holds `input + beams × o_max`.
+    Maximum,
+}
+
+/// Request shape of a serving workload: mean lengths (tokens per request), their spread, the
+/// decoding method and, for benchmark runs, how requests arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RequestShape {
     /// Mean prompt tokens per request.
@@ -13,9 +102,33 @@ pub struct RequestShape {
     pub output_tokens: f64,
     /// Share of prompt tokens served from a prefix cache (not recomputed), 0–1.
     pub cached_input_fraction: f64,
+    /// Coefficient of variation of output lengths (standard deviation / mean; 0 = all equal).
+    /// Unknown spreads are taken as 0: a source that does not give one usually ran fixed lengths
+    /// (trtllm-bench, vLLM's random data set), and case files give it where known.
+    pub output_tokens_cv: f64,
+    /// Longest allowed output, tokens (`None`: the mean for cv 0, else
+    /// `mean · (1 + DEFAULT_OUTPUT_MAX_SIGMAS · cv)`).
+    pub output_tokens_max: Option<f64>,
+    /// Beam search and speculative decoding.
+    pub decoding: Decoding,
+    /// Steady state, finite burst or closed loop.
+    pub arrivals: Arrivals,
 }
 
 impl RequestShape {
+    /// A steady stream of equal-length, greedily decoded requests with these mean lengths.
+    pub fn new(input_tokens: f64, output_tokens: f64, cached_input_fraction: f64) -> RequestShape {
+        RequestShape {
+            input_tokens,
+            output_tokens,
+            cached_input_fraction,
+            output_tokens_cv: 0.0,
+            output_tokens_max: None,
+            decoding: Decoding::default(),
+            arrivals: Arrivals::Steady,
+        }
+    }
+
     /// Check the values are usable.
     pub fn check(&self) -> Result<(), PerfError> {
         if !(self.input_tokens.is_finite() && self.input_tokens >= 1.0) {
@@ -27,7 +140,34 @@ impl RequestShape {
         if !(0.0..1.0).contains(&self.cached_input_fraction) {
             return Err(SettingError::CachedInputFraction(self.cached_input_fraction).into());
         }
-        Ok(())
+        let bad = |field, value: f64, expected| Err(SettingError::Request { field, value, expected }.into());
+        if !(self.output_tokens_cv.is_finite() && (0.0..=10.0).contains(&self.output_tokens_cv)) {
+            return bad("output_tokens_cv", self.output_tokens_cv, "in [0, 10]");
+        }
+        if let Some(max) = self.output_tokens_max
+            && !(max.is_finite() && max >= self.output_tokens)
+        {
+            return bad("output_tokens_max", max, "at least output_tokens");
+        }
+        let d = &self.decoding;
+        if !(1..=MAX_BEAMS).contains(&d.beams) {
+            return bad("beams", f64::from(d.beams), "in 1..=64");
+        }
+        if d.draft_tokens > MAX_DRAFT_TOKENS {
+            return bad("mtp_draft_tokens", f64::from(d.draft_tokens), "at most 16");
+        }
+        if !(0.0..=1.0).contains(&d.acceptance) {
+            return bad("mtp_acceptance", d.acceptance, "in [0, 1]");
+        }
+        match self.arrivals {
+            Arrivals::Burst { requests } if !(requests.is_finite() && requests >= 1.0) => {
+                bad("requests", requests, "at least 1")
+            }
+            Arrivals::Closed { concurrency } if !(concurrency.is_finite() && concurrency >= 1.0) => {
+                bad("concurrency", concurrency, "at least 1")
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Prompt tokens that must be computed (not served from cache).
@@ -35,9 +175,46 @@ impl RequestShape {
         self.input_tokens * (1.0 - self.cached_input_fraction)
     }
 
-    /// Mean context a decoding request holds: input + output/2, tokens.
+    /// Time-weighted mean of the tokens a decoding request has generated so far:
+    /// `E[o²] / (2·E[o]) = mean · (1 + cv²) / 2`. A request of length `o` spends `o` steps
+    /// decoding with `0 … o` tokens generated, so a running request (sampled per step, not per
+    /// request) is a long one more often: the length-biased mean of `o/2` (renewal theory's
+    /// inspection paradox; e.g. Kleinrock, *Queueing Systems* vol. 1, §5.2). Equals `mean / 2`
+    /// for equal lengths.
+    pub fn mean_generated_context(&self) -> f64 {
+        self.output_tokens * (1.0 + self.output_tokens_cv * self.output_tokens_cv) / 2.0
+    }
+
+    /// Mean context one decoding sequence (one beam) attends, tokens: input +
+    /// [`mean_generated_context`](Self::mean_generated_context).
     pub fn mean_decode_context(&self) -> f64 {
-        self.input_tokens + self.output_tokens / 2.0
+        self.input_tokens + self.mean_generated_context()
+    }
+
+    /// Longest output, tokens: `output_tokens_max` when given, else
+    /// `mean · (1 + DEFAULT_OUTPUT_MAX_SIGMAS · cv)` (the mean itself for equal lengths).
+    pub fn max_output(&self) -> f64 {
+        self.output_tokens_max
+            .unwrap_or(self.output_tokens * (1.0 + DEFAULT_OUTPUT_MAX_SIGMAS * self.output_tokens_cv))
+            .max(self.output_tokens)
+    }
+
+    /// KV-cache tokens one running request holds for admission under `policy`. The prompt's KV
+    /// is held once (beams share it through paged blocks, copy-on-write); every beam holds its
+    /// own generated tokens. `Expected`: `input + beams · mean · (1 + cv²) / 2` (the time-weighted
+    /// mean, what a paged engine holds on average); `Maximum`: `input + beams · o_max`.
+    pub fn kv_context_tokens(&self, policy: KvReservation) -> f64 {
+        let beams = f64::from(self.decoding.beams);
+        match policy {
+            KvReservation::Expected => self.input_tokens + beams * self.mean_generated_context(),
+            KvReservation::Maximum => self.input_tokens + beams * self.max_output(),
+        }
+    }
+
+    /// Decode steps one request needs: `output / E` with `E` the tokens emitted per step
+    /// ([`Decoding::emitted_tokens_per_step`]).
+    pub fn decode_steps(&self) -> f64 {
+        self.output_tokens / self.decoding.emitted_tokens_per_step()
     }
 
     /// Attention (query, context) pairs of one request's computed prefill: each computed token
@@ -108,12 +285,13 @@ impl ServeMode {
         if self == ServeMode::Prefill { point.input_tokens_per_s_per_chip } else { point.output_tokens_per_s_per_chip }
     }
 
-    /// Mean context one running request holds in this mode, tokens (the whole prompt for a
-    /// prefill pool, input + output/2 otherwise): what sizes the KV cache per request.
-    pub fn context_tokens(self, request: &RequestShape) -> f64 {
+    /// Context one running request holds in the KV cache in this mode under the admission
+    /// `policy`, tokens (the whole prompt for a prefill pool, else
+    /// [`RequestShape::kv_context_tokens`]): what sizes the batch the KV cache allows.
+    pub fn context_tokens(self, request: &RequestShape, policy: KvReservation) -> f64 {
         match self {
             ServeMode::Prefill => request.input_tokens,
-            _ => request.mean_decode_context(),
+            _ => request.kv_context_tokens(policy),
         }
     }
 }

@@ -6,7 +6,8 @@ use crate::hw::ChipRates;
 use crate::infer::engine::{Binding, InferenceEngine};
 use crate::infer::layout::Layout;
 use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
-use crate::infer::request::{RequestShape, ServeMode, Slo};
+use crate::infer::burst::arrivals_point;
+use crate::infer::request::{KvReservation, RequestShape, ServeMode, Slo};
 use fleetplan_core::catalog::LlmModel;
 use fleetplan_core::units::Precision;
 use serde::Serialize;
@@ -64,9 +65,16 @@ struct BatchLimits {
 }
 
 impl BatchLimits {
-    /// The limits, or [`FitError::NoKvRoom`] when not even one request's KV cache fits.
-    fn new(engine: &InferenceEngine, request: &RequestShape, mode: ServeMode) -> Result<BatchLimits, PerfError> {
-        let context_tokens = mode.context_tokens(request);
+    /// The limits, or [`FitError::NoKvRoom`] when not even one request's KV cache fits. Each
+    /// running request holds [`ServeMode::context_tokens`] under the engine's KV `reservation`
+    /// policy (the time-weighted mean context, or the longest output reserved up front).
+    fn new(
+        engine: &InferenceEngine,
+        request: &RequestShape,
+        mode: ServeMode,
+        reservation: KvReservation,
+    ) -> Result<BatchLimits, PerfError> {
+        let context_tokens = mode.context_tokens(request, reservation);
         let memory_batch = engine.max_batch(context_tokens);
         let max_batch = memory_batch.min(engine.rates().max_running_requests);
         if engine.kv_capacity_bytes_per_chip() <= 0.0 || max_batch < 1.0 {
@@ -171,7 +179,7 @@ pub fn best_for_layout(
     let chips_used = layout.chips();
     // Scale: replicas in use, and idle chips dilute per-chip figures.
     let scale = f64::from(chips_used) / f64::from(chips_total.max(chips_used));
-    let limits = BatchLimits::new(engine, request, mode)?;
+    let limits = BatchLimits::new(engine, request, mode, KvReservation::default())?;
     let mut choice = SweepChoice::default();
     sweep(engine, request, mode, &limits, scale, |point| {
         if let Some(points) = curve.as_deref_mut() {
@@ -180,7 +188,11 @@ pub fn best_for_layout(
         choice.visit(point, mode, slo);
     });
     let best = choice.chosen(slo)?;
-    let best = finish_best(engine, request, mode, slo, &limits, best, scale)?;
+    let mut best = finish_best(engine, request, mode, slo, &limits, best, scale)?;
+    if mode == ServeMode::Offline {
+        // A finite burst or a closed loop instead of the endless queue.
+        best = arrivals_point(engine, request, best, limits.max_batch, slo.tpot_p99_ms.is_some(), scale);
+    }
     Ok(LayoutResult {
         layout,
         chips_used,
