@@ -172,6 +172,7 @@ def main():
     ap.add_argument("--family", help="family to tune")
     ap.add_argument("--params", help="comma-separated parameters to tune")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--write", action="store_true", help="write the tuned values into perf.toml")
     args = ap.parse_args()
     families = apply(load_families(), parse_sets(args.set))
     if args.command == "report":
@@ -205,6 +206,25 @@ def main():
         fam = next(f for f in families if f["id"] == args.family)
         print({p: fam.get(p) for p in args.params.split(",")})
         report(run(families), "tuned")
+        if args.write:
+            write_back(args.family, {p: fam.get(p) for p in args.params.split(",")})
+
+
+def write_back(family_id, values):
+    """Write tuned `values` into the `family_id` block of perf.toml (lines `param = value`)."""
+    import re
+    text = open(PERF).read()
+    blocks = text.split("[[perf_family]]")
+    for i, block in enumerate(blocks):
+        if re.search(rf'^id = "{re.escape(family_id)}"', block, re.M):
+            for param, value in values.items():
+                line = f"{param} = {round(value, 3)!r}"
+                if re.search(rf"^{param} = .*$", block, re.M):
+                    block = re.sub(rf"^{param} = .*$", line, block, flags=re.M)
+                else:
+                    block = block.replace("\nmem_usable_fraction", f"\n{line}\nmem_usable_fraction", 1)
+            blocks[i] = block
+    open(PERF, "w").write("[[perf_family]]".join(blocks))
 
 
 if __name__ == "__main__":
