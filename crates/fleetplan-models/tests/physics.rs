@@ -4,7 +4,8 @@ use fleetplan_core::catalog::{Catalog, CatalogFile, LlmModel};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo, StepLoad, erlang_c,
+    self, Arrivals, Decoding, InferenceEngine, InferenceQuery, KvReservation, Layout, RequestShape, ServeMode, Slo,
+    StepLoad, erlang_c,
 };
 use fleetplan_models::shape::{LlmShape, kv_bytes_per_token};
 use fleetplan_models::train::{
@@ -364,4 +365,132 @@ fn one_shot_all_reduce_never_slower_than_the_ring() {
         assert!(r.tp_all_reduce_s(bytes, 8.0) <= r.all_reduce_s(bytes, 8.0));
     }
     assert!(r.tp_all_reduce_s(1e4, 8.0) < r.all_reduce_s(1e4, 8.0));
+/// A request shape with the given mean lengths and default everything else.
+fn shape(input: f64, output: f64) -> RequestShape {
+    RequestShape::new(input, output, 0.0)
+}
+
+#[test]
+fn beam_width_4_multiplies_decode_work_about_4x_at_fixed_batch() {
+    let m = model("llama-3.1-8b");
+    let e = InferenceEngine::new(&m, rates("h100-sxm", Precision::Fp8), Precision::Fp8, one(1)).unwrap();
+    let greedy = shape(1000.0, 200.0);
+    let beams = RequestShape { decoding: Decoding { beams: 4, ..Decoding::default() }, ..greedy };
+    let (one_beam, four) = (e.decode_load(64.0, &greedy), e.decode_load(64.0, &beams));
+    assert_eq!(four.decode_tokens, 4.0 * one_beam.decode_tokens);
+    assert_eq!(four.decode_context_tokens, 4.0 * one_beam.decode_context_tokens);
+    // Generated tokens count once per request: at batch 64 the step is dominated by weights
+    // at 1 beam and by KV reads at 4, so throughput falls, but by less than 4x.
+    let x = |w: &RequestShape| 64.0 / e.step_time_s(&e.decode_load(64.0, w));
+    assert!(x(&beams) < x(&greedy) && x(&beams) > x(&greedy) / 4.0);
+    // At a large batch the time above the empty step's is about 4x (a bit more where the 4x
+    // tokens push the weight GEMMs past the roofline's ridge and their weight reads no longer hide
+    // their arithmetic).
+    let big = |w: &RequestShape| e.step_time_s(&e.decode_load(512.0, w)) - e.step_time_s(&e.decode_load(0.0, w));
+    let ratio = big(&beams) / big(&greedy);
+    assert!((3.5..=4.75).contains(&ratio), "{ratio}");
+}
+
+#[test]
+fn mtp_with_acceptance_0_never_helps_and_full_acceptance_does() {
+    let m = model("deepseek-v3");
+    let r = rates("h800", Precision::Fp8);
+    let e = InferenceEngine::new(&m, r, Precision::Fp8, Layout { tp: 1, pp: 1, dp: 32, ep: 32 }).unwrap();
+    let plain = shape(1000.0, 1000.0);
+    let draft =
+        |acceptance: f64| RequestShape { decoding: Decoding { beams: 1, draft_tokens: 1, acceptance }, ..plain };
+    let best = |w: &RequestShape| {
+        infer::best_for_layout(&e, w, ServeMode::Decode, &Slo::default(), 32, None)
+            .unwrap()
+            .best
+            .output_tokens_per_s_per_chip
+    };
+    let base = best(&plain);
+    assert!(best(&draft(0.0)) <= base * (1.0 + 1e-9));
+    assert!(best(&draft(0.9)) > base);
+    // At a small batch (memory-bound) TPOT falls by nearly the accepted length.
+    let tpot = |w: &RequestShape| {
+        let slo = Slo { ttft_p99_ms: None, tpot_p99_ms: Some(1e9) };
+        let curve = &mut Vec::new();
+        infer::best_for_layout(&e, w, ServeMode::Decode, &slo, 32, Some(curve)).unwrap();
+        curve[0].tpot_ms
+    };
+    assert!(tpot(&draft(0.9)) < tpot(&plain) / 1.5);
+}
+
+#[test]
+fn output_spread_never_shortens_mean_context_or_raises_the_batch() {
+    let m = model("llama-2-70b");
+    let e = InferenceEngine::new(&m, rates("h100-sxm", Precision::Fp8), Precision::Fp8, one(2)).unwrap();
+    let mut last_context = 0.0;
+    let mut last_batch = f64::INFINITY;
+    for cv in [0.0, 0.3, 0.7, 1.0, 2.0] {
+        let w = RequestShape { output_tokens_cv: cv, ..shape(800.0, 2000.0) };
+        assert!(w.mean_decode_context() >= last_context);
+        last_context = w.mean_decode_context();
+        let r = infer::best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), 2, None).unwrap();
+        assert!(r.max_batch_memory <= last_batch);
+        last_batch = r.max_batch_memory;
+    }
+}
+
+#[test]
+fn a_finite_burst_never_beats_the_steady_state() {
+    for (id, chip, tp) in
+        [("llama-3.1-8b", "h100-sxm", 1), ("llama-2-70b", "h100-sxm", 2), ("mixtral-8x7b", "h100-sxm", 2)]
+    {
+        let m = model(id);
+        let e = InferenceEngine::new(&m, rates(chip, Precision::Fp8), Precision::Fp8, one(tp)).unwrap();
+        for cv in [0.0, 0.5, 1.5] {
+            let steady = RequestShape { output_tokens_cv: cv, ..shape(500.0, 300.0) };
+            let run = |w: &RequestShape| {
+                infer::best_for_layout(&e, w, ServeMode::Offline, &Slo::default(), tp, None)
+                    .unwrap()
+                    .best
+                    .output_tokens_per_s_per_chip
+            };
+            let x_steady = run(&steady);
+            let mut last = 0.0;
+            for requests in [1.0, 10.0, 100.0, 1000.0, 10_000.0, 100_000.0] {
+                let burst = RequestShape { arrivals: Arrivals::Burst { requests }, ..steady };
+                let x = run(&burst);
+                assert!(x > 0.0 && x <= x_steady * (1.0 + 1e-9), "{id} cv {cv} n {requests}: {x} > {x_steady}");
+                if cv == 0.0 {
+                    // Equal lengths: more requests never lower the rate by much (waves).
+                    assert!(x >= last * 0.8, "{id} n {requests}: {x} after {last}");
+                }
+                last = x;
+            }
+            // A long burst approaches the steady state.
+            assert!(last > 0.9 * x_steady, "{id} cv {cv}: {last} vs {x_steady}");
+        }
+    }
+}
+
+#[test]
+fn closed_loop_runs_at_its_concurrency() {
+    let m = model("llama-3.1-8b");
+    let e = InferenceEngine::new(
+        &m,
+        rates("h100-sxm", Precision::Fp8),
+        Precision::Fp8,
+        Layout { tp: 1, pp: 1, dp: 2, ep: 1 },
+    )
+    .unwrap();
+    let w = RequestShape { arrivals: Arrivals::Closed { concurrency: 64.0 }, ..shape(1000.0, 1000.0) };
+    let r = infer::best_for_layout(&e, &w, ServeMode::Offline, &Slo::default(), 2, None).unwrap();
+    assert_eq!(r.best.batch, 32.0);
+    let open =
+        infer::best_for_layout(&e, &shape(1000.0, 1000.0), ServeMode::Offline, &Slo::default(), 2, None).unwrap();
+    assert!(r.best.output_tokens_per_s_per_chip < open.best.output_tokens_per_s_per_chip);
+}
+
+#[test]
+fn reserving_the_longest_output_lowers_the_memory_batch() {
+    let m = model("llama-2-70b");
+    let e = InferenceEngine::new(&m, rates("h100-sxm", Precision::Fp8), Precision::Fp8, one(2)).unwrap();
+    let w = RequestShape { output_tokens_cv: 1.0, ..shape(800.0, 2000.0) };
+    let expected = e.max_batch(ServeMode::Offline.context_tokens(&w, KvReservation::Expected));
+    let maximum = e.max_batch(ServeMode::Offline.context_tokens(&w, KvReservation::Maximum));
+    assert!(maximum < expected);
 }

@@ -49,7 +49,8 @@ fn chat_rate(
         Ok(chip_rates) => chip_rates,
         Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
-    let request = infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0);
+    let request =
+        infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0);
     let slo = Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) };
     let kv_precision = default_kv_precision(precision);
     let mut instance_chips = chip.scaleup_domain.clamp(1, 16);

@@ -261,7 +261,11 @@ fn engine_for(
         rates,
         kv_precision: kv,
         chips: instance_chips.max(1),
-        request: infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0),
+        request: infer::RequestShape::new(
+            chat.input_tokens_per_request.max(1.0),
+            chat.output_tokens_per_request.max(1.0),
+            0.0,
+        ),
         mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };

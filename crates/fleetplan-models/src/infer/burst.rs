@@ -23,7 +23,8 @@ const EQUAL_LENGTHS_CV: f64 = 1e-6;
 fn normal_cdf(x: f64) -> f64 {
     let z = x.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erfc = poly * (-z * z).exp();
     if x >= 0.0 { 1.0 - 0.5 * erfc } else { 0.5 * erfc }
 }
@@ -174,14 +175,8 @@ fn burst_time(engine: &InferenceEngine, request: &RequestShape, requests: f64, c
     }
     let longest = request.input_tokens + lengths.max;
     let running_context = request.mean_decode_context();
-    let (drain_s, drain_tokens) = drain(
-        engine,
-        request,
-        cap,
-        &lengths,
-        |x| lengths.residual_survival(x),
-        |x| (running_context + x).min(longest),
-    );
+    let (drain_s, drain_tokens) =
+        drain(engine, request, cap, &lengths, |x| lengths.residual_survival(x), |x| (running_context + x).min(longest));
     let mean = lengths.capped_mean();
     let total_tokens = requests * mean;
     let steady_tokens = (total_tokens - drain_tokens).max(0.0);
@@ -234,6 +229,10 @@ pub(crate) fn arrivals_point(
             let (rate_b, cap_b) = rate(caps[1]);
             let (tokens_per_s, cap) = if rate_b > rate_a { (rate_b, cap_b) } else { (rate_a, cap_a) };
             let mut point = continuous_point(engine, request, cap, scale);
+            if cap >= best.batch {
+                // The batch limit that stopped the sweep still binds.
+                point.binding = best.binding;
+            }
             let ratio = tokens_per_s * per_chip / point.output_tokens_per_s_per_chip;
             point.output_tokens_per_s_per_chip *= ratio;
             point.input_tokens_per_s_per_chip *= ratio;
@@ -243,5 +242,41 @@ pub(crate) fn arrivals_point(
             point.ttft_p99_ms = point.ttft_ms;
             point
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_cdf_matches_tables() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.644_854) - 0.05).abs() < 1e-6);
+    }
+
+    fn lengths(cv: f64, max: Option<f64>) -> OutputLengths {
+        let mut request = RequestShape::new(100.0, 1000.0, 0.0);
+        request.output_tokens_cv = cv;
+        request.output_tokens_max = max;
+        OutputLengths::of(&request)
+    }
+
+    #[test]
+    fn lognormal_lengths_keep_their_mean_and_residuals_start_at_one() {
+        let l = lengths(1.0, Some(1e9));
+        // Uncapped: E[(o − 0)⁺] is the mean, and the lognormal median is m / sqrt(1 + cv²).
+        assert!((l.capped_mean() - 1000.0).abs() < 1e-3);
+        assert!((l.survival(1000.0 / 2f64.sqrt()) - 0.5).abs() < 1e-6);
+        assert!((l.residual_survival(0.0) - 1.0).abs() < 1e-9);
+        // Mean residual = E[o²] / (2 E[o]) = m (1 + cv²) / 2: integrate the residual survival.
+        let (steps, end) = (200_000, 60_000.0);
+        let mean_residual: f64 =
+            (0..steps).map(|i| l.residual_survival((i as f64 + 0.5) * end / steps as f64) * end / steps as f64).sum();
+        assert!((mean_residual / 1000.0 - 1.0).abs() < 0.01, "{mean_residual}");
+        // Equal lengths: uniform residuals.
+        let e = lengths(0.0, None);
+        assert!((e.residual_survival(250.0) - 0.75).abs() < 1e-12 && e.survival(999.0) == 1.0);
     }
 }

@@ -301,6 +301,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spread_lengthens_the_time_weighted_context_and_the_reservation() {
+        let mut r = RequestShape::new(1000.0, 400.0, 0.0);
+        assert_eq!(r.mean_decode_context(), 1200.0);
+        assert_eq!(r.kv_context_tokens(KvReservation::Maximum), 1400.0);
+        r.output_tokens_cv = 1.0;
+        // input + mean (1 + cv²) / 2
+        assert_eq!(r.mean_decode_context(), 1400.0);
+        assert_eq!(r.max_output(), 1600.0);
+        assert_eq!(r.kv_context_tokens(KvReservation::Maximum), 2600.0);
+        r.output_tokens_max = Some(2000.0);
+        assert_eq!(r.kv_context_tokens(KvReservation::Maximum), 3000.0);
+        r.decoding.beams = 4;
+        // The prompt once, every beam its own generated tokens.
+        assert_eq!(r.kv_context_tokens(KvReservation::Expected), 1000.0 + 4.0 * 400.0);
+        assert!(r.check().is_ok());
+    }
+
+    #[test]
+    fn chain_drafts_emit_the_expected_accepted_length() {
+        let d = Decoding { beams: 1, draft_tokens: 3, acceptance: 0.5 };
+        assert_eq!(d.emitted_tokens_per_step(), 1.875);
+        assert_eq!(d.step_tokens_per_request(), 4.0);
+        assert_eq!(Decoding { acceptance: 0.0, ..d }.emitted_tokens_per_step(), 1.0);
+        assert_eq!(Decoding { acceptance: 1.0, ..d }.emitted_tokens_per_step(), 4.0);
+        let mut r = RequestShape::new(100.0, 375.0, 0.0);
+        r.decoding = d;
+        assert_eq!(r.decode_steps(), 200.0);
+    }
+
+    #[test]
+    fn out_of_range_request_settings_are_rejected() {
+        let base = RequestShape::new(100.0, 100.0, 0.0);
+        let bad = [
+            RequestShape { output_tokens_cv: -0.1, ..base },
+            RequestShape { output_tokens_max: Some(50.0), ..base },
+            RequestShape { decoding: Decoding { beams: 0, ..Decoding::default() }, ..base },
+            RequestShape { decoding: Decoding { acceptance: 1.5, ..Decoding::default() }, ..base },
+            RequestShape { arrivals: Arrivals::Burst { requests: 0.0 }, ..base },
+            RequestShape { arrivals: Arrivals::Closed { concurrency: f64::NAN }, ..base },
+        ];
+        for shape in bad {
+            assert!(shape.check().is_err(), "{shape:?}");
+        }
+    }
+
+    #[test]
     fn a_latency_limit_implies_the_server_mode_and_curves_drop_it() {
         assert_eq!(ServeMode::implied_by(&Slo::default()), ServeMode::Offline);
         let ttft = Slo { ttft_p99_ms: Some(500.0), tpot_p99_ms: None };

@@ -3,10 +3,10 @@
 
 use crate::error::{FitError, InfeasibleError, LayoutError, PerfError};
 use crate::hw::ChipRates;
+use crate::infer::burst::arrivals_point;
 use crate::infer::engine::{Binding, InferenceEngine};
 use crate::infer::layout::Layout;
 use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
-use crate::infer::burst::arrivals_point;
 use crate::infer::request::{KvReservation, RequestShape, ServeMode, Slo};
 use fleetplan_core::catalog::LlmModel;
 use fleetplan_core::units::Precision;

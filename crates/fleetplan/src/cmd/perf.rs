@@ -169,8 +169,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let model = catalog.llm(&a.model).map_err(unknown)?;
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
-    let workload =
-        RequestShape::new(a.input, a.output, a.cached_fraction);
+    let workload = RequestShape::new(a.input, a.output, a.cached_fraction);
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
     let scenario = a.scenario.unwrap_or(ServeMode::implied_by(&slo));
