@@ -11,7 +11,8 @@ and reports median / p90 |error| of the inference cases, overall and by class.
 
 Parameters are global per chip family (never per case); `tune` does a coordinate search over the
 listed parameters of one family, minimising median + p90/3 of |error| over the inference cases of
-both files together (the original calibration.toml must stay within 10 % median).
+both files together (penalised when calibration.toml's median passes 9 % or any of its cases
+28 %: its test allows 10 % and 30 %).
 """
 import argparse
 import json
@@ -117,7 +118,8 @@ def objective(results):
     cases = results["base"] + results["ext"]
     n, n_all, med, q90 = stats(cases)
     base_med = stats(results["base"])[2]
-    penalty = 10.0 * max(0.0, base_med - 0.09) + 0.05 * (n_all - n)
+    base_max = max((abs(c["error"]) for c in results["base"] if c.get("error") is not None), default=0.0)
+    penalty = 10.0 * max(0.0, base_med - 0.09) + 2.0 * max(0.0, base_max - 0.28) + 0.05 * (n_all - n)
     return med + q90 / 3.0 + penalty
 
 

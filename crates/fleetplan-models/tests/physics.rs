@@ -365,6 +365,8 @@ fn one_shot_all_reduce_never_slower_than_the_ring() {
         assert!(r.tp_all_reduce_s(bytes, 8.0) <= r.all_reduce_s(bytes, 8.0));
     }
     assert!(r.tp_all_reduce_s(1e4, 8.0) < r.all_reduce_s(1e4, 8.0));
+}
+
 /// A request shape with the given mean lengths and default everything else.
 fn shape(input: f64, output: f64) -> RequestShape {
     RequestShape::new(input, output, 0.0)

@@ -19,8 +19,8 @@ pub const ACTIVATION_WORKSPACE_TOKENS: f64 = 4096.0;
 pub const LOGITS_WORKSPACE_TOKENS: f64 = 1024.0;
 
 /// Serving-engine features the step model uses (from the engine catalog's `ServingStack`);
-/// [`Default`] is a plain engine: no two-batch overlap, attention at 16 bit, full efficiency, the
-/// family's step overhead and memory reserve.
+/// [`Default`] is a plain engine: no two-batch overlap, attention at 16 bit, full efficiency, no
+/// step overhead beyond the family's, the family's memory reserve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepOptions {
     /// Two micro-batches per step whose expert all-to-all hides behind the other's compute
@@ -30,8 +30,9 @@ pub struct StepOptions {
     pub fp8_attention: bool,
     /// Engine efficiency: every kernel time is divided by it (1 = the family's rates).
     pub efficiency: f64,
-    /// Fixed scheduler cost per step, s (`None`: the family's `step_overhead_us`).
-    pub step_overhead_s: Option<f64>,
+    /// Scheduler cost per step the engine adds to the family's `step_overhead_us`, s (the
+    /// families are calibrated on the best-tuned engines, which add 0).
+    pub extra_step_overhead_s: f64,
     /// Share of tensor-parallel all-reduce time hidden behind GEMMs (fused GEMM + all-reduce), 0–1.
     pub allreduce_overlap: f64,
     /// Device memory per GPU the engine reserves, bytes (`None`: the family's `mem_reserve_gb`).
@@ -44,7 +45,7 @@ impl Default for StepOptions {
             two_batch_overlap: false,
             fp8_attention: false,
             efficiency: 1.0,
-            step_overhead_s: None,
+            extra_step_overhead_s: 0.0,
             allreduce_overlap: 0.0,
             mem_reserve_bytes: None,
         }
@@ -393,7 +394,7 @@ impl InferenceEngine {
             compute_s: stage.compute_s * passes,
             memory_s: stage.memory_s * passes,
             comm_s: stage.comm_s * passes,
-            overhead_s: stage.overhead_s * passes + self.options.step_overhead_s.unwrap_or(rates.step_overhead_s),
+            overhead_s: stage.overhead_s * passes + rates.step_overhead_s + self.options.extra_step_overhead_s,
         }
     }
 
