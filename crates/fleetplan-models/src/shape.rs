@@ -2,8 +2,12 @@
 //! token and attention FLOPs per (query, context) token pair. Computed once per model from the
 //! catalog's architecture fields; parameter counting itself stays in `fleetplan-core`
 //! ([`LlmModel::layer_params`] and friends) and is only reused here.
+//!
+//! Models with local (sliding-window or chunked) attention layers cache and attend at most a
+//! window of tokens in those layers: [`kv_bytes_per_sequence`], [`LlmShape::kv_tokens_held`],
+//! [`LlmShape::decode_attended_tokens`] and [`LlmShape::causal_pairs`] bound them by the window.
 
-use fleetplan_core::catalog::{Attention, LlmModel};
+use fleetplan_core::catalog::{Attention, LlmModel, LocalAttentionKind};
 use fleetplan_core::units::Precision;
 
 /// Bytes of KV cache one token occupies across all layers of `model` with the cache stored at
@@ -12,8 +16,75 @@ use fleetplan_core::units::Precision;
 /// - MHA/GQA: `2 × layers × kv_heads × head_dim × bytes` (a K and a V vector per KV head).
 /// - MLA: `layers × (kv_lora_rank + qk_rope_head_dim) × bytes` (one compressed latent plus the
 ///   decoupled RoPE key, shared by all heads).
+///
+/// Every layer is counted as caching every token: exact while the context fits the window of a
+/// model's local-attention layers, an upper bound beyond it (see [`kv_bytes_per_sequence`]).
 pub fn kv_bytes_per_token(model: &LlmModel, kv_precision: Precision) -> f64 {
     f64::from(model.layers) * kv_values_per_token_layer(model) * kv_precision.weight_bytes()
+}
+
+/// Bytes of KV cache one sequence of `context_tokens` tokens occupies across all layers, with
+/// local-attention layers (sliding window or chunked) holding at most their window:
+/// `values per token-layer × bytes × (global layers × c + local layers × min(c, window))`.
+/// Equals `kv_bytes_per_token × c` for a model without local attention.
+pub fn kv_bytes_per_sequence(model: &LlmModel, context_tokens: f64, kv_precision: Precision) -> f64 {
+    kv_bytes_per_token(model, kv_precision) * LocalSpan::of(model).kv_tokens_held(context_tokens)
+}
+
+/// The local-attention layers of a model, as the fraction of layers they are and their window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LocalSpan {
+    /// Fraction of layers with local attention (0 when none).
+    fraction: f64,
+    /// Window or chunk length, tokens (0 when none).
+    window_tokens: f64,
+    /// Chunked (Llama 4) rather than sliding (gpt-oss).
+    chunked: bool,
+}
+
+impl LocalSpan {
+    fn of(model: &LlmModel) -> LocalSpan {
+        match model.local_attention {
+            Some(l) if model.layers > 0 && l.window_tokens > 0 => LocalSpan {
+                fraction: f64::from(model.local_attention_layers()) / f64::from(model.layers),
+                window_tokens: f64::from(l.window_tokens),
+                chunked: l.kind == LocalAttentionKind::Chunked,
+            },
+            _ => LocalSpan { fraction: 0.0, window_tokens: 0.0, chunked: false },
+        }
+    }
+
+    /// Layer mean of a quantity that is `full` in global layers and `local` in local ones.
+    fn mean(&self, full: f64, local: f64) -> f64 {
+        if self.fraction > 0.0 { (1.0 - self.fraction) * full + self.fraction * local } else { full }
+    }
+
+    fn kv_tokens_held(&self, context_tokens: f64) -> f64 {
+        let c = context_tokens.max(0.0);
+        self.mean(c, c.min(self.window_tokens))
+    }
+
+    fn decode_attended_tokens(&self, context_tokens: f64) -> f64 {
+        let c = context_tokens.max(0.0);
+        let local =
+            if self.chunked && c >= 1.0 { (c - 1.0) % self.window_tokens + 1.0 } else { c.min(self.window_tokens) };
+        self.mean(c, local)
+    }
+
+    fn causal_pairs(&self, seq_len: f64) -> f64 {
+        let s = seq_len.max(0.0);
+        let tri = |n: f64| n * (n + 1.0) / 2.0;
+        let w = self.window_tokens;
+        let local = if self.fraction <= 0.0 || s <= w {
+            tri(s)
+        } else if self.chunked {
+            let full_chunks = (s / w).floor();
+            full_chunks * tri(w) + tri(s - full_chunks * w)
+        } else {
+            tri(w) + (s - w) * w
+        };
+        self.mean(tri(s), local)
+    }
 }
 
 /// Cached values (not bytes) per token per layer.
@@ -83,6 +154,8 @@ pub struct LlmShape {
     pub ffn_width_active: f64,
     /// Vocabulary size.
     pub vocab: f64,
+    /// Local-attention layers (sliding window or chunked) and their window.
+    local: LocalSpan,
 }
 
 impl LlmShape {
@@ -147,7 +220,30 @@ impl LlmShape {
             attn_width,
             ffn_width_active: ffn_active,
             vocab: f64::from(model.vocab_size),
+            local: LocalSpan::of(model),
         }
+    }
+
+    /// Tokens of KV cache one sequence of `context_tokens` holds, averaged over layers: `c` in
+    /// full-attention layers, `min(c, window)` in local ones. Multiply by
+    /// `kv_values_per_token_layer × layers × bytes` for the sequence's KV bytes.
+    pub fn kv_tokens_held(&self, context_tokens: f64) -> f64 {
+        self.local.kv_tokens_held(context_tokens)
+    }
+
+    /// Keys a decode token at context `context_tokens` (itself included) attends, averaged over
+    /// layers: `c` in full layers, `min(c, window)` in sliding ones, `(c − 1) mod window + 1` in
+    /// chunked ones. Multiply by `attn_flops_pair_decode × layers` for the token's attention FLOPs.
+    pub fn decode_attended_tokens(&self, context_tokens: f64) -> f64 {
+        self.local.decode_attended_tokens(context_tokens)
+    }
+
+    /// Causal (query, key) pairs of one sequence of `seq_len` tokens, averaged over layers:
+    /// `s(s + 1)/2` in full layers; sliding beyond the window `W(W + 1)/2 + (s − W)·W`; chunked
+    /// `⌊s/W⌋·W(W + 1)/2 + r(r + 1)/2` with `r` the tokens of the last, partial chunk. Multiply by
+    /// `attn_flops_pair_prefill × layers` for the sequence's prefill attention FLOPs.
+    pub fn causal_pairs(&self, seq_len: f64) -> f64 {
+        self.local.causal_pairs(seq_len)
     }
 
     /// Whether the model is a mixture of experts.
@@ -207,6 +303,38 @@ pub(crate) mod tests {
         // 61 layers × (512 latent + 64 RoPE key) × 2 bytes = 70,272 bytes per token in BF16.
         let m = test_model("deepseek-v3");
         assert_eq!(kv_bytes_per_token(&m, Precision::Bf16), 70_272.0);
+    }
+
+    /// Llama-2-70B (4,096 KV bytes per token-layer in BF16) with every other layer local.
+    fn with_local(kind: LocalAttentionKind, window_tokens: u32) -> LlmModel {
+        use fleetplan_core::catalog::LocalAttention;
+        let local = LocalAttention { kind, window_tokens, global_every: 2 };
+        LlmModel { local_attention: Some(local), ..test_model("llama-2-70b") }
+    }
+
+    #[test]
+    fn local_attention_bounds_kv_and_attention_by_the_window() {
+        let full = test_model("llama-2-70b");
+        let sliding = with_local(LocalAttentionKind::Sliding, 1000);
+        // Within the window nothing changes: 327,680 bytes per token.
+        assert_eq!(kv_bytes_per_sequence(&sliding, 500.0, Precision::Bf16), 327_680.0 * 500.0);
+        assert_eq!(kv_bytes_per_sequence(&full, 10_000.0, Precision::Bf16), 327_680.0 * 10_000.0);
+        // Beyond it the 40 local layers hold 1,000 tokens: 4,096 × (40 × 10,000 + 40 × 1,000).
+        assert_eq!(kv_bytes_per_sequence(&sliding, 10_000.0, Precision::Bf16), 4096.0 * 440_000.0);
+        let s = LlmShape::new(&sliding);
+        assert_eq!(s.kv_tokens_held(10_000.0), 5_500.0);
+        assert_eq!(s.decode_attended_tokens(2_500.0), (2_500.0 + 1_000.0) / 2.0);
+        // Prefill of 3,000 tokens: full 3,000·3,001/2 = 4,501,500; sliding 500,500 + 2,000 × 1,000.
+        assert_eq!(s.causal_pairs(3_000.0), (4_501_500.0 + 2_500_500.0) / 2.0);
+        // Chunked: 2,500 tokens = 2 full chunks of 1,000 + 500; the last token sees 500 keys.
+        let c = LlmShape::new(&with_local(LocalAttentionKind::Chunked, 1000));
+        assert_eq!(c.causal_pairs(2_500.0), (3_126_250.0 + 2.0 * 500_500.0 + 125_250.0) / 2.0);
+        assert_eq!(c.decode_attended_tokens(2_500.0), (2_500.0 + 500.0) / 2.0);
+        assert_eq!(c.kv_tokens_held(2_500.0), (2_500.0 + 1_000.0) / 2.0);
+        // Without local attention: the causal triangle and the whole context.
+        let f = LlmShape::new(&full);
+        assert_eq!(f.causal_pairs(3_000.0), 4_501_500.0);
+        assert_eq!((f.kv_tokens_held(7.0), f.decode_attended_tokens(7.0)), (7.0, 7.0));
     }
 
     #[test]

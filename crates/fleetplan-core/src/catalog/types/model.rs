@@ -64,6 +64,41 @@ impl Moe {
     }
 }
 
+/// How the local layers of a [`LocalAttention`] model limit the keys a query sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalAttentionKind {
+    /// Sliding window: a query attends the last `window_tokens` tokens, itself included
+    /// (Mistral 7B, gpt-oss).
+    Sliding,
+    /// Chunked: the sequence is cut into blocks of `window_tokens`; a query attends only the
+    /// tokens of its own block up to itself (Llama 4 iRoPE layers).
+    Chunked,
+}
+
+/// Attention layers that see only a local span of the context, interleaved with full
+/// (global) attention layers. Changes no parameter count; it bounds the KV cache and the
+/// attention work of the local layers (the performance model reads it in `models::shape`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalAttention {
+    /// Sliding window or chunked.
+    pub kind: LocalAttentionKind,
+    /// Window (sliding) or block (chunked) length, tokens.
+    pub window_tokens: u32,
+    /// Every `global_every`-th layer keeps full attention (0-based layers `global_every − 1`,
+    /// `2·global_every − 1`, …; gpt-oss: 2 → layers 1, 3, 5, …; Llama 4: 4 → 3, 7, …); the
+    /// others are local. 0: every layer is local.
+    pub global_every: u32,
+}
+
+impl LocalAttention {
+    /// Whether layer `index` (0-based) attends only locally.
+    pub fn is_local_layer(&self, index: u32) -> bool {
+        self.global_every == 0 || (index + 1) % self.global_every != 0
+    }
+}
+
 /// A decoder-only transformer language model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +140,10 @@ pub struct LlmModel {
     /// Mixture-of-experts layout, absent for dense models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe: Option<Moe>,
+    /// Sliding-window or chunked attention layers, absent when every layer attends the whole
+    /// context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_attention: Option<LocalAttention>,
     /// Vocabulary size.
     pub vocab_size: u32,
     /// Input embedding and output head share weights.
@@ -241,6 +280,12 @@ impl LlmModel {
         layers + self.embedding_params()
     }
 
+    /// Number of layers whose attention is local (sliding window or chunked); 0 when the model
+    /// has no [`LocalAttention`].
+    pub fn local_attention_layers(&self) -> u32 {
+        self.local_attention.map_or(0, |l| (0..self.layers).filter(|&i| l.is_local_layer(i)).count() as u32)
+    }
+
     /// Whether the model is a mixture of experts.
     pub fn is_moe(&self) -> bool {
         self.moe.is_some()
@@ -283,6 +328,19 @@ impl LlmModel {
             && (*kv_lora_rank == 0 || *qk_nope_head_dim == 0 || *v_head_dim == 0)
         {
             p.push(format!("model `{id}`: MLA needs kv_lora_rank, qk_nope_head_dim and v_head_dim ≥ 1"));
+        }
+        if let Some(l) = &self.local_attention {
+            if l.window_tokens == 0 || l.window_tokens >= self.max_context_tokens {
+                p.push(format!(
+                    "model `{id}`: `local_attention.window_tokens` must be between 1 and max_context_tokens − 1, got {}",
+                    l.window_tokens
+                ));
+            }
+            if l.global_every == 1 {
+                p.push(format!(
+                    "model `{id}`: `local_attention.global_every` 1 leaves no local layer (use 0 for all local, ≥ 2 for interleaved)"
+                ));
+            }
         }
         check_positive(&mut p, "model", id, "published_params_b", self.published_params_b);
         check_positive_opt(&mut p, "model", id, "published_active_params_b", self.published_active_params_b);
@@ -387,6 +445,7 @@ mod tests {
             qkv_bias: false,
             learned_position_embeddings: 0,
             moe: None,
+            local_attention: None,
             vocab_size: 10,
             tied_embeddings: false,
             max_context_tokens: 16,
@@ -486,6 +545,25 @@ mod tests {
         assert_eq!(LlmModel { attention: mla, ..toy() }.problems().len(), 1);
         assert!(LlmModel { published_active_params_b: Some(1.0), ..toy() }.problems()[0].contains("MoE models only"));
         assert!(toy().problems().is_empty());
+    }
+
+    #[test]
+    fn local_attention_layers_interleave_and_are_checked() {
+        let sliding = LocalAttention { kind: LocalAttentionKind::Sliding, window_tokens: 4, global_every: 2 };
+        let m = LlmModel { layers: 4, local_attention: Some(sliding), ..toy() };
+        assert_eq!((0..4).map(|i| sliding.is_local_layer(i)).collect::<Vec<_>>(), [true, false, true, false]);
+        assert_eq!(m.local_attention_layers(), 2);
+        // Local attention changes no parameter count.
+        assert_eq!(m.parameter_count(), LlmModel { layers: 4, ..toy() }.parameter_count());
+        assert!(m.problems().is_empty());
+        let all_local = LocalAttention { global_every: 0, ..sliding };
+        assert_eq!(LlmModel { layers: 4, local_attention: Some(all_local), ..toy() }.local_attention_layers(), 4);
+        assert_eq!(toy().local_attention_layers(), 0);
+        // Window as long as the context, and "every layer global", are rejected.
+        let wide = LocalAttention { window_tokens: 16, ..sliding };
+        assert!(LlmModel { local_attention: Some(wide), ..toy() }.problems()[0].contains("window_tokens"));
+        let none_local = LocalAttention { global_every: 1, ..sliding };
+        assert!(LlmModel { local_attention: Some(none_local), ..toy() }.problems()[0].contains("global_every"));
     }
 
     #[test]
