@@ -169,7 +169,7 @@ def parse_sets(items):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["report", "ablate", "tune", "cases"])
+    ap.add_argument("command", choices=["report", "ablate", "tune", "cases", "propagate"])
     ap.add_argument("--set", action="append", help="FAMILY.PARAM=VALUE (or PARAM=VALUE for all)")
     ap.add_argument("--family", help="family to tune")
     ap.add_argument("--params", help="comma-separated parameters to tune")
@@ -190,6 +190,8 @@ def main():
         for name, params in ABLATIONS.items():
             settings = {("*", k): v for k, v in params.items()}
             report(run(apply(families, settings)), f"off: {name}")
+    elif args.command == "propagate":
+        propagate(families)
     elif args.command == "tune":
         best = objective(run(families))
         print(f"start objective {best:.4f}")
@@ -210,6 +212,27 @@ def main():
         report(run(families), "tuned")
         if args.write:
             write_back(args.family, {p: fam.get(p) for p in args.params.split(",")})
+
+
+# Families with inference calibration cases; the others follow `propagate`'s rule.
+CALIBRATED = ["nvidia-hopper", "nvidia-blackwell", "amd-cdna3", "intel-gaudi"]
+STEP_PARAMS = ["roofline_sharpness", "gemm_half_efficiency_rows", "activation_passes", "moe_permute_passes",
+               "attention_dp_imbalance_cv", "expert_routing_skew", "mem_reserve_gb", "pipeline_imbalance",
+               "oneshot_allreduce_latency_us"]
+
+
+def propagate(families):
+    """Rule for families without inference cases: the Hopper values of the structural step
+    parameters, and Hopper's `moe_layer_overhead_us` scaled by the family's `layer_overhead_us`
+    over Hopper's (a less mature stack pays proportionally more per kernel)."""
+    hopper = next(f for f in families if f["id"] == "nvidia-hopper")
+    for fam in families:
+        if fam["id"] in CALIBRATED:
+            continue
+        values = {p: hopper.get(p) for p in STEP_PARAMS if hopper.get(p) is not None}
+        values["moe_layer_overhead_us"] = hopper["moe_layer_overhead_us"] * fam["layer_overhead_us"] / hopper["layer_overhead_us"]
+        write_back(fam["id"], values)
+        print(fam["id"], values)
 
 
 def write_back(family_id, values):
