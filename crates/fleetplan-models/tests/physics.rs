@@ -180,7 +180,9 @@ fn server_capacity(id: &str, precision: Precision, chips: u32, slo: Slo) -> f64 
 /// gave no capacity at all while the tighter one (smaller batch) gave some.
 #[test]
 fn loose_tpot_limit_does_not_hide_batches_meeting_ttft() {
-    let (ttft_ms, tpot_ms) = (89.1577, 229.8896);
+    // TTFT limit raised from 89.2 ms when the step model gained its per-kernel costs (issue 9):
+    // the tight limit must stay feasible for the comparison to mean anything.
+    let (ttft_ms, tpot_ms) = (110.0, 229.8896);
     let loose = server_capacity(
         "llama-2-70b",
         Precision::Fp8,
