@@ -46,6 +46,8 @@ pub struct ChipRates {
 /// mechanism off.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepRates {
+    /// Grouped expert-GEMM throughput of the inference step model, FLOP/s.
+    pub moe_gemm_flops: f64,
     /// GEMM throughput for the weights an FP4 checkpoint keeps at FP8 (the GEMM rate for other
     /// precisions), FLOP/s.
     pub gemm_flops_high: f64,
@@ -93,6 +95,7 @@ impl ChipRates {
         let gemm_flops = peak_tflops * 1e12 * family.gemm_efficiency_at(precision);
         let fp8_tflops = chip.fp8_dense_tflops.filter(|_| precision == Precision::Fp4);
         let step = StepRates {
+            moe_gemm_flops: gemm_flops * family.inference_moe_gemm_efficiency.unwrap_or(family.moe_gemm_efficiency),
             gemm_flops_high: fp8_tflops.map_or(gemm_flops, |t| t * 1e12 * family.gemm_efficiency_low_precision),
             weight_bytes_high: if fp8_tflops.is_some() { 1.0 } else { weight_bytes },
             dense_high_fraction: if fp8_tflops.is_some() { family.fp4_dense_fp8_fraction } else { 0.0 },

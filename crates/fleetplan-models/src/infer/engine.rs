@@ -439,7 +439,7 @@ impl InferenceEngine {
                 1.0
             };
             stage.add_kernel(
-                group_tokens * self.expert_flops_per_group_token * self.moe_layers_stage / rates.moe_gemm_flops
+                group_tokens * self.expert_flops_per_group_token * self.moe_layers_stage / step.moe_gemm_flops
                     * self.rows_stretch(rows_per_expert)
                     * hot,
                 experts_hit * self.expert_bytes_per_hit * self.moe_layers_stage / rates.mem_bw,

@@ -50,6 +50,11 @@ pub struct PerfFamily {
     /// `gemm_efficiency_low_precision`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm_efficiency_fp4: Option<f64>,
+    /// Inference: grouped expert-GEMM throughput relative to dense GEMMs once the step model
+    /// charges GEMM shape, token permutation and expert imbalance separately (they are lumped
+    /// into `moe_gemm_efficiency`, which training keeps); absent = `moe_gemm_efficiency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_moe_gemm_efficiency: Option<f64>,
     /// Inference: share of the always-active (non-routed-expert) weights that FP4 checkpoints keep
     /// at FP8 (attention projections, first dense layers); they are read and multiplied at FP8.
     #[serde(default)]
@@ -122,6 +127,7 @@ impl PerfFamily {
             ("scaleout_efficiency", self.scaleout_efficiency),
             ("mem_usable_fraction", self.mem_usable_fraction),
             ("gemm_efficiency_fp4", self.gemm_efficiency_fp4.unwrap_or(self.gemm_efficiency_low_precision)),
+            ("inference_moe_gemm_efficiency", self.inference_moe_gemm_efficiency.unwrap_or(self.moe_gemm_efficiency)),
         ] {
             if !(v.is_finite() && v > 0.0 && v <= 1.0) {
                 p.push(format!("perf family `{}`: `{f}` must be in (0, 1], got {v}", self.id));
