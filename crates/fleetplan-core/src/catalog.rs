@@ -9,13 +9,14 @@
 //! Lookups by id string (`accelerator`, `llm`, …) return an [`UnknownId`] with a did-you-mean
 //! when the id is unknown (one helper builds it for every kind, cost entries included);
 //! `Catalog::resolve_*` turns a checked id into a typed handle ([`ChipId`], [`SystemId`],
-//! [`LlmId`], [`DiffusionId`], [`RegionId`]; `ids.rs`) that indexes the catalog infallibly.
+//! [`LlmId`], [`DiffusionId`], [`RegionId`], [`EngineId`]; `ids.rs`) that indexes the catalog
+//! infallibly.
 
 mod ids;
 mod load;
 mod types;
 
-pub use ids::{ChipId, DiffusionId, LlmId, RegionId, SystemId};
+pub use ids::{ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
 pub use load::{BUILTIN_FILES, CatalogFile, OverrideNote};
 pub use types::*;
 
@@ -42,6 +43,8 @@ pub struct Catalog {
     pub rules: Vec<Rule>,
     /// Performance-model efficiency parameters per chip family (see docs/performance-model.md).
     pub perf_families: Vec<PerfFamily>,
+    /// Serving engines and training frameworks (`engines.toml`).
+    pub engines: Vec<ServingEngine>,
 }
 
 /// Something a user named that the catalog does not hold.
@@ -156,6 +159,22 @@ impl Catalog {
             .ok_or_else(|| unknown_id("perf family", id, self.perf_families.iter().map(|f| f.id.as_str())))
     }
 
+    /// Serving engine or training framework by id.
+    pub fn engine(&self, id: &str) -> Result<&ServingEngine, UnknownId> {
+        self.engines
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| unknown_id("engine", id, self.engines.iter().map(|e| e.id.as_str())))
+    }
+
+    /// The default (best-tuned) serving engine for chips of `vendor` (case-insensitive): the
+    /// serving engine naming the vendor in `default_for_vendors`, else the `"*"` fallback;
+    /// `None` when the catalog has neither.
+    pub fn default_serving_engine(&self, vendor: &str) -> Option<&ServingEngine> {
+        let serving = || self.engines.iter().filter(|e| e.role == EngineRole::Serving);
+        serving().find(|e| e.is_default_for(vendor)).or_else(|| serving().find(|e| e.is_fallback_default()))
+    }
+
     /// Problems that make the merged catalog inconsistent: duplicate ids, non-positive or
     /// non-finite quantities, missing sources, dangling references. Empty when all is well.
     pub fn integrity_problems(&self) -> Vec<String> {
@@ -198,6 +217,18 @@ mod tests {
     #[derive(serde::Serialize)]
     struct CatalogFileOut {
         accelerator: Vec<Accelerator>,
+    }
+
+    #[test]
+    fn a_second_default_engine_for_a_vendor_is_rejected() {
+        let mut catalog = Catalog::builtin().unwrap();
+        let text = "[[engine]]\nid = \"mine\"\nname = \"Mine\"\nrole = \"training\"\nvendors = [\"nvidia\"]\n\
+                    default_for_vendors = [\"nvidia\"]\nsource = \"test\"\nconfidence = \"estimate\"\n";
+        let err = catalog.apply_override("mine.toml", text).unwrap_err();
+        assert!(err[0].message.contains("both the default training engine for vendor `nvidia`"), "{err:?}");
+        let serving_without_table = text.replace("training", "serving").replace("[\"nvidia\"]\nsource", "[]\nsource");
+        let err = Catalog::builtin().unwrap().apply_override("mine.toml", &serving_without_table).unwrap_err();
+        assert!(err[0].message.contains("needs an `[engine.serving]` table"), "{err:?}");
     }
 
     #[test]

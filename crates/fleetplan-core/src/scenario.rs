@@ -38,7 +38,7 @@ pub use parse::parse_file;
 pub use quarter::Quarter;
 pub use spanned::Spanned;
 
-use crate::catalog::{Catalog, ChipId, DiffusionId, LlmId, RegionId, SystemId};
+use crate::catalog::{Catalog, ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
 use crate::diagnostic::Diagnostic;
 use crate::policy::PolicyOptions;
 use crate::units::{Date, Precision};
@@ -311,6 +311,13 @@ pub struct ChatWorkload {
     pub ttft_p99_ms: f64,
     /// p99 time-per-output-token target, ms.
     pub tpot_p99_ms: f64,
+    /// Serving engine named by the scenario (a serving-role catalog engine); `None` = each
+    /// chip vendor's default engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineId>,
+    /// Release of `engine` to model (`None` = the latest described).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
     /// Spread over day, time and regions.
     pub serving: Serving,
 }

@@ -6,7 +6,9 @@
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
+use fleetplan_models::infer::{
+    self, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo,
+};
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training, training_layouts};
 use std::hint::black_box;
 
@@ -56,6 +58,7 @@ fn inference_search(bencher: divan::Bencher, model: &str) {
     let q = InferenceQuery {
         model: m,
         rates: r,
+        stack: ServingStack::default_for(&cat, &cat.resolve_chip("h100-sxm").unwrap()),
         kv_precision: Precision::Fp8,
         chips: 8,
         request: RequestShape::new(300.0, 290.0, 0.0),

@@ -32,6 +32,9 @@ pub enum PerfError {
     /// No batch or layout meets the latency limits.
     #[error("no configuration meets the limits: {0}")]
     NoFeasible(#[from] InfeasibleError),
+    /// The serving engine cannot serve on the chip (training framework, other vendor).
+    #[error(transparent)]
+    Engine(#[from] crate::infer::EngineError),
 }
 
 /// A parallel layout that does not match the chips or the model.

@@ -35,7 +35,9 @@ pub struct ChipRates {
     pub moe_gemm_flops: f64,
     /// Bytes per stored weight.
     pub weight_bytes: f64,
-    /// Most concurrent requests the serving stack runs per replica.
+    /// Most concurrent requests the serving stack runs per replica: the serving engine's cap,
+    /// set by `infer::ServingStack::apply` (every catalog path applies a stack); until then the
+    /// perf family's `max_running_requests`, a fallback for rates used without an engine.
     pub max_running_requests: f64,
     /// Inference step-model parameters of the chip's family.
     pub step: StepRates,

@@ -6,7 +6,7 @@
 
 use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
-use crate::infer::{self, Arrivals, Decoding, InferenceEngine, InferenceQuery, Layout, RequestShape, ServeMode, Slo};
+use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo};
 use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, TrainEngine, TrainJob, TrainPoint};
 use fleetplan_core::catalog::Catalog;
@@ -266,6 +266,11 @@ fn case_id_problems(source_name: &str, c: &Case, catalog: &Catalog) -> Vec<Diagn
     if let Err(e) = catalog.llm(c.model.get_ref()) {
         out.push(unknown_diag(source_name, c, "model", &c.model, &e));
     }
+    if let Some(engine) = &c.engine
+        && let Err(e) = catalog.engine(engine.get_ref())
+    {
+        out.push(unknown_diag(source_name, c, "engine", engine, &e));
+    }
     out
 }
 
@@ -386,7 +391,7 @@ fn inference_result(c: &Case, query: &InferenceQuery<'_>) -> Result<infer::Layou
             LayoutError::ChipCountMismatch { tp, pp, dp, layout_chips: layout.chips(), case_chips: c.n_chips }.into()
         );
     }
-    let engine = InferenceEngine::new(query.model, query.rates, query.kv_precision, layout)?;
+    let engine = query.engine(layout)?;
     infer::best_for_layout(&engine, &query.request, query.mode, &query.slo, c.n_chips, None)
 }
 
@@ -415,6 +420,15 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
     Ok(request)
 }
 
+/// The serving stack of an inference case: its engine at its version (the chip vendor's default
+/// engine when it names none), with its published `max_batch` as the running-request cap.
+fn case_stack(c: &Case, catalog: &Catalog) -> Result<ServingStack, PerfError> {
+    let chip = catalog.resolve_chip(c.chip.get_ref())?;
+    let engine = c.engine.as_ref().map(|e| catalog.resolve_engine(e.get_ref())).transpose()?;
+    let stack = ServingStack::for_chip(catalog, engine.as_ref(), c.engine_version.as_deref(), &chip)?;
+    Ok(c.max_batch.map_or(stack, |cap| stack.with_max_running_requests(cap)))
+}
+
 fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {
     let model = catalog.llm(c.model.get_ref())?;
     let rates = ChipRates::from_catalog(catalog, c.chip.get_ref(), c.precision)?;
@@ -422,7 +436,8 @@ fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfE
     let request = case_request(c)?;
     let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
     let kv_precision = c.kv_precision.unwrap_or_else(|| default_kv_precision(c.precision));
-    let query = InferenceQuery { model, rates, kv_precision, chips: c.n_chips, request, mode, slo };
+    let stack = case_stack(c, catalog)?;
+    let query = InferenceQuery { model, rates, stack, kv_precision, chips: c.n_chips, request, mode, slo };
     let result = inference_result(c, &query)?;
     let best = &result.best;
     let value = match c.metric {

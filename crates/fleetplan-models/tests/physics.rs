@@ -4,8 +4,8 @@ use fleetplan_core::catalog::{Catalog, CatalogFile, LlmModel};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, Arrivals, Decoding, InferenceEngine, InferenceQuery, KvReservation, Layout, RequestShape, ServeMode, Slo,
-    StepLoad, erlang_c,
+    self, Arrivals, Decoding, InferenceEngine, InferenceQuery, KvReservation, Layout, RequestShape, ServeMode,
+    ServingStack, Slo, StepLoad, erlang_c,
 };
 use fleetplan_models::shape::{LlmShape, kv_bytes_per_token};
 use fleetplan_models::train::{
@@ -22,6 +22,12 @@ fn model(id: &str) -> LlmModel {
 
 fn rates(chip: &str, p: Precision) -> ChipRates {
     ChipRates::from_catalog(&Catalog::builtin().unwrap(), chip, p).unwrap()
+}
+
+/// The default serving stack of `chip` (its vendor's best-tuned engine).
+fn stack(chip: &str) -> ServingStack {
+    let catalog = Catalog::builtin().unwrap();
+    ServingStack::default_for(&catalog, &catalog.resolve_chip(chip).unwrap())
 }
 
 fn one(tp: u32) -> Layout {
@@ -142,6 +148,7 @@ fn more_chips_never_lower_best_total_throughput() {
             let q = InferenceQuery {
                 model: &m,
                 rates: r,
+                stack: stack("h100-sxm"),
                 kv_precision: Precision::Fp8,
                 chips,
                 request: w,
@@ -165,6 +172,7 @@ fn server_capacity(id: &str, precision: Precision, chips: u32, slo: Slo) -> f64 
     let q = InferenceQuery {
         model: &m,
         rates: r,
+        stack: stack("h100-sxm"),
         kv_precision: Precision::Fp8,
         chips,
         request: w,
@@ -218,7 +226,7 @@ proptest! {
         let r = rates("h100-sxm", p);
         let w = RequestShape::new(800.0, 250.0, 0.0);
         let capacity = |slo: Slo| {
-            let q = InferenceQuery { model: &m, rates: r, kv_precision: Precision::Fp8, chips, request: w, mode: ServeMode::Server, slo };
+            let q = InferenceQuery { model: &m, rates: r, stack: stack("h100-sxm"), kv_precision: Precision::Fp8, chips, request: w, mode: ServeMode::Server, slo };
             infer::search(&q).map(|x| x.best.output_tokens_per_s_per_chip).unwrap_or(0.0)
         };
         let loose = capacity(Slo { ttft_p99_ms: Some(ttft_ms), tpot_p99_ms: Some(tpot_ms) });

@@ -98,3 +98,70 @@ fn validate_names_the_case_with_an_unknown_chip_and_lists_unmodellable_cases() {
     assert!(text.contains("fp4-case") && text.contains("not modelled"), "{text}");
     assert!(text.contains("ok-case"), "{text}");
 }
+
+#[test]
+fn infer_names_its_engine_and_rejects_unknown_ones() {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "8", "--model", "llama-2-70b", "--precision", "fp8"];
+    let out = fleetplan(&base);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("engine: TensorRT-LLM (default for nvidia)"), "{text}");
+
+    let out = fleetplan(&[&base[..], &["--engine", "vllm", "--engine-version", "0.6.0"]].concat());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("engine: vLLM 0.6.0"));
+
+    let out = fleetplan(&[&base[..], &["--engine", "vlm"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown engine id `vlm` (did you mean `vllm`?)"), "{stderr}");
+
+    let out = fleetplan(&["perf", "infer", "--chip", "mi300x", "--model", "llama-2-70b", "--engine", "trtllm"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not run on AMD chips"));
+    let out = fleetplan(&[&base[..], &["--engine", "megatron"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn infer_json_carries_the_engine_and_its_stack() {
+    let v = json_ok(&[
+        "perf",
+        "infer",
+        "--chip",
+        "mi300x",
+        "--chips",
+        "8",
+        "--model",
+        "llama-2-70b",
+        "--precision",
+        "fp8",
+        "--json",
+    ]);
+    assert_eq!(v["engine"], "vllm");
+    assert_eq!(v["stack"]["max_running_requests"], 1024.0);
+    assert_eq!(v["stack"]["kv_reservation"], "expected");
+}
+
+#[test]
+fn validate_reports_an_unknown_case_engine_and_uses_known_ones() {
+    let case = |id: &str, engine: &str| {
+        format!(
+            "[[case]]\nid = \"{id}\"\nkind = \"inference\"\nchip = \"a100-sxm-80g\"\nn_chips = 1\nmodel = \"llama-3.1-8b\"\n\
+             precision = \"bf16\"\nscenario = \"offline\"\nmetric = \"output_tokens_per_s_per_chip\"\nvalue = 4000.0\n\
+             input_tokens = 227\noutput_tokens = 194\n{engine}source = \"test\"\ncertainty = \"high\"\n\n"
+        )
+    };
+    let text = case("typo-engine", "engine = \"vlm\"\n")
+        + &case("old-vllm", "engine = \"vllm\"\nengine_version = \"0.6.0\"\n")
+        + &case("capped", "engine = \"vllm\"\nmax_batch = 100\n");
+    let file = temp_file("engines.toml", &text);
+    let out = fleetplan(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("typo-engine") && err.contains("did you mean `vllm`?"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // vLLM 0.6 on one A100: max_num_seqs 256 binds; a published max_batch of 100 replaces it.
+    let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap_or_default().to_string();
+    assert!(line("old-vllm").contains("batch 256") && line("old-vllm").contains("scheduler batch limit"), "{text}");
+    assert!(line("capped").contains("batch 100"), "{text}");
+}

@@ -1,11 +1,11 @@
 //! Typed handles for catalog entries: ids that have been checked against a catalog.
 //!
-//! A handle ([`ChipId`], [`SystemId`], [`LlmId`], [`DiffusionId`], [`RegionId`]) can only be made
-//! by resolving a user-given string with `Catalog::resolve_*` (scenario validation does this), so
-//! code below `core::scenario` never holds an unknown id and never has a lookup that can fail:
-//! `&catalog[&chip_id]` gives the entry. A handle keeps the entry's position and its canonical id
-//! (model aliases are resolved to the canonical id); it serialises as the id string, so JSON
-//! output is the same as with plain strings. Handles order, compare and hash by id, display as
+//! A handle ([`ChipId`], [`SystemId`], [`LlmId`], [`DiffusionId`], [`RegionId`], [`EngineId`])
+//! can only be made by resolving a user-given string with `Catalog::resolve_*` (scenario
+//! validation does this), so code below `core::scenario` never holds an unknown id and never has
+//! a lookup that can fail: `&catalog[&chip_id]` gives the entry. A handle keeps the entry's
+//! position and its canonical id (model aliases are resolved to the canonical id); it serialises
+//! as the id string, so JSON output is the same as with plain strings. Handles order, compare and hash by id, display as
 //! the id and compare equal to an id string; they do not deref or borrow as `str`, so code
 //! cannot treat one as a string by accident: `as_str()` says so when it means to.
 //!
@@ -13,7 +13,7 @@
 //! derived from it by overrides (overrides replace entries in place or append, never remove).
 //! Indexing another catalog with it is a programming error and panics with a message saying so.
 
-use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, System, UnknownId};
+use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, ServingEngine, System, UnknownId};
 use crate::handle::typed_handle;
 
 typed_handle!(
@@ -35,6 +35,11 @@ typed_handle!(
 typed_handle!(
     /// A region id checked against the catalog.
     RegionId, Region, Catalog, regions, "region", "a catalog it was not resolved against"
+);
+
+typed_handle!(
+    /// A serving-engine or training-framework id checked against the catalog.
+    EngineId, ServingEngine, Catalog, engines, "engine", "a catalog it was not resolved against"
 );
 
 /// Position of the entry with canonical id `id` (present: it was just found by id).
@@ -73,6 +78,19 @@ impl Catalog {
         Ok(RegionId::new(position(&self.regions, |e| e.id == entry.id), &entry.id))
     }
 
+    /// Check a serving-engine or training-framework id given by a user and return its handle.
+    pub fn resolve_engine(&self, id: &str) -> Result<EngineId, UnknownId> {
+        let entry = self.engine(id)?;
+        Ok(EngineId::new(position(&self.engines, |e| e.id == entry.id), &entry.id))
+    }
+
+    /// Handle of the default serving engine for `chip`'s vendor (see
+    /// [`Catalog::default_serving_engine`]); `None` when the catalog has none for it.
+    pub fn default_engine_for(&self, chip: &ChipId) -> Option<EngineId> {
+        let entry = self.default_serving_engine(&self[chip].vendor)?;
+        Some(EngineId::new(position(&self.engines, |e| e.id == entry.id), &entry.id))
+    }
+
     /// Handles of every accelerator, in catalog order.
     pub fn chip_ids(&self) -> impl Iterator<Item = ChipId> + '_ {
         self.accelerators.iter().enumerate().map(|(index, chip)| ChipId::new(index, &chip.id))
@@ -82,6 +100,7 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::EngineRole;
 
     #[test]
     fn handles_resolve_index_and_serialise_as_ids() {
@@ -95,6 +114,31 @@ mod tests {
         let err = catalog.resolve_region("cnn").unwrap_err();
         assert_eq!(err.suggestion.as_deref(), Some("cn"));
         assert!(catalog.chip_ids().all(|id| catalog[&id].id == id.as_str()));
+    }
+
+    #[test]
+    fn engines_resolve_and_every_vendor_has_its_default() {
+        let catalog = Catalog::builtin().unwrap();
+        let vllm = catalog.resolve_engine("vllm").unwrap();
+        assert_eq!(catalog[&vllm].name, "vLLM");
+        let err = catalog.resolve_engine("vlm").unwrap_err();
+        assert_eq!((err.kind, err.suggestion.as_deref()), ("engine", Some("vllm")));
+        let default = |chip: &str| catalog.default_engine_for(&catalog.resolve_chip(chip).unwrap()).unwrap();
+        for (chip, engine) in [
+            ("h100-sxm", "trtllm"),
+            ("gb200", "trtllm"),
+            ("mi300x", "vllm"),
+            ("gaudi3", "vllm"),
+            ("ascend-910b", "mindie"),
+            ("tpu-v6e", "jetstream"),
+            ("mlu590", "vllm"),
+        ] {
+            assert_eq!(default(chip), engine, "{chip}");
+        }
+        // A vendor no engine names falls back to the `*` engine.
+        assert_eq!(catalog.default_serving_engine("Acme").map(|e| e.id.as_str()), Some("other"));
+        // Training frameworks are never the serving default.
+        assert!(catalog.engines.iter().filter(|e| e.role == EngineRole::Training).all(|e| e.serving.is_none()));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("regions.toml", include_str!("../../catalog/regions.toml")),
     ("costs.toml", include_str!("../../catalog/costs.toml")),
     ("rules.toml", include_str!("../../catalog/rules.toml")),
+    ("engines.toml", include_str!("../../catalog/engines.toml")),
 ];
 
 /// One catalog file: any mix of entry arrays. Built-in files and user `--catalog` files share
@@ -42,6 +43,9 @@ pub struct CatalogFile {
     /// `[[perf_family]]` entries.
     #[serde(default)]
     pub perf_family: Vec<PerfFamily>,
+    /// `[[engine]]` entries (serving engines and training frameworks).
+    #[serde(default)]
+    pub engine: Vec<ServingEngine>,
     /// `[[fx]]` entries.
     #[serde(default)]
     pub fx: Vec<FxRate>,
@@ -121,6 +125,7 @@ impl Catalog {
         upsert(&mut self.regions, file.region, |e| &e.id, "region", source_name, n);
         upsert(&mut self.rules, file.rule, |e| &e.id, "rule", source_name, n);
         upsert(&mut self.perf_families, file.perf_family, |e| &e.id, "perf family", source_name, n);
+        upsert(&mut self.engines, file.engine, |e| &e.id, "engine", source_name, n);
         upsert(&mut self.costs.fx, file.fx, |e| &e.id, "fx rate", source_name, n);
         upsert(&mut self.costs.fabrics, file.fabric, |e| &e.id, "network fabric", source_name, n);
         upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);

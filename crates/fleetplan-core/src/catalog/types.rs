@@ -3,6 +3,7 @@
 mod accelerator;
 mod common;
 mod cost;
+mod engine;
 mod model;
 mod perf_family;
 mod region;
@@ -12,6 +13,7 @@ mod system;
 pub use accelerator::*;
 pub use common::*;
 pub use cost::*;
+pub use engine::*;
 pub use model::*;
 pub use perf_family::*;
 pub use region::*;
@@ -19,7 +21,7 @@ pub use rule::*;
 pub use system::*;
 
 use super::Catalog;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every integrity problem in the merged catalog, as readable sentences.
 pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
@@ -34,7 +36,8 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
         .chain(catalog.diffusion_models.iter().map(|e| ("model", e.id.as_str(), &e.provenance)))
         .chain(catalog.regions.iter().map(|e| ("region", e.id.as_str(), &e.provenance)))
         .chain(catalog.rules.iter().map(|e| ("rule", e.id.as_str(), &e.provenance)))
-        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)));
+        .chain(catalog.perf_families.iter().map(|e| ("perf family", e.id.as_str(), &e.provenance)))
+        .chain(catalog.engines.iter().map(|e| ("engine", e.id.as_str(), &e.provenance)));
     for (kind, id, provenance) in all_ids {
         if !seen.insert((kind, id)) {
             problems.push(format!("duplicate {kind} id `{id}`"));
@@ -59,6 +62,39 @@ pub(crate) fn integrity_problems(catalog: &Catalog) -> Vec<String> {
     problems.extend(catalog.costs.problems(catalog));
     problems.extend(catalog.rules.iter().flat_map(|r| r.problems(catalog)));
     problems.extend(catalog.perf_families.iter().flat_map(|f| f.problems()));
+    problems.extend(catalog.engines.iter().flat_map(|e| e.problems()));
+    problems.extend(engine_default_problems(catalog));
+    problems
+}
+
+/// Engine defaults across entries: at most one default engine per vendor and role (and one
+/// `"*"` fallback per role), and every accelerator vendor has a default serving engine.
+fn engine_default_problems(catalog: &Catalog) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut claimed: BTreeMap<(&'static str, String), &str> = BTreeMap::new();
+    for engine in &catalog.engines {
+        for vendor in &engine.default_for_vendors {
+            let key = (engine.role.as_str(), vendor.to_ascii_lowercase());
+            if let Some(other) = claimed.insert(key, engine.id.as_str()) {
+                problems.push(format!(
+                    "engines `{other}` and `{}` are both the default {} engine for vendor `{vendor}`",
+                    engine.id,
+                    engine.role.as_str()
+                ));
+            }
+        }
+    }
+    if catalog.engines.is_empty() {
+        return problems;
+    }
+    let vendors: BTreeSet<&str> = catalog.accelerators.iter().map(|a| a.vendor.as_str()).collect();
+    for vendor in vendors {
+        if catalog.default_serving_engine(vendor).is_none() {
+            problems.push(format!(
+                "accelerator vendor `{vendor}` has no default serving engine (name it in an engine's `default_for_vendors`)"
+            ));
+        }
+    }
     problems
 }
 

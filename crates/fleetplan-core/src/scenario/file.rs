@@ -259,6 +259,15 @@ pub struct WorkloadEntry {
     /// Chat: latency target, 99th-percentile time per output token, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tpot_p99_ms: Option<Spanned<f64>>,
+    /// Chat: catalog serving engine (`trtllm`, `vllm`, `sglang`, ...; default: the best-tuned
+    /// engine for each chip's vendor). Chips whose vendor the engine does not support get no
+    /// rate for the workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<Spanned<String>>,
+    /// Chat: release of `engine` whose behaviour to model, dotted (e.g. "0.6.0"; default: the
+    /// latest the catalog describes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<Spanned<String>>,
 
     /// Image, video: items (images, clips) generated per day at the start of the horizon.
     #[serde(default, skip_serializing_if = "Option::is_none")]

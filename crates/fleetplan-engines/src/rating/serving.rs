@@ -1,14 +1,15 @@
 //! Serving rate of one (workload, chip) pair at the workload's SLO: LLM chat through the
-//! inference engine's layout search, image and video through the generation model.
+//! inference engine's layout search (with the workload's serving engine, or the chip vendor's
+//! default), image and video through the generation model.
 
 use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
-use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, LlmModel, PerfFamily};
+use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, PerfFamily};
 use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
 use fleetplan_core::units::Precision;
 use fleetplan_models::error::PerfError;
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, LayoutResult, ServeMode, Slo};
+use fleetplan_models::infer::{self, InferenceQuery, LayoutResult, ServeMode, ServingStack, Slo};
 use fleetplan_models::shape::default_kv_precision;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
@@ -24,7 +25,7 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
         );
     };
     match &workload.spec {
-        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip, family),
+        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip_id, family),
         WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
             generation_rate(catalog, &workload.id, generation, chip, family)
         }
@@ -35,19 +36,19 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
 }
 
 /// Chat: the smallest instance (scale-up domain, doubling up to [`MAX_INSTANCE_CHIPS`]) on which
-/// the layout search meets the SLO, at its best operating point.
-fn chat_rate(
-    catalog: &Catalog,
-    workload_id: &str,
-    chat: &ChatWorkload,
-    chip: &Accelerator,
-    family: &PerfFamily,
-) -> Rate {
+/// the layout search meets the SLO, at its best operating point. The workload's serving engine
+/// (or the chip vendor's default) sets the running-request cap, step overhead and the layouts
+/// searched; an engine that does not run on the chip gives a zero rate saying so.
+fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId, family: &PerfFamily) -> Rate {
+    let chip = &catalog[chip_id];
     let precision = if chip.dense_tflops(chat.precision).is_some() { chat.precision } else { Precision::Bf16 };
     let model = &catalog[&chat.model];
-    let chip_rates = match ChipRates::new(chip, family, precision) {
-        Ok(chip_rates) => chip_rates,
-        Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
+    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip_id)
+        .map_err(PerfError::from);
+    let chip_rates = ChipRates::new(chip, family, precision);
+    let (chip_rates, stack) = match (chip_rates, stack) {
+        (Ok(chip_rates), Ok(stack)) => (chip_rates, stack),
+        (Err(e), _) | (_, Err(e)) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
     let request =
         infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0);
@@ -59,6 +60,7 @@ fn chat_rate(
         let query = InferenceQuery {
             model,
             rates: chip_rates,
+            stack,
             kv_precision,
             chips: instance_chips,
             request,
@@ -67,7 +69,7 @@ fn chat_rate(
         };
         match infer::search(&query) {
             Ok(found) => {
-                let input_cost_share = prefill_chip_share(model, chip_rates, &query, &found);
+                let input_cost_share = prefill_chip_share(&query, &found);
                 return Rate {
                     workload: workload_id.to_string(),
                     chip: chip.id.clone(),
@@ -93,14 +95,10 @@ fn chat_rate(
 
 /// Share of chip time a disaggregated deployment of the same layout would spend on prompts
 /// (for cost per input token); 0 when it cannot be computed.
-fn prefill_chip_share(
-    model: &LlmModel,
-    chip_rates: ChipRates,
-    query: &InferenceQuery<'_>,
-    found: &LayoutResult,
-) -> f64 {
+fn prefill_chip_share(query: &InferenceQuery<'_>, found: &LayoutResult) -> f64 {
     let no_limits = Slo::default();
-    InferenceEngine::new(model, chip_rates, query.kv_precision, found.layout)
+    query
+        .engine(found.layout)
         .ok()
         .and_then(|engine| {
             let prefill =
@@ -157,5 +155,64 @@ fn generation_rate(
             }),
         },
         Err(e) => Rate::zero(workload_id, &chip.id, precision, e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fleetplan_core::scenario::validate;
+
+    const SCENARIO: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 2
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[site]]
+id = "s1"
+region = "us"
+available_mw = 10
+[[workload]]
+id = "chat"
+kind = "chat"
+model = "llama-3.1-8b"
+precision = "fp8"
+daily_users = 1e6
+requests_per_user_per_day = 10
+input_tokens_per_request = 1000
+output_tokens_per_request = 400
+ttft_p99_ms = 2000
+tpot_p99_ms = 100
+"#;
+
+    fn chat_rate_of(engine_lines: &str, chip: &str) -> Rate {
+        let catalog = Catalog::builtin().unwrap();
+        let scenario = validate("t.toml", &format!("{SCENARIO}{engine_lines}\n"), &catalog).unwrap();
+        rate(&catalog, &scenario.workloads[0], &catalog.resolve_chip(chip).unwrap())
+    }
+
+    #[test]
+    fn the_workloads_engine_sets_the_stack_and_the_default_is_the_vendors() {
+        let default = chat_rate_of("", "h100-sxm");
+        let trtllm = chat_rate_of("engine = \"trtllm\"", "h100-sxm");
+        assert!(default.problem.is_none() && default.per_chip_per_s > 0.0);
+        assert_eq!(default.per_chip_per_s, trtllm.per_chip_per_s);
+        // vLLM 0.6: 256 running requests and 1 ms more per step than TensorRT-LLM's stack.
+        let old_vllm = chat_rate_of("engine = \"vllm\"\nengine_version = \"0.6.0\"", "h100-sxm");
+        assert!(old_vllm.per_chip_per_s > 0.0 && old_vllm.per_chip_per_s < trtllm.per_chip_per_s);
+    }
+
+    #[test]
+    fn an_engine_that_does_not_run_on_the_chip_gives_no_rate() {
+        let rate = chat_rate_of("engine = \"trtllm\"", "mi300x");
+        assert_eq!(rate.per_chip_per_s, 0.0);
+        let problem = rate.problem.map(|p| p.to_string()).unwrap_or_default();
+        assert!(problem.contains("does not run on AMD chips"), "{problem}");
     }
 }

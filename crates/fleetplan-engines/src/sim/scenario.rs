@@ -38,7 +38,7 @@ use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
 use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, Slo};
+use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, ServingStack, Slo};
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
@@ -255,10 +255,12 @@ fn engine_for(
 ) -> Result<InferenceEngine, PerfError> {
     let model = &catalog[&chat.model];
     let rates = ChipRates::of_chip(catalog, chip, precision)?;
+    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip)?;
     let kv = default_kv_precision(precision);
     let q = InferenceQuery {
         model,
         rates,
+        stack,
         kv_precision: kv,
         chips: instance_chips.max(1),
         request: infer::RequestShape::new(
@@ -270,7 +272,7 @@ fn engine_for(
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };
     let best = infer::search(&q)?;
-    InferenceEngine::new(model, rates, kv, best.layout)
+    q.engine(best.layout)
 }
 
 /// The workload being simulated and what its pools are built from.
@@ -643,9 +645,9 @@ mod tests {
         let full = build(&scenario, &catalog, &evaluation, &opts).expect("builds");
         assert_eq!(full.quarter, scenario.end());
         let p = &full.pools[0];
-        // Automatic sampling never goes below MIN_SLICE_REPLICAS (the pool is smaller: all of it).
-        assert!(p.replicas < MIN_SLICE_REPLICAS, "{}", p.replicas);
-        assert_eq!(p.replicas_simulated, p.replicas);
+        // Automatic sampling never goes below MIN_SLICE_REPLICAS (or all of a smaller pool).
+        assert!(p.replicas_simulated >= MIN_SLICE_REPLICAS.min(p.replicas), "{}", p.replicas_simulated);
+        assert!(p.replicas_simulated <= p.replicas, "{} of {}", p.replicas_simulated, p.replicas);
         // The pool covers the evaluated capacity: replicas × chips per replica ≥ chips allocated.
         let per = f64::from(p.layout.tp * p.layout.pp);
         assert!(f64::from(p.replicas) * per >= p.accelerators && f64::from(p.replicas - 1) * per < p.accelerators);

@@ -9,7 +9,7 @@ use super::config::{
 use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, Slo, best_for_layout};
+use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, ServingStack, Slo, best_for_layout};
 use fleetplan_models::shape::{default_kv_precision, kv_bytes_per_token};
 use fleetplan_models::{LayoutError, PerfError};
 use serde::Serialize;
@@ -78,10 +78,14 @@ pub struct Analytical {
 }
 
 impl Standalone {
-    /// The performance engine of one replica.
+    /// The performance engine of one replica (under the chip vendor's default serving engine).
     pub fn engine(&self, catalog: &Catalog) -> Result<InferenceEngine, PerfError> {
         let model = &catalog[&self.model];
-        let rates = ChipRates::of_chip(catalog, &self.chip, self.precision)?;
+        let rates = ServingStack::default_for(catalog, &self.chip).apply(ChipRates::of_chip(
+            catalog,
+            &self.chip,
+            self.precision,
+        )?);
         let layout = Layout { tp: self.tp, pp: self.pp, dp: 1, ep: 1 };
         InferenceEngine::new(model, rates, default_kv_precision(self.precision), layout)
     }

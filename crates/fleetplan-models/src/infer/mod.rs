@@ -17,6 +17,8 @@
 //! - [`queueing`]: Erlang C for the server mode's p99 queueing wait.
 //! - [`search`]: the batch sweep of one layout (with the latency–throughput curve) and the
 //!   search over layouts.
+//! - [`stack`]: the [`ServingStack`] of a serving engine on a chip (running-request cap, step
+//!   overhead, the layouts it runs, features), from the catalog's engine entries.
 
 pub mod burst;
 pub mod engine;
@@ -25,6 +27,7 @@ pub mod operating;
 pub mod queueing;
 pub mod request;
 pub mod search;
+pub mod stack;
 
 pub use engine::{
     ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
@@ -35,3 +38,4 @@ pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggreg
 pub use queueing::{erlang_c, max_rate_for_wait};
 pub use request::{Arrivals, Decoding, KvReservation, RequestShape, ServeMode, Slo};
 pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};
+pub use stack::{EngineError, ServingStack};

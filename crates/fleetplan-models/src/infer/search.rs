@@ -4,10 +4,11 @@
 use crate::error::{FitError, InfeasibleError, LayoutError, PerfError};
 use crate::hw::ChipRates;
 use crate::infer::burst::arrivals_point;
-use crate::infer::engine::{Binding, InferenceEngine};
+use crate::infer::engine::{Binding, InferenceEngine, StepOptions};
 use crate::infer::layout::Layout;
 use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
 use crate::infer::request::{KvReservation, RequestShape, ServeMode, Slo};
+use crate::infer::stack::ServingStack;
 use fleetplan_core::catalog::LlmModel;
 use fleetplan_core::units::Precision;
 use serde::Serialize;
@@ -76,6 +77,7 @@ impl BatchLimits {
     ) -> Result<BatchLimits, PerfError> {
         let context_tokens = mode.context_tokens(request, reservation);
         let memory_batch = engine.max_batch(context_tokens);
+        // The serving stack's cap (set on the engine's rates by `ServingStack::apply`).
         let max_batch = memory_batch.min(engine.rates().max_running_requests);
         if engine.kv_capacity_bytes_per_chip() <= 0.0 || max_batch < 1.0 {
             return Err(FitError::NoKvRoom {
@@ -235,8 +237,12 @@ fn finish_best(
 pub struct InferenceQuery<'a> {
     /// The model.
     pub model: &'a LlmModel,
-    /// Chip rates at the run's precision.
+    /// Chip rates at the run's precision, from the catalog (without the serving stack, which
+    /// [`InferenceQuery::engine`] applies).
     pub rates: ChipRates,
+    /// The serving engine on this chip: its running-request cap, step overhead and the layouts
+    /// it runs.
+    pub stack: ServingStack,
     /// KV-cache precision.
     pub kv_precision: Precision,
     /// Chips available.
@@ -284,13 +290,47 @@ fn expert_groups(dp: u32, mut visit: impl FnMut(u32)) {
     }
 }
 
-/// Search layouts and batch for the best per-chip throughput meeting the limits.
+impl InferenceQuery<'_> {
+    /// Chip rates as the query's serving stack runs them ([`ServingStack::apply`]).
+    pub fn stack_rates(&self) -> ChipRates {
+        self.stack.apply(self.rates)
+    }
+
+    /// The inference engine of `layout` under this query (model, stack rates, KV precision): the
+    /// one way the search and its callers build engines for a query's layouts.
+    pub fn engine(&self, layout: Layout) -> Result<InferenceEngine, PerfError> {
+        InferenceEngine::with_options(self.model, self.stack_rates(), self.kv_precision, layout, self.step_options())
+    }
+
+    /// The serving stack's step features (two-batch overlap, FP8 attention); its efficiency and
+    /// step overhead are already in [`InferenceQuery::stack_rates`].
+    pub fn step_options(&self) -> StepOptions {
+        StepOptions {
+            two_batch_overlap: self.stack.two_batch_overlap,
+            fp8_attention: self.stack.fp8_attention,
+            ..StepOptions::default()
+        }
+    }
+
+    /// Whether the query's serving stack runs `layout` ([`ServingStack::runs`]).
+    pub fn stack_runs(&self, layout: &Layout) -> bool {
+        self.stack.runs(layout, self.model.moe.is_some(), self.rates.scaleup_domain)
+    }
+}
+
+/// Search layouts and batch for the best per-chip throughput meeting the limits, among the
+/// layouts the query's serving stack runs.
 pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
     let mut best: Option<LayoutResult> = None;
     let mut last_err: Option<PerfError> = None;
+    let rates = query.stack_rates();
     candidate_layouts(query.model, query.chips, |layout| {
-        let result = InferenceEngine::new(query.model, query.rates, query.kv_precision, layout)
-            .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
+        if !query.stack_runs(&layout) {
+            return;
+        }
+        let result =
+            InferenceEngine::with_options(query.model, rates, query.kv_precision, layout, query.step_options())
+                .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
         match result {
             Ok(result) => {
                 let throughput = |candidate: &LayoutResult| query.mode.throughput_per_chip(&candidate.best);

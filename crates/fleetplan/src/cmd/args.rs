@@ -3,8 +3,9 @@
 
 use super::Failure;
 use crate::ui;
-use fleetplan_core::catalog::UnknownId;
+use fleetplan_core::catalog::{Catalog, ChipId, EngineId, UnknownId};
 use fleetplan_core::units::Precision;
+use fleetplan_models::infer::ServingStack;
 
 /// Clap value parser for `--precision` and `--kv-precision`: bf16, fp16, fp8, int8, fp4, w4a16.
 pub fn parse_precision(s: &str) -> Result<Precision, String> {
@@ -35,6 +36,49 @@ pub fn unknown(flag: &str, err: &UnknownId) -> Failure {
 pub fn unknown_listing(err: UnknownId) -> Failure {
     let list = err.known.join(", ");
     user_error(format!("{err}\n  known {} ids: {list}", err.kind))
+}
+
+/// The serving engine a command runs (`--engine`, or the chip vendor's default).
+#[derive(Debug, Clone)]
+pub struct EngineChoice {
+    /// Its stack on the chip.
+    pub stack: ServingStack,
+    /// The catalog engine (`None` when the catalog names none for the vendor).
+    pub engine: Option<EngineId>,
+    /// How output names it: "TensorRT-LLM (default for nvidia)", "vLLM 0.6.0".
+    pub line: String,
+}
+
+/// The serving engine for `--engine NAME` (at `--engine-version`) on `chip`: the named serving
+/// engine, or the chip vendor's default when none is named. An unknown name (with
+/// did-you-mean), a training framework or an engine that does not run on the chip's vendor is a
+/// user error (exit 2).
+pub fn serving_engine(
+    catalog: &Catalog,
+    name: Option<&str>,
+    version: Option<&str>,
+    chip: &ChipId,
+) -> Result<EngineChoice, Failure> {
+    let vendor = catalog[chip].vendor.to_ascii_lowercase();
+    let Some(name) = name else {
+        if version.is_some() {
+            return Err(user_error("--engine-version needs --engine (the version of which engine?)"));
+        }
+        let engine = catalog.default_engine_for(chip);
+        let line = match &engine {
+            Some(engine) => format!("{} (default for {vendor})", catalog[engine].name),
+            None => format!("generic (the catalog names no serving engine for {vendor})"),
+        };
+        return Ok(EngineChoice { stack: ServingStack::default_for(catalog, chip), engine, line });
+    };
+    let engine = catalog.resolve_engine(name).map_err(|e| unknown("--engine", &e))?;
+    let entry = &catalog[&engine];
+    let stack = ServingStack::new(entry, version, &catalog[chip]).map_err(user_error)?;
+    let line = match version {
+        Some(version) => format!("{} {version}", entry.name),
+        None => format!("{} (latest described release)", entry.name),
+    };
+    Ok(EngineChoice { stack, engine: Some(engine), line })
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! `fleetplan catalog chips|systems|models|regions|rules [--json]`.
+//! `fleetplan catalog chips|systems|models|regions|rules|engines [--json]`.
 //!
 //! Tables list entries in catalog order with units in the headers. `--json` prints one object
 //! keyed by catalog id (keys sorted); each value is the entry's fields plus computed fields
 //! (chips: `tpp`, `performance_density`, `classification_3a090`; LLMs: `parameter_count`,
-//! `active_parameter_count`).
+//! `active_parameter_count`; serving engines: `latest`, the serving traits of the latest
+//! described release).
 
 use super::{Failure, markdown_table, out, to_json};
 use clap::Args;
@@ -38,6 +39,8 @@ pub enum CatalogTable {
     Regions,
     /// Export-control rules.
     Rules,
+    /// Serving engines and training frameworks.
+    Engines,
 }
 
 /// Print one catalog table.
@@ -52,6 +55,8 @@ pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
         (CatalogTable::Models, false) => models_table(catalog),
         (CatalogTable::Regions, true) => keyed_json(catalog.regions.iter().map(|r| (r.id.as_str(), entry_value(r))))?,
         (CatalogTable::Regions, false) => regions_table(catalog),
+        (CatalogTable::Engines, true) => engines_json(catalog)?,
+        (CatalogTable::Engines, false) => engines_table(catalog),
     };
     out(&text);
     Ok(())
@@ -115,6 +120,18 @@ fn models_json(catalog: &Catalog) -> Result<String, Failure> {
         (m.id.as_str(), value)
     });
     keyed_json(llms.chain(diffusion))
+}
+
+fn engines_json(catalog: &Catalog) -> Result<String, Failure> {
+    keyed_json(catalog.engines.iter().map(|e| {
+        let value = entry_value(e).and_then(|mut map| {
+            if let Some(traits) = &e.serving {
+                map.insert("latest".into(), Value::Object(entry_value(&traits.at_version(None))?));
+            }
+            Ok(map)
+        });
+        (e.id.as_str(), value)
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +271,73 @@ fn models_table(catalog: &Catalog) -> String {
             "-".into(),
             confidence(&m.provenance).into(),
         ]);
+    }
+    t.to_string()
+}
+
+/// Serving engines at their latest described release (training frameworks: `-` in the serving
+/// columns); `Versions` lists the releases whose behaviour the entry describes.
+fn engines_table(catalog: &Catalog) -> String {
+    let header = [
+        "ID",
+        "Name",
+        "Role",
+        "Vendors",
+        "Default for",
+        "Max running (large mem)",
+        "Step overhead µs",
+        "KV reservation",
+        "MoE layouts",
+        "Pipeline",
+        "TBO",
+        "MTP",
+        "FP8 attn",
+        "Efficiency",
+        "Versions",
+        "Conf.",
+    ];
+    let mut t = table(&header, &[5, 6, 13]);
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let listed = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(" ") };
+    for e in &catalog.engines {
+        let mut row = vec![
+            e.id.clone(),
+            e.name.clone(),
+            e.role.as_str().into(),
+            listed(&e.vendors),
+            listed(&e.default_for_vendors),
+        ];
+        match &e.serving {
+            Some(traits) => {
+                let latest = traits.at_version(None);
+                let running = match (latest.max_running_requests_large_memory, latest.large_memory_min_gb) {
+                    (Some(cap), Some(gb)) => format!(
+                        "{} ({} ≥ {} GB)",
+                        grouped(f64::from(latest.max_running_requests_default), 0),
+                        grouped(f64::from(cap), 0),
+                        grouped(gb, 0)
+                    ),
+                    _ => grouped(f64::from(latest.max_running_requests_default), 0),
+                };
+                let layouts: Vec<&str> = latest.moe_layouts.iter().map(|l| l.as_str()).collect();
+                let versions: Vec<&str> = traits.versions.iter().map(|v| v.since.as_str()).collect();
+                row.extend([
+                    running,
+                    grouped(latest.step_overhead_us, 0),
+                    latest.kv_reservation.as_str().into(),
+                    layouts.join(" "),
+                    latest.pipeline.as_str().into(),
+                    yes_no(latest.two_batch_overlap),
+                    yes_no(latest.mtp),
+                    yes_no(latest.fp8_attention),
+                    grouped(latest.efficiency, 2),
+                    if versions.is_empty() { "-".into() } else { versions.join(" ") },
+                ]);
+            }
+            None => row.extend(std::iter::repeat_n("-".to_string(), 10)),
+        }
+        row.push(confidence(&e.provenance).into());
+        t.add_row(row);
     }
     t.to_string()
 }

@@ -1,7 +1,7 @@
 //! `fleetplan perf infer|train|gen`: what a chip delivers for a workload — the best
 //! configuration and its figures (and, for inference, the latency–throughput curve).
 
-use super::args::{parse_precision, positive, unknown_listing as unknown, user_error};
+use super::args::{parse_precision, positive, serving_engine, unknown_listing as unknown, user_error};
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
@@ -11,7 +11,7 @@ use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, InferenceEngine, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
+    self, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
 use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, search_training};
@@ -64,6 +64,13 @@ pub struct InferArgs {
     /// p99 time-per-output-token limit, ms.
     #[arg(long, value_parser = positive)]
     pub tpot_p99_ms: Option<f64>,
+    /// Serving engine (see `fleetplan catalog engines`; default: the best-tuned engine for the
+    /// chip's vendor): sets the running-request cap, step overhead and the layouts searched.
+    #[arg(long)]
+    pub engine: Option<String>,
+    /// Release of `--engine` to model, e.g. 0.6.0 (default: the latest the catalog describes).
+    #[arg(long, requires = "engine")]
+    pub engine_version: Option<String>,
     /// Parallelism degrees to fix (the rest is searched).
     #[command(flatten)]
     pub layout: FixedLayoutArgs,
@@ -167,13 +174,25 @@ fn perf_err(e: PerfError) -> Failure {
 
 fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let model = catalog.llm(&a.model).map_err(unknown)?;
-    catalog.accelerator(&a.chip).map_err(unknown)?;
-    let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
+    let chip = catalog.resolve_chip(&a.chip).map_err(unknown)?;
+    let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
+    let stack = choice.stack;
+    let rates = ChipRates::of_chip(catalog, &chip, a.precision).map_err(perf_err)?;
     let workload = RequestShape::new(a.input, a.output, a.cached_fraction);
     workload.check().map_err(perf_err)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
     let scenario = a.scenario.unwrap_or(ServeMode::implied_by(&slo));
     let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
+    let query = InferenceQuery {
+        model,
+        rates,
+        stack,
+        kv_precision: kv,
+        chips: a.chips,
+        request: workload,
+        mode: scenario,
+        slo,
+    };
     let fixed = a.layout.tp.is_some() || a.layout.pp.is_some() || a.layout.dp.is_some() || a.layout.ep.is_some();
     let result: LayoutResult = if fixed {
         let tp = a.layout.tp.unwrap_or(1);
@@ -187,16 +206,14 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
                 a.chips
             )));
         }
-        let e = InferenceEngine::new(model, rates, kv, layout).map_err(perf_err)?;
+        let e = query.engine(layout).map_err(perf_err)?;
         infer::best_for_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
     } else {
-        let q =
-            InferenceQuery { model, rates, kv_precision: kv, chips: a.chips, request: workload, mode: scenario, slo };
-        infer::search(&q).map_err(perf_err)?
+        infer::search(&query).map_err(perf_err)?
     };
     let mut curve = Vec::new();
     if a.curve {
-        let e = InferenceEngine::new(model, rates, kv, result.layout).map_err(perf_err)?;
+        let e = query.engine(result.layout).map_err(perf_err)?;
         let no_slo = Slo::default();
         infer::best_for_layout(&e, &workload, scenario.without_limits(), &no_slo, a.chips, Some(&mut curve))
             .map_err(perf_err)?;
@@ -204,6 +221,8 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     if a.json {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
+            "engine": choice.engine, "engine_version": a.engine_version, "engine_description": choice.line,
+            "stack": stack,
             "chips": a.chips, "scenario": scenario, "workload": workload, "slo": slo,
             "result": result, "curve": if a.curve { Some(&curve) } else { None },
         });
@@ -249,6 +268,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.input,
         a.output
     ));
+    out(&format!("engine: {}", choice.line));
     out(&figures_table(rows).to_string());
     if a.curve {
         out(&curve_table(&curve, scenario));

@@ -157,6 +157,7 @@ impl Checker<'_> {
             "system" => "systems",
             "region" => "regions",
             "rule" => "rules",
+            "engine" => "engines",
             _ => "models",
         };
         let help = match &err.suggestion {

@@ -68,7 +68,7 @@ impl CheckedEntry<'_> {
             WorkloadKind::Chat => {
                 let model = model::language(checker, catalog, self.entry, self.path);
                 let serving = serving::check(checker, catalog, self.entry, self.path, &header.headquarters);
-                chat::check(checker, self, model, precision, serving)
+                chat::check(checker, self, catalog, model, precision, serving)
             }
             WorkloadKind::Image | WorkloadKind::Video => {
                 let model = model::diffusion(checker, catalog, self.entry, self.path);

@@ -1,8 +1,9 @@
-//! Chat workloads: users (daily, or monthly × ratio), requests, tokens and latency targets.
+//! Chat workloads: users (daily, or monthly × ratio), requests, tokens, latency targets and the
+//! serving engine.
 
 use super::CheckedEntry;
-use crate::catalog::LlmId;
-use crate::scenario::check::Checker;
+use crate::catalog::{Catalog, EngineId, EngineRole, LlmId, is_version};
+use crate::scenario::check::{Checker, list};
 use crate::scenario::{ChatWorkload, Serving, WorkloadSpec};
 use crate::units::Precision;
 
@@ -10,6 +11,7 @@ use crate::units::Precision;
 pub(super) fn check(
     checker: &mut Checker,
     checked: &CheckedEntry,
+    catalog: &Catalog,
     model: Option<LlmId>,
     precision: Precision,
     serving: Option<Serving>,
@@ -21,6 +23,7 @@ pub(super) fn check(
     let output = checked.need(checker, &entry.output_tokens_per_request, "output_tokens_per_request");
     let ttft = checked.need(checker, &entry.ttft_p99_ms, "ttft_p99_ms");
     let tpot = checked.need(checker, &entry.tpot_p99_ms, "tpot_p99_ms");
+    let (engine, engine_version) = engine(checker, checked, catalog)?;
     Some(WorkloadSpec::Chat(ChatWorkload {
         model: model?,
         precision,
@@ -30,8 +33,67 @@ pub(super) fn check(
         output_tokens_per_request: output?,
         ttft_p99_ms: ttft?,
         tpot_p99_ms: tpot?,
+        engine,
+        engine_version,
         serving: serving?,
     }))
+}
+
+/// The optional serving engine (a serving-role catalog engine) and its release, each `None`
+/// when not given; `None` after reporting a problem with either.
+fn engine(
+    checker: &mut Checker,
+    checked: &CheckedEntry,
+    catalog: &Catalog,
+) -> Option<(Option<EngineId>, Option<String>)> {
+    let (entry, path) = (checked.entry, checked.path);
+    let engine = match &entry.engine {
+        None => Some(None),
+        Some(name) => match catalog.resolve_engine(name.get()) {
+            Ok(id) if catalog[&id].role == EngineRole::Serving => Some(Some(id)),
+            Ok(_) => {
+                let serving: Vec<String> =
+                    catalog.engines.iter().filter(|e| e.role == EngineRole::Serving).map(|e| e.id.clone()).collect();
+                checker.error(
+                    name.span(),
+                    &format!("{path}.engine"),
+                    format!("engine `{}` is a training framework; chat workloads need a serving engine", name.get()),
+                    "not a serving engine",
+                    format!("use one of: {}", list(&serving)),
+                );
+                None
+            }
+            Err(err) => {
+                checker.unknown(name.span(), &format!("{path}.engine"), &err);
+                None
+            }
+        },
+    };
+    let version = match &entry.engine_version {
+        None => Some(None),
+        Some(version) if entry.engine.is_none() => {
+            checker.error(
+                version.span(),
+                &format!("{path}.engine_version"),
+                "`engine_version` needs `engine`: the version of which engine?".into(),
+                "no engine named",
+                "add `engine = \"vllm\"` (or another serving engine), or drop the version".into(),
+            );
+            None
+        }
+        Some(version) if !is_version(version.get()) => {
+            checker.error(
+                version.span(),
+                &format!("{path}.engine_version"),
+                format!("engine version `{}` must be dotted numbers like \"0.6.0\"", version.get()),
+                "not a version",
+                "write the release as published, e.g. \"0.10.2\"".into(),
+            );
+            None
+        }
+        Some(version) => Some(Some(version.get().clone())),
+    };
+    Some((engine?, version?))
 }
 
 /// Daily users: `daily_users`, or `monthly_users` × `daily_to_monthly_ratio` (not both).
@@ -81,5 +143,70 @@ fn daily_users(checker: &mut Checker, checked: &CheckedEntry) -> Option<f64> {
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::scenario::{WorkloadSpec, validate};
+
+    const SCENARIO: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 2
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[site]]
+id = "s1"
+region = "us"
+available_mw = 10
+[[workload]]
+id = "chat"
+kind = "chat"
+model = "llama-3.1-8b"
+daily_users = 1e6
+requests_per_user_per_day = 10
+input_tokens_per_request = 1000
+output_tokens_per_request = 400
+ttft_p99_ms = 1000
+tpot_p99_ms = 50
+"#;
+
+    fn with(lines: &str) -> String {
+        format!("{SCENARIO}{lines}\n")
+    }
+
+    #[test]
+    fn a_named_serving_engine_resolves_with_its_version() {
+        let catalog = Catalog::builtin().unwrap();
+        let s = validate("t.toml", &with("engine = \"vllm\"\nengine_version = \"0.6.0\""), &catalog).unwrap();
+        let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+        assert_eq!(chat.engine.as_ref().map(|e| e.as_str()), Some("vllm"));
+        assert_eq!(chat.engine_version.as_deref(), Some("0.6.0"));
+        let s = validate("t.toml", SCENARIO, &catalog).unwrap();
+        let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+        assert!(chat.engine.is_none() && chat.engine_version.is_none());
+    }
+
+    #[test]
+    fn unknown_training_or_versionless_engines_are_reported() {
+        let catalog = Catalog::builtin().unwrap();
+        let message = |lines: &str| {
+            let diags = validate("t.toml", &with(lines), &catalog).unwrap_err();
+            assert_eq!(diags.len(), 1, "{diags:#?}");
+            (diags[0].message.clone(), diags[0].help.clone().unwrap_or_default())
+        };
+        let (m, help) = message("engine = \"vlm\"");
+        assert_eq!(m, "unknown engine `vlm`");
+        assert!(help.contains("did you mean `vllm`?") && help.contains("fleetplan catalog engines"), "{help}");
+        assert!(message("engine = \"megatron\"").0.contains("is a training framework"));
+        assert!(message("engine_version = \"0.6\"").0.contains("needs `engine`"));
+        assert!(message("engine = \"vllm\"\nengine_version = \"latest\"").0.contains("dotted numbers"));
     }
 }
