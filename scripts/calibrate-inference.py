@@ -10,7 +10,7 @@ and reports median / p90 |error| of the inference cases, overall and by class.
   scripts/calibrate-inference.py tune --family nvidia-hopper --params a,b,c [--rounds 2]
 
 Parameters are global per chip family (never per case); `tune` does a coordinate search over the
-listed parameters of one family, minimising median + p90/3 of |error| over the inference cases of
+listed parameters of one family, minimising median + half the mean of |error| clipped at 60 % over the inference cases of
 both files together (penalised when calibration.toml's median passes 9 % or any of its cases
 28 %: its test allows 10 % and 30 %).
 """
@@ -47,6 +47,10 @@ ABLATIONS = {
 
 
 def toml_value(v):
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
@@ -54,8 +58,31 @@ def toml_value(v):
     return json.dumps(v)
 
 
-def write_families(families, path):
+ENGINES = os.path.join(ROOT, "crates", "fleetplan-core", "catalog", "engines.toml")
+# Engine features switched off in every serving engine (and every version override).
+ENGINE_ABLATIONS = {"two-batch overlap": "two_batch_overlap", "FP8 attention": "fp8_attention"}
+
+
+def engines_without(feature):
+    with open(ENGINES, "rb") as f:
+        engines = tomllib.load(f)["engine"]
+    for eng in engines:
+        serving = eng.get("serving")
+        if serving:
+            serving[feature] = False
+            for version in serving.get("versions", []):
+                if feature in version:
+                    version[feature] = False
+    return engines
+
+
+def write_families(families, path, engines=None):
     with open(path, "w") as f:
+        for eng in engines or []:
+            f.write("[[engine]]\n")
+            for k, v in eng.items():
+                f.write(f"{k} = {toml_value(v)}\n")
+            f.write("\n")
         for fam in families:
             f.write("[[perf_family]]\n")
             for k, v in fam.items():
@@ -81,10 +108,10 @@ def apply(families, settings):
     return out
 
 
-def run(families, strict=True):
+def run(families, strict=True, engines=None):
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as tmp:
         path = tmp.name
-    write_families(families, path)
+    write_families(families, path, engines)
     results = {}
     for name, case_file in FILES.items():
         proc = subprocess.run([BIN, "validate", "--json", "--catalog", path, case_file], capture_output=True, text=True)
@@ -122,7 +149,10 @@ def objective(results):
     base_med = stats(results["base"])[2]
     base_max = max((abs(c["error"]) for c in results["base"] if c.get("error") is not None), default=0.0)
     penalty = 10.0 * max(0.0, base_med - 0.09) + 2.0 * max(0.0, base_max - 0.28) + 0.05 * (n_all - n)
-    return med + q90 / 3.0 + penalty
+    # Robust to the few cases whose error lies outside the step model (engine maturity, bursts):
+    # |errors| are clipped at 60 % in the mean term.
+    clipped = sum(min(abs(c["error"]), 0.6) for c in cases if c["id"].startswith("inf-") and c.get("error") is not None)
+    return med + 0.5 * clipped / max(n, 1) + penalty
 
 
 def case_classes():
@@ -192,6 +222,8 @@ def main():
         for name, params in ABLATIONS.items():
             settings = {("*", k): v for k, v in params.items()}
             report(run(apply(families, settings)), f"off: {name}")
+        for name, feature in ENGINE_ABLATIONS.items():
+            report(run(families, engines=engines_without(feature)), f"off: {name}")
     elif args.command == "propagate":
         propagate(families)
     elif args.command == "tune":
@@ -214,7 +246,8 @@ def main():
         print({p: fam.get(p) for p in args.params.split(",")})
         report(run(families), "tuned")
         if args.write:
-            write_back(args.family, {p: fam.get(p) for p in args.params.split(",")})
+            fixed = [p for (fid, p) in parse_sets(args.set) if fid == args.family]
+            write_back(args.family, {p: fam.get(p) for p in args.params.split(",") + fixed})
 
 
 # Families with inference calibration cases; the others follow `propagate`'s rule.
