@@ -254,7 +254,7 @@ def main():
 
 # Families with inference calibration cases; the others follow `propagate`'s rule.
 CALIBRATED = ["nvidia-hopper", "nvidia-blackwell", "amd-cdna3", "intel-gaudi"]
-STEP_PARAMS = ["roofline_sharpness", "gemm_half_efficiency_rows", "activation_passes", "moe_permute_passes",
+STEP_PARAMS = ["roofline_sharpness", "inference_moe_gemm_efficiency", "gemm_half_efficiency_rows", "activation_passes", "moe_permute_passes",
                "attention_dp_imbalance_cv", "expert_routing_skew", "mem_reserve_gb", "pipeline_imbalance",
                "oneshot_allreduce_latency_us"]
 
