@@ -30,6 +30,16 @@ fn stack(chip: &str) -> ServingStack {
     ServingStack::default_for(&catalog, &catalog.resolve_chip(chip).unwrap())
 }
 
+/// `r` with the step model's shape-dependent mechanisms (smooth roofline, GEMM rows ramp,
+/// activation traffic) neutral, for hand calculations of pure weight reads.
+fn plain_roofline(mut r: ChipRates) -> ChipRates {
+    r.step.roofline_sharpness = 0.0;
+    r.step.gemm_half_rows = 0.0;
+    r.step.activation_passes = 0.0;
+    r.step.moe_permute_passes = 0.0;
+    r
+}
+
 fn one(tp: u32) -> Layout {
     Layout { tp, pp: 1, dp: 1, ep: 1 }
 }
@@ -37,7 +47,7 @@ fn one(tp: u32) -> Layout {
 #[test]
 fn batch1_decode_step_is_weight_bytes_over_bandwidth() {
     let m = model("llama-2-70b");
-    let r = rates("h100-sxm", Precision::Fp8);
+    let r = plain_roofline(rates("h100-sxm", Precision::Fp8));
     let e = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap();
     let load = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
     let b = e.step_breakdown(&load);
@@ -54,7 +64,7 @@ fn batch1_decode_step_is_weight_bytes_over_bandwidth() {
 #[test]
 fn moe_batch1_decode_reads_only_active_experts() {
     let m = model("mixtral-8x7b");
-    let r = rates("h100-sxm", Precision::Fp8);
+    let r = plain_roofline(rates("h100-sxm", Precision::Fp8));
     let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
     let s = LlmShape::new(&m);
     let load1 = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
