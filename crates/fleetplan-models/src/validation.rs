@@ -395,6 +395,15 @@ fn inference_result(c: &Case, query: &InferenceQuery<'_>) -> Result<infer::Layou
     infer::best_for_layout(&engine, &query.request, query.mode, &query.slo, c.n_chips, None)
 }
 
+/// The serving stack of an inference case: its engine at its version (the chip vendor's default
+/// engine when it names none), with its published `max_batch` as the running-request cap.
+fn case_stack(c: &Case, catalog: &Catalog) -> Result<ServingStack, PerfError> {
+    let chip = catalog.resolve_chip(c.chip.get_ref())?;
+    let engine = c.engine.as_ref().map(|e| catalog.resolve_engine(e.get_ref())).transpose()?;
+    let stack = ServingStack::for_chip(catalog, engine.as_ref(), c.engine_version.as_deref(), &chip)?;
+    Ok(c.max_batch.map_or(stack, |cap| stack.with_max_running_requests(cap)))
+}
+
 /// The request shape a case describes: mean lengths, output spread (unknown = equal lengths,
 /// see [`RequestShape::output_tokens_cv`]) and longest output, beams, MTP drafts and their
 /// acceptance (0 when only the draft length is given), and a finite burst (`requests`) or a
@@ -418,15 +427,6 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
         (None, None) => Arrivals::Steady,
     };
     Ok(request)
-}
-
-/// The serving stack of an inference case: its engine at its version (the chip vendor's default
-/// engine when it names none), with its published `max_batch` as the running-request cap.
-fn case_stack(c: &Case, catalog: &Catalog) -> Result<ServingStack, PerfError> {
-    let chip = catalog.resolve_chip(c.chip.get_ref())?;
-    let engine = c.engine.as_ref().map(|e| catalog.resolve_engine(e.get_ref())).transpose()?;
-    let stack = ServingStack::for_chip(catalog, engine.as_ref(), c.engine_version.as_deref(), &chip)?;
-    Ok(c.max_batch.map_or(stack, |cap| stack.with_max_running_requests(cap)))
 }
 
 fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfError> {

@@ -257,7 +257,9 @@ pub struct InferenceQuery<'a> {
 
 /// Layouts searched for `chips` chips: every tp dividing the heads, pp ≤ layers, dp as many
 /// replicas as fit (idle chips allowed, so more chips never lower the best total), and for MoE
-/// models every expert group that is a power-of-two multiple of tp or the whole instance.
+/// models every expert group that is a power-of-two multiple of tp or the whole instance; a
+/// power-of-two group that does not divide the replicas covers as many whole groups as fit (the
+/// rest idle), so a group size found for some chip count stays available with more chips.
 pub fn candidate_layouts(model: &LlmModel, chips: u32, mut visit: impl FnMut(Layout)) {
     let moe = model.moe.is_some();
     let mut tp = 1;
@@ -268,8 +270,8 @@ pub fn candidate_layouts(model: &LlmModel, chips: u32, mut visit: impl FnMut(Lay
                 let dp = chips / (tp * pp);
                 visit(Layout { tp, pp, dp, ep: 1 });
                 if moe {
-                    expert_groups(dp, |replicas_per_group| {
-                        visit(Layout { tp, pp, dp, ep: tp * replicas_per_group });
+                    expert_groups(dp, |replicas_per_group, replicas| {
+                        visit(Layout { tp, pp, dp: replicas, ep: tp * replicas_per_group });
                     });
                 }
                 pp *= 2;
@@ -279,14 +281,16 @@ pub fn candidate_layouts(model: &LlmModel, chips: u32, mut visit: impl FnMut(Lay
     }
 }
 
-/// Replicas per expert group tried for `dp` replicas: powers of two dividing `dp`, and `dp`.
-fn expert_groups(dp: u32, mut visit: impl FnMut(u32)) {
+/// Expert groups tried for `dp` replicas, as (replicas per group, replicas used): every power of
+/// two up to `dp` with as many whole groups as fit, and one group of all `dp` replicas.
+fn expert_groups(dp: u32, mut visit: impl FnMut(u32, u32)) {
     let mut replicas = 2;
     while replicas <= dp {
-        if dp % replicas == 0 {
-            visit(replicas);
-        }
-        replicas = if replicas * 2 > dp && replicas != dp { dp } else { replicas * 2 };
+        visit(replicas, dp / replicas * replicas);
+        replicas *= 2;
+    }
+    if dp >= 2 && !dp.is_power_of_two() {
+        visit(dp, dp);
     }
 }
 
@@ -342,4 +346,22 @@ pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
         }
     });
     best.ok_or_else(|| last_err.unwrap_or_else(|| LayoutError::NoLayout { chips: query.chips }.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expert_groups_keep_power_of_two_groups_with_idle_replicas() {
+        let mut seen = Vec::new();
+        expert_groups(15, |per_group, used| seen.push((per_group, used)));
+        assert_eq!(seen, vec![(2, 14), (4, 12), (8, 8), (15, 15)]);
+        seen.clear();
+        expert_groups(8, |per_group, used| seen.push((per_group, used)));
+        assert_eq!(seen, vec![(2, 8), (4, 8), (8, 8)]);
+        seen.clear();
+        expert_groups(1, |per_group, used| seen.push((per_group, used)));
+        assert!(seen.is_empty());
+    }
 }
