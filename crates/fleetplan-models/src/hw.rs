@@ -39,7 +39,51 @@ pub struct ChipRates {
     /// set by `infer::ServingStack::apply` (every catalog path applies a stack); until then the
     /// perf family's `max_running_requests`, a fallback for rates used without an engine.
     pub max_running_requests: f64,
+    /// Inference step-model parameters of the chip's family.
+    pub step: StepRates,
 }
+
+/// Inference step-model rates and parameters of one chip family at one precision
+/// (docs/performance-model.md §3 "Step mechanisms"); the neutral value of each switches its
+/// mechanism off.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StepRates {
+    /// Grouped expert-GEMM throughput of the inference step model, FLOP/s.
+    pub moe_gemm_flops: f64,
+    /// GEMM throughput for the weights an FP4 checkpoint keeps at FP8 (the GEMM rate for other
+    /// precisions), FLOP/s.
+    pub gemm_flops_high: f64,
+    /// Bytes per stored weight of those layers.
+    pub weight_bytes_high: f64,
+    /// Share of the always-active weights at the higher precision (FP4 runs only, else 0).
+    pub dense_high_fraction: f64,
+    /// Attention throughput with FP8 score/value products (FP8 attention kernels), FLOP/s.
+    pub attn_flops_fp8: f64,
+    /// Smooth-roofline exponent (0 = hard max).
+    pub roofline_sharpness: f64,
+    /// GEMM rows at half efficiency (0 = off).
+    pub gemm_half_rows: f64,
+    /// Extra fixed cost per MoE layer, s.
+    pub moe_layer_overhead_s: f64,
+    /// Activation passes per token per layer of non-GEMM kernels.
+    pub activation_passes: f64,
+    /// Passes over the top-k token copies in MoE layers.
+    pub moe_permute_passes: f64,
+    /// Per-request attention-work coefficient of variation (attention-DP imbalance).
+    pub attention_dp_imbalance_cv: f64,
+    /// Expert-popularity coefficient of variation.
+    pub expert_routing_skew: f64,
+    /// Engine memory reserve per GPU, bytes.
+    pub mem_reserve_bytes: f64,
+    /// Pipeline stall per stage boundary.
+    pub pipeline_imbalance: f64,
+    /// One-shot all-reduce latency inside a scale-up domain, s (`None`: ring only).
+    pub oneshot_allreduce_latency_s: Option<f64>,
+}
+
+/// Block-scale bytes per 4-bit weight (NVFP4: one FP8 scale per 16 values; MXFP4's one byte per
+/// 32 is about half of it).
+pub const FP4_SCALE_BYTES_PER_WEIGHT: f64 = 1.0 / 16.0;
 
 impl ChipRates {
     /// Rates of `chip` at `precision` with the efficiencies of `family`.
@@ -48,8 +92,29 @@ impl ChipRates {
             .dense_tflops(precision)
             .ok_or_else(|| PerfError::UnsupportedPrecision { chip: chip.id.clone(), precision })?;
         let bf16 = chip.bf16_dense_tflops * 1e12;
+        let weight_bytes =
+            precision.weight_bytes() + if precision.weight_bits() == 4 { FP4_SCALE_BYTES_PER_WEIGHT } else { 0.0 };
+        let gemm_flops = peak_tflops * 1e12 * family.gemm_efficiency_at(precision);
+        let fp8_tflops = chip.fp8_dense_tflops.filter(|_| precision == Precision::Fp4);
+        let step = StepRates {
+            moe_gemm_flops: gemm_flops * family.inference_moe_gemm_efficiency.unwrap_or(family.moe_gemm_efficiency),
+            gemm_flops_high: fp8_tflops.map_or(gemm_flops, |t| t * 1e12 * family.gemm_efficiency_low_precision),
+            weight_bytes_high: if fp8_tflops.is_some() { 1.0 } else { weight_bytes },
+            dense_high_fraction: if fp8_tflops.is_some() { family.fp4_dense_fp8_fraction } else { 0.0 },
+            attn_flops_fp8: chip.fp8_dense_tflops.map_or(bf16, |t| t * 1e12) * family.attention_efficiency,
+            roofline_sharpness: family.roofline_sharpness,
+            gemm_half_rows: family.gemm_half_efficiency_rows,
+            moe_layer_overhead_s: family.moe_layer_overhead_us * 1e-6,
+            activation_passes: family.activation_passes,
+            moe_permute_passes: family.moe_permute_passes,
+            attention_dp_imbalance_cv: family.attention_dp_imbalance_cv,
+            expert_routing_skew: family.expert_routing_skew,
+            mem_reserve_bytes: family.mem_reserve_gb * 1e9,
+            pipeline_imbalance: family.pipeline_imbalance,
+            oneshot_allreduce_latency_s: family.oneshot_allreduce_latency_us.map(|us| us * 1e-6),
+        };
         Ok(ChipRates {
-            gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision),
+            gemm_flops,
             moe_gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision) * family.moe_gemm_efficiency,
             attn_flops: bf16 * family.attention_efficiency,
             bf16_peak_flops: bf16,
@@ -63,8 +128,9 @@ impl ChipRates {
             step_overhead_s: family.step_overhead_us * 1e-6,
             layer_overhead_s: family.layer_overhead_us * 1e-6,
             mem_usable_bytes: chip.mem_gb * 1e9 * family.mem_usable_fraction,
-            weight_bytes: precision.weight_bytes(),
+            weight_bytes,
             max_running_requests: f64::from(family.max_running_requests.max(1)),
+            step,
         })
     }
 
@@ -95,6 +161,19 @@ impl ChipRates {
             return 0.0;
         }
         2.0 * (group - 1.0) / group * bytes / self.group_bw(group) + self.collective_latency_s
+    }
+
+    /// Time of an inference (tensor-parallel) all-reduce of `bytes` over `group` chips: the ring,
+    /// or inside one scale-up domain the one-shot algorithm (each chip reads the `g − 1` peers'
+    /// buffers: `(g−1) × bytes / bw + one-shot latency`) when the family has one and it is faster.
+    pub fn tp_all_reduce_s(&self, bytes: f64, group: f64) -> f64 {
+        let ring_s = self.all_reduce_s(bytes, group);
+        match self.step.oneshot_allreduce_latency_s {
+            Some(latency_s) if group > 1.0 && group <= self.scaleup_domain => {
+                ring_s.min((group - 1.0) * bytes / self.scaleup_bw + latency_s)
+            }
+            _ => ring_s,
+        }
     }
 
     /// Time for one chip to exchange `bytes` in an all-to-all over `group` chips with uniform

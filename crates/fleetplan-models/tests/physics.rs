@@ -30,6 +30,16 @@ fn stack(chip: &str) -> ServingStack {
     ServingStack::default_for(&catalog, &catalog.resolve_chip(chip).unwrap())
 }
 
+/// `r` with the step model's shape-dependent mechanisms (smooth roofline, GEMM rows ramp,
+/// activation traffic) neutral, for hand calculations of pure weight reads.
+fn plain_roofline(mut r: ChipRates) -> ChipRates {
+    r.step.roofline_sharpness = 0.0;
+    r.step.gemm_half_rows = 0.0;
+    r.step.activation_passes = 0.0;
+    r.step.moe_permute_passes = 0.0;
+    r
+}
+
 fn one(tp: u32) -> Layout {
     Layout { tp, pp: 1, dp: 1, ep: 1 }
 }
@@ -37,7 +47,7 @@ fn one(tp: u32) -> Layout {
 #[test]
 fn batch1_decode_step_is_weight_bytes_over_bandwidth() {
     let m = model("llama-2-70b");
-    let r = rates("h100-sxm", Precision::Fp8);
+    let r = plain_roofline(rates("h100-sxm", Precision::Fp8));
     let e = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap();
     let load = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
     let b = e.step_breakdown(&load);
@@ -54,7 +64,7 @@ fn batch1_decode_step_is_weight_bytes_over_bandwidth() {
 #[test]
 fn moe_batch1_decode_reads_only_active_experts() {
     let m = model("mixtral-8x7b");
-    let r = rates("h100-sxm", Precision::Fp8);
+    let r = plain_roofline(rates("h100-sxm", Precision::Fp8));
     let e = InferenceEngine::new(&m, r, Precision::Fp8, one(1)).unwrap();
     let s = LlmShape::new(&m);
     let load1 = StepLoad { decode_tokens: 1.0, decode_context_tokens: 1.0, ..StepLoad::default() };
@@ -188,7 +198,9 @@ fn server_capacity(id: &str, precision: Precision, chips: u32, slo: Slo) -> f64 
 /// gave no capacity at all while the tighter one (smaller batch) gave some.
 #[test]
 fn loose_tpot_limit_does_not_hide_batches_meeting_ttft() {
-    let (ttft_ms, tpot_ms) = (89.1577, 229.8896);
+    // TTFT limit raised from 89.2 ms when the step model gained its per-kernel costs (issue 9):
+    // the tight limit must stay feasible for the comparison to mean anything.
+    let (ttft_ms, tpot_ms) = (110.0, 229.8896);
     let loose = server_capacity(
         "llama-2-70b",
         Precision::Fp8,
@@ -268,6 +280,111 @@ proptest! {
         let x = |b: f64| b / e.step_time_s(&e.decode_load(b, &w));
         prop_assert!(x(batch * 2.0) >= x(batch));
     }
+}
+
+// ---- Inference step mechanisms (issue 9) ----
+
+proptest! {
+    /// The smooth roofline lies between max(compute, memory) and their sum.
+    #[test]
+    fn smooth_roofline_between_max_and_sum(c in 0.0f64..1.0, m in 0.0f64..1.0, p in 1.0f64..16.0) {
+        let t = infer::smooth_roofline_s(c, m, p);
+        prop_assert!(t >= c.max(m) * (1.0 - 1e-12));
+        prop_assert!(t <= (c + m) * (1.0 + 1e-12));
+    }
+
+    /// Two-batch overlap never makes a step slower and never beats the longer of its parts.
+    #[test]
+    fn two_batch_overlap_bounds(c in 0.0f64..1.0, a in 0.0f64..1.0) {
+        let t = infer::overlapped_s(c, a);
+        prop_assert!(t <= c + a + 1e-12);
+        prop_assert!(t >= c.max(a) - 1e-12);
+    }
+
+    /// Load imbalance never speeds a step up, and grows with the number of parties.
+    #[test]
+    fn imbalance_never_speeds_up(sd in 0.0f64..2.0, n in 1.0f64..512.0) {
+        let f = infer::imbalance_factor(sd, n);
+        prop_assert!(f >= 1.0);
+        prop_assert!(infer::imbalance_factor(sd, n * 2.0) >= f);
+    }
+}
+
+fn deepseek_wide_ep(options: infer::StepOptions, r: ChipRates) -> f64 {
+    let m = model("deepseek-v3");
+    let layout = Layout { tp: 1, pp: 1, dp: 16, ep: 16 };
+    let e = InferenceEngine::with_options(&m, r, Precision::Fp8, layout, options).unwrap();
+    let load = StepLoad { decode_tokens: 128.0, decode_context_tokens: 128.0 * 2000.0, ..StepLoad::default() };
+    e.step_time_s(&load)
+}
+
+#[test]
+fn two_batch_overlap_never_makes_a_wide_ep_step_slower() {
+    let r = rates("h800", Precision::Fp8);
+    let plain = deepseek_wide_ep(infer::StepOptions::default(), r);
+    let tbo = deepseek_wide_ep(infer::StepOptions { two_batch_overlap: true, ..Default::default() }, r);
+    assert!(tbo <= plain, "{tbo} > {plain}");
+    assert!(tbo < plain * 0.999, "the all-to-all of 16 GPUs over two nodes must be partly hidden");
+}
+
+#[test]
+fn imbalance_and_fixed_costs_never_speed_a_step_up() {
+    let mut base = rates("h200", Precision::Fp8);
+    base.step.expert_routing_skew = 0.4;
+    base.step.attention_dp_imbalance_cv = 0.8;
+    base.step.moe_layer_overhead_s = 20e-6;
+    base.step.activation_passes = 8.0;
+    base.step.moe_permute_passes = 4.0;
+    base.step.roofline_sharpness = 2.0;
+    base.step.gemm_half_rows = 32.0;
+    let plain = deepseek_wide_ep(infer::StepOptions::default(), base);
+    let mut off = base;
+    off.step.expert_routing_skew = 0.0;
+    off.step.attention_dp_imbalance_cv = 0.0;
+    off.step.moe_layer_overhead_s = 0.0;
+    off.step.activation_passes = 0.0;
+    off.step.moe_permute_passes = 0.0;
+    off.step.roofline_sharpness = 0.0;
+    off.step.gemm_half_rows = 0.0;
+    assert!(deepseek_wide_ep(infer::StepOptions::default(), off) <= plain);
+}
+
+#[test]
+fn fp8_attention_and_engine_efficiency_act_in_the_right_direction() {
+    let r = rates("h200", Precision::Fp8);
+    let fast = infer::StepOptions { fp8_attention: true, ..Default::default() };
+    let slow = infer::StepOptions { efficiency: 0.8, ..Default::default() };
+    let plain = deepseek_wide_ep(infer::StepOptions::default(), r);
+    assert!(deepseek_wide_ep(fast, r) <= plain);
+    assert!(deepseek_wide_ep(slow, r) > plain);
+}
+
+#[test]
+fn pipeline_parallel_pays_for_imbalance_and_memory_reserve_shrinks_kv() {
+    let m = model("llama-2-70b");
+    let mut r = rates("h100-sxm", Precision::Fp8);
+    let load = StepLoad { decode_tokens: 256.0, decode_context_tokens: 256.0 * 1000.0, ..StepLoad::default() };
+    let pp = Layout { tp: 1, pp: 4, dp: 1, ep: 1 };
+    r.step.pipeline_imbalance = 0.0;
+    let full = InferenceEngine::new(&m, r, Precision::Fp8, pp).unwrap().step_time_s(&load);
+    r.step.pipeline_imbalance = 0.2;
+    let stalled = InferenceEngine::new(&m, r, Precision::Fp8, pp).unwrap();
+    assert!(stalled.step_time_s(&load) > full);
+    r.step.mem_reserve_bytes = 0.0;
+    let no_reserve = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap().kv_capacity_tokens();
+    r.step.mem_reserve_bytes = 20e9;
+    let reserve = InferenceEngine::new(&m, r, Precision::Fp8, one(2)).unwrap().kv_capacity_tokens();
+    assert!(reserve < no_reserve);
+}
+
+#[test]
+fn one_shot_all_reduce_never_slower_than_the_ring() {
+    let mut r = rates("h100-sxm", Precision::Fp8);
+    r.step.oneshot_allreduce_latency_s = Some(5e-6);
+    for bytes in [1e3, 1e5, 1e7, 1e9] {
+        assert!(r.tp_all_reduce_s(bytes, 8.0) <= r.all_reduce_s(bytes, 8.0));
+    }
+    assert!(r.tp_all_reduce_s(1e4, 8.0) < r.all_reduce_s(1e4, 8.0));
 }
 
 /// A request shape with the given mean lengths and default everything else.

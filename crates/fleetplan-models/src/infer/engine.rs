@@ -18,6 +18,66 @@ pub const ACTIVATION_WORKSPACE_TOKENS: f64 = 4096.0;
 /// Tokens per GPU whose logits (FP32) the engine can hold at once, for the memory fit.
 pub const LOGITS_WORKSPACE_TOKENS: f64 = 1024.0;
 
+/// Serving-engine features the step model uses (from the engine catalog's `ServingStack`);
+/// [`Default`] is a plain engine: no two-batch overlap, attention at 16 bit, full efficiency, no
+/// step overhead beyond the family's, the family's memory reserve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepOptions {
+    /// Two micro-batches per step whose expert all-to-all hides behind the other's compute
+    /// (SGLang/DeepSeek two-batch overlap, TensorRT-LLM's overlap scheduler for wide EP).
+    pub two_batch_overlap: bool,
+    /// Attention score/value products at FP8 when the KV cache is 8-bit (FlashMLA-FP8, FP8 FMHA).
+    pub fp8_attention: bool,
+    /// Engine efficiency: every kernel time is divided by it (1 = the family's rates).
+    pub efficiency: f64,
+    /// Scheduler cost per step the engine adds to the family's `step_overhead_us`, s (the
+    /// families are calibrated on the best-tuned engines, which add 0).
+    pub extra_step_overhead_s: f64,
+    /// Share of tensor-parallel all-reduce time hidden behind GEMMs (fused GEMM + all-reduce), 0–1.
+    pub allreduce_overlap: f64,
+    /// Device memory per GPU the engine reserves, bytes (`None`: the family's `mem_reserve_gb`).
+    pub mem_reserve_bytes: Option<f64>,
+}
+
+impl Default for StepOptions {
+    fn default() -> Self {
+        StepOptions {
+            two_batch_overlap: false,
+            fp8_attention: false,
+            efficiency: 1.0,
+            extra_step_overhead_s: 0.0,
+            allreduce_overlap: 0.0,
+            mem_reserve_bytes: None,
+        }
+    }
+}
+
+/// Smooth roofline of one kernel with compute time `compute_s` and memory time `memory_s`:
+/// `(c^p + m^p)^(1/p)`, between `max(c, m)` and `c + m` for `p ≥ 1`; `p = 0` is the hard max.
+#[inline]
+pub fn smooth_roofline_s(compute_s: f64, memory_s: f64, sharpness: f64) -> f64 {
+    let (hi, lo) = if compute_s >= memory_s { (compute_s, memory_s) } else { (memory_s, compute_s) };
+    if sharpness <= 0.0 || hi <= 0.0 {
+        return hi;
+    }
+    hi * (1.0 + (lo / hi).powf(sharpness)).powf(1.0 / sharpness)
+}
+
+/// Expected maximum over `n` parties of loads with relative standard deviation `rel_sd`, over
+/// their mean: `1 + rel_sd × √(2 ln n)` (Gaussian extreme-value approximation); 1 for `n ≤ 1`.
+#[inline]
+pub fn imbalance_factor(rel_sd: f64, n: f64) -> f64 {
+    if n <= 1.0 || rel_sd <= 0.0 { 1.0 } else { 1.0 + rel_sd * (2.0 * n.ln()).sqrt() }
+}
+
+/// Step time of two overlapped micro-batches (two-batch overlap): each half's communication
+/// (`comm_s / 2`) runs during the other half's compute (`compute_s / 2`), so the step is
+/// `max(C, A) + min(C, A) / 2`, never more than `C + A`.
+#[inline]
+pub fn overlapped_s(compute_s: f64, comm_s: f64) -> f64 {
+    compute_s.max(comm_s) + compute_s.min(comm_s) / 2.0
+}
+
 /// What one forward step of a replica processes (per replica, all its pipeline stages).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepLoad {
@@ -52,13 +112,15 @@ impl StepBreakdown {
         self.compute_s + self.memory_s + self.comm_s + self.overhead_s
     }
 
-    /// Add one kernel at its roofline bound: its arithmetic time `compute_s` when that is at
-    /// least its memory time `memory_s`, else its memory time.
-    fn add_kernel(&mut self, compute_s: f64, memory_s: f64) {
+    /// Add one kernel at its smooth roofline bound ([`smooth_roofline_s`] with exponent
+    /// `sharpness`), booked as compute when its arithmetic time `compute_s` is at least its memory
+    /// time `memory_s`, else as memory.
+    fn add_kernel(&mut self, compute_s: f64, memory_s: f64, sharpness: f64) {
+        let time_s = smooth_roofline_s(compute_s, memory_s, sharpness);
         if compute_s >= memory_s {
-            self.compute_s += compute_s;
+            self.compute_s += time_s;
         } else {
-            self.memory_s += memory_s;
+            self.memory_s += time_s;
         }
     }
 }
@@ -103,6 +165,7 @@ impl Binding {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InferenceEngine {
     rates: ChipRates,
+    options: StepOptions,
     shape: LlmShape,
     layout: Layout,
     pp: f64,
@@ -122,6 +185,9 @@ pub struct InferenceEngine {
     a2a_bytes_per_token: f64,
     layers_stage: f64,
     act_bytes_per_token: f64,
+    attn_flops_rate: f64,
+    dense_high_params_gpu_stage: f64,
+    permute_copies_per_token: f64,
     // Memory, per GPU:
     weight_bytes_gpu: f64,
     kv_bytes_per_token_gpu: f64,
@@ -132,6 +198,17 @@ impl InferenceEngine {
     /// Constants for `model` on a chip with `rates`, weights/activations at the rates'
     /// precision, KV cache at `kv_precision`, in `layout`.
     pub fn new(model: &LlmModel, rates: ChipRates, kv_precision: Precision, layout: Layout) -> Result<Self, PerfError> {
+        Self::with_options(model, rates, kv_precision, layout, StepOptions::default())
+    }
+
+    /// As [`InferenceEngine::new`], with the serving engine's features `options`.
+    pub fn with_options(
+        model: &LlmModel,
+        rates: ChipRates,
+        kv_precision: Precision,
+        layout: Layout,
+        options: StepOptions,
+    ) -> Result<Self, PerfError> {
         let shape = LlmShape::new(model);
         layout.check(&shape, model)?;
         let tp = f64::from(layout.tp);
@@ -147,21 +224,33 @@ impl InferenceEngine {
         let dispatch_bytes = if rates.weight_bytes < 2.0 { 1.0 } else { 2.0 };
         let a2a = if wide_ep { shape.hidden * (dispatch_bytes + 2.0) / tp } else { 0.0 };
         let non_routed = shape.total_params - shape.routed_expert_params_total;
-        let weight_bytes_gpu =
-            (non_routed / (tp * pp) + shape.routed_expert_params_total / (group * pp)) * rates.weight_bytes;
+        let high = rates.step.dense_high_fraction;
+        let non_routed_bytes = (1.0 - high) * rates.weight_bytes + high * rates.step.weight_bytes_high;
+        let weight_bytes_gpu = non_routed / (tp * pp) * non_routed_bytes
+            + shape.routed_expert_params_total / (group * pp) * rates.weight_bytes;
+        let attn_flops_rate = if options.fp8_attention && kv_precision.weight_bits() == 8 {
+            rates.step.attn_flops_fp8
+        } else {
+            rates.attn_flops
+        };
+        let dense_params_gpu_stage = shape.always_params_layers() / (tp * pp);
         let act_bytes_per_token =
             (6.0 * shape.hidden + 3.0 * shape.attn_width / tp + 3.0 * shape.ffn_width_active / tp) * 2.0;
         let activation_bytes_gpu =
             ACTIVATION_WORKSPACE_TOKENS * act_bytes_per_token + LOGITS_WORKSPACE_TOKENS * shape.vocab / tp * 4.0;
         Ok(InferenceEngine {
             rates,
+            options,
             shape,
             layout,
             pp,
             tp,
             group,
             replicas_per_group: group / tp,
-            dense_params_gpu_stage: shape.always_params_layers() / (tp * pp),
+            dense_params_gpu_stage,
+            dense_high_params_gpu_stage: dense_params_gpu_stage * high,
+            attn_flops_rate,
+            permute_copies_per_token: if wide_ep { shape.active_experts / tp } else { shape.active_experts },
             head_params_gpu: shape.head_params / tp,
             moe_layers_stage: shape.moe_layers / pp,
             expert_flops_per_group_token: 2.0 * shape.active_experts * shape.expert_params / group,
@@ -219,10 +308,18 @@ impl InferenceEngine {
         self.act_bytes_per_token
     }
 
-    /// KV-cache capacity per chip after weights and activation headroom, bytes (negative when
+    /// Memory per chip the engine keeps beyond weights and KV, bytes: the larger of the
+    /// activation headroom and the engine's reserve (activations, CUDA-graph pools, MoE and
+    /// communication workspaces; the family's `mem_reserve_gb` unless the engine sets one).
+    pub fn reserved_bytes_per_chip(&self) -> f64 {
+        let reserve = self.options.mem_reserve_bytes.unwrap_or(self.rates.step.mem_reserve_bytes);
+        self.activation_bytes_gpu.max(reserve)
+    }
+
+    /// KV-cache capacity per chip after weights and the engine's reserve, bytes (negative when
     /// the weights alone do not fit).
     pub fn kv_capacity_bytes_per_chip(&self) -> f64 {
-        self.rates.mem_usable_bytes - self.weight_bytes_gpu - self.activation_bytes_gpu
+        self.rates.mem_usable_bytes - self.weight_bytes_gpu - self.reserved_bytes_per_chip()
     }
 
     /// KV tokens one replica can hold.
@@ -244,72 +341,127 @@ impl InferenceEngine {
     /// Time of one forward step, split by what bounds each kernel.
     ///
     /// Per pipeline stage and micro-batch (the load split over `pp` micro-batches): each GEMM
-    /// group costs `max(FLOPs / achievable FLOP/s, weight bytes / achievable bandwidth)`; MoE
-    /// layers read only the experts hit; decode attention costs `max(FLOPs, KV bytes)`; prefill
-    /// attention is compute-bound; TP all-reduces and EP all-to-alls are added (not overlapped).
-    /// The step takes `pp` stage times plus the fixed step overhead.
+    /// group pays the smooth roofline of its FLOPs (at an efficiency that falls with few rows per
+    /// GEMM) and its weight bytes; MoE layers read only the experts hit and the busiest GPU of an
+    /// expert-parallel group sets their time; decode attention pays the roofline of its FLOPs and
+    /// KV bytes, prefill attention is compute-bound, and the slowest attention-data-parallel rank
+    /// sets both; norms, quantisation and the MoE token permutation move activations at memory
+    /// bandwidth. TP all-reduces, the PP hand-off and expert all-to-alls follow (the all-to-all
+    /// hidden behind compute with two-batch overlap). The step takes `pp` stage times (with the
+    /// pipeline's imbalance stall) plus the fixed step overhead. docs/performance-model.md §3.
     pub fn step_breakdown(&self, load: &StepLoad) -> StepBreakdown {
         let rates = &self.rates;
+        let step = &rates.step;
         let inv_pp = 1.0 / self.pp;
         let stage_tokens = (load.decode_tokens + load.prefill_tokens) * inv_pp;
         let mut stage = StepBreakdown::default();
         self.add_gemms(load, stage_tokens, inv_pp, &mut stage);
-        // Attention.
-        let stage_context = load.decode_context_tokens * inv_pp;
-        stage.add_kernel(
-            stage_context * self.attn_decode_flops_per_ctx / rates.attn_flops,
-            stage_context * self.kv_bytes_per_ctx_stage / rates.mem_bw,
+        // Attention, at the slowest attention-DP rank of the expert group.
+        let rank_factor = imbalance_factor(
+            step.attention_dp_imbalance_cv / load.decode_tokens.max(1.0).sqrt(),
+            self.replicas_per_group,
         );
-        stage.compute_s += load.prefill_pairs * inv_pp * self.attn_prefill_flops_per_pair / rates.attn_flops;
-        stage.comm_s = self.stage_comm_s(load, stage_tokens, inv_pp);
-        stage.overhead_s = self.layers_stage * rates.layer_overhead_s;
-        // The replica's step is pp stage passes.
+        let stage_context = load.decode_context_tokens * inv_pp * rank_factor;
+        stage.add_kernel(
+            stage_context * self.attn_decode_flops_per_ctx / self.attn_flops_rate,
+            stage_context * self.kv_bytes_per_ctx_stage / rates.mem_bw,
+            step.roofline_sharpness,
+        );
+        stage.compute_s +=
+            load.prefill_pairs * inv_pp * rank_factor * self.attn_prefill_flops_per_pair / self.attn_flops_rate;
+        // Non-GEMM activation traffic: norms/residual/quantisation and the MoE token permutation.
+        let act_values = stage_tokens
+            * self.shape.hidden
+            * (self.layers_stage * step.activation_passes
+                + self.moe_layers_stage * step.moe_permute_passes * self.permute_copies_per_token);
+        stage.memory_s += act_values * 2.0 / rates.mem_bw;
+        let inv_eff = 1.0 / self.options.efficiency.max(1e-3);
+        stage.compute_s *= inv_eff;
+        stage.memory_s *= inv_eff;
+        let (tp_comm_s, a2a_s) = self.stage_comm_s(load, stage_tokens, inv_pp);
+        stage.overhead_s =
+            self.layers_stage * rates.layer_overhead_s + self.moe_layers_stage * step.moe_layer_overhead_s;
+        let kernels_s = stage.compute_s + stage.memory_s + stage.overhead_s + tp_comm_s;
+        stage.comm_s = tp_comm_s
+            + if self.options.two_batch_overlap && a2a_s > 0.0 {
+                (overlapped_s(kernels_s, a2a_s) - kernels_s).min(a2a_s)
+            } else {
+                a2a_s
+            };
+        // The replica's step is pp stage passes, stalled by micro-batch imbalance.
+        let passes = self.pp * (1.0 + step.pipeline_imbalance * (self.pp - 1.0) * inv_pp);
         StepBreakdown {
-            compute_s: stage.compute_s * self.pp,
-            memory_s: stage.memory_s * self.pp,
-            comm_s: stage.comm_s * self.pp,
-            overhead_s: stage.overhead_s * self.pp + rates.step_overhead_s,
+            compute_s: stage.compute_s * passes,
+            memory_s: stage.memory_s * passes,
+            comm_s: stage.comm_s * passes,
+            overhead_s: stage.overhead_s * passes + rates.step_overhead_s + self.options.extra_step_overhead_s,
         }
+    }
+
+    /// GEMM time stretch for `rows` rows per GEMM: `1 + M½ / M` (efficiency `M / (M + M½)`).
+    #[inline]
+    fn rows_stretch(&self, rows: f64) -> f64 {
+        let half = self.rates.step.gemm_half_rows;
+        if half > 0.0 && rows > 0.0 { 1.0 + half / rows } else { 1.0 }
     }
 
     /// Add the GEMMs of one stage pass: dense layers (attention projections, dense FFNs, shared
-    /// experts), the output head and the routed experts hit.
+    /// experts; in FP4 runs a share at FP8), the output head and the routed experts hit.
     fn add_gemms(&self, load: &StepLoad, stage_tokens: f64, inv_pp: f64, stage: &mut StepBreakdown) {
         let rates = &self.rates;
-        let gemm = |flops: f64, flop_rate: f64, bytes: f64| (flops / flop_rate, bytes / rates.mem_bw);
-        let (compute_s, memory_s) = gemm(
-            2.0 * stage_tokens * self.dense_params_gpu_stage,
-            rates.gemm_flops,
-            self.dense_params_gpu_stage * rates.weight_bytes,
-        );
-        stage.add_kernel(compute_s, memory_s);
+        let step = &rates.step;
+        let sharpness = step.roofline_sharpness;
+        let low_params = self.dense_params_gpu_stage - self.dense_high_params_gpu_stage;
+        let dense_flops_s = 2.0
+            * stage_tokens
+            * (low_params / rates.gemm_flops + self.dense_high_params_gpu_stage / step.gemm_flops_high)
+            * self.rows_stretch(stage_tokens);
+        let dense_bytes = low_params * rates.weight_bytes + self.dense_high_params_gpu_stage * step.weight_bytes_high;
+        stage.add_kernel(dense_flops_s, dense_bytes / rates.mem_bw, sharpness);
         // Output head (last stage: the pipeline's slowest).
         let head_tokens = (load.decode_tokens + load.prefill_sequences) * inv_pp;
-        let (compute_s, memory_s) =
-            gemm(2.0 * head_tokens * self.head_params_gpu, rates.gemm_flops, self.head_params_gpu * rates.weight_bytes);
-        stage.add_kernel(compute_s, memory_s);
+        stage.add_kernel(
+            2.0 * head_tokens * self.head_params_gpu / rates.gemm_flops * self.rows_stretch(head_tokens),
+            self.head_params_gpu * rates.weight_bytes / rates.mem_bw,
+            sharpness,
+        );
         if self.moe_layers_stage > 0.0 && stage_tokens > 0.0 {
             let group_tokens = stage_tokens * self.replicas_per_group;
             let experts_hit = self.shape.experts_hit(group_tokens);
-            let (compute_s, memory_s) = gemm(
-                group_tokens * self.expert_flops_per_group_token * self.moe_layers_stage,
-                rates.moe_gemm_flops,
-                experts_hit * self.expert_bytes_per_hit * self.moe_layers_stage,
+            let rows_per_expert = group_tokens * self.shape.active_experts / experts_hit.max(1.0);
+            // Busiest GPU of an expert-parallel group: routing noise and popularity skew.
+            let hot = if self.layout.ep > 1 {
+                let copies_per_gpu = group_tokens * self.shape.active_experts / self.group;
+                let experts_per_gpu = (self.shape.experts / self.group).max(1.0);
+                let rel_var = step.expert_routing_skew.powi(2) / experts_per_gpu + 1.0 / copies_per_gpu.max(1.0);
+                imbalance_factor(rel_var.sqrt(), self.group)
+            } else {
+                1.0
+            };
+            stage.add_kernel(
+                group_tokens * self.expert_flops_per_group_token * self.moe_layers_stage / step.moe_gemm_flops
+                    * self.rows_stretch(rows_per_expert)
+                    * hot,
+                experts_hit * self.expert_bytes_per_hit * self.moe_layers_stage / rates.mem_bw,
+                sharpness,
             );
-            stage.add_kernel(compute_s, memory_s);
         }
     }
 
-    /// Communication of one stage pass, s: tensor-parallel all-reduces, expert all-to-alls
-    /// (wide EP) and the pipeline transfer to the next stage.
-    fn stage_comm_s(&self, load: &StepLoad, stage_tokens: f64, inv_pp: f64) -> f64 {
+    /// Communication of one stage pass, s: tensor-parallel all-reduces (less what fused GEMM +
+    /// all-reduce kernels hide) and the pipeline transfer to the next stage; and, separately, the
+    /// expert all-to-alls (wide EP).
+    fn stage_comm_s(&self, load: &StepLoad, stage_tokens: f64, inv_pp: f64) -> (f64, f64) {
         let rates = &self.rates;
         let mut comm_s = 0.0;
         if self.all_reduces_stage > 0.0 {
-            comm_s += self.all_reduces_stage * rates.all_reduce_s(stage_tokens * self.shape.hidden * 2.0, self.tp);
+            comm_s += self.all_reduces_stage
+                * rates.tp_all_reduce_s(stage_tokens * self.shape.hidden * 2.0, self.tp)
+                * (1.0 - self.options.allreduce_overlap.clamp(0.0, 1.0));
         }
+        let mut a2a_s = 0.0;
         if self.a2a_bytes_per_token > 0.0 {
-            comm_s += self.moe_layers_stage
+            a2a_s = self.moe_layers_stage
                 * rates.expert_all_to_all_s(
                     load.decode_tokens * inv_pp,
                     load.prefill_tokens * inv_pp,
@@ -322,7 +474,7 @@ impl InferenceEngine {
             let link_bw = rates.group_bw(self.tp * self.pp);
             comm_s += stage_tokens * self.shape.hidden * 2.0 / self.tp / link_bw + rates.collective_latency_s;
         }
-        comm_s
+        (comm_s, a2a_s)
     }
 
     /// Steady-state step load of continuous batching with `batch` running requests of shape

@@ -31,6 +31,7 @@ pub mod stack;
 
 pub use engine::{
     ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
+    StepOptions, imbalance_factor, overlapped_s, smooth_roofline_s,
 };
 pub use layout::Layout;
 pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggregated};

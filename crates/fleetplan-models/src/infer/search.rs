@@ -4,7 +4,7 @@
 use crate::error::{FitError, InfeasibleError, LayoutError, PerfError};
 use crate::hw::ChipRates;
 use crate::infer::burst::arrivals_point;
-use crate::infer::engine::{Binding, InferenceEngine};
+use crate::infer::engine::{Binding, InferenceEngine, StepOptions};
 use crate::infer::layout::Layout;
 use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
 use crate::infer::request::{KvReservation, RequestShape, ServeMode, Slo};
@@ -303,7 +303,17 @@ impl InferenceQuery<'_> {
     /// The inference engine of `layout` under this query (model, stack rates, KV precision): the
     /// one way the search and its callers build engines for a query's layouts.
     pub fn engine(&self, layout: Layout) -> Result<InferenceEngine, PerfError> {
-        InferenceEngine::new(self.model, self.stack_rates(), self.kv_precision, layout)
+        InferenceEngine::with_options(self.model, self.stack_rates(), self.kv_precision, layout, self.step_options())
+    }
+
+    /// The serving stack's step features (two-batch overlap, FP8 attention); its efficiency and
+    /// step overhead are already in [`InferenceQuery::stack_rates`].
+    pub fn step_options(&self) -> StepOptions {
+        StepOptions {
+            two_batch_overlap: self.stack.two_batch_overlap,
+            fp8_attention: self.stack.fp8_attention,
+            ..StepOptions::default()
+        }
     }
 
     /// Whether the query's serving stack runs `layout` ([`ServingStack::runs`]).
@@ -322,8 +332,9 @@ pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
         if !query.stack_runs(&layout) {
             return;
         }
-        let result = InferenceEngine::new(query.model, rates, query.kv_precision, layout)
-            .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
+        let result =
+            InferenceEngine::with_options(query.model, rates, query.kv_precision, layout, query.step_options())
+                .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
         match result {
             Ok(result) => {
                 let throughput = |candidate: &LayoutResult| query.mode.throughput_per_chip(&candidate.best);
