@@ -85,6 +85,22 @@ pub struct StepRates {
 /// 32 is about half of it).
 pub const FP4_SCALE_BYTES_PER_WEIGHT: f64 = 1.0 / 16.0;
 
+/// GEMM rows at half efficiency on one chip: the family's value, but never more than the chip's
+/// compute/memory crossover rows `M* = FLOP/s ÷ (2 × bytes/s ÷ bytes per weight)` (rows at which
+/// a GEMM's arithmetic time equals its weight-read time). The efficiency ramp models tile padding
+/// and short-wave losses near the crossover; below it engines switch to GEMV-style split-K
+/// kernels that stay bandwidth-bound, so on chips with little compute per byte (H20: M* ≈ 12 at
+/// FP8) an absolute ramp of ~70 rows would make single-token decode compute-bound, which no
+/// measurement shows. On the calibrated chips M* is above the family value, so they are
+/// unaffected.
+pub fn gemm_half_rows(family_half_rows: f64, gemm_flops: f64, mem_bw: f64, weight_bytes: f64) -> f64 {
+    if !(mem_bw > 0.0 && weight_bytes > 0.0) {
+        return family_half_rows;
+    }
+    let crossover_rows = gemm_flops / (2.0 * mem_bw / weight_bytes);
+    family_half_rows.min(crossover_rows).max(0.0)
+}
+
 impl ChipRates {
     /// Rates of `chip` at `precision` with the efficiencies of `family`.
     pub fn new(chip: &Accelerator, family: &PerfFamily, precision: Precision) -> Result<ChipRates, PerfError> {
@@ -95,6 +111,7 @@ impl ChipRates {
         let weight_bytes =
             precision.weight_bytes() + if precision.weight_bits() == 4 { FP4_SCALE_BYTES_PER_WEIGHT } else { 0.0 };
         let gemm_flops = peak_tflops * 1e12 * family.gemm_efficiency_at(precision);
+        let mem_bw = chip.mem_bw_tbps * 1e12 * family.mem_bw_efficiency;
         let fp8_tflops = chip.fp8_dense_tflops.filter(|_| precision == Precision::Fp4);
         let step = StepRates {
             moe_gemm_flops: gemm_flops * family.inference_moe_gemm_efficiency.unwrap_or(family.moe_gemm_efficiency),
@@ -103,7 +120,7 @@ impl ChipRates {
             dense_high_fraction: if fp8_tflops.is_some() { family.fp4_dense_fp8_fraction } else { 0.0 },
             attn_flops_fp8: chip.fp8_dense_tflops.map_or(bf16, |t| t * 1e12) * family.attention_efficiency,
             roofline_sharpness: family.roofline_sharpness,
-            gemm_half_rows: family.gemm_half_efficiency_rows,
+            gemm_half_rows: gemm_half_rows(family.gemm_half_efficiency_rows, gemm_flops, mem_bw, weight_bytes),
             moe_layer_overhead_s: family.moe_layer_overhead_us * 1e-6,
             activation_passes: family.activation_passes,
             moe_permute_passes: family.moe_permute_passes,
@@ -118,7 +135,7 @@ impl ChipRates {
             moe_gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision) * family.moe_gemm_efficiency,
             attn_flops: bf16 * family.attention_efficiency,
             bf16_peak_flops: bf16,
-            mem_bw: chip.mem_bw_tbps * 1e12 * family.mem_bw_efficiency,
+            mem_bw,
             // Catalog figure is aggregate bidirectional GB/s: half of it flows each way.
             scaleup_bw: chip.scaleup_bw_gbps * 1e9 / 2.0 * family.scaleup_efficiency,
             // NIC figure is Gb/s per direction.
@@ -217,5 +234,21 @@ impl ChipRates {
         let out_copies = direct_tokens * k * remote_peers / group + dedup_tokens * remote_domains;
         let out = out_copies * bytes_per_copy / self.scaleout_bw;
         up.max(out) + 2.0 * self.collective_latency_s
+    }
+}
+
+#[cfg(test)]
+mod half_rows_tests {
+    use super::gemm_half_rows;
+
+    #[test]
+    fn the_ramp_never_extends_past_the_crossover() {
+        // H100-like FP8: 1,090 TFLOP/s achievable, 2.85 TB/s, 1-byte weights: M* ≈ 191 rows.
+        assert_eq!(gemm_half_rows(70.0, 1.09e15, 2.85e12, 1.0), 70.0);
+        // H20-like FP8: 81 TFLOP/s, 3.4 TB/s: M* ≈ 12 rows, so the ramp stops there.
+        let h20 = gemm_half_rows(70.0, 8.1e13, 3.4e12, 1.0);
+        assert!((h20 - 8.1e13 / 6.8e12).abs() < 1e-9, "{h20}");
+        // Off stays off.
+        assert_eq!(gemm_half_rows(0.0, 8.1e13, 3.4e12, 1.0), 0.0);
     }
 }
