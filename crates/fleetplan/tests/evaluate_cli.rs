@@ -78,8 +78,10 @@ fn compare_shows_scenarios_side_by_side() {
     }
 }
 
-fn write_report() -> PathBuf {
-    let dir = tmp("report");
+/// Write the example's report into a directory of its own per caller (`name`): tests run in
+/// parallel and `tmp` clears the directory first, so a shared one would race.
+fn write_report(name: &str) -> PathBuf {
+    let dir = tmp(name);
     let o = bin().arg("evaluate").arg(example("bytedance-2025.toml")).arg("--out").arg(&dir).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     dir
@@ -87,7 +89,7 @@ fn write_report() -> PathBuf {
 
 #[test]
 fn out_dir_holds_a_self_contained_report_json_and_csv() {
-    let dir = write_report();
+    let dir = write_report("report-files");
     for f in
         ["report.html", "evaluation.json", "workloads.csv", "sites.csv", "holdings.csv", "spend.csv", "violations.csv"]
     {
@@ -118,7 +120,7 @@ fn report_renders_in_headless_chromium_with_its_charts() {
         eprintln!("SKIPPED: chromium not installed (apt-get install -y chromium); CI installs it");
         return;
     };
-    let dir = write_report();
+    let dir = write_report("report-chromium");
     let profile = tmp("chromium-profile");
     let url = format!("file://{}", dir.join("report.html").canonicalize().unwrap().display());
     let o = Command::new(chrome)

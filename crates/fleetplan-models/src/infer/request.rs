@@ -79,18 +79,9 @@ pub enum Arrivals {
     },
 }
 
-/// How an engine reserves KV cache when it admits a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KvReservation {
-    /// Paged KV allocated as tokens are generated (vLLM, SGLang, TensorRT-LLM's max-utilisation
-    /// scheduler): a request holds its time-weighted mean context on average.
-    #[default]
-    Expected,
-    /// Room for the longest allowed output reserved at admission (TensorRT-LLM's
-    /// guaranteed-no-evict scheduler): a request holds `input + beams × o_max`.
-    Maximum,
-}
+/// How an engine reserves KV cache when it admits a request: the catalog's engine field, one
+/// type for the engine entry and the request arithmetic (`RequestShape::kv_context_tokens`).
+pub use fleetplan_core::catalog::KvReservation;
 
 /// Request shape of a serving workload: mean lengths (tokens per request), their spread, the
 /// decoding method and, for benchmark runs, how requests arrive.

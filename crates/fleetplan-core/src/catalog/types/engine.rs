@@ -38,10 +38,12 @@ impl EngineRole {
 }
 
 /// How a serving engine reserves KV cache for a request it admits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KvReservation {
-    /// Paged cache grown on demand (vLLM, SGLang): a request holds the KV of the tokens it has.
+    /// Paged cache grown on demand (vLLM, SGLang): a request holds the KV of the tokens it has,
+    /// on average its time-weighted mean context.
+    #[default]
     Expected,
     /// Input plus the maximum output reserved at admission (TensorRT-LLM's default
     /// `GUARANTEED_NO_EVICT` capacity scheduler).
