@@ -42,7 +42,7 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
 /// searched; an engine that does not run on the chip gives a zero rate saying so.
 fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId, family: &PerfFamily) -> Rate {
     let chip = &catalog[chip_id];
-    let precision = if chip.dense_tflops(chat.precision).is_some() { chat.precision } else { Precision::Bf16 };
+    let precision = serving_precision(chip, chat.precision);
     let model = &catalog[&chat.model];
     let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip_id)
         .map_err(PerfError::from);
@@ -159,6 +159,19 @@ fn generation_rate(
     }
 }
 
+/// The precision a chat workload runs at on `chip`: its own when the chip has that rate; an
+/// 8-bit request on a chip without FP8 but with INT8 (Ascend 910B/910C) runs W8A8 INT8, as
+/// Huawei's DeepSeek deployments do; anything else falls back to BF16.
+fn serving_precision(chip: &Accelerator, wanted: Precision) -> Precision {
+    if chip.dense_tflops(wanted).is_some() {
+        wanted
+    } else if wanted.weight_bits() <= 8 && chip.dense_tflops(Precision::Int8).is_some() {
+        Precision::Int8
+    } else {
+        Precision::Bf16
+    }
+}
+
 /// `rate` at the low end of its 80 % prediction interval (`[performance] capacity = "low"`):
 /// chat rates use the interval of their class (the chip's perf family, dense or MoE inference,
 /// the workload's engine or the chip vendor's default, server mode), image and video rates the root interval (no calibration
@@ -232,6 +245,18 @@ tpot_p99_ms = 100
         // vLLM 0.6: 256 running requests and 1 ms more per step than TensorRT-LLM's stack.
         let old_vllm = chat_rate_of("engine = \"vllm\"\nengine_version = \"0.6.0\"", "h100-sxm");
         assert!(old_vllm.per_chip_per_s > 0.0 && old_vllm.per_chip_per_s < trtllm.per_chip_per_s);
+    }
+
+    #[test]
+    fn an_eight_bit_workload_runs_int8_on_a_chip_without_fp8() {
+        let catalog = Catalog::builtin().unwrap();
+        let ascend = &catalog[&catalog.resolve_chip("ascend-910c").unwrap()];
+        let h100 = &catalog[&catalog.resolve_chip("h100-sxm").unwrap()];
+        assert_eq!(serving_precision(ascend, Precision::Fp8), Precision::Int8);
+        assert_eq!(serving_precision(h100, Precision::Fp8), Precision::Fp8);
+        assert_eq!(serving_precision(ascend, Precision::Fp4), Precision::Int8);
+        let rate = chat_rate_of("", "ascend-910c");
+        assert_eq!(rate.precision, "int8");
     }
 
     #[test]
