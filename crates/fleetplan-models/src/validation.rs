@@ -212,8 +212,61 @@ pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagn
                     .with_path(format!("case[{i}].n_chips")),
             );
         }
+        problems.extend(optional_field_problems(source_name, i, c));
     }
     if problems.is_empty() { Ok(file.case) } else { Err(problems) }
+}
+
+/// A number for a message: plain up to a million, scientific beyond (so 1e308 stays short).
+fn short(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e6 { format!("{v}") } else { format!("{v:e}") }
+}
+
+/// Out-of-range optional settings of case `i`: each names the field, the value and the valid
+/// range, so that a nonsensical setting is a file error (exit 2), not an unexplained skip.
+fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnostic> {
+    let counts = [
+        ("beams", c.beams, 64),
+        ("mtp_draft_tokens", c.mtp_draft_tokens.map(|k| k + 1), 17),
+        ("requests", c.requests, u32::MAX),
+        ("concurrency", c.concurrency, u32::MAX),
+        ("max_batch", c.max_batch, u32::MAX),
+        ("cp", c.cp, u32::MAX),
+        ("global_batch", c.global_batch, u32::MAX),
+        ("micro_batch", c.micro_batch, u32::MAX),
+        ("vp", c.vp, u32::MAX),
+    ];
+    let mut out = Vec::new();
+    for (field, value, max) in counts {
+        if let Some(v) = value
+            && !(1..=max).contains(&v)
+        {
+            let shown = if field == "mtp_draft_tokens" { v - 1 } else { v };
+            let range = if field == "mtp_draft_tokens" { "0 to 16".to_string() } else { format!("1 to {max}") };
+            out.push(
+                Diagnostic::error(source_name, format!("case `{}`: {field} = {shown} is out of range", c.id))
+                    .with_path(format!("case[{i}].{field}"))
+                    .with_help(format!("give a whole number from {range}")),
+            );
+        }
+    }
+    let reals = [
+        ("mtp_acceptance", c.mtp_acceptance, 0.0, 1.0),
+        ("output_tokens_cv", c.output_tokens_cv, 0.0, 10.0),
+        ("output_tokens_max", c.output_tokens_max, 1.0, 10_000_000.0),
+    ];
+    for (field, value, low, high) in reals {
+        if let Some(v) = value
+            && !(v.is_finite() && (low..=high).contains(&v))
+        {
+            out.push(
+                Diagnostic::error(source_name, format!("case `{}`: {field} = {} is out of range", c.id, short(v)))
+                    .with_path(format!("case[{i}].{field}"))
+                    .with_help(format!("give a number from {low} to {high}")),
+            );
+        }
+    }
+    out
 }
 
 /// Check every case's chip and model ids against the catalog; unknown ids are errors naming the
