@@ -175,11 +175,11 @@ pub enum LayoutError {
 /// A workload, job or case setting out of range (or missing).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingError {
-    /// Mean prompt tokens below one.
-    #[error("input tokens must be ≥ 1, got {0}")]
+    /// Mean prompt tokens below one or above [`crate::infer::MAX_TOKENS_PER_REQUEST`].
+    #[error("input tokens must be from 1 to 100,000,000, got {0:e}")]
     InputTokens(f64),
-    /// Mean generated tokens below one.
-    #[error("output tokens must be ≥ 1, got {0}")]
+    /// Mean generated tokens below one or above [`crate::infer::MAX_TOKENS_PER_REQUEST`].
+    #[error("output tokens must be from 1 to 100,000,000, got {0:e}")]
     OutputTokens(f64),
     /// Prefix-cache share outside `[0, 1)`.
     #[error("cached input fraction must be in [0, 1), got {0}")]

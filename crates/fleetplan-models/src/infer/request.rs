@@ -79,6 +79,10 @@ pub enum Arrivals {
     },
 }
 
+/// Most prompt or generated tokens one request may have (100 M: far beyond any model's context;
+/// larger values are input mistakes, not workloads).
+pub const MAX_TOKENS_PER_REQUEST: f64 = 1e8;
+
 /// How an engine reserves KV cache when it admits a request: the catalog's engine field, one
 /// type for the engine entry and the request arithmetic (`RequestShape::kv_context_tokens`).
 pub use fleetplan_core::catalog::KvReservation;
@@ -122,10 +126,11 @@ impl RequestShape {
 
     /// Check the values are usable.
     pub fn check(&self) -> Result<(), PerfError> {
-        if !(self.input_tokens.is_finite() && self.input_tokens >= 1.0) {
+        let tokens = 1.0..=MAX_TOKENS_PER_REQUEST;
+        if !tokens.contains(&self.input_tokens) {
             return Err(SettingError::InputTokens(self.input_tokens).into());
         }
-        if !(self.output_tokens.is_finite() && self.output_tokens >= 1.0) {
+        if !tokens.contains(&self.output_tokens) {
             return Err(SettingError::OutputTokens(self.output_tokens).into());
         }
         if !(0.0..1.0).contains(&self.cached_input_fraction) {

@@ -19,6 +19,12 @@ use serde::Serialize;
 /// Why an engine cannot serve on a chip.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
+    /// The version is not a release number (it must start with a digit, e.g. `0.10.1`).
+    #[error("engine version `{version}` is not a release number (expected e.g. `0.10.1` or `v1.0`)")]
+    Version {
+        /// The version as given.
+        version: String,
+    },
     /// The engine is a training framework.
     #[error("engine `{engine}` is a training framework, not a serving engine")]
     NotServing {
@@ -85,6 +91,11 @@ impl ServingStack {
     /// The stack of `engine` at release `version` (latest when `None`) on `chip`: an error when
     /// the engine is a training framework or does not run on the chip's vendor.
     pub fn new(engine: &ServingEngine, version: Option<&str>, chip: &Accelerator) -> Result<ServingStack, EngineError> {
+        if let Some(version) = version
+            && !fleetplan_core::catalog::is_version(version)
+        {
+            return Err(EngineError::Version { version: version.to_string() });
+        }
         let traits = match (&engine.serving, engine.role) {
             (Some(traits), EngineRole::Serving) => traits.at_version(version),
             _ => return Err(EngineError::NotServing { engine: engine.id.clone() }),
@@ -254,5 +265,15 @@ mod tests {
         assert_eq!(applied.max_running_requests, 630.0);
         assert!((applied.step_overhead_s - rates.step_overhead_s - 1e-3).abs() < 1e-12);
         assert_eq!(applied.gemm_flops, rates.gemm_flops);
+    }
+
+    #[test]
+    fn a_version_that_is_not_a_release_number_is_refused() {
+        let catalog = Catalog::builtin().unwrap();
+        let vllm = catalog.engine("vllm").unwrap();
+        let h100 = catalog.accelerator("h100-sxm").unwrap();
+        let err = ServingStack::new(vllm, Some("banana"), h100).unwrap_err();
+        assert!(err.to_string().contains("`banana` is not a release number"), "{err}");
+        assert!(ServingStack::new(vllm, Some("v0.10.1"), h100).is_ok());
     }
 }
