@@ -131,7 +131,12 @@ fn chips_have_positive_finite_quantities() {
             assert!(v.is_finite() && v > 0.0, "`{}` has a non-positive quantity {v}", a.id);
         }
         assert!(a.scaleup_domain >= 1, "`{}`", a.id);
-        assert!((2018..=2027).contains(&a.year_available), "`{}` year {}", a.id, a.year_available);
+        assert!(
+            (2018..=2030).contains(&a.available.year),
+            "`{}` available {} outside 2018Q1..2030Q4",
+            a.id,
+            a.available
+        );
     }
 }
 
@@ -169,7 +174,7 @@ fn tpus_are_cloud_only_and_leasable() {
         assert!(a.price_usd_low.is_none() && a.price_usd_high.is_none(), "`{}` must have no price", a.id);
         assert!(c.costs.leases.iter().any(|l| l.accelerator == a.id), "`{}` needs a lease price", a.id);
     }
-    for a in c.accelerators.iter().filter(|a| a.sold && a.year_available <= 2025) {
+    for a in c.accelerators.iter().filter(|a| a.sold && a.available.year <= 2025) {
         assert!(a.price_usd_mid().is_some(), "sold chip `{}` has no price", a.id);
         assert!(a.price_year.is_some(), "priced chip `{}` has no price_year", a.id);
     }
