@@ -3,8 +3,8 @@
 //! that match the published values, and overrides that break these rules being rejected.
 
 use fleetplan_core::catalog::{Accelerator, AssetClass, Availability, Catalog, Confidence, factor_ids};
-use fleetplan_core::scenario::Quarter;
 use fleetplan_core::policy::{performance_density, tpp};
+use fleetplan_core::scenario::Quarter;
 
 fn builtin() -> Catalog {
     Catalog::builtin().expect("built-in catalog parses")
@@ -193,7 +193,11 @@ fn addendum_2_chips_are_complete_with_their_tpp() {
     for (id, addendum_tpp, expected) in ADDENDUM_2_CHIPS {
         let chip = c.accelerator(id).unwrap_or_else(|e| panic!("{e}"));
         let notes = chip.provenance.notes.as_deref().unwrap_or("");
-        assert!(chip.provenance.source.contains("addendum 2"), "`{id}` must cite addendum 2: {}", chip.provenance.source);
+        assert!(
+            chip.provenance.source.contains("addendum 2"),
+            "`{id}` must cite addendum 2: {}",
+            chip.provenance.source
+        );
         assert!(notes.contains("Available "), "`{id}` notes must say where its availability quarter comes from");
         let computed = tpp(chip);
         assert!(computed.is_finite() && (computed - expected).abs() < 1.0, "`{id}` TPP {computed} vs {expected}");
