@@ -555,3 +555,21 @@ confidence = "estimate"
     assert_eq!(notes.len(), 1);
     assert_eq!(c.costs.fx_per_usd("CNY", 2025), Some(7.1));
 }
+
+#[test]
+fn overrides_with_a_bad_availability_are_rejected() {
+    let chips = include_str!("../catalog/chips.toml");
+    let start = chips.find("[[accelerator]]\nid = \"b300\"").expect("b300 entry");
+    let end = chips[start + 1..].find("[[accelerator]]").map_or(chips.len(), |e| start + 1 + e);
+    let entry = &chips[start..end];
+    assert!(override_errors(entry).is_empty(), "the entry itself is valid: {:?}", override_errors(entry));
+    let cases = [
+        ("availability = \"shipping\"", "availability = \"soon\"", "unknown variant `soon`"),
+        ("available = \"2025Q4\"", "available = \"2025Q5\"", "invalid quarter `2025Q5`"),
+        ("available = \"2025Q4\"", "available = \"2017Q4\"", "before 2018Q1"),
+    ];
+    for (from, to, needle) in cases {
+        assert!(entry.contains(from), "{from}");
+        assert_caught(&entry.replace(from, to), needle);
+    }
+}
