@@ -219,7 +219,8 @@ pub struct ProcurementOption {
     pub lease_usd_per_hour: Option<f64>,
     /// Supply cap, units (accelerators, or systems) added per quarter.
     pub max_per_quarter: Option<u64>,
-    /// First quarter the option can be used.
+    /// First quarter the option can be used: the later of `available_from` as written (default:
+    /// the horizon start) and the chip's catalog `available` quarter.
     pub available_from: Quarter,
 }
 

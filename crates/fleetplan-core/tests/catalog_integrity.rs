@@ -2,8 +2,9 @@
 //! positive units, unique ids, the ids the rest of fleetplan relies on, export-control metrics
 //! that match the published values, and overrides that break these rules being rejected.
 
-use fleetplan_core::catalog::{AssetClass, Catalog, Confidence, factor_ids};
+use fleetplan_core::catalog::{Accelerator, AssetClass, Availability, Catalog, Confidence, factor_ids};
 use fleetplan_core::policy::{performance_density, tpp};
+use fleetplan_core::scenario::Quarter;
 
 fn builtin() -> Catalog {
     Catalog::builtin().expect("built-in catalog parses")
@@ -131,7 +132,12 @@ fn chips_have_positive_finite_quantities() {
             assert!(v.is_finite() && v > 0.0, "`{}` has a non-positive quantity {v}", a.id);
         }
         assert!(a.scaleup_domain >= 1, "`{}`", a.id);
-        assert!((2018..=2027).contains(&a.year_available), "`{}` year {}", a.id, a.year_available);
+        assert!(
+            (2018..=2030).contains(&a.available.year),
+            "`{}` available {} outside 2018Q1..2030Q4",
+            a.id,
+            a.available
+        );
     }
 }
 
@@ -161,17 +167,140 @@ fn export_control_metrics_match_published_values() {
     assert!(performance_density(c.accelerator("tpu-v5e").unwrap()).is_none());
 }
 
+/// The chips data-pack-addendum-2.toml adds (catalog ids) with the TPP the addendum states, and
+/// the TPP `policy::tpp` must give. They differ only where the addendum counts MXFP6 at the FP4
+/// rate (x 6), a format the catalog has no field for; `policy::tpp` counts BF16/FP16 x 16,
+/// FP8/INT8 x 8 and FP4 x 4.
+const ADDENDUM_2_CHIPS: [(&str, f64, f64); 13] = [
+    ("b300", 52_500.0, 52_500.0),
+    ("rubin-vr200", 140_000.0, 140_000.0),
+    ("rubin-ultra-vr300", 280_000.0, 280_000.0),
+    ("h200-nvl", 13_360.0, 13_360.0),
+    ("mi350x", 55_368.0, 36_912.0),
+    ("mi455x", 160_000.0, 160_000.0),
+    ("tpu-v7", 36_912.0, 36_912.0),
+    ("trainium2", 10_672.0, 10_672.0),
+    ("trainium3", 20_136.0, 20_136.0),
+    ("ascend-950dt", 8_000.0, 8_000.0),
+    ("ascend-960", 16_000.0, 16_000.0),
+    ("ascend-970", 32_000.0, 32_000.0),
+    ("mtt-s5000", 8_000.0, 8_000.0),
+];
+
+#[test]
+fn addendum_2_chips_are_complete_with_their_tpp() {
+    let c = builtin();
+    for (id, addendum_tpp, expected) in ADDENDUM_2_CHIPS {
+        let chip = c.accelerator(id).unwrap_or_else(|e| panic!("{e}"));
+        let notes = chip.provenance.notes.as_deref().unwrap_or("");
+        assert!(
+            chip.provenance.source.contains("addendum 2"),
+            "`{id}` must cite addendum 2: {}",
+            chip.provenance.source
+        );
+        assert!(notes.contains("Available "), "`{id}` notes must say where its availability quarter comes from");
+        let computed = tpp(chip);
+        assert!(computed.is_finite() && (computed - expected).abs() < 1.0, "`{id}` TPP {computed} vs {expected}");
+        if (addendum_tpp - expected).abs() >= 1.0 {
+            assert!(notes.contains("MXFP6"), "`{id}`: TPP differs from the addendum's without saying why");
+        }
+        if let Some(pd) = performance_density(chip) {
+            assert!(pd.is_finite() && pd > 0.0, "`{id}` PD {pd}");
+        }
+        // TPP far above 4,800: die area (PD) cannot change the 3A090 class of any of them.
+        assert!(computed > 4_800.0, "`{id}`");
+    }
+    // MI355X was already in; the addendum's 60,396 counts MXFP6 (10,066 x 6).
+    let mi355x = c.accelerator("mi355x").unwrap();
+    assert!((tpp(mi355x) - 40_265.6).abs() < 1.0, "{}", tpp(mi355x));
+    assert!(mi355x.provenance.notes.as_deref().unwrap().contains("60,396"));
+    // Corrections: GB300's INT8 is cut; H200 NVL and B300 PD match the addendum (16.4, 32.8).
+    assert_eq!(c.accelerator("gb300").unwrap().int8_dense_tops, Some(330.0));
+    assert_eq!(c.accelerator("b300").unwrap().int8_dense_tops, Some(330.0));
+    assert!((performance_density(c.accelerator("h200-nvl").unwrap()).unwrap() - 16.4).abs() < 0.05);
+    assert!((performance_density(c.accelerator("b300").unwrap()).unwrap() - 32.8).abs() < 0.05);
+    // Rows the addendum has but the catalog must not plan on (chips.toml header says why).
+    for id in ["rubin-cpx", "tpu-8t", "tpu-8i", "kunlun-m100", "kunlun-m300", "hygon-bw1000", "intel-jaguar-shores"] {
+        assert!(c.accelerator(id).is_err(), "`{id}` must not be a catalog chip");
+    }
+}
+
+#[test]
+fn availability_quarters_are_plausible_and_firmness_fits_the_date() {
+    let c = builtin();
+    let first = Quarter::new(2018, 1).unwrap();
+    // Sources run to November 2026: anything later cannot be shipping yet.
+    let today = Quarter::new(2026, 4).unwrap();
+    for a in &c.accelerators {
+        assert!(a.available >= first, "`{}` available {}", a.id, a.available);
+        if a.available > today {
+            assert!(a.availability != Availability::Shipping, "`{}` ({}) cannot be shipping", a.id, a.available);
+        }
+        assert!(a.available_in(a.available) && !a.available_in(a.available.offset(-1)), "`{}`", a.id);
+    }
+    let q = |id: &str| c.accelerator(id).unwrap().available.to_string();
+    assert_eq!(q("rubin-vr200"), "2026Q3");
+    assert_eq!(q("rubin-ultra-vr300"), "2027Q3");
+    assert_eq!(q("ascend-950dt"), "2026Q4");
+    assert_eq!(q("ascend-960"), "2027Q4");
+    assert_eq!(c.accelerator("ascend-970").unwrap().availability, Availability::Roadmap);
+    // Roadmap entries are wider than announced ones, which are wider than shipping ones.
+    let bands: Vec<_> = Availability::ALL.iter().map(|a| a.uncertainty()).collect();
+    for pair in bands.windows(2) {
+        assert!(pair[0].performance_fraction < pair[1].performance_fraction);
+        assert!(pair[0].price_fraction < pair[1].price_fraction);
+    }
+    assert_eq!(Availability::Roadmap.uncertainty().performance_fraction, 0.30);
+}
+
+#[test]
+fn addendum_2_systems_match_their_published_rows() {
+    let c = builtin();
+    let total = |id: &str| {
+        let s = c.system(id).unwrap_or_else(|e| panic!("{e}"));
+        let chip = c.accelerator(&s.accelerator).unwrap();
+        let n = f64::from(s.accelerators_per_system);
+        (n, chip.price_usd_mid().map(|p| n * p + s.host_cost_usd), n * chip.tdp_w + s.host_power_w)
+    };
+    let (n, usd, w) = total("vr200-nvl72");
+    let usd = usd.unwrap();
+    assert!(n == 72.0 && (3.5e6..=7.8e6).contains(&usd) && (120e3..=220e3).contains(&w), "VR200 NVL72 {usd} {w}");
+    let (n, _, w) = total("kyber-vr300-nvl144");
+    assert!(n == 144.0 && (w - 600e3).abs() < 1.0, "Kyber {w}");
+    assert_eq!(total("helios-mi455x-72").0, 72.0);
+    assert_eq!(total("atlas-950-superpod").0, 8192.0);
+    assert_eq!(total("atlas-960-superpod").0, 15488.0);
+    assert_eq!(total("tpu-v7-9216").0, 9216.0);
+    assert_eq!(total("trn3-ultraserver-144").0, 144.0);
+    for id in ["hgx-b300-8", "h200-nvl-pcie-8"] {
+        assert_eq!(total(id).0, 8.0, "{id}");
+    }
+}
+
 #[test]
 fn tpus_are_cloud_only_and_leasable() {
     let c = builtin();
-    for a in c.accelerators.iter().filter(|a| a.vendor == "Google") {
+    // A chip whose source has no price says so in its notes (addendum 2: TPU v7, Trainium,
+    // MTT S5000 have none); every other one must carry it.
+    let says_no_price = |a: &Accelerator| {
+        a.provenance.notes.as_deref().is_some_and(|n| n.contains("No lease price") || n.contains("No price"))
+    };
+    for a in c.accelerators.iter().filter(|a| a.vendor == "Google" || a.vendor == "AWS") {
         assert!(!a.sold, "`{}` must be sold = false", a.id);
         assert!(a.price_usd_low.is_none() && a.price_usd_high.is_none(), "`{}` must have no price", a.id);
-        assert!(c.costs.leases.iter().any(|l| l.accelerator == a.id), "`{}` needs a lease price", a.id);
+        let leased = c.costs.leases.iter().any(|l| l.accelerator == a.id);
+        assert!(leased || says_no_price(a), "`{}` needs a lease price or a note saying there is none", a.id);
     }
-    for a in c.accelerators.iter().filter(|a| a.sold && a.year_available <= 2025) {
-        assert!(a.price_usd_mid().is_some(), "sold chip `{}` has no price", a.id);
+    for a in c.accelerators.iter().filter(|a| a.sold && a.available.year <= 2025) {
+        if a.price_usd_mid().is_none() {
+            assert!(says_no_price(a), "sold chip `{}` has no price and no note saying so", a.id);
+            continue;
+        }
         assert!(a.price_year.is_some(), "priced chip `{}` has no price_year", a.id);
+    }
+    // The 2025 catalog's Google chips keep their lease prices.
+    for id in ["tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e"] {
+        assert!(c.costs.leases.iter().any(|l| l.accelerator == id), "`{id}` needs a lease price");
     }
 }
 
@@ -425,4 +554,22 @@ confidence = "estimate"
         .expect("valid override");
     assert_eq!(notes.len(), 1);
     assert_eq!(c.costs.fx_per_usd("CNY", 2025), Some(7.1));
+}
+
+#[test]
+fn overrides_with_a_bad_availability_are_rejected() {
+    let chips = include_str!("../catalog/chips.toml");
+    let start = chips.find("[[accelerator]]\nid = \"b300\"").expect("b300 entry");
+    let end = chips[start + 1..].find("[[accelerator]]").map_or(chips.len(), |e| start + 1 + e);
+    let entry = &chips[start..end];
+    assert!(override_errors(entry).is_empty(), "the entry itself is valid: {:?}", override_errors(entry));
+    let cases = [
+        ("availability = \"shipping\"", "availability = \"soon\"", "unknown variant `soon`"),
+        ("available = \"2025Q4\"", "available = \"2025Q5\"", "invalid quarter `2025Q5`"),
+        ("available = \"2025Q4\"", "available = \"2017Q4\"", "before 2018Q1"),
+    ];
+    for (from, to, needle) in cases {
+        assert!(entry.contains(from), "{from}");
+        assert_caught(&entry.replace(from, to), needle);
+    }
 }

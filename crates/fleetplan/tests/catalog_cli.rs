@@ -148,3 +148,50 @@ fn engines_json_has_the_latest_serving_traits() {
     assert_eq!(engines["megatron"]["role"], serde_json::json!("training"));
     assert!(engines["megatron"].get("serving").is_none() && engines["megatron"].get("latest").is_none());
 }
+
+#[test]
+fn chips_available_by_a_quarter_lists_only_those_with_their_quarter_and_firmness() {
+    let text = stdout_ok(&["catalog", "chips", "--available", "2026Q3"]);
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("Available") && header.contains("Firmness"), "{header}");
+    let row = |id: &str| text.lines().find(|l| l.starts_with(&format!("| {id} "))).map(str::to_string);
+    let rubin = row("rubin-vr200").expect("rubin-vr200 is available in 2026Q3");
+    assert!(rubin.contains("2026Q3") && rubin.contains("announced"), "{rubin}");
+    assert!(row("h100-sxm").unwrap().contains("shipping"));
+    for later in ["mi455x", "ascend-950dt", "rubin-ultra-vr300", "ascend-960"] {
+        assert!(row(later).is_none(), "{later} is not available by 2026Q3:\n{text}");
+    }
+    // The full table has them all.
+    let all = stdout_ok(&["catalog", "chips"]);
+    assert!(all.contains("| mi455x ") && all.contains("| ascend-970 "));
+    assert!(text.lines().count() < all.lines().count());
+}
+
+#[test]
+fn chips_available_json_filters_and_carries_the_quarter() {
+    let by_2025 = json_of(&["catalog", "chips", "--available", "2025Q4", "--json"]);
+    let map = by_2025.as_object().unwrap();
+    assert!(map.contains_key("b300") && map.contains_key("tpu-v7") && !map.contains_key("rubin-vr200"));
+    for (id, chip) in map {
+        let q = chip["available"].as_str().unwrap();
+        assert!(q <= "2025Q4", "{id} available {q}");
+        assert!(["shipping", "announced", "roadmap"].contains(&chip["availability"].as_str().unwrap()), "{id}");
+    }
+    let all = json_of(&["catalog", "chips", "--json"]);
+    assert!(all.as_object().unwrap().len() > map.len());
+    assert_eq!(all["rubin-ultra-vr300"]["availability"], serde_json::json!("roadmap"));
+}
+
+#[test]
+fn a_bad_available_quarter_is_exit_2_with_the_expected_form() {
+    for bad in ["2026Q5", "2026-07", "Q3"] {
+        let out = fleetplan(&["catalog", "chips", "--available", bad]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("YYYYQn") && stderr.contains(bad), "{bad}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = fleetplan(&["catalog", "systems", "--available", "2026Q3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("catalog chips"));
+}

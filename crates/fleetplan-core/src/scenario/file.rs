@@ -182,7 +182,8 @@ pub struct OptionEntry {
     /// quarter (default: unlimited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_quarter: Option<Spanned<u64>>,
-    /// First quarter the option is available, `YYYYQn` (default: the start of the horizon).
+    /// First quarter the option is available, `YYYYQn` (default: the start of the horizon, or
+    /// the chip's catalog availability quarter when that is later; earlier than it is an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_from: Option<Spanned<Quarter>>,
 
@@ -432,7 +433,8 @@ pub struct FleetEntry {
     pub count: Spanned<u64>,
     /// `buy` (owned) or `lease`.
     pub mode: Spanned<Mode>,
-    /// First quarter in service, `YYYYQn`; before the horizon means existing capacity.
+    /// First quarter in service, `YYYYQn`; before the horizon means existing capacity. Not
+    /// before the chip's catalog availability quarter (`fleetplan catalog chips`).
     pub from: Spanned<Quarter>,
     /// Last quarter in service, `YYYYQn` (default: to the end of the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -310,7 +310,11 @@ fn procurement_line(
     // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
     // made (it may then be used while later rules forbid new purchases, as the evaluator
     // judges it); a lease is bought anew each quarter, so each quarter must allow it.
-    let usable: Vec<bool> = (0..horizon.len()).map(|i| horizon[i] >= option.available_from && allowed[i]).collect();
+    // Nothing is bought or leased before the chip's catalog availability quarter (validation
+    // already opens the option no earlier; this keeps the bound for options built in code).
+    let usable: Vec<bool> = (0..horizon.len())
+        .map(|i| horizon[i] >= option.available_from && at.chip.available_in(horizon[i]) && allowed[i])
+        .collect();
     let costs = unit_costs(scenario, catalog, fx, horizon, at, lease)?;
     if costs.mw == 0.0 {
         // No price in any year: unusable.

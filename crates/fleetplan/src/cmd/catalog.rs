@@ -1,4 +1,6 @@
-//! `fleetplan catalog chips|systems|models|regions|rules|engines [--json]`.
+//! `fleetplan catalog chips|systems|models|regions|rules|engines [--json]`, and
+//! `fleetplan catalog chips --available YYYYQn` (only the chips that can be bought or leased by
+//! then).
 //!
 //! Tables list entries in catalog order with units in the headers. `--json` prints one object
 //! keyed by catalog id (keys sorted); each value is the entry's fields plus computed fields
@@ -6,12 +8,14 @@
 //! `active_parameter_count`; serving engines: `latest`, the serving traits of the latest
 //! described release).
 
+use super::args::user_error;
 use super::{Failure, markdown_table, out, to_json};
 use clap::Args;
 use comfy_table::{CellAlignment, Table};
 use fleetplan_core::catalog::{Accelerator, Catalog, Provenance};
 use fleetplan_core::format::grouped;
 use fleetplan_core::policy::{classify_3a090, performance_density, tpp};
+use fleetplan_core::scenario::Quarter;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -24,6 +28,9 @@ pub struct CatalogArgs {
     /// Emit JSON objects keyed by catalog id, with computed fields.
     #[arg(long)]
     pub json: bool,
+    /// Chips only: list just the chips available (bought or leased) by this quarter, `YYYYQn`.
+    #[arg(long, value_name = "YYYYQn")]
+    pub available: Option<Quarter>,
 }
 
 /// Catalog tables.
@@ -45,10 +52,19 @@ pub enum CatalogTable {
 
 /// Print one catalog table.
 pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
+    if let Some(quarter) = args.available
+        && !matches!(args.table, CatalogTable::Chips)
+    {
+        return Err(user_error(format!(
+            "--available {quarter} applies to `fleetplan catalog chips` only\n  help: run `fleetplan catalog chips --available {quarter}`"
+        )));
+    }
+    let chips: Vec<&Accelerator> =
+        catalog.accelerators.iter().filter(|a| args.available.is_none_or(|q| a.available_in(q))).collect();
     let text = match (args.table, args.json) {
         (CatalogTable::Rules, json) => return super::policy::print_rules(catalog, json),
-        (CatalogTable::Chips, true) => chips_json(catalog)?,
-        (CatalogTable::Chips, false) => chips_table(catalog),
+        (CatalogTable::Chips, true) => chips_json(&chips)?,
+        (CatalogTable::Chips, false) => chips_table(&chips),
         (CatalogTable::Systems, true) => keyed_json(catalog.systems.iter().map(|s| (s.id.as_str(), entry_value(s))))?,
         (CatalogTable::Systems, false) => systems_table(catalog),
         (CatalogTable::Models, true) => models_json(catalog)?,
@@ -98,8 +114,8 @@ fn chip_json(chip: &Accelerator) -> Result<Map<String, Value>, Failure> {
     Ok(map)
 }
 
-fn chips_json(catalog: &Catalog) -> Result<String, Failure> {
-    keyed_json(catalog.accelerators.iter().map(|a| (a.id.as_str(), chip_json(a))))
+fn chips_json(chips: &[&Accelerator]) -> Result<String, Failure> {
+    keyed_json(chips.iter().map(|a| (a.id.as_str(), chip_json(a))))
 }
 
 fn models_json(catalog: &Catalog) -> Result<String, Failure> {
@@ -174,11 +190,12 @@ fn price(chip: &Accelerator) -> String {
     }
 }
 
-fn chips_table(catalog: &Catalog) -> String {
+fn chips_table(chips: &[&Accelerator]) -> String {
     let header = [
         "ID",
         "Vendor",
-        "Year",
+        "Available",
+        "Firmness",
         "BF16 TFLOPS",
         "FP8 TFLOPS",
         "INT8 TOPS",
@@ -194,12 +211,13 @@ fn chips_table(catalog: &Catalog) -> String {
         "Price USD (year)",
         "Conf.",
     ];
-    let mut t = table(&header, &[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    for a in &catalog.accelerators {
+    let mut t = table(&header, &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    for a in chips {
         t.add_row([
             a.id.clone(),
             a.vendor.clone(),
-            a.year_available.to_string(),
+            a.available.to_string(),
+            a.availability.to_string(),
             grouped(a.bf16_dense_tflops, 1),
             fmt_opt(a.fp8_dense_tflops, 1),
             fmt_opt(a.int8_dense_tops, 1),

@@ -1,8 +1,10 @@
 //! Accelerators: one entry per chip SKU, with dense compute per precision, memory, fabrics,
-//! power, die area (for export-control density) and price.
+//! power, die area (for export-control density), price, and when it can be had (`available`,
+//! `availability`).
 
 use super::common::{Provenance, check_positive, check_positive_opt};
 use crate::catalog::Catalog;
+use crate::scenario::Quarter;
 use crate::units::Precision;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,8 +21,11 @@ pub struct Accelerator {
     pub vendor: String,
     /// ISO 3166 alpha-2 country of the designer (US, CN, ...): decides which export regime applies.
     pub origin_country: String,
-    /// First year of volume availability.
-    pub year_available: i32,
+    /// First quarter the chip can be bought or leased (volume shipments or cloud availability),
+    /// `YYYYQn`. Nothing is bought, leased or held before it (scenario validation, planner).
+    pub available: Quarter,
+    /// How firm `available` is: shipping, announced or roadmap.
+    pub availability: Availability,
     /// Whether the vendor designs or markets it for data centres (3A090 Note 2).
     pub datacenter_marketed: bool,
     /// Performance family id (efficiency parameters of the performance model), e.g. `nvidia-hopper`.
@@ -79,6 +84,71 @@ fn yes() -> bool {
     true
 }
 
+/// How firm an accelerator's `available` quarter (and its vendor figures) are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    /// Volume shipments (or cloud availability) have begun; specifications are measured or
+    /// datasheet figures.
+    Shipping,
+    /// Launched or in production with a vendor-given date, but volume shipments were not yet
+    /// confirmed by the sources; specifications are vendor claims.
+    Announced,
+    /// Only on a vendor roadmap: the date and the figures may move.
+    Roadmap,
+}
+
+/// A relative uncertainty band (± fraction of the catalog value) for sweeps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UncertaintyBand {
+    /// ± fraction applied to performance figures (dense rates, bandwidths), e.g. 0.15 = ±15 %.
+    pub performance_fraction: f64,
+    /// ± fraction applied to prices (purchase and lease), e.g. 0.15 = ±15 %.
+    pub price_fraction: f64,
+}
+
+impl Availability {
+    /// Every firmness level, firmest first.
+    pub const ALL: [Availability; 3] = [Availability::Shipping, Availability::Announced, Availability::Roadmap];
+
+    /// Band for shipping chips: none beyond the entry's own price range (figures are measured
+    /// or datasheet values).
+    pub const SHIPPING_BAND: UncertaintyBand = UncertaintyBand { performance_fraction: 0.0, price_fraction: 0.0 };
+    /// Band for announced chips: ±15 % on performance and price. Our estimate (not sourced):
+    /// launched parts have reached customers within about this much of the launch claims, and
+    /// first prices move by about this much before volume pricing settles.
+    pub const ANNOUNCED_BAND: UncertaintyBand = UncertaintyBand { performance_fraction: 0.15, price_fraction: 0.15 };
+    /// Band for roadmap chips: ±30 % on performance and price. Our estimate (not sourced):
+    /// roadmap figures are per-rack claims divided down, with unstated sparsity and precision
+    /// bases (e.g. MI455X 40 PF FP4 dense or sparse, Rubin Ultra per-package rates).
+    pub const ROADMAP_BAND: UncertaintyBand = UncertaintyBand { performance_fraction: 0.30, price_fraction: 0.30 };
+
+    /// The relative uncertainty band a sweep should apply to this entry's performance figures
+    /// and prices (constants above; our estimates, documented there).
+    pub const fn uncertainty(self) -> UncertaintyBand {
+        match self {
+            Availability::Shipping => Self::SHIPPING_BAND,
+            Availability::Announced => Self::ANNOUNCED_BAND,
+            Availability::Roadmap => Self::ROADMAP_BAND,
+        }
+    }
+
+    /// The word used in catalog files and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Shipping => "shipping",
+            Availability::Announced => "announced",
+            Availability::Roadmap => "roadmap",
+        }
+    }
+}
+
+impl std::fmt::Display for Availability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Accelerator {
     /// Dense peak in TFLOPS (or TOPS for int8) at `precision`, or `None` if the chip has no
     /// units for it. FP16 falls back to BF16; w4a16 computes in 16-bit.
@@ -90,6 +160,11 @@ impl Accelerator {
             Precision::Int8 => self.int8_dense_tops,
             Precision::Fp4 => self.fp4_dense_tflops,
         }
+    }
+
+    /// Whether the chip can be bought, leased or held in `quarter` (on or after `available`).
+    pub fn available_in(&self, quarter: Quarter) -> bool {
+        quarter >= self.available
     }
 
     /// Mid-point unit price in USD, if any price is known.
@@ -136,6 +211,9 @@ impl Accelerator {
                 "accelerator `{id}`: origin_country `{}` must be an ISO alpha-2 code like US or CN",
                 self.origin_country
             ));
+        }
+        if self.available.year < 2018 {
+            p.push(format!("accelerator `{id}`: `available` {} is before 2018Q1", self.available));
         }
         if catalog.perf_family(&self.perf_family).is_err() && !catalog.perf_families.is_empty() {
             p.push(format!("accelerator `{id}`: unknown perf_family `{}`", self.perf_family));

@@ -61,6 +61,7 @@ fn holding(
         None => None,
     };
     let hardware = resolved?;
+    hardware::availability(checker, catalog, &hardware, &entry.from, &format!("{path}.from"), "this holding starts");
     let per_unit = u64::from(hardware.accelerators_per_unit);
     Some(Holding {
         accelerators: entry.count.saturating_mul(per_unit),

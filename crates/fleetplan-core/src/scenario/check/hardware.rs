@@ -1,10 +1,11 @@
-//! What options and holdings procure: `chip` xor `system` resolved against the catalog, and the
-//! price overrides that fit the mode (purchase price for buys, hourly rate for leases).
+//! What options and holdings procure: `chip` xor `system` resolved against the catalog, the
+//! price overrides that fit the mode (purchase price for buys, hourly rate for leases), and the
+//! chip's availability quarter (nothing before it).
 
 use super::Checker;
 use crate::catalog::Catalog;
 use crate::scenario::file::Mode;
-use crate::scenario::{Hardware, Spanned};
+use crate::scenario::{Hardware, Quarter, Spanned};
 use std::ops::Range;
 
 /// The `chip` / `system` fields of an option or fleet entry, with where the entry is.
@@ -142,4 +143,37 @@ pub(super) fn prices(
             checker.positive(value, &format!("{path}.lease_usd_per_hour"), "a lease price");
         }
     }
+}
+
+/// Nothing is held, bought or leased before its chip's `available` quarter (catalog): a located
+/// error at `quarter`, the field saying when (`from` of a holding, `available_from` of an
+/// option), naming the chip's first quarter, how firm it is, and the fix. `what` says what
+/// starts then ("this holding starts", "this option opens"). Returns whether the quarter is fine.
+pub(super) fn availability(
+    checker: &mut Checker,
+    catalog: &Catalog,
+    hardware: &Hardware,
+    quarter: &Spanned<Quarter>,
+    path: &str,
+    what: &str,
+) -> bool {
+    let chip = &catalog[&hardware.chip];
+    if chip.available_in(**quarter) {
+        return true;
+    }
+    let via = match &hardware.system {
+        Some(system) => format!("`{system}` (with `{}`)", chip.id),
+        None => format!("`{}`", chip.id),
+    };
+    checker.error(
+        quarter.span(),
+        path,
+        format!("{via} is not available before {} ({}); {what} in {}", chip.available, chip.availability, **quarter),
+        "before the chip is available",
+        format!(
+            "use {} or later here, or hardware available by {} (`fleetplan catalog chips --available {}`)",
+            chip.available, **quarter, **quarter
+        ),
+    );
+    false
 }

@@ -78,6 +78,19 @@ fn option(
         );
     }
     let hardware = resolved?;
+    // Written `available_from` before the chip exists is an error; unwritten, the option opens
+    // in the chip's first quarter when that is after the horizon start.
+    if let Some(quarter) = &entry.available_from {
+        hardware::availability(
+            checker,
+            catalog,
+            &hardware,
+            quarter,
+            &format!("{path}.available_from"),
+            "this option opens",
+        );
+    }
+    let chip_available = catalog[&hardware.chip].available;
     let name = entry.name.clone().unwrap_or_else(|| {
         let written: Vec<&str> = entry.sites.iter().map(|s| s.as_str()).collect();
         format!("{} {} @ {}", hardware.id(), entry.mode.as_str(), written.join("+"))
@@ -90,6 +103,11 @@ fn option(
         price_usd: opt(&entry.price_usd),
         lease_usd_per_hour: opt(&entry.lease_usd_per_hour),
         max_per_quarter: entry.max_per_quarter.as_ref().map(|m| **m),
-        available_from: entry.available_from.as_ref().map_or(horizon.start, |q| **q).max(horizon.start),
+        available_from: entry
+            .available_from
+            .as_ref()
+            .map_or(horizon.start, |q| **q)
+            .max(horizon.start)
+            .max(chip_available),
     })
 }
