@@ -1,10 +1,12 @@
-//! `fleetplan catalog chips|systems|models|regions|rules|engines [--json]`.
+//! `fleetplan catalog chips|systems|models|regions|rules|engines|prices [--json]`.
 //!
 //! Tables list entries in catalog order with units in the headers. `--json` prints one object
 //! keyed by catalog id (keys sorted); each value is the entry's fields plus computed fields
 //! (chips: `tpp`, `performance_density`, `classification_3a090`; LLMs: `parameter_count`,
 //! `active_parameter_count`; serving engines: `latest`, the serving traits of the latest
 //! described release).
+
+mod prices;
 
 use super::{Failure, markdown_table, out, to_json};
 use clap::Args;
@@ -41,6 +43,8 @@ pub enum CatalogTable {
     Rules,
     /// Serving engines and training frameworks.
     Engines,
+    /// Dated lease and purchase prices (series by chip, region and basis).
+    Prices,
 }
 
 /// Print one catalog table.
@@ -57,6 +61,7 @@ pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
         (CatalogTable::Regions, false) => regions_table(catalog),
         (CatalogTable::Engines, true) => engines_json(catalog)?,
         (CatalogTable::Engines, false) => engines_table(catalog),
+        (CatalogTable::Prices, json) => prices::prices(catalog, json)?,
     };
     out(&text);
     Ok(())
