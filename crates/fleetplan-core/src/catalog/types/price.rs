@@ -428,12 +428,14 @@ mod tests {
 
     #[test]
     fn lease_series_latest_point_at_or_before_else_first() {
-        let mut costs = CostParams::default();
-        costs.leases = vec![
-            lease("us", "2026Q2", LeaseBasis::Term1y, 3.0),
-            lease("us", "2025Q1", LeaseBasis::Term1y, 2.0),
-            lease("us", "2025Q3", LeaseBasis::Spot, 9.0),
-        ];
+        let costs = CostParams {
+            leases: vec![
+                lease("us", "2026Q2", LeaseBasis::Term1y, 3.0),
+                lease("us", "2025Q1", LeaseBasis::Term1y, 2.0),
+                lease("us", "2025Q3", LeaseBasis::Spot, 9.0),
+            ],
+            ..CostParams::default()
+        };
         let price = |at: &str| costs.lease_quote("x", "us", q(at)).unwrap().usd_per_accel_hour;
         assert_eq!(price("2024Q4"), 2.0, "before the first point: the first point");
         assert_eq!(price("2025Q1"), 2.0);
@@ -445,13 +447,15 @@ mod tests {
 
     #[test]
     fn lease_falls_back_to_other_bases_then_other_regions_with_the_markup() {
-        let mut costs = CostParams::default();
-        costs.leases = vec![
-            lease("my-johor", "2025Q1", LeaseBasis::OnDemand, 4.0),
-            lease("my-johor", "2025Q1", LeaseBasis::Contract, 2.5),
-            lease("us", "2025Q1", LeaseBasis::Term1y, 2.0),
-            lease("ae", "2025Q1", LeaseBasis::Term1y, 5.0),
-        ];
+        let mut costs = CostParams {
+            leases: vec![
+                lease("my-johor", "2025Q1", LeaseBasis::OnDemand, 4.0),
+                lease("my-johor", "2025Q1", LeaseBasis::Contract, 2.5),
+                lease("us", "2025Q1", LeaseBasis::Term1y, 2.0),
+                lease("ae", "2025Q1", LeaseBasis::Term1y, 5.0),
+            ],
+            ..CostParams::default()
+        };
         let johor = costs.lease_quote("x", "my-johor", q("2025Q2")).unwrap();
         assert_eq!((johor.usd_per_accel_hour, johor.point.basis, johor.marked_up), (2.5, LeaseBasis::Contract, false));
         // No price in `th`: the reference region first (not `ae`, which sorts before `us`), plus
@@ -484,14 +488,16 @@ mod tests {
     #[test]
     fn purchase_point_in_force_by_market() {
         let chip = PricedItem::Chip("x");
-        let mut costs = CostParams::default();
-        costs.purchases = vec![
-            purchase(chip, "2025Q3", PurchaseBasis::List, 30.0),
-            purchase(chip, "2025Q3", PurchaseBasis::Street, 28.0),
-            purchase(chip, "2026Q1", PurchaseBasis::ChinaStreet, 40.0),
-            purchase(chip, "2026Q2", PurchaseBasis::BomEstimate, 20.0),
-            purchase(PricedItem::System("x"), "2025Q1", PurchaseBasis::Street, 99.0),
-        ];
+        let costs = CostParams {
+            purchases: vec![
+                purchase(chip, "2025Q3", PurchaseBasis::List, 30.0),
+                purchase(chip, "2025Q3", PurchaseBasis::Street, 28.0),
+                purchase(chip, "2026Q1", PurchaseBasis::ChinaStreet, 40.0),
+                purchase(chip, "2026Q2", PurchaseBasis::BomEstimate, 20.0),
+                purchase(PricedItem::System("x"), "2025Q1", PurchaseBasis::Street, 99.0),
+            ],
+            ..CostParams::default()
+        };
         let usd = |at: &str, market| costs.purchase_point(chip, q(at), market).map(|p| p.usd());
         assert_eq!(usd("2025Q2", PriceMarket::Global), None, "before the first point");
         assert_eq!(usd("2025Q3", PriceMarket::Global), Some(28.0), "same quarter: street before list");

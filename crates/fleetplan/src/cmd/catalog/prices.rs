@@ -62,7 +62,7 @@ fn prices_table(catalog: &Catalog) -> String {
         ]);
     }
     let mut purchases: Vec<_> = costs.purchases.iter().collect();
-    purchases.sort_by(|a, b| (a.item_label(), a.basis, a.from).cmp(&(b.item_label(), b.basis, b.from)));
+    purchases.sort_by_key(|p| (p.item_label(), p.basis, p.from));
     let mut p = table(&["Item", "Basis", "From", "USD", "Band USD", "ID", "Conf."], &[3, 4]);
     for point in purchases {
         p.add_row([
