@@ -96,6 +96,7 @@ fn every_entry_is_sourced_and_estimates_explain_themselves() {
         .chain(c.costs.factors.iter().map(|e| (e.id.as_str(), &e.provenance)))
         .chain(c.costs.depreciation.iter().map(|e| (e.id.as_str(), &e.provenance)))
         .chain(c.costs.leases.iter().map(|e| (e.id.as_str(), &e.provenance)))
+        .chain(c.costs.purchases.iter().map(|e| (e.id.as_str(), &e.provenance)))
         .chain(c.costs.fx.iter().map(|e| (e.id.as_str(), &e.provenance)))
         .chain(c.costs.capex_references.iter().map(|e| (e.id.as_str(), &e.provenance)))
         .chain(c.costs.context_facts.iter().map(|e| (e.id.as_str(), &e.provenance)));
@@ -394,7 +395,7 @@ fn cost_parameters_are_complete() {
     assert_eq!((bd.amount_bn, bd.currency.as_str()), (150.0, "CNY"));
     let ms = c.costs.capex_references.iter().find(|r| r.id == "microsoft-cy2024").unwrap();
     assert_eq!(ms.amount_bn, 55.7);
-    assert!(c.costs.lease("h100-sxm", "us").is_some());
+    assert!(c.costs.lease_quote("h100-sxm", "us", "2025Q1".parse().unwrap()).is_some());
     let err = c.costs.factor("server-overhead-ration").unwrap_err();
     assert_eq!(err.suggestion.as_deref(), Some("server-overhead-ratio"));
 }
@@ -475,8 +476,8 @@ id = "h100-moon"
 accelerator = "h100-sxm"
 region = "moon"
 usd_per_accel_hour = 2.0
-year = 2025
-term = "on-demand"
+from = "2025Q1"
+basis = "on-demand"
 source = "test"
 confidence = "estimate"
 "#,

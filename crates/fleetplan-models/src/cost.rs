@@ -1,21 +1,24 @@
 //! Cost model: capex, opex, depreciation, FX, TCO and carbon of accelerator holdings.
 //!
-//! - Capex: accelerators (catalog mid price, declined per year after its price year, or an
-//!   override), servers (the system's host cost, or the catalog server overhead ratio), the
+//! - Capex: accelerators (the catalog's dated purchase price in force in the purchase quarter,
+//!   else the chip's mid price declined per year after its price year, or an override; a dated
+//!   system price prices a whole system), servers (the system's host cost, or the catalog server overhead ratio), the
 //!   scale-out network sized as a fat tree from switch radix and NIC speed ([`fat_tree`],
 //!   [`size_network`]), storage as a share of compute hardware, and data-center build per MW of
 //!   IT load ([`build_capex_usd`]).
 //! - Opex: electricity (IT power × utilisation × PUE × price), maintenance (share of hardware
-//!   capex per year), leases (USD per accelerator-hour, all-in).
+//!   capex per year), leases (USD per accelerator-hour, all-in; the catalog's dated lease price
+//!   is looked up by the callers with `CostParams::lease_quote`).
 //! - Straight-line depreciation per asset class; carbon from energy × grid intensity.
 //! - FX: every amount is computed in USD and converted once, by [`Fx::from_usd`].
 //!
 //! Formulas are written out in docs/evaluation.md.
 
 use fleetplan_core::catalog::{
-    Accelerator, AssetClass, Catalog, CostParams, FabricTechnology, NetworkFabric, Region, System, UnknownId,
+    Accelerator, AssetClass, Catalog, CostParams, FabricTechnology, NetworkFabric, PriceMarket, PricedItem, Region,
+    System, UnknownId,
 };
-use fleetplan_core::scenario::Mode;
+use fleetplan_core::scenario::{Mode, Quarter};
 use serde::Serialize;
 
 /// Hours in a (non-leap) year, the unit of yearly opex.
@@ -284,11 +287,21 @@ pub fn choose_fabric(costs: &CostParams, technology: FabricTechnology, nic_gbps:
         .or_else(|| of_kind().max_by(|a, b| a.port_gbps.total_cmp(&b.port_gbps)))
 }
 
-/// Catalog unit price of `chip` bought in `year`, USD: the mid of its price range, lowered by
-/// the catalog's yearly decline for each year after its price year. `None` without a price.
-pub fn accelerator_price_usd(chip: &Accelerator, year: i32, costs: &CostParams) -> Option<f64> {
+/// Catalog unit price of `chip` bought in `quarter` for delivery to `market`, USD: the dated
+/// purchase point in force ([`CostParams::purchase_point`]), else the chip's base price (the mid
+/// of its range) lowered by the catalog's yearly decline for each year after its price year.
+/// `None` without either.
+pub fn accelerator_price_usd(
+    chip: &Accelerator,
+    quarter: Quarter,
+    market: PriceMarket,
+    costs: &CostParams,
+) -> Option<f64> {
+    if let Some(point) = costs.purchase_point(PricedItem::Chip(&chip.id), quarter, market) {
+        return Some(point.usd());
+    }
     let mid = chip.price_usd_mid()?;
-    let years = chip.price_year.map_or(0, |y| (year - y).max(0));
+    let years = chip.price_year.map_or(0, |y| (quarter.year - y).max(0));
     Some(mid * (1.0 - costs.accelerator_price_decline_per_year()).powi(years))
 }
 
@@ -335,8 +348,11 @@ pub struct HoldingInput<'a> {
     pub mode: Mode,
     /// Purchase price override, USD per accelerator (per system when `system` is set).
     pub price_usd_per_unit: Option<f64>,
-    /// Year of purchase (for the catalog price's decline).
-    pub purchase_year: i32,
+    /// Quarter of purchase (picks the catalog's dated purchase price, or the base price's
+    /// decline).
+    pub purchase_quarter: Quarter,
+    /// Purchase market of the site (China street prices apply to sites in China).
+    pub market: PriceMarket,
     /// Lease price, USD per accelerator-hour (required for leases).
     pub lease_usd_per_hour: Option<f64>,
     /// Scale-out fabric.
@@ -414,18 +430,24 @@ fn host_per_accelerator(holding: &HoldingInput<'_>, costs: &CostParams) -> Resul
             (system.host_cost_usd / per_system, system.host_power_w / per_system)
         }
         None => {
-            let chip_price = accelerator_price_usd(chip, holding.purchase_year, costs).unwrap_or(0.0);
+            let chip_price =
+                accelerator_price_usd(chip, holding.purchase_quarter, holding.market, costs).unwrap_or(0.0);
             (chip_price * (costs.server_overhead_ratio()? - 1.0), chip.tdp_w * (costs.server_power_ratio()? - 1.0))
         }
     })
 }
 
 /// Purchase price per accelerator split into chip and server (host) parts, USD: a per-system
-/// override is split at the system's host cost; a per-chip override or the catalog price goes
-/// to the chip, with `host_usd` for the server.
+/// override, else the system's dated catalog price in force, is split at the system's host
+/// cost; a per-chip override or the chip's catalog price goes to the chip, with `host_usd` for
+/// the server.
 fn purchase_split(holding: &HoldingInput<'_>, costs: &CostParams, host_usd: f64) -> Result<(f64, f64), CostError> {
     let chip = holding.chip;
-    Ok(match (holding.price_usd_per_unit, holding.system) {
+    let system_point = |system: &System| {
+        costs.purchase_point(PricedItem::System(&system.id), holding.purchase_quarter, holding.market).map(|p| p.usd())
+    };
+    let per_system = holding.price_usd_per_unit.or_else(|| holding.system.and_then(system_point));
+    Ok(match (per_system, holding.system) {
         (Some(price), Some(system)) => {
             let per_system = f64::from(system.accelerators_per_system.max(1));
             let host = system.host_cost_usd.min(price);
@@ -433,7 +455,7 @@ fn purchase_split(holding: &HoldingInput<'_>, costs: &CostParams, host_usd: f64)
         }
         (Some(price), None) => (price, host_usd),
         (None, _) => {
-            let price = accelerator_price_usd(chip, holding.purchase_year, costs)
+            let price = accelerator_price_usd(chip, holding.purchase_quarter, holding.market, costs)
                 .ok_or_else(|| CostError::NoCatalogPrice { chip: chip.id.clone() })?;
             (price, host_usd)
         }

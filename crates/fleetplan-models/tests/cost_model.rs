@@ -1,8 +1,8 @@
 //! Cost model against hand calculations: a small fleet's capex, opex, depreciation and carbon,
 //! fat-tree switch counts, fabric choice and FX.
 
-use fleetplan_core::catalog::{Catalog, CostParams, FabricTechnology, NetworkFabric, System};
-use fleetplan_core::scenario::Mode;
+use fleetplan_core::catalog::{Catalog, CostParams, FabricTechnology, NetworkFabric, PriceMarket, System};
+use fleetplan_core::scenario::{Mode, Quarter};
 use fleetplan_models::cost::*;
 
 fn close(a: f64, b: f64) -> bool {
@@ -79,7 +79,8 @@ fn small_owned_fleet_matches_hand_calculation() {
         accelerators: 16,
         mode: Mode::Buy,
         price_usd_per_unit: None,
-        purchase_year: 2024,
+        purchase_quarter: Quarter::new(2024, 1).unwrap(),
+        market: PriceMarket::Global,
         lease_usd_per_hour: None,
         fabric: &fabric,
         energy,
@@ -130,7 +131,8 @@ fn leased_fleet_pays_only_the_lease_and_a_system_price_override_splits_host_and_
         accelerators: 8,
         mode: Mode::Lease,
         price_usd_per_unit: None,
-        purchase_year: 2025,
+        purchase_quarter: Quarter::new(2025, 1).unwrap(),
+        market: PriceMarket::Global,
         lease_usd_per_hour: Some(2.5),
         fabric: &fabric,
         energy,
@@ -156,12 +158,19 @@ fn leased_fleet_pays_only_the_lease_and_a_system_price_override_splits_host_and_
 fn catalog_price_declines_per_year_after_its_price_year() {
     let catalog = Catalog::builtin().unwrap();
     let chip = catalog.accelerator("h100-sxm").unwrap();
-    let costs = params();
+    // Without dated purchase points the base price declines (the dated points are tested in
+    // dated_prices.rs).
+    let mut costs = params();
+    costs.purchases.clear();
     let mid = chip.price_usd_mid().unwrap();
     let y = chip.price_year.unwrap();
-    assert_close!(accelerator_price_usd(chip, y, &costs).unwrap(), mid);
-    assert_close!(accelerator_price_usd(chip, y - 1, &costs).unwrap(), mid);
-    assert_close!(accelerator_price_usd(chip, y + 2, &costs).unwrap(), mid * 0.9 * 0.9);
+    let price = |year: i32, q: u8| {
+        accelerator_price_usd(chip, Quarter::new(year, q).unwrap(), PriceMarket::Global, &costs).unwrap()
+    };
+    assert_close!(price(y, 1), mid);
+    assert_close!(price(y, 4), mid);
+    assert_close!(price(y - 1, 2), mid);
+    assert_close!(price(y + 2, 3), mid * 0.9 * 0.9);
 }
 
 #[test]

@@ -195,3 +195,33 @@ fn a_bad_available_quarter_is_exit_2_with_the_expected_form() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("catalog chips"));
 }
+
+#[test]
+fn prices_table_lists_the_dated_series_in_order() {
+    let text = stdout_ok(&["catalog", "prices"]);
+    // The H100 US one-year series, oldest first, then the purchase points.
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("| h100-sxm ") && l.contains("| term-1y ")).collect();
+    let quarters: Vec<&str> = rows.iter().filter_map(|r| r.split('|').nth(4).map(str::trim)).collect();
+    assert!(quarters.len() >= 4 && quarters.windows(2).all(|w| w[0] < w[1]), "{quarters:?}");
+    assert!(text.contains("| china-street ") && text.contains("system gb200-nvl72"));
+    assert!(!text.contains("NaN") && !text.contains("inf"));
+}
+
+#[test]
+fn prices_json_is_keyed_by_id_with_the_price_each_point_stands_for() {
+    let all = json_of(&["catalog", "prices", "--json"]);
+    let leases = all["lease"].as_object().unwrap();
+    assert!(!leases.is_empty() && all["purchase_price"].as_object().is_some_and(|p| !p.is_empty()));
+    for (id, point) in leases {
+        assert_eq!(point["id"], serde_json::json!(id));
+        assert!(point["price"].as_f64().is_some_and(|p| p > 0.0), "{id}");
+        assert!(point["from"].as_str().is_some_and(|q| q.len() == 6) && point["basis"].is_string(), "{id}");
+        if let (Some(l), Some(h)) =
+            (point["usd_per_accel_hour_low"].as_f64(), point["usd_per_accel_hour_high"].as_f64())
+        {
+            if point["usd_per_accel_hour"].is_null() {
+                assert_eq!(point["price"].as_f64().unwrap(), (l + h) / 2.0, "{id}: a band stands for its middle");
+            }
+        }
+    }
+}

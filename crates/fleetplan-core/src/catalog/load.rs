@@ -67,9 +67,12 @@ pub struct CatalogFile {
     /// `[[depreciation]]` entries (life per asset class).
     #[serde(default)]
     pub depreciation: Vec<Depreciation>,
-    /// `[[lease]]` entries (USD per accelerator-hour by chip and region).
+    /// `[[lease]]` entries (dated USD per accelerator-hour by chip, region and basis).
     #[serde(default)]
     pub lease: Vec<LeasePrice>,
+    /// `[[purchase_price]]` entries (dated USD per accelerator or per system).
+    #[serde(default)]
+    pub purchase_price: Vec<PurchasePrice>,
     /// `[[capex_reference]]` entries (company capex figures).
     #[serde(default)]
     pub capex_reference: Vec<CapexReference>,
@@ -142,6 +145,7 @@ impl Catalog {
         upsert(&mut self.costs.factors, file.cost_factor, |e| &e.id, "cost factor", source_name, n);
         upsert(&mut self.costs.depreciation, file.depreciation, |e| &e.id, "depreciation", source_name, n);
         upsert(&mut self.costs.leases, file.lease, |e| &e.id, "lease", source_name, n);
+        upsert(&mut self.costs.purchases, file.purchase_price, |e| &e.id, "purchase price", source_name, n);
         upsert(&mut self.costs.capex_references, file.capex_reference, |e| &e.id, "capex reference", source_name, n);
         upsert(&mut self.costs.context_facts, file.context_fact, |e| &e.id, "context fact", source_name, n);
         upsert(&mut self.costs.diurnal_profiles, file.diurnal_profile, |e| &e.id, "diurnal profile", source_name, n);

@@ -3,7 +3,7 @@
 
 use super::EvalError;
 use super::types::{HoldingEval, QuarterVerdict, Violation, ViolationKind};
-use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, Region};
+use fleetplan_core::catalog::{Accelerator, Catalog, FabricTechnology, Ownership, PriceMarket, Region};
 use fleetplan_core::policy::{PolicyQuery, Verdict, VerdictKind, judge as policy_verdict};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, Scenario, Site};
 use fleetplan_core::units::Date;
@@ -81,7 +81,8 @@ fn price(
         accelerators: holding.accelerators,
         mode: holding.mode,
         price_usd_per_unit: holding.price_usd,
-        purchase_year: holding.from.year,
+        purchase_quarter: holding.from,
+        market: PriceMarket::of_region(region),
         lease_usd_per_hour: lease_price(catalog, held, violations),
         fabric,
         energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
@@ -107,29 +108,35 @@ fn price(
     })
 }
 
-/// Lease price, USD per accelerator-hour: the holding's, else the catalog's in the region. A
-/// lease without either is flagged and priced at the catalog's price elsewhere (or 0).
+/// Lease price, USD per accelerator-hour: the holding's, else the catalog's in force in the
+/// region in the holding's first quarter (the rate is locked for the lease's term; see
+/// `CostParams::lease_quote`). A lease without a price of its own region is flagged and priced
+/// at the catalog's price elsewhere plus the regional markup (or 0).
 fn lease_price(catalog: &Catalog, held: &Held<'_>, violations: &mut Vec<Violation>) -> Option<f64> {
     let Held { holding, region, chip, .. } = *held;
-    let lease =
-        holding.lease_usd_per_hour.or_else(|| catalog.costs.lease(&chip.id, &region.id).map(|l| l.usd_per_accel_hour));
-    if holding.mode != Mode::Lease || lease.is_some() {
-        return lease;
+    if let Some(given) = holding.lease_usd_per_hour {
+        return Some(given);
     }
-    let fallback = catalog.costs.leases.iter().find(|l| l.accelerator == chip.id).map(|l| l.usd_per_accel_hour);
+    let quote = catalog.costs.lease_quote(&chip.id, &region.id, holding.from);
+    if holding.mode != Mode::Lease || quote.is_some_and(|q| !q.marked_up) {
+        return quote.map(|q| q.usd_per_accel_hour);
+    }
     violations.push(Violation {
         kind: ViolationKind::MissingPrice,
         subject: held.label(),
         quarter: None,
         message: format!("no lease price for `{}` in `{}`", chip.id, region.id),
-        fix: match fallback {
-            Some(price) => format!(
-                "give lease_usd_per_hour in the [[fleet]] entry (priced at {price} USD/h, the catalog's price elsewhere, meanwhile)"
+        fix: match quote {
+            Some(q) => format!(
+                "give lease_usd_per_hour in the [[fleet]] entry (priced at {:.2} USD/h meanwhile: the catalog's price in `{}` plus the {:.0} % regional markup)",
+                q.usd_per_accel_hour,
+                q.point.region,
+                catalog.costs.lease_regional_markup() * 100.0
             ),
             None => "give lease_usd_per_hour in the [[fleet]] entry (priced at 0 meanwhile)".into(),
         },
     });
-    Some(fallback.unwrap_or(0.0))
+    Some(quote.map_or(0.0, |q| q.usd_per_accel_hour))
 }
 
 /// Compliance in every quarter of the horizon the holding is in service. Export controls bite

@@ -77,7 +77,7 @@ fn new_holdings(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<(usize
     for (line_index, line) in data.lines.iter().enumerate() {
         let pieces = match line.mode {
             Mode::Buy => bought_pieces(data, &solved.buy[line_index], line.per_unit, scenario.end()),
-            Mode::Lease => leased_pieces(data, &solved.lease[line_index], line.per_unit),
+            Mode::Lease => leased_pieces(data, &solved.lease[line_index], line.per_unit, &line.lease_usd_per_hour),
         };
         out.extend(
             pieces
@@ -105,7 +105,7 @@ fn holding(scenario: &Scenario, data: &Data, line_index: usize, units: u64, from
         from,
         until,
         price_usd: option.price_usd,
-        lease_usd_per_hour: if line.mode == Mode::Lease { line.lease_usd_per_hour } else { None },
+        lease_usd_per_hour: line.lease_usd_per_hour.get(from.since(scenario.start).max(0) as usize).copied(),
         training: None,
     }
 }
@@ -124,13 +124,18 @@ fn bought_pieces(data: &Data, bought: &[f64], per_unit: u32, end: Quarter) -> Ve
 
 /// Leases of a lease line: the profile of units held split into (units, from, until), last in
 /// first out.
-fn leased_pieces(data: &Data, leased: &[f64], per_unit: u32) -> Vec<(u64, Quarter, Quarter)> {
+fn leased_pieces(data: &Data, leased: &[f64], per_unit: u32, prices: &[f64]) -> Vec<(u64, Quarter, Quarter)> {
     let horizon = &data.horizon;
     let mut pieces = Vec::new();
     // Stack of (from quarter index, units) still held.
     let mut stack: Vec<(usize, u64)> = Vec::new();
     for quarter in 0..=horizon.len() {
         let want = if quarter < horizon.len() { units_of(leased[quarter], per_unit) } else { 0 };
+        // A lease holding keeps the rate of its first quarter: where the line's rate changes,
+        // every running piece ends and the count is leased anew at the new rate.
+        if quarter > 0 && quarter < horizon.len() && prices.get(quarter) != prices.get(quarter - 1) {
+            pieces.extend(stack.drain(..).map(|(from, units)| (units, horizon[from], horizon[quarter - 1])));
+        }
         let mut have: u64 = stack.iter().map(|x| x.1).sum();
         while have > want {
             let Some((from, units)) = stack.pop() else { break };
@@ -226,8 +231,8 @@ fn purchases(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<PlannedHo
         let quarters_held = (until + 1).saturating_sub(from) as f64;
         let accelerators = holding.accelerators as f64;
         let cost = match line.mode {
-            Mode::Buy => accelerators * (line.capex[from] + line.opex_per_quarter * quarters_held),
-            Mode::Lease => accelerators * line.opex_per_quarter * quarters_held,
+            Mode::Buy => accelerators * (line.capex[from] + line.opex_per_quarter[from] * quarters_held),
+            Mode::Lease => accelerators * line.opex_per_quarter[from..=until].iter().sum::<f64>(),
         };
         purchases.push(PlannedHolding {
             option: scenario.options[line.option].name.clone(),

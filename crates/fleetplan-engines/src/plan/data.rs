@@ -5,7 +5,9 @@
 //! the planner and the evaluator price and rate the same way.
 
 use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
-use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, FabricTechnology, Ownership, Region, SystemId};
+use fleetplan_core::catalog::{
+    Accelerator, Catalog, ChipId, FabricTechnology, Ownership, PriceMarket, Region, SystemId,
+};
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
@@ -40,13 +42,14 @@ pub(crate) struct Line {
     pub usable: Vec<bool>,
     /// Buy: capex per accelerator by purchase quarter, scenario currency.
     pub capex: Vec<f64>,
-    /// Opex per accelerator per quarter in service (electricity + maintenance, or the lease),
-    /// scenario currency.
-    pub opex_per_quarter: f64,
+    /// By quarter, scenario currency per accelerator: buy lines, the opex per quarter in service
+    /// (electricity + maintenance) of one bought that quarter; lease lines, the lease that
+    /// quarter (the catalog's price in force then, or the option's).
+    pub opex_per_quarter: Vec<f64>,
     /// Nameplate IT power per accelerator, MW.
     pub mw: f64,
-    /// Lease price used, USD per accelerator-hour (lease lines).
-    pub lease_usd_per_hour: Option<f64>,
+    /// Lease lines: the lease price by quarter, USD per accelerator-hour (empty for buys).
+    pub lease_usd_per_hour: Vec<f64>,
     /// Why the line is unusable in some quarters (export controls), for explanations.
     pub blocked: Vec<(Quarter, VerdictKind, String)>,
 }
@@ -162,8 +165,8 @@ struct PriceQuery<'a> {
     mode: Mode,
     /// Accelerators.
     accelerators: u64,
-    /// Purchase year.
-    year: i32,
+    /// Purchase quarter.
+    quarter: Quarter,
     /// Price override, USD per unit.
     price_usd: Option<f64>,
     /// Lease price, USD per accelerator-hour.
@@ -185,7 +188,8 @@ fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Resu
         accelerators: query.accelerators,
         mode: query.mode,
         price_usd_per_unit: query.price_usd,
-        purchase_year: query.year,
+        purchase_quarter: query.quarter,
+        market: PriceMarket::of_region(region),
         lease_usd_per_hour: query.lease_usd_per_hour,
         fabric: fabric_for(catalog, chip)?,
         energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
@@ -194,12 +198,19 @@ fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Resu
     Ok(holding_cost(&input, &catalog.costs)?)
 }
 
-/// Lease price of a chip in a region: the option's, the catalog's for the region, else the
-/// catalog's price elsewhere.
-pub(crate) fn lease_price(catalog: &Catalog, chip: &str, region: &Region, given: Option<f64>) -> Option<f64> {
-    given
-        .or_else(|| catalog.costs.lease(chip, &region.id).map(|l| l.usd_per_accel_hour))
-        .or_else(|| catalog.costs.leases.iter().find(|l| l.accelerator == chip).map(|l| l.usd_per_accel_hour))
+/// Lease price of a chip in a region in a quarter, USD per accelerator-hour: the option's or
+/// holding's, else the catalog's ([`CostParams::lease_quote`]: in force that quarter, from
+/// another region with the markup when the region has none).
+///
+/// [`CostParams::lease_quote`]: fleetplan_core::catalog::CostParams::lease_quote
+fn lease_usd_per_hour(
+    catalog: &Catalog,
+    chip: &str,
+    region: &Region,
+    given: Option<f64>,
+    quarter: Quarter,
+) -> Option<f64> {
+    given.or_else(|| catalog.costs.lease_quote(chip, &region.id, quarter).map(|q| q.usd_per_accel_hour))
 }
 
 /// Build the problem data.
@@ -299,12 +310,16 @@ fn procurement_line(
 ) -> Result<Option<Line>, PlanError> {
     let option = &scenario.options[at.option];
     let region = &catalog[&scenario.sites[at.site].region];
-    let lease = match option.mode {
-        Mode::Lease => match lease_price(catalog, &at.chip.id, region, option.lease_usd_per_hour) {
-            Some(price) => Some(price),
-            None => return Ok(None),
-        },
-        Mode::Buy => None,
+    let lease: Vec<f64> = match option.mode {
+        Mode::Lease => {
+            let by_quarter =
+                horizon.iter().map(|q| lease_usd_per_hour(catalog, &at.chip.id, region, option.lease_usd_per_hour, *q));
+            match by_quarter.collect::<Option<Vec<f64>>>() {
+                Some(prices) => prices,
+                None => return Ok(None),
+            }
+        }
+        Mode::Buy => Vec::new(),
     };
     let (allowed, blocked) = policy_window(scenario, catalog, at.chip, region, option.mode, horizon);
     // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
@@ -315,7 +330,7 @@ fn procurement_line(
     let usable: Vec<bool> = (0..horizon.len())
         .map(|i| horizon[i] >= option.available_from && at.chip.available_in(horizon[i]) && allowed[i])
         .collect();
-    let costs = unit_costs(scenario, catalog, fx, horizon, at, lease)?;
+    let costs = unit_costs(scenario, catalog, fx, horizon, at, &lease)?;
     if costs.mw == 0.0 {
         // No price in any year: unusable.
         return Ok(None);
@@ -368,39 +383,37 @@ fn policy_window(
 
 /// Linearised per-accelerator costs of a line.
 struct UnitCosts {
-    /// Capex per accelerator by purchase quarter (NaN: cannot be bought that year).
+    /// Capex per accelerator by purchase quarter (NaN: cannot be bought that quarter).
     capex: Vec<f64>,
-    /// Opex per accelerator per quarter in service, scenario currency.
-    opex_per_quarter: f64,
-    /// IT MW per accelerator (0: no price in the first year).
+    /// Opex per accelerator per quarter in service, by purchase quarter (buys) or by quarter
+    /// (leases), scenario currency.
+    opex_per_quarter: Vec<f64>,
+    /// IT MW per accelerator (0: no price in the first quarter).
     mw: f64,
 }
 
-/// Price a line per accelerator on the reference cluster, once per calendar year.
+/// Price a line per accelerator on the reference cluster, once per quarter (purchase and lease
+/// prices are dated by quarter).
 fn unit_costs(
     scenario: &Scenario,
     catalog: &Catalog,
     fx: &Fx,
     horizon: &[Quarter],
     at: &LineSite<'_>,
-    lease: Option<f64>,
+    lease: &[f64],
 ) -> Result<UnitCosts, PlanError> {
     let option = &scenario.options[at.option];
-    let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: 0.0, mw: 0.0 };
+    let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: vec![0.0; horizon.len()], mw: 0.0 };
     for (i, quarter) in horizon.iter().enumerate() {
-        if i > 0 && quarter.year == horizon[i - 1].year {
-            costs.capex[i] = costs.capex[i - 1];
-            continue;
-        }
         let query = PriceQuery {
             chip_id: at.chip_id,
             system: option.hardware.system.as_ref(),
             site: at.site,
             mode: option.mode,
             accelerators: REFERENCE_ACCELERATORS,
-            year: quarter.year,
+            quarter: *quarter,
             price_usd: option.price_usd,
-            lease_usd_per_hour: lease,
+            lease_usd_per_hour: lease.get(i).copied(),
         };
         let priced = match price(catalog, scenario, &query) {
             Ok(priced) => priced,
@@ -413,8 +426,8 @@ fn unit_costs(
         };
         let n = REFERENCE_ACCELERATORS as f64;
         costs.capex[i] = fx.from_usd(priced.capex_usd.total()) / n;
+        costs.opex_per_quarter[i] = quarterly_opex(fx, &priced) / n;
         if i == 0 {
-            costs.opex_per_quarter = quarterly_opex(fx, &priced) / n;
             costs.mw = priced.it_mw() / n;
         }
     }
@@ -459,7 +472,14 @@ fn existing_capacity(
         let region = &catalog[&scenario[&holding.site].region];
         let lease = match holding.mode {
             Mode::Lease => Some(
-                lease_price(catalog, holding.hardware.chip.as_str(), region, holding.lease_usd_per_hour).unwrap_or(0.0),
+                lease_usd_per_hour(
+                    catalog,
+                    holding.hardware.chip.as_str(),
+                    region,
+                    holding.lease_usd_per_hour,
+                    holding.from,
+                )
+                .unwrap_or(0.0),
             ),
             Mode::Buy => None,
         };
@@ -469,7 +489,7 @@ fn existing_capacity(
             site: si,
             mode: holding.mode,
             accelerators: holding.accelerators,
-            year: holding.from.year,
+            quarter: holding.from,
             price_usd: holding.price_usd,
             lease_usd_per_hour: lease,
         };

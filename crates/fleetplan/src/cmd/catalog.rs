@@ -1,4 +1,4 @@
-//! `fleetplan catalog chips|systems|models|regions|rules|engines [--json]`, and
+//! `fleetplan catalog chips|systems|models|regions|rules|engines|prices [--json]`, and
 //! `fleetplan catalog chips --available YYYYQn` (only the chips that can be bought or leased by
 //! then).
 //!
@@ -7,6 +7,8 @@
 //! (chips: `tpp`, `performance_density`, `classification_3a090`; LLMs: `parameter_count`,
 //! `active_parameter_count`; serving engines: `latest`, the serving traits of the latest
 //! described release).
+
+mod prices;
 
 use super::args::user_error;
 use super::{Failure, markdown_table, out, to_json};
@@ -48,6 +50,8 @@ pub enum CatalogTable {
     Rules,
     /// Serving engines and training frameworks.
     Engines,
+    /// Dated lease and purchase prices (series by chip, region and basis).
+    Prices,
 }
 
 /// Print one catalog table.
@@ -73,6 +77,7 @@ pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
         (CatalogTable::Regions, false) => regions_table(catalog),
         (CatalogTable::Engines, true) => engines_json(catalog)?,
         (CatalogTable::Engines, false) => engines_table(catalog),
+        (CatalogTable::Prices, json) => prices::prices(catalog, json)?,
     };
     out(&text);
     Ok(())

@@ -1,13 +1,14 @@
-//! Cost parameters: network fabrics, server overheads, depreciation lives, maintenance, lease
-//! prices, FX rates and reference capex figures.
+//! Cost parameters: network fabrics, server overheads, depreciation lives, maintenance, FX rates
+//! and reference capex figures; dated lease and purchase prices live in `price.rs`.
 //!
 //! Every kind is an array of entries with an `id` (so user catalog files can add or replace
-//! single entries): `[[fabric]]`, `[[cost_factor]]`, `[[depreciation]]`, `[[lease]]`, `[[fx]]`,
+//! single entries): `[[fabric]]`, `[[cost_factor]]`, `[[depreciation]]`, `[[lease]]`, `[[purchase_price]]`, `[[fx]]`,
 //! `[[capex_reference]]` and `[[context_fact]]`. Scalar knobs (server overhead ratio,
 //! maintenance share, ...) are `[[cost_factor]]` entries with well-known ids ([`factor_ids`]),
 //! read through the typed accessors on [`CostParams`].
 
 use super::common::{Provenance, check_positive, check_positive_opt};
+use super::price::{LeasePrice, PurchasePrice};
 use crate::catalog::{Catalog, UnknownId, unknown_id};
 use crate::units::Date;
 use schemars::JsonSchema;
@@ -26,9 +27,14 @@ pub struct CostParams {
     /// Depreciation lives per asset class.
     #[serde(default)]
     pub depreciation: Vec<Depreciation>,
-    /// Lease (rental) prices per accelerator-hour, by chip and region.
+    /// Dated lease (rental) prices per accelerator-hour, by chip, region and basis
+    /// (`[[lease]]`; see [`CostParams::lease_quote`]).
     #[serde(default)]
     pub leases: Vec<LeasePrice>,
+    /// Dated purchase prices of accelerators and systems (`[[purchase_price]]`; see
+    /// [`CostParams::purchase_point`]).
+    #[serde(default)]
+    pub purchases: Vec<PurchasePrice>,
     /// FX rates.
     #[serde(default)]
     pub fx: Vec<FxRate>,
@@ -73,6 +79,8 @@ pub mod factor_ids {
     pub const ACCELERATOR_PRICE_DECLINE_PER_YEAR: &str = "accelerator-price-decline-per-year";
     /// Average IT power over nameplate power of a running fleet (optional; default 1).
     pub const IT_POWER_UTILISATION: &str = "it-power-utilisation";
+    /// Markup on a lease price borrowed from another region (optional; default 0).
+    pub const LEASE_REGIONAL_MARKUP: &str = "lease-regional-markup";
     /// Ids the built-in catalog must contain (checked by `CostParams::problems`).
     pub const REQUIRED: [&str; 4] =
         [SERVER_OVERHEAD_RATIO, SERVER_POWER_RATIO, MAINTENANCE_SHARE_PER_YEAR, STORAGE_SHARE];
@@ -212,27 +220,6 @@ pub struct Depreciation {
     /// High end of the plausible range, years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years_high: Option<f64>,
-    /// Source, confidence and notes.
-    #[serde(flatten)]
-    pub provenance: Provenance,
-}
-
-/// Price of renting one accelerator for one hour in a region.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LeasePrice {
-    /// Catalog id, e.g. `h100-sxm-us`.
-    pub id: String,
-    /// Accelerator id.
-    pub accelerator: String,
-    /// Region id.
-    pub region: String,
-    /// Price, USD per accelerator-hour (all-in: host, network, power, facility).
-    pub usd_per_accel_hour: f64,
-    /// Year the price refers to.
-    pub year: i32,
-    /// Contract term in words ("on-demand", "1-year reserved", "multi-year contract").
-    pub term: String,
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
@@ -404,11 +391,6 @@ impl CostParams {
             .ok_or_else(|| unknown_id("depreciation class", asset.as_str(), AssetClass::ALL.iter().map(|a| a.as_str())))
     }
 
-    /// Lease price of `accelerator` in `region`, if the catalog has one.
-    pub fn lease(&self, accelerator: &str, region: &str) -> Option<&LeasePrice> {
-        self.leases.iter().find(|l| l.accelerator == accelerator && l.region == region)
-    }
-
     /// The planning-average rate of `currency` for `year` (units per USD), falling back to the
     /// latest rate of that year of any kind; `None` when the catalog has no rate that year.
     pub fn fx_per_usd(&self, currency: &str, year: i32) -> Option<f64> {
@@ -427,7 +409,7 @@ impl CostParams {
         self.fabric_problems(&mut problems);
         self.factor_problems(&mut problems);
         self.depreciation_problems(&mut problems);
-        self.lease_problems(catalog, &mut problems);
+        self.price_problems(catalog, &mut problems);
         self.reference_problems(&mut problems);
         problems
     }
@@ -442,6 +424,7 @@ impl CostParams {
             .chain(self.factors.iter().map(|e| ("cost factor", e.id.as_str(), &e.provenance)))
             .chain(self.depreciation.iter().map(|e| ("depreciation", e.id.as_str(), &e.provenance)))
             .chain(self.leases.iter().map(|e| ("lease", e.id.as_str(), &e.provenance)))
+            .chain(self.purchases.iter().map(|e| ("purchase price", e.id.as_str(), &e.provenance)))
             .chain(self.fx.iter().map(|e| ("fx rate", e.id.as_str(), &e.provenance)))
             .chain(self.capex_references.iter().map(|e| ("capex reference", e.id.as_str(), &e.provenance)))
             .chain(self.context_facts.iter().map(|e| ("context fact", e.id.as_str(), &e.provenance)))
@@ -496,6 +479,7 @@ impl CostParams {
             factor_ids::STORAGE_SHARE,
             factor_ids::ACCELERATOR_PRICE_DECLINE_PER_YEAR,
             factor_ids::IT_POWER_UTILISATION,
+            factor_ids::LEASE_REGIONAL_MARKUP,
         ];
         for f in &self.factors {
             if ratio_at_least_one.contains(&f.id.as_str()) && f.value < 1.0 {
@@ -530,20 +514,6 @@ impl CostParams {
                 if !classes.contains(&a) {
                     problems.push(format!("depreciation: no entry for asset class `{}`", a.as_str()));
                 }
-            }
-        }
-    }
-
-    /// Lease prices: positive, for a catalog accelerator and region.
-    fn lease_problems(&self, catalog: &Catalog, problems: &mut Vec<String>) {
-        for l in &self.leases {
-            let id = l.id.as_str();
-            check_positive(problems, "lease", id, "usd_per_accel_hour", l.usd_per_accel_hour);
-            if let Err(e) = catalog.accelerator(&l.accelerator) {
-                problems.push(format!("lease `{id}`: {e}"));
-            }
-            if let Err(e) = catalog.region(&l.region) {
-                problems.push(format!("lease `{id}`: {e}"));
             }
         }
     }

@@ -248,12 +248,12 @@ impl<'a> ModelBuilder<'a> {
                 if let Some(bought) = self.buy[line_index][quarter] {
                     self.spend[line.site][quarter].add_mul(line.capex[quarter] / money, bought);
                     for held in quarter..quarters {
-                        self.spend[line.site][held].add_mul(line.opex_per_quarter / money, bought);
+                        self.spend[line.site][held].add_mul(line.opex_per_quarter[quarter] / money, bought);
                         self.it_mw[line.site][held].add_mul(line.mw, bought);
                     }
                 }
                 if let Some(leased) = self.lease[line_index][quarter] {
-                    self.spend[line.site][quarter].add_mul(line.opex_per_quarter / money, leased);
+                    self.spend[line.site][quarter].add_mul(line.opex_per_quarter[quarter] / money, leased);
                     self.it_mw[line.site][quarter].add_mul(line.mw, leased);
                 }
             }
