@@ -689,3 +689,25 @@ confidence = "estimate"
         assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
     }
 }
+
+#[test]
+fn scenario_buyer_attributes_are_checked_and_located() {
+    let c = catalog();
+    let scenario = |attributes: &str| {
+        format!(
+            "[scenario]\nname = \"a\"\ncurrency = \"USD\"\nstart = \"2026Q1\"\nquarters = 4\n\
+             [buyer]\nname = \"b\"\nheadquarters = \"CN\"\nattributes = {attributes}\n[budget]\ntotal = 1e9\n\
+             [[site]]\nid = \"cn-1\"\nregion = \"cn\"\navailable_mw = 1\n"
+        )
+    };
+    let ok = fleetplan_core::scenario::validate("s.toml", &scenario("[\"cn-h200-approved\"]"), &c)
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(ok.buyer.attributes, vec!["cn-h200-approved"]);
+    let text = scenario("[\"listed-affiliate\", \"listed-afiliate\", \"listed-affiliate\"]");
+    let diags = fleetplan_core::scenario::validate("s.toml", &text, &c).unwrap_err();
+    let unknown = diags.iter().find(|d| d.path.as_deref() == Some("buyer.attributes[1]")).expect("located");
+    assert!(unknown.message.contains("unknown buyer attribute `listed-afiliate`"), "{}", unknown.message);
+    assert!(unknown.help.as_deref().unwrap().contains("did you mean `listed-affiliate`?"));
+    assert_eq!(unknown.line_col(&text).unwrap().0, 9, "the attributes line");
+    assert!(diags.iter().any(|d| d.path.as_deref() == Some("buyer.attributes[2]") && d.message.contains("twice")));
+}

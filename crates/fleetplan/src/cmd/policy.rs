@@ -291,7 +291,8 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
             c if c.is_controlled() => c.as_str().trim_start_matches("3A090.").to_string(),
             _ => "-".to_string(),
         };
-        let mut cells = vec![chip.id.clone(), class];
+        let name = if chip.sold { chip.id.clone() } else { format!("{} †", chip.id) };
+        let mut cells = vec![name, class];
         cells.extend(row.iter().map(code));
         table.add_row(cells);
     }
@@ -306,6 +307,7 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
     let text = format!(
         "Buyer HQ {}{attributes}, {}, {}{}\n{table}\n\nA allowed · L licence required · P prohibited · +N% fees and duties \
          on a purchase (added to the accelerator price) · * advisories apply (see `fleetplan policy check`)\n\
+         † not sold: cloud rental only, so only the lease answers (--lease) matter\n\
          class: Oct-2023 3A090 entry (- not controlled, ? undetermined: die area unknown, treated as controlled)\n\
          deciding rules: {}",
         q.buyer_hq,
@@ -355,11 +357,15 @@ pub fn print_rules(catalog: &Catalog, json: bool) -> Result<(), Failure> {
     let mut table = markdown_table();
     table.set_header(["id", "effective", "ends", "action", "scope", "citation"]);
     for r in &catalog.rules {
-        let ends = match (r.end_date(catalog), &r.rescinded_by) {
+        let mut ends = match (r.end_date(catalog), &r.rescinded_by) {
             (Some(end), Some(by)) => format!("{end} ({by})"),
             (Some(end), None) => end.to_string(),
             (None, _) => "-".to_string(),
         };
+        for s in &r.suspensions {
+            let suspension = format!("suspended {}, back {}", s.from, s.resumes);
+            ends = if ends == "-" { suspension } else { format!("{ends}; {suspension}") };
+        }
         let action = match r.fee_pct {
             Some(fee) => format!("{} {fee} %", r.action),
             None => r.action.to_string(),
