@@ -268,13 +268,13 @@ fn advisory(rule: &Rule) -> String {
     }
 }
 
-/// Answer a policy question. Rules in force on the date (after `options`) whose predicates match
-/// are collected; rules they `relax` are dropped; the most restrictive remaining rule decides
-/// (ties go to the more recent rule). Advisories, China-side guidance, fees that do not decide
-/// and other governments' licence requirements are listed as advisories. Every deciding-kind
-/// rule that applies with a `fee_pct` adds its fee to `fee_fraction` (compounded), whichever
-/// rule decides.
-pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
+/// The rules in force whose predicates match the query, after relaxations, with how the chip
+/// matched; and the deciding-kind rules that match all but the ownership.
+fn applying_rules<'c>(
+    catalog: &'c Catalog,
+    query: &PolicyQuery,
+    options: &PolicyOptions,
+) -> (Vec<(&'c Rule, ChipMatch)>, Vec<&'c Rule>) {
     let mut applying: Vec<(&Rule, ChipMatch)> = Vec::new();
     let mut lease_exempt: Vec<&Rule> = Vec::new();
     for rule in &catalog.rules {
@@ -294,6 +294,17 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
     let relaxed: Vec<&str> = applying.iter().flat_map(|(r, _)| r.relaxes.iter().map(String::as_str)).collect();
     applying.retain(|(r, _)| !relaxed.contains(&r.id.as_str()));
     lease_exempt.retain(|r| !relaxed.contains(&r.id.as_str()));
+    (applying, lease_exempt)
+}
+
+/// Answer a policy question. Rules in force on the date (after `options`) whose predicates match
+/// are collected; rules they `relax` are dropped; the most restrictive remaining rule decides
+/// (ties go to the more recent rule). Advisories, China-side guidance, fees that do not decide
+/// and other governments' licence requirements are listed as advisories. Every deciding-kind
+/// rule that applies with a `fee_pct` adds its fee to `fee_fraction` (compounded), whichever
+/// rule decides.
+pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
+    let (applying, mut lease_exempt) = applying_rules(catalog, query, options);
 
     // Every deciding rule that applies and carries a fee adds it, whichever rule decides.
     let fees: Vec<(&Rule, f64)> =
