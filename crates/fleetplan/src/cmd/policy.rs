@@ -212,7 +212,8 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
         (None, _) => text.push_str("rule:      none applies\n"),
     }
     text.push_str(&format!("reason:    {}\n", verdict.reason));
-    if !verdict.fee_rules.is_empty() {
+    // A fee on a purchase that cannot happen would only mislead (the JSON still carries it).
+    if !verdict.fee_rules.is_empty() && verdict.kind != VerdictKind::Prohibited {
         let applied = if q.lease {
             "not added to a lease: the lease price is all-in"
         } else {
