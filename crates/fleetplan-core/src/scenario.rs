@@ -141,6 +141,8 @@ pub struct Buyer {
     pub name: String,
     /// ISO 3166 alpha-2 code of the headquarters country.
     pub headquarters: String,
+    /// Attributes export-control rules select by (each known to some catalog rule).
+    pub attributes: Vec<String>,
 }
 
 /// Spending limits, in the scenario currency.

@@ -17,6 +17,7 @@ fn ask_with(c: &Catalog, chip: &str, site: &str, hq: &str, date: &str, own: Owne
         chip: c.accelerator(chip).unwrap(),
         site: c.region(site).unwrap(),
         buyer_hq: hq,
+        buyer_attributes: &[],
         date: date.parse().unwrap(),
         ownership: own,
     };
@@ -240,17 +241,17 @@ fn h200_in_china_around_the_january_2026_policy() {
     let block = ask(&c, "h200", "cn", "CN", "2026-01-20", OWN);
     assert_eq!(block.kind, VerdictKind::Prohibited, "{block:?}");
     assert_eq!(block.rule_id.as_deref(), Some("cn-h200-customs-block"));
-    // From Feb 2026: case-by-case review, a 25 % tariff band and conditional approvals.
+    // From Feb 2026: US case-by-case review and a 25 % duty; China's approval decides for a
+    // buyer it has not named (see h200_owned_in_china_around_15_and_28_january_2026).
     let feb = ask(&c, "h200", "cn", "CN", "2026-02-01", OWN);
     assert_eq!(feb.kind, VerdictKind::LicenceRequired, "{feb:?}");
-    assert_eq!(feb.rule_id.as_deref(), Some("jan2026-case-by-case"));
-    assert_eq!(feb.citation.as_deref(), Some("91 FR 1684"));
+    assert_eq!(feb.rule_id.as_deref(), Some("cn-h200-conditional"));
     assert!(has_advisory(&feb, "jan2026-tariff-h200"), "{:?}", feb.advisories);
-    assert!(has_advisory(&feb, "cn-h200-conditional"));
-    // Blackwell stays above the zone: presumption of denial.
+    assert!(feb.advisories.iter().any(|a| a.contains("jan2026-case-by-case")), "{:?}", feb.advisories);
+    // Blackwell stays above the zone and is ruled out by policy: presumption of denial.
     let b200 = ask(&c, "b200", "cn", "CN", "2026-02-01", OWN);
     assert_eq!(b200.kind, VerdictKind::Prohibited);
-    assert_eq!(b200.rule_id.as_deref(), Some("oct2023"));
+    assert_eq!(b200.rule_id.as_deref(), Some("nov2025-no-blackwell-china"));
 }
 
 #[test]
@@ -313,6 +314,7 @@ fn unknown_die_area_is_treated_as_controlled_and_said_so() {
         chip: &probe,
         site: c.region("cn").unwrap(),
         buyer_hq: "CN",
+        buyer_attributes: &[],
         date: "2024-06-01".parse().unwrap(),
         ownership: OWN,
     };
@@ -418,7 +420,8 @@ fn china_access_table_of_the_data_pack() {
         ("gaudi3", "PPPPP"),
         ("b200", "PPPPP"),
         ("gb200", "PPPPP"),
-        ("h20", "AALAA"),
+        // From 17 Sep 2025 China tells its buyers to cancel H20 orders (addendum 2).
+        ("h20", "AALAP"),
         ("l20", "AAAAA"),
         ("ascend-910b", "AAAAA"),
     ];
@@ -434,4 +437,277 @@ fn china_access_table_of_the_data_pack() {
             assert_eq!(got, code, "{chip} on {date}: {v:?}");
         }
     }
+}
+
+// --- rules of Jun 2025 - Nov 2026 (data-pack addendum 2) -----------------------------------------
+
+/// A policy answer for a buyer with `attributes`.
+fn ask_as(c: &Catalog, chip: &str, site: &str, hq: &str, attributes: &[&str], date: &str, own: Ownership) -> Verdict {
+    let attributes: Vec<String> = attributes.iter().map(|a| a.to_string()).collect();
+    let query = PolicyQuery {
+        chip: c.accelerator(chip).unwrap(),
+        site: c.region(site).unwrap(),
+        buyer_hq: hq,
+        buyer_attributes: &attributes,
+        date: date.parse().unwrap(),
+        ownership: own,
+    };
+    judge(c, &query, &PolicyOptions::default())
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+#[test]
+fn h20_purchase_in_china_july_august_and_september_2025() {
+    let c = catalog();
+    // July 2025: resumption announced (15 Jul) but no licence issued before ~8 Aug.
+    let july = ask(&c, "h20", "cn", "CN", "2025-07-20", OWN);
+    assert_eq!(july.kind, VerdictKind::LicenceRequired, "{july:?}");
+    assert_eq!(july.rule_id.as_deref(), Some("apr2025-h20"));
+    assert_eq!(july.fee_fraction, 0.0);
+    // 8 Aug 2025: licences issued with a 15 % revenue share, a cost adder on the purchase.
+    let aug = ask(&c, "h20", "cn", "CN", "2025-08-08", OWN);
+    assert_eq!(aug.kind, VerdictKind::Allowed, "{aug:?}");
+    assert_eq!(aug.rule_id.as_deref(), Some("jul2025-h20-resume"));
+    assert!(close(aug.fee_fraction, 0.15), "{}", aug.fee_fraction);
+    assert_eq!(aug.fee_rules, vec!["jul2025-h20-resume"]);
+    assert_eq!(ask(&c, "h20", "cn", "CN", "2025-09-16", OWN).rule_id.as_deref(), Some("jul2025-h20-resume"));
+    // 17 Sep 2025 on: China tells its buyers to cancel orders.
+    for date in ["2025-09-17", "2025-10-15", "2026-06-01"] {
+        let v = ask(&c, "h20", "cn", "CN", date, OWN);
+        assert_eq!(v.kind, VerdictKind::Prohibited, "{date}: {v:?}");
+        assert_eq!(v.rule_id.as_deref(), Some("cn-cac-cancel-orders"), "{date}");
+    }
+    // ... which binds China-headquartered buyers' purchases, not leases or foreign buyers.
+    let lease = ask(&c, "h20", "cn", "CN", "2025-10-15", LEASE);
+    assert_eq!(lease.rule_id.as_deref(), Some("jul2025-h20-resume"), "{lease:?}");
+    let foreign = ask(&c, "h20", "cn", "US", "2025-10-15", OWN);
+    assert_eq!(foreign.rule_id.as_deref(), Some("jul2025-h20-resume"), "{foreign:?}");
+}
+
+#[test]
+fn h200_owned_in_china_around_15_and_28_january_2026() {
+    let c = catalog();
+    let approved = ["cn-h200-approved"];
+    // Before 15 Jan 2026: the Oct-2023 presumption of denial, no duty.
+    let before = ask(&c, "h200", "cn", "CN", "2026-01-10", OWN);
+    assert_eq!((before.kind, before.rule_id.as_deref()), (VerdictKind::Prohibited, Some("oct2023")), "{before:?}");
+    assert_eq!(before.fee_fraction, 0.0);
+    // 14 Jan: customs block, still no duty; 15 Jan: the Section 232 duty applies.
+    assert_eq!(ask(&c, "h200", "cn", "CN", "2026-01-14", OWN).fee_fraction, 0.0);
+    let after = ask(&c, "h200", "cn", "CN", "2026-01-15", OWN);
+    assert_eq!(after.rule_id.as_deref(), Some("cn-h200-customs-block"), "{after:?}");
+    assert!(close(after.fee_fraction, 0.25));
+    assert_eq!(after.fee_rules, vec!["jan2026-tariff-h200"]);
+    // The US case-by-case licence is listed beside China's block.
+    assert!(after.advisories.iter().any(|a| a.starts_with("also case-by-case (US): jan2026-case-by-case")));
+    // An approval attribute does not help before China's approvals (28 Jan).
+    let early = ask_as(&c, "h200", "cn", "CN", &approved, "2026-01-27", OWN);
+    assert_eq!(early.rule_id.as_deref(), Some("cn-h200-customs-block"));
+    // From 28 Jan: a buyer China has not named needs its approval; a named one only the US licence.
+    let unnamed = ask(&c, "h200", "cn", "CN", "2026-01-28", OWN);
+    assert_eq!((unnamed.kind, unnamed.rule_id.as_deref()), (VerdictKind::LicenceRequired, Some("cn-h200-conditional")));
+    let named = ask_as(&c, "h200", "cn", "CN", &approved, "2026-01-28", OWN);
+    assert_eq!((named.kind, named.rule_id.as_deref()), (VerdictKind::LicenceRequired, Some("jan2026-case-by-case")));
+    assert_eq!(named.citation.as_deref(), Some("91 FR 1684"));
+    assert!(has_advisory(&named, "cn-h200-approval-conditions"), "{:?}", named.advisories);
+    assert!(close(named.fee_fraction, 0.25));
+    // With the licence assumed granted the purchase goes ahead, carrying the duty.
+    let yes = PolicyOptions { assume_licences_granted: true, ..Default::default() };
+    let attributes = vec!["cn-h200-approved".to_string()];
+    let query = PolicyQuery {
+        chip: c.accelerator("h200").unwrap(),
+        site: c.region("cn").unwrap(),
+        buyer_hq: "CN",
+        buyer_attributes: &attributes,
+        date: "2026-06-01".parse().unwrap(),
+        ownership: OWN,
+    };
+    let granted = judge(&c, &query, &yes);
+    assert_eq!(granted.kind, VerdictKind::Allowed, "{granted:?}");
+    assert!(close(granted.fee_fraction, 0.25));
+    // Disabling the duty rule removes the adder.
+    let no_duty = PolicyOptions { disabled_rules: vec!["jan2026-tariff-h200".into()], ..yes };
+    assert_eq!(judge(&c, &query, &no_duty).fee_fraction, 0.0);
+    // Chips outside the duty band (H100: TPP as H200, DRAM 3.35 TB/s) carry none.
+    assert_eq!(ask_as(&c, "h100-sxm", "cn", "CN", &approved, "2026-06-01", OWN).fee_fraction, 0.0);
+}
+
+#[test]
+fn affiliate_of_a_listed_entity_before_during_and_after_the_suspension() {
+    let c = catalog();
+    let affiliate = ["listed-affiliate"];
+    // A Malaysian company >= 50 % owned by listed parties, owning H100s in Johor.
+    let at = |date: &str| ask_as(&c, "h100-sxm", "my-johor", "MY", &affiliate, date, OWN);
+    for date in ["2025-09-28", "2025-11-10", "2026-06-01", "2026-11-09"] {
+        let v = at(date);
+        assert_eq!(v.kind, VerdictKind::Allowed, "{date}: {v:?}");
+        assert_ne!(v.rule_id.as_deref(), Some("sep2025-affiliates-rule"), "{date}");
+    }
+    for date in ["2025-09-29", "2025-11-09", "2026-11-10", "2027-03-01"] {
+        let v = at(date);
+        assert_eq!(v.kind, VerdictKind::Prohibited, "{date}: {v:?}");
+        assert_eq!(v.rule_id.as_deref(), Some("sep2025-affiliates-rule"), "{date}");
+    }
+    // Without the attribute, or leasing from an unrelated operator, the rule does not apply.
+    assert_eq!(ask(&c, "h100-sxm", "my-johor", "MY", "2025-10-01", OWN).kind, VerdictKind::Allowed);
+    assert_eq!(ask_as(&c, "h100-sxm", "my-johor", "MY", &affiliate, "2025-10-01", LEASE).kind, VerdictKind::Allowed);
+    // Chinese-designed chips are outside it.
+    assert_eq!(ask_as(&c, "ascend-910c", "my-johor", "MY", &affiliate, "2025-10-01", OWN).rule_id, None);
+    let rule = c.rule("sep2025-affiliates-rule").unwrap();
+    assert!(rule.suspended_on("2025-11-10".parse().unwrap()) && !rule.suspended_on("2026-11-10".parse().unwrap()));
+    assert!(rule.scope().contains("buyers with listed-affiliate"), "{}", rule.scope());
+}
+
+#[test]
+fn malaysia_permit_is_an_advisory_on_us_chips_in_malaysia() {
+    let c = catalog();
+    let before = ask(&c, "h100-sxm", "my-johor", "US", "2025-07-13", OWN);
+    assert!(!has_advisory(&before, "jul2025-my-stp-permit"));
+    let after = ask(&c, "h100-sxm", "my-johor", "US", "2025-07-14", OWN);
+    assert!(has_advisory(&after, "jul2025-my-stp-permit"), "{:?}", after.advisories);
+    // Use in Malaysia stays allowed: the permit governs moving the chips on.
+    assert_eq!((after.kind, after.rule_id.as_deref()), (VerdictKind::Allowed, None));
+    assert!(!has_advisory(&ask(&c, "ascend-910c", "my-johor", "US", "2025-08-01", OWN), "jul2025-my-stp-permit"));
+    assert!(!has_advisory(&ask(&c, "h100-sxm", "sg", "US", "2025-08-01", OWN), "jul2025-my-stp-permit"));
+}
+
+#[test]
+fn gulf_sites_before_and_after_the_november_2025_licences() {
+    let c = catalog();
+    for own in [OWN, LEASE] {
+        let before = ask(&c, "h100-sxm", "ae", "CN", "2025-11-18", own);
+        assert_eq!(before.kind, VerdictKind::LicenceRequired, "{own:?}: {before:?}");
+        let after = ask(&c, "h100-sxm", "ae", "CN", "2025-11-19", own);
+        assert_eq!(after.kind, VerdictKind::Prohibited, "{own:?}: {after:?}");
+        assert_eq!(after.rule_id.as_deref(), Some("nov2025-gulf-licences"));
+        assert_eq!(ask(&c, "gb300", "sa", "CN", "2026-06-01", own).rule_id.as_deref(), Some("nov2025-gulf-licences"));
+    }
+    // A buyer headquartered elsewhere still needs the export licence the operators now hold.
+    let us = ask(&c, "h100-sxm", "ae", "US", "2026-06-01", OWN);
+    assert_eq!((us.kind, us.rule_id.as_deref()), (VerdictKind::LicenceRequired, Some("oct2023-d1d4")));
+}
+
+#[test]
+fn blackwell_for_china_is_ruled_out_from_november_2025_even_below_the_zone() {
+    let c = catalog();
+    assert_eq!(ask(&c, "b200", "cn", "CN", "2025-11-01", OWN).rule_id.as_deref(), Some("oct2023"));
+    let v = ask(&c, "gb300", "cn", "US", "2025-11-02", OWN);
+    assert_eq!((v.kind, v.rule_id.as_deref()), (VerdictKind::Prohibited, Some("nov2025-no-blackwell-china")));
+    // A cut-down Blackwell (B30A-like) inside the case-by-case zone is still denied; a Hopper
+    // with the same figures gets the case-by-case review.
+    let mut cut = chip(&c, "b200");
+    cut.id = "b30a-probe".into();
+    cut.fp4_dense_tflops = None;
+    cut.bf16_dense_tflops = 900.0;
+    cut.fp8_dense_tflops = Some(1800.0);
+    cut.int8_dense_tops = Some(1800.0);
+    cut.mem_bw_tbps = 4.0;
+    let mut hopper = cut.clone();
+    hopper.perf_family = "nvidia-hopper".into();
+    for (probe, expected) in [(&cut, "nov2025-no-blackwell-china"), (&hopper, "jan2026-case-by-case")] {
+        let query = PolicyQuery {
+            chip: probe,
+            site: c.region("cn").unwrap(),
+            buyer_hq: "CN",
+            buyer_attributes: &[],
+            date: "2026-03-01".parse().unwrap(),
+            ownership: OWN,
+        };
+        let v = judge(&c, &query, &PolicyOptions::default());
+        assert_eq!(v.rule_id.as_deref(), Some(expected), "{}: {v:?}", probe.perf_family);
+    }
+}
+
+#[test]
+fn public_hubs_and_remote_access_bill_are_advisories_from_their_dates() {
+    let c = catalog();
+    let hub = ["public-computing-hub"];
+    assert!(!has_advisory(&ask_as(&c, "h20", "cn", "CN", &hub, "2025-07-31", OWN), "cn-public-hubs-domestic"));
+    let v = ask_as(&c, "h20", "cn", "CN", &hub, "2025-08-01", OWN);
+    assert!(has_advisory(&v, "cn-public-hubs-domestic"), "{:?}", v.advisories);
+    assert!(!has_advisory(&ask(&c, "h20", "cn", "CN", "2025-08-01", OWN), "cn-public-hubs-domestic"));
+    assert!(!has_advisory(&ask(&c, "h100-sxm", "my-johor", "CN", "2026-01-11", LEASE), "jan2026-rasa-house"));
+    let lease = ask(&c, "h100-sxm", "my-johor", "CN", "2026-01-12", LEASE);
+    assert!(has_advisory(&lease, "jan2026-rasa-house"), "{:?}", lease.advisories);
+    assert_eq!(lease.kind, VerdictKind::Allowed, "a bill changes no answer");
+}
+
+#[test]
+fn several_fees_compound() {
+    assert!(close(compound_fee_fraction([15.0, 25.0]), 0.4375));
+    assert_eq!(compound_fee_fraction([]), 0.0);
+    // A second fee rule on the H200 band (a catalog override) compounds with the duty.
+    let mut c = catalog();
+    let mut extra = c.rule("jan2026-tariff-h200").unwrap().clone();
+    extra.id = "probe-fee".into();
+    extra.fee_pct = Some(10.0);
+    c.rules.push(extra);
+    let v = ask_as(&c, "h200", "cn", "CN", &["cn-h200-approved"], "2026-06-01", OWN);
+    assert!(close(v.fee_fraction, 1.25 * 1.1 - 1.0), "{}", v.fee_fraction);
+    assert_eq!(v.fee_rules, vec!["jan2026-tariff-h200", "probe-fee"]);
+}
+
+#[test]
+fn buyer_attributes_are_the_vocabulary_of_the_rules() {
+    let c = catalog();
+    assert_eq!(buyer_attributes(&c), vec!["cn-h200-approved", "listed-affiliate", "public-computing-hub"]);
+    assert!(check_buyer_attribute(&c, "listed-affiliate").is_ok());
+    let err = check_buyer_attribute(&c, "listed-afiliate").unwrap_err();
+    assert_eq!(err.suggestion.as_deref(), Some("listed-affiliate"));
+}
+
+#[test]
+fn bad_suspensions_attributes_and_families_are_reported() {
+    let mut c = catalog();
+    let text = r#"
+[[rule]]
+id = "broken-2026"
+name = "broken"
+issuer = "US"
+summary = "x"
+effective = 2025-01-01
+suspensions = [{ from = 2024-06-01, resumes = 2025-06-01 }, { from = 2025-09-01, resumes = 2025-08-01 }]
+action = "advisory"
+chip_families = ["nvidia-blackwel"]
+buyer_attributes = ["Listed_Affiliate"]
+source = "test"
+confidence = "estimate"
+"#;
+    let err = c.apply_override("bad.toml", text).unwrap_err();
+    let joined: Vec<_> = err.iter().map(|d| d.message.as_str()).collect();
+    let joined = joined.join("\n");
+    for needle in [
+        "suspension 2024-06-01..2025-06-01 must start after 2025-01-01",
+        "suspension 2025-09-01..2025-08-01",
+        "`chip_families`",
+        "nvidia-blackwell",
+        "`buyer_attributes` entry `Listed_Affiliate`",
+    ] {
+        assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
+    }
+}
+
+#[test]
+fn scenario_buyer_attributes_are_checked_and_located() {
+    let c = catalog();
+    let scenario = |attributes: &str| {
+        format!(
+            "[scenario]\nname = \"a\"\ncurrency = \"USD\"\nstart = \"2026Q1\"\nquarters = 4\n\
+             [buyer]\nname = \"b\"\nheadquarters = \"CN\"\nattributes = {attributes}\n[budget]\ntotal = 1e9\n\
+             [[site]]\nid = \"cn-1\"\nregion = \"cn\"\navailable_mw = 1\n"
+        )
+    };
+    let ok = fleetplan_core::scenario::validate("s.toml", &scenario("[\"cn-h200-approved\"]"), &c)
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(ok.buyer.attributes, vec!["cn-h200-approved"]);
+    let text = scenario("[\"listed-affiliate\", \"listed-afiliate\", \"listed-affiliate\"]");
+    let diags = fleetplan_core::scenario::validate("s.toml", &text, &c).unwrap_err();
+    let unknown = diags.iter().find(|d| d.path.as_deref() == Some("buyer.attributes[1]")).expect("located");
+    assert!(unknown.message.contains("unknown buyer attribute `listed-afiliate`"), "{}", unknown.message);
+    assert!(unknown.help.as_deref().unwrap().contains("did you mean `listed-affiliate`?"));
+    assert_eq!(unknown.line_col(&text).unwrap().0, 9, "the attributes line");
+    assert!(diags.iter().any(|d| d.path.as_deref() == Some("buyer.attributes[2]") && d.message.contains("twice")));
 }

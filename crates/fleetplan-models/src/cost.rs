@@ -362,6 +362,10 @@ pub struct HoldingInput<'a> {
     /// Data-center build cost at the site, million USD per MW of IT load (for the facility
     /// charge in [`HoldingCost::usd_per_accelerator_hour`]).
     pub build_musd_per_mw: f64,
+    /// Fees, revenue shares and duties export-control rules put on this purchase, as a fraction
+    /// of the accelerator price (0.25 = 25 %; the policy verdict's `fee_fraction`). Added to the
+    /// accelerator capex of a purchase; leases ignore it (a lease price is all-in).
+    pub policy_fee_fraction: f64,
 }
 
 /// Costs of one holding. Capex and depreciation are zero for leases (the lease is all-in).
@@ -371,8 +375,12 @@ pub struct HoldingCost {
     pub accelerators: u64,
     /// Bought or leased.
     pub mode: Mode,
-    /// Purchase capex by asset class (buildings 0: see [`build_capex_usd`]), USD.
+    /// Purchase capex by asset class (buildings 0: see [`build_capex_usd`]), USD. The
+    /// accelerators include `fees_usd`.
     pub capex_usd: ByAsset,
+    /// Export-control fees and duties on the purchase (part of the accelerator capex), USD;
+    /// 0 for leases.
+    pub fees_usd: f64,
     /// Straight-line depreciation per year by asset class, USD (buildings: facility charge for
     /// the IT load, owned only).
     pub depreciation_usd_per_year: ByAsset,
@@ -482,6 +490,7 @@ pub fn holding_cost(holding: &HoldingInput<'_>, costs: &CostParams) -> Result<Ho
         network,
         it_power_w,
         energy_mwh_per_year,
+        fees_usd: 0.0,
         electricity_usd_per_year: 0.0,
         maintenance_usd_per_year: 0.0,
         lease_usd_per_year: 0.0,
@@ -496,8 +505,11 @@ pub fn holding_cost(holding: &HoldingInput<'_>, costs: &CostParams) -> Result<Ho
             let (chip_usd, server_usd) = purchase_split(holding, costs, host_usd)?;
             let accelerators = count * chip_usd;
             let servers = count * server_usd;
+            // The fee is capitalised with the chips (and depreciated with them); storage and
+            // maintenance scale with the hardware's price before fees.
+            let fees_usd = accelerators * holding.policy_fee_fraction.max(0.0);
             let capex = ByAsset {
-                accelerators,
+                accelerators: accelerators + fees_usd,
                 servers,
                 network: cost.network.capex_usd(),
                 storage: (accelerators + servers) * costs.storage_share()?,
@@ -505,7 +517,8 @@ pub fn holding_cost(holding: &HoldingInput<'_>, costs: &CostParams) -> Result<Ho
             };
             let facility = ByAsset { buildings: holding.build_musd_per_mw * it_power_w, ..ByAsset::default() };
             cost.depreciation_usd_per_year = capex.plus(&facility).yearly_depreciation(costs)?;
-            cost.maintenance_usd_per_year = capex.hardware() * costs.maintenance_share_per_year()?;
+            cost.maintenance_usd_per_year = (capex.hardware() - fees_usd) * costs.maintenance_share_per_year()?;
+            cost.fees_usd = fees_usd;
             cost.electricity_usd_per_year = energy_mwh_per_year * 1e3 * holding.energy.power_usd_per_kwh;
             cost.capex_usd = capex;
         }

@@ -85,6 +85,7 @@ fn small_owned_fleet_matches_hand_calculation() {
         fabric: &fabric,
         energy,
         build_musd_per_mw: 10.0,
+        policy_fee_fraction: 0.0,
     };
     let c = holding_cost(&h, &costs).unwrap();
 
@@ -137,6 +138,7 @@ fn leased_fleet_pays_only_the_lease_and_a_system_price_override_splits_host_and_
         fabric: &fabric,
         energy,
         build_musd_per_mw: 10.0,
+        policy_fee_fraction: 0.0,
     };
     let c = holding_cost(&base, &costs).unwrap();
     assert_close!(c.lease_usd_per_year, 8.0 * 2.5 * 8760.0);

@@ -82,12 +82,17 @@ fn check_json_has_the_verdict_and_metrics() {
         "2026-02-01",
         "--buyer-hq",
         "CN",
+        "--buyer-attribute",
+        "cn-h200-approved",
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["kind"], "licence-required");
     assert_eq!(v["rule_id"], "jan2026-case-by-case");
+    assert_eq!(v["buyer_attributes"][0], "cn-h200-approved");
+    assert_eq!(v["fee_fraction"], 0.25);
+    assert_eq!(v["fee_rules"][0], "jan2026-tariff-h200");
     assert_eq!(v["citation"], "91 FR 1684");
     assert_eq!(v["tpp"], 15832.0);
     assert_eq!(v["classification_oct2023"], "3A090.a.1");
@@ -172,4 +177,82 @@ fn catalog_rules_table_and_json() {
     assert_eq!(v["jan2025-diffusion"]["never_in_force"], true);
     assert_eq!(v["jan2025-diffusion"]["end_date"], "2025-05-13");
     assert_eq!(v["jul2025-h20-resume"]["fee_pct"], 15.0);
+}
+
+/// The verdict code of `chip` at `site` in a matrix printed as text.
+fn cell(matrix: &str, chip: &str, site: &str) -> String {
+    let rows: Vec<Vec<&str>> = matrix
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|-"))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    let column = rows[0].iter().position(|h| *h == site).unwrap();
+    let row = rows.iter().find(|r| r[0] == chip).unwrap_or_else(|| panic!("no row {chip} in\n{matrix}"));
+    row[column].to_string()
+}
+
+#[test]
+fn matrix_for_a_china_hq_buyer_in_june_2026() {
+    let o = fleetplan(&["policy", "matrix", "--date", "2026-06-01", "--buyer-hq", "CN"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    // H200: licence (case by case) plus the 25 % duty; H20: blocked by China; Blackwell and
+    // MI355X: denied; domestic chips allowed; the Gulf closed to a China-HQ buyer.
+    assert_eq!(cell(&text, "h200", "cn"), "L+25%*");
+    assert_eq!(cell(&text, "h20", "cn"), "P*");
+    assert_eq!(cell(&text, "b200", "cn"), "P*");
+    assert_eq!(cell(&text, "mi355x", "cn"), "P*");
+    assert_eq!(cell(&text, "ascend-910c", "cn"), "A*");
+    assert_eq!(cell(&text, "h100-sxm", "ae"), "P*");
+    assert_eq!(cell(&text, "h100-sxm", "my-johor"), "L*");
+    assert!(text.contains("cn-cac-cancel-orders") && text.contains("nov2025-no-blackwell-china"), "{text}");
+    insta::assert_snapshot!("matrix_cn_2026_06", text);
+    // A fee on a purchase that cannot happen is not shown; on 2025-09-01 the H20 share is.
+    let o = fleetplan(&["policy", "matrix", "--date", "2025-09-01", "--buyer-hq", "CN"]);
+    assert_eq!(cell(&stdout(&o), "h20", "cn"), "A+15%*");
+}
+
+#[test]
+fn check_with_buyer_attributes_and_fees() {
+    let check = |chip: &str, site: &str, hq: &str, date: &str, extra: &[&str]| {
+        let mut args = vec!["policy", "check", "--chip", chip, "--site", site, "--date", date, "--buyer-hq", hq];
+        args.extend(extra);
+        let o = fleetplan(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let approved = ["--buyer-attribute", "cn-h200-approved"];
+    let text = check("h200", "cn", "CN", "2026-06-01", &approved);
+    assert!(text.contains("rule:      jan2026-case-by-case (91 FR 1684)"), "{text}");
+    assert!(text.contains("CN-headquartered buyer (cn-h200-approved)"), "{text}");
+    assert!(
+        text.contains("fees:      25 % (jan2026-tariff-h200; added to the accelerator price of a purchase)"),
+        "{text}"
+    );
+    let text = check("h200", "cn", "CN", "2026-06-01", &[]);
+    assert!(text.contains("rule:      cn-h200-conditional"), "{text}");
+    // The affiliates rule: in force, suspended, back.
+    let affiliate = ["--buyer-attribute", "listed-affiliate"];
+    assert!(
+        check("h100-sxm", "my-johor", "MY", "2025-10-01", &affiliate).contains("rule:      sep2025-affiliates-rule")
+    );
+    assert!(check("h100-sxm", "my-johor", "MY", "2026-06-01", &affiliate).starts_with("allowed"));
+    assert!(check("h100-sxm", "my-johor", "MY", "2026-11-10", &affiliate).starts_with("prohibited"));
+    // An unknown attribute is a user error with a suggestion.
+    let o = fleetplan(&[
+        "policy",
+        "check",
+        "--chip",
+        "h200",
+        "--site",
+        "cn",
+        "--date",
+        "2026-06-01",
+        "--buyer-hq",
+        "CN",
+        "--buyer-attribute",
+        "listed-afiliate",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `listed-affiliate`?"), "{}", stderr(&o));
 }

@@ -2,7 +2,7 @@
 //! date D? Rules are catalog data; the most restrictive rule that applies decides ([`judge`]).
 
 use super::{Classification, classify, performance_density, tpp};
-use crate::catalog::{Accelerator, Catalog, Ownership, Region, Rule, RuleAction, RuleSet, UnknownId};
+use crate::catalog::{Accelerator, Catalog, Ownership, Region, Rule, RuleAction, RuleSet, UnknownId, unknown_id};
 use crate::units::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,9 @@ pub struct PolicyQuery<'a> {
     pub site: &'a Region,
     /// ISO 3166 alpha-2 code of the buyer's headquarters (or ultimate parent), e.g. "CN".
     pub buyer_hq: &'a str,
+    /// Attributes of the buyer that rules select by (e.g. "listed-affiliate",
+    /// "cn-h200-approved"); see [`buyer_attributes`] for the vocabulary.
+    pub buyer_attributes: &'a [String],
     /// The day the question is asked for.
     pub date: Date,
     /// Whether the buyer owns the hardware or leases capacity.
@@ -86,6 +89,12 @@ pub struct Verdict {
     pub reason: String,
     /// Guidance, China-side measures, fees and caveats that apply but do not decide.
     pub advisories: Vec<String>,
+    /// Fees, revenue shares and duties on the purchase, as a fraction of the accelerator price
+    /// (0.25 = 25 %): a cost adder the cost model puts on the purchase. Several fees compound
+    /// (each is levied on a price that already carries the others: 1 + f = Π (1 + fᵢ)).
+    pub fee_fraction: f64,
+    /// Ids of the rules whose fees make up `fee_fraction`, in catalog order.
+    pub fee_rules: Vec<String>,
 }
 
 /// TPP, performance density and classification of one chip under both rule sets.
@@ -122,6 +131,9 @@ enum ChipMatch {
 
 fn chip_matches(rule: &Rule, chip: &Accelerator) -> Option<ChipMatch> {
     if !rule.chips.is_empty() && !rule.chips.contains(&chip.id) {
+        return None;
+    }
+    if !rule.chip_families.is_empty() && !rule.chip_families.contains(&chip.perf_family) {
         return None;
     }
     if !rule.chip_origins.is_empty() && !rule.chip_origins.contains(&chip.origin_country) {
@@ -187,6 +199,34 @@ fn place_matches(catalog: &Catalog, rule: &Rule, query: &PolicyQuery) -> bool {
         && rule.site_china_mainland.is_none_or(|m| m == site.china_mainland)
         && (rule.buyer_hq.is_empty() || rule.buyer_hq.iter().any(|e| buyer_in(catalog, query.buyer_hq, e)))
         && !rule.buyer_hq_exclude.iter().any(|e| buyer_in(catalog, query.buyer_hq, e))
+        && rule.buyer_attributes.iter().all(|a| query.buyer_attributes.contains(a))
+        && !rule.buyer_attributes_exclude.iter().any(|a| query.buyer_attributes.contains(a))
+}
+
+/// Every buyer attribute the catalog's rules select by, sorted: the vocabulary of
+/// `[buyer] attributes` and `policy --buyer-attribute`.
+pub fn buyer_attributes(catalog: &Catalog) -> Vec<&str> {
+    let mut known: Vec<&str> = catalog
+        .rules
+        .iter()
+        .flat_map(|r| r.buyer_attributes.iter().chain(&r.buyer_attributes_exclude))
+        .map(String::as_str)
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    known
+}
+
+/// `Ok` when some catalog rule selects by the buyer attribute `name`, else the unknown-id error
+/// with a suggestion.
+pub fn check_buyer_attribute(catalog: &Catalog, name: &str) -> Result<(), UnknownId> {
+    let known = buyer_attributes(catalog);
+    if known.contains(&name) { Ok(()) } else { Err(unknown_id("buyer attribute", name, known.iter().copied())) }
+}
+
+/// The compound fee fraction of the fees in `pct` (percent): Π (1 + fᵢ) − 1.
+pub fn compound_fee_fraction(pct: impl IntoIterator<Item = f64>) -> f64 {
+    pct.into_iter().fold(1.0, |acc, p| acc * (1.0 + p / 100.0)) - 1.0
 }
 
 /// Whether the rule is in force on `date` under `options` (disabled rules never are; enabled
@@ -228,11 +268,13 @@ fn advisory(rule: &Rule) -> String {
     }
 }
 
-/// Answer a policy question. Rules in force on the date (after `options`) whose predicates match
-/// are collected; rules they `relax` are dropped; the most restrictive remaining rule decides
-/// (ties go to the more recent rule). Advisories, China-side guidance and fees that do not decide
-/// are listed as advisories.
-pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
+/// The rules in force whose predicates match the query, after relaxations, with how the chip
+/// matched; and the deciding-kind rules that match all but the ownership.
+fn applying_rules<'c>(
+    catalog: &'c Catalog,
+    query: &PolicyQuery,
+    options: &PolicyOptions,
+) -> (Vec<(&'c Rule, ChipMatch)>, Vec<&'c Rule>) {
     let mut applying: Vec<(&Rule, ChipMatch)> = Vec::new();
     let mut lease_exempt: Vec<&Rule> = Vec::new();
     for rule in &catalog.rules {
@@ -252,6 +294,23 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
     let relaxed: Vec<&str> = applying.iter().flat_map(|(r, _)| r.relaxes.iter().map(String::as_str)).collect();
     applying.retain(|(r, _)| !relaxed.contains(&r.id.as_str()));
     lease_exempt.retain(|r| !relaxed.contains(&r.id.as_str()));
+    (applying, lease_exempt)
+}
+
+/// Answer a policy question. Rules in force on the date (after `options`) whose predicates match
+/// are collected; rules they `relax` are dropped; the most restrictive remaining rule decides
+/// (ties go to the more recent rule). Advisories, China-side guidance, fees that do not decide
+/// and other governments' licence requirements are listed as advisories. Every deciding-kind
+/// rule that applies with a `fee_pct` adds its fee to `fee_fraction` (compounded), whichever
+/// rule decides.
+pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) -> Verdict {
+    let (applying, mut lease_exempt) = applying_rules(catalog, query, options);
+
+    // Every deciding rule that applies and carries a fee adds it, whichever rule decides.
+    let fees: Vec<(&Rule, f64)> =
+        applying.iter().filter(|(r, _)| r.action.decides()).filter_map(|(r, _)| r.fee_pct.map(|f| (*r, f))).collect();
+    let fee_fraction = compound_fee_fraction(fees.iter().map(|(_, f)| *f));
+    let fee_rules: Vec<String> = fees.iter().map(|(r, _)| r.id.clone()).collect();
 
     // Most restrictive first, then the most recent; on a full tie the first in catalog order.
     let deciding =
@@ -301,10 +360,25 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
             reason.push_str("; ");
             reason.push_str(&note);
         }
-        return Verdict { kind: VerdictKind::Allowed, rule_id: None, citation: None, reason, advisories };
+        return Verdict {
+            kind: VerdictKind::Allowed,
+            rule_id: None,
+            citation: None,
+            reason,
+            advisories,
+            fee_fraction,
+            fee_rules,
+        };
     };
     if let Some(note) = lease_note {
         advisories.push(note);
+    }
+    // Another government's licence requirement or block is needed too, though it does not decide.
+    for (other, _) in applying
+        .iter()
+        .filter(|(r, _)| r.action >= RuleAction::LicenceRequired && r.issuer != rule.issuer && r.id != rule.id)
+    {
+        advisories.push(format!("also {} ({}): {}: {}", other.action, other.issuer, other.id, other.summary));
     }
     let rule_set = if rule.eccn.is_empty() { RuleSet::Oct2023 } else { rule.rule_set };
     let mut reason = format!("{} [{}]", rule.summary, describe_chip(query.chip, rule_set));
@@ -329,7 +403,15 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
         // Not reachable: `deciding` only holds rules whose action decides.
         RuleAction::Record | RuleAction::Advisory => VerdictKind::Allowed,
     };
-    Verdict { kind, rule_id: Some(rule.id.clone()), citation: rule.citation.clone(), reason, advisories }
+    Verdict {
+        kind,
+        rule_id: Some(rule.id.clone()),
+        citation: rule.citation.clone(),
+        reason,
+        advisories,
+        fee_fraction,
+        fee_rules,
+    }
 }
 
 #[cfg(test)]

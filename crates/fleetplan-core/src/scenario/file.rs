@@ -77,6 +77,12 @@ pub struct BuyerSection {
     pub name: String,
     /// ISO 3166 alpha-2 code of the country of the ultimate parent's headquarters (e.g. "CN").
     pub headquarters: Spanned<String>,
+    /// Facts about the buyer that export-control rules select by, e.g. "listed-affiliate"
+    /// (>= 50 % owned by Entity List parties) or "cn-h200-approved" (named by China for H200
+    /// imports). The vocabulary is the attributes the catalog's rules name (`fleetplan catalog
+    /// rules`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Spanned<String>>,
 }
 
 /// `[budget]`: spending limits, in the scenario currency.

@@ -87,9 +87,10 @@ fn price(
         fabric,
         energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
         build_musd_per_mw: region.build_musd_per_mw,
+        policy_fee_fraction: 0.0,
     };
-    let cost = holding_cost(&input, &catalog.costs)?;
-    let compliance = judge(scenario, catalog, held, horizon, violations);
+    let (compliance, fee_fraction) = judge(scenario, catalog, held, horizon, violations);
+    let cost = holding_cost(&HoldingInput { policy_fee_fraction: fee_fraction, ..input }, &catalog.costs)?;
     Ok(HoldingEval {
         index: held.index,
         label: held.label(),
@@ -143,15 +144,17 @@ fn lease_price(catalog: &Catalog, held: &Held<'_>, violations: &mut Vec<Violatio
 /// when hardware is exported (acquired): an owned holding is judged once, on its acquisition
 /// date (the first day of its `from` quarter), and keeps that verdict while it is used (BIS:
 /// operators need not stop using items they already hold; data pack §2.2); a lease is a service
-/// bought anew each quarter, so it is judged every quarter.
+/// bought anew each quarter, so it is judged every quarter. Also returns the fee fraction of
+/// the acquisition verdict (a cost adder on a purchase; leases carry none).
 fn judge(
     scenario: &Scenario,
     catalog: &Catalog,
     held: &Held<'_>,
     horizon: &[Quarter],
     violations: &mut Vec<Violation>,
-) -> Vec<QuarterVerdict> {
+) -> (Vec<QuarterVerdict>, f64) {
     let holding = held.holding;
+    let mut fee_fraction = 0.0;
     let in_service = horizon.iter().filter(|q| holding.from <= **q && **q <= holding.until);
     let mut compliance = Vec::new();
     for (quarters_in_service, quarter) in in_service.enumerate() {
@@ -160,9 +163,18 @@ fn judge(
             Mode::Lease => (*quarter, Ownership::Lease),
         };
         let date = scenario.policy.date.unwrap_or_else(|| judged_on.first_day());
-        let query =
-            PolicyQuery { chip: held.chip, site: held.region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
+        let query = PolicyQuery {
+            chip: held.chip,
+            site: held.region,
+            buyer_hq: &scenario.buyer.headquarters,
+            buyer_attributes: &scenario.buyer.attributes,
+            date,
+            ownership,
+        };
         let verdict = policy_verdict(catalog, &query, &scenario.policy.options);
+        if holding.mode == Mode::Buy && quarters_in_service == 0 {
+            fee_fraction = verdict.fee_fraction;
+        }
         // An owned holding's single verdict is reported once, in its first quarter in service.
         let report = holding.mode == Mode::Lease || quarters_in_service == 0;
         if verdict.kind != VerdictKind::Allowed && report {
@@ -177,7 +189,7 @@ fn judge(
             reason: verdict.reason,
         });
     }
-    compliance
+    (compliance, fee_fraction)
 }
 
 /// Up to [`MAX_ALTERNATIVES`] chips on sale that the same query allows, in catalog order.

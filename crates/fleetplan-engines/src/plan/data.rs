@@ -171,6 +171,8 @@ struct PriceQuery<'a> {
     price_usd: Option<f64>,
     /// Lease price, USD per accelerator-hour.
     lease_usd_per_hour: Option<f64>,
+    /// Export-control fees on the purchase, fraction of the accelerator price (the verdict's).
+    fee_fraction: f64,
 }
 
 /// Price a query with the shared cost model (same inputs as the evaluator uses for a holding).
@@ -194,6 +196,7 @@ fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Resu
         fabric: fabric_for(catalog, chip)?,
         energy: SiteEnergy::new(region, chip, site.pue, site.power_usd_per_kwh),
         build_musd_per_mw: region.build_musd_per_mw,
+        policy_fee_fraction: query.fee_fraction,
     };
     Ok(holding_cost(&input, &catalog.costs)?)
 }
@@ -321,7 +324,8 @@ fn procurement_line(
         }
         Mode::Buy => Vec::new(),
     };
-    let (allowed, blocked) = policy_window(scenario, catalog, at.chip, region, option.mode, horizon);
+    let window = policy_window(scenario, catalog, at.chip, region, option.mode, horizon);
+    let (allowed, blocked) = (window.allowed, window.blocked);
     // Export controls bite at acquisition: a purchase must be allowed in the quarter it is
     // made (it may then be used while later rules forbid new purchases, as the evaluator
     // judges it); a lease is bought anew each quarter, so each quarter must allow it.
@@ -330,7 +334,7 @@ fn procurement_line(
     let usable: Vec<bool> = (0..horizon.len())
         .map(|i| horizon[i] >= option.available_from && at.chip.available_in(horizon[i]) && allowed[i])
         .collect();
-    let costs = unit_costs(scenario, catalog, fx, horizon, at, &lease)?;
+    let costs = unit_costs(scenario, catalog, fx, horizon, at, &lease, &window.fee_fraction)?;
     if costs.mw == 0.0 {
         // No price in any year: unusable.
         return Ok(None);
@@ -352,8 +356,18 @@ fn procurement_line(
     }))
 }
 
-/// Per quarter of the horizon, whether the policy engine allows acquiring the chip at the site;
-/// and the quarters it does not, with the verdict and rule.
+/// What the policy engine says about acquiring a line's chip at its site, per quarter.
+struct PolicyWindow {
+    /// Whether acquiring is allowed.
+    allowed: Vec<bool>,
+    /// The quarters it is not, with the verdict and rule.
+    blocked: Vec<(Quarter, VerdictKind, String)>,
+    /// Fees on a purchase, fraction of the accelerator price.
+    fee_fraction: Vec<f64>,
+}
+
+/// Per quarter of the horizon, whether the policy engine allows acquiring the chip at the site
+/// and the fees on it; and the quarters it does not, with the verdict and rule.
 fn policy_window(
     scenario: &Scenario,
     catalog: &Catalog,
@@ -361,24 +375,31 @@ fn policy_window(
     region: &Region,
     mode: Mode,
     horizon: &[Quarter],
-) -> (Vec<bool>, Vec<(Quarter, VerdictKind, String)>) {
+) -> PolicyWindow {
     let ownership = match mode {
         Mode::Buy => Ownership::Own,
         Mode::Lease => Ownership::Lease,
     };
-    let mut allowed = Vec::with_capacity(horizon.len());
-    let mut blocked = Vec::new();
+    let mut window = PolicyWindow { allowed: Vec::new(), blocked: Vec::new(), fee_fraction: Vec::new() };
     for quarter in horizon {
         let date = scenario.policy.date.unwrap_or_else(|| quarter.first_day());
-        let query = PolicyQuery { chip, site: region, buyer_hq: &scenario.buyer.headquarters, date, ownership };
+        let query = PolicyQuery {
+            chip,
+            site: region,
+            buyer_hq: &scenario.buyer.headquarters,
+            buyer_attributes: &scenario.buyer.attributes,
+            date,
+            ownership,
+        };
         let verdict = judge(catalog, &query, &scenario.policy.options);
         let ok = verdict.kind == VerdictKind::Allowed;
+        window.fee_fraction.push(verdict.fee_fraction);
         if !ok {
-            blocked.push((*quarter, verdict.kind, verdict.rule_id.unwrap_or_else(|| "-".into())));
+            window.blocked.push((*quarter, verdict.kind, verdict.rule_id.unwrap_or_else(|| "-".into())));
         }
-        allowed.push(ok);
+        window.allowed.push(ok);
     }
-    (allowed, blocked)
+    window
 }
 
 /// Linearised per-accelerator costs of a line.
@@ -393,7 +414,7 @@ struct UnitCosts {
 }
 
 /// Price a line per accelerator on the reference cluster, once per quarter (purchase and lease
-/// prices are dated by quarter).
+/// prices are dated by quarter, and so is the export-control fee `fee_fraction`).
 fn unit_costs(
     scenario: &Scenario,
     catalog: &Catalog,
@@ -401,6 +422,7 @@ fn unit_costs(
     horizon: &[Quarter],
     at: &LineSite<'_>,
     lease: &[f64],
+    fee_fraction: &[f64],
 ) -> Result<UnitCosts, PlanError> {
     let option = &scenario.options[at.option];
     let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: vec![0.0; horizon.len()], mw: 0.0 };
@@ -414,6 +436,7 @@ fn unit_costs(
             quarter: *quarter,
             price_usd: option.price_usd,
             lease_usd_per_hour: lease.get(i).copied(),
+            fee_fraction: fee_fraction[i],
         };
         let priced = match price(catalog, scenario, &query) {
             Ok(priced) => priced,
@@ -492,6 +515,8 @@ fn existing_capacity(
             quarter: holding.from,
             price_usd: holding.price_usd,
             lease_usd_per_hour: lease,
+            // Only MW and opex are used here, which fees do not change.
+            fee_fraction: 0.0,
         };
         let priced = price(catalog, scenario, &query)?;
         let key = PoolKey { site: si, chip: holding.hardware.chip.clone() };

@@ -5,10 +5,12 @@ use super::args::unknown;
 use super::{Failure, markdown_table, out, to_json};
 use crate::ui;
 use clap::{Args, Subcommand};
-use fleetplan_core::catalog::{Catalog, Rule, is_country_code};
+use fleetplan_core::catalog::{Accelerator, Catalog, Region, Rule, is_country_code};
 use fleetplan_core::policy::{
-    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, chip_metrics, classify, judge,
+    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, check_buyer_attribute,
+    chip_metrics, classify, judge,
 };
+use fleetplan_core::scenario::Quarter;
 use fleetplan_core::units::Date;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -32,6 +34,10 @@ pub struct QueryArgs {
     /// Date to answer for, YYYY-MM-DD.
     #[arg(long, value_parser = parse_date)]
     pub date: Date,
+    /// A fact about the buyer that rules select by (repeatable), e.g. `--buyer-attribute
+    /// listed-affiliate` or `--buyer-attribute cn-h200-approved` (see `fleetplan catalog rules`).
+    #[arg(long = "buyer-attribute", value_name = "NAME")]
+    pub buyer_attributes: Vec<String>,
     /// The buyer leases capacity from an operator instead of owning the hardware.
     #[arg(long)]
     pub lease: bool,
@@ -90,6 +96,27 @@ impl QueryArgs {
         if self.lease { Ownership::Lease } else { Ownership::Own }
     }
 
+    /// The policy question for `chip` at `site` with these switches.
+    fn query<'a>(&'a self, chip: &'a Accelerator, site: &'a Region) -> PolicyQuery<'a> {
+        PolicyQuery {
+            chip,
+            site,
+            buyer_hq: &self.buyer_hq,
+            buyer_attributes: &self.buyer_attributes,
+            date: self.date,
+            ownership: self.ownership(),
+        }
+    }
+
+    /// "CN-headquartered buyer" plus its attributes, for headings.
+    fn buyer_label(&self) -> String {
+        if self.buyer_attributes.is_empty() {
+            format!("{}-headquartered buyer", self.buyer_hq)
+        } else {
+            format!("{}-headquartered buyer ({})", self.buyer_hq, self.buyer_attributes.join(", "))
+        }
+    }
+
     /// The policy options, after checking every rule id exists.
     fn options(&self, catalog: &Catalog) -> Result<PolicyOptions, Failure> {
         let mut ok = true;
@@ -99,6 +126,12 @@ impl QueryArgs {
                     ui::unknown_id(flag, &e);
                     ok = false;
                 }
+            }
+        }
+        for name in &self.buyer_attributes {
+            if let Err(e) = check_buyer_attribute(catalog, name) {
+                ui::unknown_id("--buyer-attribute", &e);
+                ok = false;
             }
         }
         if !ok {
@@ -126,6 +159,7 @@ struct CheckJson<'a> {
     chip: &'a str,
     site: &'a str,
     buyer_hq: &'a str,
+    buyer_attributes: &'a [String],
     date: Date,
     ownership: Ownership,
     tpp: f64,
@@ -143,7 +177,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     let (Ok(chip), Ok(site)) = (chip, site) else { return Err(Failure::User) };
     let q = &args.query;
     let options = q.options(catalog)?;
-    let query = PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
+    let query = q.query(chip, site);
     let verdict = judge(catalog, &query, &options);
     let metrics = chip_metrics(chip);
     if q.json {
@@ -151,6 +185,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
             chip: &chip.id,
             site: &site.id,
             buyer_hq: &q.buyer_hq,
+            buyer_attributes: &q.buyer_attributes,
             date: q.date,
             ownership: q.ownership(),
             tpp: metrics.tpp,
@@ -163,12 +198,12 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let mut text = format!(
-        "{} — {} at {} ({}) for a {}-headquartered buyer ({}) on {}\n",
+        "{} — {} at {} ({}) for a {} ({}) on {}\n",
         verdict.kind,
         chip.id,
         site.id,
         site.name,
-        q.buyer_hq,
+        q.buyer_label(),
         q.ownership(),
         q.date
     );
@@ -178,6 +213,19 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
         (None, _) => text.push_str("rule:      none applies\n"),
     }
     text.push_str(&format!("reason:    {}\n", verdict.reason));
+    // A fee on a purchase that cannot happen would only mislead (the JSON still carries it).
+    if !verdict.fee_rules.is_empty() && verdict.kind != VerdictKind::Prohibited {
+        let applied = if q.lease {
+            "not added to a lease: the lease price is all-in"
+        } else {
+            "added to the accelerator price of a purchase"
+        };
+        text.push_str(&format!(
+            "fees:      {} ({}; {applied})\n",
+            percent(verdict.fee_fraction),
+            verdict.fee_rules.join(" + ")
+        ));
+    }
     let pd = metrics.performance_density.map_or_else(|| "unknown".to_string(), |pd| format!("{pd:.2}"));
     text.push_str(&format!(
         "chip:      TPP {:.0}, PD {pd}; Oct-2022: {}; Oct-2023: {}\n",
@@ -195,37 +243,44 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Short code of a verdict in the matrix: A, L or P, with `*` when advisories apply.
+/// A fraction as a percentage for people: 0.25 → "25 %", 0.4375 → "43.75 %".
+fn percent(fraction: f64) -> String {
+    let pct = format!("{:.2}", fraction * 100.0);
+    format!("{} %", pct.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// Short code of a verdict in the matrix: A, L or P, with `*` when advisories apply and the
+/// fee on a purchase (e.g. `L+25%`) when one applies.
 fn code(v: &Verdict) -> String {
     let letter = match v.kind {
         VerdictKind::Allowed => "A",
         VerdictKind::LicenceRequired => "L",
         VerdictKind::Prohibited => "P",
     };
-    if v.advisories.is_empty() { letter.to_string() } else { format!("{letter}*") }
+    // A fee on a purchase that cannot happen would only mislead.
+    let fee = if v.fee_rules.is_empty() || v.kind == VerdictKind::Prohibited {
+        String::new()
+    } else {
+        format!("+{}", percent(v.fee_fraction).replace(' ', ""))
+    };
+    let star = if v.advisories.is_empty() { "" } else { "*" };
+    format!("{letter}{fee}{star}")
 }
 
 fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
     let q = &args.query;
     let options = q.options(catalog)?;
-    let verdicts: Vec<Vec<Verdict>> = catalog
-        .accelerators
+    // A chip that cannot be had yet on the date has no meaningful verdict: it is left out and named.
+    let quarter = Quarter::of_date(q.date);
+    let (chips, not_yet): (Vec<&Accelerator>, Vec<&Accelerator>) =
+        catalog.accelerators.iter().partition(|chip| chip.available_in(quarter));
+    let verdicts: Vec<Vec<Verdict>> = chips
         .iter()
-        .map(|chip| {
-            catalog
-                .regions
-                .iter()
-                .map(|site| {
-                    let query =
-                        PolicyQuery { chip, site, buyer_hq: &q.buyer_hq, date: q.date, ownership: q.ownership() };
-                    judge(catalog, &query, &options)
-                })
-                .collect()
-        })
+        .map(|chip| catalog.regions.iter().map(|site| judge(catalog, &q.query(chip, site), &options)).collect())
         .collect();
     if q.json {
         let mut json: BTreeMap<&str, BTreeMap<&str, &Verdict>> = BTreeMap::new();
-        for (chip, row) in catalog.accelerators.iter().zip(&verdicts) {
+        for (chip, row) in chips.iter().zip(&verdicts) {
             json.insert(chip.id.as_str(), catalog.regions.iter().map(|r| r.id.as_str()).zip(row).collect());
         }
         out(&to_json(&json)?);
@@ -235,28 +290,42 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
     let mut header = vec!["chip".to_string(), "class".to_string()];
     header.extend(catalog.regions.iter().map(|r| r.id.clone()));
     table.set_header(header);
-    for (chip, row) in catalog.accelerators.iter().zip(&verdicts) {
+    for (chip, row) in chips.iter().zip(&verdicts) {
         let class = match classify(chip, RuleSet::Oct2023) {
             Classification::UnknownDieArea => "?".to_string(),
             c if c.is_controlled() => c.as_str().trim_start_matches("3A090.").to_string(),
             _ => "-".to_string(),
         };
-        let mut cells = vec![chip.id.clone(), class];
+        let name = if chip.sold { chip.id.clone() } else { format!("{} †", chip.id) };
+        let mut cells = vec![name, class];
         cells.extend(row.iter().map(code));
         table.add_row(cells);
     }
     let mut deciding: Vec<&str> = verdicts.iter().flatten().filter_map(|v| v.rule_id.as_deref()).collect();
     deciding.sort_unstable();
     deciding.dedup();
+    let attributes = if q.buyer_attributes.is_empty() {
+        String::new()
+    } else {
+        format!(" (attributes: {})", q.buyer_attributes.join(", "))
+    };
     let text = format!(
-        "Buyer HQ {}, {}, {}{}\n{table}\n\nA allowed · L licence required · P prohibited · * advisories apply \
-         (see `fleetplan policy check`)\nclass: Oct-2023 3A090 entry (- not controlled, ? undetermined: die area unknown, treated as controlled)\n\
-         deciding rules: {}",
+        "Buyer HQ {}{attributes}, {}, {}{}\n{table}\n\nA allowed · L licence required · P prohibited · +N% fees and duties \
+         on a purchase (added to the accelerator price) · * advisories apply (see `fleetplan policy check`)\n\
+         † not sold: cloud rental only, so only the lease answers (--lease) matter\n\
+         class: Oct-2023 3A090 entry (- not controlled, ? undetermined: die area unknown, treated as controlled)\n\
+         deciding rules: {}{}",
         q.buyer_hq,
         q.ownership(),
         q.date,
         if options.assume_licences_granted { ", licences assumed granted" } else { "" },
-        if deciding.is_empty() { "none".to_string() } else { deciding.join(", ") }
+        if deciding.is_empty() { "none".to_string() } else { deciding.join(", ") },
+        if not_yet.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = not_yet.iter().map(|c| format!("{} ({})", c.id, c.available)).collect();
+            format!("\nnot yet available on this date, not shown: {}", ids.join(", "))
+        }
     );
     out(&text);
     Ok(())
@@ -299,11 +368,15 @@ pub fn print_rules(catalog: &Catalog, json: bool) -> Result<(), Failure> {
     let mut table = markdown_table();
     table.set_header(["id", "effective", "ends", "action", "scope", "citation"]);
     for r in &catalog.rules {
-        let ends = match (r.end_date(catalog), &r.rescinded_by) {
+        let mut ends = match (r.end_date(catalog), &r.rescinded_by) {
             (Some(end), Some(by)) => format!("{end} ({by})"),
             (Some(end), None) => end.to_string(),
             (None, _) => "-".to_string(),
         };
+        for s in &r.suspensions {
+            let suspension = format!("suspended {}, back {}", s.from, s.resumes);
+            ends = if ends == "-" { suspension } else { format!("{ends}; {suspension}") };
+        }
         let action = match r.fee_pct {
             Some(fee) => format!("{} {fee} %", r.action),
             None => r.action.to_string(),

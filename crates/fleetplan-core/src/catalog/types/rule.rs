@@ -153,9 +153,15 @@ pub struct Rule {
     /// Id of the rule whose effective date ends this one (rescission or replacement).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescinded_by: Option<String>,
+    /// Windows in which the rule is suspended (e.g. the affiliates rule, 10 Nov 2025 to 9 Nov
+    /// 2026): it does not apply from `from` until the day before `resumes`, then applies again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suspensions: Vec<Suspension>,
     /// What happens when the rule applies.
     pub action: RuleAction,
-    /// Fee or revenue share in percent, for `action = "fee"` (also shown when it does not decide).
+    /// Fee, revenue share or duty in percent of the accelerator price. Required for
+    /// `action = "fee"`; on any deciding action it is a cost adder on purchases the rule applies
+    /// to (see [`crate::policy::judge`]); on advisories and records it is only shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_pct: Option<f64>,
     /// Ids of rules this one switches off for the queries it matches (e.g. a new licence review
@@ -175,6 +181,10 @@ pub struct Rule {
     /// Chip must be one of these accelerator ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chips: Vec<String>,
+    /// Chip's architecture family must be one of these (its `perf_family`, e.g.
+    /// "nvidia-blackwell"): for rules that name a generation rather than thresholds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chip_families: Vec<String>,
     /// Chip designer's country must be one of these ISO codes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chip_origins: Vec<String>,
@@ -222,10 +232,37 @@ pub struct Rule {
     /// Buyer's headquarters must not be in any of these countries or groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyer_hq_exclude: Vec<String>,
+    /// Buyer must carry every one of these attributes (lowercase words joined by hyphens, e.g.
+    /// "listed-affiliate"; a scenario's `[buyer] attributes`). The catalog's rules define the
+    /// vocabulary: an attribute no rule names is unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buyer_attributes: Vec<String>,
+    /// Buyer must carry none of these attributes (e.g. a block that named buyers are exempt
+    /// from).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buyer_attributes_exclude: Vec<String>,
 
     /// Source, confidence and notes.
     #[serde(flatten)]
     pub provenance: Provenance,
+}
+
+/// One suspension of a rule: from `from` (first day suspended) to `resumes` (first day it
+/// applies again, exclusive end of the suspension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suspension {
+    /// First day the rule is suspended.
+    pub from: Date,
+    /// First day the rule applies again.
+    pub resumes: Date,
+}
+
+/// Whether `s` is a buyer attribute as written in catalog and scenario files: lowercase ASCII
+/// letters and digits in words joined by single hyphens ("listed-affiliate").
+pub fn is_attribute_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
 fn both_ownerships() -> Vec<Ownership> {
@@ -261,9 +298,15 @@ impl Rule {
         }
     }
 
-    /// Whether the rule applies on `date` by its own dates (ignoring predicates and options).
+    /// Whether the rule applies on `date` by its own dates (ignoring predicates and options):
+    /// on or after `effective`, before its end, and outside its suspensions.
     pub fn in_force(&self, catalog: &Catalog, date: Date) -> bool {
-        self.effective <= date && self.end_date(catalog).is_none_or(|end| date < end)
+        self.effective <= date && self.end_date(catalog).is_none_or(|end| date < end) && !self.suspended_on(date)
+    }
+
+    /// Whether `date` falls in one of the rule's suspensions.
+    pub fn suspended_on(&self, date: Date) -> bool {
+        self.suspensions.iter().any(|s| s.from <= date && date < s.resumes)
     }
 
     /// Whether the rule was rescinded or ended before it ever took effect.
@@ -283,6 +326,9 @@ impl Rule {
         }
         if !self.chips.is_empty() {
             chip.push(self.chips.join("/"));
+        }
+        if !self.chip_families.is_empty() {
+            chip.push(format!("family {}", self.chip_families.join("/")));
         }
         let mut limits = Vec::new();
         if let Some(v) = self.tpp_min {
@@ -340,6 +386,12 @@ impl Rule {
         }
         if !self.buyer_hq_exclude.is_empty() {
             parts.push(format!("buyers HQ not {}", self.buyer_hq_exclude.join("/")));
+        }
+        if !self.buyer_attributes.is_empty() {
+            parts.push(format!("buyers with {}", self.buyer_attributes.join("+")));
+        }
+        if !self.buyer_attributes_exclude.is_empty() {
+            parts.push(format!("buyers without {}", self.buyer_attributes_exclude.join("/")));
         }
         let mut own: Vec<_> = self.applies_to.iter().map(|o| o.as_str()).collect();
         own.dedup();
@@ -399,6 +451,21 @@ impl Rule {
             if let Err(e) = catalog.accelerator(chip) {
                 p.push(format!("rule `{id}`: `chips`: {e}"));
             }
+        }
+        for family in &self.chip_families {
+            if let Err(e) = catalog.perf_family(family) {
+                p.push(format!("rule `{id}`: `chip_families`: {e}"));
+            }
+        }
+        let mut previous_end = self.effective;
+        for s in &self.suspensions {
+            if s.from <= previous_end || s.resumes <= s.from {
+                p.push(format!(
+                    "rule `{id}`: suspension {}..{} must start after {previous_end} and end after it starts",
+                    s.from, s.resumes
+                ));
+            }
+            previous_end = s.resumes;
         }
     }
 
@@ -463,6 +530,13 @@ impl Rule {
                         "rule `{id}`: `{field}` entry `{s}` must be an ISO alpha-2 code (CN) or a country group (D:5)"
                     ));
                 }
+            }
+        }
+        for (field, list) in
+            [("buyer_attributes", &self.buyer_attributes), ("buyer_attributes_exclude", &self.buyer_attributes_exclude)]
+        {
+            for s in list.iter().filter(|s| !is_attribute_name(s)) {
+                p.push(format!("rule `{id}`: `{field}` entry `{s}` must be lowercase words joined by hyphens"));
             }
         }
         for (field, list) in

@@ -2,6 +2,7 @@
 
 use super::{Checker, MAX_QUARTERS};
 use crate::catalog::Catalog;
+use crate::policy::check_buyer_attribute;
 use crate::scenario::Quarter;
 use crate::scenario::file::ScenarioFile;
 
@@ -28,6 +29,8 @@ pub(super) struct Header {
     pub currency_per_usd: f64,
     /// ISO 3166 alpha-2 code of the buyer's headquarters.
     pub headquarters: String,
+    /// The buyer's attributes, each known to some catalog rule.
+    pub buyer_attributes: Vec<String>,
 }
 
 /// Check the header sections of `file`.
@@ -44,7 +47,29 @@ pub(super) fn check(checker: &mut Checker, file: &ScenarioFile, catalog: &Catalo
             "use two capital letters, e.g. \"CN\" or \"US\"".into(),
         );
     }
-    Header { horizon, currency, currency_per_usd, headquarters }
+    let buyer_attributes = buyer_attributes(checker, file, catalog);
+    Header { horizon, currency, currency_per_usd, headquarters, buyer_attributes }
+}
+
+/// `[buyer] attributes`: each must be named by some catalog rule (else a located unknown-id
+/// error with a suggestion); duplicates are reported.
+fn buyer_attributes(checker: &mut Checker, file: &ScenarioFile, catalog: &Catalog) -> Vec<String> {
+    let written = &file.buyer.attributes;
+    for (index, attribute) in written.iter().enumerate() {
+        let path = format!("buyer.attributes[{index}]");
+        if let Err(err) = check_buyer_attribute(catalog, attribute.get()) {
+            checker.unknown(attribute.span(), &path, &err);
+        } else if written[..index].iter().any(|a| a.get() == attribute.get()) {
+            checker.error(
+                attribute.span(),
+                &path,
+                format!("buyer attribute `{}` is listed twice", attribute.get()),
+                "duplicate",
+                "list each attribute once".into(),
+            );
+        }
+    }
+    written.iter().map(|a| a.get().clone()).collect()
 }
 
 fn horizon(checker: &mut Checker, file: &ScenarioFile) -> Horizon {

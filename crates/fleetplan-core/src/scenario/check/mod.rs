@@ -64,7 +64,11 @@ pub(super) fn check(
         currency_per_usd: header.currency_per_usd,
         start: header.horizon.start,
         quarters: header.horizon.quarters,
-        buyer: Buyer { name: file.buyer.name.clone(), headquarters: header.headquarters },
+        buyer: Buyer {
+            name: file.buyer.name.clone(),
+            headquarters: header.headquarters,
+            attributes: header.buyer_attributes,
+        },
         budget: Budget { total: *file.budget.total, per_quarter: budget.per_quarter, shares: budget.shares },
         sites: site_table.sites,
         options,
@@ -157,7 +161,7 @@ impl Checker<'_> {
             "accelerator" => "chips",
             "system" => "systems",
             "region" => "regions",
-            "rule" => "rules",
+            "rule" | "buyer attribute" => "rules",
             "engine" => "engines",
             _ => "models",
         };
