@@ -46,6 +46,7 @@ fn priced(catalog: &Catalog, chip: &str, mode: Mode, quarter: Quarter, market: P
         fabric,
         energy: SiteEnergy::new(us, chip, None, None),
         build_musd_per_mw: us.build_musd_per_mw,
+        policy_fee_fraction: 0.0,
     };
     holding_cost(&input, &catalog.costs).unwrap()
 }
@@ -149,6 +150,7 @@ fn a_dated_system_price_prices_the_whole_system() {
         fabric,
         energy: SiteEnergy::new(us, chip, None, None),
         build_musd_per_mw: us.build_musd_per_mw,
+        policy_fee_fraction: 0.0,
     };
     let at = holding_cost(&input(point.from), &catalog.costs).unwrap();
     // One system: chips + host = the rack price; the host keeps the system's host cost.
