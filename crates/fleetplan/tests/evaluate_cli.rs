@@ -176,3 +176,68 @@ fn low_capacity_rates_serving_at_the_low_end_of_the_interval_and_says_so() {
     let o = bin().arg("evaluate").arg(&low).output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("low end of their 80 % prediction intervals"));
 }
+
+/// A China-HQ buyer approved by China for H200 imports buys H200s in China in 2026Q2 (after the
+/// Section 232 duty) and 2025Q4 (before it): the summary names the duty paid on the later
+/// purchase, and disabling the duty rule removes the line.
+#[test]
+fn summary_names_export_control_fees_paid_on_purchases() {
+    let text = r#"
+[scenario]
+name = "fees"
+currency = "USD"
+start = "2025Q4"
+quarters = 4
+[buyer]
+name = "b"
+headquarters = "CN"
+attributes = ["cn-h200-approved"]
+[budget]
+total = 1e10
+[[site]]
+id = "cn-1"
+region = "cn"
+available_mw = 50
+[[workload]]
+id = "chat"
+kind = "chat"
+model = "llama-3.1-8b"
+daily_users = 1e7
+requests_per_user_per_day = 5
+input_tokens_per_request = 1000
+output_tokens_per_request = 300
+ttft_p99_ms = 2000
+tpot_p99_ms = 100
+user_regions = { cn = 1.0 }
+[policy]
+assume_licences_granted = true
+{POLICY}
+[[fleet]]
+chip = "h200"
+site = "cn-1"
+count = 800
+mode = "buy"
+from = "2025Q4"
+[[fleet]]
+chip = "h200"
+site = "cn-1"
+count = 800
+mode = "buy"
+from = "2026Q2"
+"#;
+    let dir = tmp("fees");
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |policy: &str| {
+        let f = dir.join("fees.toml");
+        std::fs::write(&f, text.replace("{POLICY}", policy)).unwrap();
+        let o = bin().arg("evaluate").arg(&f).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let with_duty = run("");
+    let line =
+        with_duty.lines().find(|l| l.starts_with("export-control fees")).unwrap_or_else(|| panic!("{with_duty}"));
+    assert!(line.contains("on 1 holding(s)"), "{line}");
+    let without = run("disabled_rules = [\"jan2026-tariff-h200\"]");
+    assert!(!without.contains("export-control fees"), "{without}");
+}

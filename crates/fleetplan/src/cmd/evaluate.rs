@@ -11,7 +11,7 @@ use crate::report;
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::eval::{Evaluation, evaluate};
+use fleetplan_engines::eval::{Evaluation, HoldingEval, evaluate};
 use fleetplan_io::LoadedScenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,6 +157,15 @@ pub fn summary(e: &Evaluation) -> String {
             100.0 * g.min,
             100.0 * g.max,
             if g.ok { "ok" } else { "VIOLATED" }
+        ));
+    }
+    let charged: Vec<&HoldingEval> = e.holdings.iter().filter(|h| h.cost.fees_usd > 0.0).collect();
+    if !charged.is_empty() {
+        let fees: f64 = charged.iter().map(|h| h.cost.fees_usd).sum::<f64>() * e.currency_per_usd;
+        s.push_str(&format!(
+            "export-control fees and duties in purchase prices: {} {cur} on {} holding(s) (see `fees_usd` in --json)\n",
+            fleetplan_core::format::num(fees),
+            charged.len()
         ));
     }
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
