@@ -460,8 +460,8 @@ fn case_stack(c: &Case, catalog: &Catalog) -> Result<ServingStack, PerfError> {
     Ok(c.max_batch.map_or(stack, |cap| stack.with_max_running_requests(cap)))
 }
 
-/// The request shape a case describes: mean lengths, output spread (unknown = equal lengths,
-/// see [`RequestShape::output_tokens_cv`]) and longest output, beams, MTP drafts and their
+/// The request shape a case describes: mean lengths, output spread (unknown: the prior of the
+/// benchmark kind, [`Arrivals::unknown_output_spread`]) and longest output, beams, MTP drafts and their
 /// acceptance (0 when only the draft length is given), and a finite burst (`requests`) or a
 /// closed loop (`concurrency`; a burst wins when both are given).
 fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
@@ -470,8 +470,6 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
         need(c.output_tokens, "output_tokens")?,
         c.cached_input_fraction.unwrap_or(0.0),
     );
-    request.output_tokens_cv = c.output_tokens_cv.unwrap_or(0.0);
-    request.output_tokens_max = c.output_tokens_max;
     request.decoding = Decoding {
         beams: c.beams.unwrap_or(1),
         draft_tokens: c.mtp_draft_tokens.unwrap_or(0),
@@ -482,6 +480,11 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
         (None, Some(concurrency)) => Arrivals::Closed { concurrency: f64::from(concurrency) },
         (None, None) => Arrivals::Steady,
     };
+    let (prior_cv, prior_max) = request.arrivals.unknown_output_spread(request.output_tokens);
+    request.output_tokens_cv = c.output_tokens_cv.unwrap_or(prior_cv);
+    // The prior's longest output goes with the prior's spread only: a published spread without a
+    // maximum keeps the default tail (`RequestShape::max_output`).
+    request.output_tokens_max = c.output_tokens_max.or(if c.output_tokens_cv.is_none() { prior_max } else { None });
     Ok(request)
 }
 
