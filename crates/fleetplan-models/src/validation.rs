@@ -7,7 +7,6 @@
 use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
 use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo};
-use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, Mechanisms, TrainEngine, TrainJob, TrainPoint, TrainRates};
 use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionMode};
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
@@ -494,8 +493,8 @@ fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfE
     let mode = need(c.scenario, "scenario")?;
     let request = case_request(c)?;
     let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
-    let kv_precision = c.kv_precision.unwrap_or_else(|| default_kv_precision(c.precision));
     let stack = case_stack(c, catalog)?;
+    let kv_precision = c.kv_precision.unwrap_or_else(|| stack.default_kv_precision(c.precision));
     let query = InferenceQuery { model, rates, stack, kv_precision, chips: c.n_chips, request, mode, slo };
     let result = inference_result(c, &query)?;
     let best = &result.best;
