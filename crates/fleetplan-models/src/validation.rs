@@ -7,7 +7,6 @@
 use crate::error::{LayoutError, PerfError, SettingError};
 use crate::hw::ChipRates;
 use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShape, ServeMode, ServingStack, Slo};
-use crate::shape::default_kv_precision;
 use crate::train::{self, LayoutConstraint, Mechanisms, TrainEngine, TrainJob, TrainPoint, TrainRates};
 use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionMode};
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
@@ -460,8 +459,8 @@ fn case_stack(c: &Case, catalog: &Catalog) -> Result<ServingStack, PerfError> {
     Ok(c.max_batch.map_or(stack, |cap| stack.with_max_running_requests(cap)))
 }
 
-/// The request shape a case describes: mean lengths, output spread (unknown = equal lengths,
-/// see [`RequestShape::output_tokens_cv`]) and longest output, beams, MTP drafts and their
+/// The request shape a case describes: mean lengths, output spread (unknown: the prior of the
+/// benchmark kind, [`Arrivals::unknown_output_spread`]) and longest output, beams, MTP drafts and their
 /// acceptance (0 when only the draft length is given), and a finite burst (`requests`) or a
 /// closed loop (`concurrency`; a burst wins when both are given).
 fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
@@ -470,8 +469,6 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
         need(c.output_tokens, "output_tokens")?,
         c.cached_input_fraction.unwrap_or(0.0),
     );
-    request.output_tokens_cv = c.output_tokens_cv.unwrap_or(0.0);
-    request.output_tokens_max = c.output_tokens_max;
     request.decoding = Decoding {
         beams: c.beams.unwrap_or(1),
         draft_tokens: c.mtp_draft_tokens.unwrap_or(0),
@@ -482,6 +479,11 @@ fn case_request(c: &Case) -> Result<RequestShape, PerfError> {
         (None, Some(concurrency)) => Arrivals::Closed { concurrency: f64::from(concurrency) },
         (None, None) => Arrivals::Steady,
     };
+    let (prior_cv, prior_max) = request.arrivals.unknown_output_spread(request.output_tokens);
+    request.output_tokens_cv = c.output_tokens_cv.unwrap_or(prior_cv);
+    // The prior's longest output goes with the prior's spread only: a published spread without a
+    // maximum keeps the default tail (`RequestShape::max_output`).
+    request.output_tokens_max = c.output_tokens_max.or(if c.output_tokens_cv.is_none() { prior_max } else { None });
     Ok(request)
 }
 
@@ -491,8 +493,8 @@ fn predict_inference(c: &Case, catalog: &Catalog) -> Result<(f64, String), PerfE
     let mode = need(c.scenario, "scenario")?;
     let request = case_request(c)?;
     let slo = Slo { ttft_p99_ms: c.ttft_p99_ms, tpot_p99_ms: c.tpot_p99_ms };
-    let kv_precision = c.kv_precision.unwrap_or_else(|| default_kv_precision(c.precision));
     let stack = case_stack(c, catalog)?;
+    let kv_precision = c.kv_precision.unwrap_or_else(|| stack.default_kv_precision(c.precision));
     let query = InferenceQuery { model, rates, stack, kv_precision, chips: c.n_chips, request, mode, slo };
     let result = inference_result(c, &query)?;
     let best = &result.best;

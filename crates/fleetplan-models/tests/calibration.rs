@@ -47,10 +47,9 @@ const EXTENDED: &str = include_str!("data/calibration-extended.toml");
 /// The extended public set (a copy of shared/validation/calibration-extended.toml: MLPerf
 /// Inference and Training of many submitters, TensorRT-LLM / NeMo / Megatron-Bridge / Intel
 /// tables, engine comparisons, papers): every case known and predicted, median |error| ≤ 10 %
-/// (issue 9's target, met). Issue 9's p90 target of 30 % is NOT met yet (p90 114 % on
-/// 2026-11-30: finite-burst engine comparisons, DeepSeek-R1 reasoning outputs, MoE training;
-/// docs/performance-model.md section 7), so p90 is guarded against regression at 120 % until
-/// those classes are modelled; lower the bound as they are.
+/// (issue 9's target, met), and p90 ≤ 30 % (issue 9's target, met on 2026-11-30 at 27.8 % after
+/// the benchmark-client output-spread prior, the Hopper re-tune and the engines' KV-cache
+/// default; docs/performance-model.md section 7).
 #[test]
 fn extended_cases_within_targets() {
     let catalog = Catalog::builtin().expect("built-in catalog");
@@ -65,7 +64,7 @@ fn extended_cases_within_targets() {
     println!("summary: {s:?}");
     assert_eq!(s.count, cases.len(), "every case must be predicted:\n{report}");
     assert!(s.median_abs_error <= 0.10, "median |error| {:.3} > 0.10\n{report}", s.median_abs_error);
-    assert!(s.p90_abs_error <= 1.20, "p90 |error| {:.3} > 1.20 (regression guard)\n{report}", s.p90_abs_error);
+    assert!(s.p90_abs_error <= 0.30, "p90 |error| {:.3} > 0.30\n{report}", s.p90_abs_error);
 }
 
 /// Out-of-range optional settings are file errors naming the field and the valid range, not
@@ -81,4 +80,58 @@ fn out_of_range_optional_settings_are_diagnosed() {
     assert_eq!(problems.len(), 2, "{messages:?}");
     assert!(messages[0].contains("beams = 0"), "{messages:?}");
     assert!(messages[1].contains("output_tokens_cv = 1e308"), "{messages:?}");
+}
+
+/// A case's own table from a case file, by id (from its `[[case]]` line to the next).
+fn case_table(file: &str, id: &str) -> String {
+    let at = file.find(&format!("id = \"{id}\"")).expect("case id in the file");
+    let start = file[..at].rfind("[[case]]").expect("a table header");
+    let end = file[at..].find("\n[[case]]").map_or(file.len(), |e| at + e);
+    file[start..end].to_string()
+}
+
+/// Predicted value of the single case in `text`.
+fn predicted(text: &str) -> f64 {
+    let catalog = Catalog::builtin().expect("built-in catalog");
+    let cases = parse_cases("one.toml", text).expect("case parses");
+    predict_all(&cases, &catalog)[0].predicted.expect("case predicted")
+}
+
+/// A burst case without an output spread takes the benchmark client's data-set prior (cv 1,
+/// longest output 2,048): its drain tail makes it slower than the same burst declared as equal
+/// lengths (`output_tokens_cv = 0`), and exactly as slow as the prior written out. A steady-state
+/// case without a spread is predicted as equal lengths.
+#[test]
+fn unknown_output_spread_takes_the_benchmark_kind_prior() {
+    let burst = case_table(EXTENDED, "inf-gpustack-h100x2-gpt_oss_120b-vllm-tp2-sharegpt");
+    assert!(!burst.contains("output_tokens_cv"), "the public case gives no spread");
+    let with = |extra: &str| burst.replacen("[[case]]", &format!("[[case]]\n{extra}"), 1);
+    let unknown = predicted(&burst);
+    let equal = predicted(&with("output_tokens_cv = 0.0"));
+    let prior = predicted(&with("output_tokens_cv = 1.0\noutput_tokens_max = 2048.0"));
+    assert!(unknown < 0.8 * equal, "prior {unknown} vs equal lengths {equal}");
+    assert!((unknown - prior).abs() <= 1e-9 * prior, "prior {unknown} vs written out {prior}");
+    let steady = case_table(EXTENDED, "inf-trtllm10-h200x1-llama31_8b-fp8-1k1k");
+    let steady_equal = steady.replacen("[[case]]", "[[case]]\noutput_tokens_cv = 0.0", 1);
+    assert_eq!(predicted(&steady), predicted(&steady_equal));
+}
+
+/// A case that names vLLM or SGLang and gives no `kv_precision` keeps the KV cache at the
+/// activation precision (`--kv-cache-dtype auto`): an FP8 checkpoint holds twice the KV bytes of
+/// an FP8 cache, so fewer requests fit and the prediction is lower than with `kv_precision =
+/// "fp8"` written out, and equal to `kv_precision = "bf16"`. Without a named engine (the vendor's
+/// tuned deployment) the KV cache of an 8-bit run is FP8.
+#[test]
+fn named_vllm_keeps_the_kv_cache_at_the_activation_precision() {
+    let case = case_table(EXTENDED, "inf-mlperf51-redhat-h100x1-llama31_8b-vllm-offline");
+    assert!(case.contains("engine = \"vllm\"") && !case.contains("kv_precision"), "{case}");
+    let with = |extra: &str| case.replacen("[[case]]", &format!("[[case]]\n{extra}"), 1);
+    let default = predicted(&case);
+    let fp8 = predicted(&with("kv_precision = \"fp8\""));
+    assert!(default < 0.95 * fp8, "auto KV {default} vs FP8 KV {fp8}");
+    assert_eq!(default, predicted(&with("kv_precision = \"bf16\"")));
+    let unnamed = case.replace("engine = \"vllm\"\n", "");
+    assert!(!unnamed.contains("engine ="), "{unnamed}");
+    // The vendor default (TensorRT-LLM on NVIDIA) stands for a tuned deployment: FP8 KV.
+    assert_eq!(predicted(&unnamed), predicted(&format!("{}\nkv_precision = \"fp8\"", unnamed.trim_end())));
 }

@@ -79,6 +79,39 @@ pub enum Arrivals {
     },
 }
 
+/// Output-length spread assumed for a benchmark-client run (a finite burst or a closed loop)
+/// whose source does not give one: coefficient of variation 1, a long-tailed (near-exponential)
+/// spread like that of conversation data sets' reference completions (ShareGPT: `vllm bench
+/// serve`, `sglang.bench_serving`, genai-perf send each prompt with its data-set completion length
+/// as `max_tokens`). In a burst the spread sets the drain tail (the longest requests decode at a
+/// falling batch), a first-order effect no step parameter can absorb; equal lengths would be the
+/// most optimistic assumption. Steady-state cases keep 0 (see [`Arrivals::unknown_output_spread`]).
+pub const BENCHMARK_CLIENT_OUTPUT_CV: f64 = 1.0;
+
+/// Longest output assumed with [`BENCHMARK_CLIENT_OUTPUT_CV`], tokens: the benchmark clients'
+/// ShareGPT filter keeps prompts of at most 1,024 and prompt + completion of at most 2,048 tokens
+/// (vLLM `benchmarks/datasets.py` `is_valid_sequence`, the same limits in
+/// `sglang.bench_serving`), so no completion exceeds 2,048.
+pub const BENCHMARK_CLIENT_MAX_OUTPUT_TOKENS: f64 = 2048.0;
+
+impl Arrivals {
+    /// Output spread `(cv, longest output)` to assume when a benchmark does not say, for requests
+    /// of mean output `output_tokens`: a benchmark client's data-set prior
+    /// ([`BENCHMARK_CLIENT_OUTPUT_CV`], longest [`BENCHMARK_CLIENT_MAX_OUTPUT_TOKENS`] or the mean
+    /// if longer) for a burst or a closed loop; equal lengths for the steady state, whose step
+    /// parameters were calibrated on cases of unknown spread taken as equal lengths (a spread
+    /// there only lengthens the time-weighted context, which the calibration absorbs; `docs/
+    /// performance-model.md` §3 "Output spread when a case gives none").
+    pub fn unknown_output_spread(&self, output_tokens: f64) -> (f64, Option<f64>) {
+        match self {
+            Arrivals::Steady => (0.0, None),
+            Arrivals::Burst { .. } | Arrivals::Closed { .. } => {
+                (BENCHMARK_CLIENT_OUTPUT_CV, Some(BENCHMARK_CLIENT_MAX_OUTPUT_TOKENS.max(output_tokens)))
+            }
+        }
+    }
+}
+
 /// Most prompt or generated tokens one request may have (100 M: far beyond any model's context;
 /// larger values are input mistakes, not workloads).
 pub const MAX_TOKENS_PER_REQUEST: f64 = 1e8;
@@ -98,8 +131,8 @@ pub struct RequestShape {
     /// Share of prompt tokens served from a prefix cache (not recomputed), 0–1.
     pub cached_input_fraction: f64,
     /// Coefficient of variation of output lengths (standard deviation / mean; 0 = all equal).
-    /// Unknown spreads are taken as 0: a source that does not give one usually ran fixed lengths
-    /// (trtllm-bench, vLLM's random data set), and case files give it where known.
+    /// Validation cases that do not give one take [`Arrivals::unknown_output_spread`]: 0 in the
+    /// steady state, a data-set prior for benchmark-client bursts and closed loops.
     pub output_tokens_cv: f64,
     /// Longest allowed output, tokens (`None`: the mean for cv 0, else
     /// `mean · (1 + DEFAULT_OUTPUT_MAX_SIGMAS · cv)`).

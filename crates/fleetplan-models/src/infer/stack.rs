@@ -14,6 +14,7 @@ use crate::infer::layout::Layout;
 use fleetplan_core::catalog::{
     Accelerator, Catalog, ChipId, EngineId, EngineRole, KvReservation, MoeLayout, PipelineRule, ServingEngine,
 };
+use fleetplan_core::units::Precision;
 use serde::Serialize;
 
 /// Why an engine cannot serve on a chip.
@@ -67,6 +68,9 @@ pub struct ServingStack {
     pub fp8_attention: bool,
     /// Runs multi-token-prediction / speculative decoding.
     pub mtp: bool,
+    /// Keeps the KV cache at the activation precision by default (`--kv-cache-dtype auto`: vLLM,
+    /// SGLang) instead of 8 bits in 8/4-bit runs; see [`ServingStack::default_kv_precision`].
+    pub kv_cache_auto: bool,
     /// Engine-specific multiplier on kernel rates (1.0 unless calibrated).
     pub efficiency: f64,
 }
@@ -85,6 +89,7 @@ impl ServingStack {
         two_batch_overlap: false,
         fp8_attention: false,
         mtp: false,
+        kv_cache_auto: false,
         efficiency: 1.0,
     };
 
@@ -118,17 +123,35 @@ impl ServingStack {
             two_batch_overlap: traits.two_batch_overlap,
             fp8_attention: traits.fp8_attention,
             mtp: traits.mtp,
+            kv_cache_auto: traits.kv_cache_auto,
             efficiency: traits.efficiency,
         })
     }
 
+    /// KV-cache precision the stack uses when a run does not set one, for weights and
+    /// activations at `precision`: the activation precision (16-bit; FP16 for FP16 runs) for an
+    /// engine whose `--kv-cache-dtype` defaults to `auto` (vLLM, SGLang: an FP8 checkpoint keeps a
+    /// BF16 KV cache), otherwise [`default_kv_precision`](crate::shape::default_kv_precision)
+    /// (8-bit KV for 8/4-bit runs, as TensorRT-LLM's FP8 checkpoints and MLPerf submissions run).
+    pub fn default_kv_precision(&self, precision: Precision) -> Precision {
+        match (self.kv_cache_auto, precision) {
+            (true, Precision::Fp16) => Precision::Fp16,
+            (true, _) => Precision::Bf16,
+            (false, p) => crate::shape::default_kv_precision(p),
+        }
+    }
+
     /// The stack of the default (best-tuned) serving engine for `chip`'s vendor at its latest
-    /// release; [`ServingStack::GENERIC`] when the catalog has no engine for the vendor.
+    /// release; [`ServingStack::GENERIC`] when the catalog has no engine for the vendor. It
+    /// stands for a tuned deployment, which sets an 8-bit KV cache in 8/4-bit runs (AMD's MLPerf
+    /// vLLM runs with FP8 KV, Intel's vLLM-Gaudi FP8 recipe with `--kv-cache-dtype fp8_inc`), so
+    /// `kv_cache_auto` is off whatever the engine's own default.
     pub fn default_for(catalog: &Catalog, chip: &ChipId) -> ServingStack {
-        catalog
+        let stack = catalog
             .default_engine_for(chip)
             .and_then(|engine| ServingStack::new(&catalog[&engine], None, &catalog[chip]).ok())
-            .unwrap_or(ServingStack::GENERIC)
+            .unwrap_or(ServingStack::GENERIC);
+        ServingStack { kv_cache_auto: false, ..stack }
     }
 
     /// The stack of `engine` (at `version`) on `chip`, or the chip's default when no engine is
@@ -216,7 +239,13 @@ mod tests {
         let trtllm = stack(&c, "trtllm", None, "h100-sxm").unwrap();
         assert_eq!(ServingStack::default_for(&c, &chip("h100-sxm")), trtllm);
         assert_eq!(trtllm.kv_reservation, KvReservation::Maximum);
-        assert_eq!(ServingStack::default_for(&c, &chip("mi300x")), stack(&c, "vllm", None, "mi300x").unwrap());
+        // The vendor default is vLLM on AMD, as a tuned deployment: an 8-bit KV cache in 8-bit runs.
+        let vllm = stack(&c, "vllm", None, "mi300x").unwrap();
+        assert!(vllm.kv_cache_auto);
+        assert_eq!(ServingStack::default_for(&c, &chip("mi300x")), ServingStack { kv_cache_auto: false, ..vllm });
+        assert_eq!(vllm.default_kv_precision(Precision::Fp8), Precision::Bf16);
+        assert_eq!(vllm.default_kv_precision(Precision::Fp16), Precision::Fp16);
+        assert_eq!(trtllm.default_kv_precision(Precision::Fp8), Precision::Fp8);
         assert_eq!(
             ServingStack::default_for(&c, &chip("ascend-910c")),
             stack(&c, "mindie", None, "ascend-910c").unwrap()

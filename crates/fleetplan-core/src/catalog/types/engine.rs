@@ -165,6 +165,11 @@ pub struct ServingTraits {
     pub mtp: bool,
     /// Whether it runs attention at FP8 when the KV cache is FP8 (FP8 FMHA, FlashMLA-FP8).
     pub fp8_attention: bool,
+    /// Whether its default KV-cache precision is `auto`, the model's activation dtype (16-bit
+    /// even for 8/4-bit weights unless the run sets an 8-bit KV cache: vLLM and SGLang
+    /// `--kv-cache-dtype auto`); false: 8-bit KV in 8/4-bit runs (TensorRT-LLM's FP8 checkpoints).
+    #[serde(default)]
+    pub kv_cache_auto: bool,
     /// Engine-specific throughput multiplier on kernel rates (1.0 unless ≥ 3 calibration cases
     /// support another value).
     #[serde(default = "one")]
@@ -489,6 +494,7 @@ mod tests {
             two_batch_overlap: false,
             mtp: false,
             fp8_attention: false,
+            kv_cache_auto: false,
             efficiency: 1.0,
             versions: vec![
                 EngineVersion { since: "0.6".into(), step_overhead_us: Some(1000.0), ..EngineVersion::empty() },
