@@ -39,7 +39,6 @@ use fleetplan_core::units::Precision;
 use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, ServingStack, Slo};
-use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -256,18 +255,13 @@ fn engine_for(
     let model = &catalog[&chat.model];
     let rates = ChipRates::of_chip(catalog, chip, precision)?;
     let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip)?;
-    let kv = default_kv_precision(precision);
     let q = InferenceQuery {
         model,
         rates,
         stack,
-        kv_precision: kv,
+        kv_precision: stack.default_kv_precision(precision),
         chips: instance_chips.max(1),
-        request: infer::RequestShape::new(
-            chat.input_tokens_per_request.max(1.0),
-            chat.output_tokens_per_request.max(1.0),
-            0.0,
-        ),
+        request: infer::RequestShape::for_chat(chat),
         mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };
