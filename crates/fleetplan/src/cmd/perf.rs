@@ -382,12 +382,41 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.input,
         a.output
     ));
+    if let Some(note) = request_note(&workload) {
+        out(&note);
+    }
     out(&format!("engine: {}", choice.line));
     out(&figures_table(rows).to_string());
     if a.curve {
         out(&curve_table(&curve, scenario));
     }
     Ok(())
+}
+
+/// The request settings beyond the mean lengths, when any differs from the default: "requests:
+/// output cv 1, longest 4,000 tokens, 4 beams, 2 draft tokens at 0.8 acceptance, burst of 1,000".
+fn request_note(request: &RequestShape) -> Option<String> {
+    let mut parts = Vec::new();
+    if request.output_tokens_cv > 0.0 || request.output_tokens_max.is_some() {
+        parts.push(format!(
+            "output cv {}, longest {} tokens",
+            request.output_tokens_cv,
+            grouped(request.max_output(), 0)
+        ));
+    }
+    let d = &request.decoding;
+    if d.beams > 1 {
+        parts.push(format!("{} beams", d.beams));
+    }
+    if d.draft_tokens > 0 {
+        parts.push(format!("{} draft tokens at {} acceptance", d.draft_tokens, d.acceptance));
+    }
+    match request.arrivals {
+        Arrivals::Burst { requests } => parts.push(format!("burst of {}", grouped(requests, 0))),
+        Arrivals::Closed { concurrency } => parts.push(format!("{} in flight (closed loop)", grouped(concurrency, 0))),
+        Arrivals::Steady => {}
+    }
+    (!parts.is_empty()).then(|| format!("requests: {}", parts.join(", ")))
 }
 
 /// `value` with its 80 % interval, e.g. "2,650.3 (80 % interval 2,300–3,000)".
