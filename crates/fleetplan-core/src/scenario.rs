@@ -22,6 +22,8 @@
 //!   `objective`), orchestrated by `check/mod.rs`;
 //! - `ids`: the scenario-local handles [`SiteId`] and [`WorkloadId`] (`&scenario[&site_id]`);
 //!   the catalog handles live in [`crate::catalog`];
+//! - `request`: a chat workload's output spread and decoding ([`RequestOptions`]) and the one
+//!   home of their valid ranges;
 //! - [`Quarter`] and [`Spanned`]: calendar quarters and values with their byte spans.
 
 mod check;
@@ -29,6 +31,7 @@ pub mod file;
 mod ids;
 mod parse;
 mod quarter;
+mod request;
 mod spanned;
 
 pub use check::MAX_QUARTERS;
@@ -36,6 +39,7 @@ pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;
 pub use quarter::Quarter;
+pub use request::{MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem};
 pub use spanned::Spanned;
 
 use crate::catalog::{Catalog, ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
@@ -310,8 +314,10 @@ pub struct ChatWorkload {
     pub requests_per_user_per_day: f64,
     /// Prompt tokens per request.
     pub input_tokens_per_request: f64,
-    /// Generated tokens per request.
+    /// Generated tokens per request (mean).
     pub output_tokens_per_request: f64,
+    /// Output spread, beams and speculative decoding of the requests.
+    pub request: RequestOptions,
     /// p99 time-to-first-token target, ms.
     pub ttft_p99_ms: f64,
     /// p99 time-per-output-token target, ms.

@@ -97,8 +97,10 @@ fn kv_values_per_token_layer(model: &LlmModel) -> f64 {
 
 /// The KV-cache precision a deployment uses by default for a given weight/activation precision:
 /// 8-bit formats (and FP4, whose deployments keep an FP8 cache) store KV in FP8; 16-bit and
-/// weight-only formats store it in BF16. KV is never stored at 4 bits by default.
-pub fn default_kv_precision(precision: Precision) -> Precision {
+/// weight-only formats store it in BF16. KV is never stored at 4 bits by default. Callers go
+/// through [`ServingStack::default_kv_precision`](crate::infer::ServingStack::default_kv_precision),
+/// which also knows the engines that keep the model's dtype.
+pub(crate) fn default_kv_precision(precision: Precision) -> Precision {
     match precision {
         Precision::Fp8 | Precision::Int8 | Precision::Fp4 => Precision::Fp8,
         Precision::Bf16 | Precision::Fp16 | Precision::W4a16 => Precision::Bf16,

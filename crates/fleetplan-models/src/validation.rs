@@ -225,8 +225,8 @@ fn short(v: f64) -> String {
 /// range, so that a nonsensical setting is a file error (exit 2), not an unexplained skip.
 fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnostic> {
     let counts = [
-        ("beams", c.beams, 64),
-        ("mtp_draft_tokens", c.mtp_draft_tokens.map(|k| k + 1), 17),
+        ("beams", c.beams, infer::MAX_BEAMS),
+        ("mtp_draft_tokens", c.mtp_draft_tokens.map(|k| k.saturating_add(1)), infer::MAX_DRAFT_TOKENS + 1),
         ("requests", c.requests, u32::MAX),
         ("concurrency", c.concurrency, u32::MAX),
         ("max_batch", c.max_batch, u32::MAX),
@@ -241,7 +241,11 @@ fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnos
             && !(1..=max).contains(&v)
         {
             let shown = if field == "mtp_draft_tokens" { v - 1 } else { v };
-            let range = if field == "mtp_draft_tokens" { "0 to 16".to_string() } else { format!("1 to {max}") };
+            let range = if field == "mtp_draft_tokens" {
+                format!("0 to {}", infer::MAX_DRAFT_TOKENS)
+            } else {
+                format!("1 to {max}")
+            };
             out.push(
                 Diagnostic::error(source_name, format!("case `{}`: {field} = {shown} is out of range", c.id))
                     .with_path(format!("case[{i}].{field}"))
@@ -251,7 +255,7 @@ fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnos
     }
     let reals = [
         ("mtp_acceptance", c.mtp_acceptance, 0.0, 1.0),
-        ("output_tokens_cv", c.output_tokens_cv, 0.0, 10.0),
+        ("output_tokens_cv", c.output_tokens_cv, 0.0, infer::MAX_OUTPUT_TOKENS_CV),
         ("output_tokens_max", c.output_tokens_max, 1.0, 10_000_000.0),
     ];
     for (field, value, low, high) in reals {

@@ -191,3 +191,76 @@ fn validate_reports_an_unknown_case_engine_and_uses_known_ones() {
     assert!(line("old-vllm").contains("batch 256") && line("old-vllm").contains("scheduler batch limit"), "{text}");
     assert!(line("capped").contains("batch 100"), "{text}");
 }
+
+/// `perf infer` on one H100 for llama-3.1-8b at FP8, one layout, with extra flags: the best point.
+fn infer_one_gpu(extra: &[&str]) -> serde_json::Value {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "1", "--model", "llama-3.1-8b", "--precision", "fp8"];
+    let fixed = ["--tp", "1", "--input", "1000", "--output", "1000", "--json"];
+    json_ok(&[&base[..], &fixed[..], extra].concat())
+}
+
+fn output_per_chip(v: &serde_json::Value) -> f64 {
+    v["result"]["best"]["output_tokens_per_s_per_chip"].as_f64().unwrap()
+}
+
+#[test]
+fn beams_lower_and_accepted_drafts_raise_tokens_per_chip() {
+    let plain = output_per_chip(&infer_one_gpu(&[]));
+    let beams = infer_one_gpu(&["--beams", "4"]);
+    assert_eq!(beams["workload"]["decoding"]["beams"], 4);
+    assert!(output_per_chip(&beams) < 0.8 * plain, "4 beams {} vs 1 beam {plain}", output_per_chip(&beams));
+    // A latency limit keeps the batch small (memory-bound decode), where drafts pay off.
+    let limit = ["--tpot-p99-ms", "15"];
+    let plain_limited = output_per_chip(&infer_one_gpu(&limit));
+    let mtp = output_per_chip(&infer_one_gpu(
+        &[&limit[..], &["--mtp-draft-tokens", "2", "--mtp-acceptance", "0.8"]].concat(),
+    ));
+    assert!(mtp > 1.2 * plain_limited, "MTP {mtp} vs none {plain_limited}");
+}
+
+#[test]
+fn a_finite_burst_with_spread_outputs_is_slower_than_the_steady_state() {
+    let steady = output_per_chip(&infer_one_gpu(&["--output-cv", "1"]));
+    let burst = infer_one_gpu(&["--output-cv", "1", "--requests", "1000"]);
+    assert_eq!(burst["scenario"], "offline");
+    assert!(output_per_chip(&burst) < 0.95 * steady, "burst {} vs steady {steady}", output_per_chip(&burst));
+    let closed = output_per_chip(&infer_one_gpu(&["--concurrency", "4"]));
+    assert!(closed < 0.5 * output_per_chip(&infer_one_gpu(&[])), "4 in flight {closed}");
+}
+
+#[test]
+fn request_flags_out_of_range_exit_2_naming_the_flag_and_range() {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "1", "--model", "llama-3.1-8b"];
+    let cases: [(&[&str], &str); 6] = [
+        (&["--beams", "17"], "--beams must be a whole number from 1 to 16, got 17"),
+        (&["--output-cv", "12"], "--output-cv must be a number from 0 to 10, got 12"),
+        (&["--output-max", "100"], "--output-max must be from the mean output (200)"),
+        (&["--output-max", "200000"], "131072 − 1000 = 130072"),
+        (&["--mtp-draft-tokens", "2"], "--mtp-draft-tokens needs --mtp-acceptance"),
+        (&["--mtp-draft-tokens", "2", "--mtp-acceptance", "1.5"], "--mtp-acceptance must be a fraction from 0 to 1"),
+    ];
+    for (flags, message) in cases {
+        let out = fleetplan(&[&base[..], flags].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(message), "{flags:?}: {stderr}");
+    }
+    for flags in [
+        &["--requests", "0"][..],
+        &["--requests", "10", "--concurrency", "4"],
+        &["--requests", "10", "--scenario", "server"],
+    ] {
+        let out = fleetplan(&[&base[..], flags].concat());
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn the_kv_cache_default_follows_the_named_engine() {
+    let base = ["perf", "infer", "--chip", "h100-sxm", "--chips", "1", "--model", "llama-3.1-8b", "--precision", "fp8"];
+    let kv = |extra: &[&str]| json_ok(&[&base[..], extra, &["--json"]].concat())["kv_precision"].clone();
+    assert_eq!(kv(&[]), "fp8");
+    assert_eq!(kv(&["--engine", "trtllm"]), "fp8");
+    assert_eq!(kv(&["--engine", "vllm"]), "bf16");
+    assert_eq!(kv(&["--engine", "vllm", "--kv-precision", "fp8"]), "fp8");
+}

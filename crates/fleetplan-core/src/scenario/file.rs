@@ -263,6 +263,28 @@ pub struct WorkloadEntry {
     /// Chat: generated tokens per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_per_request: Option<Spanned<f64>>,
+    /// Chat: coefficient of variation of output lengths (standard deviation / mean), 0–10
+    /// (default 0: all outputs the mean length). A spread lengthens the context running requests
+    /// hold (time-weighted: mean · (1 + cv²) / 2 generated tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_cv: Option<Spanned<f64>>,
+    /// Chat: longest output, tokens: at least `output_tokens_per_request`, at most the model's
+    /// context minus `input_tokens_per_request` (default: mean · (1 + 3 · cv)). Engines that
+    /// reserve KV for the longest output at admission size their batch by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_max: Option<Spanned<f64>>,
+    /// Chat: beam width of beam-search decoding, 1–16 (default 1: greedy or sampling). Each beam
+    /// is decoded as its own sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beams: Option<Spanned<i64>>,
+    /// Chat: draft tokens per decode step of speculative / multi-token-prediction decoding, 0–16
+    /// (default 0). Needs `mtp_acceptance` when above 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtp_draft_tokens: Option<Spanned<i64>>,
+    /// Chat: mean acceptance rate of one draft token, 0–1 (DeepSeek-V3 MTP reports 0.85–0.9
+    /// for one draft token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtp_acceptance: Option<Spanned<f64>>,
     /// Chat: latency target, 99th-percentile time to first token, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttft_p99_ms: Option<Spanned<f64>>,

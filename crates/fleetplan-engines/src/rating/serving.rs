@@ -11,7 +11,6 @@ use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceQuery, LayoutResult, ServeMode, ServingStack, Slo};
 use fleetplan_models::interval::Interval;
-use fleetplan_models::shape::default_kv_precision;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
 /// [`RateProblem`] when the pair cannot serve it).
@@ -51,10 +50,10 @@ fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id:
         (Ok(chip_rates), Ok(stack)) => (chip_rates, stack),
         (Err(e), _) | (_, Err(e)) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
-    let request =
-        infer::RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0);
+    let request = infer::RequestShape::for_chat(chat);
     let slo = Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) };
-    let kv_precision = default_kv_precision(precision);
+    // The engine's own default (vLLM, SGLang: the model's 16-bit dtype), as `validate` and `perf` use.
+    let kv_precision = stack.default_kv_precision(precision);
     let mut instance_chips = chip.scaleup_domain.clamp(1, 16);
     let mut last_error: Option<PerfError> = None;
     while instance_chips <= MAX_INSTANCE_CHIPS {

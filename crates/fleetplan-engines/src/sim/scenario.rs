@@ -39,7 +39,6 @@ use fleetplan_core::units::Precision;
 use fleetplan_models::demand::{self, Profile};
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, ServingStack, Slo};
-use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::{LayoutError, PerfError};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -79,8 +78,8 @@ pub struct ScenarioSimOptions {
     pub routing: Routing,
     /// Mean time between failures of one chip, hours, and repair time, hours (None: no failures).
     pub failures: Option<(f64, f64)>,
-    /// Log-space standard deviation of prompt and output lengths (None: fixed at the workload's
-    /// means).
+    /// Log-space standard deviation of prompt and output lengths (None: fixed prompts at the
+    /// workload's mean, outputs with the workload's `output_tokens_cv` spread, fixed when 0).
     pub length_sigma: (Option<f64>, Option<f64>),
     /// Time-series interval, s (None: no time series).
     pub sample_interval_s: Option<f64>,
@@ -256,18 +255,13 @@ fn engine_for(
     let model = &catalog[&chat.model];
     let rates = ChipRates::of_chip(catalog, chip, precision)?;
     let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip)?;
-    let kv = default_kv_precision(precision);
     let q = InferenceQuery {
         model,
         rates,
         stack,
-        kv_precision: kv,
+        kv_precision: stack.default_kv_precision(precision),
         chips: instance_chips.max(1),
-        request: infer::RequestShape::new(
-            chat.input_tokens_per_request.max(1.0),
-            chat.output_tokens_per_request.max(1.0),
-            0.0,
-        ),
+        request: infer::RequestShape::for_chat(chat),
         mode: ServeMode::Server,
         slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
     };
@@ -468,6 +462,20 @@ struct SliceShape<'a> {
     horizon_s: f64,
 }
 
+/// Output lengths of a chat workload: lognormal with the log-space `sigma` given, else with the
+/// workload's spread (`σ = √ln(1 + cv²)`, the lognormal of that coefficient of variation; fixed
+/// lengths for cv 0), cut at the workload's longest output when it gives one.
+fn output_lengths(chat: &ChatWorkload, sigma: Option<f64>) -> LengthDist {
+    let cv = chat.request.output_tokens_cv;
+    let sigma = sigma.or((cv > 0.0).then(|| (1.0 + cv * cv).ln().sqrt()));
+    match (LengthDist::from_mean(chat.output_tokens_per_request, sigma), chat.request.output_tokens_max) {
+        (LengthDist::LogNormal { mean, sigma, .. }, Some(max)) => {
+            LengthDist::LogNormal { mean, sigma, max: max.round().clamp(1.0, f64::from(u32::MAX)) as u32 }
+        }
+        (lengths, _) => lengths,
+    }
+}
+
 /// Sample every pool to a slice ([`MIN_SLICE_REPLICAS`] or the whole pool at least, under
 /// automatic sampling) and build its simulation.
 fn sample_pools(
@@ -481,7 +489,7 @@ fn sample_pools(
         profile,
         growth_per_day: (1.0 + chat.serving.growth_per_quarter).powf(1.0 / DAYS_PER_QUARTER) - 1.0,
         input: LengthDist::from_mean(chat.input_tokens_per_request, opts.length_sigma.0),
-        output: LengthDist::from_mean(chat.output_tokens_per_request, opts.length_sigma.1),
+        output: output_lengths(chat, opts.length_sigma.1),
         slo: SloTargets::from_ms(Some(chat.ttft_p99_ms), Some(chat.tpot_p99_ms)),
         horizon_s: opts.hours * 3600.0,
     };
@@ -623,6 +631,20 @@ mod tests {
         assert_eq!(LengthDist::from_mean(299.6, None), LengthDist::Fixed { tokens: 300 });
         assert_eq!(LengthDist::from_mean(300.0, Some(0.0)), LengthDist::Fixed { tokens: 300 });
         assert!(matches!(LengthDist::from_mean(300.0, Some(0.5)), LengthDist::LogNormal { max: 6000, .. }));
+        // A workload's spread: the lognormal of its cv (cv 1: σ = √ln 2), cut at its longest output.
+        let catalog = Catalog::builtin().expect("catalog");
+        let text = include_str!("../../../../examples/quickstart.toml");
+        let scenario = fleetplan_core::scenario::validate("quickstart.toml", text, &catalog).expect("valid");
+        let Some(WorkloadSpec::Chat(chat)) =
+            scenario.workloads.iter().map(|w| &w.spec).find(|s| s.kind() == WorkloadKind::Chat)
+        else {
+            panic!("chat")
+        };
+        assert!(matches!(output_lengths(chat, None), LengthDist::Fixed { .. }));
+        let mut spread = chat.clone();
+        (spread.request.output_tokens_cv, spread.request.output_tokens_max) = (1.0, Some(5000.0));
+        let LengthDist::LogNormal { sigma, max, .. } = output_lengths(&spread, None) else { panic!("lognormal") };
+        assert!((sigma - 2f64.ln().sqrt()).abs() < 1e-12 && max == 5000, "{sigma} {max}");
     }
 
     #[test]

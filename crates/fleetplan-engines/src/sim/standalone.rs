@@ -10,7 +10,7 @@ use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, ServingStack, Slo, best_for_layout};
-use fleetplan_models::shape::{default_kv_precision, kv_bytes_per_token};
+use fleetplan_models::shape::kv_bytes_per_token;
 use fleetplan_models::{LayoutError, PerfError};
 use serde::Serialize;
 
@@ -81,13 +81,10 @@ impl Standalone {
     /// The performance engine of one replica (under the chip vendor's default serving engine).
     pub fn engine(&self, catalog: &Catalog) -> Result<InferenceEngine, PerfError> {
         let model = &catalog[&self.model];
-        let rates = ServingStack::default_for(catalog, &self.chip).apply(ChipRates::of_chip(
-            catalog,
-            &self.chip,
-            self.precision,
-        )?);
+        let stack = ServingStack::default_for(catalog, &self.chip);
+        let rates = stack.apply(ChipRates::of_chip(catalog, &self.chip, self.precision)?);
         let layout = Layout { tp: self.tp, pp: self.pp, dp: 1, ep: 1 };
-        InferenceEngine::new(model, rates, default_kv_precision(self.precision), layout)
+        InferenceEngine::new(model, rates, stack.default_kv_precision(self.precision), layout)
     }
 
     /// Replicas: whole `tp × pp` groups in `chips`.
@@ -111,7 +108,10 @@ impl Standalone {
                     return Err(SimError::PrefillReplicas { replicas, prefill }.into());
                 }
                 let model = &catalog[&self.model];
-                let kv_bytes = kv_bytes_per_token(model, default_kv_precision(self.precision));
+                let kv_bytes = kv_bytes_per_token(
+                    model,
+                    ServingStack::default_for(catalog, &self.chip).default_kv_precision(self.precision),
+                );
                 // The prefill replica's chips send their KV shards in parallel over scale-out.
                 let bw = engine.rates().scaleout_bw * engine.chips_per_replica();
                 Pools::Disaggregated {

@@ -5,7 +5,7 @@
 use crate::error::PerfError;
 use crate::hw::ChipRates;
 use crate::infer::layout::Layout;
-use crate::infer::request::RequestShape;
+use crate::infer::request::{KvReservation, RequestShape};
 use crate::shape::{LlmShape, kv_bytes_per_token};
 use fleetplan_core::catalog::LlmModel;
 use fleetplan_core::units::Precision;
@@ -37,6 +37,8 @@ pub struct StepOptions {
     pub allreduce_overlap: f64,
     /// Device memory per GPU the engine reserves, bytes (`None`: the family's `mem_reserve_gb`).
     pub mem_reserve_bytes: Option<f64>,
+    /// KV reservation policy at admission (what sizes the batch the KV cache allows).
+    pub kv_reservation: KvReservation,
 }
 
 impl Default for StepOptions {
@@ -48,6 +50,7 @@ impl Default for StepOptions {
             extra_step_overhead_s: 0.0,
             allreduce_overlap: 0.0,
             mem_reserve_bytes: None,
+            kv_reservation: KvReservation::Expected,
         }
     }
 }
@@ -271,6 +274,11 @@ impl InferenceEngine {
     /// The layout.
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    /// The serving engine's features this engine was built with.
+    pub fn options(&self) -> &StepOptions {
+        &self.options
     }
 
     /// The chip rates.

@@ -36,6 +36,9 @@ pub use engine::{
 pub use layout::Layout;
 pub use operating::{Disaggregated, OperatingPoint, TPOT_P99_OVER_MEAN, disaggregated};
 pub use queueing::{erlang_c, max_rate_for_wait};
-pub use request::{Arrivals, Decoding, KvReservation, MAX_TOKENS_PER_REQUEST, RequestShape, ServeMode, Slo};
+pub use request::{
+    Arrivals, Decoding, KvReservation, MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, MAX_TOKENS_PER_REQUEST,
+    RequestShape, ServeMode, Slo,
+};
 pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};
 pub use stack::{EngineError, ServingStack};

@@ -10,11 +10,9 @@ use serde::{Deserialize, Serialize};
 /// Used only by the [`KvReservation::Maximum`] policy and to end the burst drain.
 pub const DEFAULT_OUTPUT_MAX_SIGMAS: f64 = 3.0;
 
-/// Most draft tokens per step accepted (speculative / MTP decoding; engines use 1–7).
-pub const MAX_DRAFT_TOKENS: u32 = 16;
-
-/// Most beams accepted (beam search; MLPerf GPT-J uses 4).
-pub const MAX_BEAMS: u32 = 64;
+/// Most draft tokens, most beams and the largest output-length cv accepted: one home for every
+/// front door (scenario workloads, `perf infer`, validation cases), in `fleetplan-core`.
+pub use fleetplan_core::scenario::{MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV};
 
 /// How each request decodes: beam width and speculative / multi-token-prediction drafts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -157,6 +155,23 @@ impl RequestShape {
         }
     }
 
+    /// The steady-state request shape of a scenario chat workload: its mean lengths (at least
+    /// one token each), output spread and longest output, beams and speculative decoding; no
+    /// prefix cache. The one way the evaluator, planner and simulator turn a workload into requests.
+    pub fn for_chat(chat: &fleetplan_core::scenario::ChatWorkload) -> RequestShape {
+        let options = &chat.request;
+        RequestShape {
+            output_tokens_cv: options.output_tokens_cv,
+            output_tokens_max: options.output_tokens_max,
+            decoding: Decoding {
+                beams: options.beams,
+                draft_tokens: options.mtp_draft_tokens,
+                acceptance: options.mtp_acceptance,
+            },
+            ..RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0)
+        }
+    }
+
     /// Check the values are usable.
     pub fn check(&self) -> Result<(), PerfError> {
         let tokens = 1.0..=MAX_TOKENS_PER_REQUEST;
@@ -170,7 +185,7 @@ impl RequestShape {
             return Err(SettingError::CachedInputFraction(self.cached_input_fraction).into());
         }
         let bad = |field, value: f64, expected| Err(SettingError::Request { field, value, expected }.into());
-        if !(self.output_tokens_cv.is_finite() && (0.0..=10.0).contains(&self.output_tokens_cv)) {
+        if !(self.output_tokens_cv.is_finite() && (0.0..=MAX_OUTPUT_TOKENS_CV).contains(&self.output_tokens_cv)) {
             return bad("output_tokens_cv", self.output_tokens_cv, "in [0, 10]");
         }
         if let Some(max) = self.output_tokens_max
@@ -180,7 +195,7 @@ impl RequestShape {
         }
         let d = &self.decoding;
         if !(1..=MAX_BEAMS).contains(&d.beams) {
-            return bad("beams", f64::from(d.beams), "in 1..=64");
+            return bad("beams", f64::from(d.beams), "in 1..=16");
         }
         if d.draft_tokens > MAX_DRAFT_TOKENS {
             return bad("mtp_draft_tokens", f64::from(d.draft_tokens), "at most 16");

@@ -181,7 +181,8 @@ pub fn best_for_layout(
     let chips_used = layout.chips();
     // Scale: replicas in use, and idle chips dilute per-chip figures.
     let scale = f64::from(chips_used) / f64::from(chips_total.max(chips_used));
-    let limits = BatchLimits::new(engine, request, mode, KvReservation::default())?;
+    // The serving engine's admission policy (`ServingStack::kv_reservation`, via the step options).
+    let limits = BatchLimits::new(engine, request, mode, engine.options().kv_reservation)?;
     let mut choice = SweepChoice::default();
     sweep(engine, request, mode, &limits, scale, |point| {
         if let Some(points) = curve.as_deref_mut() {
@@ -306,12 +307,13 @@ impl InferenceQuery<'_> {
         InferenceEngine::with_options(self.model, self.stack_rates(), self.kv_precision, layout, self.step_options())
     }
 
-    /// The serving stack's step features (two-batch overlap, FP8 attention); its efficiency and
-    /// step overhead are already in [`InferenceQuery::stack_rates`].
+    /// The serving stack's step features (two-batch overlap, FP8 attention) and KV reservation
+    /// policy; its efficiency and step overhead are already in [`InferenceQuery::stack_rates`].
     pub fn step_options(&self) -> StepOptions {
         StepOptions {
             two_batch_overlap: self.stack.two_batch_overlap,
             fp8_attention: self.stack.fp8_attention,
+            kv_reservation: self.stack.kv_reservation,
             ..StepOptions::default()
         }
     }
@@ -351,6 +353,33 @@ pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fleetplan_core::catalog::Catalog;
+
+    #[test]
+    fn the_stacks_kv_reservation_sizes_the_batch() {
+        let catalog = Catalog::builtin().unwrap();
+        let chip = catalog.resolve_chip("h100-sxm").unwrap();
+        let rates = ChipRates::of_chip(&catalog, &chip, Precision::Fp8).unwrap();
+        let request = RequestShape { output_tokens_cv: 1.0, ..RequestShape::new(1000.0, 2000.0, 0.0) };
+        let memory_batch = |kv_reservation| {
+            let stack = ServingStack { kv_reservation, max_running_requests: 1e6, ..ServingStack::GENERIC };
+            let query = InferenceQuery {
+                model: catalog.llm("llama-3.1-70b").unwrap(),
+                rates,
+                stack,
+                kv_precision: Precision::Fp8,
+                chips: 8,
+                request,
+                mode: ServeMode::Offline,
+                slo: Slo::default(),
+            };
+            let engine = query.engine(Layout { tp: 8, pp: 1, dp: 1, ep: 1 }).unwrap();
+            best_for_layout(&engine, &request, ServeMode::Offline, &Slo::default(), 8, None).unwrap().max_batch_memory
+        };
+        // Expected: 1000 + 2000 · (1 + 1) / 2 = 3000 tokens held; maximum: 1000 + 2000 · 4 = 9000.
+        let (expected, maximum) = (memory_batch(KvReservation::Expected), memory_batch(KvReservation::Maximum));
+        assert!((expected / maximum - 3.0).abs() < 0.01, "expected {expected}, maximum {maximum}");
+    }
 
     #[test]
     fn expert_groups_keep_power_of_two_groups_with_idle_replicas() {

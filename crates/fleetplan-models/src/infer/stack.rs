@@ -5,9 +5,9 @@
 //!
 //! The layout search runs only layouts the stack runs ([`ServingStack::runs`]); the step time
 //! and batch limits see the stack through [`ServingStack::apply`], which sets the running-request
-//! cap and adds the engine's step overhead to the chip family's. The remaining features
-//! (`kv_reservation`, `two_batch_overlap`, `fp8_attention`, `mtp`) are carried for the
-//! mechanisms that use them.
+//! cap and adds the engine's step overhead to the chip family's. The step features
+//! (`kv_reservation`, `two_batch_overlap`, `fp8_attention`) reach the engine through
+//! `InferenceQuery::step_options`; `mtp` is carried for the mechanisms that use it.
 
 use crate::hw::ChipRates;
 use crate::infer::layout::Layout;
@@ -238,7 +238,10 @@ mod tests {
         let chip = |id: &str| c.resolve_chip(id).unwrap();
         let trtllm = stack(&c, "trtllm", None, "h100-sxm").unwrap();
         assert_eq!(ServingStack::default_for(&c, &chip("h100-sxm")), trtllm);
-        assert_eq!(trtllm.kv_reservation, KvReservation::Maximum);
+        // TensorRT-LLM as benchmarked (MAX_UTILIZATION) holds what requests use; JetStream
+        // preallocates each slot for the longest output.
+        assert_eq!(trtllm.kv_reservation, KvReservation::Expected);
+        assert_eq!(stack(&c, "jetstream", None, "tpu-v5e").unwrap().kv_reservation, KvReservation::Maximum);
         // The vendor default is vLLM on AMD, as a tuned deployment: an 8-bit KV cache in 8-bit runs.
         let vllm = stack(&c, "vllm", None, "mi300x").unwrap();
         assert!(vllm.kv_cache_auto);

@@ -5,17 +5,17 @@ use super::args::{parse_precision, positive, serving_engine, unknown_listing as 
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
-use fleetplan_core::catalog::{Catalog, PredictionMode};
+use fleetplan_core::catalog::{Catalog, LlmModel, PredictionMode};
 use fleetplan_core::format::grouped;
+use fleetplan_core::scenario::RequestOptions;
 use fleetplan_core::units::Precision;
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{
-    self, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
+    self, Arrivals, Decoding, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
 };
 use fleetplan_models::interval::{Interval, for_prediction};
-use fleetplan_models::shape::default_kv_precision;
 use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training};
 
 /// Subcommands of `fleetplan perf`.
@@ -44,7 +44,8 @@ pub struct InferArgs {
     /// Weights/activations precision: bf16, fp16, fp8, int8, fp4, w4a16.
     #[arg(long, default_value = "bf16", value_parser = parse_precision)]
     pub precision: Precision,
-    /// KV-cache precision (default: fp8 for 8/4-bit runs, bf16 otherwise).
+    /// KV-cache precision (default: the serving engine's: fp8 for 8/4-bit runs, bf16 otherwise;
+    /// vLLM and SGLang keep the model's 16-bit dtype when named with --engine).
     #[arg(long, value_parser = parse_precision)]
     pub kv_precision: Option<Precision>,
     /// Mean prompt tokens per request.
@@ -56,6 +57,9 @@ pub struct InferArgs {
     /// Share of prompt tokens served from a prefix cache, 0–1.
     #[arg(long, default_value_t = 0.0)]
     pub cached_fraction: f64,
+    /// Output spread and decoding method of the requests.
+    #[command(flatten)]
+    pub request: RequestArgs,
     /// offline, server, prefill or decode (default: server when a latency limit is given, else
     /// offline).
     #[arg(long, value_parser = parse_scenario)]
@@ -82,6 +86,103 @@ pub struct InferArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How requests decode and arrive in `perf infer`, beyond their mean lengths (the scenario chat
+/// workload's fields of the same names, and a benchmark run's burst or concurrency).
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// Coefficient of variation of output lengths, 0–10 (default 0: all equal).
+    #[arg(long)]
+    pub output_cv: Option<f64>,
+    /// Longest output, tokens: at least --output, at most the model's context minus --input
+    /// (default: output · (1 + 3 · cv)).
+    #[arg(long)]
+    pub output_max: Option<f64>,
+    /// Beam width of beam search, 1–16 (default 1).
+    #[arg(long)]
+    pub beams: Option<u32>,
+    /// Draft tokens per step of speculative / multi-token-prediction decoding, 0–16 (needs
+    /// --mtp-acceptance when above 0).
+    #[arg(long)]
+    pub mtp_draft_tokens: Option<u32>,
+    /// Mean acceptance rate of one draft token, 0–1.
+    #[arg(long)]
+    pub mtp_acceptance: Option<f64>,
+    /// A finite burst: this many requests submitted at once to the whole instance, timed until
+    /// the last finishes (offline scenario).
+    #[arg(long, conflicts_with = "concurrency", value_parser = clap::value_parser!(u32).range(1..))]
+    pub requests: Option<u32>,
+    /// A closed loop keeping this many requests in flight across the instance (offline scenario).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
+}
+
+impl RequestArgs {
+    /// The flag a request setting is given with.
+    fn flag(field: &str) -> &'static str {
+        match field {
+            "output_tokens_cv" => "--output-cv",
+            "output_tokens_max" => "--output-max",
+            "beams" => "--beams",
+            "mtp_draft_tokens" => "--mtp-draft-tokens",
+            _ => "--mtp-acceptance",
+        }
+    }
+
+    /// The request shape of `a` for `model`: mean lengths, these settings checked against their
+    /// ranges ([`RequestOptions::problems`], the scenario's rules) and the arrivals. A setting out
+    /// of range, or draft tokens without an acceptance rate, is a user error (exit 2).
+    fn shape(&self, a: &InferArgs, model: &LlmModel) -> Result<RequestShape, Failure> {
+        let options = RequestOptions {
+            output_tokens_cv: self.output_cv.unwrap_or(0.0),
+            output_tokens_max: self.output_max,
+            beams: self.beams.unwrap_or(1),
+            mtp_draft_tokens: self.mtp_draft_tokens.unwrap_or(0),
+            mtp_acceptance: self.mtp_acceptance.unwrap_or(0.0),
+        };
+        let context = f64::from(model.max_context_tokens);
+        if let Some(problem) = options.problems(a.input, a.output, context).first() {
+            let given = Self::flag(problem.field);
+            return Err(user_error(format!("{given} must be {}, got {}", problem.expected, problem.value)));
+        }
+        if options.mtp_draft_tokens > 0 && self.mtp_acceptance.is_none() {
+            return Err(user_error(
+                "--mtp-draft-tokens needs --mtp-acceptance (the share of draft tokens accepted, e.g. 0.8)",
+            ));
+        }
+        let mut shape = RequestShape::new(a.input, a.output, a.cached_fraction);
+        shape.output_tokens_cv = options.output_tokens_cv;
+        shape.output_tokens_max = options.output_tokens_max;
+        shape.decoding = Decoding {
+            beams: options.beams,
+            draft_tokens: options.mtp_draft_tokens,
+            acceptance: options.mtp_acceptance,
+        };
+        shape.arrivals = match (self.requests, self.concurrency) {
+            (Some(requests), _) => Arrivals::Burst { requests: f64::from(requests) },
+            (None, Some(concurrency)) => Arrivals::Closed { concurrency: f64::from(concurrency) },
+            (None, None) => Arrivals::Steady,
+        };
+        shape.check().map_err(perf_err)?;
+        Ok(shape)
+    }
+}
+
+/// The serving mode of `perf infer`: `--scenario`, else offline for a burst or closed loop (a
+/// benchmark run), else what the latency limits imply. A burst or closed loop in another mode is
+/// a user error: only the offline mode models them.
+fn serve_mode(a: &InferArgs, request: &RequestShape, slo: &Slo) -> Result<ServeMode, Failure> {
+    let benchmark = request.arrivals != Arrivals::Steady;
+    match a.scenario {
+        Some(mode) if benchmark && mode != ServeMode::Offline => Err(user_error(format!(
+            "--requests and --concurrency describe a benchmark run, modelled in the offline scenario, not `{}`",
+            mode.as_str()
+        ))),
+        Some(mode) => Ok(mode),
+        None if benchmark => Ok(ServeMode::Offline),
+        None => Ok(ServeMode::implied_by(slo)),
+    }
 }
 
 /// Parallelism degrees a user may fix for `perf infer` and `perf train`; unset ones are searched.
@@ -180,11 +281,11 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
     let stack = choice.stack;
     let rates = ChipRates::of_chip(catalog, &chip, a.precision).map_err(perf_err)?;
-    let workload = RequestShape::new(a.input, a.output, a.cached_fraction);
-    workload.check().map_err(perf_err)?;
+    let workload = a.request.shape(a, model)?;
     let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
-    let scenario = a.scenario.unwrap_or(ServeMode::implied_by(&slo));
-    let kv = a.kv_precision.unwrap_or_else(|| default_kv_precision(a.precision));
+    let scenario = serve_mode(a, &workload, &slo)?;
+    // The engine's KV default, the one `validate` and scenario workloads use.
+    let kv = a.kv_precision.unwrap_or_else(|| stack.default_kv_precision(a.precision));
     let query = InferenceQuery {
         model,
         rates,
@@ -281,12 +382,41 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.input,
         a.output
     ));
+    if let Some(note) = request_note(&workload) {
+        out(&note);
+    }
     out(&format!("engine: {}", choice.line));
     out(&figures_table(rows).to_string());
     if a.curve {
         out(&curve_table(&curve, scenario));
     }
     Ok(())
+}
+
+/// The request settings beyond the mean lengths, when any differs from the default: "requests:
+/// output cv 1, longest 4,000 tokens, 4 beams, 2 draft tokens at 0.8 acceptance, burst of 1,000".
+fn request_note(request: &RequestShape) -> Option<String> {
+    let mut parts = Vec::new();
+    if request.output_tokens_cv > 0.0 || request.output_tokens_max.is_some() {
+        parts.push(format!(
+            "output cv {}, longest {} tokens",
+            request.output_tokens_cv,
+            grouped(request.max_output(), 0)
+        ));
+    }
+    let d = &request.decoding;
+    if d.beams > 1 {
+        parts.push(format!("{} beams", d.beams));
+    }
+    if d.draft_tokens > 0 {
+        parts.push(format!("{} draft tokens at {} acceptance", d.draft_tokens, d.acceptance));
+    }
+    match request.arrivals {
+        Arrivals::Burst { requests } => parts.push(format!("burst of {}", grouped(requests, 0))),
+        Arrivals::Closed { concurrency } => parts.push(format!("{} in flight (closed loop)", grouped(concurrency, 0))),
+        Arrivals::Steady => {}
+    }
+    (!parts.is_empty()).then(|| format!("requests: {}", parts.join(", ")))
 }
 
 /// `value` with its 80 % interval, e.g. "2,650.3 (80 % interval 2,300–3,000)".

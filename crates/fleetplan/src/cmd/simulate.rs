@@ -86,7 +86,8 @@ pub struct SimulateArgs {
     /// Lognormal prompt lengths with this log-space standard deviation (default: fixed).
     #[arg(long, value_parser = non_negative)]
     pub input_sigma: Option<f64>,
-    /// Lognormal output lengths with this log-space standard deviation (default: fixed).
+    /// Lognormal output lengths with this log-space standard deviation (default: fixed; for a
+    /// scenario workload, the lognormal of its `output_tokens_cv`).
     #[arg(long, value_parser = non_negative)]
     pub output_sigma: Option<f64>,
     /// Requests to simulate (standalone form, default 100,000); in the scenario form, the

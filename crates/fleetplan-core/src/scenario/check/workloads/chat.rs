@@ -4,7 +4,7 @@
 use super::CheckedEntry;
 use crate::catalog::{Catalog, EngineId, EngineRole, LlmId, is_version};
 use crate::scenario::check::{Checker, list};
-use crate::scenario::{ChatWorkload, Serving, WorkloadSpec};
+use crate::scenario::{ChatWorkload, RequestOptions, Serving, Spanned, WorkloadSpec};
 use crate::units::Precision;
 
 /// Check the chat-specific fields and assemble the workload from the parts checked before.
@@ -24,6 +24,7 @@ pub(super) fn check(
     let ttft = checked.need(checker, &entry.ttft_p99_ms, "ttft_p99_ms");
     let tpot = checked.need(checker, &entry.tpot_p99_ms, "tpot_p99_ms");
     let (engine, engine_version) = engine(checker, checked, catalog)?;
+    let request = request_options(checker, checked, catalog, model.as_ref(), input, output);
     Some(WorkloadSpec::Chat(ChatWorkload {
         model: model?,
         precision,
@@ -31,6 +32,7 @@ pub(super) fn check(
         requests_per_user_per_day: requests?,
         input_tokens_per_request: input?,
         output_tokens_per_request: output?,
+        request: request?,
         ttft_p99_ms: ttft?,
         tpot_p99_ms: tpot?,
         engine,
@@ -94,6 +96,81 @@ fn engine(
         Some(version) => Some(Some(version.get().clone())),
     };
     Some((engine?, version?))
+}
+
+/// The optional output spread and decoding settings, each checked against its range
+/// ([`RequestOptions::problems`]) at its own span; `mtp_acceptance` is required with draft
+/// tokens. The longest output is checked against the model's context once the model, input and
+/// output are known. `None` after reporting a problem.
+fn request_options(
+    checker: &mut Checker,
+    checked: &CheckedEntry,
+    catalog: &Catalog,
+    model: Option<&LlmId>,
+    input: Option<f64>,
+    output: Option<f64>,
+) -> Option<RequestOptions> {
+    let (entry, path) = (checked.entry, checked.path);
+    // Whole numbers are read as i64 so that a negative count gets a range error, not a type error.
+    let count = |value: &Option<Spanned<i64>>, default: u32| {
+        value.as_ref().map_or(default, |v| u32::try_from(**v).unwrap_or(u32::MAX))
+    };
+    let options = RequestOptions {
+        output_tokens_cv: entry.output_tokens_cv.as_ref().map_or(0.0, |v| **v),
+        output_tokens_max: entry.output_tokens_max.as_ref().map(|v| **v),
+        beams: entry.beams.as_ref().map_or(1, |v| u32::try_from(**v).unwrap_or(0)),
+        mtp_draft_tokens: count(&entry.mtp_draft_tokens, 0),
+        mtp_acceptance: entry.mtp_acceptance.as_ref().map_or(0.0, |v| **v),
+    };
+    // Without a model or mean lengths the longest output cannot be checked (already reported).
+    let context = model.map_or(f64::INFINITY, |m| f64::from(catalog[m].max_context_tokens));
+    let (input, output) = (input.unwrap_or(0.0), output.unwrap_or(0.0));
+    let mut ok = true;
+    for problem in options.problems(input, output, context) {
+        let span = match problem.field {
+            "output_tokens_cv" => entry.output_tokens_cv.as_ref().map(Spanned::span),
+            "output_tokens_max" => entry.output_tokens_max.as_ref().map(Spanned::span),
+            "beams" => entry.beams.as_ref().map(Spanned::span),
+            "mtp_draft_tokens" => entry.mtp_draft_tokens.as_ref().map(Spanned::span),
+            _ => entry.mtp_acceptance.as_ref().map(Spanned::span),
+        };
+        let span = span.unwrap_or_else(|| entry.entry_span.clone());
+        let written = checker.written(&span);
+        checker.error(
+            span,
+            &format!("{path}.{}", problem.field),
+            format!("`{}` must be {}, got {written}", problem.field, problem.expected),
+            "out of range",
+            help(problem.field),
+        );
+        ok = false;
+    }
+    if let Some(drafts) = &entry.mtp_draft_tokens
+        && **drafts > 0
+        && entry.mtp_acceptance.is_none()
+    {
+        checker.error(
+            drafts.span(),
+            &format!("{path}.mtp_acceptance"),
+            format!("`mtp_draft_tokens = {}` needs `mtp_acceptance`: how many drafts are accepted?", **drafts),
+            "no acceptance rate",
+            "add `mtp_acceptance = <0–1>` (DeepSeek-V3 MTP: about 0.85 for one draft token)".into(),
+        );
+        ok = false;
+    }
+    ok.then_some(options)
+}
+
+/// What each request setting means, for the help line of its range error.
+fn help(field: &str) -> String {
+    match field {
+        "output_tokens_cv" => "standard deviation / mean of output lengths; 0 = all equal, ~1 for chat data sets",
+        "output_tokens_max" => "the longest output a request may have, in tokens",
+        "beams" => "beam width: 1 = greedy or sampling (MLPerf GPT-J uses 4)",
+        "mtp_draft_tokens" => "draft tokens proposed per decode step (0 = no speculative decoding; engines use 1–7)",
+        _ => "the share of draft tokens accepted, e.g. 0.8",
+    }
+    .to_string()
 }
 
 /// Daily users: `daily_users`, or `monthly_users` × `daily_to_monthly_ratio` (not both).
@@ -192,6 +269,48 @@ tpot_p99_ms = 50
         let s = validate("t.toml", SCENARIO, &catalog).unwrap();
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
         assert!(chat.engine.is_none() && chat.engine_version.is_none());
+    }
+
+    #[test]
+    fn output_spread_beams_and_drafts_resolve_with_defaults() {
+        let catalog = Catalog::builtin().unwrap();
+        let lines =
+            "output_tokens_cv = 1.2\noutput_tokens_max = 4000\nbeams = 4\nmtp_draft_tokens = 2\nmtp_acceptance = 0.8";
+        let s = validate("t.toml", &with(lines), &catalog).unwrap();
+        let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+        let r = chat.request;
+        assert_eq!((r.output_tokens_cv, r.output_tokens_max, r.beams), (1.2, Some(4000.0), 4));
+        assert_eq!((r.mtp_draft_tokens, r.mtp_acceptance), (2, 0.8));
+        let s = validate("t.toml", SCENARIO, &catalog).unwrap();
+        let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+        assert_eq!(chat.request, crate::scenario::RequestOptions::default());
+    }
+
+    #[test]
+    fn request_settings_out_of_range_are_located_with_their_range() {
+        let catalog = Catalog::builtin().unwrap();
+        let problem = |lines: &str| {
+            let text = with(lines);
+            let diags = validate("t.toml", &text, &catalog).unwrap_err();
+            assert_eq!(diags.len(), 1, "{diags:#?}");
+            let span = diags[0].span.clone().unwrap();
+            (diags[0].path.clone().unwrap_or_default(), diags[0].message.clone(), text[span].to_string())
+        };
+        let (path, message, at) = problem("beams = 0");
+        assert_eq!((path.as_str(), at.as_str()), ("workload[0].beams", "0"));
+        assert_eq!(message, "`beams` must be a whole number from 1 to 16, got 0");
+        assert!(problem("beams = -3").1.contains("got -3"));
+        assert!(problem("output_tokens_cv = 11").1.contains("from 0 to 10, got 11"));
+        assert!(problem("mtp_draft_tokens = 17\nmtp_acceptance = 0.5").1.contains("from 0 to 16, got 17"));
+        assert!(problem("mtp_acceptance = 1.5").1.contains("fraction from 0 to 1, got 1.5"));
+        // Longest output: at least the mean (400), at most llama-3.1-8b's 131,072 context minus 1,000.
+        assert!(problem("output_tokens_max = 300").1.contains("got 300"));
+        let (_, message, at) = problem("output_tokens_max = 130073");
+        assert!(message.contains("131072 − 1000 = 130072") && at == "130073", "{message}");
+        assert!(validate("t.toml", &with("output_tokens_max = 130072"), &catalog).is_ok());
+        let (path, message, at) = problem("mtp_draft_tokens = 2");
+        assert_eq!((path.as_str(), at.as_str()), ("workload[0].mtp_acceptance", "2"));
+        assert!(message.contains("needs `mtp_acceptance`"), "{message}");
     }
 
     #[test]
