@@ -426,7 +426,7 @@ fn with_interval(value: f64, interval: Option<&Interval>) -> String {
         Some(i) => {
             format!("{} (80 % interval {}–{})", grouped(value, 1), grouped(i.low, decimals), grouped(i.high, decimals))
         }
-        None => format!("{value:.1}"),
+        None => grouped(value, 1),
     }
 }
 
