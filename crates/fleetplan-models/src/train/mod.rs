@@ -23,8 +23,8 @@ mod torus;
 pub use comm::{ZERO3_GATHER_OVERLAP, flat_all_reduce_s, hierarchical_all_reduce_at_s, hierarchical_all_reduce_s};
 pub use engine::TrainEngine;
 pub use rates::TrainRates;
-pub use torus::{IciTorus, TorusLinks};
 pub use search::{LayoutConstraint, TrainSearch, search_training, training_layouts};
+pub use torus::{IciTorus, TorusLinks};
 
 use serde::{Deserialize, Serialize};
 

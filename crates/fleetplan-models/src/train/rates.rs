@@ -2,8 +2,8 @@
 //! (bandwidths, memory, latencies) plus the training GEMM and attention rates from the
 //! family's `perf-training.toml` entry.
 
-use crate::error::PerfError;
 use super::IciTorus;
+use crate::error::PerfError;
 use crate::hw::ChipRates;
 use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, PerfFamily, TrainingFamily};
 use fleetplan_core::units::Precision;

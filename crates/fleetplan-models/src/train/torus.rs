@@ -21,8 +21,6 @@ pub struct TorusLinks {
     /// Bandwidth of the data-parallel reduction inside the slice (every other chip of the
     /// slice holding the same shard), all dimensions it spans working at once.
     pub dp_bw: f64,
-    /// Torus dimensions the data-parallel group spans (one ring step latency each).
-    pub dp_dims: f64,
     /// Chips of the slice (the ICI domain the job's chips fill).
     pub slice_chips: f64,
 }
@@ -91,15 +89,13 @@ impl IciTorus {
             b
         };
         let mut dp_bw: f64 = 0.0;
-        let mut dp_dims: f64 = 0.0;
         for (d, &n) in shape.iter().enumerate() {
             let (members, share) = if d == tp_dim { (n / tp, f64::from(tp)) } else { (n, 1.0) };
             if members > 1 {
                 dp_bw += 2.0 * b / share;
-                dp_dims += 1.0;
             }
         }
-        Some(TorusLinks { tp_bw, dp_bw: dp_bw.max(b), dp_dims: dp_dims.max(1.0), slice_chips: f64::from(slice_chips) })
+        Some(TorusLinks { tp_bw, dp_bw: dp_bw.max(b), slice_chips: f64::from(slice_chips) })
     }
 }
 
