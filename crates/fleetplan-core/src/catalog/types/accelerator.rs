@@ -247,3 +247,25 @@ impl Accelerator {
         p
     }
 }
+
+#[cfg(test)]
+mod clock_and_torus_checks {
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn sustained_clock_fraction_and_torus_dims_are_checked() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut chip = catalog.accelerator("mi300x").unwrap().clone();
+        assert!(chip.problems(&catalog).is_empty(), "{:?}", chip.problems(&catalog));
+        for bad in [0.0, -0.1, 1.2, f64::NAN, f64::INFINITY] {
+            chip.sustained_clock_fraction = Some(bad);
+            assert!(chip.problems(&catalog).iter().any(|p| p.contains("sustained_clock_fraction")), "{bad}");
+        }
+        chip.sustained_clock_fraction = Some(1.0);
+        chip.ici_torus_dims = Some(4);
+        assert_eq!(chip.problems(&catalog).len(), 1, "{:?}", chip.problems(&catalog));
+        chip.ici_torus_dims = Some(3);
+        assert!(chip.problems(&catalog).is_empty());
+        assert_eq!(chip.clock_fraction(), 1.0);
+    }
+}
