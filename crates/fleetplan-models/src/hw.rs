@@ -13,8 +13,11 @@ pub struct ChipRates {
     pub gemm_flops: f64,
     /// Achievable attention-kernel throughput (16-bit score/value products), FLOP/s.
     pub attn_flops: f64,
-    /// Dense BF16 peak, FLOP/s (the MFU denominator).
+    /// Dense BF16 peak, FLOP/s (the MFU denominator: the datasheet figure, never clock-scaled).
     pub bf16_peak_flops: f64,
+    /// Dense BF16 rate at the chip's sustained clock, FLOP/s: `bf16_peak_flops ×
+    /// sustained_clock_fraction` (the base of every attention rate, inference and training).
+    pub bf16_sustained_flops: f64,
     /// Achievable memory bandwidth, bytes/s.
     pub mem_bw: f64,
     /// Achievable scale-up bandwidth per chip per direction, bytes/s.
@@ -107,18 +110,22 @@ impl ChipRates {
         let peak_tflops = chip
             .dense_tflops(precision)
             .ok_or_else(|| PerfError::UnsupportedPrecision { chip: chip.id.clone(), precision })?;
-        let bf16 = chip.bf16_dense_tflops * 1e12;
+        // Power-limited clocks: every achievable compute rate below is formed from the peaks
+        // scaled by the clock the chip sustains at its TDP (docs/performance-model.md §1).
+        let clock = chip.clock_fraction();
+        let peak_tflops = peak_tflops * clock;
+        let bf16 = chip.bf16_dense_tflops * 1e12 * clock;
         let weight_bytes =
             precision.weight_bytes() + if precision.weight_bits() == 4 { FP4_SCALE_BYTES_PER_WEIGHT } else { 0.0 };
         let gemm_flops = peak_tflops * 1e12 * family.gemm_efficiency_at(precision);
         let mem_bw = chip.mem_bw_tbps * 1e12 * family.mem_bw_efficiency;
-        let fp8_tflops = chip.fp8_dense_tflops.filter(|_| precision == Precision::Fp4);
+        let fp8_tflops = chip.fp8_dense_tflops.map(|t| t * clock).filter(|_| precision == Precision::Fp4);
         let step = StepRates {
             moe_gemm_flops: gemm_flops * family.inference_moe_gemm_efficiency.unwrap_or(family.moe_gemm_efficiency),
             gemm_flops_high: fp8_tflops.map_or(gemm_flops, |t| t * 1e12 * family.gemm_efficiency_low_precision),
             weight_bytes_high: if fp8_tflops.is_some() { 1.0 } else { weight_bytes },
             dense_high_fraction: if fp8_tflops.is_some() { family.fp4_dense_fp8_fraction } else { 0.0 },
-            attn_flops_fp8: chip.fp8_dense_tflops.map_or(bf16, |t| t * 1e12) * family.attention_efficiency,
+            attn_flops_fp8: chip.fp8_dense_tflops.map_or(bf16, |t| t * 1e12 * clock) * family.attention_efficiency,
             roofline_sharpness: family.roofline_sharpness,
             gemm_half_rows: gemm_half_rows(family.gemm_half_efficiency_rows, gemm_flops, mem_bw, weight_bytes),
             moe_layer_overhead_s: family.moe_layer_overhead_us * 1e-6,
@@ -134,7 +141,8 @@ impl ChipRates {
             gemm_flops,
             moe_gemm_flops: peak_tflops * 1e12 * family.gemm_efficiency_at(precision) * family.moe_gemm_efficiency,
             attn_flops: bf16 * family.attention_efficiency,
-            bf16_peak_flops: bf16,
+            bf16_peak_flops: chip.bf16_dense_tflops * 1e12,
+            bf16_sustained_flops: bf16,
             mem_bw,
             // Catalog figure is aggregate bidirectional GB/s: half of it flows each way.
             scaleup_bw: chip.scaleup_bw_gbps * 1e9 / 2.0 * family.scaleup_efficiency,
@@ -250,5 +258,41 @@ mod half_rows_tests {
         assert!((h20 - 8.1e13 / 6.8e12).abs() < 1e-9, "{h20}");
         // Off stays off.
         assert_eq!(gemm_half_rows(0.0, 8.1e13, 3.4e12, 1.0), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::ChipRates;
+    use fleetplan_core::catalog::Catalog;
+    use fleetplan_core::units::Precision;
+
+    #[test]
+    fn a_power_limited_clock_scales_every_compute_rate_and_nothing_else() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut chip = catalog.accelerator("h100-sxm").unwrap().clone();
+        let family = catalog.perf_family(&chip.perf_family).unwrap();
+        for precision in [Precision::Bf16, Precision::Fp8] {
+            chip.sustained_clock_fraction = None;
+            let full = ChipRates::new(&chip, family, precision).unwrap();
+            chip.sustained_clock_fraction = Some(0.8);
+            let slow = ChipRates::new(&chip, family, precision).unwrap();
+            let ratio = |a: f64, b: f64| a / b;
+            for (a, b) in [
+                (slow.gemm_flops, full.gemm_flops),
+                (slow.moe_gemm_flops, full.moe_gemm_flops),
+                (slow.attn_flops, full.attn_flops),
+                (slow.bf16_sustained_flops, full.bf16_sustained_flops),
+                (slow.step.moe_gemm_flops, full.step.moe_gemm_flops),
+                (slow.step.attn_flops_fp8, full.step.attn_flops_fp8),
+                (slow.step.gemm_flops_high, full.step.gemm_flops_high),
+            ] {
+                assert!((ratio(a, b) - 0.8).abs() < 1e-12, "{precision:?}: {a} vs {b}");
+            }
+            // The datasheet peak (MFU denominator), memory and links do not follow the clock.
+            assert_eq!(slow.bf16_peak_flops, full.bf16_peak_flops);
+            assert_eq!(slow.mem_bw, full.mem_bw);
+            assert_eq!(slow.scaleup_bw, full.scaleup_bw);
+        }
     }
 }

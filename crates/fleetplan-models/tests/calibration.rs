@@ -3,7 +3,9 @@
 //! |error| ≤ 10 % and no case worse than 30 %, every case modelled; and the extended public set
 //! (calibration-extended.toml) with median ≤ 10 % and p90 ≤ 30 %.
 
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Accelerator, Catalog};
+use fleetplan_core::units::Precision;
+use fleetplan_models::train::{Mechanisms, Recompute, TrainEngine, TrainJob, TrainLayout, TrainPoint, TrainRates};
 use fleetplan_models::validation::{CaseResult, check_ids, parse_cases, predict_all, summarize};
 
 /// One line per case: measured, predicted, error and what the prediction used.
@@ -134,4 +136,59 @@ fn named_vllm_keeps_the_kv_cache_at_the_activation_precision() {
     assert!(!unnamed.contains("engine ="), "{unnamed}");
     // The vendor default (TensorRT-LLM on NVIDIA) stands for a tuned deployment: FP8 KV.
     assert_eq!(predicted(&unnamed), predicted(&format!("{}\nkv_precision = \"fp8\"", unnamed.trim_end())));
+}
+
+fn train_point(chip: &Accelerator, model: &str, mechanisms: Mechanisms, layout: TrainLayout) -> Option<TrainPoint> {
+    let catalog = Catalog::builtin().unwrap();
+    let family = catalog.perf_family(&chip.perf_family).unwrap();
+    let rates = TrainRates::new(chip, family, catalog.training_family(&chip.perf_family), Precision::Bf16).unwrap();
+    let job = TrainJob { seq_len: 4096.0, global_batch_tokens: Some(4096.0 * 512.0), tokens: 1e9 };
+    let engine = TrainEngine::with_options(catalog.llm(model).unwrap(), rates, job, None, mechanisms).unwrap();
+    engine.point(&layout)
+}
+
+fn train_layout(tp: u32, dp: u32) -> TrainLayout {
+    TrainLayout {
+        tp,
+        cp: 1,
+        pp: 1,
+        dp,
+        ep: 1,
+        zero: 1,
+        recompute: Recompute::Selective,
+        micro_batch: 1,
+        virtual_stages: 1,
+    }
+}
+
+#[test]
+fn a_power_limited_clock_slows_compute_bound_training_nearly_in_proportion() {
+    let catalog = Catalog::builtin().unwrap();
+    let mut chip = catalog.accelerator("h100-sxm").unwrap().clone();
+    let full = train_point(&chip, "llama-3.1-8b", Mechanisms::default(), train_layout(1, 8)).unwrap();
+    chip.sustained_clock_fraction = Some(0.5);
+    let slow = train_point(&chip, "llama-3.1-8b", Mechanisms::default(), train_layout(1, 8)).unwrap();
+    let ratio = slow.step_s / full.step_s;
+    // Compute halves in speed; communication and the optimizer do not follow the clock.
+    assert!(ratio > 1.7 && ratio <= 2.0 + 1e-9, "step ratio {ratio}");
+    // MFU keeps the datasheet peak as its denominator, so it falls with the clock.
+    assert!((slow.mfu * ratio - full.mfu).abs() < 1e-9 * full.mfu, "{} vs {}", slow.mfu, full.mfu);
+}
+
+#[test]
+fn tensor_parallelism_stays_inside_one_ici_torus_dimension() {
+    let catalog = Catalog::builtin().unwrap();
+    let v5p = catalog.accelerator("tpu-v5p").unwrap();
+    let torus = Mechanisms::with_ici_torus();
+    // 512 chips = 8×8×8: tp 8 fills a dimension, tp 16 fits none; the generic model allows both.
+    assert!(train_point(v5p, "gpt-3-175b", torus, train_layout(8, 64)).is_some());
+    assert!(train_point(v5p, "gpt-3-175b", torus, train_layout(16, 32)).is_none());
+    assert!(train_point(v5p, "gpt-3-175b", Mechanisms::default(), train_layout(16, 32)).is_some());
+    // Switched fabrics have no torus: the mechanism changes nothing on a GPU.
+    let h100 = catalog.accelerator("h100-sxm").unwrap();
+    let (on, off) = (
+        train_point(h100, "gpt-3-175b", torus, train_layout(8, 64)).unwrap(),
+        train_point(h100, "gpt-3-175b", Mechanisms::default(), train_layout(8, 64)).unwrap(),
+    );
+    assert_eq!(on.step_s, off.step_s);
 }

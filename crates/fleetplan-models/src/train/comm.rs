@@ -4,7 +4,7 @@
 
 use super::engine::TrainEngine;
 use super::memory::ParamsPerChip;
-use super::{Recompute, TrainLayout};
+use super::{Recompute, TorusLinks, TrainLayout};
 use crate::hw::ChipRates;
 
 /// A layout's parallel degrees as numbers.
@@ -19,6 +19,8 @@ pub(super) struct Degrees {
     pub virtual_stages: f64,
     /// `tp × cp × pp × dp`.
     pub chips: f64,
+    /// Ring bandwidths on the chip's ICI torus slice (TPUs), `None` elsewhere.
+    pub torus: Option<TorusLinks>,
 }
 
 impl Degrees {
@@ -32,7 +34,21 @@ impl Degrees {
             expert_group: f64::from(layout.ep).max(tp),
             virtual_stages: f64::from(layout.virtual_stages),
             chips: tp * cp * pp * dp,
+            torus: None,
         }
+    }
+
+    /// The degrees of `layout` on `engine`'s chips, with the torus ring bandwidths when the
+    /// chip has an ICI torus (the slice is the job's chips up to one scale-up domain); `None`
+    /// when tp fits no torus dimension of that slice.
+    pub fn on_chips(layout: &TrainLayout, engine: &TrainEngine) -> Option<Degrees> {
+        let mut degrees = Degrees::of(layout);
+        let rates = &engine.rates;
+        if let Some(torus) = rates.torus.filter(|_| engine.mechanisms.ici_torus) {
+            let slice = layout.chips().min(rates.chip.scaleup_domain as u32);
+            degrees.torus = Some(torus.links(slice, layout.tp)?);
+        }
+        Some(degrees)
     }
 }
 
@@ -60,7 +76,11 @@ impl MicrobatchComm {
         let tp_s = if layout.tp > 1 {
             // Two all-reduce-equivalents (reduce-scatter + all-gather) per layer per pass, and
             // two in the backward.
-            let per_all_reduce = rates.all_reduce_s(chip_tokens * shape.hidden * 2.0, tp);
+            let bytes = chip_tokens * shape.hidden * 2.0;
+            let per_all_reduce = match degrees.torus {
+                Some(links) => flat_all_reduce_s(rates, bytes, tp, links.tp_bw),
+                None => rates.all_reduce_s(bytes, tp),
+            };
             stage_layers * 2.0 * (forward_passes + 1.0) * per_all_reduce
         } else {
             0.0
@@ -129,17 +149,24 @@ pub const ZERO3_GATHER_OVERLAP: f64 = 0.0;
 /// (all torus dimensions, both directions) the bidirectional-ring all-reduce reaches; slices talk
 /// over DCN (the scale-out figure).
 pub fn hierarchical_all_reduce_s(rates: &ChipRates, bytes: f64, group: f64, in_domain: f64) -> f64 {
+    hierarchical_all_reduce_at_s(rates, bytes, group, in_domain, rates.scaleup_bw)
+}
+
+/// [`hierarchical_all_reduce_s`] with the steps inside the domain at `inner_bw` bytes/s per
+/// direction (the chip's scale-up bandwidth on switched fabrics; on a TPU torus the rings of
+/// the torus dimensions the group spans, [`TorusLinks::dp_bw`]).
+pub fn hierarchical_all_reduce_at_s(rates: &ChipRates, bytes: f64, group: f64, in_domain: f64, inner_bw: f64) -> f64 {
     if group <= 1.0 || bytes <= 0.0 {
         return 0.0;
     }
     let inside = in_domain.clamp(1.0, group);
-    let flat_bw = if group <= inside { rates.scaleup_bw } else { rates.scaleout_bw };
+    let flat_bw = if group <= inside { inner_bw } else { rates.scaleout_bw };
     let flat = flat_all_reduce_s(rates, bytes, group, flat_bw);
     if group <= inside {
         return flat;
     }
     let domains = group / inside;
-    let shard_step = (inside - 1.0) / inside * bytes / rates.scaleup_bw;
+    let shard_step = (inside - 1.0) / inside * bytes / inner_bw;
     let across = flat_all_reduce_s(rates, bytes / inside, domains, rates.scaleout_bw);
     let inner_latency = if inside > 1.0 { 2.0 * rates.collective_latency_s } else { 0.0 };
     flat.min(2.0 * shard_step + across + inner_latency)
@@ -174,13 +201,18 @@ impl TrainEngine {
         }
         let rates = &self.rates.chip;
         let group = degrees.dp * degrees.cp;
-        let in_domain = (rates.scaleup_domain / degrees.tp).floor().max(1.0);
+        let in_domain = match degrees.torus {
+            // Ranks of the same shard inside one slice.
+            Some(links) => (links.slice_chips / degrees.tp).floor().max(1.0),
+            None => (rates.scaleup_domain / degrees.tp).floor().max(1.0),
+        };
+        let inner_bw = degrees.torus.map_or(rates.scaleup_bw, |links| links.dp_bw);
         let expert_group = (params.expert_dp * degrees.cp).max(1.0);
         let reduce = |bytes: f64, group: f64| {
             if self.mechanisms.hierarchical_dp {
-                hierarchical_all_reduce_s(rates, bytes, group, in_domain.min(group))
+                hierarchical_all_reduce_at_s(rates, bytes, group, in_domain.min(group), inner_bw)
             } else {
-                let bw = if degrees.chips <= rates.scaleup_domain { rates.scaleup_bw } else { rates.scaleout_bw };
+                let bw = if degrees.chips <= rates.scaleup_domain { inner_bw } else { rates.scaleout_bw };
                 flat_all_reduce_s(rates, bytes, group, bw)
             }
         };

@@ -132,7 +132,7 @@ impl TrainEngine {
         if !self.is_consistent(layout) {
             return None;
         }
-        let degrees = Degrees::of(layout);
+        let degrees = Degrees::on_chips(layout, self)?;
         let microbatch_tokens = f64::from(layout.micro_batch) * self.job.seq_len;
         let microbatches = match self.job.global_batch_tokens {
             Some(batch) => (batch / (degrees.dp * microbatch_tokens)).floor(),
@@ -148,7 +148,11 @@ impl TrainEngine {
         let stage_s = compute_s * self.stage_imbalance(layout.pp);
         let microbatch_compute_s = stage_s / microbatches;
         let comm = MicrobatchComm::of(self, layout, &degrees, microbatch_tokens);
-        let comm_in_pipeline = microbatches * (comm.tp_s + comm.ep_s + comm.cp_s);
+        // TPUs (XLA): tensor-parallel collectives are decomposed and overlapped with the
+        // matmuls that depend on them (collective matmul), so only their excess is exposed.
+        let tp_exposed_s =
+            if degrees.torus.is_some() { (comm.tp_s - microbatch_compute_s).max(0.0) } else { comm.tp_s };
+        let comm_in_pipeline = microbatches * (tp_exposed_s + comm.ep_s + comm.cp_s);
         let bubble_fraction = (degrees.pp - 1.0) / (degrees.virtual_stages * microbatches);
         let pipelined = (stage_s + comm_in_pipeline) * (1.0 + bubble_fraction) + microbatches * comm.pipeline_s;
         let params = self.params_per_chip(&degrees);

@@ -2,6 +2,7 @@
 //! (bandwidths, memory, latencies) plus the training GEMM and attention rates from the
 //! family's `perf-training.toml` entry.
 
+use super::IciTorus;
 use crate::error::PerfError;
 use crate::hw::ChipRates;
 use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, PerfFamily, TrainingFamily};
@@ -19,6 +20,8 @@ pub struct TrainRates {
     pub moe_gemm_flops: f64,
     /// Training attention throughput (BF16 flash attention forward and backward), FLOP/s.
     pub attn_flops: f64,
+    /// The chip's ICI torus (TPUs), `None` for switched scale-up fabrics.
+    pub torus: Option<IciTorus>,
 }
 
 impl TrainRates {
@@ -31,12 +34,14 @@ impl TrainRates {
         precision: Precision,
     ) -> Result<TrainRates, PerfError> {
         let rates = ChipRates::new(chip, family, precision)?;
+        let torus = chip.ici_torus_dims.map(|dims| IciTorus::new(dims, rates.scaleup_bw));
         let Some(training) = training else {
             return Ok(TrainRates {
                 chip: rates,
                 gemm_flops: rates.gemm_flops,
                 moe_gemm_flops: rates.moe_gemm_flops,
                 attn_flops: rates.attn_flops,
+                torus,
             });
         };
         let peak_flops = rates.gemm_flops / family.gemm_efficiency_at(precision);
@@ -45,7 +50,8 @@ impl TrainRates {
             chip: rates,
             gemm_flops,
             moe_gemm_flops: gemm_flops * training.moe_gemm_efficiency,
-            attn_flops: rates.bf16_peak_flops * training.attention_efficiency,
+            attn_flops: rates.bf16_sustained_flops * training.attention_efficiency,
+            torus,
         })
     }
 

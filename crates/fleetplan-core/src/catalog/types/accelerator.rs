@@ -60,6 +60,17 @@ pub struct Accelerator {
     pub scaleout_nic_gbps: f64,
     /// Module thermal design power, W (chip, not server).
     pub tdp_w: f64,
+    /// Fraction (0–1] of the datasheet peak clock the chip sustains under a full GEMM load at
+    /// its `tdp_w` (power-limited clocks: the same silicon at a lower power cap runs slower
+    /// than its peak figures). Absent: 1, the datasheet peaks are sustained. Scales every
+    /// achievable compute rate of the performance model (`models::hw`), not the peaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustained_clock_fraction: Option<f64>,
+    /// Dimensions of the chip's inter-chip torus (TPU ICI: 3 for v4/v5p, 2 for v5e/v6e), with
+    /// `2 × dims` links per chip sharing `scaleup_bw_gbps`; absent for switched fabrics. The
+    /// training model runs its collectives as rings along the torus dimensions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ici_torus_dims: Option<u32>,
     /// Applicable die area in mm² (all logic dies on non-planar processes, HBM excluded), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub die_area_mm2: Option<f64>,
@@ -176,6 +187,11 @@ impl Accelerator {
         }
     }
 
+    /// The sustained share of the peak clock under a full GEMM load (1 when not given).
+    pub fn clock_fraction(&self) -> f64 {
+        self.sustained_clock_fraction.unwrap_or(1.0)
+    }
+
     /// Total DRAM bandwidth in GB/s (the Jan-2026 licence-policy test uses this unit).
     pub fn mem_bw_gbps(&self) -> f64 {
         self.mem_bw_tbps * 1000.0
@@ -198,6 +214,16 @@ impl Accelerator {
         check_positive_opt(&mut p, k, id, "die_area_mm2", self.die_area_mm2);
         check_positive_opt(&mut p, k, id, "price_usd_low", self.price_usd_low);
         check_positive_opt(&mut p, k, id, "price_usd_high", self.price_usd_high);
+        if let Some(f) = self.sustained_clock_fraction
+            && !(f.is_finite() && f > 0.0 && f <= 1.0)
+        {
+            p.push(format!("accelerator `{id}`: sustained_clock_fraction {f} must be in (0, 1]"));
+        }
+        if let Some(d) = self.ici_torus_dims
+            && !(1..=3).contains(&d)
+        {
+            p.push(format!("accelerator `{id}`: ici_torus_dims {d} must be 1, 2 or 3"));
+        }
         if self.scaleup_domain == 0 {
             p.push(format!("accelerator `{id}`: `scaleup_domain` must be at least 1"));
         }
@@ -219,5 +245,27 @@ impl Accelerator {
             p.push(format!("accelerator `{id}`: unknown perf_family `{}`", self.perf_family));
         }
         p
+    }
+}
+
+#[cfg(test)]
+mod clock_and_torus_checks {
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn sustained_clock_fraction_and_torus_dims_are_checked() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut chip = catalog.accelerator("mi300x").unwrap().clone();
+        assert!(chip.problems(&catalog).is_empty(), "{:?}", chip.problems(&catalog));
+        for bad in [0.0, -0.1, 1.2, f64::NAN, f64::INFINITY] {
+            chip.sustained_clock_fraction = Some(bad);
+            assert!(chip.problems(&catalog).iter().any(|p| p.contains("sustained_clock_fraction")), "{bad}");
+        }
+        chip.sustained_clock_fraction = Some(1.0);
+        chip.ici_torus_dims = Some(4);
+        assert_eq!(chip.problems(&catalog).len(), 1, "{:?}", chip.problems(&catalog));
+        chip.ici_torus_dims = Some(3);
+        assert!(chip.problems(&catalog).is_empty());
+        assert_eq!(chip.clock_fraction(), 1.0);
     }
 }
