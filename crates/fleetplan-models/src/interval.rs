@@ -186,29 +186,35 @@ fn median(mut values: Vec<f64>) -> f64 {
     if values.len() % 2 == 1 { values[m] } else { (values[m - 1] + values[m]) / 2.0 }
 }
 
-/// Split-conformal width of `|r − centre|` over `n` residuals at rank `⌈(n + 1)·q⌉` (the largest
-/// when the rank exceeds `n`), inflated by `√((n + 1)/n)`; `None` for no residuals.
+/// Split-conformal width of `|r − centre|` over `n` residuals: the deviation at rank
+/// `⌈(n + 1)·q⌉`, which covers a new residual with probability ≥ q. `None` when there are too few
+/// residuals for that rank to exist (`n < q/(1 − q)`, 4 at 80 %): such a level cannot estimate its
+/// own quantile and takes its parent's.
 pub fn conformal_width(residuals_ln: &[f64], centre_ln: f64) -> Option<f64> {
     let n = residuals_ln.len();
-    if n == 0 {
+    let rank = ((n as f64 + 1.0) * COVERAGE).ceil() as usize;
+    if n == 0 || rank > n {
         return None;
     }
     let mut deviations: Vec<f64> = residuals_ln.iter().map(|r| (r - centre_ln).abs()).collect();
     deviations.sort_by(f64::total_cmp);
-    let rank = ((n as f64 + 1.0) * COVERAGE).ceil() as usize;
-    let quantile = deviations[rank.clamp(1, n) - 1];
-    Some(quantile * ((n as f64 + 1.0) / n as f64).sqrt())
+    Some(deviations[rank.max(1) - 1])
 }
 
-/// Centre and width of one level from its residuals and its parent's `(centre, width)`.
+/// Centre and width of one level from its residuals and its parent's `(centre, width)`: the
+/// level's own conformal width blended with the parent's (`BLEND_CASES` pseudo-cases) and never
+/// below `FLOOR_FACTOR` of it; the parent's width alone when the level has too few residuals for
+/// its own; the largest deviation at the root when even it has too few.
 fn level_fit(residuals_ln: &[f64], parent: Option<(f64, f64)>) -> (f64, f64) {
     let n = residuals_ln.len();
     let centre =
         if n >= CENTRE_MIN_CASES { median(residuals_ln.to_vec()) } else { parent.map_or(0.0, |(centre, _)| centre) };
-    let own = conformal_width(residuals_ln, centre).unwrap_or(0.0);
-    let width = match parent {
-        None => own,
-        Some((_, parent_width)) => {
+    let own = conformal_width(residuals_ln, centre);
+    let width = match (parent, own) {
+        (None, Some(own)) => own,
+        (None, None) => residuals_ln.iter().map(|r| (r - centre).abs()).fold(0.0, f64::max),
+        (Some((_, parent_width)), None) => parent_width,
+        (Some((_, parent_width)), Some(own)) => {
             let blended = (n as f64 * own + BLEND_CASES * parent_width) / (n as f64 + BLEND_CASES);
             blended.max(FLOOR_FACTOR * parent_width)
         }
@@ -364,14 +370,22 @@ mod tests {
     }
 
     #[test]
-    fn conformal_rank_and_inflation() {
-        // n = 9: rank ⌈10·0.8⌉ = 8 → the 8th smallest |r|, × √(10/9).
+    fn conformal_rank_and_too_few_residuals() {
+        // n = 9: rank ⌈10·0.8⌉ = 8 → the 8th smallest |r|.
         let r: Vec<f64> = (1..=9).map(|i| f64::from(i) / 100.0).collect();
-        let w = conformal_width(&r, 0.0).unwrap();
-        assert!((w - 0.08 * (10.0f64 / 9.0).sqrt()).abs() < 1e-12);
-        // n = 2: the rank exceeds n, the largest stands in.
-        assert!((conformal_width(&[0.1, -0.3], 0.0).unwrap() - 0.3 * 1.5f64.sqrt()).abs() < 1e-12);
+        assert!((conformal_width(&r, 0.0).unwrap() - 0.08).abs() < 1e-12);
+        // n = 4: rank 4, the largest; n = 3: rank 4 > 3, no own width (the parent's is used).
+        assert!((conformal_width(&[0.1, -0.3, 0.2, 0.05], 0.0).unwrap() - 0.3).abs() < 1e-12);
+        assert_eq!(conformal_width(&[0.1, -0.3, 0.2], 0.0), None);
         assert_eq!(conformal_width(&[], 0.0), None);
+        // A level with too few residuals takes its parent's width, however small its own spread.
+        assert_eq!(level_fit(&[0.01, 0.02], Some((0.0, 0.25))), (0.0, 0.25));
+        // With enough, it blends: 4 own at 0.2 and 4 pseudo-cases at 0.25 → 0.225 ...
+        let (_, blended) = level_fit(&[0.2, -0.2, 0.2, -0.2], Some((0.0, 0.25)));
+        assert!((blended - 0.225).abs() < 1e-12, "{blended}");
+        // ... but never below the floor, 0.8 × 0.25 (the blend of 0.05 would be 0.15).
+        let (_, floored) = level_fit(&[0.05, -0.05, 0.05, -0.05], Some((0.0, 0.25)));
+        assert!((floored - 0.2).abs() < 1e-12, "{floored}");
     }
 
     #[test]
