@@ -144,7 +144,8 @@ fn engines_json_has_the_latest_serving_traits() {
     let engines = json_of(&["catalog", "engines", "--json"]);
     assert_eq!(engines["vllm"]["serving"]["max_running_requests_default"], serde_json::json!(256));
     assert_eq!(engines["vllm"]["latest"]["max_running_requests_large_memory"], serde_json::json!(1024));
-    assert_eq!(engines["trtllm"]["latest"]["kv_reservation"], serde_json::json!("maximum"));
+    assert_eq!(engines["trtllm"]["latest"]["kv_reservation"], serde_json::json!("expected"));
+    assert_eq!(engines["jetstream"]["latest"]["kv_reservation"], serde_json::json!("maximum"));
     assert_eq!(engines["megatron"]["role"], serde_json::json!("training"));
     assert!(engines["megatron"].get("serving").is_none() && engines["megatron"].get("latest").is_none());
 }
