@@ -256,3 +256,27 @@ fn check_with_buyer_attributes_and_fees() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `listed-affiliate`?"), "{}", stderr(&o));
 }
+
+/// A chip asked about before its availability quarter gets its verdict with a note that it
+/// cannot be had yet (text), and `available_on_date` in JSON; after that quarter, no note.
+#[test]
+fn check_names_a_chip_not_yet_available_on_the_date() {
+    let args = |date: &'static str, json: bool| {
+        let mut a =
+            vec!["policy", "check", "--chip", "rubin-vr200", "--site", "us", "--buyer-hq", "US", "--date", date];
+        if json {
+            a.push("--json");
+        }
+        fleetplan(&a)
+    };
+    let early = args("2025-06-01", false);
+    assert!(early.status.success(), "{}", stderr(&early));
+    assert!(stdout(&early).contains("cannot be bought or leased before 2026Q3"), "{}", stdout(&early));
+    let later = args("2026-10-01", false);
+    assert!(later.status.success() && !stdout(&later).contains("cannot be bought"), "{}", stdout(&later));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&args("2025-06-01", true))).unwrap();
+    assert_eq!(json["available"], serde_json::json!("2026Q3"));
+    assert_eq!(json["available_on_date"], serde_json::json!(false));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&args("2026-10-01", true))).unwrap();
+    assert_eq!(json["available_on_date"], serde_json::json!(true));
+}

@@ -166,6 +166,10 @@ struct CheckJson<'a> {
     performance_density: Option<f64>,
     classification_oct2022: String,
     classification_oct2023: String,
+    /// First quarter the chip can be bought or leased (catalog `available`).
+    available: Quarter,
+    /// Whether it can be had on the date at all (`false`: the verdict is hypothetical).
+    available_on_date: bool,
     #[serde(flatten)]
     verdict: &'a Verdict,
 }
@@ -180,6 +184,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     let query = q.query(chip, site);
     let verdict = judge(catalog, &query, &options);
     let metrics = chip_metrics(chip);
+    let available_on_date = chip.available_in(Quarter::of_date(q.date));
     if q.json {
         let json = CheckJson {
             chip: &chip.id,
@@ -192,6 +197,8 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
             performance_density: metrics.performance_density,
             classification_oct2022: metrics.oct2022.to_string(),
             classification_oct2023: metrics.oct2023.to_string(),
+            available: chip.available,
+            available_on_date,
             verdict: &verdict,
         };
         out(&to_json(&json)?);
@@ -213,6 +220,12 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
         (None, _) => text.push_str("rule:      none applies\n"),
     }
     text.push_str(&format!("reason:    {}\n", verdict.reason));
+    if !available_on_date {
+        text.push_str(&format!(
+            "note:      {} cannot be bought or leased before {} ({}): the verdict is what the rules would say\n",
+            chip.id, chip.available, chip.availability
+        ));
+    }
     // A fee on a purchase that cannot happen would only mislead (the JSON still carries it).
     if !verdict.fee_rules.is_empty() && verdict.kind != VerdictKind::Prohibited {
         let applied = if q.lease {
