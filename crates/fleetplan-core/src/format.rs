@@ -72,6 +72,13 @@ pub fn axis_tick(v: f64) -> String {
     format!("{scaled:.digits$}{suffix}")
 }
 
+/// A value a user gave, echoed back in an error: as written for ordinary magnitudes ("0.8",
+/// "17"), in exponent form when very large or very small ("1e308", "1e-12"), so that an absurd
+/// input does not print as a 300-digit number; "NaN", "inf" and "-inf" as such.
+pub fn given(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e12).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// `x` with `decimals` decimals and thousands separators, e.g. "15,832" or "0.864"; "-" when
 /// not finite.
 pub fn grouped(x: f64, decimals: usize) -> String {
@@ -97,6 +104,17 @@ pub fn grouped(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_values_stay_short() {
+        assert_eq!(given(1e308), "1e308");
+        assert_eq!(given(-2.5e15), "-2.5e15");
+        assert_eq!(given(1e-12), "1e-12");
+        assert_eq!(given(0.8), "0.8");
+        assert_eq!(given(17.0), "17");
+        assert_eq!(given(0.0), "0");
+        assert_eq!(given(f64::NAN), "NaN");
+    }
 
     #[test]
     fn money_scales_with_three_significant_digits() {

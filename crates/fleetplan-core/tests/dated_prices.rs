@@ -136,6 +136,10 @@ fn broken_lease_points_are_rejected() {
     assert_caught(&with("usd_per_accel_hour = 2.0", "usd_per_accel_hour = -2.0"), "must be a positive number");
     assert_caught(&with("usd_per_accel_hour = 2.0", "usd_per_accel_hour = nan"), "must be a positive number");
     assert_caught(
+        &with("usd_per_accel_hour = 2.0", "usd_per_accel_hour = 1e308"),
+        "`usd_per_accel_hour` = 1e308 is above the plausible maximum 1,000",
+    );
+    assert_caught(
         &with("usd_per_accel_hour = 2.0", "usd_per_accel_hour_low = 3.0\nusd_per_accel_hour_high = 2.0"),
         "`usd_per_accel_hour_low` ≤ `usd_per_accel_hour` ≤ `usd_per_accel_hour_high`",
     );
@@ -156,6 +160,7 @@ fn broken_lease_points_are_rejected() {
 fn broken_purchase_points_are_rejected() {
     let with = |from: &str, to: &str| PURCHASE.replace(from, to);
     assert_caught(&with("usd = 20000.0", "usd = 0.0"), "must be a positive number");
+    assert_caught(&with("usd = 20000.0", "usd = 1e15"), "`usd` = 1e15 is above the plausible maximum 10,000,000,000");
     assert_caught(&with("usd = 20000.0", "usd = 20000.0\nusd_high = 10000.0"), "`usd_low` ≤ `usd` ≤ `usd_high`");
     assert_caught(&with("usd = 20000.0", "usd_high = 10000.0"), "give `usd` or both");
     assert_caught(&with("accelerator = \"h100-sxm\"", "system = \"gb200-nvl73\""), "did you mean `gb200-nvl72`");

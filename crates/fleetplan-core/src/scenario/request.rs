@@ -46,7 +46,7 @@ impl Default for RequestOptions {
 
 /// One out-of-range request setting: the field (scenario name), the value and what is valid.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{field} = {value} is out of range: {expected}")]
+#[error("{field} = {} is out of range: {expected}", crate::format::given(*value))]
 pub struct RequestSettingProblem {
     /// Scenario field name (`beams`, `mtp_acceptance`, …); front ends map it to their flag.
     pub field: &'static str,

@@ -144,7 +144,11 @@ impl RequestArgs {
         let context = f64::from(model.max_context_tokens);
         if let Some(problem) = options.problems(a.input, a.output, context).first() {
             let given = Self::flag(problem.field);
-            return Err(user_error(format!("{given} must be {}, got {}", problem.expected, problem.value)));
+            return Err(user_error(format!(
+                "{given} must be {}, got {}",
+                problem.expected,
+                fleetplan_core::format::given(problem.value)
+            )));
         }
         if options.mtp_draft_tokens > 0 && self.mtp_acceptance.is_none() {
             return Err(user_error(

@@ -315,6 +315,7 @@ impl CostParams {
             band_problems(
                 problems,
                 ("lease", id, "usd_per_accel_hour"),
+                MAX_LEASE_USD_PER_ACCEL_HOUR,
                 l.usd_per_accel_hour,
                 l.usd_per_accel_hour_low,
                 l.usd_per_accel_hour_high,
@@ -338,7 +339,7 @@ impl CostParams {
         let mut series = BTreeSet::new();
         for p in &self.purchases {
             let id = p.id.as_str();
-            band_problems(problems, ("purchase price", id, "usd"), p.usd, p.usd_low, p.usd_high);
+            band_problems(problems, ("purchase price", id, "usd"), MAX_PURCHASE_USD, p.usd, p.usd_low, p.usd_high);
             let item = match (&p.accelerator, &p.system) {
                 (Some(a), None) => catalog.accelerator(a).err().map(|e| e.to_string()),
                 (None, Some(s)) => catalog.system(s).err().map(|e| e.to_string()),
@@ -359,11 +360,21 @@ impl CostParams {
     }
 }
 
-/// A value or a full band; every given number finite and positive; low ≤ value ≤ high.
-/// `field` names the value; the band is `{field}_low` and `{field}_high`.
+/// Largest lease price a catalog point may give, USD per accelerator-hour: ~100× the dearest
+/// on-demand list price of 2026 (B200/GB200 at 8.6–10.5 USD/h), so a typo or an absurd override
+/// is an integrity error instead of an infinite bill.
+pub const MAX_LEASE_USD_PER_ACCEL_HOUR: f64 = 1e3;
+
+/// Largest purchase price a catalog point may give, USD per accelerator or per system: ~1,000×
+/// a 2026 NVL72 rack (3–8 M USD), room for SuperPoD-size systems.
+pub const MAX_PURCHASE_USD: f64 = 1e10;
+
+/// A value or a full band; every given number finite, positive and at most `max`; low ≤ value ≤
+/// high. `field` names the value; the band is `{field}_low` and `{field}_high`.
 fn band_problems(
     problems: &mut Vec<String>,
     entry: (&str, &str, &str),
+    max: f64,
     value: Option<f64>,
     low: Option<f64>,
     high: Option<f64>,
@@ -372,6 +383,15 @@ fn band_problems(
     check_positive_opt(problems, kind, id, field, value);
     check_positive_opt(problems, kind, id, &format!("{field}_low"), low);
     check_positive_opt(problems, kind, id, &format!("{field}_high"), high);
+    for (name, v) in [(field.to_string(), value), (format!("{field}_low"), low), (format!("{field}_high"), high)] {
+        if let Some(v) = v.filter(|v| v.is_finite() && *v > max) {
+            problems.push(format!(
+                "{kind} `{id}`: `{name}` = {} is above the plausible maximum {}",
+                crate::format::given(v),
+                crate::format::grouped(max, 0)
+            ));
+        }
+    }
     if value.is_none() && (low.is_none() || high.is_none()) {
         problems.push(format!("{kind} `{id}`: give `{field}` or both `{field}_low` and `{field}_high`"));
     }
