@@ -141,11 +141,24 @@ fn h20_in_china_before_during_and_after_the_is_informed_letter() {
     assert_eq!(during.kind, VerdictKind::LicenceRequired, "{during:?}");
     assert!(during.rule_id.as_deref().unwrap().starts_with("apr2025-h20"));
 
+    // From August 2025 China's guidance against new H20 orders binds by default ...
     let after = ask(&c, "h20", "cn", "CN", "2025-08-15", OWN);
-    assert_eq!(after.kind, VerdictKind::Allowed, "{after:?}");
-    assert_eq!(after.rule_id.as_deref(), Some("jul2025-h20-resume"));
-    assert!(after.reason.contains("15 %"), "{}", after.reason);
-    assert!(has_advisory(&after, "cn-halt-h20-orders"), "{:?}", after.advisories);
+    assert_eq!(after.kind, VerdictKind::Prohibited, "{after:?}");
+    assert_eq!(after.rule_id.as_deref(), Some("cn-halt-h20-orders"));
+    // ... and a scenario that switches it off sees the US side: licences resumed, 15 % share.
+    let ignoring = PolicyOptions { disabled_rules: vec!["cn-halt-h20-orders".into()], ..PolicyOptions::default() };
+    let query = PolicyQuery {
+        chip: c.accelerator("h20").unwrap(),
+        site: c.region("cn").unwrap(),
+        buyer_hq: "CN",
+        buyer_attributes: &[],
+        date: "2025-08-15".parse().unwrap(),
+        ownership: OWN,
+    };
+    let us_side = judge(&c, &query, &ignoring);
+    assert_eq!(us_side.kind, VerdictKind::Allowed, "{us_side:?}");
+    assert_eq!(us_side.rule_id.as_deref(), Some("jul2025-h20-resume"));
+    assert!(us_side.reason.contains("15 %"), "{}", us_side.reason);
 }
 
 #[test]
@@ -420,8 +433,9 @@ fn china_access_table_of_the_data_pack() {
         ("gaudi3", "PPPPP"),
         ("b200", "PPPPP"),
         ("gb200", "PPPPP"),
-        // From 17 Sep 2025 China tells its buyers to cancel H20 orders (addendum 2).
-        ("h20", "AALAP"),
+        // The US side allows H20 again from Aug 2025 (data pack: A), but China's own guidance
+        // against new H20 orders (Aug 2025) and the CAC order (17 Sep 2025) bind a China-HQ buyer.
+        ("h20", "AALPP"),
         ("l20", "AAAAA"),
         ("ascend-910b", "AAAAA"),
     ];
@@ -467,16 +481,34 @@ fn h20_purchase_in_china_july_august_and_september_2025() {
     assert_eq!(july.kind, VerdictKind::LicenceRequired, "{july:?}");
     assert_eq!(july.rule_id.as_deref(), Some("apr2025-h20"));
     assert_eq!(july.fee_fraction, 0.0);
+    // From 1 Aug 2025 China's guidance against new H20 orders binds a China-HQ buyer by default.
+    let halted = ask(&c, "h20", "cn", "CN", "2025-08-08", OWN);
+    assert_eq!(halted.kind, VerdictKind::Prohibited, "{halted:?}");
+    assert_eq!(halted.rule_id.as_deref(), Some("cn-halt-h20-orders"));
+    // The US side, seen with that guidance switched off:
+    let ignoring = PolicyOptions { disabled_rules: vec!["cn-halt-h20-orders".into()], ..PolicyOptions::default() };
+    let ask_ignoring = |date: &str, own: Ownership, hq: &str| {
+        let query = PolicyQuery {
+            chip: c.accelerator("h20").unwrap(),
+            site: c.region("cn").unwrap(),
+            buyer_hq: hq,
+            buyer_attributes: &[],
+            date: date.parse().unwrap(),
+            ownership: own,
+        };
+        judge(&c, &query, &ignoring)
+    };
     // 8 Aug 2025: licences issued with a 15 % revenue share, a cost adder on the purchase.
-    let aug = ask(&c, "h20", "cn", "CN", "2025-08-08", OWN);
+    let aug = ask_ignoring("2025-08-08", OWN, "CN");
     assert_eq!(aug.kind, VerdictKind::Allowed, "{aug:?}");
     assert_eq!(aug.rule_id.as_deref(), Some("jul2025-h20-resume"));
     assert!(close(aug.fee_fraction, 0.15), "{}", aug.fee_fraction);
     assert_eq!(aug.fee_rules, vec!["jul2025-h20-resume"]);
-    assert_eq!(ask(&c, "h20", "cn", "CN", "2025-09-16", OWN).rule_id.as_deref(), Some("jul2025-h20-resume"));
-    // 17 Sep 2025 on: China tells its buyers to cancel orders.
+    assert_eq!(ask_ignoring("2025-09-16", OWN, "CN").rule_id.as_deref(), Some("jul2025-h20-resume"));
+    // 17 Sep 2025 on: the CAC tells its buyers to cancel orders (binding even with the
+    // August guidance switched off).
     for date in ["2025-09-17", "2025-10-15", "2026-06-01"] {
-        let v = ask(&c, "h20", "cn", "CN", date, OWN);
+        let v = ask_ignoring(date, OWN, "CN");
         assert_eq!(v.kind, VerdictKind::Prohibited, "{date}: {v:?}");
         assert_eq!(v.rule_id.as_deref(), Some("cn-cac-cancel-orders"), "{date}");
     }
