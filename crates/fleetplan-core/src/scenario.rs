@@ -282,8 +282,9 @@ pub struct Serving {
     /// 24 hourly weights, when given (else the catalog's default profile applies; the demand
     /// model in `fleetplan-models` turns either into a normalised profile).
     pub diurnal: Option<Vec<f64>>,
-    /// Growth per quarter, fraction.
-    pub growth_per_quarter: f64,
+    /// Growth of each quarter transition, fractions: entry `i` takes quarter `i` to quarter
+    /// `i + 1` of the horizon; the last entry holds for later quarters (one entry: constant).
+    pub growth_per_quarter: Vec<f64>,
     /// Share of users per catalog region (sums to 1), ordered by region id.
     pub user_regions: BTreeMap<RegionId, f64>,
     /// Whether users may be served from another country.
@@ -295,9 +296,20 @@ pub struct Serving {
 }
 
 impl Serving {
-    /// Demand multiplier in quarter `index` of the horizon (0 = first): (1 + growth)^index.
+    /// Demand multiplier in quarter `index` of the horizon (0 = first): the product of
+    /// (1 + growth) over the quarter transitions before it.
     pub fn growth_factor(&self, index: u32) -> f64 {
-        (1.0 + self.growth_per_quarter).powi(index.min(i32::MAX as u32) as i32)
+        let steps = index.min(i32::MAX as u32) as usize;
+        let given = self.growth_per_quarter.len().min(steps);
+        let scheduled: f64 = self.growth_per_quarter[..given].iter().map(|g| 1.0 + g).product();
+        let last = self.growth_per_quarter.last().copied().unwrap_or(0.0);
+        scheduled * (1.0 + last).powi((steps - given).min(i32::MAX as usize) as i32)
+    }
+
+    /// Growth fraction from quarter `index` to the next (the schedule's last entry past its end).
+    pub fn growth_rate_in(&self, index: u32) -> f64 {
+        let at = (index as usize).min(self.growth_per_quarter.len().saturating_sub(1));
+        self.growth_per_quarter.get(at).copied().unwrap_or(0.0)
     }
 }
 
@@ -471,6 +483,37 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
         assert_eq!(s.horizon().len(), 4);
         assert_eq!(s.end().to_string(), "2025Q4");
         assert_eq!(s.to_usd(7.2e9) * s.currency_per_usd, 7.2e9);
+    }
+
+    #[test]
+    fn a_growth_schedule_compounds_and_its_last_value_holds() {
+        let c = catalog();
+        let text = VALID.replace("growth_per_quarter = 0.5", "growth_by_quarter = [1.0, 0.5]");
+        let s = validate("t.toml", &text, &c).unwrap_or_else(|d| panic!("{d:#?}"));
+        let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+        let factors: Vec<f64> = (0..4).map(|q| chat.serving.growth_factor(q)).collect();
+        // ×2 into Q2, ×1.5 into Q3, and the last value (×1.5) again into Q4.
+        assert_eq!(factors, vec![1.0, 2.0, 3.0, 4.5]);
+        assert_eq!(chat.serving.growth_rate_in(0), 1.0);
+        assert_eq!(chat.serving.growth_rate_in(7), 0.5);
+        // One constant rate is the same as a one-entry schedule.
+        let constant = validate("t.toml", VALID, &c).unwrap();
+        let WorkloadSpec::Chat(constant) = &constant.workloads[0].spec else { panic!("chat") };
+        assert_eq!(constant.serving.growth_factor(3), 1.5f64.powi(3));
+    }
+
+    #[test]
+    fn growth_given_twice_or_out_of_range_is_located() {
+        let c = catalog();
+        let both = VALID.replace("growth_per_quarter = 0.5", "growth_per_quarter = 0.5\ngrowth_by_quarter = [0.1]");
+        let diags = validate("t.toml", &both, &c).unwrap_err();
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert!(diags[0].message.contains("not both"), "{}", diags[0].message);
+        let bad = VALID.replace("growth_per_quarter = 0.5", "growth_by_quarter = [0.1, -1.5]");
+        let diags = validate("t.toml", &bad, &c).unwrap_err();
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert_eq!(diags[0].span.clone().unwrap().start, bad.find("-1.5").unwrap());
+        assert!(diags[0].path.as_deref().unwrap().ends_with("growth_by_quarter[1]"), "{:?}", diags[0].path);
     }
 
     #[test]

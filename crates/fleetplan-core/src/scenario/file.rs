@@ -318,6 +318,11 @@ pub struct WorkloadEntry {
     /// Chat, image, video: demand growth per quarter, fraction (0.1 = +10 % per quarter; > -1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth_per_quarter: Option<Spanned<f64>>,
+    /// Chat, image, video: demand growth of each quarter of the horizon from the second on,
+    /// fractions (> -1); the last value holds for later quarters. A schedule fitted to reported
+    /// points, instead of one `growth_per_quarter` (give one or the other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_by_quarter: Option<Spanned<Vec<Spanned<f64>>>>,
     /// Chat, image, video: share of users per catalog region id, fractions summing to 1
     /// (default: all users in the buyer's headquarters region).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -277,6 +277,8 @@ struct Context<'a> {
     workload: &'a str,
     chat: &'a ChatWorkload,
     quarter: Quarter,
+    /// Index of `quarter` in the horizon (0 = first), for the growth schedule.
+    quarter_index: u32,
 }
 
 /// One pool per (user region, chip), before sampling.
@@ -325,10 +327,16 @@ pub fn build(
     check_options(opts)?;
     let (workload, chat) = pick(scenario, opts.workload.as_deref())?;
     let quarter = quarter_of(scenario, opts)?;
-    let context = Context { catalog, evaluation, workload, chat, quarter };
+    let quarter_index = u32::try_from(quarter.since(scenario.start)).unwrap_or(0);
+    let context = Context { catalog, evaluation, workload, chat, quarter, quarter_index };
     let profile = demand::profile_of(&chat.serving, catalog);
-    let start_of_quarter = scenario.start.offset(quarter.since(scenario.start));
-    let region_demand = demand::chat_demand(workload, chat, &profile, start_of_quarter, 1);
+    // Demand of the simulated quarter: the demand model runs from the horizon's start so that
+    // the quarter's growth applies, and only that quarter's rows are kept.
+    let region_demand: Vec<demand::RegionDemand> =
+        demand::chat_demand(workload, chat, &profile, scenario.start, quarter_index + 1)
+            .into_iter()
+            .filter(|row| row.quarter == quarter)
+            .collect();
     let (drafts, unserved) = draft_pools(&context, &region_demand)?;
     if drafts.is_empty() {
         return Err(ScenarioSimError::NoCapacity { workload: workload.to_string(), quarter });
@@ -487,7 +495,7 @@ fn sample_pools(
     let chat = context.chat;
     let shape = SliceShape {
         profile,
-        growth_per_day: (1.0 + chat.serving.growth_per_quarter).powf(1.0 / DAYS_PER_QUARTER) - 1.0,
+        growth_per_day: (1.0 + chat.serving.growth_rate_in(context.quarter_index)).powf(1.0 / DAYS_PER_QUARTER) - 1.0,
         input: LengthDist::from_mean(chat.input_tokens_per_request, opts.length_sigma.0),
         output: output_lengths(chat, opts.length_sigma.1),
         slo: SloTargets::from_ms(Some(chat.ttft_p99_ms), Some(chat.tpot_p99_ms)),
@@ -683,6 +691,15 @@ mod tests {
         // A replica fails when any of its chips does.
         let Some(f) = s.config.failures else { panic!("failures") };
         assert!((f.replica_mtbf_s * per - DEFAULT_CHIP_MTBF_HOURS * 3600.0).abs() < 1e-6);
+        // The simulated quarter's demand includes its growth: the last of four quarters at
+        // +10 % a quarter carries 1.1³ times the first quarter's requests.
+        opts.sample_fraction = None;
+        opts.quarter = Some(scenario.start);
+        let first = build(&scenario, &catalog, &evaluation, &opts).expect("builds");
+        let requests = |run: &ScenarioSim| run.pools.iter().map(|p| p.mean_requests_per_s).sum::<f64>();
+        let ratio = requests(&full) / requests(&first);
+        assert!((ratio - 1.1f64.powi(3)).abs() < 1e-9, "{ratio}");
+        opts.quarter = None;
         // Bad names and quarters are errors.
         opts.workload = Some("assistan".into());
         let e = build(&scenario, &catalog, &evaluation, &opts).unwrap_err();

@@ -29,8 +29,15 @@ pub(super) fn check(checker: &mut Checker, entry: &WorkloadEntry, path: &str) ->
 
 /// Fields each workload kind accepts (besides id, name, kind, model).
 fn allowed_fields(kind: WorkloadKind) -> &'static [&'static str] {
-    const SERVING: [&str; 6] =
-        ["diurnal", "growth_per_quarter", "user_regions", "cross_border", "weight", "unserved_penalty"];
+    const SERVING: [&str; 7] = [
+        "diurnal",
+        "growth_per_quarter",
+        "growth_by_quarter",
+        "user_regions",
+        "cross_border",
+        "weight",
+        "unserved_penalty",
+    ];
     match kind {
         WorkloadKind::Chat => &[
             "precision",
@@ -99,6 +106,7 @@ fn set_fields(entry: &WorkloadEntry) -> Vec<(&'static str, Range<usize>)> {
         steps,
         diurnal,
         growth_per_quarter,
+        growth_by_quarter,
         weight,
         unserved_penalty,
         tokens,

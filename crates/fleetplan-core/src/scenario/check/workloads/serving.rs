@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, RegionId};
 use crate::scenario::Serving;
 use crate::scenario::check::{Checker, SHARE_TOLERANCE, opt};
 use crate::scenario::file::WorkloadEntry;
+use crate::scenario::spanned::Spanned;
 use std::collections::BTreeMap;
 
 /// Check the serving fields of `entry`; `None` after reporting a problem.
@@ -16,20 +17,8 @@ pub(super) fn check(
     headquarters: &str,
 ) -> Option<Serving> {
     let mut ok = diurnal_profile(checker, entry, path);
-    let growth = entry.growth_per_quarter.as_ref().map_or(0.0, |g| **g);
-    if let Some(given) = &entry.growth_per_quarter
-        && !(given.is_finite() && **given > -1.0 && **given <= 10.0)
-    {
-        ok = false;
-        let written = checker.written(&given.span());
-        checker.error(
-            given.span(),
-            &format!("{path}.growth_per_quarter"),
-            format!("growth per quarter must be above -1 and at most 10, got {written}"),
-            "out of range",
-            "write growth as a fraction: 0.15 means +15 % per quarter".into(),
-        );
-    }
+    let growth = growth_schedule(checker, entry, path);
+    ok &= growth.is_some();
     let weight = entry.weight.as_ref().map_or(1.0, |w| **w);
     if let Some(given) = &entry.weight {
         ok &= checker.non_negative(given, &format!("{path}.weight"), "a weight");
@@ -44,12 +33,60 @@ pub(super) fn check(
     let user_regions = user_regions.filter(|_| ok)?;
     Some(Serving {
         diurnal: entry.diurnal.as_ref().map(|weights| weights.iter().map(|w| **w).collect()),
-        growth_per_quarter: growth,
+        growth_per_quarter: growth.unwrap_or_default(),
         user_regions,
         cross_border: entry.cross_border.unwrap_or(false),
         weight,
         unserved_penalty: opt(&entry.unserved_penalty),
     })
+}
+
+/// The growth schedule: one `growth_per_quarter` or a `growth_by_quarter` list (not both), each
+/// value above -1 and at most 10; `None` after reporting a problem.
+fn growth_schedule(checker: &mut Checker, entry: &WorkloadEntry, path: &str) -> Option<Vec<f64>> {
+    let mut values: Vec<(&Spanned<f64>, String)> = Vec::new();
+    match (&entry.growth_per_quarter, &entry.growth_by_quarter) {
+        (Some(_), Some(list)) => {
+            checker.error(
+                list.span(),
+                &format!("{path}.growth_by_quarter"),
+                "give either growth_per_quarter or growth_by_quarter, not both".into(),
+                "second growth setting",
+                "growth_per_quarter is one rate for every quarter; growth_by_quarter a schedule".into(),
+            );
+            return None;
+        }
+        (Some(one), None) => values.push((one, format!("{path}.growth_per_quarter"))),
+        (None, Some(list)) => {
+            if list.is_empty() {
+                checker.error(
+                    list.span(),
+                    &format!("{path}.growth_by_quarter"),
+                    "growth_by_quarter is empty".into(),
+                    "no values",
+                    "list one growth fraction per quarter from the second quarter on, e.g. [0.88, 0.5]".into(),
+                );
+                return None;
+            }
+            values.extend(list.iter().enumerate().map(|(i, g)| (g, format!("{path}.growth_by_quarter[{i}]"))));
+        }
+        (None, None) => return Some(vec![0.0]),
+    }
+    let mut ok = true;
+    for (given, field) in &values {
+        if !(given.is_finite() && ***given > -1.0 && ***given <= 10.0) {
+            ok = false;
+            let written = checker.written(&given.span());
+            checker.error(
+                given.span(),
+                field,
+                format!("growth per quarter must be above -1 and at most 10, got {written}"),
+                "out of range",
+                "write growth as a fraction: 0.15 means +15 % per quarter".into(),
+            );
+        }
+    }
+    ok.then(|| values.iter().map(|(g, _)| ***g).collect())
 }
 
 /// The diurnal profile: 24 non-negative hourly weights, not all zero.
