@@ -516,3 +516,16 @@ fn reserving_the_longest_output_lowers_the_memory_batch() {
     let maximum = e.max_batch(ServeMode::Offline.context_tokens(&w, KvReservation::Maximum));
     assert!(maximum < expected);
 }
+
+/// Seedance 1.0's effective per-clip cost reproduces ByteDance's published figure (a 5-second
+/// 1080p clip in 41.4 s on one L20, data pack addendum 3) within 5 %, and a faster chip makes a
+/// clip faster (the work per clip is fixed, so time falls with the chip's rate).
+#[test]
+fn seedance_clip_time_on_an_l20_matches_the_published_figure() {
+    let catalog = Catalog::builtin().unwrap();
+    let seedance = catalog.diffusion("seedance-1.0").unwrap();
+    let l20 = fleetplan_models::generation::generation(seedance, &rates("l20", Precision::Bf16), None).unwrap();
+    assert!((l20.batch_latency_s / l20.batch as f64 / 41.4 - 1.0).abs() < 0.05, "{l20:?}");
+    let h100 = fleetplan_models::generation::generation(seedance, &rates("h100-sxm", Precision::Bf16), None).unwrap();
+    assert!(h100.items_per_s_per_chip > 3.0 * l20.items_per_s_per_chip, "{h100:?} vs {l20:?}");
+}
