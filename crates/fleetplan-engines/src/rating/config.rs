@@ -84,7 +84,7 @@ impl fmt::Display for ServingConfig {
                 ..
             } => write!(
                 f,
-                "P/D prefill {prefill_chips} ({}) + decode {decode_chips} ({}), {prefill_per_decode_chip:.2} prefill chips per decode chip",
+                "P/D prefill {prefill_chips} ({}) + decode {decode_chips} ({}), chips {prefill_per_decode_chip:.2}:1",
                 layout_text(prefill_layout),
                 layout_text(decode_layout)
             ),

@@ -25,7 +25,7 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
         );
     };
     match &workload.spec {
-        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip_id, family),
+        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip_id),
         WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
             generation_rate(catalog, &workload.id, generation, chip, family)
         }
@@ -41,10 +41,10 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
 /// at its best operating point. The workload's serving engine (or the chip vendor's default)
 /// sets the running-request cap, step overhead and the layouts searched; an engine that does
 /// not run on the chip gives a zero rate saying so.
-fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId, family: &PerfFamily) -> Rate {
+fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId) -> Rate {
     let chip = &catalog[chip_id];
     let precision = serving_precision(chip, chat.precision);
-    let query = match chat_query(catalog, chat, chip_id, family, precision) {
+    let query = match chat_query(catalog, chat, chip_id, precision) {
         Ok(query) => query,
         Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
@@ -92,12 +92,10 @@ pub fn chat_query<'a>(
     catalog: &'a Catalog,
     chat: &ChatWorkload,
     chip_id: &ChipId,
-    family: &PerfFamily,
     precision: Precision,
 ) -> Result<InferenceQuery<'a>, PerfError> {
-    let chip = &catalog[chip_id];
+    let rates = ChipRates::of_chip(catalog, chip_id, precision)?;
     let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip_id)?;
-    let rates = ChipRates::new(chip, family, precision)?;
     Ok(InferenceQuery {
         model: &catalog[&chat.model],
         rates,
