@@ -226,6 +226,63 @@ pub fn cheapest(
 mod tests {
     use super::*;
 
+    use crate::infer::operating::OperatingPoint;
+    use proptest::prelude::*;
+
+    /// A chosen configuration of `output` tokens/s per chip (the other figures do not matter).
+    fn chosen(output: f64) -> ChosenConfiguration {
+        let point = OperatingPoint {
+            batch: 1.0,
+            tpot_ms: 0.0,
+            tpot_p99_ms: 0.0,
+            ttft_ms: 0.0,
+            ttft_p99_ms: 0.0,
+            output_tokens_per_s_per_chip: output,
+            input_tokens_per_s_per_chip: 0.0,
+            requests_per_s_per_chip: 0.0,
+            binding: crate::infer::Binding::Compute,
+            step: crate::infer::StepBreakdown::default(),
+        };
+        let result = LayoutResult {
+            layout: Layout { tp: 1, pp: 1, dp: 1, ep: 1 },
+            chips_used: 1,
+            chips_total: 1,
+            best: point,
+            max_batch_memory: 1.0,
+            weights_gb_per_chip: 0.0,
+            kv_bytes_per_token_per_chip: 0.0,
+        };
+        ChosenConfiguration {
+            configuration: Configuration::Aggregated(PoolChoice { instance_chips: 1, result }),
+            output_tokens_per_s_per_chip: output,
+            input_tokens_per_s_per_chip: 0.0,
+            ttft_p99_ms: 0.0,
+            tpot_p99_ms: 0.0,
+        }
+    }
+
+    fn candidates(rates: &[Option<f64>]) -> Vec<Result<ChosenConfiguration, PerfError>> {
+        rates.iter().map(|rate| rate.map(chosen).ok_or_else(|| LayoutError::NoLayout { chips: 1 }.into())).collect()
+    }
+
+    proptest! {
+        /// Cost per token (chip-seconds per output token) never rises when a configuration is
+        /// added to the candidates, wherever it is added.
+        #[test]
+        fn adding_a_candidate_never_raises_the_cost_per_token(
+            rates in proptest::collection::vec(proptest::option::of(1e-3..1e5_f64), 0..6),
+            extra in proptest::option::of(1e-3..1e5_f64),
+            at in 0usize..7,
+        ) {
+            let cost = |rates: &[Option<f64>]| {
+                cheapest(candidates(rates)).map_or(f64::INFINITY, |c| 1.0 / c.output_tokens_per_s_per_chip)
+            };
+            let mut more = rates.clone();
+            more.insert(at.min(rates.len()), extra);
+            prop_assert!(cost(&more) <= cost(&rates));
+        }
+    }
+
     #[test]
     fn sizes_cover_the_domain_and_double_to_the_cap() {
         assert_eq!(instance_sizes(8), vec![8, 16, 32, 64, 128, 256]);
