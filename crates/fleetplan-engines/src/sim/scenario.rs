@@ -651,9 +651,12 @@ mod tests {
         // Automatic sampling never goes below MIN_SLICE_REPLICAS (or all of a smaller pool).
         assert!(p.replicas_simulated >= MIN_SLICE_REPLICAS.min(p.replicas), "{}", p.replicas_simulated);
         assert!(p.replicas_simulated <= p.replicas, "{} of {}", p.replicas_simulated, p.replicas);
-        // The pool covers the evaluated capacity: replicas × chips per replica ≥ chips allocated.
+        // The pool covers the evaluated capacity: replicas × chips per replica (decode and, when
+        // disaggregated, prefill) ≥ chips allocated, with less than one decode replica to spare.
         let per = f64::from(p.layout.tp * p.layout.pp);
-        assert!(f64::from(p.replicas) * per >= p.accelerators && f64::from(p.replicas - 1) * per < p.accelerators);
+        let prefill_chips = p.prefill.map_or(0.0, |q| f64::from(q.replicas * q.layout.tp * q.layout.pp));
+        assert!(f64::from(p.replicas) * per + prefill_chips >= p.accelerators - 1e-9, "{p:?}");
+        assert!(f64::from(p.replicas - 1) * per < p.accelerators, "{p:?}");
         // An explicit fraction keeps the load per replica.
         opts.sample_fraction = Some(0.2);
         let slice = build(&scenario, &catalog, &evaluation, &opts).expect("builds");
