@@ -14,7 +14,8 @@
 //!   --scenario prefill|decode`), combined by [`disaggregated`] in the chip ratio the request
 //!   shape needs.
 //!
-//! Sizes grow until the per-chip rate has not improved by [`MIN_GAIN`] for two sizes in a row.
+//! Sizes grow until a size fails to improve the per-chip rate by [`MIN_GAIN`]
+//! ([`FLAT_SIZES_TO_STOP`]).
 
 use crate::error::{LayoutError, PerfError};
 use crate::infer::layout::Layout;
@@ -28,8 +29,11 @@ use serde::Serialize;
 pub const MAX_INSTANCE_CHIPS: u32 = 256;
 
 /// Smallest relative gain in per-chip throughput that keeps an instance growing: a size that
-/// gains less counts as no gain, and two such sizes in a row end the growth.
+/// gains less counts as no gain, and [`FLAT_SIZES_TO_STOP`] such sizes in a row end the growth.
 pub const MIN_GAIN: f64 = 0.01;
+
+/// Sizes in a row gaining less than [`MIN_GAIN`] that end an instance's growth.
+pub const FLAT_SIZES_TO_STOP: u32 = 1;
 
 /// Instance sizes searched on a chip whose scale-up domain has `scaleup_domain` chips: from the
 /// domain (at most 16) doubling up to [`MAX_INSTANCE_CHIPS`], plus the domain itself and twice
@@ -98,8 +102,8 @@ pub struct ChosenConfiguration {
     pub tpot_p99_ms: f64,
 }
 
-/// The best point of `mode` over the instance sizes, growing until two sizes in a row gain less
-/// than [`MIN_GAIN`]; the error of the last size tried when none serves.
+/// The best point of `mode` over the instance sizes, growing until [`FLAT_SIZES_TO_STOP`] sizes
+/// in a row gain less than [`MIN_GAIN`]; the error of the last size tried when none serves.
 ///
 /// A replica's rate depends on its tensor, pipeline and expert degrees, not on how many
 /// replicas an instance has, so a layout that used every chip of a smaller size is not searched
@@ -140,7 +144,7 @@ pub fn best_over_sizes(query: &InferenceQuery<'_>, mode: ServeMode, slo: Slo) ->
                 last_err = Some(err);
             }
         }
-        if flat_sizes >= 2 {
+        if flat_sizes >= FLAT_SIZES_TO_STOP {
             break;
         }
     }
