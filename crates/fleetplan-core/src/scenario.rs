@@ -328,6 +328,9 @@ pub struct ChatWorkload {
     pub input_tokens_per_request: f64,
     /// Generated tokens per request (mean).
     pub output_tokens_per_request: f64,
+    /// Share of prompt tokens served from a prefix cache, 0 ≤ x < 1 (default 0): those tokens
+    /// cost only the read of their cached KV, no prefill compute.
+    pub cached_input_fraction: f64,
     /// Output spread, beams and speculative decoding of the requests.
     pub request: RequestOptions,
     /// p99 time-to-first-token target, ms.

@@ -8,11 +8,13 @@
 //! - [`plan_training`]: placement of training runs on (site, chip) pools and their completion.
 //! - [`unit_costs`]: cost per token or item at full load.
 
+mod config;
 mod serving;
 mod training;
 mod unit_cost;
 
-pub use serving::rate;
+pub use config::ServingConfig;
+pub use serving::{chat_query, rate};
 pub use training::{ChipPool, TrainingEval, TrainingPlan, TrainingProblem, plan_training};
 pub use unit_cost::{PricedChips, UnitCost, unit_costs};
 
@@ -26,9 +28,9 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Largest serving instance tried, chips (instances grow from the scale-up domain by doubling
-/// until the model fits).
-pub const MAX_INSTANCE_CHIPS: u32 = 64;
+/// Largest serving instance (or prefill / decode pool instance) tried, chips: the
+/// configuration search's ([`fleetplan_models::infer::config`]).
+pub use fleetplan_models::infer::MAX_INSTANCE_CHIPS;
 
 /// Rates keyed by (workload id, chip id).
 pub type RateTable = BTreeMap<(String, String), Rate>;
@@ -48,10 +50,15 @@ pub struct Rate {
     pub input_per_chip_per_s: f64,
     /// Chat: share of chip time spent on prompts (disaggregated split), for cost per input token.
     pub input_cost_share: f64,
-    /// Chips per serving instance (chat) or 1.
+    /// Chips per serving instance (chat: the instance a request decodes on, the decode pool's
+    /// in a disaggregated configuration) or 1.
     pub instance_chips: u32,
-    /// How an instance is laid out (serialised as "tp… pp… dp… ep…", "batch …" or "").
+    /// How that instance is laid out (serialised as "tp… pp… dp… ep…", "batch …" or "").
     pub layout: RateLayout,
+    /// Chat: the serving configuration chosen for the fewest chip-seconds per request
+    /// (aggregated or disaggregated, instance chips, layouts, prefill:decode chip ratio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<ServingConfig>,
     /// Chat: p99 TTFT at the operating point, ms.
     pub ttft_p99_ms: Option<f64>,
     /// Chat: p99 TPOT at the operating point, ms.
@@ -79,6 +86,7 @@ impl Rate {
             input_cost_share: 0.0,
             instance_chips: 0,
             layout: RateLayout::Unrated,
+            serving: None,
             ttft_p99_ms: None,
             tpot_p99_ms: None,
             latency_s: None,
@@ -129,7 +137,8 @@ pub enum RateProblem {
     /// The performance engine cannot rate the chip (e.g. precision unsupported).
     #[error(transparent)]
     Perf(#[from] PerfError),
-    /// No LLM serving instance up to [`MAX_INSTANCE_CHIPS`] chips meets the SLO.
+    /// No LLM serving configuration (instances or pools up to [`MAX_INSTANCE_CHIPS`] chips)
+    /// meets the SLO.
     #[error(
         "`{model}` cannot be served on up to {MAX_INSTANCE_CHIPS} `{chip}` at the SLO: {}",
         last_error.as_ref().map(ToString::to_string).unwrap_or_default()
@@ -232,6 +241,9 @@ mod tests {
         assert_eq!(problem.to_string(), "a batch of 1 on `h100-sxm` takes 12.3 s, over the 10 s p99 target");
         assert_eq!(serde_json::to_string(&problem).unwrap(), format!("\"{problem}\""));
         let none_fits = RateProblem::NoInstanceMeetsSlo { model: "m".into(), chip: "c".into(), last_error: None };
-        assert_eq!(none_fits.to_string(), "`m` cannot be served on up to 64 `c` at the SLO: ");
+        assert_eq!(
+            none_fits.to_string(),
+            format!("`m` cannot be served on up to {MAX_INSTANCE_CHIPS} `c` at the SLO: ")
+        );
     }
 }

@@ -69,7 +69,8 @@ fn a_named_vllm_keeps_a_16_bit_kv_cache_like_validate() {
     let WorkloadSpec::Chat(chat) = &named.spec else { panic!("chat") };
     let stack = ServingStack::for_chip(&catalog, chat.engine.as_ref(), None, &chip).unwrap();
     assert_eq!(stack.default_kv_precision(Precision::Fp8), Precision::Bf16);
-    // The rating's figure is the search at the stack's KV default, not at an 8-bit cache.
+    // The rating's figure is the configuration search at the stack's KV default, not at an
+    // 8-bit cache.
     let searched = |kv_precision| {
         let query = InferenceQuery {
             model: &catalog[&chat.model],
@@ -81,7 +82,7 @@ fn a_named_vllm_keeps_a_16_bit_kv_cache_like_validate() {
             mode: ServeMode::Server,
             slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
         };
-        infer::search(&query).unwrap().best.output_tokens_per_s_per_chip
+        infer::best_configuration(&query).unwrap().output_tokens_per_s_per_chip
     };
     let rated = rate(&catalog, &named, &chip).per_chip_per_s;
     assert_eq!(rated, searched(Precision::Bf16));

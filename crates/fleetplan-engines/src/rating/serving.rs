@@ -2,14 +2,14 @@
 //! inference engine's layout search (with the workload's serving engine, or the chip vendor's
 //! default), image and video through the generation model.
 
-use super::{MAX_INSTANCE_CHIPS, Rate, RateLayout, RateProblem};
+use super::{Rate, RateLayout, RateProblem, ServingConfig};
 use fleetplan_core::catalog::{Accelerator, Catalog, ChipId, IntervalKey, PerfFamily, PredictionMode};
 use fleetplan_core::scenario::{ChatWorkload, GenerationWorkload, Workload, WorkloadSpec};
 use fleetplan_core::units::Precision;
 use fleetplan_models::error::PerfError;
 use fleetplan_models::generation::generation_within;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceQuery, LayoutResult, ServeMode, ServingStack, Slo};
+use fleetplan_models::infer::{self, Configuration, InferenceQuery, LayoutResult, ServeMode, ServingStack, Slo};
 use fleetplan_models::interval::Interval;
 
 /// Rate of `workload` on chip `chip_id` at the workload's SLO (a zero rate with a
@@ -25,7 +25,7 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
         );
     };
     match &workload.spec {
-        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip_id, family),
+        WorkloadSpec::Chat(chat) => chat_rate(catalog, &workload.id, chat, chip_id),
         WorkloadSpec::Image(generation) | WorkloadSpec::Video(generation) => {
             generation_rate(catalog, &workload.id, generation, chip, family)
         }
@@ -35,62 +35,78 @@ pub fn rate(catalog: &Catalog, workload: &Workload, chip_id: &ChipId) -> Rate {
     }
 }
 
-/// Chat: the smallest instance (scale-up domain, doubling up to [`MAX_INSTANCE_CHIPS`]) on which
-/// the layout search meets the SLO, at its best operating point. The workload's serving engine
-/// (or the chip vendor's default) sets the running-request cap, step overhead and the layouts
-/// searched; an engine that does not run on the chip gives a zero rate saying so.
-fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId, family: &PerfFamily) -> Rate {
+/// Chat: the serving configuration with the fewest chip-seconds per request at the workload's
+/// SLO ([`infer::best_configuration`]: aggregated instances of every size up to and across the
+/// scale-up domain and, where the serving engine runs it, disaggregated prefill/decode pools),
+/// at its best operating point. The workload's serving engine (or the chip vendor's default)
+/// sets the running-request cap, step overhead and the layouts searched; an engine that does
+/// not run on the chip gives a zero rate saying so.
+fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id: &ChipId) -> Rate {
     let chip = &catalog[chip_id];
     let precision = serving_precision(chip, chat.precision);
-    let model = &catalog[&chat.model];
-    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip_id)
-        .map_err(PerfError::from);
-    let chip_rates = ChipRates::new(chip, family, precision);
-    let (chip_rates, stack) = match (chip_rates, stack) {
-        (Ok(chip_rates), Ok(stack)) => (chip_rates, stack),
-        (Err(e), _) | (_, Err(e)) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
+    let query = match chat_query(catalog, chat, chip_id, precision) {
+        Ok(query) => query,
+        Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
-    let request = infer::RequestShape::for_chat(chat);
-    let slo = Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) };
-    // The engine's own default (vLLM, SGLang: the model's 16-bit dtype), as `validate` and `perf` use.
-    let kv_precision = stack.default_kv_precision(precision);
-    let mut instance_chips = chip.scaleup_domain.clamp(1, 16);
-    let mut last_error: Option<PerfError> = None;
-    while instance_chips <= MAX_INSTANCE_CHIPS {
-        let query = InferenceQuery {
-            model,
-            rates: chip_rates,
-            stack,
-            kv_precision,
-            chips: instance_chips,
-            request,
-            mode: ServeMode::Server,
-            slo,
-        };
-        match infer::search(&query) {
-            Ok(found) => {
-                let input_cost_share = prefill_chip_share(&query, &found);
-                return Rate {
-                    workload: workload_id.to_string(),
-                    chip: chip.id.clone(),
-                    precision: precision.as_str().to_string(),
-                    per_chip_per_s: found.best.output_tokens_per_s_per_chip,
-                    input_per_chip_per_s: found.best.input_tokens_per_s_per_chip,
-                    input_cost_share,
-                    instance_chips,
-                    layout: RateLayout::Parallel(found.layout),
-                    ttft_p99_ms: Some(found.best.ttft_p99_ms),
-                    tpot_p99_ms: Some(found.best.tpot_p99_ms),
-                    latency_s: None,
-                    problem: None,
-                };
-            }
-            Err(e) => last_error = Some(e),
+    let found = match infer::best_configuration(&query) {
+        Ok(found) => found,
+        Err(e) => {
+            let problem = RateProblem::NoInstanceMeetsSlo {
+                model: chat.model.to_string(),
+                chip: chip.id.clone(),
+                last_error: Some(e),
+            };
+            return Rate::zero(workload_id, &chip.id, precision, problem);
         }
-        instance_chips *= 2;
+    };
+    let serving = ServingConfig::of(&found.configuration);
+    let input_cost_share = match &found.configuration {
+        Configuration::Aggregated(pool) => {
+            prefill_chip_share(&InferenceQuery { chips: pool.instance_chips, ..query }, &pool.result)
+        }
+        Configuration::Disaggregated { prefill_chip_share, .. } => *prefill_chip_share,
+    };
+    let (instance_chips, layout) = serving.decode_instance();
+    Rate {
+        workload: workload_id.to_string(),
+        chip: chip.id.clone(),
+        precision: precision.as_str().to_string(),
+        per_chip_per_s: found.output_tokens_per_s_per_chip,
+        input_per_chip_per_s: found.input_tokens_per_s_per_chip,
+        input_cost_share,
+        instance_chips,
+        layout: RateLayout::Parallel(layout),
+        serving: Some(serving),
+        ttft_p99_ms: Some(found.ttft_p99_ms),
+        tpot_p99_ms: Some(found.tpot_p99_ms),
+        latency_s: None,
+        problem: None,
     }
-    let problem = RateProblem::NoInstanceMeetsSlo { model: chat.model.to_string(), chip: chip.id.clone(), last_error };
-    Rate::zero(workload_id, &chip.id, precision, problem)
+}
+
+/// The inference question of a chat workload on a chip at `precision`: the model, the chip's
+/// rates, the serving stack (the workload's engine or the chip vendor's default) with its
+/// default KV precision, the request shape and the SLO; the chip count and mode are set by the
+/// configuration search. The one home of this translation for the rating and the simulator.
+pub fn chat_query<'a>(
+    catalog: &'a Catalog,
+    chat: &ChatWorkload,
+    chip_id: &ChipId,
+    precision: Precision,
+) -> Result<InferenceQuery<'a>, PerfError> {
+    let rates = ChipRates::of_chip(catalog, chip_id, precision)?;
+    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip_id)?;
+    Ok(InferenceQuery {
+        model: &catalog[&chat.model],
+        rates,
+        stack,
+        // The engine's own default (vLLM, SGLang: the model's 16-bit dtype), as `validate` and `perf` use.
+        kv_precision: stack.default_kv_precision(precision),
+        chips: 1,
+        request: infer::RequestShape::for_chat(chat),
+        mode: ServeMode::Server,
+        slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
+    })
 }
 
 /// Share of chip time a disaggregated deployment of the same layout would spend on prompts
@@ -142,6 +158,7 @@ fn generation_rate(
             input_cost_share: 0.0,
             instance_chips: 1,
             layout: RateLayout::Batch(found.batch),
+            serving: None,
             ttft_p99_ms: None,
             tpot_p99_ms: None,
             latency_s: Some(found.batch_latency_s),

@@ -13,9 +13,10 @@
 //!   one, at most what the chips held at those sites allow), so the simulated pool has at least
 //!   the evaluated capacity (accelerators × per-chip rate = the region's
 //!   [`RegionCoverage::capacity_per_s`](crate::eval::RegionCoverage)).
-//! - **Layout**: the best layout at the workload's SLO on the evaluation's instance size
-//!   ([`infer::search`] in server mode, as the evaluation's rate is computed); every replica runs
-//!   that layout.
+//! - **Configuration**: the one the rating chose for the chip ([`Rate::serving`]): aggregated
+//!   replicas of its layout, or a decode pool of its decode layout with a prefill pool of its
+//!   prefill layout beside it in the rating's chip ratio (the KV cache sent over scale-out;
+//!   `deploy.rs`). Replicas are counted in the decode (or aggregated) pool.
 //! - **Routing**: a region's requests go to its pools in proportion to their replicas, and within
 //!   a pool by the chosen [`Routing`] policy.
 //! - **Sampling**: a day of a large app is 10⁸–10⁹ requests. When the expected number of requests
@@ -24,22 +25,22 @@
 //!   pool's traffic, so the load per replica, and with it the latency distribution, is the
 //!   fleet's. Counts and throughputs are of the slice; [`PoolRun`] says what was simulated.
 
+mod deploy;
+
 use super::arrivals::{LengthDist, RateError, RateProfile};
-use super::config::{
-    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
-};
+use super::config::{ArrivalSource, Failures, Routing, SimConfig, SimError, SloTargets};
 use super::engine::{replication_seed, run_checked};
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
 use crate::eval::{Evaluation, WorkloadQuarter};
 use crate::rating::Rate;
+use deploy::Deployment;
 use fleetplan_core::catalog::{Catalog, ChipId, RegionId};
 use fleetplan_core::scenario::{ChatWorkload, Quarter, Scenario, WorkloadKind, WorkloadSpec};
 use fleetplan_core::suggest::did_you_mean;
 use fleetplan_core::units::Precision;
+use fleetplan_models::PerfError;
 use fleetplan_models::demand::{self, Profile};
-use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{self, InferenceEngine, InferenceQuery, Layout, ServeMode, ServingStack, Slo};
-use fleetplan_models::{LayoutError, PerfError};
+use fleetplan_models::infer::Layout;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -85,6 +86,17 @@ pub struct ScenarioSimOptions {
     pub sample_interval_s: Option<f64>,
 }
 
+/// The prefill pool beside a disaggregated pool's decode replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PrefillPool {
+    /// Layout of every prefill replica.
+    pub layout: Layout,
+    /// Prefill replicas of the whole pool.
+    pub replicas: u32,
+    /// Prefill replicas simulated (the slice).
+    pub replicas_simulated: u32,
+}
+
 /// One simulated pool: the replicas of one chip type serving one user region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolRun {
@@ -96,8 +108,11 @@ pub struct PoolRun {
     pub sites: Vec<String>,
     /// Serving precision.
     pub precision: Precision,
-    /// Layout of every replica.
+    /// Layout of every replica (of the decode pool when disaggregated).
     pub layout: Layout,
+    /// The prefill pool of a disaggregated configuration (the rating's chip ratio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<PrefillPool>,
     /// Accelerators of this chip the evaluation's allocation devotes to these users (all sites).
     pub accelerators: f64,
     /// Replicas of the whole pool.
@@ -243,32 +258,6 @@ fn pick<'s>(scenario: &'s Scenario, name: Option<&str>) -> Result<(&'s str, &'s 
     }
 }
 
-/// The best layout of `model` on `instance_chips` chips of `chip` at the workload's SLO (the
-/// evaluation's rate search for the same pair), and its engine.
-fn engine_for(
-    catalog: &Catalog,
-    chat: &ChatWorkload,
-    chip: &ChipId,
-    precision: Precision,
-    instance_chips: u32,
-) -> Result<InferenceEngine, PerfError> {
-    let model = &catalog[&chat.model];
-    let rates = ChipRates::of_chip(catalog, chip, precision)?;
-    let stack = ServingStack::for_chip(catalog, chat.engine.as_ref(), chat.engine_version.as_deref(), chip)?;
-    let q = InferenceQuery {
-        model,
-        rates,
-        stack,
-        kv_precision: stack.default_kv_precision(precision),
-        chips: instance_chips.max(1),
-        request: infer::RequestShape::for_chat(chat),
-        mode: ServeMode::Server,
-        slo: Slo { ttft_p99_ms: Some(chat.ttft_p99_ms), tpot_p99_ms: Some(chat.tpot_p99_ms) },
-    };
-    let best = infer::search(&q)?;
-    q.engine(best.layout)
-}
-
 /// The workload being simulated and what its pools are built from.
 struct Context<'a> {
     catalog: &'a Catalog,
@@ -286,10 +275,11 @@ struct Draft {
     region: String,
     chip: String,
     sites: Vec<String>,
-    precision: Precision,
-    engine: InferenceEngine,
+    /// The rating's configuration on this chip.
+    deployment: Deployment,
     /// Accelerators the evaluation's allocation devotes to these users (all sites).
     accelerators: f64,
+    /// Aggregated (or, disaggregated, decode) replicas.
     replicas: u32,
     /// Mean requests/s of the whole pool.
     requests_per_s: f64,
@@ -378,21 +368,28 @@ fn draft_pools(
     let output_tokens = context.chat.output_tokens_per_request.max(1.0);
     let mut drafts: Vec<Draft> = Vec::new();
     let mut unserved = Vec::new();
-    let mut engines: BTreeMap<ChipId, (Precision, InferenceEngine)> = BTreeMap::new();
+    let mut deployments: BTreeMap<ChipId, Deployment> = BTreeMap::new();
     for users in region_demand {
         let requests_per_s = users.mean_per_s / output_tokens;
         let mut region_drafts = Vec::new();
         for (chip, (sites, accelerators)) in allocated_chips(coverage, &users.region) {
             // The LP only allocates pairs with a usable rate, so every allocated chip has one.
             let Some(rate) = rates.get(chip.as_str()) else { continue };
-            let (precision, engine) = engine_cached(context, &mut engines, chip, rate)?;
-            let replicas = whole_replicas(context, chip.as_str(), &sites, accelerators, &engine);
+            let deployment = match deployments.get(chip) {
+                Some(deployment) => *deployment,
+                None => *deployments.entry(chip.clone()).or_insert(Deployment::of(
+                    context.catalog,
+                    context.chat,
+                    chip,
+                    rate,
+                )?),
+            };
+            let replicas = whole_replicas(context, chip.as_str(), &sites, accelerators, &deployment);
             region_drafts.push(Draft {
                 region: users.region.to_string(),
                 chip: chip.to_string(),
                 sites,
-                precision,
-                engine,
+                deployment,
                 accelerators,
                 replicas,
                 requests_per_s: 0.0,
@@ -425,29 +422,12 @@ fn allocated_chips<'e>(coverage: &'e WorkloadQuarter, region: &RegionId) -> BTre
     allocated
 }
 
-/// The serving precision and engine of `chip` (searched once per chip, then reused).
-fn engine_cached(
-    context: &Context,
-    engines: &mut BTreeMap<ChipId, (Precision, InferenceEngine)>,
-    chip: &ChipId,
-    rate: &Rate,
-) -> Result<(Precision, InferenceEngine), ScenarioSimError> {
-    if let Some(cached) = engines.get(chip) {
-        return Ok(*cached);
-    }
-    let precision: Precision = rate
-        .precision
-        .parse()
-        .map_err(|_: String| PerfError::Layout(LayoutError::UnknownPrecision { name: rate.precision.clone() }))?;
-    let engine = engine_for(context.catalog, context.chat, chip, precision, rate.instance_chips)?;
-    engines.insert(chip.clone(), (precision, engine));
-    Ok((precision, engine))
-}
-
-/// Whole replicas covering `accelerators` chips of `chip`, at least one and at most what the
-/// chips of that type held at `sites` in the quarter allow.
-fn whole_replicas(context: &Context, chip: &str, sites: &[String], accelerators: f64, engine: &InferenceEngine) -> u32 {
-    let chips_per_replica = engine.chips_per_replica().max(1.0);
+/// Whole replicas covering `accelerators` chips of `chip` (the decode pool's share of them in a
+/// disaggregated deployment), at least one and at most what the chips of that type held at
+/// `sites` in the quarter allow.
+fn whole_replicas(context: &Context, chip: &str, sites: &[String], accelerators: f64, deployment: &Deployment) -> u32 {
+    let chips_per_replica = deployment.engine.chips_per_replica().max(1.0);
+    let accelerators = deployment.decode_chips(accelerators);
     // Chips of this type held at the pool's sites in the quarter (an upper bound).
     let held_chips: u64 = context
         .evaluation
@@ -529,13 +509,9 @@ fn slice(
         bursts: Vec::new(),
     }
     .with_diurnal(&shape.profile.factor)?;
-    let chips_per_replica = draft.engine.chips_per_replica();
+    let chips_per_replica = draft.deployment.engine.chips_per_replica();
     let config = SimConfig {
-        pools: Pools::Colocated(ReplicaPool {
-            replicas: simulated,
-            engine: draft.engine,
-            scheduler: SchedulerConfig::for_engine(&draft.engine),
-        }),
+        pools: draft.deployment.pools(simulated),
         arrivals: ArrivalSource::Poisson { rate, input: shape.input.clone(), output: shape.output.clone() },
         max_requests: 0,
         horizon_s: Some(shape.horizon_s),
@@ -552,8 +528,13 @@ fn slice(
         region: draft.region,
         chip: draft.chip,
         sites: draft.sites,
-        precision: draft.precision,
-        layout: draft.engine.layout(),
+        precision: draft.deployment.precision,
+        layout: draft.deployment.engine.layout(),
+        prefill: draft.deployment.prefill.map(|(engine, _)| PrefillPool {
+            layout: engine.layout(),
+            replicas: draft.deployment.prefill_replicas(draft.replicas),
+            replicas_simulated: draft.deployment.prefill_replicas(simulated),
+        }),
         accelerators: draft.accelerators,
         replicas: draft.replicas,
         replicas_simulated: simulated,
@@ -678,9 +659,12 @@ mod tests {
         // Automatic sampling never goes below MIN_SLICE_REPLICAS (or all of a smaller pool).
         assert!(p.replicas_simulated >= MIN_SLICE_REPLICAS.min(p.replicas), "{}", p.replicas_simulated);
         assert!(p.replicas_simulated <= p.replicas, "{} of {}", p.replicas_simulated, p.replicas);
-        // The pool covers the evaluated capacity: replicas × chips per replica ≥ chips allocated.
+        // The pool covers the evaluated capacity: replicas × chips per replica (decode and, when
+        // disaggregated, prefill) ≥ chips allocated, with less than one decode replica to spare.
         let per = f64::from(p.layout.tp * p.layout.pp);
-        assert!(f64::from(p.replicas) * per >= p.accelerators && f64::from(p.replicas - 1) * per < p.accelerators);
+        let prefill_chips = p.prefill.map_or(0.0, |q| f64::from(q.replicas * q.layout.tp * q.layout.pp));
+        assert!(f64::from(p.replicas) * per + prefill_chips >= p.accelerators - 1e-9, "{p:?}");
+        assert!(f64::from(p.replicas - 1) * per < p.accelerators, "{p:?}");
         // An explicit fraction keeps the load per replica.
         opts.sample_fraction = Some(0.2);
         let slice = build(&scenario, &catalog, &evaluation, &opts).expect("builds");

@@ -17,10 +17,13 @@
 //! - [`queueing`]: Erlang C for the server mode's p99 queueing wait.
 //! - [`search`]: the batch sweep of one layout (with the latency–throughput curve) and the
 //!   search over layouts.
+//! - [`config`]: the serving configuration search (instance sizes, aggregated or disaggregated
+//!   prefill/decode pools) for the fewest chip-seconds per request.
 //! - [`stack`]: the [`ServingStack`] of a serving engine on a chip (running-request cap, step
 //!   overhead, the layouts it runs, features), from the catalog's engine entries.
 
 pub mod burst;
+pub mod config;
 pub mod engine;
 pub mod layout;
 pub mod operating;
@@ -29,6 +32,10 @@ pub mod request;
 pub mod search;
 pub mod stack;
 
+pub use config::{
+    ChosenConfiguration, Configuration, MAX_INSTANCE_CHIPS, PoolChoice, best_aggregated, best_configuration,
+    best_disaggregated, best_over_sizes, instance_sizes,
+};
 pub use engine::{
     ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
     StepOptions, imbalance_factor, overlapped_s, smooth_roofline_s,
@@ -40,5 +47,5 @@ pub use request::{
     Arrivals, Decoding, KvReservation, MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, MAX_TOKENS_PER_REQUEST,
     RequestShape, ServeMode, Slo,
 };
-pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search};
+pub use search::{InferenceQuery, LayoutResult, best_for_layout, candidate_layouts, search, search_where};
 pub use stack::{EngineError, ServingStack};

@@ -156,8 +156,9 @@ impl RequestShape {
     }
 
     /// The steady-state request shape of a scenario chat workload: its mean lengths (at least
-    /// one token each), output spread and longest output, beams and speculative decoding; no
-    /// prefix cache. The one way the evaluator, planner and simulator turn a workload into requests.
+    /// one token each), prefix-cache hit share, output spread and longest output, beams and
+    /// speculative decoding. The one way the evaluator, planner and simulator turn a workload
+    /// into requests.
     pub fn for_chat(chat: &fleetplan_core::scenario::ChatWorkload) -> RequestShape {
         let options = &chat.request;
         RequestShape {
@@ -168,7 +169,11 @@ impl RequestShape {
                 draft_tokens: options.mtp_draft_tokens,
                 acceptance: options.mtp_acceptance,
             },
-            ..RequestShape::new(chat.input_tokens_per_request.max(1.0), chat.output_tokens_per_request.max(1.0), 0.0)
+            ..RequestShape::new(
+                chat.input_tokens_per_request.max(1.0),
+                chat.output_tokens_per_request.max(1.0),
+                chat.cached_input_fraction,
+            )
         }
     }
 

@@ -327,11 +327,20 @@ impl InferenceQuery<'_> {
 /// Search layouts and batch for the best per-chip throughput meeting the limits, among the
 /// layouts the query's serving stack runs.
 pub fn search(query: &InferenceQuery<'_>) -> Result<LayoutResult, PerfError> {
+    search_where(query, |_| true)
+}
+
+/// [`search`] over the layouts `keep` accepts (called once per candidate the stack runs, in
+/// the search's order); [`LayoutError::NoLayout`] when it accepts none.
+pub fn search_where(
+    query: &InferenceQuery<'_>,
+    mut keep: impl FnMut(&Layout) -> bool,
+) -> Result<LayoutResult, PerfError> {
     let mut best: Option<LayoutResult> = None;
     let mut last_err: Option<PerfError> = None;
     let rates = query.stack_rates();
     candidate_layouts(query.model, query.chips, |layout| {
-        if !query.stack_runs(&layout) {
+        if !query.stack_runs(&layout) || !keep(&layout) {
             return;
         }
         let result =

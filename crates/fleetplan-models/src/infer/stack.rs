@@ -71,6 +71,9 @@ pub struct ServingStack {
     /// Keeps the KV cache at the activation precision by default (`--kv-cache-dtype auto`: vLLM,
     /// SGLang) instead of 8 bits in 8/4-bit runs; see [`ServingStack::default_kv_precision`].
     pub kv_cache_auto: bool,
+    /// Runs prefill and decode in separate pools (P/D disaggregation), a configuration the
+    /// rating may choose ([`crate::infer::config`]).
+    pub pd_disaggregation: bool,
     /// Engine-specific multiplier on kernel rates (1.0 unless calibrated).
     pub efficiency: f64,
 }
@@ -90,6 +93,7 @@ impl ServingStack {
         fp8_attention: false,
         mtp: false,
         kv_cache_auto: false,
+        pd_disaggregation: false,
         efficiency: 1.0,
     };
 
@@ -124,6 +128,7 @@ impl ServingStack {
             fp8_attention: traits.fp8_attention,
             mtp: traits.mtp,
             kv_cache_auto: traits.kv_cache_auto,
+            pd_disaggregation: traits.pd_disaggregation,
             efficiency: traits.efficiency,
         })
     }

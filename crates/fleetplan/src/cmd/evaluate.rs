@@ -137,6 +137,7 @@ pub fn summary(e: &Evaluation) -> String {
         s.push_str(&t.to_string());
         s.push('\n');
     }
+    s.push_str(&serving_configurations(e));
     for t in &e.training {
         s.push_str(&format!(
             "training {}: {} × {} at {} ({} needed), completes {} (deadline {})\n",
@@ -193,6 +194,36 @@ pub fn summary(e: &Evaluation) -> String {
         }
     }
     s.trim_end().to_string()
+}
+
+/// The serving configuration the rating chose for every (chat workload, chip) pair the last
+/// quarter's allocation uses: a table (empty string when there is none).
+pub fn serving_configurations(e: &Evaluation) -> String {
+    let Some(last) = e.quarters.last() else { return String::new() };
+    let mut t = table();
+    t.set_header(vec![
+        &format!("serving configuration ({})", last.quarter),
+        "chip",
+        "out tok/s per chip",
+        "configuration",
+    ]);
+    for w in e.workloads.iter().filter(|w| w.quarter == last.quarter) {
+        let mut chips: Vec<&str> =
+            w.allocation.iter().filter(|a| a.accelerators > 0.0).map(|a| a.chip.as_str()).collect();
+        chips.sort_unstable();
+        chips.dedup();
+        for chip in chips {
+            let Some(rate) = e.rates.iter().find(|r| r.workload == w.workload && r.chip == chip) else { continue };
+            let Some(config) = &rate.serving else { continue };
+            t.add_row(vec![
+                w.workload.clone(),
+                chip.to_string(),
+                format!("{:.0}", rate.per_chip_per_s),
+                config.to_string(),
+            ]);
+        }
+    }
+    if t.row_iter().next().is_none() { String::new() } else { format!("{t}\n") }
 }
 
 fn truncate(s: &str, n: usize) -> String {

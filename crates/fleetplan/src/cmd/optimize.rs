@@ -246,6 +246,14 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
         }
         o.push_str(&format!("{t}\n"));
     }
+    if let Some(e) = &p.evaluation {
+        let configurations = super::evaluate::serving_configurations(e);
+        if !configurations.is_empty() {
+            o.push_str(&format!(
+                "\nServing configurations (cheapest per token at each workload's SLO)\n{configurations}"
+            ));
+        }
+    }
     if !p.explanations.is_empty() {
         o.push_str("\nBinding constraints and marginal values\n");
         push_notes(&mut o, &p.explanations);

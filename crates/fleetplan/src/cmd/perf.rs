@@ -54,8 +54,9 @@ pub struct InferArgs {
     /// Mean generated tokens per request.
     #[arg(long, default_value_t = 200.0, value_parser = positive)]
     pub output: f64,
-    /// Share of prompt tokens served from a prefix cache, 0–1.
-    #[arg(long, default_value_t = 0.0)]
+    /// Share of prompt tokens served from a prefix cache, 0 ≤ x < 1 (a scenario chat
+    /// workload's `cached_input_fraction`): cached tokens cost only the read of their KV.
+    #[arg(long = "cached-input-fraction", visible_alias = "cached-fraction", default_value_t = 0.0)]
     pub cached_fraction: f64,
     /// Output spread and decoding method of the requests.
     #[command(flatten)]

@@ -388,7 +388,7 @@ fn print_scenario_text(
             p.region.clone(),
             format!("{} ({})", p.chip, p.precision),
             p.sites.join(", "),
-            if l.ep > l.tp { format!("tp{} pp{} ep{}", l.tp, l.pp, l.ep) } else { format!("tp{} pp{}", l.tp, l.pp) },
+            pool_layout(&l, p.prefill.as_ref()),
             format!("{:.1}", p.accelerators),
             p.replicas.to_string(),
             p.replicas_simulated.to_string(),
@@ -601,4 +601,19 @@ fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(),
         ui::status(format!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display()));
     }
     Ok(())
+}
+
+/// A pool's layout for the table: "tp4 pp1" (with "ep…" for wide EP); a disaggregated pool's
+/// decode layout and, after "+", its prefill replicas' ("prefill 3 × tp1 pp1 ep16").
+fn pool_layout(
+    l: &fleetplan_models::infer::Layout,
+    prefill: Option<&fleetplan_engines::sim::scenario::PrefillPool>,
+) -> String {
+    let text = |l: &fleetplan_models::infer::Layout| {
+        if l.ep > l.tp { format!("tp{} pp{} ep{}", l.tp, l.pp, l.ep) } else { format!("tp{} pp{}", l.tp, l.pp) }
+    };
+    match prefill {
+        None => text(l),
+        Some(p) => format!("decode {} + prefill {} × {}", text(l), p.replicas, text(&p.layout)),
+    }
 }

@@ -170,6 +170,11 @@ pub struct ServingTraits {
     /// `--kv-cache-dtype auto`); false: 8-bit KV in 8/4-bit runs (TensorRT-LLM's FP8 checkpoints).
     #[serde(default)]
     pub kv_cache_auto: bool,
+    /// Whether it serves with prefill and decode in separate pools (P/D disaggregation: the KV
+    /// cache moves from a prefill instance to a decode instance), so the rating may choose such
+    /// a configuration.
+    #[serde(default)]
+    pub pd_disaggregation: bool,
     /// Engine-specific throughput multiplier on kernel rates (1.0 unless ≥ 3 calibration cases
     /// support another value).
     #[serde(default = "one")]
@@ -217,6 +222,9 @@ pub struct EngineVersion {
     /// New `fp8_attention`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fp8_attention: Option<bool>,
+    /// New `pd_disaggregation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pd_disaggregation: Option<bool>,
     /// New `efficiency`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
@@ -303,6 +311,9 @@ impl ServingTraits {
         }
         if let Some(v) = o.fp8_attention {
             self.fp8_attention = v;
+        }
+        if let Some(v) = o.pd_disaggregation {
+            self.pd_disaggregation = v;
         }
         if let Some(v) = o.efficiency {
             self.efficiency = v;
@@ -495,6 +506,7 @@ mod tests {
             mtp: false,
             fp8_attention: false,
             kv_cache_auto: false,
+            pd_disaggregation: false,
             efficiency: 1.0,
             versions: vec![
                 EngineVersion { since: "0.6".into(), step_overhead_us: Some(1000.0), ..EngineVersion::empty() },
@@ -523,6 +535,7 @@ mod tests {
                 two_batch_overlap: None,
                 mtp: None,
                 fp8_attention: None,
+                pd_disaggregation: None,
                 efficiency: None,
                 notes: None,
             }

@@ -25,6 +25,7 @@ pub(super) fn check(
     let tpot = checked.need(checker, &entry.tpot_p99_ms, "tpot_p99_ms");
     let (engine, engine_version) = engine(checker, checked, catalog)?;
     let request = request_options(checker, checked, catalog, model.as_ref(), input, output);
+    let cached_input_fraction = cached_input_fraction(checker, checked);
     Some(WorkloadSpec::Chat(ChatWorkload {
         model: model?,
         precision,
@@ -32,6 +33,7 @@ pub(super) fn check(
         requests_per_user_per_day: requests?,
         input_tokens_per_request: input?,
         output_tokens_per_request: output?,
+        cached_input_fraction: cached_input_fraction?,
         request: request?,
         ttft_p99_ms: ttft?,
         tpot_p99_ms: tpot?,
@@ -159,6 +161,25 @@ fn request_options(
         ok = false;
     }
     ok.then_some(options)
+}
+
+/// The share of prompt tokens served from a prefix cache: 0 when not given, else a number
+/// `0 ≤ x < 1` (at 1 nothing would be computed, and the prefill rate would be unbounded).
+/// `None` after reporting a value out of range.
+fn cached_input_fraction(checker: &mut Checker, checked: &CheckedEntry) -> Option<f64> {
+    let Some(value) = &checked.entry.cached_input_fraction else { return Some(0.0) };
+    if value.is_finite() && (0.0..1.0).contains(&**value) {
+        return Some(**value);
+    }
+    let written = checker.written(&value.span());
+    checker.error(
+        value.span(),
+        &format!("{}.cached_input_fraction", checked.path),
+        format!("`cached_input_fraction` must be at least 0 and below 1, got {written}"),
+        "out of range",
+        "the share of prompt tokens that hit the prefix cache, e.g. 0.563 (DeepSeek's reported hit rate)".into(),
+    );
+    None
 }
 
 /// What each request setting means, for the help line of its range error.
@@ -311,6 +332,22 @@ tpot_p99_ms = 50
         let (path, message, at) = problem("mtp_draft_tokens = 2");
         assert_eq!((path.as_str(), at.as_str()), ("workload[0].mtp_acceptance", "2"));
         assert!(message.contains("needs `mtp_acceptance`"), "{message}");
+    }
+
+    #[test]
+    fn the_cached_input_fraction_defaults_to_zero_and_must_be_below_one() {
+        let catalog = Catalog::builtin().unwrap();
+        let fraction = |lines: &str| {
+            let s = validate("t.toml", &with(lines), &catalog).map_err(|d| d[0].message.clone())?;
+            let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
+            Ok::<f64, String>(chat.cached_input_fraction)
+        };
+        assert_eq!(fraction(""), Ok(0.0));
+        assert_eq!(fraction("cached_input_fraction = 0.563"), Ok(0.563));
+        for bad in ["1", "1.5", "-0.1", "nan"] {
+            let message = fraction(&format!("cached_input_fraction = {bad}")).unwrap_err();
+            assert!(message.contains("at least 0 and below 1"), "{bad}: {message}");
+        }
     }
 
     #[test]
