@@ -33,6 +33,7 @@ fn allowed_fields(kind: WorkloadKind) -> &'static [&'static str] {
         ["diurnal", "growth_per_quarter", "user_regions", "cross_border", "weight", "unserved_penalty"];
     match kind {
         WorkloadKind::Chat => &[
+            "mix",
             "precision",
             "daily_users",
             "monthly_users",
@@ -78,6 +79,7 @@ fn set_fields(entry: &WorkloadEntry) -> Vec<(&'static str, Range<usize>)> {
         ($($name:ident),*) => { $( if let Some(x) = &entry.$name { set.push((stringify!($name), x.span())); } )* };
     }
     if_set!(
+        mix,
         precision,
         daily_users,
         monthly_users,
