@@ -204,7 +204,7 @@ pub fn idle_table(e: &Evaluation) -> String {
         for q in &e.quarters {
             let cell = e.idle.iter().find(|p| p.site == site && p.chip == chip && p.quarter == q.quarter);
             row.push(cell.map_or(String::new(), |p| {
-                let n = |x: u64| fleetplan_core::format::num(x as f64);
+                let n = |x: u64| fleetplan_core::format::human(x as f64);
                 format!("{} / {} ({:.0} %)", n(p.idle_accelerators), n(p.accelerators), 100.0 * p.idle_share)
             }));
         }

@@ -189,3 +189,145 @@ pub(super) fn expand(
     }
     ok.then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::diagnostic::Diagnostic;
+    use crate::scenario::{Scenario, WorkloadSpec, validate};
+
+    const HEAD: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 2
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[site]]
+id = "s1"
+region = "us"
+available_mw = 10
+"#;
+
+    const CHAT: &str = r#"
+[[workload]]
+id = "doubao"
+kind = "chat"
+daily_users = 1e6
+requests_per_user_per_day = 10
+input_tokens_per_request = 1000
+output_tokens_per_request = 400
+ttft_p99_ms = 1000
+tpot_p99_ms = 50
+"#;
+
+    const TRAINING: &str = r#"
+[[workload]]
+id = "run"
+kind = "training"
+model = "llama-3.1-8b"
+tokens = 1e12
+deadline = 2025-06-30
+[[fleet]]
+chip = "h100-sxm"
+site = "s1"
+count = 64
+mode = "buy"
+from = "2025Q1"
+training = "run"
+"#;
+
+    fn scenario(mix: &str, rest: &str) -> Result<Scenario, Vec<Diagnostic>> {
+        validate("t.toml", &format!("{HEAD}{CHAT}{mix}\n{rest}"), &Catalog::builtin().unwrap())
+    }
+
+    /// The one diagnostic of a scenario with a bad mix: (dotted path, message, text it points at).
+    fn problem(mix: &str) -> (String, String, String) {
+        let text = format!("{HEAD}{CHAT}{mix}\n");
+        let diags = validate("t.toml", &text, &Catalog::builtin().unwrap()).unwrap_err();
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let at = diags[0].span.clone().map_or(String::new(), |span| text[span].to_string());
+        (diags[0].path.clone().unwrap_or_default(), diags[0].message.clone(), at)
+    }
+
+    #[test]
+    fn a_mix_expands_into_one_workload_per_model_with_its_share_of_the_demand() {
+        let mix = r#"mix = [{ model = "qwen3-30b-a3b", share = 0.6 },
+       { model = "deepseek-r1", share = 0.4, precision = "fp8", output_tokens_per_request = 1200 }]
+precision = "bf16""#;
+        let s = scenario(mix, TRAINING).unwrap_or_else(|d| panic!("{d:#?}"));
+        let ids: Vec<&str> = s.workloads.iter().map(|w| w.id.as_str()).collect();
+        assert_eq!(ids, ["doubao/qwen3-30b-a3b", "doubao/deepseek-v3", "run"], "aliases resolve to the canonical id");
+        let chat = |i: usize| match &s.workloads[i].spec {
+            WorkloadSpec::Chat(c) => c.clone(),
+            other => panic!("{other:#?}"),
+        };
+        let (lite, pro) = (chat(0), chat(1));
+        assert_eq!((lite.daily_users, pro.daily_users), (600_000.0, 400_000.0));
+        assert_eq!((lite.output_tokens_per_request, pro.output_tokens_per_request), (400.0, 1200.0));
+        assert_eq!((lite.precision.to_string(), pro.precision.to_string()), ("bf16".into(), "fp8".into()));
+        assert_eq!((lite.input_tokens_per_request, lite.tpot_p99_ms), (pro.input_tokens_per_request, pro.tpot_p99_ms));
+        let share = s.workloads[1].mix.as_ref().unwrap();
+        assert_eq!((share.of.as_str(), share.share), ("doubao", 0.4));
+        assert_eq!(s.workloads[0].name, "doubao (qwen3-30b-a3b)");
+        assert!(s.workloads[2].mix.is_none());
+        // The fleet's training reference still names the training run behind the expanded mix.
+        let run = s.fleet[0].training.as_ref().unwrap();
+        assert_eq!((run.index(), s[run].id.as_str()), (2, "run"));
+    }
+
+    #[test]
+    fn a_workload_with_one_model_is_not_renamed() {
+        let s = scenario("model = \"qwen3-30b-a3b\"", "").unwrap_or_else(|d| panic!("{d:#?}"));
+        assert_eq!(s.workloads.len(), 1);
+        assert_eq!((s.workloads[0].id.as_str(), s.workloads[0].mix.is_none()), ("doubao", true));
+    }
+
+    #[test]
+    fn mix_problems_are_located_with_what_is_valid() {
+        let (path, message, at) = problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0.6 }, { model = "deepseek-v3", share = 0.3 }]"#);
+        assert_eq!(path, "workload[0].mix");
+        assert_eq!(message, "mix shares sum to 0.9000 (90.0 %), not 1");
+        assert!(at.starts_with('[') && at.ends_with(']'), "{at}");
+        let (path, message, at) = problem(r#"mix = [{ model = "qwen3-30b-a3", share = 1.0 }]"#);
+        assert_eq!((path.as_str(), at.as_str()), ("workload[0].mix[0].model", "\"qwen3-30b-a3\""));
+        assert!(message.contains("unknown model"), "{message}");
+        let (path, _, at) = problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0 }, { model = "deepseek-v3", share = 1 }]"#);
+        assert_eq!((path.as_str(), at.as_str()), ("workload[0].mix[0].share", "0"));
+        let (path, message, _) = problem(r#"mix = [{ model = "deepseek-r1", share = 0.5 }, { model = "deepseek-v3", share = 0.5 }]"#);
+        assert_eq!(path, "workload[0].mix[1].model");
+        assert!(message.contains("twice"), "{message}");
+        let (path, message, _) = problem(r#"model = "deepseek-v3"
+mix = [{ model = "deepseek-v3", share = 1 }]"#);
+        assert_eq!((path.as_str(), message.contains("both `model` and `mix`")), ("workload[0].mix", true));
+        let (path, message, _) = problem("");
+        assert_eq!(path, "workload[0].model");
+        assert!(message.contains("needs `model` (or a `mix` of models)"), "{message}");
+        let (path, message, _) = problem("mix = []");
+        assert_eq!((path.as_str(), message.contains("empty")), ("workload[0].mix", true));
+        let (path, message, _) = problem(r#"mix = [{ model = "flux.1-dev", share = 1 }]"#);
+        assert_eq!(path, "workload[0].mix[0].model");
+        assert!(message.contains("diffusion"), "{message}");
+        // An entry's longer output breaks the workload's longest output.
+        let (path, message, _) = problem(
+            "output_tokens_max = 800\nmix = [{ model = \"qwen3-30b-a3b\", share = 0.5 }, { model = \"deepseek-v3\", share = 0.5, output_tokens_per_request = 1200 }]",
+        );
+        assert_eq!(path, "workload[0].mix[1].model");
+        assert!(message.contains("output_tokens_max") && message.contains("deepseek-v3"), "{message}");
+    }
+
+    #[test]
+    fn a_mix_is_for_chat_workloads_only() {
+        let text = format!(
+            "{HEAD}[[workload]]\nid = \"run\"\nkind = \"training\"\nmix = [{{ model = \"llama-3.1-8b\", share = 1 }}]\ntokens = 1e12\ndeadline = 2025-06-30\n"
+        );
+        let diags = validate("t.toml", &text, &Catalog::builtin().unwrap()).unwrap_err();
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert!(messages.contains(&"`mix` does not apply to training workloads"), "{messages:#?}");
+        assert!(messages.iter().any(|m| m.contains("needs `model`")), "{messages:#?}");
+    }
+}
