@@ -11,7 +11,7 @@ use crate::report;
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::eval::{Evaluation, HoldingEval, Violation, evaluate};
+use fleetplan_engines::eval::{Evaluation, HoldingEval, IDLE_ADVISORY_SHARE, Violation, evaluate};
 use fleetplan_io::LoadedScenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ pub fn summary(e: &Evaluation) -> String {
     }
     s.push_str(&t.to_string());
     s.push('\n');
-    s.push_str(&idle_table(e));
+    s.push_str(&idle_table(e, true));
     if let Some(last) = e.quarters.last() {
         let mut t = table();
         t.set_header(vec![
@@ -182,14 +182,32 @@ pub fn summary(e: &Evaluation) -> String {
         ));
     }
     push_findings(&mut s, "violations", &e.violations);
-    push_findings(&mut s, "advisories", &e.advisories);
+    if let Some(first) = e.advisories.first() {
+        let cost: f64 = e.idle.iter().filter(|p| p.idle_share > IDLE_ADVISORY_SHARE).map(|p| p.idle_cost).sum();
+        s.push_str(&format!(
+            "advisories: idle {} (pool-quarters more than {:.0} % idle at the peak hour, {} of idle cost; --format json for all)\n      fix: {}\n",
+            e.advisories.len(),
+            100.0 * IDLE_ADVISORY_SHARE,
+            fleetplan_core::format::money(cost, cur),
+            first.fix
+        ));
+    }
     s.trim_end().to_string()
 }
 
 /// Accelerators idle at the peak hour per (site, chip) pool (rows) and quarter (columns), as
-/// "idle (share)", with a line saying what idle means; empty without pools.
-pub fn idle_table(e: &Evaluation) -> String {
-    let mut pools: Vec<(&str, &str)> = e.idle.iter().map(|p| (p.site.as_str(), p.chip.as_str())).collect();
+/// "idle / in service (share)", under a line saying what it shows; only the pools more than 20 %
+/// idle in some quarter when `flagged_only`; empty without such pools.
+pub fn idle_table(e: &Evaluation, flagged_only: bool) -> String {
+    let flagged = |site: &str, chip: &str| {
+        e.idle.iter().any(|p| p.site == site && p.chip == chip && p.idle_share > IDLE_ADVISORY_SHARE)
+    };
+    let mut pools: Vec<(&str, &str)> = e
+        .idle
+        .iter()
+        .map(|p| (p.site.as_str(), p.chip.as_str()))
+        .filter(|(site, chip)| !flagged_only || flagged(site, chip))
+        .collect();
     pools.sort_unstable();
     pools.dedup();
     if pools.is_empty() {
@@ -210,7 +228,12 @@ pub fn idle_table(e: &Evaluation) -> String {
         }
         t.add_row(row);
     }
-    format!("Idle accelerators at the peak hour (idle / in service, by site and chip)\n{t}\n")
+    let which = if flagged_only {
+        format!(", pools more than {:.0} % idle in a quarter", 100.0 * IDLE_ADVISORY_SHARE)
+    } else {
+        String::new()
+    };
+    format!("Idle accelerators at the peak hour (idle / in service{which})\n{t}\n")
 }
 
 /// A count of `findings` by kind under `title`, then the first six with their fixes.

@@ -320,7 +320,7 @@ fn push_idle(o: &mut String, e: &Evaluation) {
     let shares: Vec<String> =
         e.quarters.iter().map(|q| format!("{} {:.1} %", q.quarter, 100.0 * q.idle_share)).collect();
     o.push_str(&format!("\nIdle at the peak hour (share of accelerators): {}\n", shares.join(", ")));
-    o.push_str(&super::evaluate::idle_table(e));
+    o.push_str(&super::evaluate::idle_table(e, false));
     if !e.advisories.is_empty() {
         let limit = 100.0 * fleetplan_engines::eval::IDLE_ADVISORY_SHARE;
         o.push_str(&format!("{} pool-quarter(s) more than {limit:.0} % idle:\n", e.advisories.len()));
