@@ -98,8 +98,7 @@ fn write_report(name: &str) -> PathBuf {
 #[test]
 fn out_dir_holds_a_self_contained_report_json_and_csv() {
     let dir = write_report("report-files");
-    for f in
-    [
+    for f in [
         "report.html",
         "evaluation.json",
         "workloads.csv",

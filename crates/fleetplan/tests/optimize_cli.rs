@@ -151,7 +151,8 @@ fn json_carries_idle_shares_and_token_demand_with_a_model_mix_expanded() {
     };
     for quarter in ["2025Q1", "2025Q4"] {
         let whole = tokens(&single, "assistant", quarter);
-        let parts = tokens(&mixed, "assistant/llama-3.1-70b", quarter) + tokens(&mixed, "assistant/llama-3.1-8b", quarter);
+        let parts =
+            tokens(&mixed, "assistant/llama-3.1-70b", quarter) + tokens(&mixed, "assistant/llama-3.1-8b", quarter);
         assert!((whole - parts).abs() < 1e-9 * whole, "{quarter}: {whole} vs {parts}");
         assert!((tokens(&mixed, "assistant/llama-3.1-8b", quarter) / whole - 0.3).abs() < 1e-9);
     }

@@ -28,8 +28,13 @@ pub(super) fn pool_idle(view: &QuarterView<'_>, quarter_index: usize) -> Vec<Poo
         }
         let key = (pool.site.clone(), pool.chip.clone());
         let free = view.free.get(&key).copied().unwrap_or(0.0);
-        let serving: f64 =
-            view.split.chips.iter().filter(|((_, _, site, chip), _)| (site, chip) == (&key.0, &key.1)).map(|c| c.1).sum();
+        let serving: f64 = view
+            .split
+            .chips
+            .iter()
+            .filter(|((_, _, site, chip), _)| (site, chip) == (&key.0, &key.1))
+            .map(|c| c.1)
+            .sum();
         let idle = view.split.idle.get(&key).copied().unwrap_or(0).min(accelerators);
         let idle_share = idle as f64 / accelerators as f64;
         let usd_per_hour = view.usd_per_accelerator_hour(pool.site.as_str(), pool.chip.as_str());
@@ -98,7 +103,11 @@ mod tests {
         let advisory = &found[0];
         assert_eq!(advisory.kind, ViolationKind::Idle);
         assert_eq!(advisory.subject, "h100-sxm at s1");
-        assert!(advisory.message.starts_with("21 of 100 accelerators idle at the peak hour (21.0 %"), "{}", advisory.message);
+        assert!(
+            advisory.message.starts_with("21 of 100 accelerators idle at the peak hour (21.0 %"),
+            "{}",
+            advisory.message
+        );
         assert!(advisory.message.contains(&money(21_000.0, "USD")), "{}", advisory.message);
     }
 }

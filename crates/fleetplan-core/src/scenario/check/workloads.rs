@@ -89,7 +89,11 @@ impl CheckedEntry<'_> {
                 let serving = serving::check(checker, catalog, self.entry, self.path, &header.headquarters);
                 let spec = chat::check(checker, self, catalog, first, precision, serving);
                 let (spec, parts) = (spec?, parts?);
-                return if fields_ok { mix::expand(checker, catalog, self.entry, workload(spec), &parts) } else { None };
+                return if fields_ok {
+                    mix::expand(checker, catalog, self.entry, workload(spec), &parts)
+                } else {
+                    None
+                };
             }
             WorkloadKind::Image | WorkloadKind::Video => {
                 let model = model::diffusion(checker, catalog, self.entry, self.path);
@@ -97,9 +101,8 @@ impl CheckedEntry<'_> {
                 generation::check(checker, self, model, serving)
             }
             WorkloadKind::Training => {
-                let model = model::named(checker, self.entry, self.path).and_then(|model| {
-                    model::language(checker, catalog, kind, model, &format!("{}.model", self.path))
-                });
+                let model = model::named(checker, self.entry, self.path)
+                    .and_then(|model| model::language(checker, catalog, kind, model, &format!("{}.model", self.path)));
                 training::check(checker, self, catalog, model, precision, &header.horizon)
             }
         };

@@ -42,7 +42,12 @@ pub(in crate::scenario::check) fn expanded_len(entry: &WorkloadEntry) -> usize {
 /// The models of a chat workload: its `model` (one part with share 1), or its `mix` checked
 /// entry by entry (models resolved with did-you-mean, shares positive and summing to 1, no model
 /// twice); `None` after reporting every problem.
-pub(super) fn parts(checker: &mut Checker, catalog: &Catalog, entry: &WorkloadEntry, path: &str) -> Option<Vec<MixPart>> {
+pub(super) fn parts(
+    checker: &mut Checker,
+    catalog: &Catalog,
+    entry: &WorkloadEntry,
+    path: &str,
+) -> Option<Vec<MixPart>> {
     let kind = *entry.kind;
     match (&entry.model, &entry.mix) {
         (Some(model), None) => {
@@ -289,20 +294,25 @@ precision = "bf16""#;
 
     #[test]
     fn mix_problems_are_located_with_what_is_valid() {
-        let (path, message, at) = problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0.6 }, { model = "deepseek-v3", share = 0.3 }]"#);
+        let (path, message, at) =
+            problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0.6 }, { model = "deepseek-v3", share = 0.3 }]"#);
         assert_eq!(path, "workload[0].mix");
         assert_eq!(message, "mix shares sum to 0.9000 (90.0 %), not 1");
         assert!(at.starts_with('[') && at.ends_with(']'), "{at}");
         let (path, message, at) = problem(r#"mix = [{ model = "qwen3-30b-a3", share = 1.0 }]"#);
         assert_eq!((path.as_str(), at.as_str()), ("workload[0].mix[0].model", "\"qwen3-30b-a3\""));
         assert!(message.contains("unknown model"), "{message}");
-        let (path, _, at) = problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0 }, { model = "deepseek-v3", share = 1 }]"#);
+        let (path, _, at) =
+            problem(r#"mix = [{ model = "qwen3-30b-a3b", share = 0 }, { model = "deepseek-v3", share = 1 }]"#);
         assert_eq!((path.as_str(), at.as_str()), ("workload[0].mix[0].share", "0"));
-        let (path, message, _) = problem(r#"mix = [{ model = "deepseek-r1", share = 0.5 }, { model = "deepseek-v3", share = 0.5 }]"#);
+        let (path, message, _) =
+            problem(r#"mix = [{ model = "deepseek-r1", share = 0.5 }, { model = "deepseek-v3", share = 0.5 }]"#);
         assert_eq!(path, "workload[0].mix[1].model");
         assert!(message.contains("twice"), "{message}");
-        let (path, message, _) = problem(r#"model = "deepseek-v3"
-mix = [{ model = "deepseek-v3", share = 1 }]"#);
+        let (path, message, _) = problem(
+            r#"model = "deepseek-v3"
+mix = [{ model = "deepseek-v3", share = 1 }]"#,
+        );
         assert_eq!((path.as_str(), message.contains("both `model` and `mix`")), ("workload[0].mix", true));
         let (path, message, _) = problem("");
         assert_eq!(path, "workload[0].model");

@@ -3,8 +3,8 @@
 //! model of the other kind.
 
 use crate::catalog::{Catalog, DiffusionId, LlmId, Modality};
-use crate::scenario::check::{Checker, list};
 use crate::scenario::Spanned;
+use crate::scenario::check::{Checker, list};
 use crate::scenario::file::{WorkloadEntry, WorkloadKind};
 
 /// The model id a workload names in `model`: reported when missing (a chat workload may give
