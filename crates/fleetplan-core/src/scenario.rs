@@ -239,6 +239,19 @@ pub struct Workload {
     pub name: String,
     /// What the workload is.
     pub spec: WorkloadSpec,
+    /// The chat workload of the file this one was expanded from, when it gives a `mix` of
+    /// models (this workload is one model of the mix; its id is `WORKLOAD/MODEL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix: Option<MixShare>,
+}
+
+/// Where a workload expanded from a model mix comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MixShare {
+    /// Id of the workload in the file that gives the mix.
+    pub of: String,
+    /// Share of that workload's requests this model serves, fraction (0, 1].
+    pub share: f64,
 }
 
 /// Kind-specific part of a workload.

@@ -69,6 +69,8 @@ const FRAGMENTS: &[&str] = &[
     "mode = \"buy\"\n",
     "kind = \"chat\"\n",
     "model = \"deepseek-v3\"\n",
+    "mix = [{ model = \"deepseek-v3\", share = 0.5 }, { model = \"qwen3-30b-a3b\", share = 0.5 }]\n",
+    "training = \"a\"\n",
     "daily_users = 1e6\n",
     "diurnal = [1, 2]\n",
     "user_regions = { cn = 1.0 }\n",

@@ -15,10 +15,16 @@
 //! 4. spend per quarter and site against the budget and its group shares; power per site against
 //!    what is built or can be built in time. Every violated constraint becomes a [`Violation`]
 //!    with a suggested fix.
+//!
+//! Idle capacity (`idle`): accelerators of each (site, chip) pool neither reserved for training
+//! nor allocated by the serving split at the quarter's peak hour, with their cost; a pool more
+//! than [`IDLE_ADVISORY_SHARE`] idle in a quarter gets an advisory (kind `idle`) in
+//! [`Evaluation::advisories`], apart from the violated constraints.
 
 mod allocate;
 mod budget;
 mod holdings;
+mod idle;
 mod power;
 mod quarters;
 mod supply;
@@ -26,6 +32,7 @@ mod types;
 mod workload;
 
 pub use allocate::AllocationError;
+pub use idle::IDLE_ADVISORY_SHARE;
 pub use types::*;
 
 use crate::rating::{PricedChips, RateCandidate, RateTable, TrainingProblem, plan_training, rate_table, unit_costs};
@@ -85,7 +92,8 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         demand: &demand,
         fx: &fx,
     };
-    let ServedQuarters { mut quarters, workloads } = quarters::serve_quarters(&fleet, &horizon, &mut violations)?;
+    let ServedQuarters { mut quarters, workloads, idle } = quarters::serve_quarters(&fleet, &horizon, &mut violations)?;
+    let advisories = idle::advisories(&idle, &fx.currency);
 
     // 4. Supply, power, spend, budget.
     supply::supply_caps(scenario, &horizon, &mut violations);
@@ -110,6 +118,8 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         spend,
         yearly,
         violations,
+        idle,
+        advisories,
     })
 }
 

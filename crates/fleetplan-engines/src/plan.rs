@@ -256,6 +256,9 @@ pub struct ServedLine {
     pub served: f64,
     /// Share of the peak the evaluator finds served (0–1), when verified.
     pub evaluated: Option<f64>,
+    /// Mean input + output tokens per day demanded in the quarter (chat; 0 for image and video),
+    /// from [`fleetplan_models::demand::mean_tokens_per_day`].
+    pub demand_tokens_per_day: f64,
 }
 
 /// Accelerators of one pool serving one workload in one quarter, as the model assigns them

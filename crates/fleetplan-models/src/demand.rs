@@ -203,6 +203,19 @@ pub fn serving_demand(workloads: &[Workload], catalog: &Catalog, start: Quarter,
     out
 }
 
+/// Mean input + output tokens per day of a workload in quarter `index` of the horizon (0 =
+/// first), all regions: a chat workload's [`ChatWorkload::mean_tokens_per_s`] × 86,400 s; 0 for
+/// image, video and training workloads (they have no token demand).
+pub fn mean_tokens_per_day(spec: &WorkloadSpec, index: u32) -> f64 {
+    match spec {
+        WorkloadSpec::Chat(chat) => {
+            let (input, output) = chat.mean_tokens_per_s(index);
+            (input + output) * SECONDS_PER_DAY
+        }
+        WorkloadSpec::Image(_) | WorkloadSpec::Video(_) | WorkloadSpec::Training(_) => 0.0,
+    }
+}
+
 /// What a training run needs to finish by its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainingNeed {

@@ -25,8 +25,16 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8(o.stdout).unwrap();
     assert!(s.starts_with("ByteDance 2025: spend"), "{s}");
-    for needle in ["doubao", "coverage", "CNY/M out", "training seed-flagship", "budget group overseas", "violations:"]
-    {
+    for needle in [
+        "doubao",
+        "coverage",
+        "CNY/M out",
+        "training seed-flagship",
+        "budget group overseas",
+        "violations:",
+        "Idle accelerators at the peak hour",
+        "advisories: idle",
+    ] {
         assert!(s.contains(needle), "missing {needle}:\n{s}");
     }
     assert!(s.lines().count() <= 50, "more than one screen:\n{s}");
@@ -90,13 +98,21 @@ fn write_report(name: &str) -> PathBuf {
 #[test]
 fn out_dir_holds_a_self_contained_report_json_and_csv() {
     let dir = write_report("report-files");
-    for f in
-        ["report.html", "evaluation.json", "workloads.csv", "sites.csv", "holdings.csv", "spend.csv", "violations.csv"]
-    {
+    for f in [
+        "report.html",
+        "evaluation.json",
+        "workloads.csv",
+        "sites.csv",
+        "holdings.csv",
+        "spend.csv",
+        "violations.csv",
+        "idle.csv",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert_eq!(html.matches("<svg").count(), 5, "five charts");
+    assert!(html.contains("<h2>Idle capacity</h2>") && html.contains("<h2>Advisories</h2>"), "idle section");
     assert!(!html.contains("http://") || html.matches("http://").all(|_| html.contains("xmlns")), "no external links");
     assert!(!html.contains("<script"), "no scripts");
     assert!(!html.contains("src=\""), "no external resources");
@@ -142,9 +158,9 @@ fn report_renders_in_headless_chromium_with_its_charts() {
         .unwrap();
     let dom = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && !dom.is_empty(), "chromium failed: {}", String::from_utf8_lossy(&o.stderr));
-    // The rendered DOM holds the four charts, each with drawn content (rects or paths/lines).
+    // The rendered DOM holds the five charts, each with drawn content (rects or paths/lines).
     let charts: Vec<&str> = dom.split("<svg").skip(1).map(|s| s.split("</svg>").next().unwrap_or("")).collect();
-    assert_eq!(charts.len(), 4, "{} svg elements in the rendered page", charts.len());
+    assert_eq!(charts.len(), 5, "{} svg elements in the rendered page", charts.len());
     for (i, c) in charts.iter().enumerate() {
         let marks = c.matches("<rect").count() + c.matches("<polyline").count() + c.matches("<path").count();
         assert!(marks >= 3, "chart {i} is empty in the rendered DOM");

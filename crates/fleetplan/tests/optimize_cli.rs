@@ -101,3 +101,63 @@ fn gen_scenario_is_deterministic_and_valid() {
     assert_ne!(other.stdout, a.stdout);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fleetplan optimize FILE --format json` as JSON, with the exit code checked.
+fn plan_json(file: &Path) -> serde_json::Value {
+    let o = bin().args(["optimize", "--format", "json", "--no-explain"]).arg(file).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn json_carries_idle_shares_and_token_demand_with_a_model_mix_expanded() {
+    let ex = root().join("examples/quickstart.toml");
+    let single = plan_json(&ex);
+    // The same app on a mix: 70 % of requests on the 70B model, 30 % on the 8B one.
+    let text = std::fs::read_to_string(&ex).unwrap().replace(
+        "model = \"llama-3.1-70b\"",
+        "mix = [{ model = \"llama-3.1-70b\", share = 0.7 }, { model = \"llama-3.1-8b\", share = 0.3 }]",
+    );
+    let dir = tmp("mix");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mixed_file = dir.join("mix.toml");
+    std::fs::write(&mixed_file, text).unwrap();
+    let mixed = plan_json(&mixed_file);
+    for v in [&single, &mixed] {
+        // One idle share per quarter, a fraction, equal to the idle pools' sum over the fleet.
+        let shares = v["idle_share_by_quarter"].as_array().expect("idle_share_by_quarter");
+        assert_eq!(shares.len(), 4, "{shares:?}");
+        let quarters: Vec<String> = ["2025Q1", "2025Q2", "2025Q3", "2025Q4"].map(String::from).to_vec();
+        for (quarter, share) in quarters.iter().zip(shares) {
+            let share = share.as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&share), "{share}");
+            let pools: Vec<&serde_json::Value> =
+                v["idle"].as_array().unwrap().iter().filter(|p| p["quarter"] == quarter.as_str()).collect();
+            let sum = |field: &str| pools.iter().map(|p| p[field].as_f64().unwrap()).sum::<f64>();
+            let held = sum("accelerators");
+            assert!(held > 0.0, "{quarter}: no pools in {:#}", v["idle"]);
+            assert!((share - sum("idle_accelerators") / held).abs() < 1e-12, "{quarter}");
+        }
+        for line in v["served"].as_array().unwrap() {
+            assert!(line["demand_tokens_per_day"].as_f64().unwrap() > 0.0, "{line:#}");
+        }
+    }
+    // The mix's workloads carry the expanded ids, and their token demand adds up to the app's.
+    let tokens = |v: &serde_json::Value, id: &str, quarter: &str| {
+        v["served"].as_array().unwrap().iter().find(|l| l["workload"] == id && l["quarter"] == quarter).map_or_else(
+            || panic!("no served line for {id} in {quarter}: {:#}", v["served"]),
+            |l| l["demand_tokens_per_day"].as_f64().unwrap(),
+        )
+    };
+    for quarter in ["2025Q1", "2025Q4"] {
+        let whole = tokens(&single, "assistant", quarter);
+        let parts =
+            tokens(&mixed, "assistant/llama-3.1-70b", quarter) + tokens(&mixed, "assistant/llama-3.1-8b", quarter);
+        assert!((whole - parts).abs() < 1e-9 * whole, "{quarter}: {whole} vs {parts}");
+        assert!((tokens(&mixed, "assistant/llama-3.1-8b", quarter) / whole - 0.3).abs() < 1e-9);
+    }
+    // Mean tokens per day = users × requests × (input + output) tokens, grown 10 % per quarter.
+    assert!((tokens(&single, "assistant", "2025Q1") - 1e6 * 5.0 * 1300.0).abs() < 1e-3);
+    assert!((tokens(&single, "assistant", "2025Q4") - 1e6 * 5.0 * 1300.0 * 1.1f64.powi(3)).abs() < 1e-3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -238,8 +238,15 @@ pub struct WorkloadEntry {
     /// `chat`, `image`, `video` or `training`.
     pub kind: Spanned<WorkloadKind>,
     /// Catalog model id: a language model for chat and training, a diffusion model of the
-    /// matching modality for image and video.
-    pub model: Spanned<String>,
+    /// matching modality for image and video. A chat workload may give `mix` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Spanned<String>>,
+    /// Chat: a model mix instead of `model` (exactly one of the two): language models with the
+    /// share of the workload's requests each serves (shares > 0, summing to 1). Validation
+    /// expands the workload into one workload per model, with id `WORKLOAD/MODEL` and demand
+    /// scaled by the share; every other setting is shared unless the entry overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix: Option<Spanned<Vec<MixEntry>>>,
     /// Numeric precision of weights and math (chat, training; default bf16).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Spanned<Precision>>,
@@ -364,6 +371,24 @@ pub struct WorkloadEntry {
     #[serde(skip)]
     #[schemars(skip)]
     pub user_region_spans: BTreeMap<String, Range<usize>>,
+}
+
+/// One model of a chat workload's `mix`: `{ model = "qwen3-30b-a3b", share = 0.6 }`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct MixEntry {
+    /// Catalog language model id.
+    pub model: Spanned<String>,
+    /// Share of the workload's requests this model serves, fraction (0, 1]; the shares of a mix
+    /// sum to 1.
+    pub share: Spanned<f64>,
+    /// Numeric precision of this model's weights and math (default: the workload's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Spanned<Precision>>,
+    /// Generated tokens per request of this model (default: the workload's
+    /// `output_tokens_per_request`), e.g. longer for a reasoning model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_request: Option<Spanned<f64>>,
 }
 
 /// `[policy]`: export-control settings. The last three fields become

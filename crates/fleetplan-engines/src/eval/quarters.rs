@@ -4,7 +4,8 @@
 
 use super::EvalError;
 use super::allocate::{FreeChips, ServingSplit, allocate};
-use super::types::{HoldingEval, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
+use super::idle;
+use super::types::{HoldingEval, PoolIdle, QuarterSummary, TrainingEval, Violation, ViolationKind, WorkloadQuarter};
 use super::workload::workload_quarter;
 use crate::rating::{ChipPool, RateTable};
 use fleetplan_core::catalog::{Catalog, ChipId};
@@ -63,6 +64,8 @@ pub(super) struct ServedQuarters {
     pub quarters: Vec<QuarterSummary>,
     /// Every serving workload in every quarter.
     pub workloads: Vec<WorkloadQuarter>,
+    /// Idle accelerators per pool and quarter.
+    pub idle: Vec<PoolIdle>,
 }
 
 /// One quarter's view of the fleet, for the coverage and cost of each workload.
@@ -105,7 +108,8 @@ pub(super) fn serve_quarters(
     horizon: &[Quarter],
     violations: &mut Vec<Violation>,
 ) -> Result<ServedQuarters, EvalError> {
-    let mut served = ServedQuarters { quarters: Vec::with_capacity(horizon.len()), workloads: Vec::new() };
+    let mut served =
+        ServedQuarters { quarters: Vec::with_capacity(horizon.len()), workloads: Vec::new(), idle: Vec::new() };
     for (quarter_index, quarter) in horizon.iter().enumerate() {
         let free = free_after_training(fleet, quarter_index);
         let demand: Vec<&RegionDemand> = fleet.demand.iter().filter(|d| d.quarter == *quarter).collect();
@@ -119,14 +123,20 @@ pub(super) fn serve_quarters(
             flag_unserved_regions(&workload_quarter, violations);
             served.workloads.push(workload_quarter);
         }
+        let pools = idle::pool_idle(&view, quarter_index);
+        let accelerators: u64 = fleet.pools.iter().map(|p| p.accelerators[quarter_index]).sum();
+        let idle_accelerators: u64 = pools.iter().map(|p| p.idle_accelerators).sum();
         served.quarters.push(QuarterSummary {
             quarter: *quarter,
-            accelerators: fleet.pools.iter().map(|p| p.accelerators[quarter_index]).sum(),
-            idle_accelerators: view.split.idle.values().sum(),
+            accelerators,
+            idle_accelerators,
+            idle_share: if accelerators > 0 { idle_accelerators as f64 / accelerators as f64 } else { 0.0 },
+            idle_cost: pools.iter().map(|p| p.idle_cost).sum(),
             it_mw: 0.0,
             available_mw: 0.0,
             spend: 0.0,
         });
+        served.idle.extend(pools);
     }
     Ok(served)
 }

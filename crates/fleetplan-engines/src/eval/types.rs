@@ -42,6 +42,11 @@ pub struct Evaluation {
     pub yearly: Vec<YearTco>,
     /// Every violated constraint, with what would fix it.
     pub violations: Vec<Violation>,
+    /// Accelerators idle at the peak hour per (site, chip) pool and quarter, with their cost.
+    pub idle: Vec<PoolIdle>,
+    /// Findings that break no constraint but cost money (kind `idle`: a pool more than 20 %
+    /// idle in a quarter), with what would fix them.
+    pub advisories: Vec<Violation>,
 }
 
 impl Evaluation {
@@ -55,6 +60,12 @@ impl Evaluation {
             .map(|w| w.capacity_per_s * fleetplan_core::scenario::SECONDS_PER_DAY)
             .sum()
     }
+
+    /// Fraction of the fleet's accelerators idle at the peak hour, one per quarter of the
+    /// horizon (0 for a quarter without accelerators).
+    pub fn idle_share_by_quarter(&self) -> Vec<f64> {
+        self.quarters.iter().map(|q| q.idle_share).collect()
+    }
 }
 
 /// Fleet-wide figures of one quarter.
@@ -66,6 +77,10 @@ pub struct QuarterSummary {
     pub accelerators: u64,
     /// Accelerators neither training nor needed for serving at the peak hour.
     pub idle_accelerators: u64,
+    /// `idle_accelerators` / `accelerators`, fraction 0–1 (0 without accelerators).
+    pub idle_share: f64,
+    /// Cost of the idle accelerators in the quarter (their share of their pools' TCO).
+    pub idle_cost: f64,
     /// Nameplate IT load of the fleet, MW.
     pub it_mw: f64,
     /// IT power built at the fleet's sites, MW.
@@ -231,7 +246,32 @@ pub struct PoolAllocation {
     pub accelerators: f64,
 }
 
-/// Kinds of violated constraints.
+/// Accelerators of one (site, chip) pool at one quarter's peak hour: reserved for training,
+/// allocated to serving, or idle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolIdle {
+    /// Site id.
+    pub site: String,
+    /// Chip id.
+    pub chip: String,
+    /// Quarter.
+    pub quarter: Quarter,
+    /// Accelerators in service.
+    pub accelerators: u64,
+    /// Accelerators reserved by training runs.
+    pub training_accelerators: u64,
+    /// Accelerators the serving split allocates at the peak hour (fractional).
+    pub serving_accelerators: f64,
+    /// Accelerators neither training nor serving at the peak hour (whole chips).
+    pub idle_accelerators: u64,
+    /// `idle_accelerators` / `accelerators`, fraction 0–1.
+    pub idle_share: f64,
+    /// What the idle accelerators cost in the quarter: their share of the pool's TCO (scenario
+    /// currency).
+    pub idle_cost: f64,
+}
+
+/// Kinds of violated constraints (and of advisories).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ViolationKind {
@@ -253,6 +293,8 @@ pub enum ViolationKind {
     MissingPrice,
     /// Holdings added in a quarter exceed the supply cap of the options that offer them.
     Supply,
+    /// Advisory: a (site, chip) pool is more than 20 % idle at a quarter's peak hour.
+    Idle,
 }
 
 impl ViolationKind {
@@ -268,6 +310,7 @@ impl ViolationKind {
             ViolationKind::BudgetShare => "budget-share",
             ViolationKind::MissingPrice => "missing-price",
             ViolationKind::Supply => "supply",
+            ViolationKind::Idle => "idle",
         }
     }
 }

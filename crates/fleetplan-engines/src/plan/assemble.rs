@@ -268,6 +268,7 @@ fn served_lines(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<Served
                 demand_peak_per_s: peak,
                 served: if peak > 0.0 { (done / peak).min(1.0) } else { 1.0 },
                 evaluated: None,
+                demand_tokens_per_day: fleetplan_models::demand::mean_tokens_per_day(&workload.spec, quarter as u32),
             });
         }
     }

@@ -84,6 +84,8 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
         let _ = writeln!(o, "  {}{cap}, from {}", opt.name, opt.available_from);
     }
     let _ = writeln!(o, "workloads  {}", s.workloads.len());
+    // Ids of a model mix (`app/model`) may be longer than the usual column.
+    let id_width = s.workloads.iter().map(|w| w.id.chars().count()).max().unwrap_or(0).max(16);
     for w in &s.workloads {
         let line = match &w.spec {
             WorkloadSpec::Chat(c) => {
@@ -120,7 +122,7 @@ pub fn summary(s: &Scenario, catalog: &Catalog) -> String {
                 t.deadline
             ),
         };
-        let _ = writeln!(o, "  {:<16} {line}", w.id);
+        let _ = writeln!(o, "  {:<id_width$} {line}", w.id);
     }
     let p = &s.policy;
     let date = p.date.map_or("each quarter at its first day".to_string(), |d| format!("all quarters at {d}"));

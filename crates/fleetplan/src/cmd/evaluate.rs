@@ -11,7 +11,7 @@ use crate::report;
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::eval::{Evaluation, HoldingEval, evaluate};
+use fleetplan_engines::eval::{Evaluation, HoldingEval, IDLE_ADVISORY_SHARE, Violation, evaluate};
 use fleetplan_io::LoadedScenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,23 +86,35 @@ fn write_reports(e: &Evaluation, dir: &Path) -> Result<(), Failure> {
 pub fn summary(e: &Evaluation) -> String {
     let cur = &e.currency;
     let mut s = format!(
-        "{}: spend {} {cur} of {} budget ({:.1} %), {} violation(s)\n",
+        "{}: spend {} {cur} of {} budget ({:.1} %), {} violation(s), {} advisory(ies)\n",
         e.scenario,
         fleetplan_core::format::num(e.spend.total),
         fleetplan_core::format::num(e.spend.budget),
         100.0 * e.spend.total / e.spend.budget.max(1e-12),
-        e.violations.len()
+        e.violations.len(),
+        e.advisories.len()
     );
     if e.capacity == fleetplan_core::scenario::CapacityBasis::Low {
         s.push_str("capacity: serving rates at the low end of their 80 % prediction intervals ([performance] capacity = \"low\")\n");
     }
     let mut t = table();
-    t.set_header(vec!["quarter", "accelerators", "idle", "IT MW", "built MW", &format!("spend {cur}")]);
+    t.set_header(vec![
+        "quarter",
+        "accelerators",
+        "idle",
+        "idle %",
+        &format!("idle {cur}"),
+        "IT MW",
+        "built MW",
+        &format!("spend {cur}"),
+    ]);
     for q in &e.quarters {
         t.add_row(vec![
             q.quarter.to_string(),
             q.accelerators.to_string(),
             q.idle_accelerators.to_string(),
+            format!("{:.1} %", 100.0 * q.idle_share),
+            fleetplan_core::format::num(q.idle_cost),
             format!("{:.1}", q.it_mw),
             format!("{:.1}", q.available_mw),
             fleetplan_core::format::num(q.spend),
@@ -110,6 +122,7 @@ pub fn summary(e: &Evaluation) -> String {
     }
     s.push_str(&t.to_string());
     s.push('\n');
+    s.push_str(&idle_table(e, true));
     if let Some(last) = e.quarters.last() {
         let mut t = table();
         t.set_header(vec![
@@ -169,14 +182,71 @@ pub fn summary(e: &Evaluation) -> String {
             charged.len()
         ));
     }
+    push_findings(&mut s, "violations", &e.violations);
+    if let Some(first) = e.advisories.first() {
+        let cost: f64 = e.idle.iter().filter(|p| p.idle_share > IDLE_ADVISORY_SHARE).map(|p| p.idle_cost).sum();
+        s.push_str(&format!(
+            "advisories: idle {} (pool-quarters more than {:.0} % idle at the peak hour, {} of idle cost; --format json for all)\n      fix: {}\n",
+            e.advisories.len(),
+            100.0 * IDLE_ADVISORY_SHARE,
+            fleetplan_core::format::money(cost, cur),
+            first.fix
+        ));
+    }
+    s.trim_end().to_string()
+}
+
+/// Accelerators idle at the peak hour per (site, chip) pool (rows) and quarter (columns), as
+/// "idle / in service (share)", under a line saying what it shows; only the pools more than 20 %
+/// idle in some quarter when `flagged_only`; empty without such pools.
+pub fn idle_table(e: &Evaluation, flagged_only: bool) -> String {
+    let flagged = |site: &str, chip: &str| {
+        e.idle.iter().any(|p| p.site == site && p.chip == chip && p.idle_share > IDLE_ADVISORY_SHARE)
+    };
+    let mut pools: Vec<(&str, &str)> = e
+        .idle
+        .iter()
+        .map(|p| (p.site.as_str(), p.chip.as_str()))
+        .filter(|(site, chip)| !flagged_only || flagged(site, chip))
+        .collect();
+    pools.sort_unstable();
+    pools.dedup();
+    if pools.is_empty() {
+        return String::new();
+    }
+    let mut t = table();
+    let mut header = vec!["site".to_string(), "chip".to_string()];
+    header.extend(e.quarters.iter().map(|q| q.quarter.to_string()));
+    t.set_header(header);
+    for (site, chip) in pools {
+        let mut row = vec![site.to_string(), chip.to_string()];
+        for q in &e.quarters {
+            let cell = e.idle.iter().find(|p| p.site == site && p.chip == chip && p.quarter == q.quarter);
+            row.push(cell.map_or(String::new(), |p| {
+                let n = |x: u64| fleetplan_core::format::human(x as f64);
+                format!("{} / {} ({:.0} %)", n(p.idle_accelerators), n(p.accelerators), 100.0 * p.idle_share)
+            }));
+        }
+        t.add_row(row);
+    }
+    let which = if flagged_only {
+        format!(", pools more than {:.0} % idle in a quarter", 100.0 * IDLE_ADVISORY_SHARE)
+    } else {
+        String::new()
+    };
+    format!("Idle accelerators at the peak hour (idle / in service{which})\n{t}\n")
+}
+
+/// A count of `findings` by kind under `title`, then the first six with their fixes.
+fn push_findings(s: &mut String, title: &str, findings: &[Violation]) {
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
-    for v in &e.violations {
+    for v in findings {
         *kinds.entry(v.kind.as_str()).or_default() += 1;
     }
     if !kinds.is_empty() {
         let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        s.push_str(&format!("violations: {}\n", list.join(", ")));
-        for v in e.violations.iter().take(6) {
+        s.push_str(&format!("{title}: {}\n", list.join(", ")));
+        for v in findings.iter().take(6) {
             let line = format!(
                 "  [{}{}] {}: {}",
                 v.kind.as_str(),
@@ -189,11 +259,10 @@ pub fn summary(e: &Evaluation) -> String {
             s.push_str(&truncate(&format!("      fix: {}", v.fix), 160));
             s.push('\n');
         }
-        if e.violations.len() > 6 {
-            s.push_str(&format!("  … {} more (--format json or --out DIR for all)\n", e.violations.len() - 6));
+        if findings.len() > 6 {
+            s.push_str(&format!("  … {} more (--format json or --out DIR for all)\n", findings.len() - 6));
         }
     }
-    s.trim_end().to_string()
 }
 
 /// The serving configuration the rating chose for every (chat workload, chip) pair the last

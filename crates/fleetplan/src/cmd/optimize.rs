@@ -11,7 +11,9 @@ use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
+use fleetplan_engines::eval::{Evaluation, PoolIdle, Violation};
 use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Objective on the command line.
@@ -95,7 +97,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     match args.format {
         Format::Table => out(&summary(&s, &p)),
-        Format::Json => out(&to_json(&p)?),
+        Format::Json => out(&to_json(&PlanJson::new(&p))?),
     }
     if let Some(dir) = &args.out {
         let path = write_plan(&name, &text, &p, dir)?;
@@ -109,6 +111,34 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         return Err(user_error(format!("{name} is infeasible as written; the smallest relaxation is printed above")));
     }
     Ok(())
+}
+
+/// The plan as JSON: every field of [`Plan`], and from the evaluator's check of the plan the
+/// fraction of accelerators idle at the peak hour per quarter (`idle_share_by_quarter`), idle
+/// accelerators per site, chip and quarter (`idle`) and the `idle` advisories (`advisories`).
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    /// The plan.
+    #[serde(flatten)]
+    plan: &'a Plan,
+    /// Fraction of accelerators idle at the peak hour, one per quarter of the horizon.
+    idle_share_by_quarter: Vec<f64>,
+    /// Idle accelerators per (site, chip) pool and quarter, with their cost.
+    idle: &'a [PoolIdle],
+    /// Pools more than 20 % idle in a quarter, with the cost of the idle part.
+    advisories: &'a [Violation],
+}
+
+impl<'a> PlanJson<'a> {
+    fn new(plan: &'a Plan) -> PlanJson<'a> {
+        let e = plan.evaluation.as_ref();
+        PlanJson {
+            plan,
+            idle_share_by_quarter: e.map(Evaluation::idle_share_by_quarter).unwrap_or_default(),
+            idle: e.map_or(&[], |e| &e.idle),
+            advisories: e.map_or(&[], |e| &e.advisories),
+        }
+    }
 }
 
 /// The scenario file with the plan's fleet (and objective) in place, as TOML text.
@@ -287,6 +317,32 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
                 o.push_str(&format!("  … and {} more (fleetplan evaluate shows all)\n", v.len() - 12));
             }
         }
+        push_idle(&mut o, e);
     }
     o
+}
+
+/// The evaluator's idle accelerators: the fleet's share per quarter, the table per site and chip,
+/// and the pools more than 20 % idle with what their idle part costs.
+fn push_idle(o: &mut String, e: &Evaluation) {
+    let shares: Vec<String> =
+        e.quarters.iter().map(|q| format!("{} {:.1} %", q.quarter, 100.0 * q.idle_share)).collect();
+    o.push_str(&format!("\nIdle at the peak hour (share of accelerators): {}\n", shares.join(", ")));
+    o.push_str(&super::evaluate::idle_table(e, false));
+    if !e.advisories.is_empty() {
+        let limit = 100.0 * fleetplan_engines::eval::IDLE_ADVISORY_SHARE;
+        o.push_str(&format!("{} pool-quarter(s) more than {limit:.0} % idle:\n", e.advisories.len()));
+        for x in e.advisories.iter().take(12) {
+            o.push_str(&format!(
+                "  - [{}] {}{}: {}\n",
+                x.kind.as_str(),
+                x.subject,
+                x.quarter.map(|q| format!(" {q}")).unwrap_or_default(),
+                x.message
+            ));
+        }
+        if e.advisories.len() > 12 {
+            o.push_str(&format!("  … and {} more (--format json shows all)\n", e.advisories.len() - 12));
+        }
+    }
 }

@@ -4,7 +4,7 @@
 pub mod svg;
 
 use fleetplan_core::format::num;
-use fleetplan_engines::eval::Evaluation;
+use fleetplan_engines::eval::{Evaluation, Violation};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -18,8 +18,9 @@ pub fn opt(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| if v.abs() < 1.0 { format!("{v:.4}") } else { format!("{v:.2}") })
 }
 
-/// The four charts of the report, as SVG strings: spend by category, spend by region, chat
-/// capacity vs demand per quarter, cost per million output tokens by chip and site.
+/// The five charts of the report, as SVG strings: spend by category, spend by region, chat
+/// capacity vs demand per quarter, cost per million output tokens by chip and site, idle share
+/// of accelerators at the peak hour per quarter (fleet and by chip).
 pub fn charts(e: &Evaluation) -> Result<Vec<(String, String)>, String> {
     let cur = &e.currency;
     let mut out = Vec::new();
@@ -65,7 +66,74 @@ pub fn charts(e: &Evaluation) -> Result<Vec<(String, String)>, String> {
         .collect();
     let title = format!("Cost per million output tokens ({})", main.as_deref().unwrap_or("no chat workload"));
     out.push(("Cost per million tokens".into(), svg::bar_chart(&title, &format!("{cur} per M tokens"), &bars)?));
+    out.push(("Idle share by quarter".into(), idle_chart(e, &quarters)?));
     Ok(out)
+}
+
+/// Percent of accelerators idle at the peak hour per quarter: the fleet's, then each chip's
+/// (all sites), as lines.
+fn idle_chart(e: &Evaluation, quarters: &[String]) -> Result<String, String> {
+    let mut series = vec![("fleet".to_string(), e.idle_share_by_quarter().iter().map(|s| 100.0 * s).collect())];
+    let mut chips: Vec<&str> = e.idle.iter().map(|p| p.chip.as_str()).collect();
+    chips.sort_unstable();
+    chips.dedup();
+    for chip in chips {
+        let share = |q: &fleetplan_engines::eval::QuarterSummary| {
+            let pools = e.idle.iter().filter(|p| p.chip == chip && p.quarter == q.quarter);
+            let (idle, held) = pools.fold((0, 0), |(i, h), p| (i + p.idle_accelerators, h + p.accelerators));
+            if held > 0 { 100.0 * idle as f64 / held as f64 } else { 0.0 }
+        };
+        series.push((chip.to_string(), e.quarters.iter().map(share).collect()));
+    }
+    svg::line_chart("Idle accelerators at the peak hour", "% idle", quarters, &series)
+}
+
+/// The idle section: accelerators per (site, chip) pool and quarter at the peak hour, and the
+/// pools more than 20 % idle (advisories) with the cost of their idle part.
+fn idle_html(h: &mut String, e: &Evaluation) {
+    let cur = &e.currency;
+    let _ = writeln!(
+        h,
+        "<h2>Idle capacity</h2>\n<p>Idle: accelerators neither reserved for training nor allocated to serving at the quarter's peak hour; cost: their share of the pool's TCO in the quarter ({cur}).</p>\n<table><tr><th class=l>site</th><th class=l>chip</th><th class=l>quarter</th><th>accelerators</th><th>training</th><th>serving</th><th>idle</th><th>idle share</th><th>idle cost</th></tr>"
+    );
+    for p in &e.idle {
+        let cls = if p.idle_share > fleetplan_engines::eval::IDLE_ADVISORY_SHARE { "bad" } else { "ok" };
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td class={cls}>{:.1} %</td><td>{}</td></tr>",
+            esc(&p.site),
+            esc(&p.chip),
+            p.quarter,
+            p.accelerators,
+            p.training_accelerators,
+            p.serving_accelerators,
+            p.idle_accelerators,
+            100.0 * p.idle_share,
+            num(p.idle_cost)
+        );
+    }
+    h.push_str("</table>\n");
+    findings_html(h, "Advisories", &e.advisories);
+}
+
+/// A table of violations or advisories under a heading.
+fn findings_html(h: &mut String, title: &str, findings: &[Violation]) {
+    let _ = writeln!(
+        h,
+        "<h2>{title}</h2>\n<table><tr><th class=l>kind</th><th class=l>quarter</th><th class=l>subject</th><th class=l>problem</th><th class=l>fix</th></tr>"
+    );
+    for v in findings {
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td></tr>",
+            v.kind.as_str(),
+            v.quarter.map_or("-".into(), |q| q.to_string()),
+            esc(&v.subject),
+            esc(&v.message),
+            esc(&v.fix)
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 /// The self-contained HTML report (inline CSS and SVG, no scripts, no external resources).
@@ -83,25 +151,28 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
     );
     let _ = writeln!(
         h,
-        "<p>Currency {cur} ({} per USD). Spend {} of budget {} ({:.1} %). {} violation(s).</p>",
+        "<p>Currency {cur} ({} per USD). Spend {} of budget {} ({:.1} %). {} violation(s), {} advisory(ies).</p>",
         e.currency_per_usd,
         num(e.spend.total),
         num(e.spend.budget),
         100.0 * e.spend.total / e.spend.budget.max(1e-12),
-        e.violations.len()
+        e.violations.len(),
+        e.advisories.len()
     );
     h.push_str("<h2>Charts</h2>\n");
     for (name, svg) in charts(e)? {
         let _ = writeln!(h, "<figure class=\"chart\"><figcaption>{}</figcaption>\n{}\n</figure>", esc(&name), svg);
     }
-    h.push_str("<h2>Quarters</h2>\n<table><tr><th class=l>quarter</th><th>accelerators</th><th>idle</th><th>IT MW</th><th>built MW</th><th>spend</th></tr>\n");
+    h.push_str("<h2>Quarters</h2>\n<table><tr><th class=l>quarter</th><th>accelerators</th><th>idle</th><th>idle share</th><th>idle cost</th><th>IT MW</th><th>built MW</th><th>spend</th></tr>\n");
     for q in &e.quarters {
         let _ = writeln!(
             h,
-            "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td></tr>",
+            "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td></tr>",
             q.quarter,
             q.accelerators,
             q.idle_accelerators,
+            100.0 * q.idle_share,
+            num(q.idle_cost),
             q.it_mw,
             q.available_mw,
             num(q.spend)
@@ -155,19 +226,10 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
             t.deadline
         );
     }
-    h.push_str("</table>\n<h2>Violations</h2>\n<table><tr><th class=l>kind</th><th class=l>quarter</th><th class=l>subject</th><th class=l>problem</th><th class=l>fix</th></tr>\n");
-    for v in &e.violations {
-        let _ = writeln!(
-            h,
-            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td></tr>",
-            v.kind.as_str(),
-            v.quarter.map_or("-".into(), |q| q.to_string()),
-            esc(&v.subject),
-            esc(&v.message),
-            esc(&v.fix)
-        );
-    }
-    h.push_str("</table>\n</body></html>\n");
+    h.push_str("</table>\n");
+    findings_html(&mut h, "Violations", &e.violations);
+    idle_html(&mut h, e);
+    h.push_str("</body></html>\n");
     Ok(h)
 }
 
@@ -309,8 +371,33 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
                 .collect(),
         );
     }
+    let mut idle = vec![header(&[
+        "site",
+        "chip",
+        "quarter",
+        "accelerators",
+        "training_accelerators",
+        "serving_accelerators",
+        "idle_accelerators",
+        "idle_share",
+        "idle_cost",
+    ])];
+    for p in &e.idle {
+        idle.push(vec![
+            p.site.clone(),
+            p.chip.clone(),
+            p.quarter.to_string(),
+            p.accelerators.to_string(),
+            p.training_accelerators.to_string(),
+            p.serving_accelerators.to_string(),
+            p.idle_accelerators.to_string(),
+            p.idle_share.to_string(),
+            p.idle_cost.to_string(),
+        ]);
+    }
     let mut violations = vec![header(&["kind", "quarter", "subject", "message", "fix"])];
-    for v in &e.violations {
+    // Advisories follow the violations, told apart by their kind (`idle`).
+    for v in e.violations.iter().chain(&e.advisories) {
         violations.push(vec![
             v.kind.as_str().to_string(),
             v.quarter.map_or(String::new(), |q| q.to_string()),
@@ -325,5 +412,6 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
         ("holdings.csv", csv(holdings)),
         ("spend.csv", csv(spend)),
         ("violations.csv", csv(violations)),
+        ("idle.csv", csv(idle)),
     ]
 }

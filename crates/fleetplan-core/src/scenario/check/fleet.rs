@@ -119,7 +119,9 @@ fn training_run(checker: &mut Checker, file: &ScenarioFile, run: &Spanned<String
     if let Some(position) =
         file.workload.iter().position(|w| *w.kind == WorkloadKind::Training && w.id.get() == run.get())
     {
-        return Some(WorkloadId::new(position, run));
+        // Chat workloads before it with a model mix become one workload per model.
+        let resolved: usize = file.workload[..position].iter().map(super::workloads::expanded_len).sum();
+        return Some(WorkloadId::new(resolved, run));
     }
     let runs: Vec<&str> =
         file.workload.iter().filter(|w| *w.kind == WorkloadKind::Training).map(|w| w.id.get().as_str()).collect();

@@ -1,10 +1,12 @@
 //! `[[workload]]`: ids, the fields each kind accepts, and the dispatch to one file per kind
 //! ([`chat`], [`generation`] for image and video, [`training`]); [`model`] resolves the model id
-//! for the kind and [`serving`] checks what chat, image and video share.
+//! for the kind, [`mix`] a chat workload's model or model mix (expanded into one workload per
+//! model) and [`serving`] checks what chat, image and video share.
 
 mod chat;
 mod fields;
 mod generation;
+mod mix;
 mod model;
 mod serving;
 mod training;
@@ -13,11 +15,14 @@ use super::Checker;
 use super::header::Header;
 use crate::catalog::Catalog;
 use crate::scenario::file::{WorkloadEntry, WorkloadKind};
-use crate::scenario::{Spanned, Workload, WorkloadSpec};
+use crate::scenario::{Spanned, Workload};
 use crate::units::Precision;
 use std::collections::BTreeSet;
 
-/// Check every `[[workload]]` entry; returns the workloads that resolved.
+pub(super) use mix::expanded_len;
+
+/// Check every `[[workload]]` entry; returns the workloads that resolved (a chat workload with a
+/// model `mix` as one workload per model, see [`mix`]).
 pub(super) fn check(
     checker: &mut Checker,
     entries: &[WorkloadEntry],
@@ -39,12 +44,18 @@ pub(super) fn check(
             );
         }
         let checked = CheckedEntry { entry, path: &path };
-        if let Some(spec) = checked.spec(checker, catalog, header) {
-            workloads.push(Workload {
-                id: entry.id.get().clone(),
-                name: entry.name.clone().unwrap_or_else(|| entry.id.get().clone()),
-                spec,
-            });
+        for workload in checked.resolve(checker, catalog, header).unwrap_or_default() {
+            if workload.mix.is_some() && !ids.insert(workload.id.clone()) {
+                let span = entry.mix.as_ref().map_or(entry.entry_span.clone(), Spanned::span);
+                checker.error(
+                    span,
+                    &format!("{path}.mix"),
+                    format!("the mix makes workload id `{}`, which another workload has", workload.id),
+                    "id taken",
+                    "rename the other workload or this one".into(),
+                );
+            }
+            workloads.push(workload);
         }
     }
     workloads
@@ -59,16 +70,30 @@ struct CheckedEntry<'a> {
 }
 
 impl CheckedEntry<'_> {
-    /// The kind-specific part of the workload, or `None` after reporting its problems.
-    fn spec(&self, checker: &mut Checker, catalog: &Catalog, header: &Header) -> Option<WorkloadSpec> {
+    /// The workloads the entry resolves into (several for a chat model mix), or `None` after
+    /// reporting its problems.
+    fn resolve(&self, checker: &mut Checker, catalog: &Catalog, header: &Header) -> Option<Vec<Workload>> {
         let kind = *self.entry.kind;
         let fields_ok = fields::check(checker, self.entry, self.path);
         let precision = self.entry.precision.as_ref().map_or(Precision::Bf16, |p| **p);
+        let workload = |spec| Workload {
+            id: self.entry.id.get().clone(),
+            name: self.entry.name.clone().unwrap_or_else(|| self.entry.id.get().clone()),
+            spec,
+            mix: None,
+        };
         let spec = match kind {
             WorkloadKind::Chat => {
-                let model = model::language(checker, catalog, self.entry, self.path);
+                let parts = mix::parts(checker, catalog, self.entry, self.path);
+                let first = parts.as_ref().and_then(|p| p.first()).map(|p| p.model.clone());
                 let serving = serving::check(checker, catalog, self.entry, self.path, &header.headquarters);
-                chat::check(checker, self, catalog, model, precision, serving)
+                let spec = chat::check(checker, self, catalog, first, precision, serving);
+                let (spec, parts) = (spec?, parts?);
+                return if fields_ok {
+                    mix::expand(checker, catalog, self.entry, workload(spec), &parts)
+                } else {
+                    None
+                };
             }
             WorkloadKind::Image | WorkloadKind::Video => {
                 let model = model::diffusion(checker, catalog, self.entry, self.path);
@@ -76,11 +101,12 @@ impl CheckedEntry<'_> {
                 generation::check(checker, self, model, serving)
             }
             WorkloadKind::Training => {
-                let model = model::language(checker, catalog, self.entry, self.path);
+                let model = model::named(checker, self.entry, self.path)
+                    .and_then(|model| model::language(checker, catalog, kind, model, &format!("{}.model", self.path)));
                 training::check(checker, self, catalog, model, precision, &header.horizon)
             }
         };
-        if fields_ok { spec } else { None }
+        if fields_ok { spec.map(|spec| vec![workload(spec)]) } else { None }
     }
 
     /// A required positive number: reports it when missing or not positive.

@@ -40,6 +40,7 @@ fn allowed_fields(kind: WorkloadKind) -> &'static [&'static str] {
     ];
     match kind {
         WorkloadKind::Chat => &[
+            "mix",
             "precision",
             "daily_users",
             "monthly_users",
@@ -86,6 +87,7 @@ fn set_fields(entry: &WorkloadEntry) -> Vec<(&'static str, Range<usize>)> {
         ($($name:ident),*) => { $( if let Some(x) = &entry.$name { set.push((stringify!($name), x.span())); } )* };
     }
     if_set!(
+        mix,
         precision,
         daily_users,
         monthly_users,
