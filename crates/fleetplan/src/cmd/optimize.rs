@@ -11,6 +11,7 @@ use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
+use fleetplan_engines::fleet::{ValleySummary, valley_summary};
 use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
 use std::path::{Path, PathBuf};
 
@@ -94,8 +95,8 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     };
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     match args.format {
-        Format::Table => out(&summary(&s, &p)),
-        Format::Json => out(&to_json(&p)?),
+        Format::Table => out(&summary(&s, &p, valley_of(&s, catalog, &p).as_ref())),
+        Format::Json => out(&to_json(&PlanJson { plan: &p, valley: valley_of(&s, catalog, &p) })?),
     }
     if let Some(dir) = &args.out {
         let path = write_plan(&name, &text, &p, dir)?;
@@ -109,6 +110,21 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         return Err(user_error(format!("{name} is infeasible as written; the smallest relaxation is printed above")));
     }
     Ok(())
+}
+
+/// The plan as JSON, with the diurnal valley's fields (`inference_cost_per_day`,
+/// `accelerators_peak`, `accelerators_average`, `valley_by_quarter`) at the top level.
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    #[serde(flatten)]
+    valley: Option<ValleySummary>,
+}
+
+/// The valley of the evaluator's check of the plan (docs/planner.md, "Diurnal valley filling").
+fn valley_of(s: &scenario::Scenario, catalog: &Catalog, p: &Plan) -> Option<ValleySummary> {
+    p.evaluation.as_ref().and_then(|e| valley_summary(&p.scenario_with_fleet(s), catalog, e))
 }
 
 /// The scenario file with the plan's fleet (and objective) in place, as TOML text.
@@ -159,7 +175,7 @@ fn push_notes<T: std::fmt::Display>(o: &mut String, notes: &[T]) {
     }
 }
 
-fn summary(s: &scenario::Scenario, p: &Plan) -> String {
+fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> String {
     let money = |x: f64| fleetplan_core::format::money(x, &p.currency);
     let mut o = String::new();
     let r = &p.solver;
@@ -245,6 +261,19 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
             t.add_row(row);
         }
         o.push_str(&format!("{t}\n"));
+    }
+    if let Some(v) = valley {
+        o.push_str("\nDiurnal valley (serving accelerators hour by hour; the rest lent to batch and training)\n");
+        for q in &v.valley_by_quarter {
+            o.push_str(&format!(
+                "  {}: {:.0} in the busiest hour, {:.0} on average of {} held; inference cost per day {}\n",
+                q.quarter,
+                q.accelerators_peak,
+                q.accelerators_average,
+                q.accelerators_held,
+                money(q.inference_cost_per_day)
+            ));
+        }
     }
     if !p.explanations.is_empty() {
         o.push_str("\nBinding constraints and marginal values\n");
