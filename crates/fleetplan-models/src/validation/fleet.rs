@@ -191,6 +191,8 @@ pub struct FleetCaseResult {
     pub id: String,
     /// What is compared.
     pub metric: FleetMetric,
+    /// The case's scenario path as written (relative to the case file).
+    pub scenario: String,
     /// The published figure.
     pub published: f64,
     /// Accepted relative error.
@@ -218,6 +220,7 @@ impl FleetCaseResult {
         FleetCaseResult {
             id: case.id.clone(),
             metric: case.metric,
+            scenario: case.scenario.get_ref().clone(),
             published: case.value,
             tolerance: case.tolerance,
             predicted,

@@ -136,7 +136,7 @@ fn run_fleet_cases(cases: &[LoadedFleetCase], catalog: &Catalog) -> Vec<FleetCas
                 Ok(m) => FleetCaseResult::new(
                     &c.case,
                     Some(m.get(c.case.metric)),
-                    format!("{}, {} {}", m.basis.as_str(), name, m.valley.quarter),
+                    format!("{}, {}", m.basis.as_str(), m.valley.quarter),
                 ),
                 Err(e) => FleetCaseResult::new(&c.case, None, format!("{name}: {e}")),
             }
