@@ -143,7 +143,8 @@ mod tests {
         assert!(set.cases.len() >= 2, "{} cases", set.cases.len());
         assert!(set.rejected.is_empty(), "{:?}", set.rejected);
         let text = std::fs::read_to_string(dir.join("fleet-cases.toml")).unwrap();
-        let first = text.find("deepseek-2025-02.toml").unwrap();
+        let line = text.find("scenario = \"").unwrap();
+        let first = line + text[line..].find("deepseek-2025-02.toml").unwrap();
         let broken = format!("{}deepseek-2025-03.toml{}", &text[..first], &text[first + 21..]);
         let set = load_fleet_cases(SourceText::new("cases.toml", broken.clone()), &dir, &catalog).unwrap();
         assert_eq!(set.rejected.len(), 1);
