@@ -51,7 +51,10 @@ fn the_plan_holds_the_peak_and_charges_inference_the_average() {
     // The example with budget and power large enough to serve everything whatever the
     // per-chip rate.
     let text = std::fs::read_to_string(DEEPSEEK).unwrap();
-    assert!(text.contains("total = 20e6") && text.contains("available_mw = 10 "), "the example's budget and power lines");
+    assert!(
+        text.contains("total = 20e6") && text.contains("available_mw = 10 "),
+        "the example's budget and power lines"
+    );
     let rich = text.replace("total = 20e6", "total = 1e12").replace("available_mw = 10 ", "available_mw = 1000 ");
     let path = temp_dir().join("deepseek-rich.toml");
     std::fs::write(&path, rich).unwrap();
@@ -64,7 +67,11 @@ fn the_plan_holds_the_peak_and_charges_inference_the_average() {
     // The example's diurnal profile: busiest hour ÷ mean = 1.184 / (23.174 / 24).
     let peak_factor = 1.184 / (23.174 / 24.0);
     assert!((peak / average - peak_factor).abs() < 1e-3, "peak {peak} ÷ average {average} ≠ {peak_factor}");
-    assert!(leased(&plan) >= peak - 1e-6 && leased(&plan) <= peak * 1.01 + 8.0, "leases {} for a peak of {peak}", leased(&plan));
+    assert!(
+        leased(&plan) >= peak - 1e-6 && leased(&plan) <= peak * 1.01 + 8.0,
+        "leases {} for a peak of {peak}",
+        leased(&plan)
+    );
     // Leased H800 at USD 2/accelerator-hour, all-in: cost = average × 2 × 24.
     assert!((cost - average * 48.0).abs() <= 1e-6 * cost, "cost {cost} ≠ {average} × 48");
     let quarter = &plan["valley_by_quarter"][0];
@@ -117,7 +124,10 @@ fn a_bad_fleet_case_is_located_and_the_others_still_run() {
     let ids: Vec<&str> = v["fleet_cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["good"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown metric `acelerators_peak`") && err.contains("did you mean `accelerators_peak`"), "{err}");
+    assert!(
+        err.contains("unknown metric `acelerators_peak`") && err.contains("did you mean `accelerators_peak`"),
+        "{err}"
+    );
     assert!(err.contains("bad-fleet-cases.toml:13:10"), "located: {err}");
     assert!(err.contains("no-such-scenario.toml"), "{err}");
 }
