@@ -4,6 +4,8 @@
 //! - [`rating`]: what one chip does for one workload (serving rate at the SLO, training
 //!   placement, unit costs), shared by the evaluator, the planner and the simulator.
 //! - [`plan`]: the planner, a MILP choosing what to buy or lease, where and when.
+//! - [`fleet`]: fleet-level figures of a scenario (busiest-hour and average serving
+//!   accelerators, cost per day charged to inference: diurnal valley filling) for fleet cases.
 //! - [`sim`]: discrete-event serving simulator (arrivals, routing, continuous batching with
 //!   chunked prefill and a paged KV cache, disaggregated pools, failures), deterministic per seed.
 //!
@@ -12,6 +14,7 @@
 //! the performance formulas).
 
 pub mod eval;
+pub mod fleet;
 pub mod plan;
 pub mod rating;
 pub mod sim;

@@ -14,6 +14,8 @@ use fleetplan_core::units::Precision;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub mod fleet;
+
 /// Case kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -178,6 +180,9 @@ pub struct Case {
 struct CaseFile {
     #[serde(default)]
     case: Vec<Case>,
+    /// Fleet cases, read by [`fleet::parse_fleet_cases`].
+    #[serde(default, rename = "fleet_case")]
+    _fleet_case: serde::de::IgnoredAny,
 }
 
 /// Parse a validation file. Errors point into `text` (file:line:col via the span).

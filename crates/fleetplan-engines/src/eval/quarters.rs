@@ -86,19 +86,7 @@ impl QuarterView<'_> {
     /// Mean TCO per accelerator-hour (USD) of the holdings of `chip` at `site` in service this
     /// quarter, weighted by accelerators; 0 when there are none.
     pub fn usd_per_accelerator_hour(&self, site: &str, chip: &str) -> f64 {
-        let quarter = self.quarter;
-        let in_service: Vec<_> = self
-            .fleet
-            .holdings
-            .iter()
-            .filter(|h| h.site == site && h.chip == chip && h.from <= quarter && quarter <= h.until)
-            .collect();
-        let accelerators: f64 = in_service.iter().map(|h| h.accelerators as f64).sum();
-        if accelerators > 0.0 {
-            in_service.iter().map(|h| h.usd_per_accelerator_hour * h.accelerators as f64).sum::<f64>() / accelerators
-        } else {
-            0.0
-        }
+        crate::fleet::pool_usd_per_accelerator_hour(self.fleet.holdings, site, chip, self.quarter)
     }
 }
 

@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
 use fleetplan_engines::eval::{Evaluation, PoolIdle, Violation};
+use fleetplan_engines::fleet::{ValleySummary, valley_summary};
 use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -96,8 +97,8 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     };
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     match args.format {
-        Format::Table => out(&summary(&s, &p)),
-        Format::Json => out(&to_json(&PlanJson::new(&p))?),
+        Format::Table => out(&summary(&s, &p, valley_of(&s, catalog, &p).as_ref())),
+        Format::Json => out(&to_json(&PlanJson::new(&p, valley_of(&s, catalog, &p)))?),
     }
     if let Some(dir) = &args.out {
         let path = write_plan(&name, &text, &p, dir)?;
@@ -127,18 +128,28 @@ struct PlanJson<'a> {
     idle: &'a [PoolIdle],
     /// Pools more than 20 % idle in a quarter, with the cost of the idle part.
     advisories: &'a [Violation],
+    /// The diurnal valley's fields (`inference_cost_per_day`, `accelerators_peak`,
+    /// `accelerators_average`, `valley_by_quarter`) at the top level.
+    #[serde(flatten)]
+    valley: Option<ValleySummary>,
 }
 
 impl<'a> PlanJson<'a> {
-    fn new(plan: &'a Plan) -> PlanJson<'a> {
+    fn new(plan: &'a Plan, valley: Option<ValleySummary>) -> PlanJson<'a> {
         let e = plan.evaluation.as_ref();
         PlanJson {
             plan,
             idle_share_by_quarter: e.map(Evaluation::idle_share_by_quarter).unwrap_or_default(),
             idle: e.map_or(&[], |e| &e.idle),
             advisories: e.map_or(&[], |e| &e.advisories),
+            valley,
         }
     }
+}
+
+/// The valley of the evaluator's check of the plan (docs/planner.md, "Diurnal valley filling").
+fn valley_of(s: &scenario::Scenario, catalog: &Catalog, p: &Plan) -> Option<ValleySummary> {
+    p.evaluation.as_ref().and_then(|e| valley_summary(&p.scenario_with_fleet(s), catalog, e))
 }
 
 /// The scenario file with the plan's fleet (and objective) in place, as TOML text.
@@ -189,7 +200,7 @@ fn push_notes<T: std::fmt::Display>(o: &mut String, notes: &[T]) {
     }
 }
 
-fn summary(s: &scenario::Scenario, p: &Plan) -> String {
+fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> String {
     let money = |x: f64| fleetplan_core::format::money(x, &p.currency);
     let mut o = String::new();
     let r = &p.solver;
@@ -281,6 +292,19 @@ fn summary(s: &scenario::Scenario, p: &Plan) -> String {
         if !configurations.is_empty() {
             o.push_str(&format!(
                 "\nServing configurations (cheapest per token at each workload's SLO)\n{configurations}"
+            ));
+        }
+    }
+    if let Some(v) = valley {
+        o.push_str("\nDiurnal valley (serving accelerators hour by hour; the rest lent to batch and training)\n");
+        for q in &v.valley_by_quarter {
+            o.push_str(&format!(
+                "  {}: {:.0} in the busiest hour, {:.0} on average of {} held; inference cost per day {}\n",
+                q.quarter,
+                q.accelerators_peak,
+                q.accelerators_average,
+                q.accelerators_held,
+                money(q.inference_cost_per_day)
             ));
         }
     }

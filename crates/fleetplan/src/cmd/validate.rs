@@ -2,16 +2,25 @@
 //! (validation cases in the format of shared/validation/README.md) and report the error of each,
 //! its 80 % prediction interval and a summary; or, with `--fit-intervals`, fit the interval table
 //! from the cases' residuals and print it as catalog TOML.
+//!
+//! Fleet cases (`[[fleet_case]]`) in the same files are run through the whole chain: their
+//! scenario is planned (or, without `[[option]]`s, its fleet evaluated) by
+//! `fleetplan_engines::fleet::fleet_metrics`, and the figure compared with the published one and
+//! the case's tolerance.
 
 use super::{Failure, condensed_table, input_failure, out, to_json};
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
+use fleetplan_engines::fleet::{FleetError, FleetMetrics, fleet_metrics};
+use fleetplan_io::cases::LoadedFleetCase;
 use fleetplan_models::interval::{
     self, Interval, IntervalSummary, fit, for_results, k_fold, leave_one_class_out, leave_one_family_out, residuals,
     summarize_intervals,
 };
+use fleetplan_models::validation::fleet::FleetCaseResult;
 use fleetplan_models::validation::{CaseResult, ValidationSummary, predict_all, summarize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
@@ -22,7 +31,9 @@ pub struct ValidateArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print JSON: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
-    /// "summary": {..., "interval_coverage", "median_interval_half_width"}}.
+    /// "summary": {..., "interval_coverage", "median_interval_half_width"}, "fleet_cases":
+    /// [{"id", "metric", "predicted", "published", "error", "tolerance", "within_tolerance",
+    /// "detail"}...]}.
     #[arg(long)]
     pub json: bool,
     /// Fit the prediction-interval table from the residuals of every modelled case and print it
@@ -36,21 +47,38 @@ pub struct ValidateArgs {
 pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
     let mut results = Vec::new();
     let mut rejected = Vec::new();
+    let mut fleet_cases = Vec::new();
     for file in &args.files {
         let set = fleetplan_io::cases::read_cases(file, catalog).map_err(input_failure)?;
         results.extend(predict_all(&set.cases, catalog));
         rejected.extend(set.rejected);
+        if !args.fit_intervals {
+            let fleet = fleetplan_io::cases::read_fleet_cases(file, catalog).map_err(input_failure)?;
+            fleet_cases.extend(fleet.cases);
+            rejected.extend(fleet.rejected);
+        }
     }
     if args.fit_intervals {
         return fit_cmd(&results, &args.files, &rejected);
     }
+    let fleet_results = run_fleet_cases(&fleet_cases, catalog);
     let summary = summarize(&results);
     let intervals = for_results(catalog, &results);
     let coverage = summarize_intervals(&results, &intervals);
     if args.json {
-        out(&json(&results, &intervals, &summary, &coverage)?);
+        out(&json(&results, &intervals, &summary, &coverage, &fleet_results)?);
     } else {
-        out(&table(&results, &intervals, &summary, &coverage));
+        let mut text = String::new();
+        if !results.is_empty() || fleet_results.is_empty() {
+            text.push_str(&table(&results, &intervals, &summary, &coverage));
+        }
+        if !fleet_results.is_empty() {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&fleet_table(&fleet_results));
+        }
+        out(&text);
     }
     // Cases with unknown ids were not predicted: say why (after the others' results) and exit 2.
     for r in &rejected {
@@ -93,11 +121,54 @@ fn fit_cmd(results: &[CaseResult], files: &[PathBuf], rejected: &[fleetplan_io::
     Ok(())
 }
 
+/// Run every fleet case; a scenario shared by several cases is planned once.
+fn run_fleet_cases(cases: &[LoadedFleetCase], catalog: &Catalog) -> Vec<FleetCaseResult> {
+    let mut metrics: BTreeMap<&str, Result<FleetMetrics, FleetError>> = BTreeMap::new();
+    cases
+        .iter()
+        .map(|c| {
+            let name = c.scenario.input.name.as_str();
+            let m = metrics.entry(name).or_insert_with(|| {
+                ui::status(format!("fleet cases: running {name}"));
+                fleet_metrics(&c.scenario.scenario, catalog)
+            });
+            match m {
+                Ok(m) => FleetCaseResult::new(
+                    &c.case,
+                    Some(m.get(c.case.metric)),
+                    format!("{}, {}", m.basis.as_str(), m.valley.quarter),
+                ),
+                Err(e) => FleetCaseResult::new(&c.case, None, format!("{name}: {e}")),
+            }
+        })
+        .collect()
+}
+
+fn fleet_table(results: &[FleetCaseResult]) -> String {
+    let mut t = condensed_table();
+    t.set_header(["fleet case", "metric", "predicted", "published", "error %", "tolerance %", "within", "how"]);
+    for r in results {
+        t.add_row([
+            r.id.clone(),
+            r.metric.as_str().to_string(),
+            r.predicted.map_or("—".into(), fleet_value),
+            fleet_value(r.published),
+            r.error.map_or("—".into(), |e| format!("{:+.1}", e * 100.0)),
+            format!("±{:.0}", r.tolerance * 100.0),
+            if r.within_tolerance { "yes".into() } else { "no".into() },
+            r.detail.clone(),
+        ]);
+    }
+    let within = results.iter().filter(|r| r.within_tolerance).count();
+    format!("{t}\n{within} of {} fleet cases within tolerance", results.len())
+}
+
 fn json(
     results: &[CaseResult],
     intervals: &[Option<Interval>],
     s: &ValidationSummary,
     coverage: &IntervalSummary,
+    fleet: &[FleetCaseResult],
 ) -> Result<String, Failure> {
     let cases: Vec<serde_json::Value> = results
         .iter()
@@ -129,7 +200,8 @@ fn json(
             "max_abs_error": s.max_abs_error,
             "interval_coverage": coverage.coverage,
             "median_interval_half_width": coverage.median_half_width,
-        }
+        },
+        "fleet_cases": fleet,
     });
     to_json(&doc)
 }
@@ -182,4 +254,9 @@ fn table(
 
 fn fmt_value(v: f64) -> String {
     if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
+}
+
+/// A fleet figure: tokens per day in thousands/millions/billions, others as per-chip values.
+fn fleet_value(v: f64) -> String {
+    if v.abs() >= 1e6 { fleetplan_core::format::human(v) } else { fmt_value(v) }
 }
