@@ -33,7 +33,6 @@ fn leased(plan: &serde_json::Value) -> f64 {
 }
 
 #[test]
-#[ignore = "needs the serving-config rating (issue 10 point 1)"]
 fn deepseek_fleet_matches_its_published_peak_average_and_cost() {
     let out = fleetplan(&["optimize", DEEPSEEK, "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
