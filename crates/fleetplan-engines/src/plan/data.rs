@@ -6,12 +6,13 @@
 
 use crate::rating::{ChipPool, RateCandidate, plan_training, rate_table};
 use fleetplan_core::catalog::{
-    Accelerator, Catalog, ChipId, FabricTechnology, Ownership, PriceMarket, Region, SystemId,
+    Accelerator, AssetClass, Catalog, ChipId, FabricTechnology, Ownership, PriceMarket, Region, SystemId,
 };
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
-    Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology, holding_cost,
+    CostError, Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology,
+    holding_cost, recovered_fraction,
 };
 use fleetplan_models::demand::{self, may_serve};
 use std::collections::BTreeMap;
@@ -40,8 +41,13 @@ pub(crate) struct Line {
     pub mode: Mode,
     /// Per quarter: whether accelerators may be added (bought, or leased) in that quarter.
     pub usable: Vec<bool>,
-    /// Buy: capex per accelerator by purchase quarter, scenario currency.
+    /// Buy: capex per accelerator by purchase quarter, scenario currency (cash, paid then).
     pub capex: Vec<f64>,
+    /// Buy: the capital charge per accelerator by purchase quarter, scenario currency: the part
+    /// of `capex` recovered over the quarters it is in service inside the horizon
+    /// (`ByAsset::charged_over`: capital-recovery factor over each class's catalog life at the
+    /// scenario's discount rate). The objective counts this, the budget the cash.
+    pub capex_charged: Vec<f64>,
     /// By quarter, scenario currency per accelerator: buy lines, the opex per quarter in service
     /// (electricity + maintenance) of one bought that quarter; lease lines, the lease that
     /// quarter (the catalog's price in force then, or the option's).
@@ -103,8 +109,16 @@ pub(crate) struct SiteFacts {
     pub buildable_mw: f64,
     /// Build capex per MW, scenario currency.
     pub build_cost_per_mw: f64,
-    /// First quarter index in which new MW can come online (lead time).
+    /// Lead time of a build, quarters: MW decided in quarter d are online from d + this
+    /// (⌈lead_time_months / 3⌉); no build can finish inside the horizon when it is ≥ quarters.
     pub first_build_quarter: usize,
+    /// Capital charge per MW of a build decided in each quarter, scenario currency: the build
+    /// capex recovered over the quarters it is online inside the horizon (buildings' life).
+    pub build_charge_per_mw: Vec<f64>,
+    /// IT MW of committed builds (`[[site.build]]`) online in each quarter, cumulative.
+    pub committed_mw: Vec<f64>,
+    /// Cash paid for committed builds in each quarter, scenario currency.
+    pub committed_spend: Vec<f64>,
 }
 
 /// The whole problem.
@@ -221,7 +235,7 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     let fx = Fx::new(&scenario.currency, scenario.currency_per_usd);
     let horizon = scenario.horizon();
     let quarters = horizon.len();
-    let sites = site_facts(scenario, catalog, &fx)?;
+    let sites = site_facts(scenario, catalog, &fx, &horizon)?;
     let (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon)?;
     let existing = existing_capacity(scenario, catalog, &fx, &horizon)?;
     let pools = pools_of(&existing.accelerators, &lines);
@@ -248,19 +262,57 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     })
 }
 
-/// Power facts of every site: available and buildable MW, build cost and lead time.
-fn site_facts(scenario: &Scenario, catalog: &Catalog, fx: &Fx) -> Result<Vec<SiteFacts>, PlanError> {
+/// Power facts of every site: available and buildable MW, build cost, capital charge and lead
+/// time, and the committed builds.
+fn site_facts(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    fx: &Fx,
+    horizon: &[Quarter],
+) -> Result<Vec<SiteFacts>, PlanError> {
+    let quarters = horizon.len();
+    let life_years = catalog.costs.depreciation_years(AssetClass::Buildings).map_err(CostError::from)?;
     let mut sites = Vec::with_capacity(scenario.sites.len());
     for site in &scenario.sites {
         let region = &catalog[&site.region];
-        // New MW may come online in quarter i only when 3·i months ≥ the lead time (the
+        // A build decided in quarter d is online from d + L, L = ⌈lead time / 3 months⌉ (the
         // evaluator's rule: building starts at the start of the horizon at the earliest).
-        let first_build_quarter = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
+        let lead = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
+        let build_cost_per_mw = fx.from_usd(fleetplan_models::cost::build_capex_usd(1.0, region));
+        let build_charge_per_mw = (0..quarters)
+            .map(|d| {
+                let online_quarters = quarters.saturating_sub(d + lead) as f64;
+                build_cost_per_mw * recovered_fraction(scenario.discount_rate_per_year, life_years, online_quarters)
+            })
+            .collect();
+        let mut committed_mw = vec![0.0; quarters];
+        let mut committed_spend = vec![0.0; quarters];
+        for build in &site.builds {
+            for (i, quarter) in horizon.iter().enumerate() {
+                if build.online <= *quarter {
+                    committed_mw[i] += build.mw;
+                }
+            }
+            // Capex paid evenly over the lead time before `online`; the part inside the horizon.
+            if let Some(capex) = build.capex {
+                let paid_over = lead.max(1);
+                for k in 1..=paid_over {
+                    let paid_in = build.online.offset(-(k as i64));
+                    let index = paid_in.since(scenario.start);
+                    if (0..quarters as i64).contains(&index) {
+                        committed_spend[index as usize] += capex / paid_over as f64;
+                    }
+                }
+            }
+        }
         sites.push(SiteFacts {
             available_mw: site.available_mw,
             buildable_mw: site.buildable_mw,
-            build_cost_per_mw: fx.from_usd(fleetplan_models::cost::build_capex_usd(1.0, region)),
-            first_build_quarter,
+            build_cost_per_mw,
+            first_build_quarter: lead,
+            build_charge_per_mw,
+            committed_mw,
+            committed_spend,
         });
     }
     Ok(sites)
@@ -340,7 +392,8 @@ fn procurement_line(
         return Ok(None);
     }
     let usable = usable.iter().zip(&costs.capex).map(|(u, c)| *u && c.is_finite()).collect();
-    let capex = costs.capex.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect();
+    let finite = |v: &Vec<f64>| v.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect::<Vec<f64>>();
+    let (capex, capex_charged) = (finite(&costs.capex), finite(&costs.capex_charged));
     Ok(Some(Line {
         option: at.option,
         site: at.site,
@@ -349,6 +402,7 @@ fn procurement_line(
         mode: option.mode,
         usable,
         capex,
+        capex_charged,
         opex_per_quarter: costs.opex_per_quarter,
         mw: costs.mw,
         lease_usd_per_hour: lease,
@@ -406,6 +460,8 @@ fn policy_window(
 struct UnitCosts {
     /// Capex per accelerator by purchase quarter (NaN: cannot be bought that quarter).
     capex: Vec<f64>,
+    /// Capital charge per accelerator by purchase quarter (see [`Line::capex_charged`]).
+    capex_charged: Vec<f64>,
     /// Opex per accelerator per quarter in service, by purchase quarter (buys) or by quarter
     /// (leases), scenario currency.
     opex_per_quarter: Vec<f64>,
@@ -425,7 +481,13 @@ fn unit_costs(
     fee_fraction: &[f64],
 ) -> Result<UnitCosts, PlanError> {
     let option = &scenario.options[at.option];
-    let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: vec![0.0; horizon.len()], mw: 0.0 };
+    let n_quarters = horizon.len();
+    let mut costs = UnitCosts {
+        capex: vec![0.0; n_quarters],
+        capex_charged: vec![0.0; n_quarters],
+        opex_per_quarter: vec![0.0; n_quarters],
+        mw: 0.0,
+    };
     for (i, quarter) in horizon.iter().enumerate() {
         let query = PriceQuery {
             chip_id: at.chip_id,
@@ -443,12 +505,19 @@ fn unit_costs(
             // A chip without a catalog price and no override cannot be bought.
             Err(PlanError::NoFabric | PlanError::Cost(_)) if option.mode == Mode::Buy => {
                 costs.capex[i] = f64::NAN;
+                costs.capex_charged[i] = f64::NAN;
                 continue;
             }
             Err(e) => return Err(e),
         };
         let n = REFERENCE_ACCELERATORS as f64;
         costs.capex[i] = fx.from_usd(priced.capex_usd.total()) / n;
+        let in_service = (n_quarters - i) as f64;
+        let charged = priced
+            .capex_usd
+            .charged_over(&catalog.costs, scenario.discount_rate_per_year, in_service)
+            .map_err(CostError::from)?;
+        costs.capex_charged[i] = fx.from_usd(charged) / n;
         costs.opex_per_quarter[i] = quarterly_opex(fx, &priced) / n;
         if i == 0 {
             costs.mw = priced.it_mw() / n;
