@@ -447,7 +447,12 @@ fn verify_and_repair(
     let mut checked = Checked { best: first.clone(), repairs: Vec::new(), evaluation: None, solves: 0 };
     let rounds = if knobs.elastic { 0 } else { MAX_REPAIRS };
     for round in 0..=rounds {
-        let evaluation = evaluate(&assemble::scenario_with_holdings(scenario, data, &checked.best), catalog)?;
+        let fleet = assemble::scenario_with_holdings(scenario, data, &checked.best);
+        if fleet.fleet.is_empty() {
+            // Nothing bought, leased or held (e.g. max-margin serving nothing): nothing to check.
+            break;
+        }
+        let evaluation = evaluate(&fleet, catalog)?;
         let fixes = if round < rounds {
             explain::repair(scenario, data, &checked.best, &evaluation, knobs)
         } else {
