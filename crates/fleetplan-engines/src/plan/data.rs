@@ -19,12 +19,16 @@ use std::collections::BTreeMap;
 
 use super::PlanError;
 
+mod reference;
 mod sites;
+use reference::reference_sizes;
 pub(crate) use sites::SiteFacts;
 use sites::site_facts;
 
-/// Accelerators of the reference cluster used to linearise per-accelerator cost and power
-/// (the fat-tree network is the only non-linear part; the evaluator re-prices exact counts).
+/// Largest reference cluster used to linearise per-accelerator cost and power (the fat-tree
+/// network is the only non-linear part; the evaluator re-prices exact counts). A chip whose
+/// serving demand needs fewer accelerators is priced at that size (at least
+/// `reference::MIN_REFERENCE_ACCELERATORS`), so a small fleet's network is not priced as a large one's.
 pub(crate) const REFERENCE_ACCELERATORS: u64 = 4096;
 
 /// Seconds in an average quarter (365.25 / 4 days).
@@ -219,11 +223,15 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     let horizon = scenario.horizon();
     let quarters = horizon.len();
     let sites = site_facts(scenario, catalog, &fx, &horizon)?;
-    let (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon)?;
+    let (mut lines, mut caps) = procurement_lines(scenario, catalog, &fx, &horizon, &BTreeMap::new())?;
     let existing = existing_capacity(scenario, catalog, &fx, &horizon)?;
     let pools = pools_of(&existing.accelerators, &lines);
     let (rates, slo_misses) = slo_rates(scenario, catalog, &pools);
     let demands = zone_demands(scenario, catalog, quarters)?;
+    let sizes = reference_sizes(&demands, &rates);
+    if !sizes.is_empty() {
+        (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon, &sizes)?;
+    }
     let training = training_candidates(scenario, catalog, &pools, &horizon)?;
     Ok(Data {
         quarters,
@@ -245,13 +253,15 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     })
 }
 
-/// Procurement lines (every option at every one of its sites that can be priced) and the supply
+/// Procurement lines (every option at every one of its sites that can be priced, each chip at
+/// its reference cluster size from `sizes`, else [`REFERENCE_ACCELERATORS`]) and the supply
 /// cap of each option, accelerators per quarter.
 fn procurement_lines(
     scenario: &Scenario,
     catalog: &Catalog,
     fx: &Fx,
     horizon: &[Quarter],
+    sizes: &BTreeMap<String, u64>,
 ) -> Result<(Vec<Line>, Vec<Option<f64>>), PlanError> {
     let mut lines = Vec::new();
     let mut caps = Vec::new();
@@ -260,7 +270,8 @@ fn procurement_lines(
         let chip_id = &option.hardware.chip;
         let chip = &catalog[chip_id];
         for site_id in &option.sites {
-            let at = LineSite { option: option_index, site: site_id.index(), chip_id, chip };
+            let reference = sizes.get(chip_id.as_str()).copied().unwrap_or(REFERENCE_ACCELERATORS);
+            let at = LineSite { option: option_index, site: site_id.index(), chip_id, chip, reference };
             if let Some(line) = procurement_line(scenario, catalog, fx, horizon, &at)? {
                 lines.push(line);
             }
@@ -279,6 +290,8 @@ struct LineSite<'a> {
     chip_id: &'a ChipId,
     /// The option's chip's catalog entry.
     chip: &'a Accelerator,
+    /// Accelerators of the reference cluster the line is priced at.
+    reference: u64,
 }
 
 /// One procurement line, or none when it cannot be priced (no lease price, or no price in any
@@ -421,7 +434,7 @@ fn unit_costs(
             system: option.hardware.system.as_ref(),
             site: at.site,
             mode: option.mode,
-            accelerators: REFERENCE_ACCELERATORS,
+            accelerators: at.reference,
             quarter: *quarter,
             price_usd: option.price_usd,
             lease_usd_per_hour: lease.get(i).copied(),
@@ -437,7 +450,7 @@ fn unit_costs(
             }
             Err(e) => return Err(e),
         };
-        let n = REFERENCE_ACCELERATORS as f64;
+        let n = at.reference as f64;
         costs.capex[i] = fx.from_usd(priced.capex_usd.total()) / n;
         let in_service = (n_quarters - i) as f64;
         let charged = priced
