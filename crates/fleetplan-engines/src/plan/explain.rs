@@ -26,7 +26,7 @@ fn power_binding_quarters(data: &Data, solved: &Solved, site_index: usize) -> Ve
     let mut out = Vec::new();
     for q in 0..data.quarters {
         built += solved.build[site_index][q];
-        let cap = site.available_mw + site.committed_mw[q] + built;
+        let cap = solved.available_mw[site_index] + site.committed_mw[q] + built;
         let drawn = solved.it_mw[site_index][q];
         if drawn > 1e-6 && drawn >= cap - 1e-4 * cap.max(1.0) {
             out.push(q);

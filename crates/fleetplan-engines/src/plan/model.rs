@@ -115,6 +115,9 @@ pub(crate) struct Solved {
     pub build: Vec<Vec<f64>>,
     /// IT MW drawn per site and quarter.
     pub it_mw: Vec<Vec<f64>>,
+    /// IT MW available per site at the start as this solve counted it (the site's, with the
+    /// knobs' repair or relaxation applied).
+    pub available_mw: Vec<f64>,
     /// Served share of each zone demand per quarter (0–1).
     pub served: Vec<Vec<f64>>,
     /// Accelerators serving each (demand, pool, quarter).

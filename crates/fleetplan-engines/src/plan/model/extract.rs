@@ -23,6 +23,13 @@ impl ModelBuilder<'_> {
             buy: grid_values(values, &self.buy, 0.0),
             lease: grid_values(values, &self.lease, 0.0),
             build: self.online_builds(values),
+            available_mw: self
+                .data
+                .sites
+                .iter()
+                .zip(&self.knobs.extra_mw)
+                .map(|(site, extra)| site.available_mw + extra)
+                .collect(),
             it_mw: self.it_mw.iter().map(|row| row.iter().map(|e| values.eval(e)).collect()).collect(),
             // A zone-quarter without demand has no variable and counts as served.
             served: grid_values(values, &self.served, 1.0),
