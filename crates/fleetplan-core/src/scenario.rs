@@ -42,6 +42,10 @@ pub use quarter::Quarter;
 pub use request::{MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem};
 pub use spanned::Spanned;
 
+/// Default discount rate per year of the planner's capital charge (assumption: a large
+/// technology buyer's cost of capital, about 8 %; docs/planner.md).
+pub const DEFAULT_DISCOUNT_RATE_PER_YEAR: f64 = 0.08;
+
 use crate::catalog::{Catalog, ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
 use crate::diagnostic::Diagnostic;
 use crate::policy::PolicyOptions;
@@ -109,6 +113,9 @@ pub struct Scenario {
     pub policy: ScenarioPolicy,
     /// What the planner optimises.
     pub objective: ObjectiveKind,
+    /// Discount rate per year of the planner's capital charge (`[objective] discount_rate`),
+    /// fraction.
+    pub discount_rate_per_year: f64,
     /// Which end of the serving rates' prediction intervals sizes capacity.
     pub capacity: CapacityBasis,
     /// Fixed holdings (empty when the scenario asks for a plan).
@@ -156,6 +163,8 @@ pub struct Budget {
     pub total: f64,
     /// Cap per quarter, one per quarter of the horizon, scenario currency.
     pub per_quarter: Option<Vec<f64>>,
+    /// Cap per calendar year of the horizon (only the years given), scenario currency.
+    pub per_year: BTreeMap<i32, f64>,
     /// Share bounds by group of sites.
     pub shares: Vec<BudgetShare>,
 }
@@ -171,6 +180,10 @@ pub struct BudgetShare {
     pub min: f64,
     /// Largest share, fraction 0–1.
     pub max: f64,
+    /// Soft target share, fraction 0–1 (missing it is penalised, not infeasible).
+    pub target: Option<f64>,
+    /// Penalty per percentage point (of the budget total) missed of `target`, scenario currency.
+    pub penalty_per_point: f64,
 }
 
 /// A candidate data-center site.
@@ -188,6 +201,20 @@ pub struct Site {
     pub power_usd_per_kwh: Option<f64>,
     /// PUE override.
     pub pue: Option<f64>,
+    /// Committed builds (announced campuses), in file order.
+    pub builds: Vec<CommittedBuild>,
+}
+
+/// IT power committed before the plan: online from a quarter whatever the plan does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommittedBuild {
+    /// IT MW added.
+    pub mw: f64,
+    /// First quarter online.
+    pub online: Quarter,
+    /// Capex still to pay, scenario currency (spent evenly over the region's lead time before
+    /// `online`), when given.
+    pub capex: Option<f64>,
 }
 
 /// What is bought or leased: a chip, possibly packaged in a catalog system.
@@ -306,6 +333,12 @@ pub struct Serving {
     pub weight: f64,
     /// Penalty for unserved demand, scenario currency per million output tokens or per item.
     pub unserved_penalty: Option<f64>,
+    /// Chat: list price per million input tokens, scenario currency.
+    pub price_per_m_input_tokens: Option<f64>,
+    /// Chat: list price per million output tokens, scenario currency.
+    pub price_per_m_output_tokens: Option<f64>,
+    /// Image, video: price per item, scenario currency.
+    pub price_per_item: Option<f64>,
 }
 
 impl Serving {
@@ -359,6 +392,38 @@ pub struct ChatWorkload {
     pub engine_version: Option<String>,
     /// Spread over day, time and regions.
     pub serving: Serving,
+}
+
+impl Workload {
+    /// Revenue per unit of served demand at the workload's prices, scenario currency per
+    /// million output tokens (chat: the output price plus the input price times input tokens
+    /// per output token) or per item (image, video); `None` without a price or for training.
+    /// The one home of "price per unit", used for the planner's revenue and unserved penalty.
+    pub fn price_per_unit(&self) -> Option<f64> {
+        match &self.spec {
+            WorkloadSpec::Chat(c) => {
+                let (input, output) = (c.serving.price_per_m_input_tokens, c.serving.price_per_m_output_tokens);
+                if input.is_none() && output.is_none() {
+                    return None;
+                }
+                let input_per_output = c.input_tokens_per_request / c.output_tokens_per_request.max(1e-9);
+                Some(output.unwrap_or(0.0) + input.unwrap_or(0.0) * input_per_output)
+            }
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.price_per_item,
+            WorkloadSpec::Training(_) => None,
+        }
+    }
+
+    /// Price of demand left unserved, same unit as [`Self::price_per_unit`]: the explicit
+    /// `unserved_penalty`, else the price per unit; `None` (must be served) without either.
+    pub fn unserved_price(&self) -> Option<f64> {
+        let serving = match &self.spec {
+            WorkloadSpec::Chat(c) => &c.serving,
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => &g.serving,
+            WorkloadSpec::Training(_) => return None,
+        };
+        serving.unserved_penalty.or_else(|| self.price_per_unit())
+    }
 }
 
 impl ChatWorkload {

@@ -306,11 +306,22 @@ pub struct Plan {
     /// The whole fleet for the scenario file: existing holdings then the plan's.
     #[serde(skip)]
     pub holdings: Vec<Holding>,
-    /// Spend over the horizon as the model counts it.
+    /// Cash spend over the horizon as the model counts it (capex when paid, build capex
+    /// during construction, opex, leases), scenario currency: what budgets count.
     pub spend_total: f64,
-    /// Spend per quarter.
+    /// Cash spend per quarter.
     pub spend_by_quarter: Vec<(Quarter, f64)>,
-    /// MW built per site and quarter (site, quarter, MW), non-zero only.
+    /// Cash spend per calendar year (year → scenario currency).
+    pub spend_by_year: std::collections::BTreeMap<String, f64>,
+    /// Economic cost over the horizon, scenario currency: opex and leases, with the capital
+    /// charge of purchases and builds (capital recovery over their life while in the horizon)
+    /// in place of their cash capex. What `min-tco` and `max-margin` minimise.
+    pub economic_cost: f64,
+    /// Revenue of the served demand at the workloads' prices over the horizon, scenario
+    /// currency (0 without prices); margin = revenue − economic cost.
+    pub revenue: f64,
+    /// MW coming online per site and quarter from builds the plan decides (site, online
+    /// quarter, MW), non-zero only; each was decided a lead time earlier.
     pub builds: Vec<(String, Quarter, f64)>,
     /// Served share per workload and quarter.
     pub served: Vec<ServedLine>,
@@ -439,7 +450,12 @@ fn verify_and_repair(
     let mut checked = Checked { best: first.clone(), repairs: Vec::new(), evaluation: None, solves: 0 };
     let rounds = if knobs.elastic { 0 } else { MAX_REPAIRS };
     for round in 0..=rounds {
-        let evaluation = evaluate(&assemble::scenario_with_holdings(scenario, data, &checked.best), catalog)?;
+        let fleet = assemble::scenario_with_holdings(scenario, data, &checked.best);
+        if fleet.fleet.is_empty() {
+            // Nothing bought, leased or held (e.g. max-margin serving nothing): nothing to check.
+            break;
+        }
+        let evaluation = evaluate(&fleet, catalog)?;
         let fixes = if round < rounds {
             explain::repair(scenario, data, &checked.best, &evaluation, knobs)
         } else {

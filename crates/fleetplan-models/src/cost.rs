@@ -10,6 +10,10 @@
 //!   capex per year), leases (USD per accelerator-hour, all-in; the catalog's dated lease price
 //!   is looked up by the callers with `CostParams::lease_quote`).
 //! - Straight-line depreciation per asset class; carbon from energy × grid intensity.
+//! - Capital recovery ([`capital_recovery_factor`], [`ByAsset::charged_over`]): the part of a
+//!   purchase's capex a planning horizon is charged for the quarters the asset is in service
+//!   inside it (an annuity over the catalog life at a discount rate), so that a purchase late in
+//!   a horizon is not charged in full (docs/planner.md, "Capital cost over asset life").
 //! - FX: every amount is computed in USD and converted once, by [`Fx::from_usd`].
 //!
 //! Formulas are written out in docs/evaluation.md.
@@ -122,6 +126,26 @@ impl ByAsset {
             storage: self.storage + o.storage,
             buildings: self.buildings + o.buildings,
         }
+    }
+
+    /// Capex charged for `quarters_in_service` quarters of use: each class times
+    /// [`recovered_fraction`] over its catalog depreciation life at `discount_rate_per_year`
+    /// (same unit as `self`). The rest is the residual value the asset keeps.
+    pub fn charged_over(
+        &self,
+        costs: &CostParams,
+        discount_rate_per_year: f64,
+        quarters_in_service: f64,
+    ) -> Result<f64, UnknownId> {
+        let mut charged = 0.0;
+        for class in AssetClass::ALL {
+            let amount = self.get(class);
+            if amount != 0.0 {
+                let life = costs.depreciation_years(class)?;
+                charged += amount * recovered_fraction(discount_rate_per_year, life, quarters_in_service);
+            }
+        }
+        Ok(charged)
     }
 
     /// Straight-line depreciation per year: each class divided by its catalog life in years.
@@ -303,6 +327,25 @@ pub fn accelerator_price_usd(
     let mid = chip.price_usd_mid()?;
     let years = chip.price_year.map_or(0, |y| (quarter.year - y).max(0));
     Some(mid * (1.0 - costs.accelerator_price_decline_per_year()).powi(years))
+}
+
+/// Capital-recovery factor per quarter: the level payment per quarter, as a fraction of the
+/// capex, that repays the capex over `life_years` at `discount_rate_per_year` (compounded
+/// quarterly: r_q = (1 + r)^(1/4) − 1, n = 4 · life):
+/// CRF = r_q / (1 − (1 + r_q)^−n), and 1/n when the rate is 0. Dimensionless.
+pub fn capital_recovery_factor(discount_rate_per_year: f64, life_years: f64) -> f64 {
+    let quarters = (4.0 * life_years).max(1.0);
+    let rate = (1.0 + discount_rate_per_year.max(0.0)).powf(0.25) - 1.0;
+    if rate < 1e-12 { 1.0 / quarters } else { rate / (1.0 - (1.0 + rate).powf(-quarters)) }
+}
+
+/// Fraction of a purchase's capex charged for `quarters_in_service` quarters of use:
+/// min(quarters, 4 · life) × [`capital_recovery_factor`]. Over the whole life at a zero rate
+/// this is all of it (above 1 at a positive rate: the payments include the return on capital);
+/// what a shorter use leaves is the asset's residual value at the horizon's end.
+pub fn recovered_fraction(discount_rate_per_year: f64, life_years: f64, quarters_in_service: f64) -> f64 {
+    let quarters = quarters_in_service.clamp(0.0, (4.0 * life_years).max(1.0));
+    quarters * capital_recovery_factor(discount_rate_per_year, life_years)
 }
 
 /// Data-center build capex for `mw` of IT load in `region`, USD.
@@ -539,6 +582,19 @@ mod tests {
         assert_eq!(t.leaf_switches, 3);
         assert_eq!(t.spine_switches, 2);
         assert_eq!(fat_tree(0, 64), FatTree { radix: 64, ..FatTree::default() });
+    }
+
+    #[test]
+    fn capital_recovery_charges_a_late_purchase_a_fraction() {
+        // Zero rate: straight line, 1/20 per quarter over 5 years.
+        assert!((capital_recovery_factor(0.0, 5.0) - 0.05).abs() < 1e-12);
+        assert!((recovered_fraction(0.0, 5.0, 20.0) - 1.0).abs() < 1e-12);
+        // A positive rate charges more per quarter than straight line, the whole life at most 1.
+        let crf = capital_recovery_factor(0.08, 5.0);
+        assert!(crf > 0.05 && crf < 0.07, "{crf}");
+        assert!(recovered_fraction(0.08, 5.0, 1.0) < recovered_fraction(0.08, 5.0, 12.0));
+        let whole = recovered_fraction(0.08, 5.0, 40.0);
+        assert!(whole > 1.0 && whole < 1.3 && whole == recovered_fraction(0.08, 5.0, 20.0), "{whole}");
     }
 
     #[test]

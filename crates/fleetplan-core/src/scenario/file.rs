@@ -95,6 +95,11 @@ pub struct BudgetSection {
     /// quarter of the horizon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_quarter: Option<Spanned<Vec<Spanned<f64>>>>,
+    /// Optional spending cap per calendar year, in units of `[scenario].currency`: a table of
+    /// year → amount, e.g. `{ 2025 = 150e9, 2026 = 160e9 }` (years of the horizon; a year the
+    /// table leaves out has no cap of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_year: Option<BTreeMap<String, Spanned<f64>>>,
     /// Share bounds by group of sites (`[[budget.share]]`), e.g. overseas 45–55 %.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub share: Vec<ShareEntry>,
@@ -118,6 +123,14 @@ pub struct ShareEntry {
     /// Largest share of the total budget, fraction 0–1 (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<Spanned<f64>>,
+    /// Soft target share of the spend, fraction 0–1: missing it costs `penalty_per_point` per
+    /// percentage point instead of being infeasible (docs/planner.md, "Budget share targets").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Spanned<f64>>,
+    /// With `target`: penalty per percentage point of the budget total by which the group's
+    /// spend misses the target, in the scenario currency (default: 0.1 % of the budget total).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_per_point: Option<Spanned<f64>>,
 }
 
 /// `[[site]]`: a candidate data-center site.
@@ -139,6 +152,24 @@ pub struct SiteEntry {
     /// Power usage effectiveness override, 1.0–3.0 (default: the region's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pue: Option<Spanned<f64>>,
+    /// Committed builds (`[[site.build]]`): announced campuses whose power comes online in a
+    /// given quarter, whatever the plan does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build: Vec<SiteBuildEntry>,
+}
+
+/// `[[site.build]]`: IT power committed before the plan, online from a quarter.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SiteBuildEntry {
+    /// IT power the build adds, MW (> 0).
+    pub mw: Spanned<f64>,
+    /// First quarter the power is online, `YYYYQn`.
+    pub online: Spanned<Quarter>,
+    /// Build capex still to pay, in the scenario currency (optional; counted as cash spent
+    /// evenly over the region's lead time before `online`, the part inside the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capex: Option<Spanned<f64>>,
 }
 
 /// Own (buy) or rent (lease) capacity.
@@ -346,9 +377,19 @@ pub struct WorkloadEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Spanned<f64>>,
     /// Chat, image, video: penalty for demand left unserved, in the scenario currency per million
-    /// output tokens (chat) or per item (image, video); absent = all demand must be served.
+    /// output tokens (chat) or per item (image, video); absent = the workload's revenue per unit
+    /// when it has a price, else all demand must be served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unserved_penalty: Option<Spanned<f64>>,
+    /// Chat: list price per million input (prompt) tokens, scenario currency (≥ 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_m_input_tokens: Option<Spanned<f64>>,
+    /// Chat: list price per million output tokens, scenario currency (≥ 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_m_output_tokens: Option<Spanned<f64>>,
+    /// Image, video: price per item (image, clip), scenario currency (≥ 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_item: Option<Spanned<f64>>,
 
     /// Training: tokens to train on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,6 +465,9 @@ pub enum ObjectiveKind {
     MaxServed,
     /// Most training compute within the budget.
     MaxTraining,
+    /// Most margin: revenue of served demand at the workloads' prices − cost (unpriced
+    /// workloads without an `unserved_penalty` must be served).
+    MaxMargin,
 }
 
 impl ObjectiveKind {
@@ -433,6 +477,7 @@ impl ObjectiveKind {
             ObjectiveKind::MinTco => "min-tco",
             ObjectiveKind::MaxServed => "max-served",
             ObjectiveKind::MaxTraining => "max-training",
+            ObjectiveKind::MaxMargin => "max-margin",
         }
     }
 }
@@ -441,9 +486,13 @@ impl ObjectiveKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ObjectiveSection {
-    /// `min-tco` (default), `max-served` or `max-training`.
+    /// `min-tco` (default), `max-served`, `max-training` or `max-margin`.
     #[serde(default)]
     pub kind: Spanned<ObjectiveKind>,
+    /// Discount rate per year for the capital charge of purchases and builds (capital-recovery
+    /// factor over the asset life), fraction 0–1 (default 0.08).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<Spanned<f64>>,
 }
 
 /// Which end of the performance model's prediction interval sizes serving capacity.

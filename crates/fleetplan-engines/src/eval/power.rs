@@ -37,13 +37,15 @@ pub(super) fn site_quarters(
             for holding in &in_service {
                 *by_chip.entry(holding.chip.clone()).or_default() += holding.accelerators;
             }
+            // Committed builds (`[[site.build]]`) are online from their quarter.
+            let committed_mw: f64 = site.builds.iter().filter(|b| b.online <= *quarter).map(|b| b.mw).sum();
             let shortfall = PowerShortfall {
                 site,
                 region,
                 quarter: *quarter,
                 it_mw,
                 built_mw,
-                missing_mw: (it_mw - site.available_mw - built_mw).max(0.0),
+                missing_mw: (it_mw - site.available_mw - committed_mw - built_mw).max(0.0),
                 months_from_start: MONTHS_PER_QUARTER * quarter_index as f64,
             };
             let mut new_build_mw = 0.0;
@@ -59,7 +61,7 @@ pub(super) fn site_quarters(
                 accelerators: by_chip.values().sum(),
                 accelerators_by_chip: by_chip,
                 it_mw,
-                available_mw: site.available_mw + built_mw,
+                available_mw: site.available_mw + committed_mw + built_mw,
                 built_mw: new_build_mw,
                 build_capex: fx.from_usd(build_capex_usd(new_build_mw, region)),
             });

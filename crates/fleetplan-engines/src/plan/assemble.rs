@@ -184,6 +184,9 @@ pub(super) fn assemble(scenario: &Scenario, data: &Data, solved: &Solved, run: &
         holdings: round_plan(scenario, data, solved),
         spend_total: solved.spend_total,
         spend_by_quarter: data.horizon.iter().copied().zip(solved.spend_by_quarter.iter().copied()).collect(),
+        spend_by_year: spend_by_year(data, solved),
+        economic_cost: solved.cost_total,
+        revenue: solved.revenue,
         builds: builds(scenario, data, solved),
         served: served_lines(scenario, data, solved),
         training: training_placements(scenario, data, solved),
@@ -195,6 +198,15 @@ pub(super) fn assemble(scenario: &Scenario, data: &Data, solved: &Solved, run: &
         repairs: Vec::new(),
         evaluation: None,
     }
+}
+
+/// Cash spend per calendar year (year → scenario currency).
+fn spend_by_year(data: &Data, solved: &Solved) -> std::collections::BTreeMap<String, f64> {
+    let mut years = std::collections::BTreeMap::new();
+    for (quarter, spend) in data.horizon.iter().zip(&solved.spend_by_quarter) {
+        *years.entry(quarter.year.to_string()).or_insert(0.0) += *spend;
+    }
+    years
 }
 
 /// The solver facts of a solution.

@@ -11,15 +11,24 @@ use fleetplan_core::catalog::{
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
-    Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology, holding_cost,
+    CostError, Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology,
+    holding_cost,
 };
 use fleetplan_models::demand::{self, may_serve};
 use std::collections::BTreeMap;
 
 use super::PlanError;
 
-/// Accelerators of the reference cluster used to linearise per-accelerator cost and power
-/// (the fat-tree network is the only non-linear part; the evaluator re-prices exact counts).
+mod reference;
+mod sites;
+use reference::reference_sizes;
+pub(crate) use sites::SiteFacts;
+use sites::site_facts;
+
+/// Largest reference cluster used to linearise per-accelerator cost and power (the fat-tree
+/// network is the only non-linear part; the evaluator re-prices exact counts). A chip whose
+/// serving demand needs fewer accelerators is priced at that size (at least
+/// `reference::MIN_REFERENCE_ACCELERATORS`), so a small fleet's network is not priced as a large one's.
 pub(crate) const REFERENCE_ACCELERATORS: u64 = 4096;
 
 /// Seconds in an average quarter (365.25 / 4 days).
@@ -40,8 +49,13 @@ pub(crate) struct Line {
     pub mode: Mode,
     /// Per quarter: whether accelerators may be added (bought, or leased) in that quarter.
     pub usable: Vec<bool>,
-    /// Buy: capex per accelerator by purchase quarter, scenario currency.
+    /// Buy: capex per accelerator by purchase quarter, scenario currency (cash, paid then).
     pub capex: Vec<f64>,
+    /// Buy: the capital charge per accelerator by purchase quarter, scenario currency: the part
+    /// of `capex` recovered over the quarters it is in service inside the horizon
+    /// (`ByAsset::charged_over`: capital-recovery factor over each class's catalog life at the
+    /// scenario's discount rate). The objective counts this, the budget the cash.
+    pub capex_charged: Vec<f64>,
     /// By quarter, scenario currency per accelerator: buy lines, the opex per quarter in service
     /// (electricity + maintenance) of one bought that quarter; lease lines, the lease that
     /// quarter (the catalog's price in force then, or the option's).
@@ -92,19 +106,6 @@ pub(crate) struct TrainCandidate {
     pub tflops: f64,
     /// Quarters the chips are reserved.
     pub window: Vec<bool>,
-}
-
-/// Power facts of a site.
-#[derive(Debug, Clone)]
-pub(crate) struct SiteFacts {
-    /// IT MW at the start.
-    pub available_mw: f64,
-    /// IT MW that may be added.
-    pub buildable_mw: f64,
-    /// Build capex per MW, scenario currency.
-    pub build_cost_per_mw: f64,
-    /// First quarter index in which new MW can come online (lead time).
-    pub first_build_quarter: usize,
 }
 
 /// The whole problem.
@@ -221,12 +222,16 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     let fx = Fx::new(&scenario.currency, scenario.currency_per_usd);
     let horizon = scenario.horizon();
     let quarters = horizon.len();
-    let sites = site_facts(scenario, catalog, &fx)?;
-    let (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon)?;
+    let sites = site_facts(scenario, catalog, &fx, &horizon)?;
+    let (mut lines, mut caps) = procurement_lines(scenario, catalog, &fx, &horizon, &BTreeMap::new())?;
     let existing = existing_capacity(scenario, catalog, &fx, &horizon)?;
     let pools = pools_of(&existing.accelerators, &lines);
     let (rates, slo_misses) = slo_rates(scenario, catalog, &pools);
     let demands = zone_demands(scenario, catalog, quarters)?;
+    let sizes = reference_sizes(&demands, &rates);
+    if !sizes.is_empty() {
+        (lines, caps) = procurement_lines(scenario, catalog, &fx, &horizon, &sizes)?;
+    }
     let training = training_candidates(scenario, catalog, &pools, &horizon)?;
     Ok(Data {
         quarters,
@@ -248,31 +253,15 @@ pub(crate) fn build(scenario: &Scenario, catalog: &Catalog) -> Result<Data, Plan
     })
 }
 
-/// Power facts of every site: available and buildable MW, build cost and lead time.
-fn site_facts(scenario: &Scenario, catalog: &Catalog, fx: &Fx) -> Result<Vec<SiteFacts>, PlanError> {
-    let mut sites = Vec::with_capacity(scenario.sites.len());
-    for site in &scenario.sites {
-        let region = &catalog[&site.region];
-        // New MW may come online in quarter i only when 3·i months ≥ the lead time (the
-        // evaluator's rule: building starts at the start of the horizon at the earliest).
-        let first_build_quarter = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
-        sites.push(SiteFacts {
-            available_mw: site.available_mw,
-            buildable_mw: site.buildable_mw,
-            build_cost_per_mw: fx.from_usd(fleetplan_models::cost::build_capex_usd(1.0, region)),
-            first_build_quarter,
-        });
-    }
-    Ok(sites)
-}
-
-/// Procurement lines (every option at every one of its sites that can be priced) and the supply
+/// Procurement lines (every option at every one of its sites that can be priced, each chip at
+/// its reference cluster size from `sizes`, else [`REFERENCE_ACCELERATORS`]) and the supply
 /// cap of each option, accelerators per quarter.
 fn procurement_lines(
     scenario: &Scenario,
     catalog: &Catalog,
     fx: &Fx,
     horizon: &[Quarter],
+    sizes: &BTreeMap<String, u64>,
 ) -> Result<(Vec<Line>, Vec<Option<f64>>), PlanError> {
     let mut lines = Vec::new();
     let mut caps = Vec::new();
@@ -281,7 +270,8 @@ fn procurement_lines(
         let chip_id = &option.hardware.chip;
         let chip = &catalog[chip_id];
         for site_id in &option.sites {
-            let at = LineSite { option: option_index, site: site_id.index(), chip_id, chip };
+            let reference = sizes.get(chip_id.as_str()).copied().unwrap_or(REFERENCE_ACCELERATORS);
+            let at = LineSite { option: option_index, site: site_id.index(), chip_id, chip, reference };
             if let Some(line) = procurement_line(scenario, catalog, fx, horizon, &at)? {
                 lines.push(line);
             }
@@ -300,6 +290,8 @@ struct LineSite<'a> {
     chip_id: &'a ChipId,
     /// The option's chip's catalog entry.
     chip: &'a Accelerator,
+    /// Accelerators of the reference cluster the line is priced at.
+    reference: u64,
 }
 
 /// One procurement line, or none when it cannot be priced (no lease price, or no price in any
@@ -340,7 +332,8 @@ fn procurement_line(
         return Ok(None);
     }
     let usable = usable.iter().zip(&costs.capex).map(|(u, c)| *u && c.is_finite()).collect();
-    let capex = costs.capex.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect();
+    let finite = |v: &Vec<f64>| v.iter().map(|c| if c.is_finite() { *c } else { 0.0 }).collect::<Vec<f64>>();
+    let (capex, capex_charged) = (finite(&costs.capex), finite(&costs.capex_charged));
     Ok(Some(Line {
         option: at.option,
         site: at.site,
@@ -349,6 +342,7 @@ fn procurement_line(
         mode: option.mode,
         usable,
         capex,
+        capex_charged,
         opex_per_quarter: costs.opex_per_quarter,
         mw: costs.mw,
         lease_usd_per_hour: lease,
@@ -406,6 +400,8 @@ fn policy_window(
 struct UnitCosts {
     /// Capex per accelerator by purchase quarter (NaN: cannot be bought that quarter).
     capex: Vec<f64>,
+    /// Capital charge per accelerator by purchase quarter (see [`Line::capex_charged`]).
+    capex_charged: Vec<f64>,
     /// Opex per accelerator per quarter in service, by purchase quarter (buys) or by quarter
     /// (leases), scenario currency.
     opex_per_quarter: Vec<f64>,
@@ -425,14 +421,20 @@ fn unit_costs(
     fee_fraction: &[f64],
 ) -> Result<UnitCosts, PlanError> {
     let option = &scenario.options[at.option];
-    let mut costs = UnitCosts { capex: vec![0.0; horizon.len()], opex_per_quarter: vec![0.0; horizon.len()], mw: 0.0 };
+    let n_quarters = horizon.len();
+    let mut costs = UnitCosts {
+        capex: vec![0.0; n_quarters],
+        capex_charged: vec![0.0; n_quarters],
+        opex_per_quarter: vec![0.0; n_quarters],
+        mw: 0.0,
+    };
     for (i, quarter) in horizon.iter().enumerate() {
         let query = PriceQuery {
             chip_id: at.chip_id,
             system: option.hardware.system.as_ref(),
             site: at.site,
             mode: option.mode,
-            accelerators: REFERENCE_ACCELERATORS,
+            accelerators: at.reference,
             quarter: *quarter,
             price_usd: option.price_usd,
             lease_usd_per_hour: lease.get(i).copied(),
@@ -443,12 +445,19 @@ fn unit_costs(
             // A chip without a catalog price and no override cannot be bought.
             Err(PlanError::NoFabric | PlanError::Cost(_)) if option.mode == Mode::Buy => {
                 costs.capex[i] = f64::NAN;
+                costs.capex_charged[i] = f64::NAN;
                 continue;
             }
             Err(e) => return Err(e),
         };
-        let n = REFERENCE_ACCELERATORS as f64;
+        let n = at.reference as f64;
         costs.capex[i] = fx.from_usd(priced.capex_usd.total()) / n;
+        let in_service = (n_quarters - i) as f64;
+        let charged = priced
+            .capex_usd
+            .charged_over(&catalog.costs, scenario.discount_rate_per_year, in_service)
+            .map_err(CostError::from)?;
+        costs.capex_charged[i] = fx.from_usd(charged) / n;
         costs.opex_per_quarter[i] = quarterly_opex(fx, &priced) / n;
         if i == 0 {
             costs.mw = priced.it_mw() / n;

@@ -26,7 +26,7 @@ fn power_binding_quarters(data: &Data, solved: &Solved, site_index: usize) -> Ve
     let mut out = Vec::new();
     for q in 0..data.quarters {
         built += solved.build[site_index][q];
-        let cap = site.available_mw + built;
+        let cap = solved.available_mw[site_index] + site.committed_mw[q] + built;
         let drawn = solved.it_mw[site_index][q];
         if drawn > 1e-6 && drawn >= cap - 1e-4 * cap.max(1.0) {
             out.push(q);
@@ -82,6 +82,20 @@ pub(crate) fn binding(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<
                 ShareBound::Max => group.max,
             };
             out.push(Binding::GroupShare { group: group.group.clone(), bound, share });
+        }
+        if let Some(target) = group.target {
+            let share =
+                if solved.spend_total > 0.0 { solved.spend_by_group[group_index] / solved.spend_total } else { 0.0 };
+            let gap_points = 100.0 * (solved.spend_by_group[group_index] - target * solved.spend_total).abs() / budget;
+            if (share - target).abs() > 0.005 {
+                out.push(Binding::ShareTargetMissed {
+                    group: group.group.clone(),
+                    share,
+                    target,
+                    penalty: gap_points * group.penalty_per_point,
+                    currency: currency.clone(),
+                });
+            }
         }
     }
     power_bindings(scenario, data, solved, &mut out);
@@ -243,7 +257,8 @@ fn relaxations_to_try(scenario: &Scenario, data: &Data, base: &Solved, lp: &Knob
 /// What `relaxed` gains over `base` under the objective of `knobs`.
 fn gain(scenario: &Scenario, data: &Data, knobs: &Knobs, base: &Solved, relaxed: &Solved) -> Gain {
     match knobs.objective {
-        ObjectiveKind::MinTco => {
+        // Under max-margin the objective is cost − revenue: a lower one is a higher margin.
+        ObjectiveKind::MinTco | ObjectiveKind::MaxMargin => {
             let money_unit = knobs.budget_total / 1000.0;
             let (base_cost, relaxed_cost) = (base.objective * money_unit, relaxed.objective * money_unit);
             let saving = base_cost - relaxed_cost;
@@ -339,6 +354,7 @@ fn slack_relaxation(scenario: &Scenario, data: &Data, slack: &Slack) -> Relaxati
         Slack::QuarterBudget(q, by) => {
             Relaxation::RaiseQuarterCap { quarter: data.horizon[*q], by: *by, currency: currency.clone() }
         }
+        Slack::YearBudget(year, by) => Relaxation::RaiseYearCap { year: *year, by: *by, currency: currency.clone() },
         Slack::ShareMin(g, amount) => group_share(*g, ShareBound::Min, *amount),
         Slack::ShareMax(g, amount) => group_share(*g, ShareBound::Max, *amount),
         Slack::Power(site_index, more) => {

@@ -33,6 +33,8 @@ pub(crate) struct Knobs {
     pub budget_total: f64,
     /// Budget per quarter, scenario currency.
     pub per_quarter: Option<Vec<f64>>,
+    /// Budget per calendar year (year, cap), scenario currency.
+    pub per_year: Vec<(i32, f64)>,
     /// MW added to each site's available power.
     pub extra_mw: Vec<f64>,
     /// Multiplier on each option's supply cap.
@@ -54,6 +56,7 @@ impl Knobs {
             objective,
             budget_total: scenario.budget.total,
             per_quarter: scenario.budget.per_quarter.clone(),
+            per_year: scenario.budget.per_year.iter().map(|(y, c)| (*y, *c)).collect(),
             extra_mw: vec![0.0; scenario.sites.len()],
             cap_scale: vec![1.0; scenario.options.len()],
             share_relax: vec![0.0; scenario.budget.shares.len()],
@@ -71,6 +74,8 @@ pub(crate) enum Slack {
     Budget(f64),
     /// Budget of quarter index short.
     QuarterBudget(usize, f64),
+    /// Budget of a calendar year short.
+    YearBudget(i32, f64),
     /// Share group below its min (fraction of spend).
     ShareMin(usize, f64),
     /// Share group above its max.
@@ -92,8 +97,12 @@ pub(crate) struct Solved {
     pub status: SolveStatus,
     /// Objective value (model units).
     pub objective: f64,
-    /// Total spend, scenario currency.
+    /// Total spend (cash), scenario currency.
     pub spend_total: f64,
+    /// Economic cost (capital charge instead of cash capex), scenario currency.
+    pub cost_total: f64,
+    /// Revenue of served demand at the workloads' prices, scenario currency.
+    pub revenue: f64,
     /// Spend per quarter.
     pub spend_by_quarter: Vec<f64>,
     /// Spend per share group.
@@ -106,6 +115,9 @@ pub(crate) struct Solved {
     pub build: Vec<Vec<f64>>,
     /// IT MW drawn per site and quarter.
     pub it_mw: Vec<Vec<f64>>,
+    /// IT MW available per site at the start as this solve counted it (the site's, with the
+    /// knobs' repair or relaxation applied).
+    pub available_mw: Vec<f64>,
     /// Served share of each zone demand per quarter (0–1).
     pub served: Vec<Vec<f64>>,
     /// Accelerators serving each (demand, pool, quarter).
@@ -148,6 +160,8 @@ enum SlackKind {
     Budget,
     /// Budget cap of a quarter index.
     Quarter(usize),
+    /// Budget cap of a year (index into `Knobs::per_year`).
+    Year(usize),
     /// Minimum share of a group index.
     ShareMin(usize),
     /// Maximum share of a group index.
@@ -183,6 +197,7 @@ pub(crate) fn solve(
     model.add_training_placement();
     model.add_serving();
     model.add_pool_capacity();
+    model.add_share_target_use();
     let objective = model.objective();
     let run = model.run(&objective, settings)?;
     Ok(model.extract(&run, &objective))
@@ -202,12 +217,21 @@ fn weight_of(scenario: &Scenario, workload_index: usize) -> f64 {
     }
 }
 
-/// Price of unserved demand of a workload, if it sets one (scenario currency per million
-/// output tokens for chat, per item otherwise).
-fn unserved_penalty(workload: &Workload) -> Option<f64> {
-    match &workload.spec {
+/// Price of unserved demand of a workload under an objective (scenario currency per million
+/// output tokens for chat, per item otherwise), `None` when it must be served: under
+/// `max-margin` the lost revenue (price) plus any explicit penalty; otherwise the explicit
+/// `unserved_penalty`, else the price ([`Workload::unserved_price`]).
+fn unserved_price(workload: &Workload, objective: ObjectiveKind) -> Option<f64> {
+    let penalty = match &workload.spec {
         WorkloadSpec::Chat(c) => c.serving.unserved_penalty,
         WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => g.serving.unserved_penalty,
         WorkloadSpec::Training(_) => None,
+    };
+    match objective {
+        ObjectiveKind::MaxMargin => match (workload.price_per_unit(), penalty) {
+            (None, None) => None,
+            (price, penalty) => Some(price.unwrap_or(0.0) + penalty.unwrap_or(0.0)),
+        },
+        _ => workload.unserved_price(),
     }
 }

@@ -106,6 +106,19 @@ pub enum Binding {
         /// The bound, fraction of spend.
         share: f64,
     },
+    /// A share group misses its soft target (more than half a point off).
+    ShareTargetMissed {
+        /// Group name.
+        group: String,
+        /// The group's share of spend, fraction.
+        share: f64,
+        /// The target, fraction.
+        target: f64,
+        /// Penalty the objective counts for the gap, `currency`.
+        penalty: f64,
+        /// Scenario currency.
+        currency: String,
+    },
     /// A site draws all its power in some quarters.
     SitePowerUsed {
         /// Site id.
@@ -169,6 +182,13 @@ impl fmt::Display for Binding {
             Binding::GroupShare { group, bound, share } => {
                 write!(f, "Group `{group}` is at its {} share of spend ({:.0} %).", bound.word(), share * 100.0)
             }
+            Binding::ShareTargetMissed { group, share, target, penalty, currency } => write!(
+                f,
+                "Group `{group}` spends {:.1} % of the spend against a target of {:.0} % (penalty {}): closing the gap would cost more than the penalty or need capacity that serves nothing, which is never bought for a target.",
+                share * 100.0,
+                target * 100.0,
+                money(*penalty, currency)
+            ),
             Binding::SitePowerUsed { site, quarters, available_mw, built_mw } => {
                 write!(f, "Site `{site}` uses all its power in {quarters} ({} MW available", mw(*available_mw))?;
                 if *built_mw > 0.0 {
@@ -338,6 +358,15 @@ pub enum Relaxation {
         /// Scenario currency.
         currency: String,
     },
+    /// A calendar year's budget cap is too low.
+    RaiseYearCap {
+        /// The year.
+        year: i32,
+        /// By, `currency`.
+        by: f64,
+        /// Scenario currency.
+        currency: String,
+    },
     /// A share group cannot keep within a bound.
     GroupShare {
         /// Group name.
@@ -403,6 +432,9 @@ impl fmt::Display for Relaxation {
             }
             Relaxation::RaiseQuarterCap { quarter, by, currency } => {
                 write!(f, "raise the {quarter} entry of budget.per_quarter by {}", money(*by, currency))
+            }
+            Relaxation::RaiseYearCap { year, by, currency } => {
+                write!(f, "raise budget.per_year.{year} by {}", money(*by, currency))
             }
             Relaxation::GroupShare { group, bound, amount, share, currency } => {
                 let amount = money(*amount, currency);

@@ -20,12 +20,15 @@ use std::path::{Path, PathBuf};
 /// Objective on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Objective {
-    /// Least total spend over the horizon that serves all demand and places every training run.
+    /// Least economic cost over the horizon that serves all demand (or prices what it leaves
+    /// unserved) and places every training run.
     MinTco,
     /// Most weighted peak demand served within the budget.
     MaxServed,
     /// Most training compute within the budget.
     MaxTraining,
+    /// Most margin: revenue of served demand at the workloads' prices − cost.
+    MaxMargin,
 }
 
 impl From<Objective> for ObjectiveKind {
@@ -34,6 +37,7 @@ impl From<Objective> for ObjectiveKind {
             Objective::MinTco => ObjectiveKind::MinTco,
             Objective::MaxServed => ObjectiveKind::MaxServed,
             Objective::MaxTraining => ObjectiveKind::MaxTraining,
+            Objective::MaxMargin => ObjectiveKind::MaxMargin,
         }
     }
 }
@@ -252,6 +256,22 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
     o.push_str(&format!("\nSpend {} of the {} budget:", money(p.spend_total), money(s.budget.total)));
     for (q, x) in &p.spend_by_quarter {
         o.push_str(&format!(" {q} {}", money(*x)));
+    }
+    o.push('\n');
+    if p.spend_by_year.len() > 1 {
+        let years: Vec<String> = p.spend_by_year.iter().map(|(y, x)| format!("{y} {}", money(*x))).collect();
+        o.push_str(&format!("Spend by year: {}\n", years.join(", ")));
+    }
+    o.push_str(&format!(
+        "Economic cost {} (capital charged over asset life while in the horizon, not cash capex)",
+        money(p.economic_cost)
+    ));
+    if p.revenue > 0.0 {
+        o.push_str(&format!(
+            "; revenue at list prices {}, margin {}",
+            money(p.revenue),
+            money(p.revenue - p.economic_cost)
+        ));
     }
     o.push('\n');
     if !p.training.is_empty() {

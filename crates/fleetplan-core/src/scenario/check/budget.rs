@@ -1,4 +1,5 @@
-//! `[budget]`: the total, the per-quarter caps and the share bounds by group of sites.
+//! `[budget]`: the total, the per-quarter and per-year caps and the share bounds (hard) or
+//! targets (soft, penalised per point) by group of sites.
 
 use super::header::Header;
 use super::sites::SiteTable;
@@ -6,13 +7,15 @@ use super::{Checker, MAX_QUARTERS, SHARE_TOLERANCE};
 use crate::catalog::Catalog;
 use crate::scenario::BudgetShare;
 use crate::scenario::file::{BudgetSection, ShareEntry};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// The resolved parts of `[budget]` besides the total.
 pub(super) struct CheckedBudget {
     /// Cap per quarter, scenario currency.
     pub per_quarter: Option<Vec<f64>>,
+    /// Cap per calendar year, scenario currency.
+    pub per_year: BTreeMap<i32, f64>,
     /// Share bounds by group.
     pub shares: Vec<BudgetShare>,
 }
@@ -36,6 +39,7 @@ pub(super) fn check(
         );
     }
     let per_quarter = per_quarter(checker, section, header);
+    let per_year = per_year(checker, section, header);
     let mut shares = Vec::new();
     let mut groups = BTreeSet::new();
     let mut min_sum = 0.0;
@@ -54,7 +58,7 @@ pub(super) fn check(
         if let Some(min) = &entry.min {
             first_min_span.get_or_insert(min.span());
         }
-        let share = share(checker, entry, &path, site_table, catalog);
+        let share = share(checker, entry, &path, site_table, catalog, *section.total);
         min_sum += share.min;
         shares.push(share);
     }
@@ -69,7 +73,32 @@ pub(super) fn check(
             "lower the `min` shares so they add up to at most 1".into(),
         );
     }
-    CheckedBudget { per_quarter, shares }
+    CheckedBudget { per_quarter, per_year, shares }
+}
+
+/// `per_year`: calendar years of the horizon → non-negative caps.
+fn per_year(checker: &mut Checker, section: &BudgetSection, header: &Header) -> BTreeMap<i32, f64> {
+    let mut caps = BTreeMap::new();
+    let Some(amounts) = &section.per_year else { return caps };
+    let (first, last) = (header.horizon.start.year, header.horizon.end.year);
+    for (year, amount) in amounts {
+        let path = format!("budget.per_year.{year}");
+        match year.trim().parse::<i32>() {
+            Ok(y) if (first..=last).contains(&y) => {
+                if checker.non_negative(amount, &path, "a yearly budget") {
+                    caps.insert(y, **amount);
+                }
+            }
+            _ => checker.error(
+                amount.span(),
+                &path,
+                format!("budget.per_year key `{year}` is not a calendar year of the horizon {}", header.horizon.label),
+                "not a year of the horizon",
+                format!("use years {first}–{last} as keys, e.g. `per_year = {{ {first} = 150e9 }}`"),
+            ),
+        }
+    }
+    caps
 }
 
 fn per_quarter(checker: &mut Checker, section: &BudgetSection, header: &Header) -> Option<Vec<f64>> {
@@ -90,13 +119,18 @@ fn per_quarter(checker: &mut Checker, section: &BudgetSection, header: &Header) 
     Some(amounts.iter().map(|v| **v).collect())
 }
 
-/// One `[[budget.share]]` group: bounds and members.
+/// Default penalty of a share target, per percentage point missed, as a fraction of the budget
+/// total (0.1 %: missing a target by 10 points costs 1 % of the budget).
+pub const DEFAULT_PENALTY_PER_POINT_OF_BUDGET: f64 = 0.001;
+
+/// One `[[budget.share]]` group: bounds, target and members.
 fn share(
     checker: &mut Checker,
     entry: &ShareEntry,
     path: &str,
     site_table: &SiteTable,
     catalog: &Catalog,
+    budget_total: f64,
 ) -> BudgetShare {
     let min = entry
         .min
@@ -160,5 +194,30 @@ fn share(
     }
     members.sort();
     members.dedup();
-    BudgetShare { group: entry.group.get().clone(), sites: members, min, max }
+    let target = entry.target.as_ref().filter(|v| checker.fraction(v, &format!("{path}.target"), "a target share"));
+    let penalty_per_point = match &entry.penalty_per_point {
+        Some(p) if entry.target.is_none() => {
+            checker.error(
+                p.span(),
+                &format!("{path}.penalty_per_point"),
+                format!("budget group `{}` has a penalty_per_point but no target", *entry.group),
+                "needs a target",
+                "add `target = 0.5` (the share to aim at) or drop penalty_per_point".into(),
+            );
+            0.0
+        }
+        Some(p) => {
+            checker.non_negative(p, &format!("{path}.penalty_per_point"), "a penalty per point");
+            **p
+        }
+        None => DEFAULT_PENALTY_PER_POINT_OF_BUDGET * budget_total,
+    };
+    BudgetShare {
+        group: entry.group.get().clone(),
+        sites: members,
+        min,
+        max,
+        target: target.map(|t| **t),
+        penalty_per_point,
+    }
 }

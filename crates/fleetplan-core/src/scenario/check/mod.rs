@@ -45,13 +45,13 @@ pub(super) fn check(
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let mut checker = Checker { source, text, diags: Vec::new() };
     let header = header::check(&mut checker, file, catalog);
-    let site_table = sites::check(&mut checker, &file.site, catalog);
+    let site_table = sites::check(&mut checker, &file.site, &header.horizon, catalog);
     let budget = budget::check(&mut checker, &file.budget, &header, &site_table, catalog);
     let options = options::check(&mut checker, &file.option, &header, &site_table, catalog);
     let workloads = workloads::check(&mut checker, &file.workload, &header, catalog);
     let policy = policy::check(&mut checker, &file.policy, &header.horizon, catalog);
     let fleet = fleet::check(&mut checker, file, &header.horizon, &site_table, catalog);
-    let objective = objective::check(&mut checker, file);
+    let (objective, discount_rate_per_year) = objective::check(&mut checker, file);
 
     if !checker.diags.is_empty() {
         sort_diagnostics(&mut checker.diags);
@@ -69,12 +69,18 @@ pub(super) fn check(
             headquarters: header.headquarters,
             attributes: header.buyer_attributes,
         },
-        budget: Budget { total: *file.budget.total, per_quarter: budget.per_quarter, shares: budget.shares },
+        budget: Budget {
+            total: *file.budget.total,
+            per_quarter: budget.per_quarter,
+            per_year: budget.per_year,
+            shares: budget.shares,
+        },
         sites: site_table.sites,
         options,
         workloads,
         policy,
         objective,
+        discount_rate_per_year,
         capacity: file.performance.capacity,
         fleet,
     })

@@ -1,10 +1,11 @@
 //! `[[site]]`: the candidate sites, and the table of site ids that budget shares, options and
 //! holdings refer to.
 
+use super::header::Horizon;
 use super::{Checker, opt};
 use crate::catalog::Catalog;
 use crate::scenario::file::SiteEntry;
-use crate::scenario::{Site, SiteId, Spanned};
+use crate::scenario::{CommittedBuild, Site, SiteId, Spanned};
 use crate::suggest::did_you_mean;
 use std::collections::BTreeMap;
 
@@ -51,7 +52,7 @@ impl SiteTable {
 }
 
 /// Check every `[[site]]` entry.
-pub(super) fn check(checker: &mut Checker, entries: &[SiteEntry], catalog: &Catalog) -> SiteTable {
+pub(super) fn check(checker: &mut Checker, entries: &[SiteEntry], horizon: &Horizon, catalog: &Catalog) -> SiteTable {
     let mut table = SiteTable {
         sites: Vec::new(),
         positions: BTreeMap::new(),
@@ -80,14 +81,14 @@ pub(super) fn check(checker: &mut Checker, entries: &[SiteEntry], catalog: &Cata
         } else {
             table.positions.insert(entry.id.get().clone(), index);
         }
-        if let Some(site) = site(checker, entry, &path, catalog) {
+        if let Some(site) = site(checker, entry, &path, horizon, catalog) {
             table.sites.push(site);
         }
     }
     table
 }
 
-fn site(checker: &mut Checker, entry: &SiteEntry, path: &str, catalog: &Catalog) -> Option<Site> {
+fn site(checker: &mut Checker, entry: &SiteEntry, path: &str, horizon: &Horizon, catalog: &Catalog) -> Option<Site> {
     let region = catalog
         .resolve_region(&entry.region)
         .map_err(|err| checker.unknown(entry.region.span(), &format!("{path}.region"), &err))
@@ -118,5 +119,33 @@ fn site(checker: &mut Checker, entry: &SiteEntry, path: &str, catalog: &Catalog)
         buildable_mw: opt(&entry.buildable_mw).unwrap_or(0.0),
         power_usd_per_kwh: opt(&entry.power_usd_per_kwh),
         pue: opt(&entry.pue),
+        builds: committed_builds(checker, entry, path, horizon),
     })
+}
+
+/// `[[site.build]]`: positive MW, non-negative capex; an online quarter after the horizon is
+/// reported (it would add nothing).
+fn committed_builds(checker: &mut Checker, entry: &SiteEntry, path: &str, horizon: &Horizon) -> Vec<CommittedBuild> {
+    let mut builds = Vec::new();
+    for (index, build) in entry.build.iter().enumerate() {
+        let at = format!("{path}.build[{index}]");
+        let mut ok = checker.positive(&build.mw, &format!("{at}.mw"), "committed build power");
+        if let Some(capex) = &build.capex {
+            ok &= checker.non_negative(capex, &format!("{at}.capex"), "committed build capex");
+        }
+        if *build.online > horizon.end {
+            ok = false;
+            checker.error(
+                build.online.span(),
+                &format!("{at}.online"),
+                format!("committed build online in {} is after the horizon {}", *build.online, horizon.label),
+                "after the horizon",
+                "give an online quarter inside the horizon, or lengthen [scenario] quarters".into(),
+            );
+        }
+        if ok {
+            builds.push(CommittedBuild { mw: *build.mw, online: *build.online, capex: opt(&build.capex) });
+        }
+    }
+    builds
 }

@@ -6,7 +6,7 @@
 
 use super::super::data::{Data, PoolKey, SECONDS_PER_QUARTER};
 use super::{Knobs, MAX_TRAINING_GROWTH, SlackKind, TIE_ACCELERATORS, TIE_COST, UNSERVED_WEIGHT};
-use super::{unserved_penalty, weight_of};
+use super::{unserved_price, weight_of};
 use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario, WorkloadSpec};
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
 
@@ -56,8 +56,17 @@ pub(super) struct ModelBuilder<'a> {
     pub spend: Vec<Vec<Expression>>,
     /// IT MW drawn per site and quarter.
     pub it_mw: Vec<Vec<Expression>>,
-    /// Spend over the horizon, model money units.
+    /// Cash spend over the horizon, model money units (what budgets count).
     pub spend_total: Expression,
+    /// Economic cost over the horizon, model money units (what the objective counts): opex,
+    /// leases, and the capital charge of purchases and builds instead of their cash capex.
+    pub cost_total: Expression,
+    /// Revenue of served demand at the workloads' prices, model money units.
+    pub revenue: Expression,
+    /// Penalties of missed budget-share targets, model money units.
+    pub share_penalty: Expression,
+    /// Accelerators used (serving + training) per pool and quarter.
+    pub used: Vec<Vec<Expression>>,
     /// Spend per quarter, model money units.
     pub spend_by_quarter: Vec<Expression>,
     /// Spend per share group, model money units.
@@ -105,6 +114,10 @@ impl<'a> ModelBuilder<'a> {
             spend: Vec::new(),
             it_mw: Vec::new(),
             spend_total: Expression::from(0.0),
+            cost_total: Expression::from(0.0),
+            revenue: Expression::from(0.0),
+            share_penalty: Expression::from(0.0),
+            used: vec![vec![Expression::from(0.0); quarters]; data.pools.len()],
             spend_by_quarter: Vec::new(),
             spend_by_group: Vec::new(),
             train_chosen: Vec::new(),
@@ -183,7 +196,9 @@ impl<'a> ModelBuilder<'a> {
             if site.buildable_mw <= 0.0 {
                 continue;
             }
-            for quarter in site.first_build_quarter..self.quarters {
+            // Decided in `quarter`, online from `quarter + lead`: only builds that come online
+            // inside the horizon are decisions of this plan.
+            for quarter in 0..self.quarters.saturating_sub(site.first_build_quarter) {
                 self.build[site_index][quarter] = Some(self.non_negative());
             }
         }
@@ -232,7 +247,8 @@ impl<'a> ModelBuilder<'a> {
         }
     }
 
-    /// Spend and IT MW per site and quarter, and the spend totals (model money units).
+    /// Spend (cash) and IT MW per site and quarter, the spend totals and the economic cost
+    /// (model money units).
     pub fn add_spend_terms(&mut self) {
         let data = self.data;
         let quarters = self.quarters;
@@ -240,6 +256,13 @@ impl<'a> ModelBuilder<'a> {
         self.spend = (0..data.sites.len())
             .map(|si| (0..quarters).map(|q| Expression::from(data.existing_spend[si][q] / money)).collect())
             .collect();
+        let existing_opex: f64 = data.existing_spend.iter().flatten().sum();
+        self.cost_total = Expression::from(existing_opex / money);
+        for (si, site) in data.sites.iter().enumerate() {
+            for (q, paid) in site.committed_spend.iter().enumerate() {
+                self.spend[si][q] += *paid / money;
+            }
+        }
         self.it_mw = (0..data.sites.len())
             .map(|si| (0..quarters).map(|q| Expression::from(data.existing_mw[si][q])).collect())
             .collect();
@@ -247,6 +270,9 @@ impl<'a> ModelBuilder<'a> {
             for quarter in 0..quarters {
                 if let Some(bought) = self.buy[line_index][quarter] {
                     self.spend[line.site][quarter].add_mul(line.capex[quarter] / money, bought);
+                    let held_quarters = (quarters - quarter) as f64;
+                    let charge = line.capex_charged[quarter] + held_quarters * line.opex_per_quarter[quarter];
+                    self.cost_total.add_mul(charge / money, bought);
                     for held in quarter..quarters {
                         self.spend[line.site][held].add_mul(line.opex_per_quarter[quarter] / money, bought);
                         self.it_mw[line.site][held].add_mul(line.mw, bought);
@@ -254,14 +280,22 @@ impl<'a> ModelBuilder<'a> {
                 }
                 if let Some(leased) = self.lease[line_index][quarter] {
                     self.spend[line.site][quarter].add_mul(line.opex_per_quarter[quarter] / money, leased);
+                    self.cost_total.add_mul(line.opex_per_quarter[quarter] / money, leased);
                     self.it_mw[line.site][quarter].add_mul(line.mw, leased);
                 }
             }
         }
+        // A build's capex is paid evenly over its construction (the lead-time quarters from the
+        // decision); the objective counts its capital charge while online in the horizon.
         for (site_index, site) in data.sites.iter().enumerate() {
-            for quarter in 0..quarters {
-                if let Some(built) = self.build[site_index][quarter] {
-                    self.spend[site_index][quarter].add_mul(site.build_cost_per_mw / money, built);
+            let lead = site.first_build_quarter;
+            for decided in 0..quarters {
+                if let Some(built) = self.build[site_index][decided] {
+                    let paid_over = lead.max(1);
+                    for paid in decided..(decided + paid_over).min(quarters) {
+                        self.spend[site_index][paid].add_mul(site.build_cost_per_mw / paid_over as f64 / money, built);
+                    }
+                    self.cost_total.add_mul(site.build_charge_per_mw[decided] / money, built);
                 }
             }
         }
@@ -291,6 +325,18 @@ impl<'a> ModelBuilder<'a> {
                 }
                 self.constraints.push(spent.leq(cap / self.money));
             }
+        }
+        for (index, (year, cap)) in knobs.per_year.iter().enumerate() {
+            let mut spent = Expression::from(0.0);
+            for (quarter, q) in self.data.horizon.iter().enumerate() {
+                if q.year == *year {
+                    spent += self.spend_by_quarter[quarter].clone();
+                }
+            }
+            if knobs.elastic {
+                spent -= self.slack(SlackKind::Year(index), MONEY_SLACK_WEIGHT);
+            }
+            self.constraints.push(spent.leq(cap / self.money));
         }
     }
 
@@ -324,7 +370,48 @@ impl<'a> ModelBuilder<'a> {
                 }
                 self.constraints.push(over_max.leq(0.0));
             }
+            if let Some(target) = group.target {
+                // Soft target: the gap to the target, both ways, costs penalty_per_point per
+                // percentage point of the budget total.
+                let (over, under) = (self.non_negative(), self.non_negative());
+                let gap = group_spend.clone() - target * self.spend_total.clone() - over + under;
+                self.constraints.push(gap.eq(0.0));
+                let per_unit = group.penalty_per_point * 100.0 / scenario.budget.total.max(1e-9);
+                self.share_penalty.add_mul(per_unit, over);
+                self.share_penalty.add_mul(per_unit, under);
+            }
             self.spend_by_group.push(group_spend);
+        }
+    }
+
+    /// Share targets are met by capacity that serves: at the sites of a group with a target,
+    /// what is leased and what is bought in a quarter never exceeds what the pool uses then.
+    pub fn add_share_target_use(&mut self) {
+        let (scenario, data) = (self.scenario, self.data);
+        for group in scenario.budget.shares.iter().filter(|g| g.target.is_some()) {
+            for (pool_index, pool) in data.pools.iter().enumerate() {
+                if !group.sites.iter().any(|site| site.index() == pool.site) {
+                    continue;
+                }
+                for quarter in 0..self.quarters {
+                    let mut added = Expression::from(0.0);
+                    let mut any = false;
+                    for (line_index, line) in data.lines.iter().enumerate() {
+                        if line.site != pool.site || line.chip != pool.chip {
+                            continue;
+                        }
+                        for count in
+                            [self.buy[line_index][quarter], self.lease[line_index][quarter]].into_iter().flatten()
+                        {
+                            added.add_mul(1.0, count);
+                            any = true;
+                        }
+                    }
+                    if any {
+                        self.constraints.push((added - self.used[pool_index][quarter].clone()).leq(0.0));
+                    }
+                }
+            }
         }
     }
 
@@ -342,17 +429,34 @@ impl<'a> ModelBuilder<'a> {
             };
             let mut built = Expression::from(0.0);
             for quarter in 0..self.quarters {
-                if let Some(built_now) = self.build[site_index][quarter] {
+                // Online now: decided `lead` quarters ago.
+                if let Some(decided) = quarter.checked_sub(site.first_build_quarter)
+                    && let Some(built_now) = self.build[site_index][decided]
+                {
                     built.add_mul(1.0, built_now);
                 }
                 let mut drawn = self.it_mw[site_index][quarter].clone() - built.clone();
                 if let Some(slack) = power_slack {
                     drawn -= slack;
                 }
-                self.constraints.push(drawn.leq(site.available_mw + knobs.extra_mw[site_index]));
+                let available = site.available_mw + site.committed_mw[quarter] + knobs.extra_mw[site_index];
+                self.constraints.push(drawn.leq(available));
             }
             if self.build[site_index].iter().any(Option::is_some) {
-                self.constraints.push(built.leq(site.buildable_mw));
+                // A site builds or not (binary b): when it does, every MW built is drawn by the
+                // horizon's end, so a build is never a way to spend (e.g. to meet a share of
+                // spend) without power that serves: IT MW(last) ≥ available + committed + built.
+                let builds = self.variables.add(variable().binary());
+                self.integers += 1;
+                self.constraints.push((built.clone() - site.buildable_mw * builds).leq(0.0));
+                let last = self.quarters - 1;
+                let headroom = site.available_mw + site.committed_mw[last] + knobs.extra_mw[site_index];
+                let big = headroom + site.buildable_mw;
+                let mut drawn = self.it_mw[site_index][last].clone() - built - big * builds;
+                if let Some(slack) = power_slack {
+                    drawn += slack;
+                }
+                self.constraints.push(drawn.geq(headroom - big));
             }
         }
     }
@@ -425,9 +529,11 @@ impl<'a> ModelBuilder<'a> {
                         self.training_flop.add_mul(flop_per_chip, chips);
                         self.train_chips[candidate_index][quarter] = Some(chips);
                         self.capacity[pool_index][quarter].add_mul(-1.0, chips);
+                        self.used[pool_index][quarter].add_mul(1.0, chips);
                     }
                     _ => {
                         self.capacity[pool_index][quarter].add_mul(-candidate.chips, chosen);
+                        self.used[pool_index][quarter].add_mul(candidate.chips, chosen);
                     }
                 }
             }
@@ -469,7 +575,7 @@ impl<'a> ModelBuilder<'a> {
         let (scenario, data, knobs) = (self.scenario, self.data, self.knobs);
         let zone = &data.demands[demand_index];
         let workload = &scenario.workloads[zone.workload];
-        let penalty_per_unit = unserved_penalty(workload);
+        let penalty_per_unit = unserved_price(workload, knobs.objective);
         let demand = zone.peak[quarter] * knobs.demand_scale[demand_index][quarter];
         if demand <= 0.0 {
             return;
@@ -482,6 +588,7 @@ impl<'a> ModelBuilder<'a> {
             let Some(rate) = data.rates.get(&(zone.workload, pool.chip.to_string())) else { continue };
             let accelerators = self.non_negative();
             self.capacity[pool_index][quarter].add_mul(-1.0, accelerators);
+            self.used[pool_index][quarter].add_mul(1.0, accelerators);
             supply.add_mul(rate / demand, accelerators);
             self.serving.push((demand_index, pool_index, quarter, accelerators));
         }
@@ -507,15 +614,19 @@ impl<'a> ModelBuilder<'a> {
                 served_share += self.slack(SlackKind::Demand(demand_index, quarter), UNSERVED_WEIGHT);
             }
             self.constraints.push(served_share.geq(1.0));
-        } else if let Some(price) = penalty_per_unit {
-            // Unserved volume over the quarter: (1 − f) × mean rate × seconds, priced per
-            // million output tokens (chat) or per item.
-            let per = if matches!(workload.spec, WorkloadSpec::Chat(_)) { 1e-6 } else { 1.0 };
-            let cost =
-                price * zone.mean[quarter] * knobs.demand_scale[demand_index][quarter] * SECONDS_PER_QUARTER * per
-                    / self.money;
+        }
+        // Volume over the quarter: mean rate × seconds, in millions of output tokens (chat) or
+        // items, the unit prices and penalties are given in.
+        let per = if matches!(workload.spec, WorkloadSpec::Chat(_)) { 1e-6 } else { 1.0 };
+        let volume = zone.mean[quarter] * knobs.demand_scale[demand_index][quarter] * SECONDS_PER_QUARTER * per;
+        if !must_serve && let Some(price) = penalty_per_unit {
+            // Unserved volume (1 − f) × volume at the unserved price.
+            let cost = price * volume / self.money;
             self.unserved_cost += cost;
             self.unserved_cost.add_mul(-cost, served);
+        }
+        if let Some(price) = workload.price_per_unit() {
+            self.revenue.add_mul(price * volume / self.money, served);
         }
     }
 
@@ -531,23 +642,29 @@ impl<'a> ModelBuilder<'a> {
     }
 
     /// The objective, minimised: the elastic penalty, or the knobs' objective with tie-breakers.
+    /// Cost is the economic cost (capital charge, not cash capex); `max-margin` is `min-tco`
+    /// with unserved demand priced at the workload's price (plus any penalty): minimising
+    /// cost + price × unserved is maximising revenue of served − cost.
     pub fn objective(&self) -> Expression {
-        let total = &self.spend_total;
+        let total = &self.cost_total;
         let unserved = &self.unserved_cost;
         if self.knobs.elastic {
             return self.slack_penalty.clone() + 1e-6 * total.clone();
         }
         match self.knobs.objective {
-            ObjectiveKind::MinTco => {
-                total.clone() + unserved.clone() + TIE_ACCELERATORS * self.accelerator_quarters.clone()
+            ObjectiveKind::MinTco | ObjectiveKind::MaxMargin => {
+                total.clone()
+                    + unserved.clone()
+                    + self.share_penalty.clone()
+                    + TIE_ACCELERATORS * self.accelerator_quarters.clone()
             }
             ObjectiveKind::MaxServed => {
                 -1.0 * self.coverage.clone()
-                    + (TIE_COST / 1000.0) * total.clone()
-                    + unserved.clone() / 1000.0 * TIE_COST
+                    + (TIE_COST / 1000.0) * (total.clone() + unserved.clone() + self.share_penalty.clone())
             }
             ObjectiveKind::MaxTraining => {
-                -1.0 * self.training_flop.clone() + (TIE_COST / 1000.0) * (total.clone() + unserved.clone())
+                -1.0 * self.training_flop.clone()
+                    + (TIE_COST / 1000.0) * (total.clone() + unserved.clone() + self.share_penalty.clone())
             }
         }
     }

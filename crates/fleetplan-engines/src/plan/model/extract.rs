@@ -16,11 +16,20 @@ impl ModelBuilder<'_> {
             status: run.status,
             objective: values.eval(objective),
             spend_total: values.eval(&self.spend_total) * money,
+            cost_total: values.eval(&self.cost_total) * money,
+            revenue: values.eval(&self.revenue) * money,
             spend_by_quarter: self.spend_by_quarter.iter().map(|e| values.eval(e) * money).collect(),
             spend_by_group: self.spend_by_group.iter().map(|e| values.eval(e) * money).collect(),
             buy: grid_values(values, &self.buy, 0.0),
             lease: grid_values(values, &self.lease, 0.0),
-            build: grid_values(values, &self.build, 0.0),
+            build: self.online_builds(values),
+            available_mw: self
+                .data
+                .sites
+                .iter()
+                .zip(&self.knobs.extra_mw)
+                .map(|(site, extra)| site.available_mw + extra)
+                .collect(),
             it_mw: self.it_mw.iter().map(|row| row.iter().map(|e| values.eval(e)).collect()).collect(),
             // A zone-quarter without demand has no variable and counts as served.
             served: grid_values(values, &self.served, 1.0),
@@ -35,6 +44,18 @@ impl ModelBuilder<'_> {
             integers: self.integers,
             solve_s: run.solve_s,
         }
+    }
+
+    /// MW coming online per site and quarter: builds decided a lead time earlier.
+    fn online_builds(&self, values: &Values) -> Vec<Vec<f64>> {
+        let decided = grid_values(values, &self.build, 0.0);
+        decided
+            .iter()
+            .zip(&self.data.sites)
+            .map(|(row, site)| {
+                (0..self.quarters).map(|q| q.checked_sub(site.first_build_quarter).map_or(0.0, |d| row[d])).collect()
+            })
+            .collect()
     }
 
     /// Chips per training candidate and quarter: the chip variable under max-training, else the
@@ -68,6 +89,7 @@ impl ModelBuilder<'_> {
                 (amount > 1e-6).then_some(match *kind {
                     SlackKind::Budget => Slack::Budget(amount * money),
                     SlackKind::Quarter(q) => Slack::QuarterBudget(q, amount * money),
+                    SlackKind::Year(i) => Slack::YearBudget(self.knobs.per_year[i].0, amount * money),
                     SlackKind::ShareMin(g) => Slack::ShareMin(g, amount * money),
                     SlackKind::ShareMax(g) => Slack::ShareMax(g, amount * money),
                     SlackKind::Power(s) => Slack::Power(s, amount),

@@ -1,5 +1,5 @@
 //! What chat, image and video workloads share: the diurnal profile, growth, weight, unserved
-//! penalty, and where the users are (`user_regions`, by default the buyer's country).
+//! penalty, prices, and where the users are (`user_regions`, by default the buyer's country).
 
 use crate::catalog::{Catalog, RegionId};
 use crate::scenario::Serving;
@@ -26,6 +26,15 @@ pub(super) fn check(
     if let Some(penalty) = &entry.unserved_penalty {
         ok &= checker.non_negative(penalty, &format!("{path}.unserved_penalty"), "a penalty");
     }
+    for (field, price) in [
+        ("price_per_m_input_tokens", &entry.price_per_m_input_tokens),
+        ("price_per_m_output_tokens", &entry.price_per_m_output_tokens),
+        ("price_per_item", &entry.price_per_item),
+    ] {
+        if let Some(price) = price {
+            ok &= checker.non_negative(price, &format!("{path}.{field}"), "a price");
+        }
+    }
     let user_regions = match &entry.user_regions {
         Some(_) => user_regions(checker, catalog, entry, path),
         None => default_user_regions(checker, catalog, entry, path, headquarters),
@@ -38,6 +47,9 @@ pub(super) fn check(
         cross_border: entry.cross_border.unwrap_or(false),
         weight,
         unserved_penalty: opt(&entry.unserved_penalty),
+        price_per_m_input_tokens: opt(&entry.price_per_m_input_tokens),
+        price_per_m_output_tokens: opt(&entry.price_per_m_output_tokens),
+        price_per_item: opt(&entry.price_per_item),
     })
 }
 
