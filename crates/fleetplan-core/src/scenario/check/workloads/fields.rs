@@ -66,6 +66,7 @@ fn allowed_fields(kind: WorkloadKind) -> &'static [&'static str] {
             SERVING[3],
             SERVING[4],
             SERVING[5],
+            SERVING[6],
         ],
         WorkloadKind::Image | WorkloadKind::Video => &[
             "items_per_day",
@@ -78,6 +79,7 @@ fn allowed_fields(kind: WorkloadKind) -> &'static [&'static str] {
             SERVING[3],
             SERVING[4],
             SERVING[5],
+            SERVING[6],
         ],
         WorkloadKind::Training => &["precision", "tokens", "seq_len", "start", "deadline"],
     }
