@@ -215,3 +215,27 @@ fn a_share_target_is_never_met_with_capacity_that_serves_nothing() {
     let said = p.explanations.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
     assert!(said.contains("`abroad`") && said.contains("target of 50 %"), "{said}");
 }
+
+/// A training run is placed only on a pool that can hold accelerators in every quarter of its
+/// window: a cheaper chip that becomes available after the run's window (here B200 leases from
+/// 2025Q4 for a run in 2025Q1–Q2, beside H100 leases from the start) must not carry it.
+#[test]
+fn training_is_never_placed_on_a_chip_before_it_can_be_had() {
+    let options = format!(
+        "{LEASE}[[option]]\nchip = \"b200\"\nsites = [\"a\"]\nmode = \"lease\"\nlease_usd_per_hour = 0.5\navailable_from = \"2025Q4\"\n"
+    );
+    let run = "[[workload]]\nid = \"run\"\nkind = \"training\"\nmodel = \"llama-3.1-8b\"\nprecision = \"bf16\"\ntokens = 2e12\nseq_len = 4096\nstart = 2025-01-01\ndeadline = 2025-06-30\n";
+    let p = run_plan(&text(4, US_SITE, &options, run));
+    let placed: Vec<&str> = p.training.iter().map(|t| t.chip.as_str()).collect();
+    assert_eq!(placed, vec!["h100-sxm"], "{:?}", p.training);
+    // The same run after B200 arrives goes to the cheaper B200 leases: the constraint, not a
+    // preference for H100, decided the first placement.
+    let later = run.replace("2025-01-01", "2025-10-01").replace("2025-06-30", "2025-12-31");
+    let p = run_plan(&text(4, US_SITE, &options, &later));
+    let placed: Vec<&str> = p.training.iter().map(|t| t.chip.as_str()).collect();
+    assert_eq!(placed, vec!["b200"], "{:?}", p.training);
+}
+
+fn run_plan(text: &str) -> Plan {
+    run(&scenario(text))
+}

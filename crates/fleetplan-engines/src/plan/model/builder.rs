@@ -634,7 +634,12 @@ impl<'a> ModelBuilder<'a> {
     pub fn add_pool_capacity(&mut self) {
         for (pool_index, row) in std::mem::take(&mut self.capacity).into_iter().enumerate() {
             for (quarter, free) in row.into_iter().enumerate() {
-                if self.may_have[pool_index][quarter] {
+                // A pool that may not hold accelerators in a quarter (its chip not yet available,
+                // no option reaching it) still gets the constraint when something draws on it:
+                // a training candidate whose window covers that quarter must not be placed there.
+                if self.may_have[pool_index][quarter]
+                    || good_lp::IntoAffineExpression::linear_coefficients(free.clone()).into_iter().next().is_some()
+                {
                     self.constraints.push(free.geq(0.0));
                 }
             }
