@@ -743,3 +743,42 @@ fn scenario_buyer_attributes_are_checked_and_located() {
     assert_eq!(unknown.line_col(&text).unwrap().0, 9, "the attributes line");
     assert!(diags.iter().any(|d| d.path.as_deref() == Some("buyer.attributes[2]") && d.message.contains("twice")));
 }
+
+/// Licences granted under named rules only: H200 in China in mid-2026 for a China-approved buyer
+/// needs US licences (jan2026-case-by-case, oct2023-hq); granting those allows it with the 25 %
+/// duty, while the same buyer's B200 (above the case-by-case TPP limit: prohibited) and H20
+/// purchases (China's own ban) stay barred, and granting only one of the two is not enough.
+#[test]
+fn a_licence_granted_under_one_rule_leaves_the_others_in_force() {
+    let c = catalog();
+    // The US routes: the case-by-case export licence and the worldwide D:5-headquarters licence.
+    let granted = PolicyOptions {
+        granted_rules: vec!["jan2026-case-by-case".into(), "oct2023-hq".into()],
+        ..PolicyOptions::default()
+    };
+    let approved = vec!["cn-h200-approved".to_string()];
+    let judge_with = |chip: &str, options: &PolicyOptions| {
+        let query = PolicyQuery {
+            chip: c.accelerator(chip).unwrap(),
+            site: c.region("cn").unwrap(),
+            buyer_hq: "CN",
+            buyer_attributes: &approved,
+            date: "2026-06-01".parse().unwrap(),
+            ownership: OWN,
+        };
+        judge(&c, &query, options)
+    };
+    let before = judge_with("h200", &PolicyOptions::default());
+    assert_eq!(before.kind, VerdictKind::LicenceRequired, "{before:?}");
+    let after = judge_with("h200", &granted);
+    assert_eq!(after.kind, VerdictKind::Allowed, "{after:?}");
+    assert!(after.reason.contains("granted_rules"), "{}", after.reason);
+    let one = PolicyOptions { granted_rules: vec!["jan2026-case-by-case".into()], ..PolicyOptions::default() };
+    assert_eq!(judge_with("h200", &one).kind, VerdictKind::LicenceRequired);
+    assert!(close(after.fee_fraction, 0.25), "{}", after.fee_fraction);
+    assert_eq!(judge_with("b200", &granted).kind, VerdictKind::Prohibited);
+    assert_eq!(judge_with("h20", &granted).kind, VerdictKind::Prohibited);
+    // An unknown id is reported with a suggestion.
+    let typo = PolicyOptions { granted_rules: vec!["jan2026-case-by-cas".into()], ..PolicyOptions::default() };
+    assert_eq!(typo.unknown_rules(&c).len(), 1);
+}

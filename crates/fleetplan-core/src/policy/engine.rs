@@ -38,12 +38,20 @@ pub struct PolicyOptions {
     /// Treat every licence requirement (including presumption of denial and case-by-case review)
     /// as granted. Outright prohibitions still hold.
     pub assume_licences_granted: bool,
+    /// Rule ids whose licence requirement is treated as granted (only these: "what if the US
+    /// licenses the approved H200 imports?"). Outright prohibitions still hold.
+    pub granted_rules: Vec<String>,
 }
 
 impl PolicyOptions {
     /// Rule ids named in the options that the catalog does not hold, with suggestions.
     pub fn unknown_rules(&self, catalog: &Catalog) -> Vec<UnknownId> {
-        self.disabled_rules.iter().chain(&self.enabled_rules).filter_map(|id| catalog.rule(id).err()).collect()
+        self.disabled_rules
+            .iter()
+            .chain(&self.enabled_rules)
+            .chain(&self.granted_rules)
+            .filter_map(|id| catalog.rule(id).err())
+            .collect()
     }
 }
 
@@ -312,11 +320,19 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
     let fee_fraction = compound_fee_fraction(fees.iter().map(|(_, f)| *f));
     let fee_rules: Vec<String> = fees.iter().map(|(r, _)| r.id.clone()).collect();
 
-    // Most restrictive first, then the most recent; on a full tie the first in catalog order.
+    // Most restrictive first, then the most recent; on a full tie the first in catalog order. A
+    // licence requirement granted through `granted_rules` ranks as a fee: another rule that still
+    // needs a licence (or prohibits) decides before it.
+    let rank = |r: &Rule| {
+        let granted = options.granted_rules.iter().any(|id| id == &r.id);
+        let licensable =
+            matches!(r.action, RuleAction::LicenceRequired | RuleAction::CaseByCase | RuleAction::PresumptionOfDenial);
+        if granted && licensable { RuleAction::Fee } else { r.action }
+    };
     let deciding =
         applying.iter().filter(|(r, _)| r.action.decides()).fold(None, |best: Option<(&Rule, ChipMatch)>, &cur| {
             match best {
-                Some(b) if (cur.0.action, cur.0.effective) <= (b.0.action, b.0.effective) => Some(b),
+                Some(b) if (rank(cur.0), cur.0.effective) <= (rank(b.0), b.0.effective) => Some(b),
                 _ => Some(cur),
             }
         });
@@ -382,7 +398,8 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
     }
     let rule_set = if rule.eccn.is_empty() { RuleSet::Oct2023 } else { rule.rule_set };
     let mut reason = format!("{} [{}]", rule.summary, describe_chip(query.chip, rule_set));
-    let assume = options.assume_licences_granted;
+    let assume = options.assume_licences_granted || options.granted_rules.iter().any(|id| id == &rule.id);
+    let granted_by = if options.assume_licences_granted { "assume_licences_granted" } else { "granted_rules" };
     let kind = match rule.action {
         RuleAction::Fee => {
             if let Some(fee) = rule.fee_pct.filter(|_| !rule.summary.contains('%')) {
@@ -391,12 +408,12 @@ pub fn judge(catalog: &Catalog, query: &PolicyQuery, options: &PolicyOptions) ->
             VerdictKind::Allowed
         }
         RuleAction::LicenceRequired | RuleAction::CaseByCase if assume => {
-            reason.push_str("; licence assumed granted (assume_licences_granted)");
+            reason.push_str(&format!("; licence assumed granted ({granted_by})"));
             VerdictKind::Allowed
         }
         RuleAction::LicenceRequired | RuleAction::CaseByCase => VerdictKind::LicenceRequired,
         RuleAction::PresumptionOfDenial if assume => {
-            reason.push_str("; licence assumed granted despite the presumption of denial (assume_licences_granted)");
+            reason.push_str(&format!("; licence assumed granted despite the presumption of denial ({granted_by})"));
             VerdictKind::Allowed
         }
         RuleAction::PresumptionOfDenial | RuleAction::Prohibited => VerdictKind::Prohibited,

@@ -452,6 +452,10 @@ pub struct PolicySection {
     /// only when this is false).
     #[serde(default)]
     pub assume_licences_granted: bool,
+    /// Catalog rule ids whose licence requirement is treated as granted, only these ("what if
+    /// the approved H200 imports are licensed?"); outright prohibitions still hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_rules: Vec<Spanned<String>>,
 }
 
 /// What the planner optimises.

@@ -51,6 +51,10 @@ pub struct QueryArgs {
     /// `--enable-rule jan2025-diffusion`.
     #[arg(long = "enable-rule", value_name = "ID")]
     pub enable_rules: Vec<String>,
+    /// Treat this rule's licence requirement as granted (repeatable), e.g.
+    /// `--grant-rule jan2026-case-by-case`; other rules' requirements stay.
+    #[arg(long = "grant-rule", value_name = "ID")]
+    pub grant_rules: Vec<String>,
     /// Emit JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -120,7 +124,11 @@ impl QueryArgs {
     /// The policy options, after checking every rule id exists.
     fn options(&self, catalog: &Catalog) -> Result<PolicyOptions, Failure> {
         let mut ok = true;
-        for (flag, ids) in [("--disable-rule", &self.disable_rules), ("--enable-rule", &self.enable_rules)] {
+        for (flag, ids) in [
+            ("--disable-rule", &self.disable_rules),
+            ("--enable-rule", &self.enable_rules),
+            ("--grant-rule", &self.grant_rules),
+        ] {
             for id in ids {
                 if let Err(e) = catalog.rule(id) {
                     ui::unknown_id(flag, &e);
@@ -141,6 +149,7 @@ impl QueryArgs {
             disabled_rules: self.disable_rules.clone(),
             enabled_rules: self.enable_rules.clone(),
             assume_licences_granted: self.assume_licences,
+            granted_rules: self.grant_rules.clone(),
         })
     }
 }

@@ -28,7 +28,11 @@ pub(super) fn check(
             ),
         );
     }
-    for (field, ids) in [("disabled_rules", &section.disabled_rules), ("enabled_rules", &section.enabled_rules)] {
+    for (field, ids) in [
+        ("disabled_rules", &section.disabled_rules),
+        ("enabled_rules", &section.enabled_rules),
+        ("granted_rules", &section.granted_rules),
+    ] {
         for (index, id) in ids.iter().enumerate() {
             if let Err(err) = catalog.rule(id) {
                 checker.unknown(id.span(), &format!("policy.{field}[{index}]"), &err);
@@ -52,6 +56,7 @@ pub(super) fn check(
             disabled_rules: section.disabled_rules.iter().map(|s| s.get().clone()).collect(),
             enabled_rules: section.enabled_rules.iter().map(|s| s.get().clone()).collect(),
             assume_licences_granted: section.assume_licences_granted,
+            granted_rules: section.granted_rules.iter().map(|s| s.get().clone()).collect(),
         },
     }
 }
