@@ -12,7 +12,9 @@
 //!    served demand (each workload weighted equally as a share of its peak; `allocate`); pairs
 //!    that miss the workload's SLO give it no capacity. Coverage, headroom and cost per token
 //!    follow;
-//! 4. spend per quarter and site against the budget and its group shares; power per site against
+//! 4. spend per quarter, calendar year and site against the budget, its per-quarter and
+//!    per-year caps and its group shares (a build's capex paid during its construction, as the
+//!    planner pays it); power per site against
 //!    what is built or can be built in time. Every violated constraint becomes a [`Violation`]
 //!    with a suggested fix.
 //!
@@ -115,6 +117,7 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
         training: training.runs,
         rates: rates.into_values().collect(),
         unit_costs,
+        spend_by_year: budget::by_year(&spend.by_quarter),
         spend,
         yearly,
         violations,

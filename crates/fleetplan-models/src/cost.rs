@@ -14,15 +14,22 @@
 //!   purchase's capex a planning horizon is charged for the quarters the asset is in service
 //!   inside it (an annuity over the catalog life at a discount rate), so that a purchase late in
 //!   a horizon is not charged in full (docs/planner.md, "Capital cost over asset life").
+//! - Scenario prices ([`PriceOverride::of_entry`]): `price_usd` is per accelerator on an entry
+//!   that names a chip (even when the chip is priced in its catalog default system) and per
+//!   system on an entry that names a system.
+//! - Data-centre builds pay their capex evenly during construction ([`build_payments`], the
+//!   lead time in whole quarters from [`build_lead_quarters`]); committed builds pay the part
+//!   of it that falls inside the horizon ([`committed_build_spend`]).
 //! - FX: every amount is computed in USD and converted once, by [`Fx::from_usd`].
 //!
 //! Formulas are written out in docs/evaluation.md.
 
+use fleetplan_core::catalog::SystemId;
 use fleetplan_core::catalog::{
     Accelerator, AssetClass, Catalog, CostParams, FabricTechnology, NetworkFabric, PriceMarket, PricedItem, Region,
     System, UnknownId,
 };
-use fleetplan_core::scenario::{Mode, Quarter};
+use fleetplan_core::scenario::{CommittedBuild, Mode, Quarter};
 use serde::Serialize;
 
 /// Hours in a (non-leap) year, the unit of yearly opex.
@@ -353,6 +360,42 @@ pub fn build_capex_usd(mw: f64, region: &Region) -> f64 {
     mw * region.build_musd_per_mw * 1e6
 }
 
+/// Lead time of a data-centre build in whole quarters: ⌈lead_time_months / 3⌉ (0 for none).
+pub fn build_lead_quarters(lead_time_months: f64) -> usize {
+    (lead_time_months / 3.0).ceil().max(0.0) as usize
+}
+
+/// Cash payments of a data-centre build that comes online in `online` after a construction of
+/// `lead_quarters` quarters: the capex paid evenly in the `lead_quarters` quarters before
+/// `online` (online − L … online − 1), or all of it in `online` when the lead time is 0.
+/// Returns (quarter paid, amount) in quarter order; the amount is in `capex`'s unit. The one
+/// home of the rule for the planner's builds, committed builds and the evaluator's builds.
+pub fn build_payments(capex: f64, online: Quarter, lead_quarters: usize) -> Vec<(Quarter, f64)> {
+    if lead_quarters == 0 {
+        return vec![(online, capex)];
+    }
+    let each = capex / lead_quarters as f64;
+    (1..=lead_quarters as i64).rev().map(|k| (online.offset(-k), each)).collect()
+}
+
+/// Cash paid for committed builds (`[[site.build]]` with `capex`, scenario currency) in each
+/// quarter of `horizon`, by [`build_payments`]; payments due before the horizon were made
+/// before it and are not counted.
+pub fn committed_build_spend(builds: &[CommittedBuild], lead_quarters: usize, horizon: &[Quarter]) -> Vec<f64> {
+    let mut spend = vec![0.0; horizon.len()];
+    let Some(start) = horizon.first() else { return spend };
+    for build in builds {
+        let Some(capex) = build.capex else { continue };
+        for (paid_in, amount) in build_payments(capex, build.online, lead_quarters) {
+            let index = paid_in.since(*start);
+            if (0..horizon.len() as i64).contains(&index) {
+                spend[index as usize] += amount;
+            }
+        }
+    }
+    spend
+}
+
 /// Energy prices and carbon at one site.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SiteEnergy {
@@ -377,6 +420,36 @@ impl SiteEnergy {
     }
 }
 
+/// A purchase price given in the scenario (`price_usd` of an option or a fleet entry), USD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum PriceOverride {
+    /// USD per accelerator: the entry names a chip (`chip = "…"`), also when the chip is
+    /// packaged in its catalog default system. The host cost comes on top.
+    PerAccelerator(f64),
+    /// USD per system, host included: the entry names a system (`system = "…"`).
+    PerSystem(f64),
+}
+
+impl PriceOverride {
+    /// The one reading of a scenario `price_usd` (docs/scenario.md): per system when the entry
+    /// names a system (`named_system`), per accelerator when it names a chip.
+    pub fn of_entry(price_usd: Option<f64>, named_system: Option<&SystemId>) -> Option<PriceOverride> {
+        price_usd.map(|usd| match named_system {
+            Some(_) => PriceOverride::PerSystem(usd),
+            None => PriceOverride::PerAccelerator(usd),
+        })
+    }
+}
+
+/// The system a holding is priced in: the one the entry names, else the chip's catalog default
+/// ([`default_system`]), else none (server overhead ratios).
+pub fn system_of<'a>(catalog: &'a Catalog, chip: &Accelerator, named: Option<&SystemId>) -> Option<&'a System> {
+    match named {
+        Some(id) => Some(&catalog[id]),
+        None => default_system(catalog, chip),
+    }
+}
+
 /// One holding to price: chips (optionally in a catalog system) at one site, bought or leased.
 #[derive(Debug, Clone, Copy)]
 pub struct HoldingInput<'a> {
@@ -389,8 +462,9 @@ pub struct HoldingInput<'a> {
     pub accelerators: u64,
     /// Bought or leased.
     pub mode: Mode,
-    /// Purchase price override, USD per accelerator (per system when `system` is set).
-    pub price_usd_per_unit: Option<f64>,
+    /// Purchase price given in the scenario (per accelerator or per system; see
+    /// [`PriceOverride::of_entry`]), else the catalog's.
+    pub price_override: Option<PriceOverride>,
     /// Quarter of purchase (picks the catalog's dated purchase price, or the base price's
     /// decline).
     pub purchase_quarter: Quarter,
@@ -489,21 +563,26 @@ fn host_per_accelerator(holding: &HoldingInput<'_>, costs: &CostParams) -> Resul
 }
 
 /// Purchase price per accelerator split into chip and server (host) parts, USD: a per-system
-/// override, else the system's dated catalog price in force, is split at the system's host
-/// cost; a per-chip override or the chip's catalog price goes to the chip, with `host_usd` for
-/// the server.
+/// override, else (without a per-accelerator override) the system's dated catalog price in
+/// force, is split at the system's host cost; a per-accelerator override or the chip's catalog
+/// price goes to the chip, with `host_usd` for the server.
 fn purchase_split(holding: &HoldingInput<'_>, costs: &CostParams, host_usd: f64) -> Result<(f64, f64), CostError> {
     let chip = holding.chip;
     let system_point = |system: &System| {
         costs.purchase_point(PricedItem::System(&system.id), holding.purchase_quarter, holding.market).map(|p| p.usd())
     };
-    let per_system = holding.price_usd_per_unit.or_else(|| holding.system.and_then(system_point));
+    let per_system = match holding.price_override {
+        Some(PriceOverride::PerAccelerator(price)) => return Ok((price, host_usd)),
+        Some(PriceOverride::PerSystem(price)) => Some(price),
+        None => holding.system.and_then(system_point),
+    };
     Ok(match (per_system, holding.system) {
         (Some(price), Some(system)) => {
             let per_system = f64::from(system.accelerators_per_system.max(1));
             let host = system.host_cost_usd.min(price);
             ((price - host) / per_system, host / per_system)
         }
+        // A per-system price without a system to divide it by: read per accelerator.
         (Some(price), None) => (price, host_usd),
         (None, _) => {
             let price = accelerator_price_usd(chip, holding.purchase_quarter, holding.market, costs)

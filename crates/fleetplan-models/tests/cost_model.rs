@@ -78,7 +78,7 @@ fn small_owned_fleet_matches_hand_calculation() {
         system: Some(&system),
         accelerators: 16,
         mode: Mode::Buy,
-        price_usd_per_unit: None,
+        price_override: None,
         purchase_quarter: Quarter::new(2024, 1).unwrap(),
         market: PriceMarket::Global,
         lease_usd_per_hour: None,
@@ -131,7 +131,7 @@ fn leased_fleet_pays_only_the_lease_and_a_system_price_override_splits_host_and_
         system: Some(&system),
         accelerators: 8,
         mode: Mode::Lease,
-        price_usd_per_unit: None,
+        price_override: None,
         purchase_quarter: Quarter::new(2025, 1).unwrap(),
         market: PriceMarket::Global,
         lease_usd_per_hour: Some(2.5),
@@ -150,10 +150,54 @@ fn leased_fleet_pays_only_the_lease_and_a_system_price_override_splits_host_and_
     let err = holding_cost(&HoldingInput { lease_usd_per_hour: None, ..base }, &costs).unwrap_err();
     assert!(err.to_string().contains("lease_usd_per_hour"), "{err}");
     // A system bought at 270,000: 50,000 host, 220,000 / 8 per GPU.
-    let bought = HoldingInput { mode: Mode::Buy, price_usd_per_unit: Some(270_000.0), ..base };
+    let bought = HoldingInput { mode: Mode::Buy, price_override: Some(PriceOverride::PerSystem(270_000.0)), ..base };
     let c = holding_cost(&bought, &costs).unwrap();
     assert_close!(c.capex_usd.accelerators, 220_000.0);
     assert_close!(c.capex_usd.servers, 50_000.0);
+}
+
+#[test]
+fn a_chip_price_is_per_accelerator_even_in_the_chips_default_system() {
+    let catalog = Catalog::builtin().unwrap();
+    let chip = catalog.accelerator("h100-sxm").unwrap().clone();
+    let (costs, fabric, system) = (params(), fabric(), hgx());
+    let energy = SiteEnergy { pue: 1.3, power_usd_per_kwh: 0.1, grid_gco2_per_kwh: 500.0 };
+    // `chip = "h100-sxm"`, `price_usd = 25_000` on 16 chips packaged in an 8-GPU system.
+    let price = PriceOverride::of_entry(Some(25_000.0), None);
+    assert_eq!(price, Some(PriceOverride::PerAccelerator(25_000.0)));
+    let input = HoldingInput {
+        chip: &chip,
+        system: Some(&system),
+        accelerators: 16,
+        mode: Mode::Buy,
+        price_override: price,
+        purchase_quarter: Quarter::new(2025, 1).unwrap(),
+        market: PriceMarket::Global,
+        lease_usd_per_hour: None,
+        fabric: &fabric,
+        energy,
+        build_musd_per_mw: 10.0,
+        policy_fee_fraction: 0.0,
+    };
+    let c = holding_cost(&input, &costs).unwrap();
+    assert_close!(c.capex_usd.accelerators, 16.0 * 25_000.0);
+    // The system's host cost comes on top, per accelerator.
+    assert_close!(c.capex_usd.servers, 16.0 * system.host_cost_usd / 8.0);
+    // The same number on a system entry is per system.
+    let system_id = catalog.resolve_system("hgx-h100-8").unwrap();
+    assert_eq!(PriceOverride::of_entry(Some(25_000.0), Some(&system_id)), Some(PriceOverride::PerSystem(25_000.0)));
+    assert_eq!(PriceOverride::of_entry(None, Some(&system_id)), None);
+}
+
+#[test]
+fn a_build_pays_its_capex_evenly_during_construction() {
+    let online = Quarter::new(2026, 3).unwrap();
+    let paid = build_payments(90.0, online, 3);
+    let quarters: Vec<String> = paid.iter().map(|(q, _)| q.to_string()).collect();
+    assert_eq!(quarters, ["2025Q4", "2026Q1", "2026Q2"]);
+    assert!(paid.iter().all(|(_, x)| close(*x, 30.0)));
+    assert_eq!(build_payments(90.0, online, 0), vec![(online, 90.0)]);
+    assert_eq!((build_lead_quarters(0.0), build_lead_quarters(18.0), build_lead_quarters(19.0)), (0, 6, 7));
 }
 
 #[test]

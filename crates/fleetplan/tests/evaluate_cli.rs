@@ -257,3 +257,34 @@ from = "2026Q2"
     let without = run("disabled_rules = [\"jan2026-tariff-h200\"]");
     assert!(!without.contains("export-control fees"), "{without}");
 }
+
+/// The quickstart over two years with a 2026 cap below what the fleet spends then: the JSON
+/// carries `spend_by_year` (year → cash in the scenario currency, summing to the total) and a
+/// budget violation for 2026; the summary has one "spend by year" line.
+#[test]
+fn spend_by_year_in_json_and_summary_and_a_year_over_its_cap_is_a_violation() {
+    let text = std::fs::read_to_string(example("quickstart.toml")).unwrap().replace("quarters = 4 ", "quarters = 8 ");
+    let capped = text.replace("total = 50e6 ", "total = 50e6\nper_year = { 2026 = 1e6 } ");
+    assert_ne!(capped, text, "the quickstart's budget line moved");
+    let dir = tmp("per-year");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("two-years.toml");
+    std::fs::write(&f, capped).unwrap();
+    let o = bin().args(["evaluate", "--format", "json"]).arg(&f).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let years = v["spend_by_year"].as_object().unwrap_or_else(|| panic!("{}", v["spend_by_year"]));
+    assert_eq!(years.keys().map(String::as_str).collect::<Vec<_>>(), ["2025", "2026"]);
+    let sum: f64 = years.values().map(|x| x.as_f64().unwrap()).sum();
+    let total = v["spend"]["total"].as_f64().unwrap();
+    assert!((sum - total).abs() <= 1e-9 * total, "{sum} vs {total}");
+    let violations = v["violations"].as_array().unwrap();
+    let over: Vec<_> = violations.iter().filter(|x| x["subject"] == "budget.per_year.2026").collect();
+    assert_eq!(over.len(), 1, "{violations:#?}");
+    assert_eq!(over[0]["kind"], "budget");
+    let o = bin().arg("evaluate").arg(&f).output().unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = s.lines().filter(|l| l.starts_with("spend by year: 2025 USD ")).collect();
+    assert_eq!(lines.len(), 1, "{s}");
+    assert!(lines[0].contains(", 2026 USD "), "{}", lines[0]);
+}

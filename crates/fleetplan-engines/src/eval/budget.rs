@@ -1,9 +1,10 @@
 //! Step 4 of an evaluation, money: spend per quarter, category and site against the budget, its
-//! per-quarter caps and its group shares; total cost of ownership per calendar year.
+//! per-quarter and per-year caps and its group shares; total cost of ownership per calendar year.
 
 use super::types::{
     GroupSpend, HoldingEval, SiteQuarter, SiteSpend, SpendLine, SpendReport, Violation, ViolationKind, YearTco,
 };
+use fleetplan_core::format::money;
 use fleetplan_core::scenario::{BudgetShare, Mode, Quarter, Scenario};
 use fleetplan_models::cost::Fx;
 use std::collections::BTreeMap;
@@ -90,6 +91,7 @@ fn check_budget(scenario: &Scenario, total: f64, by_quarter: &[SpendLine], fx: &
             fix: format!("cut {:.3e} {} of holdings or leases, or raise budget.total", total - budget, fx.currency),
         });
     }
+    check_years(scenario, by_quarter, fx, violations);
     let Some(caps) = &scenario.budget.per_quarter else { return };
     for (line, cap) in by_quarter.iter().zip(caps) {
         if line.total() > cap * (1.0 + BUDGET_TOLERANCE) {
@@ -99,6 +101,39 @@ fn check_budget(scenario: &Scenario, total: f64, by_quarter: &[SpendLine], fx: &
                 quarter: Some(line.quarter),
                 message: format!("spends {:.3e} {} against a cap of {:.3e}", line.total(), fx.currency, cap),
                 fix: "move purchases to a later quarter or raise the quarter's cap".into(),
+            });
+        }
+    }
+}
+
+/// Cash spend per calendar year (year → scenario currency) of the quarters in `by_quarter`.
+pub(super) fn by_year(by_quarter: &[SpendLine]) -> BTreeMap<String, f64> {
+    let mut years = BTreeMap::new();
+    for line in by_quarter {
+        *years.entry(line.quarter.year.to_string()).or_insert(0.0) += line.total();
+    }
+    years
+}
+
+/// Violations of the per-year caps (`[budget] per_year`): a year whose cash spend exceeds its cap.
+fn check_years(scenario: &Scenario, by_quarter: &[SpendLine], fx: &Fx, violations: &mut Vec<Violation>) {
+    for (year, cap) in &scenario.budget.per_year {
+        let spent: f64 = by_quarter.iter().filter(|line| line.quarter.year == *year).map(SpendLine::total).sum();
+        if spent > cap * (1.0 + BUDGET_TOLERANCE) {
+            violations.push(Violation {
+                kind: ViolationKind::Budget,
+                subject: format!("budget.per_year.{year}"),
+                quarter: None,
+                message: format!(
+                    "spends {} in {year} against its cap of {}{}",
+                    money(spent, &fx.currency),
+                    money(*cap, &fx.currency),
+                    if *cap > 0.0 { format!(" ({:.1} %)", 100.0 * spent / cap) } else { String::new() }
+                ),
+                fix: format!(
+                    "move {} of {year}'s purchases to another year (or lease instead of buying), or raise budget.per_year.{year}",
+                    money(spent - cap, &fx.currency)
+                ),
             });
         }
     }

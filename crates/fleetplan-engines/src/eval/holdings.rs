@@ -8,7 +8,7 @@ use fleetplan_core::policy::{PolicyQuery, Verdict, VerdictKind, judge as policy_
 use fleetplan_core::scenario::{Holding, Mode, Quarter, Scenario, Site};
 use fleetplan_core::units::Date;
 use fleetplan_models::cost::{
-    HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology, holding_cost,
+    HoldingInput, PriceOverride, SiteEnergy, choose_fabric, default_technology, holding_cost, system_of,
 };
 
 /// Most allowed chips a compliance fix suggests instead of a disallowed one.
@@ -67,10 +67,7 @@ fn price(
     violations: &mut Vec<Violation>,
 ) -> Result<HoldingEval, EvalError> {
     let Held { holding, site, region, chip, .. } = *held;
-    let system = match &holding.hardware.system {
-        Some(id) => Some(&catalog[id]),
-        None => default_system(catalog, chip),
-    };
+    let system = system_of(catalog, chip, holding.hardware.system.as_ref());
     let technology = default_technology(chip);
     let fabric = choose_fabric(&catalog.costs, technology, chip.scaleout_nic_gbps)
         .or_else(|| choose_fabric(&catalog.costs, FabricTechnology::Ethernet, chip.scaleout_nic_gbps))
@@ -80,7 +77,7 @@ fn price(
         system,
         accelerators: holding.accelerators,
         mode: holding.mode,
-        price_usd_per_unit: holding.price_usd,
+        price_override: PriceOverride::of_entry(holding.price_usd, holding.hardware.system.as_ref()),
         purchase_quarter: holding.from,
         market: PriceMarket::of_region(region),
         lease_usd_per_hour: lease_price(catalog, held, violations),

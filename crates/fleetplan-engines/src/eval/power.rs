@@ -1,12 +1,14 @@
 //! Power per site and quarter: the nameplate IT load of the holdings in service against what is
 //! built, with data-center builds as needed where the region's lead time and the site's
-//! buildable power allow.
+//! buildable power allow. A build's capex is paid as the planner pays it: evenly during its
+//! construction, the lead-time quarters before it comes online (`cost::build_payments`); the
+//! committed builds (`[[site.build]]`) pay what is left of theirs inside the horizon.
 
 use super::EvalError;
 use super::types::{HoldingEval, SiteQuarter, Violation, ViolationKind};
 use fleetplan_core::catalog::{Catalog, Region};
 use fleetplan_core::scenario::{Quarter, Scenario, Site};
-use fleetplan_models::cost::{Fx, build_capex_usd};
+use fleetplan_models::cost::{Fx, build_capex_usd, build_lead_quarters, build_payments, committed_build_spend};
 use std::collections::BTreeMap;
 
 /// IT power shortfalls below this are rounding, MW.
@@ -28,6 +30,7 @@ pub(super) fn site_quarters(
     let mut out = Vec::new();
     for site in &scenario.sites {
         let region = &catalog[&site.region];
+        let first = out.len();
         let mut built_mw = 0.0_f64;
         for (quarter_index, quarter) in horizon.iter().enumerate() {
             let in_service: Vec<&HoldingEval> =
@@ -63,11 +66,36 @@ pub(super) fn site_quarters(
                 it_mw,
                 available_mw: site.available_mw + committed_mw + built_mw,
                 built_mw: new_build_mw,
-                build_capex: fx.from_usd(build_capex_usd(new_build_mw, region)),
+                build_capex: 0.0,
             });
+        }
+        let lead = build_lead_quarters(region.lead_time_months);
+        let built: Vec<f64> = out[first..].iter().map(|s| s.built_mw).collect();
+        let cash = build_cash(&built, region, lead, horizon, fx);
+        let committed = committed_build_spend(&site.builds, lead, horizon);
+        for ((site_quarter, paid), committed) in out[first..].iter_mut().zip(cash).zip(committed) {
+            site_quarter.build_capex = paid + committed;
         }
     }
     Ok(out)
+}
+
+/// Cash paid for the evaluator's builds in each quarter of the horizon, scenario currency:
+/// `built_mw[i]` MW online in quarter i, paid evenly over the `lead` quarters before it
+/// ([`build_payments`]). A build that cannot be made in time (flagged) pays the part due before
+/// the horizon in its first quarter.
+fn build_cash(built_mw: &[f64], region: &Region, lead: usize, horizon: &[Quarter], fx: &Fx) -> Vec<f64> {
+    let mut cash = vec![0.0; horizon.len()];
+    for (online, mw) in horizon.iter().zip(built_mw).filter(|(_, mw)| **mw > 0.0) {
+        let capex = fx.from_usd(build_capex_usd(*mw, region));
+        for (paid_in, amount) in build_payments(capex, *online, lead) {
+            let index = paid_in.since(horizon[0]).max(0) as usize;
+            if let Some(slot) = cash.get_mut(index) {
+                *slot += amount;
+            }
+        }
+    }
+    cash
 }
 
 /// IT load of a site in one quarter beyond the power built so far.

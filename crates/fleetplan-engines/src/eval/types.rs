@@ -38,6 +38,10 @@ pub struct Evaluation {
     pub unit_costs: Vec<UnitCost>,
     /// Spend against the budget.
     pub spend: SpendReport,
+    /// Cash spend per calendar year of the horizon (year → scenario currency; the quarters of
+    /// the year inside the horizon), as `fleetplan optimize` reports it; checked against
+    /// `[budget] per_year`.
+    pub spend_by_year: BTreeMap<String, f64>,
     /// Total cost of ownership and carbon per calendar year of the horizon.
     pub yearly: Vec<YearTco>,
     /// Every violated constraint, with what would fix it.
@@ -163,7 +167,9 @@ pub struct SiteQuarter {
     pub available_mw: f64,
     /// IT power built in this quarter, MW.
     pub built_mw: f64,
-    /// Build capex in this quarter.
+    /// Cash paid in this quarter for data-centre builds at the site, scenario currency: the
+    /// builds the evaluator adds, paid evenly during construction (the lead-time quarters before
+    /// they come online), and the committed builds' capex (`[[site.build]]`).
     pub build_capex: f64,
 }
 

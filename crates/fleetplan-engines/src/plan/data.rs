@@ -11,8 +11,8 @@ use fleetplan_core::catalog::{
 use fleetplan_core::policy::{PolicyQuery, VerdictKind, judge};
 use fleetplan_core::scenario::{Holding, Mode, Quarter, SECONDS_PER_DAY, Scenario, WorkloadSpec};
 use fleetplan_models::cost::{
-    CostError, Fx, HoldingCost, HoldingInput, SiteEnergy, choose_fabric, default_system, default_technology,
-    holding_cost,
+    CostError, Fx, HoldingCost, HoldingInput, PriceOverride, SiteEnergy, choose_fabric, default_technology,
+    holding_cost, system_of,
 };
 use fleetplan_models::demand::{self, may_serve};
 use std::collections::BTreeMap;
@@ -168,7 +168,7 @@ struct PriceQuery<'a> {
     accelerators: u64,
     /// Purchase quarter.
     quarter: Quarter,
-    /// Price override, USD per unit.
+    /// Price override, USD per system when `system` is named, else per accelerator.
     price_usd: Option<f64>,
     /// Lease price, USD per accelerator-hour.
     lease_usd_per_hour: Option<f64>,
@@ -181,16 +181,13 @@ fn price(catalog: &Catalog, scenario: &Scenario, query: &PriceQuery<'_>) -> Resu
     let site = &scenario.sites[query.site];
     let region = &catalog[&site.region];
     let chip = &catalog[query.chip_id];
-    let system = match query.system {
-        Some(id) => Some(&catalog[id]),
-        None => default_system(catalog, chip),
-    };
+    let system = system_of(catalog, chip, query.system);
     let input = HoldingInput {
         chip,
         system,
         accelerators: query.accelerators,
         mode: query.mode,
-        price_usd_per_unit: query.price_usd,
+        price_override: PriceOverride::of_entry(query.price_usd, query.system),
         purchase_quarter: query.quarter,
         market: PriceMarket::of_region(region),
         lease_usd_per_hour: query.lease_usd_per_hour,

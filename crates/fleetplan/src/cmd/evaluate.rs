@@ -163,6 +163,11 @@ pub fn summary(e: &Evaluation) -> String {
             t.deadline
         ));
     }
+    if e.spend_by_year.len() > 1 {
+        let years: Vec<String> =
+            e.spend_by_year.iter().map(|(y, x)| format!("{y} {}", fleetplan_core::format::money(*x, cur))).collect();
+        s.push_str(&format!("spend by year: {}\n", years.join(", ")));
+    }
     for g in &e.spend.groups {
         s.push_str(&format!(
             "budget group {}: {:.1} % of spend (bounds {:.0}–{:.0} %) {}\n",

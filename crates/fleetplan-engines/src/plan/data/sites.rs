@@ -4,7 +4,9 @@
 use super::super::PlanError;
 use fleetplan_core::catalog::{AssetClass, Catalog};
 use fleetplan_core::scenario::{Quarter, Scenario};
-use fleetplan_models::cost::{CostError, Fx, recovered_fraction};
+use fleetplan_models::cost::{
+    CostError, Fx, build_capex_usd, build_lead_quarters, committed_build_spend, recovered_fraction,
+};
 
 /// Power facts of a site.
 #[derive(Debug, Clone)]
@@ -42,8 +44,8 @@ pub(super) fn site_facts(
         let region = &catalog[&site.region];
         // A build decided in quarter d is online from d + L, L = ⌈lead time / 3 months⌉ (the
         // evaluator's rule: building starts at the start of the horizon at the earliest).
-        let lead = (region.lead_time_months / 3.0).ceil().max(0.0) as usize;
-        let build_cost_per_mw = fx.from_usd(fleetplan_models::cost::build_capex_usd(1.0, region));
+        let lead = build_lead_quarters(region.lead_time_months);
+        let build_cost_per_mw = fx.from_usd(build_capex_usd(1.0, region));
         let build_charge_per_mw = (0..quarters)
             .map(|d| {
                 let online_quarters = quarters.saturating_sub(d + lead) as f64;
@@ -51,25 +53,15 @@ pub(super) fn site_facts(
             })
             .collect();
         let mut committed_mw = vec![0.0; quarters];
-        let mut committed_spend = vec![0.0; quarters];
         for build in &site.builds {
             for (i, quarter) in horizon.iter().enumerate() {
                 if build.online <= *quarter {
                     committed_mw[i] += build.mw;
                 }
             }
-            // Capex paid evenly over the lead time before `online`; the part inside the horizon.
-            if let Some(capex) = build.capex {
-                let paid_over = lead.max(1);
-                for k in 1..=paid_over {
-                    let paid_in = build.online.offset(-(k as i64));
-                    let index = paid_in.since(scenario.start);
-                    if (0..quarters as i64).contains(&index) {
-                        committed_spend[index as usize] += capex / paid_over as f64;
-                    }
-                }
-            }
         }
+        // Capex paid evenly during construction; the part inside the horizon.
+        let committed_spend = committed_build_spend(&site.builds, lead, horizon);
         sites.push(SiteFacts {
             available_mw: site.available_mw,
             buildable_mw: site.buildable_mw,

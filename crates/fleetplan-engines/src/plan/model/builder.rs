@@ -8,6 +8,7 @@ use super::super::data::{Data, PoolKey, SECONDS_PER_QUARTER};
 use super::{Knobs, MAX_TRAINING_GROWTH, SlackKind, TIE_ACCELERATORS, TIE_COST, UNSERVED_WEIGHT};
 use super::{unserved_price, weight_of};
 use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario, WorkloadSpec};
+use fleetplan_models::cost::build_payments;
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
 
 /// Weight of a budget or share slack, per model money unit (1/1000 of the budget).
@@ -291,9 +292,10 @@ impl<'a> ModelBuilder<'a> {
             let lead = site.first_build_quarter;
             for decided in 0..quarters {
                 if let Some(built) = self.build[site_index][decided] {
-                    let paid_over = lead.max(1);
-                    for paid in decided..(decided + paid_over).min(quarters) {
-                        self.spend[site_index][paid].add_mul(site.build_cost_per_mw / paid_over as f64 / money, built);
+                    let online = data.horizon[0].offset((decided + lead) as i64);
+                    for (paid_in, per_mw) in build_payments(site.build_cost_per_mw, online, lead) {
+                        let paid = paid_in.since(data.horizon[0]) as usize;
+                        self.spend[site_index][paid].add_mul(per_mw / money, built);
                     }
                     self.cost_total.add_mul(site.build_charge_per_mw[decided] / money, built);
                 }
