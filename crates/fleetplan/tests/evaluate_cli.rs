@@ -118,7 +118,7 @@ fn out_dir_holds_a_self_contained_report_json_and_csv() {
     assert!(!html.contains("src=\""), "no external resources");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("evaluation.json")).unwrap()).unwrap();
-    assert_eq!(json["scenario"], "ByteDance 2025");
+    assert_eq!(json["scenario"], "ByteDance 2025-2027");
 }
 
 fn chromium() -> Option<PathBuf> {
