@@ -423,7 +423,7 @@ fn quarter_table(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary
         t.add_row(row);
     }
     format!(
-        "\nPer quarter (idle: at the peak hour; diurnal valley: serving accelerators hour by hour, the rest lent to batch and training)\n{}",
+        "\nPer quarter. Idle: at the peak hour. Diurnal valley: accelerators serving in the busiest hour / on average (the rest lent to batch and training)\n{}",
         summary::render(&t)
     )
 }

@@ -243,3 +243,64 @@ pub fn configuration(config: &ServingConfig) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fleetplan_engines::eval::ViolationKind;
+
+    fn finding(kind: ViolationKind, i: usize, fix: &str) -> Violation {
+        Violation { kind, subject: format!("s{i}"), quarter: None, message: format!("m{i}"), fix: fix.to_string() }
+    }
+
+    /// 7 demand findings with fixes of their own, 3 latency ones sharing a fix, 1 budget one.
+    fn findings_list() -> Vec<Violation> {
+        let mut v: Vec<Violation> = (0..7).map(|i| finding(ViolationKind::Demand, i, &format!("add {i}"))).collect();
+        v.extend((7..10).map(|i| finding(ViolationKind::Latency, i, "another chip")));
+        v.push(finding(ViolationKind::Budget, 10, "spend less"));
+        v
+    }
+
+    #[test]
+    fn findings_fit_their_lines_count_every_kind_and_say_how_many_are_left_out() {
+        let list = findings_list();
+        for max_lines in 2..30 {
+            let s = findings("violations", &list, max_lines);
+            let lines: Vec<&str> = s.lines().collect();
+            assert!(lines.len() <= max_lines, "{max_lines}: {} lines\n{s}", lines.len());
+            assert_eq!(lines[0], "violations: 11 (demand 7, latency 3, budget 1)");
+            let shown = lines.iter().filter(|l| l.starts_with("  [")).count();
+            let more = lines
+                .last()
+                .and_then(|l| l.strip_prefix("  … "))
+                .map_or(0, |m| m.split(' ').next().unwrap().parse::<usize>().unwrap());
+            assert_eq!(shown + more, list.len(), "{max_lines}:\n{s}");
+            // Every example shown keeps its fix in view: the line below it or the same fix above.
+            for i in (0..lines.len()).filter(|&i| lines[i].starts_with("  [demand")) {
+                assert!(lines[i + 1].starts_with("      fix: add"), "{max_lines}:\n{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn findings_take_kinds_in_turn_and_group_them() {
+        // 2 + 2 (demand) + 2 (latency) + 2 (budget) + 2 (demand) + 1 (latency, same fix) = 11.
+        let s = findings("violations", &findings_list(), 11);
+        let kinds: Vec<&str> =
+            s.lines().filter_map(|l| l.strip_prefix("  [")).map(|l| l.split(']').next().unwrap()).collect();
+        assert_eq!(kinds, ["demand", "demand", "latency", "latency", "budget"], "\n{s}");
+        assert_eq!(s.matches("fix: another chip").count(), 1, "a shared fix is printed once:\n{s}");
+        assert!(s.ends_with("  … 6 more (--format json or --out DIR for all)\n"), "{s}");
+        assert_eq!(findings("violations", &[] as &[Violation], 10), "");
+        // All of them when the lines allow: no "more" line.
+        let all = findings("violations", &findings_list(), 100);
+        assert_eq!(all.lines().filter(|l| l.starts_with("  [")).count(), 11);
+        assert!(!all.contains('…'), "{all}");
+    }
+
+    #[test]
+    fn truncate_counts_characters_and_marks_the_cut() {
+        assert_eq!(truncate("idle × 4", 8), "idle × 4");
+        assert_eq!(truncate("idle × 40", 8), "idle × …");
+    }
+}
