@@ -40,11 +40,11 @@ pub fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Findings under `title`, in at most `max_lines` lines (at least two): a line counting them by
+/// Findings under `title`, in at most `max_lines` lines (at least one): a line counting them by
 /// kind, then examples grouped by kind, taken in turn from every kind (the first of each, then
 /// the second, …) with their fix (not repeated when the kind's previous example has the same
-/// one), and a last line saying how many are not shown. Kinds keep the order in which they
-/// first appear. Empty without findings.
+/// one), and a last line saying how many are not shown (with one line: the count and where to
+/// find them). Kinds keep the order in which they first appear. Empty without findings.
 pub fn findings<V: Borrow<Violation>>(title: &str, findings: &[V], max_lines: usize) -> String {
     let mut kinds: Vec<(&str, Vec<&Violation>)> = Vec::new();
     for v in findings.iter().map(Borrow::borrow) {
@@ -57,7 +57,11 @@ pub fn findings<V: Borrow<Violation>>(title: &str, findings: &[V], max_lines: us
         return String::new();
     }
     let counts: Vec<String> = kinds.iter().map(|(k, list)| format!("{k} {}", list.len())).collect();
-    let mut s = truncate(&format!("{title}: {} ({})", findings.len(), counts.join(", ")), SCREEN_COLUMNS) + "\n";
+    let head = format!("{title}: {} ({})", findings.len(), counts.join(", "));
+    if max_lines < 2 {
+        return truncate(&format!("{head}; {ALL_ROWS}"), SCREEN_COLUMNS) + "\n";
+    }
+    let mut s = truncate(&head, SCREEN_COLUMNS) + "\n";
     // Examples chosen in turns over the kinds while they fit beside the count and "more" lines.
     let mut shown: Vec<Vec<usize>> = vec![Vec::new(); kinds.len()];
     let mut free = max_lines.saturating_sub(2);
@@ -264,6 +268,10 @@ mod tests {
     #[test]
     fn findings_fit_their_lines_count_every_kind_and_say_how_many_are_left_out() {
         let list = findings_list();
+        assert_eq!(
+            findings("violations", &list, 1),
+            "violations: 11 (demand 7, latency 3, budget 1); --format json or --out DIR for all\n"
+        );
         for max_lines in 2..30 {
             let s = findings("violations", &list, max_lines);
             let lines: Vec<&str> = s.lines().collect();
