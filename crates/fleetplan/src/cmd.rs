@@ -13,6 +13,7 @@ pub mod perf;
 pub mod policy;
 pub mod schema;
 pub mod simulate;
+pub mod summary;
 pub mod validate;
 
 use crate::cli::{Cli, Command};

@@ -28,7 +28,7 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
     for needle in [
         "doubao",
         "coverage",
-        "CNY/M out",
+        "/M out",
         "training seed-flagship",
         "budget group overseas",
         "violations:",
@@ -37,7 +37,73 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
     ] {
         assert!(s.contains(needle), "missing {needle}:\n{s}");
     }
-    assert!(s.lines().count() <= 50, "more than one screen:\n{s}");
+    assert_fits_one_screen(&s);
+}
+
+/// At most 50 lines of at most 160 characters.
+fn assert_fits_one_screen(s: &str) {
+    assert!(s.lines().count() <= 50, "{} lines, more than one screen:\n{s}", s.lines().count());
+    let widest = s.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 160, "a line of {widest} characters, wider than one screen:\n{s}");
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// The ByteDance example stretched over 12 quarters (2025–2027) with a three-model mix: 10
+/// workloads. Its summary keeps one row per quarter and still fits one screen, naming spend,
+/// coverage, cost per token, idle capacity and violations; what it leaves out (pools, findings)
+/// is counted and pointed to the JSON.
+#[test]
+fn twelve_quarter_summary_fits_one_screen_and_tells_the_story() {
+    let file = data("bytedance-12q.toml");
+    let o = bin().args(["evaluate", "--format", "json"]).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let quarters: Vec<&str> =
+        v["quarters"].as_array().unwrap().iter().map(|q| q["quarter"].as_str().unwrap()).collect();
+    assert_eq!(quarters.len(), 12);
+    let last = quarters[11];
+    let serving: Vec<&serde_json::Value> =
+        v["workloads"].as_array().unwrap().iter().filter(|w| w["quarter"] == last).collect();
+    assert_eq!(serving.len() + v["training"].as_array().unwrap().len(), 10, "10 workloads");
+    let pools: std::collections::BTreeSet<(String, String)> = v["idle"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["idle_accelerators"].as_u64().unwrap() > 0)
+        .map(|p| (p["site"].to_string(), p["chip"].to_string()))
+        .collect();
+    let violations = v["violations"].as_array().unwrap().len();
+
+    let o = bin().arg("evaluate").arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert_fits_one_screen(&s);
+    assert!(s.starts_with("ByteDance 2025-2027 (12-quarter fixture): spend"), "{s}");
+    // One row per quarter, and every serving workload of the last quarter.
+    for q in &quarters {
+        assert_eq!(s.lines().filter(|l| l.trim_start().starts_with(q)).count(), 1, "one row for {q}:\n{s}");
+    }
+    for w in &serving {
+        assert!(s.contains(w["workload"].as_str().unwrap()), "missing {}:\n{s}", w["workload"]);
+    }
+    for needle in
+        ["spend", "coverage", "/M out", "idle at peak", "Idle accelerators at the peak hour", "advisories: idle"]
+    {
+        assert!(s.contains(needle), "missing {needle}:\n{s}");
+    }
+    // The idle table lists at most five pools and says how many there are.
+    if pools.len() > 5 {
+        assert!(s.contains(&format!("the 5 of {} pools", pools.len())), "{s}");
+    }
+    // Violations: counted in full; the ones not shown are counted too.
+    let line = s.lines().find(|l| l.starts_with("violations: ")).unwrap_or_else(|| panic!("no violations line:\n{s}"));
+    assert!(line.starts_with(&format!("violations: {violations} (")), "{line}");
+    let shown = s.lines().filter(|l| l.starts_with("  [")).count();
+    let more = s.lines().find_map(|l| l.strip_prefix("  … ").and_then(|m| m.split(' ').next()?.parse::<usize>().ok()));
+    assert_eq!(shown + more.unwrap_or(0), violations, "shown + not shown = all:\n{s}");
 }
 
 #[test]

@@ -161,3 +161,39 @@ fn json_carries_idle_shares_and_token_demand_with_a_model_mix_expanded() {
     assert!((tokens(&single, "assistant", "2025Q4") - 1e6 * 5.0 * 1300.0 * 1.1f64.powi(3)).abs() < 1e-3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The 12-quarter ByteDance fixture (tests/data/bytedance-12q.toml): the table output keeps one
+/// row per quarter, summarises purchases per quarter once there are more than 12 lines, lists
+/// every workload once, and no line is wider than 160 characters.
+#[test]
+fn twelve_quarter_plan_reads_one_row_per_quarter() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bytedance-12q.toml");
+    let v = plan_json(&file);
+    let o = bin().args(["optimize", "--no-explain"]).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8(o.stdout).unwrap();
+    let widest = s.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 160, "a line of {widest} characters:\n{s}");
+    let quarters: Vec<String> =
+        v["spend_by_quarter"].as_array().unwrap().iter().map(|x| x[0].as_str().unwrap().to_string()).collect();
+    assert_eq!(quarters.len(), 12, "{:#}", v["spend_by_quarter"]);
+    let per_quarter = s.split("Per quarter").nth(1).unwrap_or_else(|| panic!("no quarter table:\n{s}"));
+    let per_quarter = per_quarter.split("\n\n").next().unwrap();
+    for q in &quarters {
+        let rows = per_quarter.lines().filter(|l| l.trim_start().starts_with(q.as_str())).count();
+        assert_eq!(rows, 1, "one row for {q}:\n{s}");
+    }
+    let purchases = v["purchases"].as_array().unwrap().len();
+    let listed = s.contains(&format!("Purchases and leases: {purchases} lines"));
+    assert_eq!(listed, purchases > 12, "{purchases} purchase lines:\n{s}");
+    let served = s.split("Served share of peak demand per workload").nth(1).unwrap_or_else(|| panic!("{s}"));
+    let served = served.split("\n\n").next().unwrap();
+    let mut ids: Vec<&str> = v["served"].as_array().unwrap().iter().map(|l| l["workload"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert!(ids.len() >= 9, "{ids:?}");
+    for id in ids {
+        let rows = served.lines().filter(|l| l.trim_start().starts_with(&format!("{id} "))).count();
+        assert_eq!(rows, 1, "one row for {id}:\n{s}");
+    }
+    assert!(s.contains("inference cost per day CNY") && s.contains("idle at peak"), "{s}");
+}

@@ -6,15 +6,18 @@
 //! one second after which one would be shown).
 
 use super::args::user_error;
-use super::{Failure, condensed_table as table, load_scenario, out, to_json};
+use super::summary::{self, SCREEN_COLUMNS, SCREEN_LINES};
+use super::{Failure, load_scenario, out, to_json};
 use crate::report;
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::eval::{Evaluation, HoldingEval, IDLE_ADVISORY_SHARE, Violation, evaluate};
+use fleetplan_engines::eval::{Evaluation, HoldingEval, evaluate};
 use fleetplan_io::LoadedScenario;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Workloads the summary lists (the last quarter's, in scenario order).
+const WORKLOAD_ROWS: usize = 12;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,9 +85,11 @@ fn write_reports(e: &Evaluation, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The one-screen summary.
+/// The one-screen summary (docs/evaluation.md, "Table output"): a headline, one row per
+/// quarter, the last quarter's workloads with their largest serving pool, the pools with the
+/// most idle cost, training, budget groups, violations grouped by kind in the lines left of
+/// [`SCREEN_LINES`], and the idle advisories.
 pub fn summary(e: &Evaluation) -> String {
-    let cur = &e.currency;
     let mut s = format!(
         "{}: spend {} {cur} of {} budget ({:.1} %), {} violation(s), {} advisory(ies)\n",
         e.scenario,
@@ -92,65 +97,108 @@ pub fn summary(e: &Evaluation) -> String {
         fleetplan_core::format::num(e.spend.budget),
         100.0 * e.spend.total / e.spend.budget.max(1e-12),
         e.violations.len(),
-        e.advisories.len()
+        e.advisories.len(),
+        cur = e.currency,
     );
     if e.capacity == fleetplan_core::scenario::CapacityBasis::Low {
         s.push_str("capacity: serving rates at the low end of their 80 % prediction intervals ([performance] capacity = \"low\")\n");
     }
-    let mut t = table();
+    s.push_str(&quarter_table(e));
+    s.push('\n');
+    s.push_str(&workload_table(e));
+    s.push_str(&summary::idle_pools(e));
+    push_training_and_budget(&mut s, e);
+    let advisories = summary::idle_advisories(e);
+    let used = s.lines().count() + advisories.lines().count();
+    s.push_str(&summary::findings("violations", &e.violations, SCREEN_LINES.saturating_sub(used)));
+    s.push_str(&advisories);
+    // A table wider than the screen loses its last characters rather than wrapping.
+    let lines: Vec<String> = s.trim_end().lines().map(|l| summary::truncate(l, SCREEN_COLUMNS)).collect();
+    lines.join("\n")
+}
+
+/// One row per quarter: accelerators in service, idle at the peak hour (count, share, cost),
+/// IT load against power built, spend, and the workload with the lowest peak coverage.
+fn quarter_table(e: &Evaluation) -> String {
+    let cur = &e.currency;
+    let mut t = summary::table();
     t.set_header(vec![
-        "quarter",
-        "accelerators",
-        "idle",
-        "idle %",
-        &format!("idle {cur}"),
-        "IT MW",
-        "built MW",
-        &format!("spend {cur}"),
+        "quarter".to_string(),
+        "accelerators".to_string(),
+        "idle at peak (share)".to_string(),
+        format!("idle {cur}"),
+        "IT / built MW".to_string(),
+        format!("spend {cur}"),
+        "lowest coverage at peak".to_string(),
     ]);
     for q in &e.quarters {
+        let lowest = e
+            .workloads
+            .iter()
+            .filter(|w| w.quarter == q.quarter)
+            .min_by(|a, b| a.coverage_peak.total_cmp(&b.coverage_peak));
+        let lowest = match lowest {
+            Some(w) if w.coverage_peak < 0.9995 => {
+                summary::truncate(&format!("{:.1} % {}", 100.0 * w.coverage_peak, w.workload), 36)
+            }
+            Some(_) => "100 % (all)".to_string(),
+            None => "-".to_string(),
+        };
         t.add_row(vec![
             q.quarter.to_string(),
-            q.accelerators.to_string(),
-            q.idle_accelerators.to_string(),
-            format!("{:.1} %", 100.0 * q.idle_share),
+            fleetplan_core::format::human(q.accelerators as f64),
+            format!("{} ({:.1} %)", fleetplan_core::format::human(q.idle_accelerators as f64), 100.0 * q.idle_share),
             fleetplan_core::format::num(q.idle_cost),
-            format!("{:.1}", q.it_mw),
-            format!("{:.1}", q.available_mw),
+            format!("{} / {}", fleetplan_core::format::mw(q.it_mw), fleetplan_core::format::mw(q.available_mw)),
             fleetplan_core::format::num(q.spend),
+            lowest,
         ]);
     }
-    s.push_str(&t.to_string());
-    s.push('\n');
-    s.push_str(&idle_table(e, true));
-    if let Some(last) = e.quarters.last() {
-        let mut t = table();
-        t.set_header(vec![
-            &format!("workload ({})", last.quarter),
-            "unit",
-            "peak demand",
-            "capacity",
-            "coverage",
-            &format!("{cur}/M out"),
-            &format!("{cur}/M in"),
-            &format!("{cur}/item"),
-        ]);
-        for w in e.workloads.iter().filter(|w| w.quarter == last.quarter) {
-            t.add_row(vec![
-                w.workload.clone(),
-                w.unit.clone(),
-                fleetplan_core::format::num(w.demand_peak_per_s),
-                fleetplan_core::format::num(w.capacity_per_s),
-                format!("{:.1} %", 100.0 * w.coverage_peak),
-                report::opt(w.cost_per_million_output_tokens),
-                report::opt(w.cost_per_million_input_tokens),
-                report::opt(w.cost_per_item),
-            ]);
-        }
-        s.push_str(&t.to_string());
-        s.push('\n');
+    summary::render(&t)
+}
+
+/// The last quarter's workloads (at most [`WORKLOAD_ROWS`]): peak demand, coverage at the peak,
+/// cost per unit served and the pool serving most of it with its configuration.
+fn workload_table(e: &Evaluation) -> String {
+    let Some(last) = e.quarters.last() else { return String::new() };
+    let rows: Vec<_> = e.workloads.iter().filter(|w| w.quarter == last.quarter).collect();
+    if rows.is_empty() {
+        return String::new();
     }
-    s.push_str(&serving_configurations(e));
+    let num = fleetplan_core::format::num;
+    let mut t = summary::table();
+    t.set_header(vec![
+        format!("workload ({})", last.quarter),
+        "peak demand".to_string(),
+        "coverage".to_string(),
+        format!("cost {}", e.currency),
+        "largest pool: chip × accelerators, serving configuration".to_string(),
+    ]);
+    for w in rows.iter().take(WORKLOAD_ROWS) {
+        let cost = match (w.cost_per_million_output_tokens, w.cost_per_item) {
+            (Some(out), _) => {
+                format!("{}/M out, {}/M in", report::opt(Some(out)), report::opt(w.cost_per_million_input_tokens))
+            }
+            (None, Some(item)) => format!("{}/item", report::opt(Some(item))),
+            (None, None) => "-".to_string(),
+        };
+        t.add_row(vec![
+            summary::truncate(&w.workload, 26),
+            format!("{} {}", num(w.demand_peak_per_s), w.unit.replace("output tokens", "out tok")),
+            format!("{:.1} %", 100.0 * w.coverage_peak),
+            cost,
+            summary::truncate(&summary::largest_pool(e, &w.workload).unwrap_or_else(|| "-".into()), 72),
+        ]);
+    }
+    if rows.len() > WORKLOAD_ROWS {
+        t.add_row(vec![format!("… {} more", rows.len() - WORKLOAD_ROWS), summary::ALL_ROWS.to_string()]);
+    }
+    summary::render(&t)
+}
+
+/// Training runs, budget groups and the export-control fees paid, one line each.
+fn push_training_and_budget(s: &mut String, e: &Evaluation) {
+    let cur = &e.currency;
     for t in &e.training {
         s.push_str(&format!(
             "training {}: {} × {} at {} ({} needed), completes {} (deadline {})\n",
@@ -187,119 +235,4 @@ pub fn summary(e: &Evaluation) -> String {
             charged.len()
         ));
     }
-    push_findings(&mut s, "violations", &e.violations);
-    if let Some(first) = e.advisories.first() {
-        let cost: f64 = e.idle.iter().filter(|p| p.idle_share > IDLE_ADVISORY_SHARE).map(|p| p.idle_cost).sum();
-        s.push_str(&format!(
-            "advisories: idle {} (pool-quarters more than {:.0} % idle at the peak hour, {} of idle cost; --format json for all)\n      fix: {}\n",
-            e.advisories.len(),
-            100.0 * IDLE_ADVISORY_SHARE,
-            fleetplan_core::format::money(cost, cur),
-            first.fix
-        ));
-    }
-    s.trim_end().to_string()
-}
-
-/// Accelerators idle at the peak hour per (site, chip) pool (rows) and quarter (columns), as
-/// "idle / in service (share)", under a line saying what it shows; only the pools more than 20 %
-/// idle in some quarter when `flagged_only`; empty without such pools.
-pub fn idle_table(e: &Evaluation, flagged_only: bool) -> String {
-    let flagged = |site: &str, chip: &str| {
-        e.idle.iter().any(|p| p.site == site && p.chip == chip && p.idle_share > IDLE_ADVISORY_SHARE)
-    };
-    let mut pools: Vec<(&str, &str)> = e
-        .idle
-        .iter()
-        .map(|p| (p.site.as_str(), p.chip.as_str()))
-        .filter(|(site, chip)| !flagged_only || flagged(site, chip))
-        .collect();
-    pools.sort_unstable();
-    pools.dedup();
-    if pools.is_empty() {
-        return String::new();
-    }
-    let mut t = table();
-    let mut header = vec!["site".to_string(), "chip".to_string()];
-    header.extend(e.quarters.iter().map(|q| q.quarter.to_string()));
-    t.set_header(header);
-    for (site, chip) in pools {
-        let mut row = vec![site.to_string(), chip.to_string()];
-        for q in &e.quarters {
-            let cell = e.idle.iter().find(|p| p.site == site && p.chip == chip && p.quarter == q.quarter);
-            row.push(cell.map_or(String::new(), |p| {
-                let n = |x: u64| fleetplan_core::format::human(x as f64);
-                format!("{} / {} ({:.0} %)", n(p.idle_accelerators), n(p.accelerators), 100.0 * p.idle_share)
-            }));
-        }
-        t.add_row(row);
-    }
-    let which = if flagged_only {
-        format!(", pools more than {:.0} % idle in a quarter", 100.0 * IDLE_ADVISORY_SHARE)
-    } else {
-        String::new()
-    };
-    format!("Idle accelerators at the peak hour (idle / in service{which})\n{t}\n")
-}
-
-/// A count of `findings` by kind under `title`, then the first six with their fixes.
-fn push_findings(s: &mut String, title: &str, findings: &[Violation]) {
-    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
-    for v in findings {
-        *kinds.entry(v.kind.as_str()).or_default() += 1;
-    }
-    if !kinds.is_empty() {
-        let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        s.push_str(&format!("{title}: {}\n", list.join(", ")));
-        for v in findings.iter().take(6) {
-            let line = format!(
-                "  [{}{}] {}: {}",
-                v.kind.as_str(),
-                v.quarter.map(|q| format!(" {q}")).unwrap_or_default(),
-                v.subject,
-                v.message
-            );
-            s.push_str(&truncate(&line, 160));
-            s.push('\n');
-            s.push_str(&truncate(&format!("      fix: {}", v.fix), 160));
-            s.push('\n');
-        }
-        if findings.len() > 6 {
-            s.push_str(&format!("  … {} more (--format json or --out DIR for all)\n", findings.len() - 6));
-        }
-    }
-}
-
-/// The serving configuration the rating chose for every (chat workload, chip) pair the last
-/// quarter's allocation uses: a table (empty string when there is none).
-pub fn serving_configurations(e: &Evaluation) -> String {
-    let Some(last) = e.quarters.last() else { return String::new() };
-    let mut t = table();
-    t.set_header(vec![
-        &format!("serving configuration ({})", last.quarter),
-        "chip",
-        "out tok/s per chip",
-        "configuration",
-    ]);
-    for w in e.workloads.iter().filter(|w| w.quarter == last.quarter) {
-        let mut chips: Vec<&str> =
-            w.allocation.iter().filter(|a| a.accelerators > 0.0).map(|a| a.chip.as_str()).collect();
-        chips.sort_unstable();
-        chips.dedup();
-        for chip in chips {
-            let Some(rate) = e.rates.iter().find(|r| r.workload == w.workload && r.chip == chip) else { continue };
-            let Some(config) = &rate.serving else { continue };
-            t.add_row(vec![
-                w.workload.clone(),
-                chip.to_string(),
-                format!("{:.0}", rate.per_chip_per_s),
-                config.to_string(),
-            ]);
-        }
-    }
-    if t.row_iter().next().is_none() { String::new() } else { format!("{t}\n") }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() > n { format!("{}…", s.chars().take(n - 1).collect::<String>()) } else { s.to_string() }
 }

@@ -6,7 +6,8 @@
 //! that relaxation (written with `--out` too), and exits with code 2.
 
 use super::args::user_error;
-use super::{Failure, condensed_table as table, load_scenario, out, to_json};
+use super::summary;
+use super::{Failure, load_scenario, out, to_json};
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
@@ -16,6 +17,11 @@ use fleetplan_engines::fleet::{ValleySummary, valley_summary};
 use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// Purchase lines listed one by one; more are summarised per quarter.
+const PURCHASE_ROWS: usize = 12;
+/// Lines of the evaluator check's violations.
+const CHECK_LINES: usize = 16;
 
 /// Objective on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,12 +210,14 @@ fn push_notes<T: std::fmt::Display>(o: &mut String, notes: &[T]) {
     }
 }
 
+/// The plan as tables and sentences (docs/evaluation.md, "Table output"): the solve, the
+/// purchases (summarised per quarter past [`PURCHASE_ROWS`] lines), spend, one row per quarter,
+/// one row per workload, the planner's notes and the evaluator's check of the plan.
 fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> String {
-    let money = |x: f64| fleetplan_core::format::money(x, &p.currency);
     let mut o = String::new();
     let r = &p.solver;
     o.push_str(&format!(
-        "Plan for {}: objective {}, solver {} ({}, gap {}, {:.2} s first solve, {:.2} s in all, {} solves; {} variables, {} constraints, {} binaries)\n",
+        "Plan for {}: objective {}, solver {} ({}, gap {})\nSolve: {:.2} s first, {:.2} s in all, {} solves; {} variables, {} constraints, {} binaries\n",
         s.name,
         p.objective.as_str(),
         r.backend,
@@ -230,104 +238,10 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         push_notes(&mut o, &p.relaxation);
         o.push_str("The plan below is for the scenario so relaxed.\n");
     }
-    o.push_str("\nPurchases and leases\n");
-    let mut t = table();
-    t.set_header(vec!["from", "until", "site", "hardware", "mode", "units", "accelerators", "cost (horizon)"]);
-    for h in &p.purchases {
-        t.add_row(vec![
-            h.from.to_string(),
-            h.until.to_string(),
-            h.site.clone(),
-            h.hardware.clone(),
-            h.mode.as_str().to_string(),
-            h.units.to_string(),
-            h.accelerators.to_string(),
-            money(h.cost),
-        ]);
-    }
-    if p.purchases.is_empty() {
-        o.push_str("(none: existing capacity suffices)\n");
-    } else {
-        o.push_str(&format!("{t}\n"));
-    }
-    for (site, q, mw) in &p.builds {
-        o.push_str(&format!("Build {mw:.1} MW at {site}, online {q}\n"));
-    }
-    o.push_str(&format!("\nSpend {} of the {} budget:", money(p.spend_total), money(s.budget.total)));
-    for (q, x) in &p.spend_by_quarter {
-        o.push_str(&format!(" {q} {}", money(*x)));
-    }
-    o.push('\n');
-    if p.spend_by_year.len() > 1 {
-        let years: Vec<String> = p.spend_by_year.iter().map(|(y, x)| format!("{y} {}", money(*x))).collect();
-        o.push_str(&format!("Spend by year: {}\n", years.join(", ")));
-    }
-    o.push_str(&format!(
-        "Economic cost {} (capital charged over asset life while in the horizon, not cash capex)",
-        money(p.economic_cost)
-    ));
-    if p.revenue > 0.0 {
-        o.push_str(&format!(
-            "; revenue at list prices {}, margin {}",
-            money(p.revenue),
-            money(p.revenue - p.economic_cost)
-        ));
-    }
-    o.push('\n');
-    if !p.training.is_empty() {
-        for tp in &p.training {
-            o.push_str(&format!("Training `{}`: {:.0} × {} at {}\n", tp.workload, tp.chips, tp.chip, tp.site));
-        }
-        if p.objective == ObjectiveKind::MaxTraining {
-            o.push_str(&format!("Training compute reserved: {:.3} ZFLOP (peak dense)\n", p.training_flop / 1e21));
-        }
-    }
-    if !p.served.is_empty() {
-        o.push_str("\nServed share of peak demand (model / evaluator)\n");
-        let quarters: Vec<_> = s.horizon();
-        let mut t = table();
-        let mut header = vec!["workload".to_string()];
-        header.extend(quarters.iter().map(|q| q.to_string()));
-        t.set_header(header);
-        let mut ids: Vec<&str> = p.served.iter().map(|l| l.workload.as_str()).collect();
-        ids.dedup();
-        for id in ids {
-            let mut row = vec![id.to_string()];
-            for q in &quarters {
-                let cell = p.served.iter().find(|l| l.workload == id && l.quarter == *q).map_or(String::new(), |l| {
-                    format!(
-                        "{:.1} % / {}",
-                        l.served * 100.0,
-                        l.evaluated.map_or("-".to_string(), |e| format!("{:.1} %", e * 100.0))
-                    )
-                });
-                row.push(cell);
-            }
-            t.add_row(row);
-        }
-        o.push_str(&format!("{t}\n"));
-    }
-    if let Some(e) = &p.evaluation {
-        let configurations = super::evaluate::serving_configurations(e);
-        if !configurations.is_empty() {
-            o.push_str(&format!(
-                "\nServing configurations (cheapest per token at each workload's SLO)\n{configurations}"
-            ));
-        }
-    }
-    if let Some(v) = valley {
-        o.push_str("\nDiurnal valley (serving accelerators hour by hour; the rest lent to batch and training)\n");
-        for q in &v.valley_by_quarter {
-            o.push_str(&format!(
-                "  {}: {:.0} in the busiest hour, {:.0} on average of {} held; inference cost per day {}\n",
-                q.quarter,
-                q.accelerators_peak,
-                q.accelerators_average,
-                q.accelerators_held,
-                money(q.inference_cost_per_day)
-            ));
-        }
-    }
+    push_purchases(&mut o, p);
+    push_money(&mut o, s, p);
+    o.push_str(&quarter_table(s, p, valley));
+    o.push_str(&served_table(p));
     if !p.explanations.is_empty() {
         o.push_str("\nBinding constraints and marginal values\n");
         push_notes(&mut o, &p.explanations);
@@ -339,54 +253,228 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
     if let Some(e) = &p.evaluation {
         let v = plan_violations(e);
         o.push_str(&format!(
-            "\nEvaluator check: spend {} ({:.1} % of budget), {} violation(s)",
-            money(e.spend.total),
+            "\nEvaluator check: spend {} ({:.1} % of budget){}\n",
+            money(p, e.spend.total),
             100.0 * e.spend.total / s.budget.total,
-            v.len()
+            if v.is_empty() { ", 0 violation(s)" } else { "" }
         ));
-        if v.is_empty() {
-            o.push('\n');
-        } else {
-            o.push_str(":\n");
-            for x in v.iter().take(12) {
-                o.push_str(&format!(
-                    "  - [{}] {}{}: {}\n",
-                    x.kind.as_str(),
-                    x.subject,
-                    x.quarter.map(|q| format!(" {q}")).unwrap_or_default(),
-                    x.message
-                ));
-            }
-            if v.len() > 12 {
-                o.push_str(&format!("  … and {} more (fleetplan evaluate shows all)\n", v.len() - 12));
-            }
+        o.push_str(&summary::findings("violations", &v, CHECK_LINES));
+        let idle = summary::idle_pools(e);
+        if !idle.is_empty() {
+            o.push_str(&format!("\n{idle}"));
         }
-        push_idle(&mut o, e);
+        o.push_str(&summary::idle_advisories(e));
     }
     o
 }
 
-/// The evaluator's idle accelerators: the fleet's share per quarter, the table per site and chip,
-/// and the pools more than 20 % idle with what their idle part costs.
-fn push_idle(o: &mut String, e: &Evaluation) {
-    let shares: Vec<String> =
-        e.quarters.iter().map(|q| format!("{} {:.1} %", q.quarter, 100.0 * q.idle_share)).collect();
-    o.push_str(&format!("\nIdle at the peak hour (share of accelerators): {}\n", shares.join(", ")));
-    o.push_str(&super::evaluate::idle_table(e, false));
-    if !e.advisories.is_empty() {
-        let limit = 100.0 * fleetplan_engines::eval::IDLE_ADVISORY_SHARE;
-        o.push_str(&format!("{} pool-quarter(s) more than {limit:.0} % idle:\n", e.advisories.len()));
-        for x in e.advisories.iter().take(12) {
-            o.push_str(&format!(
-                "  - [{}] {}{}: {}\n",
-                x.kind.as_str(),
-                x.subject,
-                x.quarter.map(|q| format!(" {q}")).unwrap_or_default(),
-                x.message
-            ));
+fn money(p: &Plan, x: f64) -> String {
+    fleetplan_core::format::money(x, &p.currency)
+}
+
+/// Purchases and leases: every line up to [`PURCHASE_ROWS`] of them, else one row per quarter
+/// (lines, accelerators, hardware with the most accelerators first, cost); then the builds, one
+/// line per site.
+fn push_purchases(o: &mut String, p: &Plan) {
+    let accelerators: u64 = p.purchases.iter().map(|h| h.accelerators).sum();
+    let cost: f64 = p.purchases.iter().map(|h| h.cost).sum();
+    if p.purchases.is_empty() {
+        o.push_str("\nPurchases and leases\n(none: existing capacity suffices)\n");
+    } else if p.purchases.len() <= PURCHASE_ROWS {
+        o.push_str("\nPurchases and leases\n");
+        let mut t = summary::table();
+        t.set_header(vec!["from", "until", "site", "hardware", "mode", "units", "accelerators", "cost (horizon)"]);
+        for h in &p.purchases {
+            t.add_row(vec![
+                h.from.to_string(),
+                h.until.to_string(),
+                h.site.clone(),
+                h.hardware.clone(),
+                h.mode.as_str().to_string(),
+                h.units.to_string(),
+                h.accelerators.to_string(),
+                money(p, h.cost),
+            ]);
         }
-        if e.advisories.len() > 12 {
-            o.push_str(&format!("  … and {} more (--format json shows all)\n", e.advisories.len() - 12));
+        o.push_str(&summary::render(&t));
+    } else {
+        o.push_str(&format!(
+            "\nPurchases and leases: {} lines, {} accelerators, {} over the horizon, by first quarter (every line: --format json, or plan.toml with --out DIR)\n",
+            p.purchases.len(),
+            fleetplan_core::format::human(accelerators as f64),
+            money(p, cost)
+        ));
+        let mut t = summary::table();
+        t.set_header(vec!["from", "lines", "accelerators", "hardware, most accelerators first", "cost (horizon)"]);
+        let mut quarters: Vec<_> = p.purchases.iter().map(|h| h.from).collect();
+        quarters.dedup();
+        for q in quarters {
+            let lines: Vec<_> = p.purchases.iter().filter(|h| h.from == q).collect();
+            let mut hardware: Vec<(String, u64, usize)> = Vec::new();
+            for h in &lines {
+                let name = format!("{}{}", h.hardware, if h.mode == scenario::Mode::Lease { " lease" } else { "" });
+                match hardware.iter_mut().find(|(n, _, _)| *n == name) {
+                    Some((_, n, sites)) => (*n, *sites) = (*n + h.accelerators, *sites + 1),
+                    None => hardware.push((name, h.accelerators, 1)),
+                }
+            }
+            hardware.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let list: Vec<String> = hardware
+                .iter()
+                .map(|(name, n, lines)| {
+                    let at = if *lines > 1 { format!(" ({lines} lines)") } else { String::new() };
+                    format!("{name} {}{at}", fleetplan_core::format::human(*n as f64))
+                })
+                .collect();
+            t.add_row(vec![
+                q.to_string(),
+                lines.len().to_string(),
+                fleetplan_core::format::human(lines.iter().map(|h| h.accelerators).sum::<u64>() as f64),
+                summary::truncate(&list.join(", "), 80),
+                money(p, lines.iter().map(|h| h.cost).sum()),
+            ]);
         }
+        o.push_str(&summary::render(&t));
     }
+    let mut sites: Vec<&str> = p.builds.iter().map(|(site, _, _)| site.as_str()).collect();
+    sites.sort_unstable();
+    sites.dedup();
+    for site in sites {
+        let builds: Vec<String> =
+            p.builds.iter().filter(|(s, _, _)| s == site).map(|(_, q, mw)| format!("{mw:.1} MW online {q}")).collect();
+        o.push_str(&summary::truncate(&format!("Build at {site}: {}", builds.join(", ")), summary::SCREEN_COLUMNS));
+        o.push('\n');
+    }
+}
+
+/// Spend (total and per year), economic cost, revenue and margin, training placements.
+fn push_money(o: &mut String, s: &scenario::Scenario, p: &Plan) {
+    o.push_str(&format!("\nSpend {} of the {} budget", money(p, p.spend_total), money(p, s.budget.total)));
+    if p.spend_by_year.len() > 1 {
+        let years: Vec<String> = p.spend_by_year.iter().map(|(y, x)| format!("{y} {}", money(p, *x))).collect();
+        o.push_str(&format!("; by year: {}", years.join(", ")));
+    }
+    o.push('\n');
+    o.push_str(&format!(
+        "Economic cost {} (capital charged over asset life while in the horizon, not cash capex)",
+        money(p, p.economic_cost)
+    ));
+    if p.revenue > 0.0 {
+        o.push_str(&format!(
+            "; revenue at list prices {}, margin {}",
+            money(p, p.revenue),
+            money(p, p.revenue - p.economic_cost)
+        ));
+    }
+    o.push('\n');
+    for tp in &p.training {
+        o.push_str(&format!("Training `{}`: {:.0} × {} at {}\n", tp.workload, tp.chips, tp.chip, tp.site));
+    }
+    if !p.training.is_empty() && p.objective == ObjectiveKind::MaxTraining {
+        o.push_str(&format!("Training compute reserved: {:.3} ZFLOP (peak dense)\n", p.training_flop / 1e21));
+    }
+}
+
+/// One row per quarter of the horizon: accelerators the plan adds, spend, the evaluator's idle
+/// accelerators at the peak hour, the diurnal valley (serving accelerators in the busiest hour
+/// and on average of those held, inference cost per day) and the lowest served share.
+fn quarter_table(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> String {
+    let cur = &p.currency;
+    let e = p.evaluation.as_ref();
+    let mut t = summary::table();
+    let mut header = vec!["quarter".to_string(), "added".to_string(), format!("spend {cur}")];
+    if e.is_some() {
+        header.push("idle at peak (share)".to_string());
+    }
+    if valley.is_some() {
+        header.push("busiest hour / average of held".to_string());
+        header.push(format!("inference cost per day {cur}"));
+    }
+    header.push("lowest served (model / evaluator)".to_string());
+    t.set_header(header);
+    let human = |x: f64| fleetplan_core::format::human(x);
+    for q in s.horizon() {
+        let added: u64 = p.purchases.iter().filter(|h| h.from == q).map(|h| h.accelerators).sum();
+        let spend = p.spend_by_quarter.iter().find(|(x, _)| *x == q).map_or(0.0, |(_, x)| *x);
+        let mut row = vec![q.to_string(), human(added as f64), fleetplan_core::format::num(spend)];
+        if let Some(e) = e {
+            row.push(e.quarters.iter().find(|x| x.quarter == q).map_or("-".to_string(), |x| {
+                format!("{} ({:.1} %)", human(x.idle_accelerators as f64), 100.0 * x.idle_share)
+            }));
+        }
+        if let Some(v) = valley {
+            let vq = v.valley_by_quarter.iter().find(|x| x.quarter == q);
+            row.push(vq.map_or("-".to_string(), |x| {
+                format!(
+                    "{} / {} of {}",
+                    human(x.accelerators_peak.round()),
+                    human(x.accelerators_average.round()),
+                    human(x.accelerators_held as f64)
+                )
+            }));
+            row.push(vq.map_or("-".to_string(), |x| fleetplan_core::format::num(x.inference_cost_per_day)));
+        }
+        let lowest = p.served.iter().filter(|l| l.quarter == q).min_by(|a, b| lower(a).total_cmp(&lower(b)));
+        row.push(match lowest {
+            Some(l) if !full(l) => summary::truncate(&format!("{} {}", served_cell(l), l.workload), 44),
+            Some(_) => "100 % (all)".to_string(),
+            None => "-".to_string(),
+        });
+        t.add_row(row);
+    }
+    format!(
+        "\nPer quarter. Idle: at the peak hour. Diurnal valley: accelerators serving in the busiest hour / on average (the rest lent to batch and training)\n{}",
+        summary::render(&t)
+    )
+}
+
+/// "68.7 % / 68.7 %": served share of peak demand as the model counts it / as the evaluator
+/// finds it ("-" without an evaluation).
+fn served_cell(l: &plan::ServedLine) -> String {
+    format!("{:.1} % / {}", l.served * 100.0, l.evaluated.map_or("-".to_string(), |e| format!("{:.1} %", e * 100.0)))
+}
+
+/// The lower of a line's served shares: the model's and the evaluator's.
+fn lower(l: &plan::ServedLine) -> f64 {
+    l.evaluated.unwrap_or(l.served).min(l.served)
+}
+
+/// Whether a served line serves all of its peak demand, in the model and in the evaluator's check
+/// (to display precision).
+fn full(l: &plan::ServedLine) -> bool {
+    lower(l) >= 0.9995
+}
+
+/// One row per workload: its lowest served share over the horizon (with the quarter), the last
+/// quarter's, and the pool serving most of it in the last quarter.
+fn served_table(p: &Plan) -> String {
+    let Some(last) = p.served.iter().map(|l| l.quarter).max() else { return String::new() };
+    let mut t = summary::table();
+    t.set_header(vec![
+        "workload".to_string(),
+        "lowest served (model / evaluator)".to_string(),
+        format!("served in {last}"),
+        format!("largest pool in {last}: chip × accelerators, serving configuration"),
+    ]);
+    let mut ids: Vec<&str> = p.served.iter().map(|l| l.workload.as_str()).collect();
+    ids.dedup();
+    for id in ids {
+        let lines: Vec<_> = p.served.iter().filter(|l| l.workload == id).collect();
+        let low = lines.iter().min_by(|a, b| lower(a).total_cmp(&lower(b)));
+        let at_last = lines.iter().find(|l| l.quarter == last);
+        let pool = p.evaluation.as_ref().and_then(|e| summary::largest_pool(e, id)).unwrap_or_else(|| "-".into());
+        t.add_row(vec![
+            summary::truncate(id, 28),
+            low.map_or("-".to_string(), |l| {
+                if full(l) {
+                    "100 % in every quarter".to_string()
+                } else {
+                    format!("{} in {}", served_cell(l), l.quarter)
+                }
+            }),
+            at_last.map_or("-".to_string(), |l| served_cell(l)),
+            summary::truncate(&pool, 70),
+        ]);
+    }
+    format!("\nServed share of peak demand per workload\n{}", summary::render(&t))
 }
