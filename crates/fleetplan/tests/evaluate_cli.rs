@@ -24,12 +24,12 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
     let o = bin().arg("evaluate").arg(example("bytedance-2025.toml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8(o.stdout).unwrap();
-    assert!(s.starts_with("ByteDance 2025: spend"), "{s}");
+    assert!(s.starts_with("ByteDance 2025-2027: spend"), "{s}");
     for needle in [
         "doubao",
         "coverage",
         "/M out",
-        "training seed-flagship",
+        "training flagship-2025",
         "budget group overseas",
         "violations:",
         "Idle accelerators at the peak hour",
