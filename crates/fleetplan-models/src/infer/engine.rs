@@ -306,6 +306,14 @@ impl InferenceEngine {
         self.kv_bytes_per_token_gpu
     }
 
+    /// Replicas that share one scheduler and so one request queue: the attention replicas of an
+    /// expert group (data-parallel attention with expert parallelism is one engine instance
+    /// whose scheduler places each request on any of its ranks), 1 without expert groups wider
+    /// than the tensor-parallel group.
+    pub fn replicas_per_queue(&self) -> f64 {
+        self.replicas_per_group.max(1.0)
+    }
+
     /// Time to send one context token's KV cache from this (prefill) replica to a decode
     /// replica, s: each chip sends its own shard ([`Self::kv_bytes_per_token_per_chip`]) in
     /// parallel over its scale-out NIC (RDMA across nodes). The one home of the KV transfer of

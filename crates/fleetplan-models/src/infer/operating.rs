@@ -210,19 +210,21 @@ fn ttft_limit_s(slo: &Slo) -> f64 {
 }
 
 /// Server mode: `cap` is the largest batch meeting the TPOT limit; requests arrive as a
-/// Poisson stream per replica, each occupying one of `batch` slots for `output × TPOT`. The
-/// arrival rate is the largest whose p99 queueing wait plus prefill fits the TTFT limit (M/M/c).
+/// Poisson stream per queue (`queue_replicas` replicas, [`InferenceEngine::replicas_per_queue`]),
+/// each occupying one of `batch` slots per replica for `output × TPOT`. The arrival rate is the
+/// largest whose p99 queueing wait plus prefill fits the TTFT limit (M/M/c).
 pub(crate) fn server_point(
     request: &RequestShape,
     slo: &Slo,
     cap: OperatingPoint,
+    queue_replicas: f64,
 ) -> Result<OperatingPoint, PerfError> {
     let service_s = request.output_tokens * cap.tpot_ms / 1e3;
     let wait_budget_s = ttft_limit_s(slo) - cap.ttft_p99_ms / 1e3;
     if wait_budget_s <= 0.0 {
         return Err(InfeasibleError::PrefillOverTtft { ttft_p99_ms: cap.ttft_p99_ms }.into());
     }
-    let mut point = queued(cap, cap.batch, service_s, wait_budget_s);
+    let mut point = queued(cap, cap.batch * queue_replicas, service_s, wait_budget_s);
     if wait_budget_s.is_finite() {
         point.ttft_p99_ms = slo.ttft_p99_ms.unwrap_or(0.0).min(cap.ttft_p99_ms + wait_budget_s * 1e3);
     }
@@ -232,14 +234,20 @@ pub(crate) fn server_point(
 /// Prefill pool of a disaggregated deployment under a TTFT limit: a replica computing `tokens`
 /// prompt tokens per step serves `max(tokens / computed input, 1)` prompts at a time, each for
 /// [`prefill_service_s`]; the p99 wait for a slot must fit what the prefill and the KV transfer
-/// (`point`'s p99 TTFT) leave of the limit, as in the server mode. `None` when nothing is left.
-pub(crate) fn prefill_server_point(request: &RequestShape, slo: &Slo, point: OperatingPoint) -> Option<OperatingPoint> {
+/// (`point`'s p99 TTFT) leave of the limit, as in the server mode (one queue per
+/// `queue_replicas` replicas). `None` when nothing is left.
+pub(crate) fn prefill_server_point(
+    request: &RequestShape,
+    slo: &Slo,
+    point: OperatingPoint,
+    queue_replicas: f64,
+) -> Option<OperatingPoint> {
     let wait_budget_s = ttft_limit_s(slo) - point.ttft_p99_ms / 1e3;
     if wait_budget_s < 0.0 {
         return None;
     }
     let tokens = point.batch;
-    let servers = (tokens / request.computed_input()).max(1.0);
+    let servers = (tokens / request.computed_input()).max(1.0) * queue_replicas;
     let mut queued_point =
         queued(point, servers, prefill_service_s(request, tokens, point.step.total_s()), wait_budget_s);
     if wait_budget_s.is_finite() {
@@ -252,12 +260,18 @@ pub(crate) fn prefill_server_point(request: &RequestShape, slo: &Slo, point: Ope
 /// request for `output × TPOT`, as in the server mode. A request that finds every slot taken
 /// waits before its second token, after the prefill pool has spent the TTFT budget, so the pool
 /// keeps a free slot for 99 % of arrivals (a p99 slot wait of 0, M/M/c). Without a TTFT limit
-/// (a decode pool on its own, `perf infer --scenario decode`) the point is unchanged.
-pub(crate) fn decode_server_point(request: &RequestShape, slo: &Slo, cap: OperatingPoint) -> OperatingPoint {
+/// (a decode pool on its own, `perf infer --scenario decode`) the point is unchanged. One queue
+/// per `queue_replicas` replicas.
+pub(crate) fn decode_server_point(
+    request: &RequestShape,
+    slo: &Slo,
+    cap: OperatingPoint,
+    queue_replicas: f64,
+) -> OperatingPoint {
     if slo.ttft_p99_ms.is_none() {
         return cap;
     }
-    queued(cap, cap.batch, request.output_tokens * cap.tpot_ms / 1e3, 0.0)
+    queued(cap, cap.batch * queue_replicas, request.output_tokens * cap.tpot_ms / 1e3, 0.0)
 }
 
 /// Disaggregated deployment summary: prefill pool at `prefill_in_per_chip` input tok/s per chip

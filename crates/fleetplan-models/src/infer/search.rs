@@ -169,9 +169,15 @@ impl SweepChoice {
     /// The point to finish: a prefill pool's best point after queueing when it has a TTFT limit
     /// (`None` when none beats `floor`); else the fastest feasible one, else (server mode) the
     /// fastest meeting the TPOT limit, which [`server_point`] rejects with its prefill time.
-    fn chosen(self, request: &RequestShape, slo: &Slo, floor: f64) -> Result<Option<OperatingPoint>, PerfError> {
+    fn chosen(
+        self,
+        engine: &InferenceEngine,
+        request: &RequestShape,
+        slo: &Slo,
+        floor: f64,
+    ) -> Result<Option<OperatingPoint>, PerfError> {
         if !self.prefill_points.is_empty() {
-            return Ok(best_queued_prefill(request, slo, &self.prefill_points, floor));
+            return Ok(best_queued_prefill(engine, request, slo, &self.prefill_points, floor));
         }
         match self.feasible.or(self.meets_tpot) {
             Some(point) => Ok(Some(point)),
@@ -190,6 +196,7 @@ impl SweepChoice {
 /// step), skipping points whose saturated rate cannot beat the best so far (at first `floor`),
 /// and stops at the first point that does worse than the best; `None` when none beats `floor`.
 fn best_queued_prefill(
+    engine: &InferenceEngine,
     request: &RequestShape,
     slo: &Slo,
     points: &[OperatingPoint],
@@ -203,7 +210,7 @@ fn best_queued_prefill(
         if rate(point) <= best_rate {
             continue;
         }
-        let Some(queued) = prefill_server_point(request, slo, *point) else { continue };
+        let Some(queued) = prefill_server_point(request, slo, *point, engine.replicas_per_queue()) else { continue };
         if rate(&queued) > best_rate {
             best = Some(queued);
         } else if best.is_some() {
@@ -258,11 +265,11 @@ fn best_for_layout_above(
         choice.visit(point, mode, slo);
     });
     let floor = if mode == ServeMode::Offline { f64::NEG_INFINITY } else { floor };
-    let Some(best) = choice.chosen(request, slo, floor)? else { return Ok(None) };
+    let Some(best) = choice.chosen(engine, request, slo, floor)? else { return Ok(None) };
     if mode.throughput_per_chip(&best) <= floor {
         return Ok(None);
     }
-    let mut best = finish_best(request, mode, slo, &limits, best)?;
+    let mut best = finish_best(engine, request, mode, slo, &limits, best)?;
     if mode == ServeMode::Offline {
         // A finite burst or a closed loop instead of the endless queue.
         best = arrivals_point(engine, request, best, limits.max_batch, slo.tpot_p99_ms.is_some(), scale);
@@ -283,6 +290,7 @@ fn best_for_layout_above(
 /// by the batch limit that stopped the sweep (memory, scheduler or latency), and a decode pool's
 /// queueing under a TTFT limit ([`decode_server_point`]).
 fn finish_best(
+    engine: &InferenceEngine,
     request: &RequestShape,
     mode: ServeMode,
     slo: &Slo,
@@ -290,7 +298,7 @@ fn finish_best(
     mut best: OperatingPoint,
 ) -> Result<OperatingPoint, PerfError> {
     if mode == ServeMode::Server {
-        return server_point(request, slo, best);
+        return server_point(request, slo, best, engine.replicas_per_queue());
     }
     if mode == ServeMode::Prefill {
         return Ok(best);
@@ -302,7 +310,7 @@ fn finish_best(
         best.binding = Binding::Latency;
     }
     if mode == ServeMode::Decode {
-        best = decode_server_point(request, slo, best);
+        best = decode_server_point(request, slo, best, engine.replicas_per_queue());
     }
     Ok(best)
 }
