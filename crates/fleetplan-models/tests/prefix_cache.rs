@@ -43,7 +43,9 @@ fn a_prefill_pool_serves_about_twice_the_prompt_tokens_with_half_cached() {
             chips: 8,
             request: RequestShape::new(4000.0, 200.0, cached),
             mode: ServeMode::Prefill,
-            slo: Slo { ttft_p99_ms: Some(2000.0), tpot_p99_ms: None },
+            // Saturated: under a TTFT limit the pool also queues, and the shorter service of a
+            // cached prompt lets it run fuller too (more than the compute ratio).
+            slo: Slo::default(),
         };
         infer::search(&query).unwrap().best.input_tokens_per_s_per_chip
     };

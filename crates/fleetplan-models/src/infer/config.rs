@@ -9,10 +9,11 @@
 //!   with its queueing-aware TTFT); every instance size of [`instance_sizes`] is searched with
 //!   [`search`] (the layouts the serving stack runs).
 //! - **Disaggregated** (only where the serving stack runs it, [`ServingStack::pd_disaggregation`]):
-//!   a prefill pool meeting the TTFT limit and a decode pool meeting the TPOT limit, each size
-//!   searched on its own ([`ServeMode::Prefill`] / [`ServeMode::Decode`], as `perf infer
-//!   --scenario prefill|decode`), combined by [`disaggregated`] in the chip ratio the request
-//!   shape needs.
+//!   a prefill pool meeting the TTFT limit (queueing wait, prefill and KV transfer) and a decode
+//!   pool meeting the TPOT limit (with a free slot for 99 % of arrivals), each size searched on
+//!   its own ([`ServeMode::Prefill`] / [`ServeMode::Decode`] at the workload's SLO, as `perf
+//!   infer --scenario prefill|decode` with both limits), combined by [`disaggregated`] in the
+//!   chip ratio the request shape needs.
 //!
 //! Sizes grow until a size fails to improve the per-chip rate by [`MIN_GAIN`]
 //! ([`FLAT_SIZES_TO_STOP`]).
@@ -165,12 +166,13 @@ pub fn best_aggregated(query: &InferenceQuery<'_>) -> Result<ChosenConfiguration
 }
 
 /// The disaggregated configuration: the prefill pool at the TTFT limit and the decode pool at
-/// the TPOT limit, each at its best size, in the chip ratio of the request shape.
+/// the TPOT limit, each at its best size, in the chip ratio of the request shape. Both pools
+/// queue as the aggregated server mode does (M/M/c under the TTFT limit): the prefill pool's
+/// p99 TTFT is its queueing wait, its prefill and the KV transfer to the decode pool; the
+/// decode pool keeps a free slot for 99 % of arrivals.
 pub fn best_disaggregated(query: &InferenceQuery<'_>) -> Result<ChosenConfiguration, PerfError> {
-    let prefill_slo = Slo { ttft_p99_ms: query.slo.ttft_p99_ms, tpot_p99_ms: None };
-    let decode_slo = Slo { ttft_p99_ms: None, tpot_p99_ms: query.slo.tpot_p99_ms };
-    let prefill = best_over_sizes(query, ServeMode::Prefill, prefill_slo)?;
-    let decode = best_over_sizes(query, ServeMode::Decode, decode_slo)?;
+    let prefill = best_over_sizes(query, ServeMode::Prefill, query.slo)?;
+    let decode = best_over_sizes(query, ServeMode::Decode, query.slo)?;
     let combined = disaggregated(
         &query.request,
         prefill.result.best.input_tokens_per_s_per_chip,

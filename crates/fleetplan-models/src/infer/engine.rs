@@ -306,6 +306,28 @@ impl InferenceEngine {
         self.kv_bytes_per_token_gpu
     }
 
+    /// Replicas that share one scheduler and so one request queue: the attention replicas of an
+    /// expert group (data-parallel attention with expert parallelism is one engine instance
+    /// whose scheduler places each request on any of its ranks), 1 without expert groups wider
+    /// than the tensor-parallel group.
+    pub fn replicas_per_queue(&self) -> f64 {
+        self.replicas_per_group.max(1.0)
+    }
+
+    /// Time to send one context token's KV cache from this (prefill) replica to a decode
+    /// replica, s: each chip sends its own shard ([`Self::kv_bytes_per_token_per_chip`]) in
+    /// parallel over its scale-out NIC (RDMA across nodes). The one home of the KV transfer of
+    /// a disaggregated deployment (configuration search and simulator).
+    pub fn kv_transfer_s_per_token(&self) -> f64 {
+        self.kv_bytes_per_token_gpu / self.rates.scaleout_bw.max(1.0)
+    }
+
+    /// Time to hand a prompt of `tokens` tokens from this prefill replica to a decode replica, s:
+    /// one collective latency plus `tokens ×` [`Self::kv_transfer_s_per_token`].
+    pub fn kv_transfer_s(&self, tokens: f64) -> f64 {
+        self.rates.collective_latency_s + tokens * self.kv_transfer_s_per_token()
+    }
+
     /// Activation headroom reserved per chip, bytes.
     pub fn activation_bytes_per_chip(&self) -> f64 {
         self.activation_bytes_gpu

@@ -1,11 +1,12 @@
 //! Operating points: what one replica delivers at one batch — continuous-batching steady state
-//! (offline and server modes), decode-only and prefill-only pools — the server mode's
-//! queueing-aware rate under p99 limits (M/M/c, Erlang C), and disaggregated deployments that
-//! combine a prefill and a decode pool.
+//! (offline and server modes), decode-only and prefill-only pools — the queueing-aware rate
+//! under a p99 TTFT limit (M/M/c, Erlang C: the server mode's aggregated instances and both
+//! pools of a disaggregated deployment, [`queued`]), and disaggregated deployments that combine
+//! a prefill and a decode pool.
 
 use crate::error::{InfeasibleError, PerfError};
 use crate::infer::engine::{Binding, InferenceEngine, StepBreakdown, StepLoad};
-use crate::infer::queueing::max_rate_for_wait;
+use crate::infer::queueing::utilisation_for_wait;
 use crate::infer::request::{Decoding, RequestShape, Slo};
 use serde::Serialize;
 
@@ -153,7 +154,10 @@ pub(crate) fn decode_point(engine: &InferenceEngine, request: &RequestShape, bat
     generating_point(engine, request, batch, engine.decode_load(batch, request), false, scale)
 }
 
-/// Prefill-only pool computing `tokens` prompt tokens per step per replica.
+/// Prefill-only pool computing `tokens` prompt tokens per step per replica. Its TTFT includes
+/// the pipeline's fill (the last micro-batch leaves the last of `pp` stages `(pp − 1)` stage
+/// times after the step's `pp` passes: `step · (pp − 1) / pp`) and the KV-cache transfer of the
+/// prompt to a decode replica ([`InferenceEngine::kv_transfer_s`]).
 pub(crate) fn prefill_point(
     engine: &InferenceEngine,
     request: &RequestShape,
@@ -163,52 +167,111 @@ pub(crate) fn prefill_point(
     let step = engine.step_breakdown(&engine.prefill_load(tokens, request));
     let step_s = step.total_s();
     let per_chip = scale / engine.chips_per_replica();
-    let ttft_s = step_s * (request.computed_input() / tokens).max(1.0);
+    let ttft_s = prefill_service_s(request, tokens, step_s);
     let input_rate = tokens / step_s / (1.0 - request.cached_input_fraction);
     let rates = PerChipRates {
         output_tokens_per_s: 0.0,
         input_tokens_per_s: input_rate * per_chip,
         requests_per_s: input_rate / request.input_tokens * per_chip,
     };
-    assemble(engine, tokens, step, 0.0, ttft_s, rates)
+    let pp = f64::from(engine.layout().pp);
+    let fill_s = step_s * (pp - 1.0) / pp;
+    let mut point = assemble(engine, tokens, step, 0.0, ttft_s + fill_s, rates);
+    let transfer_ms = engine.kv_transfer_s(request.input_tokens) * 1e3;
+    point.ttft_ms += transfer_ms;
+    point.ttft_p99_ms += transfer_ms;
+    point
 }
 
-/// Server mode: `cap` is the largest batch meeting the TPOT limit; requests arrive as a
-/// Poisson stream per replica, each occupying one of `batch` slots for `output × TPOT`. The
-/// arrival rate is the largest whose p99 queueing wait plus prefill fits the TTFT limit (M/M/c).
-pub(crate) fn server_point(
-    engine: &InferenceEngine,
-    request: &RequestShape,
-    slo: &Slo,
-    cap: OperatingPoint,
-    scale: f64,
-) -> Result<OperatingPoint, PerfError> {
-    let ttft_limit_s = slo.ttft_p99_ms.map_or(f64::INFINITY, |limit_ms| limit_ms / 1e3);
-    let service_s = request.output_tokens * cap.tpot_ms / 1e3;
-    let wait_budget_s = ttft_limit_s - cap.ttft_p99_ms / 1e3;
-    if wait_budget_s <= 0.0 {
-        return Err(InfeasibleError::PrefillOverTtft { ttft_p99_ms: cap.ttft_p99_ms }.into());
-    }
-    let arrival_rate = if wait_budget_s.is_finite() {
-        max_rate_for_wait(cap.batch, service_s, wait_budget_s)
-    } else {
-        cap.batch / service_s
-    };
-    let utilisation = (arrival_rate * service_s / cap.batch).clamp(0.0, 1.0);
-    let per_chip = scale / engine.chips_per_replica();
-    let mut point = cap;
-    point.output_tokens_per_s_per_chip = arrival_rate * request.output_tokens * per_chip;
-    point.input_tokens_per_s_per_chip = arrival_rate * request.input_tokens * per_chip;
-    point.requests_per_s_per_chip = arrival_rate * per_chip;
-    point.ttft_p99_ms = if wait_budget_s.is_finite() {
-        slo.ttft_p99_ms.unwrap_or(0.0).min(cap.ttft_p99_ms + wait_budget_s * 1e3)
-    } else {
-        cap.ttft_p99_ms
-    };
+/// Time a prefill replica computing `tokens` prompt tokens per step (step `step_s`) spends on
+/// one request, s: one step, or `computed input / tokens` steps when a prompt spans several.
+fn prefill_service_s(request: &RequestShape, tokens: f64, step_s: f64) -> f64 {
+    step_s * (request.computed_input() / tokens).max(1.0)
+}
+
+/// `point` of a pool of `servers` request slots per replica, each busy `service_s` per request,
+/// under Poisson arrivals: its rates times the utilisation whose p99 queueing wait fits
+/// `wait_budget_s` ([`utilisation_for_wait`]); below saturation the binding is the latency limit.
+/// The one place a pool's rates are cut by queueing.
+pub(crate) fn queued(mut point: OperatingPoint, servers: f64, service_s: f64, wait_budget_s: f64) -> OperatingPoint {
+    let utilisation = utilisation_for_wait(servers, service_s, wait_budget_s);
+    point.output_tokens_per_s_per_chip *= utilisation;
+    point.input_tokens_per_s_per_chip *= utilisation;
+    point.requests_per_s_per_chip *= utilisation;
     if utilisation < 0.999 {
         point.binding = Binding::Latency;
     }
+    point
+}
+
+/// The TTFT limit, s (infinite without one).
+fn ttft_limit_s(slo: &Slo) -> f64 {
+    slo.ttft_p99_ms.map_or(f64::INFINITY, |limit_ms| limit_ms / 1e3)
+}
+
+/// Server mode: `cap` is the largest batch meeting the TPOT limit; requests arrive as a
+/// Poisson stream per queue (`queue_replicas` replicas, [`InferenceEngine::replicas_per_queue`]),
+/// each occupying one of `batch` slots per replica for `output × TPOT`. The arrival rate is the
+/// largest whose p99 queueing wait plus prefill fits the TTFT limit (M/M/c).
+pub(crate) fn server_point(
+    request: &RequestShape,
+    slo: &Slo,
+    cap: OperatingPoint,
+    queue_replicas: f64,
+) -> Result<OperatingPoint, PerfError> {
+    let service_s = request.output_tokens * cap.tpot_ms / 1e3;
+    let wait_budget_s = ttft_limit_s(slo) - cap.ttft_p99_ms / 1e3;
+    if wait_budget_s <= 0.0 {
+        return Err(InfeasibleError::PrefillOverTtft { ttft_p99_ms: cap.ttft_p99_ms }.into());
+    }
+    let mut point = queued(cap, cap.batch * queue_replicas, service_s, wait_budget_s);
+    if wait_budget_s.is_finite() {
+        point.ttft_p99_ms = slo.ttft_p99_ms.unwrap_or(0.0).min(cap.ttft_p99_ms + wait_budget_s * 1e3);
+    }
     Ok(point)
+}
+
+/// Prefill pool of a disaggregated deployment under a TTFT limit: a replica computing `tokens`
+/// prompt tokens per step serves `max(tokens / computed input, 1)` prompts at a time, each for
+/// [`prefill_service_s`]; the p99 wait for a slot must fit what the prefill and the KV transfer
+/// (`point`'s p99 TTFT) leave of the limit, as in the server mode (one queue per
+/// `queue_replicas` replicas). `None` when nothing is left.
+pub(crate) fn prefill_server_point(
+    request: &RequestShape,
+    slo: &Slo,
+    point: OperatingPoint,
+    queue_replicas: f64,
+) -> Option<OperatingPoint> {
+    let wait_budget_s = ttft_limit_s(slo) - point.ttft_p99_ms / 1e3;
+    if wait_budget_s < 0.0 {
+        return None;
+    }
+    let tokens = point.batch;
+    let servers = (tokens / request.computed_input()).max(1.0) * queue_replicas;
+    let mut queued_point =
+        queued(point, servers, prefill_service_s(request, tokens, point.step.total_s()), wait_budget_s);
+    if wait_budget_s.is_finite() {
+        queued_point.ttft_p99_ms = point.ttft_p99_ms + wait_budget_s * 1e3;
+    }
+    Some(queued_point)
+}
+
+/// Decode pool of a disaggregated deployment under a TTFT limit: each of `batch` slots holds a
+/// request for `output × TPOT`, as in the server mode. A request that finds every slot taken
+/// waits before its second token, after the prefill pool has spent the TTFT budget, so the pool
+/// keeps a free slot for 99 % of arrivals (a p99 slot wait of 0, M/M/c). Without a TTFT limit
+/// (a decode pool on its own, `perf infer --scenario decode`) the point is unchanged. One queue
+/// per `queue_replicas` replicas.
+pub(crate) fn decode_server_point(
+    request: &RequestShape,
+    slo: &Slo,
+    cap: OperatingPoint,
+    queue_replicas: f64,
+) -> OperatingPoint {
+    if slo.ttft_p99_ms.is_none() {
+        return cap;
+    }
+    queued(cap, cap.batch * queue_replicas, request.output_tokens * cap.tpot_ms / 1e3, 0.0)
 }
 
 /// Disaggregated deployment summary: prefill pool at `prefill_in_per_chip` input tok/s per chip

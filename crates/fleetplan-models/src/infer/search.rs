@@ -6,7 +6,10 @@ use crate::hw::ChipRates;
 use crate::infer::burst::arrivals_point;
 use crate::infer::engine::{Binding, InferenceEngine, StepOptions};
 use crate::infer::layout::Layout;
-use crate::infer::operating::{OperatingPoint, continuous_point, decode_point, prefill_point, server_point};
+use crate::infer::operating::{
+    OperatingPoint, continuous_point, decode_point, decode_server_point, prefill_point, prefill_server_point,
+    server_point,
+};
 use crate::infer::request::{KvReservation, RequestShape, ServeMode, Slo};
 use crate::infer::stack::ServingStack;
 use fleetplan_core::catalog::LlmModel;
@@ -115,7 +118,8 @@ fn sweep(
 }
 
 /// Whether `point` meets the TPOT limit, and the TTFT limit outside the server mode (where
-/// queueing adds to the TTFT later, see [`prefill_fits_ttft`]).
+/// queueing adds to the TTFT later, see [`prefill_fits_ttft`]; a prefill pool's queueing wait
+/// is added by [`best_queued_prefill`]).
 fn meets_limits(point: &OperatingPoint, mode: ServeMode, slo: &Slo) -> bool {
     let tpot_ok = slo.tpot_p99_ms.is_none_or(|cap| point.tpot_p99_ms <= cap);
     let ttft_ok = mode == ServeMode::Server || slo.ttft_p99_ms.is_none_or(|cap| point.ttft_p99_ms <= cap);
@@ -137,6 +141,9 @@ struct SweepChoice {
     feasible: Option<OperatingPoint>,
     /// Server mode: fastest point meeting the TPOT limit, prefill over the TTFT limit or not.
     meets_tpot: Option<OperatingPoint>,
+    /// Prefill pool under a TTFT limit: every point meeting it, in sweep order (tokens per step
+    /// ascending), for [`best_queued_prefill`].
+    prefill_points: Vec<OperatingPoint>,
 }
 
 impl SweepChoice {
@@ -144,6 +151,9 @@ impl SweepChoice {
     fn visit(&mut self, point: OperatingPoint, mode: ServeMode, slo: &Slo) {
         if !meets_limits(&point, mode, slo) {
             return;
+        }
+        if mode == ServeMode::Prefill && slo.ttft_p99_ms.is_some() {
+            self.prefill_points.push(point);
         }
         let faster = |current: &Option<OperatingPoint>| {
             current.as_ref().is_none_or(|best| mode.throughput_per_chip(&point) > mode.throughput_per_chip(best))
@@ -156,13 +166,58 @@ impl SweepChoice {
         }
     }
 
-    /// The point to finish: the fastest feasible one, else (server mode) the fastest meeting the
-    /// TPOT limit, which [`server_point`] rejects with its prefill time.
-    fn chosen(self, slo: &Slo) -> Result<OperatingPoint, PerfError> {
-        self.feasible.or(self.meets_tpot).ok_or_else(|| {
-            InfeasibleError::BatchOneMissesLimits { tpot_p99_ms: slo.tpot_p99_ms, ttft_p99_ms: slo.ttft_p99_ms }.into()
-        })
+    /// The point to finish: a prefill pool's best point after queueing when it has a TTFT limit
+    /// (`None` when none beats `floor`); else the fastest feasible one, else (server mode) the
+    /// fastest meeting the TPOT limit, which [`server_point`] rejects with its prefill time.
+    fn chosen(
+        self,
+        engine: &InferenceEngine,
+        request: &RequestShape,
+        slo: &Slo,
+        floor: f64,
+    ) -> Result<Option<OperatingPoint>, PerfError> {
+        if !self.prefill_points.is_empty() {
+            return Ok(best_queued_prefill(engine, request, slo, &self.prefill_points, floor));
+        }
+        match self.feasible.or(self.meets_tpot) {
+            Some(point) => Ok(Some(point)),
+            None => Err(InfeasibleError::BatchOneMissesLimits {
+                tpot_p99_ms: slo.tpot_p99_ms,
+                ttft_p99_ms: slo.ttft_p99_ms,
+            }
+            .into()),
+        }
     }
+}
+
+/// The prefill point with the most prompt tokens/s per chip once queueing under the TTFT limit
+/// is charged ([`prefill_server_point`]): larger steps compute more per second but leave less
+/// of the limit for the wait. Walks down from the fastest point (`points` ascend in tokens per
+/// step), skipping points whose saturated rate cannot beat the best so far (at first `floor`),
+/// and stops at the first point that does worse than the best; `None` when none beats `floor`.
+fn best_queued_prefill(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    slo: &Slo,
+    points: &[OperatingPoint],
+    floor: f64,
+) -> Option<OperatingPoint> {
+    let rate = |point: &OperatingPoint| point.input_tokens_per_s_per_chip;
+    let fastest = points.iter().enumerate().max_by(|a, b| rate(a.1).total_cmp(&rate(b.1)))?.0;
+    let mut best: Option<OperatingPoint> = None;
+    for point in points[..=fastest].iter().rev() {
+        let best_rate = best.as_ref().map_or(floor, rate);
+        if rate(point) <= best_rate {
+            continue;
+        }
+        let Some(queued) = prefill_server_point(request, slo, *point, engine.replicas_per_queue()) else { continue };
+        if rate(&queued) > best_rate {
+            best = Some(queued);
+        } else if best.is_some() {
+            break;
+        }
+    }
+    best
 }
 
 /// Best operating point of one layout in `mode` meeting `slo`, with every point tried appended
@@ -174,8 +229,27 @@ pub fn best_for_layout(
     mode: ServeMode,
     slo: &Slo,
     chips_total: u32,
-    mut curve: Option<&mut Vec<OperatingPoint>>,
+    curve: Option<&mut Vec<OperatingPoint>>,
 ) -> Result<LayoutResult, PerfError> {
+    let found = best_for_layout_above(engine, request, mode, slo, chips_total, curve, f64::NEG_INFINITY)?;
+    found.ok_or_else(|| {
+        InfeasibleError::BatchOneMissesLimits { tpot_p99_ms: slo.tpot_p99_ms, ttft_p99_ms: slo.ttft_p99_ms }.into()
+    })
+}
+
+/// [`best_for_layout`], or `None` when the layout cannot beat `floor` (throughput per chip of
+/// `mode`): in the modes that queue (server, prefill and decode pools) queueing only lowers a
+/// point's rate, so a layout whose saturated best is at most `floor` is not queued at all (the
+/// search's pruning; the result of the search is the same).
+fn best_for_layout_above(
+    engine: &InferenceEngine,
+    request: &RequestShape,
+    mode: ServeMode,
+    slo: &Slo,
+    chips_total: u32,
+    mut curve: Option<&mut Vec<OperatingPoint>>,
+    floor: f64,
+) -> Result<Option<LayoutResult>, PerfError> {
     request.check()?;
     let layout = engine.layout();
     let chips_used = layout.chips();
@@ -190,13 +264,17 @@ pub fn best_for_layout(
         }
         choice.visit(point, mode, slo);
     });
-    let best = choice.chosen(slo)?;
-    let mut best = finish_best(engine, request, mode, slo, &limits, best, scale)?;
+    let floor = if mode == ServeMode::Offline { f64::NEG_INFINITY } else { floor };
+    let Some(best) = choice.chosen(engine, request, slo, floor)? else { return Ok(None) };
+    if mode.throughput_per_chip(&best) <= floor {
+        return Ok(None);
+    }
+    let mut best = finish_best(engine, request, mode, slo, &limits, best)?;
     if mode == ServeMode::Offline {
         // A finite burst or a closed loop instead of the endless queue.
         best = arrivals_point(engine, request, best, limits.max_batch, slo.tpot_p99_ms.is_some(), scale);
     }
-    Ok(LayoutResult {
+    Ok(Some(LayoutResult {
         layout,
         chips_used,
         chips_total: chips_total.max(chips_used),
@@ -204,11 +282,13 @@ pub fn best_for_layout(
         max_batch_memory: limits.memory_batch,
         weights_gb_per_chip: engine.weight_bytes_per_chip() / 1e9,
         kv_bytes_per_token_per_chip: engine.kv_bytes_per_token_per_chip(),
-    })
+    }))
 }
 
-/// The best point as reported: the server mode's queueing-aware rate, else the step's binding
-/// resource replaced by the batch limit that stopped the sweep (memory, scheduler or latency).
+/// The best point as reported: the server mode's queueing-aware rate (a prefill pool's is
+/// chosen with its queueing, [`best_queued_prefill`]), else the step's binding resource replaced
+/// by the batch limit that stopped the sweep (memory, scheduler or latency), and a decode pool's
+/// queueing under a TTFT limit ([`decode_server_point`]).
 fn finish_best(
     engine: &InferenceEngine,
     request: &RequestShape,
@@ -216,10 +296,9 @@ fn finish_best(
     slo: &Slo,
     limits: &BatchLimits,
     mut best: OperatingPoint,
-    scale: f64,
 ) -> Result<OperatingPoint, PerfError> {
     if mode == ServeMode::Server {
-        return server_point(engine, request, slo, best, scale);
+        return server_point(request, slo, best, engine.replicas_per_queue());
     }
     if mode == ServeMode::Prefill {
         return Ok(best);
@@ -229,6 +308,9 @@ fn finish_best(
             if limits.memory_batch <= limits.max_batch { Binding::MemoryCapacity } else { Binding::SchedulerLimit };
     } else if slo.tpot_p99_ms.is_some() {
         best.binding = Binding::Latency;
+    }
+    if mode == ServeMode::Decode {
+        best = decode_server_point(request, slo, best, engine.replicas_per_queue());
     }
     Ok(best)
 }
@@ -343,16 +425,20 @@ pub fn search_where(
         if !query.stack_runs(&layout) || !keep(&layout) {
             return;
         }
+        let throughput = |candidate: &LayoutResult| query.mode.throughput_per_chip(&candidate.best);
+        let floor = best.as_ref().map_or(f64::NEG_INFINITY, throughput);
         let result =
             InferenceEngine::with_options(query.model, rates, query.kv_precision, layout, query.step_options())
-                .and_then(|engine| best_for_layout(&engine, &query.request, query.mode, &query.slo, query.chips, None));
+                .and_then(|engine| {
+                    best_for_layout_above(&engine, &query.request, query.mode, &query.slo, query.chips, None, floor)
+                });
         match result {
-            Ok(result) => {
-                let throughput = |candidate: &LayoutResult| query.mode.throughput_per_chip(&candidate.best);
+            Ok(Some(result)) => {
                 if best.as_ref().is_none_or(|current| throughput(&result) > throughput(current)) {
                     best = Some(result);
                 }
             }
+            Ok(None) => {}
             Err(err) => last_err = Some(err),
         }
     });

@@ -75,7 +75,7 @@ impl Deployment {
             Some((prefill, _)) => Pools::Disaggregated {
                 prefill: pool(prefill, self.prefill_replicas(replicas)),
                 decode: pool(self.engine, replicas),
-                kv_transfer_s_per_token: prefill.kv_bytes_per_token_per_chip() / prefill.rates().scaleout_bw.max(1.0),
+                kv_transfer_s_per_token: prefill.kv_transfer_s_per_token(),
                 kv_transfer_latency_s: prefill.rates().collective_latency_s,
             },
         }
