@@ -33,7 +33,7 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
         "budget group overseas",
         "violations:",
         "Idle accelerators at the peak hour",
-        "advisories: idle",
+        "spend by year",
     ] {
         assert!(s.contains(needle), "missing {needle}:\n{s}");
     }
