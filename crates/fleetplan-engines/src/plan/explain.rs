@@ -108,13 +108,21 @@ pub(crate) fn binding(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<
                 continue;
             }
             seen.push(key);
+            // Blocked to the horizon's end, or only until the line can be used again.
+            let last = line.blocked.last().map_or(*from, |(q, _, _)| *q);
+            let until = line.usable.iter().rposition(|usable| *usable).and_then(|index| {
+                let usable_from = data.horizon[index];
+                (usable_from > last).then_some(last)
+            });
+            let options = &scenario.policy.options;
             out.push(Binding::ExportBlocked {
                 option: scenario.options[line.option].name.clone(),
                 site: scenario.sites[line.site].id.clone(),
                 from: *from,
+                until,
                 verdict: *verdict,
                 rule: rule.clone(),
-                licences_assumed: scenario.policy.options.assume_licences_granted,
+                licences_assumed: options.assume_licences_granted || options.granted_rules.contains(rule),
             });
         }
     }

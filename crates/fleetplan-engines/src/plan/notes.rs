@@ -154,6 +154,9 @@ pub enum Binding {
         site: String,
         /// First quarter blocked.
         from: Quarter,
+        /// Last quarter blocked when the line can be used later in the horizon (else blocked to
+        /// the end).
+        until: Option<Quarter>,
         /// The policy engine's verdict.
         verdict: VerdictKind,
         /// Rule id ("-" when none).
@@ -203,9 +206,14 @@ impl fmt::Display for Binding {
             Binding::SupplyAtCap { option, cap, quarters } => {
                 write!(f, "Supply of `{option}` is at its cap ({cap:.0} accelerators per quarter) in {quarters}.")
             }
-            Binding::ExportBlocked { option, site, from, verdict, rule, licences_assumed } => write!(
+            Binding::ExportBlocked { option, site, from, until, verdict, rule, licences_assumed } => write!(
                 f,
-                "`{option}` at `{site}` is not used from {from}: {verdict} under rule `{rule}`{}.",
+                "`{option}` at `{site}` is not used {}: {verdict} under rule `{rule}`{}.",
+                match until {
+                    Some(last) if last == from => format!("in {from}"),
+                    Some(last) => format!("in {from}–{last}"),
+                    None => format!("from {from}"),
+                },
                 if *licences_assumed { "" } else { " (licences are not assumed)" }
             ),
             Binding::TrainingImpossible { run, reason } => write!(f, "Training run `{run}`: {reason}."),

@@ -640,7 +640,7 @@ impl<'a> ModelBuilder<'a> {
                 // no option reaching it) still gets the constraint when something draws on it:
                 // a training candidate whose window covers that quarter must not be placed there.
                 if self.may_have[pool_index][quarter]
-                    || good_lp::IntoAffineExpression::linear_coefficients(free.clone()).into_iter().next().is_some()
+                    || good_lp::IntoAffineExpression::linear_coefficients(free.clone()).next().is_some()
                 {
                     self.constraints.push(free.geq(0.0));
                 }
