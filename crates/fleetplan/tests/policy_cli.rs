@@ -207,8 +207,20 @@ fn matrix_for_a_china_hq_buyer_in_june_2026() {
     assert_eq!(cell(&text, "h100-sxm", "my-johor"), "L*");
     assert!(text.contains("cn-cac-cancel-orders") && text.contains("nov2025-no-blackwell-china"), "{text}");
     insta::assert_snapshot!("matrix_cn_2026_06", text);
-    // A fee on a purchase that cannot happen is not shown; on 2025-09-01 the H20 share is.
+    // A fee on a purchase that cannot happen is not shown; on 2025-09-01 China's own guidance
+    // blocks the H20 purchase, and with that guidance switched off the US 15 % share shows.
     let o = fleetplan(&["policy", "matrix", "--date", "2025-09-01", "--buyer-hq", "CN"]);
+    assert_eq!(cell(&stdout(&o), "h20", "cn"), "P*");
+    let o = fleetplan(&[
+        "policy",
+        "matrix",
+        "--date",
+        "2025-09-01",
+        "--buyer-hq",
+        "CN",
+        "--disable-rule",
+        "cn-halt-h20-orders",
+    ]);
     assert_eq!(cell(&stdout(&o), "h20", "cn"), "A+15%*");
 }
 
