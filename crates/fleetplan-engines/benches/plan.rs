@@ -26,6 +26,16 @@ fn bytedance_microlp(bencher: divan::Bencher) {
     bencher.bench(|| plan(&s, &catalog, &options(Backend::Microlp)).unwrap());
 }
 
+/// The same plan as `fleetplan optimize` makes it: with the explanations (binding constraints,
+/// marginal values, re-solves) and the evaluator's check.
+#[divan::bench(sample_count = 5)]
+fn bytedance_microlp_explained(bencher: divan::Bencher) {
+    let catalog = Catalog::builtin().unwrap();
+    let s = load(include_str!("../../../examples/bytedance-2025.toml"), &catalog);
+    let o = PlanOptions { explain: true, verify: true, ..options(Backend::Microlp) };
+    bencher.bench(|| plan(&s, &catalog, &o).unwrap());
+}
+
 /// Generated scenarios: (sites, chips, quarters, workloads).
 const SIZES: [(usize, usize, u32, usize); 3] = [(10, 10, 8, 10), (25, 20, 12, 20), (50, 20, 12, 20)];
 
