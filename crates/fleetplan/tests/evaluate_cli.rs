@@ -21,7 +21,11 @@ fn tmp(name: &str) -> PathBuf {
 
 #[test]
 fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
-    let o = bin().arg("evaluate").arg(example("bytedance-2025.toml")).output().unwrap();
+    // The README's second step: evaluate the plan `optimize --out` wrote for the example.
+    let dir = tmp("plan-summary");
+    let planned = bin().arg("optimize").arg(example("bytedance-2025.toml")).arg("--out").arg(&dir).output().unwrap();
+    assert!(planned.status.success(), "{}", String::from_utf8_lossy(&planned.stderr));
+    let o = bin().arg("evaluate").arg(dir.join("plan.toml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8(o.stdout).unwrap();
     assert!(s.starts_with("ByteDance 2025-2027: spend"), "{s}");
@@ -29,7 +33,7 @@ fn summary_fits_one_screen_and_names_spend_coverage_and_violations() {
         "doubao",
         "coverage",
         "/M out",
-        "training flagship-2025",
+        "training: 9 of 9 runs finish by their deadlines (flagship-2025,",
         "budget group overseas",
         "violations:",
         "Idle accelerators at the peak hour",

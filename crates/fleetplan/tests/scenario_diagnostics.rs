@@ -100,10 +100,17 @@ fn every_example_checks_ok_with_a_summary() {
 fn bytedance_example_derives_doubao_daily_users_from_monthly() {
     let out = fleetplan(&repo_root(), &["check", "examples/bytedance-2025.toml"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // 75 M monthly users × 0.44 daily/monthly = 33.0 M daily users.
-    let doubao = stdout.lines().find(|l| l.trim_start().starts_with("doubao")).expect("doubao line");
-    assert!(doubao.contains("33.0 M daily users"), "{doubao}");
-    assert!(stdout.contains("150 B CNY"), "{stdout}");
+    // 86 M monthly users × 0.44 daily/monthly = 37.8 M daily users, split over the model mix
+    // (50 / 40 / 10 %): 18.9 M, 15.1 M and 3.78 M.
+    let daily = |model: &str| {
+        let id = format!("doubao/{model}");
+        let line = stdout.lines().find(|l| l.trim_start().starts_with(&id)).unwrap_or_else(|| panic!("{id}: {stdout}"));
+        line.split_once(": ").and_then(|(_, rest)| rest.split_once(" M daily users")).map(|(x, _)| x.to_string())
+    };
+    assert_eq!(daily("qwen3-30b-a3b").as_deref(), Some("18.9"));
+    assert_eq!(daily("qwen3-235b-a22b").as_deref(), Some("15.1"));
+    assert_eq!(daily("deepseek-v3").as_deref(), Some("3.78"));
+    assert!(stdout.contains("470 B CNY"), "{stdout}");
 }
 
 #[test]

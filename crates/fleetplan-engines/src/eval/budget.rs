@@ -174,7 +174,7 @@ fn group_spend(
             ),
         });
     }
-    GroupSpend { group: group.group.clone(), amount, share, min: group.min, max: group.max, ok }
+    GroupSpend { group: group.group.clone(), amount, share, min: group.min, max: group.max, target: group.target, ok }
 }
 
 /// Total cost of ownership and carbon per calendar year of the horizon.

@@ -417,6 +417,8 @@ pub struct GroupSpend {
     pub min: f64,
     /// Upper bound, fraction.
     pub max: f64,
+    /// Soft target share, fraction (reported against, never a violation).
+    pub target: Option<f64>,
     /// Within bounds.
     pub ok: bool,
 }

@@ -199,7 +199,23 @@ fn workload_table(e: &Evaluation) -> String {
 /// Training runs, budget groups and the export-control fees paid, one line each.
 fn push_training_and_budget(s: &mut String, e: &Evaluation) {
     let cur = &e.currency;
-    for t in &e.training {
+    // Up to three runs one line each; more: one line for those that meet their deadlines and a
+    // line for each that does not.
+    let listed: Vec<_> = if e.training.len() <= 3 {
+        e.training.iter().collect()
+    } else {
+        let on_time: Vec<&str> = e.training.iter().filter(|t| t.meets_deadline).map(|t| t.workload.as_str()).collect();
+        if !on_time.is_empty() {
+            s.push_str(&format!(
+                "training: {} of {} runs finish by their deadlines ({}); --format json for chips and dates\n",
+                on_time.len(),
+                e.training.len(),
+                on_time.join(", ")
+            ));
+        }
+        e.training.iter().filter(|t| !t.meets_deadline).collect()
+    };
+    for t in listed {
         s.push_str(&format!(
             "training {}: {} × {} at {} ({} needed), completes {} (deadline {})\n",
             t.workload,
@@ -217,8 +233,9 @@ fn push_training_and_budget(s: &mut String, e: &Evaluation) {
         s.push_str(&format!("spend by year: {}\n", years.join(", ")));
     }
     for g in &e.spend.groups {
+        let target = g.target.map(|t| format!(", target {:.0} %", 100.0 * t)).unwrap_or_default();
         s.push_str(&format!(
-            "budget group {}: {:.1} % of spend (bounds {:.0}–{:.0} %) {}\n",
+            "budget group {}: {:.1} % of spend (bounds {:.0}–{:.0} %{target}) {}\n",
             g.group,
             100.0 * g.share,
             100.0 * g.min,
