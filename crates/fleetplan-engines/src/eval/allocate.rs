@@ -4,8 +4,12 @@
 //! Variables: `u[d, p]`, the share of workload `w(d)`'s quarter peak that pool `p` serves for
 //! the (workload, user region) demand `d` (accelerators = `u · peak_w / rate`). Constraints:
 //! a pool gives at most its free accelerators; a demand is served at most up to its peak.
-//! Objective: maximise `Σ u` — every workload weighs the same, as a share of its own peak — with
-//! a tie-breaker that prefers, among equally good splits, the one using the fewest accelerators
+//! Objective: maximise `Σ v_w · u` — with `v_w` the value of serving workload `w`'s whole peak
+//! where the scenario prices its unserved demand (`unserved_penalty`, else its price, × its mean
+//! volume: the planner's unserved cost, so planner and evaluator rank workloads alike in a
+//! shortage), scaled so the largest is 1; a workload without a price must be served and weighs
+//! more than any priced one (2); without any prices every workload weighs the same, as a share
+//! of its own peak — with a tie-breaker that prefers, among equally good splits, the one using the fewest accelerators
 //! (relative to all free accelerators, weight [`TIE_ACCELERATORS`]), so unused chips stay idle as
 //! headroom. Pairs that miss the workload's SLO (a [`Rate`](crate::rating::Rate) with a `problem`) get no variable:
 //! they give that workload no capacity.
@@ -73,9 +77,10 @@ pub(crate) fn allocate(
     }
     let mut problem = ProblemVariables::new();
     let variables = serving_variables(scenario, catalog, demand, free, rates, &workload_peak, &mut problem);
+    let value = workload_values(scenario, demand);
     let mut split = ServingSplit::default();
     if !variables.is_empty() {
-        split.chips = solve(problem, &variables, demand, free, &workload_peak)?;
+        split.chips = solve(problem, &variables, demand, free, &workload_peak, &value)?;
     }
     let mut used: ChipsByPool = BTreeMap::new();
     for ((_, _, site, chip), accelerators) in &split.chips {
@@ -86,6 +91,37 @@ pub(crate) fn allocate(
         split.idle.insert(pool.clone(), (have - used_chips).max(0.0).floor() as u64);
     }
     Ok(split)
+}
+
+/// Weight of one unit of served share (a workload's whole peak) per workload (see the module
+/// docs): the planner's unserved cost of the workload's mean volume, scaled to at most 1; 2 for
+/// a workload that must be served; all 1 when no workload has a price.
+fn workload_values<'d>(scenario: &Scenario, demand: &[&'d RegionDemand]) -> BTreeMap<&'d str, f64> {
+    let mut mean: BTreeMap<&str, f64> = BTreeMap::new();
+    for region_demand in demand {
+        *mean.entry(region_demand.workload.as_str()).or_default() += region_demand.mean_per_s.max(0.0);
+    }
+    let priced: BTreeMap<&str, Option<f64>> = mean
+        .iter()
+        .map(|(id, mean_per_s)| {
+            let workload = scenario.workloads.iter().find(|w| w.id == *id);
+            let per_unit = if workload.is_some_and(|w| matches!(w.spec, WorkloadSpec::Chat(_))) { 1e-6 } else { 1.0 };
+            let value = workload.and_then(|w| w.unserved_price()).map(|price| price * mean_per_s * per_unit);
+            (*id, value.filter(|v| v.is_finite() && *v > 0.0))
+        })
+        .collect();
+    let largest = priced.values().flatten().fold(0.0_f64, |a, b| a.max(*b));
+    priced
+        .into_iter()
+        .map(|(id, value)| {
+            let weight = match value {
+                _ if largest <= 0.0 => 1.0,
+                Some(v) => v / largest,
+                None => 2.0,
+            };
+            (id, weight)
+        })
+        .collect()
 }
 
 /// A variable for every (demand, pool) pair with free chips, a usable rate and residency
@@ -141,11 +177,15 @@ fn solve(
     demand: &[&RegionDemand],
     free: &FreeChips,
     workload_peak: &BTreeMap<&str, f64>,
+    value: &BTreeMap<&str, f64>,
 ) -> Result<ChipsByDemandAndPool, AllocationError> {
     let total_free: f64 = free.values().sum::<f64>().max(1.0);
+    let smallest_value = value.values().copied().fold(1.0_f64, f64::min).max(1e-9);
     let mut objective = Expression::from(0.0);
     for served in variables {
-        objective.add_mul(1.0 - TIE_ACCELERATORS * served.accelerators_per_share / total_free, served.variable);
+        let weight = value.get(demand[served.demand_index].workload.as_str()).copied().unwrap_or(1.0);
+        let tie = TIE_ACCELERATORS * smallest_value * served.accelerators_per_share / total_free;
+        objective.add_mul(weight - tie, served.variable);
     }
     let mut model = problem.maximise(objective).using(good_lp::microlp);
     // A demand is served at most up to its peak.

@@ -42,8 +42,10 @@ fn round_plan(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<Holding>
 
 /// Write each chosen training placement into the fleet (`training` on one holding of the
 /// chosen (site, chip) pool, the first not yet marked), so the evaluator runs the training
-/// where the plan put it.
-fn mark_training(scenario: &Scenario, data: &Data, solved: &Solved, holdings: &mut [Holding]) {
+/// where the plan put it. A mark names the pool, not the units: when every holding of the pool
+/// already carries a run, one unit of a holding with several is split off to carry the next
+/// (same site, hardware, mode and quarters; the fleet's totals do not change).
+fn mark_training(scenario: &Scenario, data: &Data, solved: &Solved, holdings: &mut Vec<Holding>) {
     for holding in holdings.iter_mut() {
         holding.training = None;
     }
@@ -53,11 +55,19 @@ fn mark_training(scenario: &Scenario, data: &Data, solved: &Solved, holdings: &m
         }
         let site = scenario.site_id(candidate.pool.site);
         let run = scenario.workload_id(candidate.workload);
-        if let Some(holding) = holdings
-            .iter_mut()
-            .find(|h| h.site == site && h.hardware.chip == candidate.pool.chip && h.training.is_none())
-        {
+        let in_pool = |h: &Holding| h.site == site && h.hardware.chip == candidate.pool.chip;
+        if let Some(holding) = holdings.iter_mut().find(|h| in_pool(h) && h.training.is_none()) {
             holding.training = Some(run);
+        } else if let Some(index) = holdings.iter().position(|h| in_pool(h) && h.units >= 2) {
+            let source = &mut holdings[index];
+            let per_unit = source.accelerators / source.units;
+            source.units -= 1;
+            source.accelerators -= per_unit;
+            let mut piece = source.clone();
+            piece.units = 1;
+            piece.accelerators = per_unit;
+            piece.training = Some(run);
+            holdings.insert(index + 1, piece);
         }
     }
 }

@@ -34,7 +34,7 @@ pub const MAX_INSTANCE_CHIPS: u32 = 256;
 pub const MIN_GAIN: f64 = 0.01;
 
 /// Sizes in a row gaining less than [`MIN_GAIN`] that end an instance's growth.
-pub const FLAT_SIZES_TO_STOP: u32 = 1;
+pub const FLAT_SIZES_TO_STOP: u32 = 2;
 
 /// Instance sizes searched on a chip whose scale-up domain has `scaleup_domain` chips: from the
 /// domain (at most 16) doubling up to [`MAX_INSTANCE_CHIPS`], plus the domain itself and twice
