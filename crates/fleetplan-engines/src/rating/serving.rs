@@ -48,7 +48,8 @@ fn chat_rate(catalog: &Catalog, workload_id: &str, chat: &ChatWorkload, chip_id:
         Ok(query) => query,
         Err(e) => return Rate::zero(workload_id, &chip.id, precision, e.into()),
     };
-    let found = match infer::best_configuration(&query) {
+    // The aggregated and disaggregated searches run side by side.
+    let found = match infer::best_configuration_with(&query, |a, b| rayon::join(a, b), |p, d| rayon::join(p, d)) {
         Ok(found) => found,
         Err(e) => {
             let problem = RateProblem::NoInstanceMeetsSlo {

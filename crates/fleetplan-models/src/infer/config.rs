@@ -34,7 +34,13 @@ pub const MAX_INSTANCE_CHIPS: u32 = 256;
 pub const MIN_GAIN: f64 = 0.01;
 
 /// Sizes in a row gaining less than [`MIN_GAIN`] that end an instance's growth.
-pub const FLAT_SIZES_TO_STOP: u32 = 2;
+pub const FLAT_SIZES_TO_STOP: u32 = 1;
+
+/// The same for a prefill or decode pool of a disaggregated configuration: a wider pool can lose
+/// at one doubling and win at the next (a wider expert-parallel decode pool holds more of the
+/// batch; a deeper prefill pipeline shortens each prompt's queueing), so one flat size more is
+/// tried.
+pub const FLAT_POOL_SIZES_TO_STOP: u32 = 2;
 
 /// Instance sizes searched on a chip whose scale-up domain has `scaleup_domain` chips: from the
 /// domain (at most 16) doubling up to [`MAX_INSTANCE_CHIPS`], plus the domain itself and twice
@@ -104,7 +110,8 @@ pub struct ChosenConfiguration {
 }
 
 /// The best point of `mode` over the instance sizes, growing until [`FLAT_SIZES_TO_STOP`] sizes
-/// in a row gain less than [`MIN_GAIN`]; the error of the last size tried when none serves.
+/// ([`FLAT_POOL_SIZES_TO_STOP`] for a prefill or decode pool) in a row gain less than [`MIN_GAIN`]; the
+/// error of the last size tried when none serves.
 ///
 /// A replica's rate depends on its tensor, pipeline and expert degrees, not on how many
 /// replicas an instance has, so a layout that used every chip of a smaller size is not searched
@@ -145,7 +152,11 @@ pub fn best_over_sizes(query: &InferenceQuery<'_>, mode: ServeMode, slo: Slo) ->
                 last_err = Some(err);
             }
         }
-        if flat_sizes >= FLAT_SIZES_TO_STOP {
+        let flat_limit = match mode {
+            ServeMode::Prefill | ServeMode::Decode => FLAT_POOL_SIZES_TO_STOP,
+            ServeMode::Offline | ServeMode::Server => FLAT_SIZES_TO_STOP,
+        };
+        if flat_sizes >= flat_limit {
             break;
         }
     }
@@ -171,8 +182,22 @@ pub fn best_aggregated(query: &InferenceQuery<'_>) -> Result<ChosenConfiguration
 /// p99 TTFT is its queueing wait, its prefill and the KV transfer to the decode pool; the
 /// decode pool keeps a free slot for 99 % of arrivals.
 pub fn best_disaggregated(query: &InferenceQuery<'_>) -> Result<ChosenConfiguration, PerfError> {
-    let prefill = best_over_sizes(query, ServeMode::Prefill, query.slo)?;
-    let decode = best_over_sizes(query, ServeMode::Decode, query.slo)?;
+    best_disaggregated_with(query, |prefill, decode| (prefill(), decode()))
+}
+
+/// One pool search of a disaggregated configuration; see [`best_disaggregated_with`].
+pub type PoolSearch<'s> = &'s (dyn Fn() -> Result<PoolChoice, PerfError> + Sync);
+
+/// [`best_disaggregated`] with the prefill and decode pool searches run by `join` (e.g. side by
+/// side on two threads); the same result.
+pub fn best_disaggregated_with<J>(query: &InferenceQuery<'_>, join: J) -> Result<ChosenConfiguration, PerfError>
+where
+    J: FnOnce(PoolSearch<'_>, PoolSearch<'_>) -> (Result<PoolChoice, PerfError>, Result<PoolChoice, PerfError>),
+{
+    let (prefill, decode) = join(&|| best_over_sizes(query, ServeMode::Prefill, query.slo), &|| {
+        best_over_sizes(query, ServeMode::Decode, query.slo)
+    });
+    let (prefill, decode) = (prefill?, decode?);
     let combined = disaggregated(
         &query.request,
         prefill.result.best.input_tokens_per_s_per_chip,
@@ -197,12 +222,34 @@ pub fn best_disaggregated(query: &InferenceQuery<'_>) -> Result<ChosenConfigurat
 /// serving stack runs it, the disaggregated one; ties keep the aggregated configuration. The
 /// aggregated search's error when neither serves.
 pub fn best_configuration(query: &InferenceQuery<'_>) -> Result<ChosenConfiguration, PerfError> {
-    let aggregated = best_aggregated(query);
+    best_configuration_with(query, |aggregated, disaggregated| (aggregated(), disaggregated()), |p, d| (p(), d()))
+}
+
+/// One search of the configuration; see [`best_configuration_with`].
+pub type ConfigSearch<'s> = &'s (dyn Fn() -> Result<ChosenConfiguration, PerfError> + Sync);
+
+/// [`best_configuration`] with its searches run two at a time by `join_configs` (the aggregated
+/// and the disaggregated configuration) and `join_pools` (the latter's prefill and decode
+/// pools), e.g. side by side on two threads (this crate does no threading itself); the same
+/// choice.
+pub fn best_configuration_with<C, P>(
+    query: &InferenceQuery<'_>,
+    join_configs: C,
+    join_pools: P,
+) -> Result<ChosenConfiguration, PerfError>
+where
+    C: FnOnce(
+        ConfigSearch<'_>,
+        ConfigSearch<'_>,
+    ) -> (Result<ChosenConfiguration, PerfError>, Result<ChosenConfiguration, PerfError>),
+    P: Fn(PoolSearch<'_>, PoolSearch<'_>) -> (Result<PoolChoice, PerfError>, Result<PoolChoice, PerfError>) + Sync,
+{
     if !query.stack.pd_disaggregation {
-        return aggregated;
+        return best_aggregated(query);
     }
-    let candidates = [aggregated, best_disaggregated(query)];
-    cheapest(candidates)
+    let (aggregated, disaggregated) =
+        join_configs(&|| best_aggregated(query), &|| best_disaggregated_with(query, &join_pools));
+    cheapest([aggregated, disaggregated])
 }
 
 /// The candidate with the most output tokens/s per chip (the first of equals); the first

@@ -33,8 +33,8 @@ pub mod search;
 pub mod stack;
 
 pub use config::{
-    ChosenConfiguration, Configuration, MAX_INSTANCE_CHIPS, PoolChoice, best_aggregated, best_configuration,
-    best_disaggregated, best_over_sizes, instance_sizes,
+    ChosenConfiguration, ConfigSearch, Configuration, MAX_INSTANCE_CHIPS, PoolChoice, best_aggregated,
+    best_configuration, best_configuration_with, best_disaggregated, best_over_sizes, instance_sizes,
 };
 pub use engine::{
     ACTIVATION_WORKSPACE_TOKENS, Binding, InferenceEngine, LOGITS_WORKSPACE_TOKENS, StepBreakdown, StepLoad,
