@@ -584,6 +584,21 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
     }
 
     #[test]
+    fn absurd_prices_and_penalties_are_located() {
+        let c = catalog();
+        for field in ["price_per_m_output_tokens", "unserved_penalty"] {
+            let text = VALID.replace("growth_per_quarter = 0.5", &format!("growth_per_quarter = 0.5\n{field} = 1e308"));
+            let diags = validate("t.toml", &text, &c).unwrap_err();
+            assert_eq!(diags.len(), 1, "{diags:#?}");
+            assert!(diags[0].message.contains("beyond any plausible value"), "{}", diags[0].message);
+            assert_eq!(diags[0].span.clone().unwrap().start, text.find("1e308").unwrap());
+            // The largest plausible value is accepted.
+            let ok = VALID.replace("growth_per_quarter = 0.5", &format!("growth_per_quarter = 0.5\n{field} = 1e9"));
+            assert!(validate("t.toml", &ok, &c).is_ok());
+        }
+    }
+
+    #[test]
     fn growth_given_twice_or_out_of_range_is_located() {
         let c = catalog();
         let both = VALID.replace("growth_per_quarter = 0.5", "growth_per_quarter = 0.5\ngrowth_by_quarter = [0.1]");

@@ -33,6 +33,11 @@ use std::ops::Range;
 /// Largest horizon accepted, quarters (ten years).
 pub const MAX_QUARTERS: u32 = 40;
 
+/// Largest price or unserved penalty a workload may give, scenario currency per million tokens
+/// or per item: far above any market price in any currency, small enough that the planner's
+/// objective stays well conditioned.
+pub const MAX_PRICE_PER_UNIT: f64 = 1e9;
+
 /// Tolerance on sums of fractions that must equal 1.
 const SHARE_TOLERANCE: f64 = 1e-6;
 
@@ -141,6 +146,25 @@ impl Checker<'_> {
             format!("{what} must be zero or positive, got {written}"),
             "negative",
             format!("give a number ≥ 0 for `{path}`"),
+        );
+        false
+    }
+
+    /// `value` must be zero or positive and at most `max`.
+    fn non_negative_at_most(&mut self, value: &Spanned<f64>, max: f64, path: &str, what: &str) -> bool {
+        if !self.non_negative(value, path, what) {
+            return false;
+        }
+        if **value <= max {
+            return true;
+        }
+        let written = self.written(&value.span());
+        self.error(
+            value.span(),
+            path,
+            format!("{what} of {written} is beyond any plausible value (at most {max:e})"),
+            "too large",
+            format!("give `{path}` in the scenario currency, at most {max:e}"),
         );
         false
     }

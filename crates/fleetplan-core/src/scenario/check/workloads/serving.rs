@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, RegionId};
 use crate::scenario::Serving;
-use crate::scenario::check::{Checker, SHARE_TOLERANCE, opt};
+use crate::scenario::check::{Checker, MAX_PRICE_PER_UNIT, SHARE_TOLERANCE, opt};
 use crate::scenario::file::WorkloadEntry;
 use crate::scenario::spanned::Spanned;
 use std::collections::BTreeMap;
@@ -24,7 +24,8 @@ pub(super) fn check(
         ok &= checker.non_negative(given, &format!("{path}.weight"), "a weight");
     }
     if let Some(penalty) = &entry.unserved_penalty {
-        ok &= checker.non_negative(penalty, &format!("{path}.unserved_penalty"), "a penalty");
+        ok &=
+            checker.non_negative_at_most(penalty, MAX_PRICE_PER_UNIT, &format!("{path}.unserved_penalty"), "a penalty");
     }
     for (field, price) in [
         ("price_per_m_input_tokens", &entry.price_per_m_input_tokens),
@@ -32,7 +33,7 @@ pub(super) fn check(
         ("price_per_item", &entry.price_per_item),
     ] {
         if let Some(price) = price {
-            ok &= checker.non_negative(price, &format!("{path}.{field}"), "a price");
+            ok &= checker.non_negative_at_most(price, MAX_PRICE_PER_UNIT, &format!("{path}.{field}"), "a price");
         }
     }
     let user_regions = match &entry.user_regions {
