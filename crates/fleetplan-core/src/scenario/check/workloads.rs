@@ -11,6 +11,26 @@ mod model;
 mod serving;
 mod training;
 
+/// The scenario header (one US site, two quarters) the workload checks' unit tests put their
+/// workloads under.
+#[cfg(test)]
+const TEST_HEADER: &str = r#"
+[scenario]
+name = "t"
+currency = "USD"
+start = "2025Q1"
+quarters = 2
+[buyer]
+name = "b"
+headquarters = "US"
+[budget]
+total = 1e9
+[[site]]
+id = "s1"
+region = "us"
+available_mw = 10
+"#;
+
 use super::Checker;
 use super::header::Header;
 use crate::catalog::Catalog;

@@ -249,21 +249,9 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::scenario::{WorkloadSpec, validate};
 
-    const SCENARIO: &str = r#"
-[scenario]
-name = "t"
-currency = "USD"
-start = "2025Q1"
-quarters = 2
-[buyer]
-name = "b"
-headquarters = "US"
-[budget]
-total = 1e9
-[[site]]
-id = "s1"
-region = "us"
-available_mw = 10
+    use super::super::TEST_HEADER;
+
+    const WORKLOAD: &str = r#"
 [[workload]]
 id = "chat"
 kind = "chat"
@@ -277,7 +265,7 @@ tpot_p99_ms = 50
 "#;
 
     fn with(lines: &str) -> String {
-        format!("{SCENARIO}{lines}\n")
+        format!("{TEST_HEADER}{WORKLOAD}{lines}\n")
     }
 
     #[test]
@@ -287,7 +275,7 @@ tpot_p99_ms = 50
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
         assert_eq!(chat.engine.as_ref().map(|e| e.as_str()), Some("vllm"));
         assert_eq!(chat.engine_version.as_deref(), Some("0.6.0"));
-        let s = validate("t.toml", SCENARIO, &catalog).unwrap();
+        let s = validate("t.toml", &with(""), &catalog).unwrap();
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
         assert!(chat.engine.is_none() && chat.engine_version.is_none());
     }
@@ -302,7 +290,7 @@ tpot_p99_ms = 50
         let r = chat.request;
         assert_eq!((r.output_tokens_cv, r.output_tokens_max, r.beams), (1.2, Some(4000.0), 4));
         assert_eq!((r.mtp_draft_tokens, r.mtp_acceptance), (2, 0.8));
-        let s = validate("t.toml", SCENARIO, &catalog).unwrap();
+        let s = validate("t.toml", &with(""), &catalog).unwrap();
         let WorkloadSpec::Chat(chat) = &s.workloads[0].spec else { panic!("chat") };
         assert_eq!(chat.request, crate::scenario::RequestOptions::default());
     }

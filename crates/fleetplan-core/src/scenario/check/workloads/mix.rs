@@ -201,22 +201,7 @@ mod tests {
     use crate::diagnostic::Diagnostic;
     use crate::scenario::{Scenario, WorkloadSpec, validate};
 
-    const HEAD: &str = r#"
-[scenario]
-name = "t"
-currency = "USD"
-start = "2025Q1"
-quarters = 2
-[buyer]
-name = "b"
-headquarters = "US"
-[budget]
-total = 1e9
-[[site]]
-id = "s1"
-region = "us"
-available_mw = 10
-"#;
+    use super::super::TEST_HEADER as HEAD;
 
     const CHAT: &str = r#"
 [[workload]]
