@@ -64,9 +64,9 @@ impl ServingConfig {
     }
 }
 
-/// "tp8 pp1 dp2 ep16".
+/// "tp8 pp1 dp2 ep16" (the rate table's layout text).
 fn layout_text(layout: &Layout) -> String {
-    format!("tp{} pp{} dp{} ep{}", layout.tp, layout.pp, layout.dp, layout.ep)
+    super::RateLayout::Parallel(*layout).to_string()
 }
 
 impl fmt::Display for ServingConfig {
