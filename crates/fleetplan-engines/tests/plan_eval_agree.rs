@@ -1,11 +1,12 @@
 //! Planner → plan fleet → evaluator: for every example and for hand-checked scenarios, the
 //! independent evaluator of the planned fleet agrees with the planner on cost (within the
-//! linearisation of network cost and rounding to whole units) and never reports less served
-//! demand than the planner promised.
+//! linearisation of network cost and rounding to whole units), never reports less served
+//! demand than the planner promised, and finds no supply cap exceeded once counts are rounded
+//! to whole units.
 
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, validate};
-use fleetplan_engines::eval::evaluate;
+use fleetplan_engines::eval::{ViolationKind, evaluate};
 use fleetplan_engines::plan::{PlanOptions, plan};
 use std::path::Path;
 
@@ -29,6 +30,10 @@ fn check(name: &str, s: &Scenario) {
         let te = e.training.iter().find(|x| x.workload == t.workload).unwrap();
         assert_eq!((&te.site, &te.chip), (&t.site, &t.chip), "{name}: training placed elsewhere");
     }
+    // Rounding every line of a capped option up (the example's CloudMatrix at two sites, 34
+    // systems against a cap of 33) must not add more than the cap in any quarter.
+    let over: Vec<_> = e.violations.iter().filter(|v| v.kind == ViolationKind::Supply).collect();
+    assert!(over.is_empty(), "{name}: the rounded plan exceeds supply caps: {over:#?}");
     let rel = (e.spend.total - p.spend_total).abs() / p.spend_total.max(1.0);
     assert!(
         rel <= COST_TOLERANCE,

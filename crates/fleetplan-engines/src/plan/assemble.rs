@@ -80,14 +80,64 @@ fn units_of(accelerators: f64, per_unit: u32) -> u64 {
     (accelerators / f64::from(per_unit) - 1e-6).ceil().max(1.0) as u64
 }
 
+/// Whole units per line and quarter: units bought in the quarter (buy lines) or held in it
+/// (lease lines), each count rounded up, then trimmed where rounding up several lines of one
+/// option would add more than the option's supply cap in a quarter (the model keeps the sum of
+/// its continuous counts within the cap, so trimming the lines rounded up most restores it).
+fn whole_units(data: &Data, solved: &Solved) -> Vec<Vec<u64>> {
+    let counts = |line_index: usize| match data.lines[line_index].mode {
+        Mode::Buy => &solved.buy[line_index],
+        Mode::Lease => &solved.lease[line_index],
+    };
+    let mut units: Vec<Vec<u64>> = data
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| counts(i).iter().map(|x| units_of(*x, line.per_unit)).collect())
+        .collect();
+    for (option_index, cap) in data.caps.iter().enumerate() {
+        let Some(cap) = cap else { continue };
+        let lines: Vec<usize> = (0..data.lines.len()).filter(|l| data.lines[*l].option == option_index).collect();
+        let Some(&first) = lines.first() else { continue };
+        let per_unit = f64::from(data.lines[first].per_unit);
+        let cap_units = (cap / per_unit + 1e-6).floor() as u64;
+        for quarter in 0..data.quarters {
+            loop {
+                let added = |l: &usize, units: &Vec<Vec<u64>>| match data.lines[*l].mode {
+                    Mode::Buy => units[*l][quarter],
+                    Mode::Lease => {
+                        units[*l][quarter].saturating_sub(if quarter > 0 { units[*l][quarter - 1] } else { 0 })
+                    }
+                };
+                let total: u64 = lines.iter().map(|l| added(l, &units)).sum();
+                if total <= cap_units {
+                    break;
+                }
+                // The line whose count was rounded up most (and that adds something) gives one unit.
+                let rounded_up = |l: &usize| units[*l][quarter] as f64 - counts(*l)[quarter] / per_unit;
+                let Some(&trim) = lines
+                    .iter()
+                    .filter(|l| added(l, &units) > 0)
+                    .max_by(|a, b| rounded_up(a).total_cmp(&rounded_up(b)).then(b.cmp(a)))
+                else {
+                    break;
+                };
+                units[trim][quarter] -= 1;
+            }
+        }
+    }
+    units
+}
+
 /// The holdings the solution adds, each with its line index: purchases per quarter, and lease
 /// profiles split into holdings (pieces of one line with the same dates merged).
 fn new_holdings(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<(usize, Holding)> {
     let mut out = Vec::new();
+    let units = whole_units(data, solved);
     for (line_index, line) in data.lines.iter().enumerate() {
         let pieces = match line.mode {
-            Mode::Buy => bought_pieces(data, &solved.buy[line_index], line.per_unit, scenario.end()),
-            Mode::Lease => leased_pieces(data, &solved.lease[line_index], line.per_unit, &line.lease_usd_per_hour),
+            Mode::Buy => bought_pieces(data, &units[line_index], scenario.end()),
+            Mode::Lease => leased_pieces(data, &units[line_index], &line.lease_usd_per_hour),
         };
         out.extend(
             pieces
@@ -120,27 +170,27 @@ fn holding(scenario: &Scenario, data: &Data, line_index: usize, units: u64, from
     }
 }
 
-/// Purchases of a buy line: (units, from, until) per quarter with any, held to the end.
-fn bought_pieces(data: &Data, bought: &[f64], per_unit: u32, end: Quarter) -> Vec<(u64, Quarter, Quarter)> {
+/// Purchases of a buy line (whole units per quarter): (units, from, until) per quarter with
+/// any, held to the end.
+fn bought_pieces(data: &Data, bought: &[u64], end: Quarter) -> Vec<(u64, Quarter, Quarter)> {
     let mut pieces = Vec::new();
-    for (quarter, accelerators) in bought.iter().enumerate() {
-        let units = units_of(*accelerators, per_unit);
-        if units > 0 {
-            pieces.push((units, data.horizon[quarter], end));
+    for (quarter, units) in bought.iter().enumerate() {
+        if *units > 0 {
+            pieces.push((*units, data.horizon[quarter], end));
         }
     }
     pieces
 }
 
-/// Leases of a lease line: the profile of units held split into (units, from, until), last in
+/// Leases of a lease line (whole units held per quarter): the profile split into (units, from, until), last in
 /// first out.
-fn leased_pieces(data: &Data, leased: &[f64], per_unit: u32, prices: &[f64]) -> Vec<(u64, Quarter, Quarter)> {
+fn leased_pieces(data: &Data, leased: &[u64], prices: &[f64]) -> Vec<(u64, Quarter, Quarter)> {
     let horizon = &data.horizon;
     let mut pieces = Vec::new();
     // Stack of (from quarter index, units) still held.
     let mut stack: Vec<(usize, u64)> = Vec::new();
     for quarter in 0..=horizon.len() {
-        let want = if quarter < horizon.len() { units_of(leased[quarter], per_unit) } else { 0 };
+        let want = if quarter < horizon.len() { leased[quarter] } else { 0 };
         // A lease holding keeps the rate of its first quarter: where the line's rate changes,
         // every running piece ends and the count is leased anew at the new rate.
         if quarter > 0 && quarter < horizon.len() && prices.get(quarter) != prices.get(quarter - 1) {
