@@ -2,7 +2,8 @@
 //! one early (capital recovery over the asset life); a build with lead time L adds power only
 //! from L quarters on, a committed build from its online quarter; `max-margin` never serves a
 //! workload priced below its cheapest serving cost; raising the unserved penalty never lowers
-//! served demand; a share target is met only with capacity that serves.
+//! served demand; a share target is met only with capacity that serves; rounding to whole
+//! servers never breaks a yearly budget cap.
 
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, validate};
@@ -238,4 +239,25 @@ fn training_is_never_placed_on_a_chip_before_it_can_be_had() {
 
 fn run_plan(text: &str) -> Plan {
     run(&scenario(text))
+}
+
+/// A yearly cap the model spends to the last cent (max-served, more demand than money) is kept
+/// once counts are rounded up to whole 8-GPU servers: the evaluator's spend for the year is
+/// within the cap, by a repair round when rounding went over.
+#[test]
+fn rounding_to_whole_servers_never_breaks_a_yearly_budget_cap() {
+    let cat = catalog();
+    let buy = "[[option]]\nsystem = \"hgx-h100-8\"\nsites = [\"a\"]\nmode = \"buy\"\n";
+    for cap in [3.33e7, 5.17e7, 8.91e7] {
+        let extra = "[objective]\nkind = \"max-served\"\n";
+        let text = text(4, US_SITE, buy, extra)
+            .replace("total = 1e11", &format!("total = 1e11\nper_year = {{ 2025 = {cap} }}"))
+            .replace("daily_users = 2e7", "daily_users = 2e9");
+        let s = scenario(&text);
+        let p = run(&s);
+        let e = fleetplan_engines::eval::evaluate(&p.scenario_with_fleet(&s), &cat).unwrap();
+        let spent = e.spend_by_year["2025"];
+        assert!(spent <= cap * (1.0 + 1e-9), "cap {cap}: the rounded plan spends {spent} in 2025 ({:?})", p.repairs);
+        assert!(spent > 0.9 * cap, "cap {cap}: the plan should spend most of the year's money, spent {spent}");
+    }
 }

@@ -446,7 +446,7 @@ struct Repairs<'a> {
 }
 
 impl Repairs<'_> {
-    /// Cut the budget total and quarter caps the rounded plan exceeds.
+    /// Cut the budget total and the quarter and year caps the rounded plan exceeds.
     fn budget(&mut self) {
         let currency = &self.scenario.currency;
         let budget = self.scenario.budget.total;
@@ -463,6 +463,15 @@ impl Repairs<'_> {
                     knob_caps[q] -= cut;
                     self.fixes.push(Repair::QuarterOverCap { quarter: line.quarter, cut, currency: currency.clone() });
                 }
+            }
+        }
+        for (year, cap) in self.knobs.per_year.iter_mut() {
+            let stated = self.scenario.budget.per_year.get(year).copied().unwrap_or(*cap);
+            let Some(spent) = self.evaluation.spend_by_year.get(&year.to_string()) else { continue };
+            if *spent > stated * (1.0 + 1e-9) {
+                let cut = (spent - stated) * 1.02 + stated * 1e-6;
+                *cap -= cut;
+                self.fixes.push(Repair::YearOverCap { year: *year, cut, currency: currency.clone() });
             }
         }
     }

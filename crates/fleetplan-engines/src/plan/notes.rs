@@ -522,6 +522,15 @@ pub enum Repair {
         /// Scenario currency.
         currency: String,
     },
+    /// A calendar year's spend is over its cap (`[budget] per_year`): the cap was cut.
+    YearOverCap {
+        /// The year.
+        year: i32,
+        /// Cap cut, `currency`.
+        cut: f64,
+        /// Scenario currency.
+        currency: String,
+    },
     /// A site draws more power once rounded: its power was cut.
     SitePower {
         /// Site id.
@@ -556,6 +565,9 @@ impl fmt::Display for Repair {
             ),
             Repair::QuarterOverCap { quarter, cut, currency } => {
                 write!(f, "{quarter} spend over its cap; re-solved with the cap {} lower", money(*cut, currency))
+            }
+            Repair::YearOverCap { year, cut, currency } => {
+                write!(f, "{year} spend over its cap; re-solved with the cap {} lower", money(*cut, currency))
             }
             Repair::SitePower { site, cut_mw } => {
                 write!(f, "`{site}` draws more power once rounded; re-solved with {cut_mw:.2} MW less there")
