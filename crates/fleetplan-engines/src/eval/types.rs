@@ -231,6 +231,20 @@ pub struct WorkloadQuarter {
     pub cost_per_item: Option<f64>,
     /// Video: cost per second of video.
     pub cost_per_video_second: Option<f64>,
+    /// Cost per day of the accelerators allocated to this workload (scenario currency): what the
+    /// costs per unit above divide.
+    pub cost_per_day: f64,
+    /// Chat: the workload's price per million output tokens (scenario currency), when it has one.
+    pub price_per_million_output_tokens: Option<f64>,
+    /// Chat: the workload's price per million input tokens, when it has one.
+    pub price_per_million_input_tokens: Option<f64>,
+    /// Image, video: the workload's price per item, when it has one.
+    pub price_per_item: Option<f64>,
+    /// Revenue per day of what is served at the workload's prices (every input token at the
+    /// input price, cached or not), when it has a price.
+    pub revenue_per_day: Option<f64>,
+    /// Revenue − cost per day, when the workload has a price.
+    pub margin_per_day: Option<f64>,
     /// Coverage by user region.
     pub regions: Vec<RegionCoverage>,
     /// The serving LP's split: accelerators of each (site, chip) pool devoted to this workload's

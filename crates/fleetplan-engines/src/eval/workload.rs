@@ -48,6 +48,12 @@ pub(super) fn workload_quarter(view: &QuarterView<'_>, workload: &Workload) -> W
     let extra_chips_needed = best.as_ref().map_or(0.0, |(_, per_chip_per_s)| shortfall / per_chip_per_s);
     let served_per_day = allocated.served_mean_per_s * SECONDS_PER_DAY;
     let costs = served_costs(view, workload, &allocated, served_per_day);
+    let cost_per_day = view.fleet.fx.from_usd(allocated.cost_usd_per_s * SECONDS_PER_DAY);
+    let prices = Prices::of(workload);
+    // The price per unit served (per million output tokens with the input at its share, or per
+    // item) is the scenario's one definition; served per day is in the same unit.
+    let per_unit_served = if matches!(workload.spec, WorkloadSpec::Chat(_)) { 1e-6 } else { 1.0 };
+    let revenue_per_day = workload.price_per_unit().map(|price| price * served_per_day * per_unit_served);
     let Allocated { demand_peak_per_s, demand_mean_per_s, capacity_per_s, served_mean_per_s, .. } = allocated;
     WorkloadQuarter {
         workload: workload.id.clone(),
@@ -77,8 +83,41 @@ pub(super) fn workload_quarter(view: &QuarterView<'_>, workload: &Workload) -> W
         cost_per_million_input_tokens: costs.per_million_input_tokens,
         cost_per_item: costs.per_item,
         cost_per_video_second: costs.per_video_second,
+        cost_per_day,
+        price_per_million_output_tokens: prices.per_million_output_tokens,
+        price_per_million_input_tokens: prices.per_million_input_tokens,
+        price_per_item: prices.per_item,
+        revenue_per_day,
+        margin_per_day: revenue_per_day.map(|revenue| revenue - cost_per_day),
         regions: allocated.regions,
         allocation: allocated.allocation,
+    }
+}
+
+/// The prices a workload states (scenario currency).
+struct Prices {
+    per_million_output_tokens: Option<f64>,
+    per_million_input_tokens: Option<f64>,
+    per_item: Option<f64>,
+}
+
+impl Prices {
+    fn of(workload: &Workload) -> Prices {
+        match &workload.spec {
+            WorkloadSpec::Chat(chat) => Prices {
+                per_million_output_tokens: chat.serving.price_per_m_output_tokens,
+                per_million_input_tokens: chat.serving.price_per_m_input_tokens,
+                per_item: None,
+            },
+            WorkloadSpec::Image(g) | WorkloadSpec::Video(g) => Prices {
+                per_million_output_tokens: None,
+                per_million_input_tokens: None,
+                per_item: g.serving.price_per_item,
+            },
+            WorkloadSpec::Training(_) => {
+                Prices { per_million_output_tokens: None, per_million_input_tokens: None, per_item: None }
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use crate::report;
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::eval::{Evaluation, HoldingEval, evaluate};
+use fleetplan_engines::eval::{Evaluation, HoldingEval, WorkloadQuarter, evaluate};
 use fleetplan_io::LoadedScenario;
 use std::path::{Path, PathBuf};
 
@@ -158,7 +158,8 @@ fn quarter_table(e: &Evaluation) -> String {
 }
 
 /// The last quarter's workloads (at most [`WORKLOAD_ROWS`]): peak demand, coverage at the peak,
-/// cost per unit served and the pool serving most of it with its configuration.
+/// cost per unit served beside the workload's price, the margin (share of revenue) and the pool
+/// serving most of it with its configuration.
 fn workload_table(e: &Evaluation) -> String {
     let Some(last) = e.quarters.last() else { return String::new() };
     let rows: Vec<_> = e.workloads.iter().filter(|w| w.quarter == last.quarter).collect();
@@ -171,29 +172,44 @@ fn workload_table(e: &Evaluation) -> String {
         format!("workload ({})", last.quarter),
         "peak demand".to_string(),
         "coverage".to_string(),
-        format!("cost {}", e.currency),
+        format!("cost / price {}", e.currency),
+        "margin".to_string(),
         "largest pool: chip × accelerators, serving configuration".to_string(),
     ]);
     for w in rows.iter().take(WORKLOAD_ROWS) {
-        let cost = match (w.cost_per_million_output_tokens, w.cost_per_item) {
-            (Some(out), _) => {
-                format!("{}/M out, {}/M in", report::opt(Some(out)), report::opt(w.cost_per_million_input_tokens))
-            }
-            (None, Some(item)) => format!("{}/item", report::opt(Some(item))),
-            (None, None) => "-".to_string(),
+        let margin = match (w.margin_per_day, w.revenue_per_day) {
+            (Some(margin), Some(revenue)) if revenue > 0.0 => format!("{:.0} %", 100.0 * margin / revenue),
+            _ => "-".to_string(),
         };
         t.add_row(vec![
             summary::truncate(&w.workload, 26),
             format!("{} {}", num(w.demand_peak_per_s), w.unit.replace("output tokens", "out tok")),
             format!("{:.1} %", 100.0 * w.coverage_peak),
-            cost,
-            summary::truncate(&summary::largest_pool(e, &w.workload).unwrap_or_else(|| "-".into()), 72),
+            cost_and_price(w),
+            margin,
+            summary::truncate(&summary::largest_pool(e, &w.workload).unwrap_or_else(|| "-".into()), 60),
         ]);
     }
     if rows.len() > WORKLOAD_ROWS {
         t.add_row(vec![format!("… {} more", rows.len() - WORKLOAD_ROWS), summary::ALL_ROWS.to_string()]);
     }
     summary::render(&t)
+}
+
+/// "cost / price" per unit served: per million output and input tokens (chat) or per item, the
+/// price "-" where the workload states none.
+fn cost_and_price(w: &WorkloadQuarter) -> String {
+    let value = |x: Option<f64>| x.map_or("-".to_string(), fleetplan_core::format::num);
+    let pair = |cost: Option<f64>, price: Option<f64>| format!("{} / {}", value(cost), value(price));
+    match (w.cost_per_million_output_tokens, w.cost_per_item) {
+        (Some(_), _) => format!(
+            "{} out, {} in",
+            pair(w.cost_per_million_output_tokens, w.price_per_million_output_tokens),
+            pair(w.cost_per_million_input_tokens, w.price_per_million_input_tokens)
+        ),
+        (None, Some(_)) => format!("{} per item", pair(w.cost_per_item, w.price_per_item)),
+        (None, None) => "-".to_string(),
+    }
 }
 
 /// Training runs, budget groups and the export-control fees paid, one line each.

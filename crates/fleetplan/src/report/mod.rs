@@ -178,12 +178,12 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
             num(q.spend)
         );
     }
-    h.push_str("</table>\n<h2>Workloads</h2>\n<table><tr><th class=l>workload</th><th class=l>quarter</th><th class=l>unit</th><th>peak demand</th><th>capacity</th><th>coverage peak</th><th>coverage day</th><th>headroom</th><th>cost / M out</th><th>cost / M in</th><th>cost / item</th></tr>\n");
+    h.push_str("</table>\n<h2>Workloads</h2>\n<table><tr><th class=l>workload</th><th class=l>quarter</th><th class=l>unit</th><th>peak demand</th><th>capacity</th><th>coverage peak</th><th>coverage day</th><th>headroom</th><th>cost / M out</th><th>cost / M in</th><th>cost / item</th><th>price / M out</th><th>price / M in</th><th>price / item</th><th>margin / day</th></tr>\n");
     for w in &e.workloads {
         let cls = if w.coverage_peak < 0.999 { "bad" } else { "ok" };
         let _ = writeln!(
             h,
-            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td class={cls}>{:.1} %</td><td>{:.1} %</td><td>{:.0} %</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td class={cls}>{:.1} %</td><td>{:.1} %</td><td>{:.0} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&w.workload),
             w.quarter,
             esc(&w.unit),
@@ -194,7 +194,11 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
             100.0 * w.headroom,
             opt(w.cost_per_million_output_tokens),
             opt(w.cost_per_million_input_tokens),
-            opt(w.cost_per_item)
+            opt(w.cost_per_item),
+            opt(w.price_per_million_output_tokens),
+            opt(w.price_per_million_input_tokens),
+            opt(w.price_per_item),
+            w.margin_per_day.map_or("-".into(), num)
         );
     }
     h.push_str("</table>\n<h2>Holdings and export-control status</h2>\n<table><tr><th class=l>holding</th><th>accelerators</th><th class=l>fabric</th><th>USD / accel-h</th><th class=l>worst verdict</th><th class=l>rule</th></tr>\n");
@@ -274,6 +278,12 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
         "cost_per_million_input_tokens",
         "cost_per_item",
         "cost_per_video_second",
+        "cost_per_day",
+        "price_per_million_output_tokens",
+        "price_per_million_input_tokens",
+        "price_per_item",
+        "revenue_per_day",
+        "margin_per_day",
     ])];
     for w in &e.workloads {
         workloads.push(vec![
@@ -292,6 +302,12 @@ pub fn csv_tables(e: &Evaluation) -> Vec<(&'static str, String)> {
             o(w.cost_per_million_input_tokens),
             o(w.cost_per_item),
             o(w.cost_per_video_second),
+            w.cost_per_day.to_string(),
+            o(w.price_per_million_output_tokens),
+            o(w.price_per_million_input_tokens),
+            o(w.price_per_item),
+            o(w.revenue_per_day),
+            o(w.margin_per_day),
         ]);
     }
     let mut sites = vec![header(&[
