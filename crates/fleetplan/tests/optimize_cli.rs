@@ -197,3 +197,26 @@ fn twelve_quarter_plan_reads_one_row_per_quarter() {
     }
     assert!(s.contains("inference cost per day CNY") && s.contains("idle at peak"), "{s}");
 }
+
+/// Issue 10's bar for the README's first command: `optimize examples/bytedance-2025.toml` is
+/// feasible, serves at least 99 % of every workload's peak demand in every quarter (planner and
+/// evaluator), reports spend per year of the horizon, and holds no quarter more than 25 % idle
+/// at the peak hour.
+#[test]
+fn the_bytedance_example_serves_every_workload_in_every_quarter() {
+    let v = plan_json(&root().join("examples/bytedance-2025.toml"));
+    assert_eq!(v["feasible"], true);
+    let years: Vec<&String> = v["spend_by_year"].as_object().unwrap().keys().collect();
+    assert_eq!(years, ["2025", "2026", "2027"]);
+    let served = v["served"].as_array().unwrap();
+    assert_eq!(served.len(), 11 * 12, "11 serving workloads × 12 quarters");
+    for line in served {
+        assert!(line["served"].as_f64().unwrap() >= 0.99, "{line:#}");
+        assert!(line["evaluated"].as_f64().unwrap() >= 0.99, "{line:#}");
+    }
+    let shares = v["idle_share_by_quarter"].as_array().unwrap();
+    assert_eq!(shares.len(), 12);
+    for share in shares {
+        assert!(share.as_f64().unwrap() <= 0.25, "{shares:?}");
+    }
+}
