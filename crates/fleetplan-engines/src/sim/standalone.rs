@@ -10,7 +10,6 @@ use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, ServingStack, Slo, best_for_layout};
-use fleetplan_models::shape::kv_bytes_per_token;
 use fleetplan_models::{LayoutError, PerfError};
 use serde::Serialize;
 
@@ -107,17 +106,11 @@ impl Standalone {
                 if prefill == 0 || prefill >= replicas {
                     return Err(SimError::PrefillReplicas { replicas, prefill }.into());
                 }
-                let model = &catalog[&self.model];
-                let kv_bytes = kv_bytes_per_token(
-                    model,
-                    ServingStack::default_for(catalog, &self.chip).default_kv_precision(self.precision),
-                );
-                // The prefill replica's chips send their KV shards in parallel over scale-out.
-                let bw = engine.rates().scaleout_bw * engine.chips_per_replica();
                 Pools::Disaggregated {
                     prefill: ReplicaPool { replicas: prefill, engine, scheduler },
                     decode: ReplicaPool { replicas: replicas - prefill, engine, scheduler },
-                    kv_transfer_s_per_token: kv_bytes / bw,
+                    // The engine's one formula (`InferenceEngine::kv_transfer_s`), as the rating uses.
+                    kv_transfer_s_per_token: engine.kv_transfer_s_per_token(),
                     kv_transfer_latency_s: engine.rates().collective_latency_s,
                 }
             }
