@@ -24,11 +24,13 @@
 //!   the catalog handles live in [`crate::catalog`];
 //! - `request`: a chat workload's output spread and decoding ([`RequestOptions`]) and the one
 //!   home of their valid ranges;
+//! - [`limits`]: the one home of the largest value each numeric field accepts;
 //! - [`Quarter`] and [`Spanned`]: calendar quarters and values with their byte spans.
 
 mod check;
 pub mod file;
 mod ids;
+pub mod limits;
 mod parse;
 mod quarter;
 mod request;
@@ -39,7 +41,9 @@ pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;
 pub use quarter::Quarter;
-pub use request::{MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem};
+pub use request::{
+    MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem, context_problem,
+};
 pub use spanned::Spanned;
 
 /// Default discount rate per year of the planner's capital charge (assumption: a large
