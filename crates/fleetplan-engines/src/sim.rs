@@ -42,7 +42,8 @@ pub mod standalone;
 
 pub use arrivals::{Burst, LengthDist, LengthError, RateError, RateProfile, TraceRow, parse_trace};
 pub use config::{
-    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
+    ArrivalSource, Failures, MAX_SIM_MEMORY_BYTES, MIN_REPLICA_MTBF_S, Pools, ReplicaPool, Routing, SchedulerConfig,
+    SimConfig, SimError, SloTargets,
 };
 pub use engine::{MAX_SAMPLES, PROGRESS_EVENTS, replication_seed};
 pub use hist::{Histogram, Percentiles};
@@ -67,14 +68,33 @@ pub fn run_replications_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SimResult>, SimError> {
     cfg.check()?;
-    Ok((0..u64::from(replications))
+    let concurrent = u64::from(replications).min(rayon::current_num_threads() as u64).max(1);
+    cfg.check_memory(concurrent)?;
+    let runs: Vec<SimResult> = (0..u64::from(replications))
         .into_par_iter()
         .map(|index| run_checked(cfg, replication_seed(root_seed, index), Some(progress)))
-        .collect())
+        .collect();
+    if let Some(pooled) = pool_replications(&runs) {
+        nothing_completed(cfg, &pooled)?;
+    }
+    Ok(runs)
 }
 
 /// Run one simulation with `seed`.
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<SimResult, SimError> {
     cfg.check()?;
-    Ok(run_checked(cfg, seed, None))
+    cfg.check_memory(1)?;
+    let result = run_checked(cfg, seed, None);
+    nothing_completed(cfg, &result)?;
+    Ok(result)
+}
+
+/// A run in which requests arrived but every one was dropped is an error
+/// ([`SimError::AllDropped`]), not a table of zero latencies.
+pub fn nothing_completed(cfg: &SimConfig, result: &SimResult) -> Result<(), SimError> {
+    if result.completed == 0 && result.dropped > 0 {
+        // Without a queue cap a request is dropped only when it can never fit a replica's KV cache.
+        return Err(SimError::AllDropped { dropped: result.dropped, too_long: cfg.max_queue_per_replica.is_none() });
+    }
+    Ok(())
 }
