@@ -50,7 +50,7 @@ pub struct NonFiniteOutput {
 /// Fail with the path of the first non-finite float in `value`, if any.
 pub fn check_finite<T: Serialize + ?Sized>(value: &T) -> Result<(), NonFiniteOutput> {
     serde_path_to_error::serialize(value, Probe)
-        .map_err(|err| NonFiniteOutput { path: err.path().to_string(), value: err.inner().0.clone() })
+        .map_err(|err| NonFiniteOutput { path: err.path().to_string(), value: err.inner().to_string() })
 }
 
 /// `value` as pretty-printed JSON (field order kept) with every float cleaned by
@@ -119,21 +119,27 @@ pub fn clean_value(value: &mut serde_json::Value) {
     }
 }
 
-/// Why [`Probe`] stopped: the non-finite value, as text.
+/// Why [`Probe`] stopped: a non-finite value, or a value whose `Serialize` failed.
 #[derive(Debug)]
-struct ProbeError(String);
+enum ProbeError {
+    NonFinite(f64),
+    Unencodable,
+}
 
 impl std::fmt::Display for ProbeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            ProbeError::NonFinite(x) => write!(f, "{x}"),
+            ProbeError::Unencodable => f.write_str("not encodable"),
+        }
     }
 }
 
 impl std::error::Error for ProbeError {}
 
 impl ser::Error for ProbeError {
-    fn custom<M: std::fmt::Display>(msg: M) -> Self {
-        ProbeError(msg.to_string())
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        ProbeError::Unencodable
     }
 }
 
@@ -142,7 +148,7 @@ impl ser::Error for ProbeError {
 struct Probe;
 
 fn finite(x: f64) -> Result<(), ProbeError> {
-    if x.is_finite() { Ok(()) } else { Err(ProbeError(x.to_string())) }
+    if x.is_finite() { Ok(()) } else { Err(ProbeError::NonFinite(x)) }
 }
 
 macro_rules! probe_ok {

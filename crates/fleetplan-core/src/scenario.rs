@@ -33,7 +33,7 @@ mod ids;
 pub mod limits;
 mod parse;
 mod quarter;
-mod request;
+pub mod request;
 mod spanned;
 
 pub use check::MAX_QUARTERS;
@@ -41,9 +41,7 @@ pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;
 pub use quarter::Quarter;
-pub use request::{
-    MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem, context_problem,
-};
+pub use request::{MAX_BEAMS, MAX_DRAFT_TOKENS, MAX_OUTPUT_TOKENS_CV, RequestOptions, RequestSettingProblem};
 pub use spanned::Spanned;
 
 /// Default discount rate per year of the planner's capital charge (assumption: a large

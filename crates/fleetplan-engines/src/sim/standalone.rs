@@ -7,7 +7,7 @@ use super::config::{
     ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
 };
 use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
-use fleetplan_core::scenario::context_problem;
+use fleetplan_core::scenario::request::context_problem;
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, ServingStack, Slo, best_for_layout};
