@@ -36,7 +36,7 @@ mod quarter;
 pub mod request;
 mod spanned;
 
-pub use check::MAX_QUARTERS;
+pub use check::{MAX_QUARTERS, ObjectiveProblem};
 pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;

@@ -33,6 +33,8 @@ use std::ops::Range;
 /// Largest horizon accepted, quarters (ten years).
 pub const MAX_QUARTERS: u32 = 40;
 
+pub use objective::ObjectiveProblem;
+
 /// Largest price or unserved penalty a workload may give, scenario currency per million tokens
 /// or per item: far above any market price in any currency, small enough that the planner's
 /// objective stays well conditioned.
