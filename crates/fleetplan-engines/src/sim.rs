@@ -98,3 +98,30 @@ pub fn nothing_completed(cfg: &SimConfig, result: &SimResult) -> Result<(), SimE
     }
     Ok(())
 }
+
+/// Check every configuration of a multi-pool run ([`SimConfig::check`]) and its memory: the
+/// largest pool's estimate × the jobs running at once (`replications` per pool, on the thread
+/// pool), against [`MAX_SIM_MEMORY_BYTES`].
+pub(crate) fn check_all<'a>(configs: impl Iterator<Item = &'a SimConfig>, replications: u64) -> Result<(), SimError> {
+    let configs: Vec<&SimConfig> = configs.collect();
+    for cfg in &configs {
+        cfg.check()?;
+    }
+    let jobs = replications.saturating_mul(configs.len() as u64);
+    let concurrent = jobs.min(rayon::current_num_threads() as u64).max(1);
+    let largest = configs.iter().max_by(|a, b| a.memory_estimate_bytes(1).total_cmp(&b.memory_estimate_bytes(1)));
+    largest.map_or(Ok(()), |cfg| cfg.check_memory(concurrent))
+}
+
+/// [`nothing_completed`] for each pool of a multi-pool run (its replications pooled).
+pub(crate) fn each_completed_some<'a>(
+    configs: impl Iterator<Item = &'a SimConfig>,
+    results: &[Vec<SimResult>],
+) -> Result<(), SimError> {
+    for (cfg, runs) in configs.zip(results) {
+        if let Some(pooled) = pool_replications(runs) {
+            nothing_completed(cfg, &pooled)?;
+        }
+    }
+    Ok(())
+}
