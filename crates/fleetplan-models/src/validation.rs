@@ -226,7 +226,39 @@ pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagn
         }
         problems.extend(optional_field_problems(source_name, i, c));
     }
+    for d in problems.iter_mut().filter(|d| d.span.is_none()) {
+        let located =
+            d.path.as_deref().and_then(case_field).and_then(|(i, field)| {
+                file.case.get(i).and_then(|c| field_value_span(text, c.chip.span().start, field))
+            });
+        d.span = located;
+    }
     if problems.is_empty() { Ok(file.case) } else { Err(problems) }
+}
+
+/// `case[3].value` → (3, "value").
+fn case_field(path: &str) -> Option<(usize, &str)> {
+    let (index, field) = path.strip_prefix("case[")?.split_once("].")?;
+    Some((index.parse().ok()?, field))
+}
+
+/// The span of `field`'s value (`field = value` on its own line) in the `[[case]]` table that
+/// holds byte `inside`, so a range error points at file:line:col; `None` when not written there.
+fn field_value_span(text: &str, inside: usize, field: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.get(..inside)?.rfind("[[")?;
+    let end = text[inside..].find("\n[[").map_or(text.len(), |i| inside + i);
+    let mut offset = start;
+    for line in text[start..end].split_inclusive('\n') {
+        let value = line.trim_start().strip_prefix(field).and_then(|rest| rest.trim_start().strip_prefix('='));
+        if let Some(value) = value {
+            let written = value.trim_start();
+            let from = offset + line.len() - written.len();
+            let len = written.split('#').next().unwrap_or(written).trim_end().len();
+            return Some(from..from + len);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A number for a message: plain up to a million, scientific beyond (so 1e308 stays short).

@@ -38,5 +38,8 @@ fn numbers_beyond_their_physical_range_are_errors_with_the_range() {
         assert_eq!(problems.len(), 1, "{to}: {problems:#?}");
         assert_eq!(problems[0].path.as_deref(), Some(format!("case[0].{field}").as_str()), "{to}");
         assert!(problems[0].message.contains("case `c`"), "{}", problems[0].message);
+        // Located at the value as written (file:line:col).
+        let span = problems[0].span.clone().expect("located");
+        assert_eq!(&text[span], to.split(" = ").nth(1).unwrap(), "{to}");
     }
 }
