@@ -74,7 +74,7 @@ fn scenario_numbers_beyond_any_real_value_are_located_errors() {
     );
     let err = run(&["check", path.to_str().unwrap()], 2, QUICK);
     for (field, max) in [
-        ("workload[0].daily_users", "at most 10000000000"),
+        ("workload[0].daily_users", "at most 1e10"),
         ("budget.total", "at most 1e15"),
         ("site[0].available_mw", "at most 100000"),
     ] {

@@ -179,19 +179,13 @@ impl Checker<'_> {
             return true;
         }
         let written = self.written(&value.span());
+        let max = if limit.max >= 1e6 { format!("{:e}", limit.max) } else { crate::format::given(limit.max) };
         self.error(
             value.span(),
             path,
-            format!(
-                "{what} of {written} is beyond any real value: at most {} ({})",
-                crate::format::given(limit.max),
-                limit.why
-            ),
+            format!("{what} of {written} is beyond any real value: at most {max} ({})", limit.why),
             "too large",
-            format!(
-                "give `{path}` at most {}; docs/scenario.md (Ranges) lists every field's range",
-                crate::format::given(limit.max)
-            ),
+            format!("give `{path}` at most {max}; docs/scenario.md (Ranges) lists every field's range"),
         );
         false
     }
