@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod format;
 mod handle;
+pub mod output;
 pub mod policy;
 pub mod scenario;
 pub mod suggest;

@@ -24,17 +24,19 @@
 //!   the catalog handles live in [`crate::catalog`];
 //! - `request`: a chat workload's output spread and decoding ([`RequestOptions`]) and the one
 //!   home of their valid ranges;
+//! - [`limits`]: the one home of the largest value each numeric field accepts;
 //! - [`Quarter`] and [`Spanned`]: calendar quarters and values with their byte spans.
 
 mod check;
 pub mod file;
 mod ids;
+pub mod limits;
 mod parse;
 mod quarter;
-mod request;
+pub mod request;
 mod spanned;
 
-pub use check::MAX_QUARTERS;
+pub use check::{MAX_QUARTERS, ObjectiveProblem};
 pub use file::{CapacityBasis, Mode, ObjectiveKind, ScenarioFile, WorkloadKind};
 pub use ids::{SiteId, WorkloadId};
 pub use parse::parse_file;

@@ -31,7 +31,7 @@ pub mod notes;
 
 use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, Quarter, Scenario};
+use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, ObjectiveProblem, Quarter, Scenario};
 use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
 use notes::{Explanation, Relaxation, Repair, RepairNote};
@@ -175,6 +175,13 @@ pub enum PlanError {
     /// The evaluator failed on the plan.
     #[error("evaluating the plan: {0}")]
     Eval(#[from] EvalError),
+    /// The objective has nothing to optimise in this scenario (e.g. `max-training` without a
+    /// training run), so any plan would be meaningless.
+    #[error("{problem}: {}", problem.help())]
+    Objective {
+        /// What is missing.
+        problem: ObjectiveProblem,
+    },
 }
 
 /// How the LP/MILP solver failed (other than by infeasibility, which the planner handles).
@@ -359,6 +366,9 @@ impl Plan {
 pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Result<Plan, PlanError> {
     let started = std::time::Instant::now();
     let objective = options.objective.unwrap_or(scenario.objective);
+    if let Some(problem) = scenario.objective_problem(objective) {
+        return Err(PlanError::Objective { problem });
+    }
     let data = data::build(scenario, catalog)?;
     let settings =
         SolverSettings { backend: options.backend, mip_gap: options.mip_gap, time_limit_s: options.time_limit_s };

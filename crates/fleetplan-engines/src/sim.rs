@@ -42,7 +42,8 @@ pub mod standalone;
 
 pub use arrivals::{Burst, LengthDist, LengthError, RateError, RateProfile, TraceRow, parse_trace};
 pub use config::{
-    ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
+    ArrivalSource, Failures, MAX_SIM_MEMORY_BYTES, MIN_REPLICA_MTBF_S, Pools, ReplicaPool, Routing, SchedulerConfig,
+    SimConfig, SimError, SloTargets,
 };
 pub use engine::{MAX_SAMPLES, PROGRESS_EVENTS, replication_seed};
 pub use hist::{Histogram, Percentiles};
@@ -67,14 +68,60 @@ pub fn run_replications_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SimResult>, SimError> {
     cfg.check()?;
-    Ok((0..u64::from(replications))
+    let concurrent = u64::from(replications).min(rayon::current_num_threads() as u64).max(1);
+    cfg.check_memory(concurrent)?;
+    let runs: Vec<SimResult> = (0..u64::from(replications))
         .into_par_iter()
         .map(|index| run_checked(cfg, replication_seed(root_seed, index), Some(progress)))
-        .collect())
+        .collect();
+    if let Some(pooled) = pool_replications(&runs) {
+        nothing_completed(cfg, &pooled)?;
+    }
+    Ok(runs)
 }
 
 /// Run one simulation with `seed`.
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<SimResult, SimError> {
     cfg.check()?;
-    Ok(run_checked(cfg, seed, None))
+    cfg.check_memory(1)?;
+    let result = run_checked(cfg, seed, None);
+    nothing_completed(cfg, &result)?;
+    Ok(result)
+}
+
+/// A run in which requests arrived but every one was dropped is an error
+/// ([`SimError::AllDropped`]), not a table of zero latencies.
+pub fn nothing_completed(cfg: &SimConfig, result: &SimResult) -> Result<(), SimError> {
+    if result.completed == 0 && result.dropped > 0 {
+        // Without a queue cap a request is dropped only when it can never fit a replica's KV cache.
+        return Err(SimError::AllDropped { dropped: result.dropped, too_long: cfg.max_queue_per_replica.is_none() });
+    }
+    Ok(())
+}
+
+/// Check every configuration of a multi-pool run ([`SimConfig::check`]) and its memory: the
+/// largest pool's estimate × the jobs running at once (`replications` per pool, on the thread
+/// pool), against [`MAX_SIM_MEMORY_BYTES`].
+pub(crate) fn check_all<'a>(configs: impl Iterator<Item = &'a SimConfig>, replications: u64) -> Result<(), SimError> {
+    let configs: Vec<&SimConfig> = configs.collect();
+    for cfg in &configs {
+        cfg.check()?;
+    }
+    let jobs = replications.saturating_mul(configs.len() as u64);
+    let concurrent = jobs.min(rayon::current_num_threads() as u64).max(1);
+    let largest = configs.iter().max_by(|a, b| a.memory_estimate_bytes(1).total_cmp(&b.memory_estimate_bytes(1)));
+    largest.map_or(Ok(()), |cfg| cfg.check_memory(concurrent))
+}
+
+/// [`nothing_completed`] for each pool of a multi-pool run (its replications pooled).
+pub(crate) fn each_completed_some<'a>(
+    configs: impl Iterator<Item = &'a SimConfig>,
+    results: &[Vec<SimResult>],
+) -> Result<(), SimError> {
+    for (cfg, runs) in configs.zip(results) {
+        if let Some(pooled) = pool_replications(runs) {
+            nothing_completed(cfg, &pooled)?;
+        }
+    }
+    Ok(())
 }

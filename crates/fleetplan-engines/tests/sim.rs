@@ -233,3 +233,52 @@ fn results_combine_as_merging_by_hand_does() {
     assert_eq!(combined.replicas, 2 * runs[0].replicas);
     assert_eq!(combine_pools(&[]), None);
 }
+
+#[test]
+fn a_run_whose_every_request_is_too_long_for_the_kv_cache_is_an_error_not_zeros() {
+    let c = catalog();
+    // Llama-2-70B's 4,096-token context fits a request of 3,000 + 500 tokens; give the replica
+    // less KV room than that by simulating with a request longer than its whole cache.
+    let mut s = setup(2, 1.0, 200);
+    let kv = s.config(&c).unwrap();
+    let fleetplan_engines::sim::Pools::Colocated(pool) = kv.pools else { panic!("colocated") };
+    let capacity = pool.engine.kv_capacity_tokens();
+    let mut cfg = s.config(&c).unwrap();
+    let input = (capacity as u32).saturating_add(100);
+    cfg.arrivals = ArrivalSource::Trace(Arc::from(
+        (0..50)
+            .map(|i| TraceRow { arrival_s: f64::from(i), input_tokens: input, output_tokens: 10 })
+            .collect::<Vec<_>>(),
+    ));
+    cfg.max_requests = 50;
+    let err = simulate(&cfg, 1).unwrap_err();
+    assert!(matches!(err, fleetplan_engines::sim::SimError::AllDropped { dropped: 50, too_long: true }), "{err}");
+    assert!(run_replications(&cfg, 1, 2).is_err());
+    // A prompt beyond the model's context is refused before the run.
+    s.input = LengthDist::Fixed { tokens: 5_000 };
+    let err = s.config(&c).unwrap_err();
+    assert!(err.to_string().contains("context of 4096 tokens"), "{err}");
+}
+
+#[test]
+fn a_huge_replica_count_is_refused_before_allocation() {
+    let c = catalog();
+    let cfg = setup(10_000_000, 1.0, 100).config(&c).unwrap();
+    assert!(cfg.memory_estimate_bytes(1) > fleetplan_engines::sim::MAX_SIM_MEMORY_BYTES);
+    let err = simulate(&cfg, 1).unwrap_err();
+    assert!(matches!(err, fleetplan_engines::sim::SimError::TooLarge { replicas: 5_000_000, .. }), "{err}");
+    assert!(setup(8, 1.0, 100).config(&c).unwrap().check_memory(16).is_ok());
+}
+
+#[test]
+fn failures_faster_than_a_minute_per_replica_are_refused() {
+    let c = catalog();
+    let mut s = setup(8, 1.0, 100);
+    s.failures = Some(Failures::from_chip_hours(0.0001, 1.0, 2.0));
+    assert!(matches!(
+        s.config(&c),
+        Err(fleetplan_engines::sim::BuildError::Sim(fleetplan_engines::sim::SimError::FailuresTooFrequent { .. }))
+    ));
+    s.failures = Some(Failures::from_chip_hours(50_000.0, 1.0, 2.0));
+    assert!(s.config(&c).is_ok());
+}

@@ -107,6 +107,23 @@ mod tests {
     }
 
     #[test]
+    fn an_override_value_beyond_any_real_one_is_refused() {
+        let (_, chips) = fleetplan_core::catalog::BUILTIN_FILES
+            .iter()
+            .find(|(name, _)| *name == "chips.toml")
+            .expect("chips.toml is embedded");
+        let start = chips.find("id = \"h100-sxm\"").and_then(|i| chips[..i].rfind("[[")).expect("h100 entry");
+        let end = chips[start + 1..].find("\n[[").map_or(chips.len(), |i| start + 1 + i);
+        let entry = &chips[start..end];
+        let tdp = entry.lines().find(|l| l.starts_with("tdp_w")).expect("tdp_w line");
+        let text = entry.replace(tdp, "tdp_w = 1e308");
+        let mut catalog = builtin_catalog().unwrap();
+        let err = apply_override(&mut catalog, SourceText::new("big.toml", text)).unwrap_err();
+        let rendered = err.render(crate::RenderStyle::Plain);
+        assert!(rendered.contains("`tdp_w` = 1e308 is beyond any real value"), "{rendered}");
+    }
+
+    #[test]
     fn a_missing_override_file_is_a_read_error() {
         let err = load_catalog(&[PathBuf::from("/nonexistent/override.toml")]).unwrap_err();
         assert!(matches!(err, CatalogError::Read(_)), "{err:?}");

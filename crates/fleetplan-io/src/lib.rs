@@ -20,4 +20,4 @@ pub mod trace;
 pub use catalog::{CatalogError, LoadedCatalog};
 pub use render::RenderStyle;
 pub use scenario::LoadedScenario;
-pub use source::{Diagnosed, LoadError, ReadError, SourceText};
+pub use source::{Diagnosed, LoadError, MAX_INPUT_BYTES, ReadError, SourceText};

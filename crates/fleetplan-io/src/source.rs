@@ -34,9 +34,40 @@ pub struct ReadError {
     pub source: std::io::Error,
 }
 
-/// Read a user file into a [`SourceText`] named after its path as given.
+/// Largest input file read, bytes (16 MiB): every scenario, trace, case file and catalog
+/// override goes through [`read_source`], which stops reading beyond it. The largest real inputs
+/// (a million-row trace, the whole catalog) are a few MiB; a device such as `/dev/zero` or a
+/// runaway generated file is refused instead of filling memory.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Read a user file into a [`SourceText`] named after its path as given; at most
+/// [`MAX_INPUT_BYTES`] are read, a larger input is an error naming the limit.
 pub fn read_source(path: &Path) -> Result<SourceText, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadError { path: path.to_path_buf(), source })?;
+    read_source_capped(path, MAX_INPUT_BYTES)
+}
+
+/// [`read_source`] with an explicit size cap, bytes.
+fn read_source_capped(path: &Path, cap_bytes: u64) -> Result<SourceText, ReadError> {
+    use std::io::Read;
+    let err = |source| ReadError { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(err)?;
+    let mut bytes = Vec::new();
+    file.take(cap_bytes + 1).read_to_end(&mut bytes).map_err(err)?;
+    if bytes.len() as u64 > cap_bytes {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "the input is larger than {} MiB, the most fleetplan reads from one file; split it or check the path",
+                cap_bytes / (1024 * 1024)
+            ),
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("stream did not contain valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        ))
+    })?;
     Ok(SourceText { name: path.display().to_string(), text })
 }
 
@@ -90,6 +121,23 @@ mod tests {
         let source = read_source(&path).unwrap();
         std::fs::remove_file(&path).ok();
         assert_eq!(source, SourceText::new(path.display().to_string(), "hello\n"));
+    }
+
+    #[test]
+    fn an_endless_device_is_refused_at_the_size_cap() {
+        let err = read_source(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_and_one_at_it_is_read() {
+        let path = std::env::temp_dir().join(format!("fleetplan-io-cap-{}.txt", std::process::id()));
+        std::fs::write(&path, "x".repeat(2 * 1024 * 1024 + 1)).unwrap();
+        let over = read_source_capped(&path, 2 * 1024 * 1024);
+        let under = read_source_capped(&path, 3 * 1024 * 1024);
+        std::fs::remove_file(&path).ok();
+        assert!(over.unwrap_err().to_string().contains("larger than 2 MiB"));
+        assert_eq!(under.unwrap().text.len(), 2 * 1024 * 1024 + 1);
     }
 
     #[test]

@@ -243,17 +243,19 @@ pub fn fat_tree(endpoints: u64, radix: u32) -> FatTree {
         tree.tiers = 3;
         let per_plane = max_endpoints(radix.max(2), 3);
         tree.planes = div_ceil(endpoints, per_plane);
-        let mut left = endpoints;
-        while left > 0 {
-            let plane_endpoints = left.min(per_plane);
-            left -= plane_endpoints;
+        // Closed form: `full` identical full planes plus one partial plane (no loop over planes,
+        // so the time does not grow with the count).
+        let full = endpoints / per_plane;
+        let rest = endpoints % per_plane;
+        for (plane_endpoints, copies) in [(per_plane, full), (rest, u64::from(rest > 0))] {
             let leaves = div_ceil(plane_endpoints, half);
             let aggregations = leaves;
             let cores = div_ceil(aggregations * half, ports);
-            tree.leaf_switches += leaves;
-            tree.spine_switches += aggregations;
-            tree.core_switches += cores;
-            tree.links += plane_endpoints + leaves * half + aggregations * half;
+            tree.leaf_switches = tree.leaf_switches.saturating_add(leaves.saturating_mul(copies));
+            tree.spine_switches = tree.spine_switches.saturating_add(aggregations.saturating_mul(copies));
+            tree.core_switches = tree.core_switches.saturating_add(cores.saturating_mul(copies));
+            let links = plane_endpoints + leaves * half + aggregations * half;
+            tree.links = tree.links.saturating_add(links.saturating_mul(copies));
         }
     }
     tree
@@ -289,7 +291,7 @@ impl NetworkSizing {
 /// `fabric`.
 pub fn size_network(fabric: &NetworkFabric, accelerators: u64, nic_gbps: f64) -> NetworkSizing {
     let ports = (nic_gbps / fabric.port_gbps).ceil().max(1.0) as u32;
-    let tree = fat_tree(accelerators * u64::from(ports), fabric.switch_radix);
+    let tree = fat_tree(accelerators.saturating_mul(u64::from(ports)), fabric.switch_radix);
     NetworkSizing {
         fabric: fabric.id.clone(),
         ports_per_accelerator: ports,

@@ -11,6 +11,7 @@
 //! Formulas: docs/evaluation.md.
 
 use fleetplan_core::catalog::{Catalog, DEFAULT_DIURNAL_PROFILE, Region, RegionId};
+use fleetplan_core::scenario::limits::MAX_ACCELERATORS;
 use fleetplan_core::scenario::{
     ChatWorkload, GenerationWorkload, Quarter, SECONDS_PER_DAY, Serving, TrainingRun, Workload, WorkloadSpec,
 };
@@ -236,8 +237,10 @@ pub fn training_need(run: &TrainingRun, tokens_per_s_per_chip: f64) -> Option<Tr
         return None;
     }
     let tokens_per_s_needed = run.tokens / window_s;
-    let chips = (tokens_per_s_needed / tokens_per_s_per_chip).ceil();
-    Some(TrainingNeed { window_s, tokens_per_s_needed, chips_needed: chips.max(1.0) as u64 })
+    // Saturated just above the largest fleet a scenario may hold, so that a run no fleet can
+    // train reads "more than 100,000,000" rather than a wrapped or saturated u64.
+    let chips = (tokens_per_s_needed / tokens_per_s_per_chip).ceil().clamp(1.0, (MAX_ACCELERATORS + 1) as f64);
+    Some(TrainingNeed { window_s, tokens_per_s_needed, chips_needed: chips as u64 })
 }
 
 #[cfg(test)]

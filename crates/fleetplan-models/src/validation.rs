@@ -10,6 +10,7 @@ use crate::infer::{self, Arrivals, Decoding, InferenceQuery, Layout, RequestShap
 use crate::train::{self, LayoutConstraint, Mechanisms, TrainEngine, TrainJob, TrainPoint, TrainRates};
 use fleetplan_core::catalog::{Catalog, PredictionClass, PredictionMode};
 use fleetplan_core::diagnostic::{Diagnostic, from_toml_error};
+use fleetplan_core::scenario::limits::MAX_ACCELERATORS;
 use fleetplan_core::units::Precision;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -185,6 +186,10 @@ struct CaseFile {
     _fleet_case: serde::de::IgnoredAny,
 }
 
+/// Largest measured value a case may give (tokens/s, items/s or seconds): 10¹⁵, beyond any
+/// measurement of one system.
+pub const MAX_MEASURED_VALUE: f64 = 1e15;
+
 /// Parse a validation file. Errors point into `text` (file:line:col via the span).
 pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagnostic>> {
     let de = toml::Deserializer::parse(text).map_err(|e| vec![from_toml_error(source_name, None, &e)])?;
@@ -201,24 +206,59 @@ pub fn parse_cases(source_name: &str, text: &str) -> Result<Vec<Case>, Vec<Diagn
                     .with_path(format!("case[{i}].id")),
             );
         }
-        if !(c.value.is_finite() && c.value > 0.0) {
+        if !(c.value.is_finite() && c.value > 0.0 && c.value <= MAX_MEASURED_VALUE) {
             problems.push(
                 Diagnostic::error(
                     source_name,
-                    format!("case `{}`: value must be a positive number, got {}", c.id, c.value),
+                    format!("case `{}`: value must be a positive number up to 1e15, got {}", c.id, short(c.value)),
                 )
                 .with_path(format!("case[{i}].value")),
             );
         }
-        if c.n_chips == 0 {
+        if c.n_chips == 0 || u64::from(c.n_chips) > MAX_ACCELERATORS {
             problems.push(
-                Diagnostic::error(source_name, format!("case `{}`: n_chips must be at least 1", c.id))
-                    .with_path(format!("case[{i}].n_chips")),
+                Diagnostic::error(
+                    source_name,
+                    format!("case `{}`: n_chips must be from 1 to {MAX_ACCELERATORS}, got {}", c.id, c.n_chips),
+                )
+                .with_path(format!("case[{i}].n_chips")),
             );
         }
         problems.extend(optional_field_problems(source_name, i, c));
     }
+    for d in problems.iter_mut().filter(|d| d.span.is_none()) {
+        let located =
+            d.path.as_deref().and_then(case_field).and_then(|(i, field)| {
+                file.case.get(i).and_then(|c| field_value_span(text, c.chip.span().start, field))
+            });
+        d.span = located;
+    }
     if problems.is_empty() { Ok(file.case) } else { Err(problems) }
+}
+
+/// `case[3].value` → (3, "value").
+fn case_field(path: &str) -> Option<(usize, &str)> {
+    let (index, field) = path.strip_prefix("case[")?.split_once("].")?;
+    Some((index.parse().ok()?, field))
+}
+
+/// The span of `field`'s value (`field = value` on its own line) in the `[[case]]` table that
+/// holds byte `inside`, so a range error points at file:line:col; `None` when not written there.
+fn field_value_span(text: &str, inside: usize, field: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.get(..inside)?.rfind("[[")?;
+    let end = text[inside..].find("\n[[").map_or(text.len(), |i| inside + i);
+    let mut offset = start;
+    for line in text[start..end].split_inclusive('\n') {
+        let value = line.trim_start().strip_prefix(field).and_then(|rest| rest.trim_start().strip_prefix('='));
+        if let Some(value) = value {
+            let written = value.trim_start();
+            let from = offset + line.len() - written.len();
+            let len = written.split('#').next().unwrap_or(written).trim_end().len();
+            return Some(from..from + len);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A number for a message: plain up to a million, scientific beyond (so 1e308 stays short).
@@ -262,6 +302,13 @@ fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnos
         ("mtp_acceptance", c.mtp_acceptance, 0.0, 1.0),
         ("output_tokens_cv", c.output_tokens_cv, 0.0, infer::MAX_OUTPUT_TOKENS_CV),
         ("output_tokens_max", c.output_tokens_max, 1.0, 10_000_000.0),
+        // Physical ranges (docs/performance-model.md): request lengths up to 10⁸ tokens, far
+        // beyond any context; latency targets up to about a day.
+        ("input_tokens", c.input_tokens, 1.0, 1e8),
+        ("output_tokens", c.output_tokens, 1.0, 1e8),
+        ("cached_input_fraction", c.cached_input_fraction, 0.0, 1.0),
+        ("ttft_p99_ms", c.ttft_p99_ms, 1e-3, 1e8),
+        ("tpot_p99_ms", c.tpot_p99_ms, 1e-3, 1e8),
     ];
     for (field, value, low, high) in reals {
         if let Some(v) = value

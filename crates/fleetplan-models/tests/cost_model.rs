@@ -267,3 +267,51 @@ fn fabric_choice_follows_vendor_and_nic_speed() {
     // An 800G NIC on a 400G fabric takes two ports.
     assert_eq!(size_network(ib, 10, 800.0).ports_per_accelerator, 2);
 }
+
+/// The fat tree as it was sized before the closed form: one loop pass per plane.
+fn fat_tree_by_planes(endpoints: u64, radix: u32) -> fleetplan_models::cost::FatTree {
+    use fleetplan_models::cost::{fat_tree, max_endpoints};
+    let mut tree = fat_tree(endpoints, radix);
+    if tree.tiers < 3 {
+        return tree;
+    }
+    let ports = u64::from(radix.max(2));
+    let half = ports / 2;
+    let per_plane = max_endpoints(radix.max(2), 3);
+    (tree.leaf_switches, tree.spine_switches, tree.core_switches, tree.links) = (0, 0, 0, 0);
+    let mut left = endpoints;
+    while left > 0 {
+        let plane = left.min(per_plane);
+        left -= plane;
+        let leaves = plane.div_ceil(half);
+        tree.leaf_switches += leaves;
+        tree.spine_switches += leaves;
+        tree.core_switches += (leaves * half).div_ceil(ports);
+        tree.links += plane + 2 * leaves * half;
+    }
+    tree
+}
+
+#[test]
+fn fat_tree_closed_form_matches_the_plane_by_plane_sizing() {
+    for radix in [4, 8, 32, 64] {
+        let per_plane = fleetplan_models::cost::max_endpoints(radix, 3);
+        for endpoints in [1, 5, 100, 2_000, per_plane - 1, per_plane, per_plane + 1, 3 * per_plane + 7, 1_000_000] {
+            assert_eq!(
+                fleetplan_models::cost::fat_tree(endpoints, radix),
+                fat_tree_by_planes(endpoints, radix),
+                "{endpoints} at radix {radix}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fat_tree_of_a_huge_count_is_immediate_and_saturates() {
+    let start = std::time::Instant::now();
+    let tree = fleetplan_models::cost::fat_tree(1_000_000_000_000_000, 4);
+    assert_eq!(tree.planes, 1_000_000_000_000_000u64.div_ceil(16));
+    let max = fleetplan_models::cost::fat_tree(u64::MAX, 4);
+    assert_eq!(max.links, u64::MAX, "links saturate instead of overflowing");
+    assert!(start.elapsed().as_secs_f64() < 1.0);
+}

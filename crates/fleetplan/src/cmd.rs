@@ -94,9 +94,10 @@ pub fn load_scenario(catalog: &Catalog, path: &Path) -> Result<LoadedScenario, F
     })
 }
 
-/// Pretty-printed JSON of a result; a failure to encode is a bug.
+/// Pretty-printed JSON of a result, every float rounded at the output boundary
+/// (`fleetplan_core::output`); a non-finite number is a bug, reported naming its field.
 pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(format!("JSON encoding failed: {e}")))
+    fleetplan_core::output::to_json_pretty(value).map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// An empty table in the style of the result tables (unicode frame, condensed rows).

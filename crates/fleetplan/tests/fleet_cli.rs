@@ -95,7 +95,8 @@ fn validate_reports_fleet_cases_like_per_chip_cases() {
         }
         let (p, published) = (c["predicted"].as_f64().unwrap(), c["published"].as_f64().unwrap());
         let error = c["error"].as_f64().unwrap();
-        assert!(((p - published) / published - error).abs() < 1e-9, "{c}");
+        // JSON numbers carry 6 significant digits (core::output): compare at that precision.
+        assert!(((p - published) / published - error).abs() < 1e-5, "{c}");
         assert_eq!(c["within_tolerance"].as_bool().unwrap(), error.abs() <= c["tolerance"].as_f64().unwrap(), "{c}");
     }
     let table = fleetplan(&["validate", FLEET_CASES]);

@@ -136,7 +136,8 @@ fn json_carries_idle_shares_and_token_demand_with_a_model_mix_expanded() {
             let sum = |field: &str| pools.iter().map(|p| p[field].as_f64().unwrap()).sum::<f64>();
             let held = sum("accelerators");
             assert!(held > 0.0, "{quarter}: no pools in {:#}", v["idle"]);
-            assert!((share - sum("idle_accelerators") / held).abs() < 1e-12, "{quarter}");
+            // JSON numbers carry 6 significant digits (core::output).
+            assert!((share - sum("idle_accelerators") / held).abs() < 2e-5 * share.max(1e-6), "{quarter}");
         }
         for line in v["served"].as_array().unwrap() {
             assert!(line["demand_tokens_per_day"].as_f64().unwrap() > 0.0, "{line:#}");
@@ -153,8 +154,8 @@ fn json_carries_idle_shares_and_token_demand_with_a_model_mix_expanded() {
         let whole = tokens(&single, "assistant", quarter);
         let parts =
             tokens(&mixed, "assistant/llama-3.1-70b", quarter) + tokens(&mixed, "assistant/llama-3.1-8b", quarter);
-        assert!((whole - parts).abs() < 1e-9 * whole, "{quarter}: {whole} vs {parts}");
-        assert!((tokens(&mixed, "assistant/llama-3.1-8b", quarter) / whole - 0.3).abs() < 1e-9);
+        assert!((whole - parts).abs() < 2e-5 * whole, "{quarter}: {whole} vs {parts}");
+        assert!((tokens(&mixed, "assistant/llama-3.1-8b", quarter) / whole - 0.3).abs() < 2e-5);
     }
     // Mean tokens per day = users × requests × (input + output) tokens, grown 10 % per quarter.
     assert!((tokens(&single, "assistant", "2025Q1") - 1e6 * 5.0 * 1300.0).abs() < 1e-3);

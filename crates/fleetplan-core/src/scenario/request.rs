@@ -61,6 +61,27 @@ fn range_problem(field: &'static str, value: f64, expected: String) -> RequestSe
     RequestSettingProblem { field, value, expected }
 }
 
+/// The prompt and mean output of an inference request must fit the model's context window:
+/// `input + output ≤ max_context_tokens`. Reported on `input_tokens_per_request` (what a
+/// serving request cannot exceed; training at a sequence length beyond the native context is a
+/// different, legal thing and is not checked here).
+pub fn context_problem(
+    input_tokens: f64,
+    output_tokens: f64,
+    max_context_tokens: f64,
+) -> Option<RequestSettingProblem> {
+    (input_tokens + output_tokens > max_context_tokens).then(|| {
+        let room = (max_context_tokens - output_tokens).max(0.0);
+        let expected = format!(
+            "at most the model's context of {} tokens minus the mean output of {} ({})",
+            crate::format::given(max_context_tokens),
+            crate::format::given(output_tokens),
+            crate::format::given(room)
+        );
+        range_problem("input_tokens_per_request", input_tokens, expected)
+    })
+}
+
 impl RequestOptions {
     /// Every setting out of its range for requests of `input_tokens` prompt and
     /// `output_tokens` mean output tokens on a model with a context of `max_context_tokens`:
@@ -73,7 +94,8 @@ impl RequestOptions {
         output_tokens: f64,
         max_context_tokens: f64,
     ) -> Vec<RequestSettingProblem> {
-        let mut out = Vec::new();
+        let mut out: Vec<RequestSettingProblem> =
+            context_problem(input_tokens, output_tokens, max_context_tokens).into_iter().collect();
         let cv = self.output_tokens_cv;
         if !(cv.is_finite() && (0.0..=MAX_OUTPUT_TOKENS_CV).contains(&cv)) {
             out.push(range_problem("output_tokens_cv", cv, format!("a number from 0 to {MAX_OUTPUT_TOKENS_CV}")));
@@ -107,6 +129,21 @@ impl RequestOptions {
             out.push(range_problem("mtp_acceptance", a, "a fraction from 0 to 1".into()));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    #[test]
+    fn a_prompt_beyond_the_context_is_a_problem_and_one_inside_is_not() {
+        let options = RequestOptions::default();
+        assert!(options.problems(1000.0, 200.0, 8192.0).is_empty());
+        let problems = options.problems(10_000_000.0, 200.0, 131_072.0);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "input_tokens_per_request");
+        assert!(problems[0].expected.contains("130872"), "{}", problems[0].expected);
     }
 }
 

@@ -9,6 +9,7 @@ use super::types::{HoldingEval, PoolIdle, QuarterSummary, TrainingEval, Violatio
 use super::workload::workload_quarter;
 use crate::rating::{ChipPool, RateTable};
 use fleetplan_core::catalog::{Catalog, ChipId};
+use fleetplan_core::scenario::limits::MAX_ACCELERATORS;
 use fleetplan_core::scenario::{Quarter, Scenario, SiteId, WorkloadSpec};
 use fleetplan_models::cost::Fx;
 use fleetplan_models::demand::RegionDemand;
@@ -157,12 +158,27 @@ fn flag_unserved_regions(served: &WorkloadQuarter, violations: &mut Vec<Violatio
                 region.region,
                 region.coverage_daily * 100.0
             ),
-            fix: format!(
-                "add about {:.0} accelerators that may serve {} users (e.g. {}), or allow cross_border serving",
-                served.extra_chips_needed.ceil(),
-                region.region,
-                served.best_chip.as_deref().unwrap_or("a faster chip")
-            ),
+            fix: unserved_fix(served, &region.region),
         });
+    }
+}
+
+/// What would serve a region's missing demand: about N more of the fastest usable chip (a
+/// count only when it is a real, finite number), else why no count can be given.
+fn unserved_fix(served: &WorkloadQuarter, region: &str) -> String {
+    let extra = served.extra_chips_needed;
+    match served.best_chip.as_deref() {
+        None => format!(
+            "no accelerator in the fleet serves this workload within its latency targets, so no count of them would \
+             help: add an option with a faster chip for {region} users, or relax the workload's latency targets"
+        ),
+        Some(chip) if extra.is_finite() && extra >= 0.5 => format!(
+            "add about {} accelerators that may serve {region} users (e.g. {chip}), or allow cross_border serving",
+            fleetplan_core::format::grouped(extra.ceil().min(MAX_ACCELERATORS as f64), 0)
+        ),
+        Some(chip) => format!(
+            "the fleet has the capacity but not where {region} users may be served: add accelerators that may serve \
+             them (e.g. {chip}), or allow cross_border serving"
+        ),
     }
 }

@@ -2,6 +2,7 @@
 //! per quarter, its per-chip rate from the training model, and when it finishes.
 
 use fleetplan_core::catalog::{Catalog, ChipId, LlmModel, RegionId};
+use fleetplan_core::scenario::limits::MAX_ACCELERATORS;
 use fleetplan_core::scenario::{Quarter, SECONDS_PER_DAY, Scenario, SiteId, TrainingRun, Workload, WorkloadSpec};
 use fleetplan_core::units::{Date, Precision};
 use fleetplan_models::demand;
@@ -114,8 +115,13 @@ impl TrainingProblem {
                 format!("`{model}` does not fit on the {pool_accelerators} `{chip}` at `{site}`")
             }
             TrainingProblem::MissesDeadline { completion, chip, site, deadline, chips_needed, .. } => format!(
-                "finishes {} on `{chip}` at `{site}`, deadline {deadline}; it needs {chips_needed} chips for the whole window",
+                "finishes {} on `{chip}` at `{site}`, deadline {deadline}; it needs {} chips for the whole window",
                 completion.map_or("after the horizon".to_string(), |day| format!("on {day}")),
+                if *chips_needed > MAX_ACCELERATORS {
+                    format!("more than {}", fleetplan_core::format::grouped(MAX_ACCELERATORS as f64, 0))
+                } else {
+                    fleetplan_core::format::grouped(*chips_needed as f64, 0)
+                }
             ),
         }
     }
@@ -127,6 +133,11 @@ impl TrainingProblem {
                 format!("hold chips with {precision} units (e.g. h100-sxm, h200) at one site, or train in bf16")
             }
             TrainingProblem::DoesNotFit { .. } => "hold more chips with more memory at one site".into(),
+            TrainingProblem::MissesDeadline { chips_needed, .. } if *chips_needed > MAX_ACCELERATORS => {
+                "no fleet could train this in time (more than 100 million chips): lower the run's `tokens` or move the \
+                 deadline"
+                    .into()
+            }
             TrainingProblem::MissesDeadline { chip, site, chips_short, .. } => {
                 format!("add about {chips_short} `{chip}` at `{site}` from the run's start, or move the deadline")
             }

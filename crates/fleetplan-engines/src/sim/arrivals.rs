@@ -54,6 +54,49 @@ pub enum LengthError {
         /// Largest value.
         max: u32,
     },
+    /// The cut at the longest length lowers the realised mean too far below the stated one.
+    #[error(
+        "lognormal lengths with sigma {sigma} cut at {max} tokens average {realised_mean:.0} tokens, not the {mean} asked \
+         for (more than {} % below): give a sigma of at most {sigma_max:.2} or a longer longest length",
+        MAX_MEAN_SHORTFALL * 100.0
+    )]
+    MeanNotHeld {
+        /// Mean tokens asked for.
+        mean: f64,
+        /// Log-space standard deviation.
+        sigma: f64,
+        /// Largest value.
+        max: u32,
+        /// Mean after the cut, tokens.
+        realised_mean: f64,
+        /// Largest sigma whose cut mean stays within [`MAX_MEAN_SHORTFALL`].
+        sigma_max: f64,
+    },
+}
+
+/// Largest relative shortfall of a cut lognormal's realised mean below its stated mean (5 %):
+/// beyond it a length setting would not simulate the lengths the user asked for.
+pub const MAX_MEAN_SHORTFALL: f64 = 0.05;
+
+/// Standard normal CDF (Abramowitz–Stegun 7.1.26 erfc, absolute error < 1.5e-7).
+fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-z * z).exp();
+    if x >= 0.0 { 1.0 - erfc / 2.0 } else { erfc / 2.0 }
+}
+
+/// Mean of a lognormal of mean `mean` and log-space sd `sigma` cut at `max` (values above
+/// become `max`): E[min(X, c)] = m·Φ((ln c − μ − σ²)/σ) + c·(1 − Φ((ln c − μ)/σ)).
+pub fn cut_lognormal_mean(mean: f64, sigma: f64, max: f64) -> f64 {
+    if sigma <= 0.0 {
+        return mean.min(max);
+    }
+    let mu = mean.ln() - sigma * sigma / 2.0;
+    let c = max.ln();
+    mean * normal_cdf((c - mu - sigma * sigma) / sigma) + max * (1.0 - normal_cdf((c - mu) / sigma))
 }
 
 /// A window in which the arrival rate is multiplied.
@@ -278,10 +321,20 @@ impl LengthDist {
             LengthDist::Fixed { tokens } if *tokens == 0 => Err(LengthError::ZeroTokens),
             LengthDist::LogNormal { mean, sigma, max } => {
                 if !(mean.is_finite() && *mean >= 1.0 && sigma.is_finite() && *sigma >= 0.0 && *max >= 1) {
-                    Err(LengthError::LogNormal { mean: *mean, sigma: *sigma, max: *max })
-                } else {
-                    Ok(())
+                    return Err(LengthError::LogNormal { mean: *mean, sigma: *sigma, max: *max });
                 }
+                let held = |s: f64| cut_lognormal_mean(*mean, s, f64::from(*max)) >= (1.0 - MAX_MEAN_SHORTFALL) * mean;
+                if held(*sigma) {
+                    return Ok(());
+                }
+                // Largest sigma that holds the mean: bisection (the cut mean falls as sigma grows).
+                let (mut lo, mut hi) = (0.0, *sigma);
+                for _ in 0..50 {
+                    let mid = (lo + hi) / 2.0;
+                    if held(mid) { lo = mid } else { hi = mid }
+                }
+                let realised_mean = cut_lognormal_mean(*mean, *sigma, f64::from(*max));
+                Err(LengthError::MeanNotHeld { mean: *mean, sigma: *sigma, max: *max, realised_mean, sigma_max: lo })
             }
             _ => Ok(()),
         }
@@ -382,28 +435,44 @@ fn split_fields(line_start: usize, body: &str) -> Vec<(usize, &str)> {
     fields
 }
 
+/// Latest arrival a trace row may give, s (10⁹ s, 31 years): beyond it an f64 time loses
+/// sub-microsecond precision and the latencies computed from differences would be noise.
+pub const MAX_TRACE_ARRIVAL_S: f64 = 1e9;
+
+/// Longest prompt or output a trace row may give, tokens (10⁸, far beyond any model's context).
+pub const MAX_TRACE_TOKENS: u32 = 100_000_000;
+
 /// One row from three fields of line `line_number`, or a diagnostic per bad field.
 fn parse_row(source_name: &str, line_number: usize, fields: &[(usize, &str)]) -> Result<TraceRow, Vec<Diagnostic>> {
     let bad = |(position, field): (usize, &str), what: &str| {
         Diagnostic::error(source_name, format!("{what} `{}` on line {line_number} is not valid", field.trim()))
             .with_span(Some(position..position + field.len()))
             .with_label(format!("expected {what}"))
+            .with_help(format!(
+                "arrival times are 0 to {MAX_TRACE_ARRIVAL_S:e} s (beyond, f64 seconds lose the precision latencies need); \
+                 token counts are whole numbers from 1 to {MAX_TRACE_TOKENS}"
+            ))
     };
-    let arrival = fields[0].1.trim().parse::<f64>().ok().filter(|seconds| seconds.is_finite() && *seconds >= 0.0);
-    let input = fields[1].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
-    let output = fields[2].1.trim().parse::<u32>().ok().filter(|tokens| *tokens >= 1);
+    let arrival = fields[0]
+        .1
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && (0.0..=MAX_TRACE_ARRIVAL_S).contains(seconds));
+    let tokens = |field: &str| field.trim().parse::<u32>().ok().filter(|t| (1..=MAX_TRACE_TOKENS).contains(t));
+    let (input, output) = (tokens(fields[1].1), tokens(fields[2].1));
     if let (Some(arrival_s), Some(input_tokens), Some(output_tokens)) = (arrival, input, output) {
         return Ok(TraceRow { arrival_s, input_tokens, output_tokens });
     }
     let mut errors = Vec::new();
     if arrival.is_none() {
-        errors.push(bad(fields[0], "an arrival time ≥ 0 in seconds"));
+        errors.push(bad(fields[0], "an arrival time from 0 to 1e9 seconds"));
     }
     if input.is_none() {
-        errors.push(bad(fields[1], "a prompt length ≥ 1 token"));
+        errors.push(bad(fields[1], "a prompt length from 1 to 100000000 tokens"));
     }
     if output.is_none() {
-        errors.push(bad(fields[2], "an output length ≥ 1 token"));
+        errors.push(bad(fields[2], "an output length from 1 to 100000000 tokens"));
     }
     Err(errors)
 }
@@ -449,6 +518,32 @@ mod tests {
             }
         }
         assert!((f64::from(inside) / f64::from(before) - 4.0).abs() < 0.6, "{inside} vs {before}");
+    }
+
+    #[test]
+    fn trace_rows_out_of_their_physical_range_are_located() {
+        let err = parse_trace("t.csv", "0.5,100,10\n1e15,100,10\n1,200000000,5\n").unwrap_err();
+        assert_eq!(err.len(), 2, "{err:?}");
+        assert!(err[0].message.contains("`1e15` on line 2"), "{}", err[0].message);
+        assert!(err[1].message.contains("`200000000` on line 3"), "{}", err[1].message);
+        assert!(parse_trace("t.csv", "1e9,100,10\n").is_ok());
+    }
+
+    #[test]
+    fn a_lognormal_whose_cut_loses_the_mean_is_refused() {
+        // sigma 5 cut at 20 × 200 averaged ~10 tokens instead of 200.
+        let err = LengthDist::from_mean(200.0, Some(5.0)).check().unwrap_err();
+        let LengthError::MeanNotHeld { realised_mean, sigma_max, .. } = err else { panic!("{err}") };
+        assert!(realised_mean < 50.0, "{realised_mean}");
+        assert!((1.0..2.0).contains(&sigma_max), "{sigma_max}");
+        assert!(LengthDist::from_mean(200.0, Some(sigma_max * 0.99)).check().is_ok());
+        // The formula agrees with sampling where it holds.
+        let d = LengthDist::from_mean(200.0, Some(1.2));
+        let mut rng = SmallRng::seed_from_u64(3);
+        let n = 400_000;
+        let sampled = (0..n).map(|_| f64::from(d.sample(&mut rng))).sum::<f64>() / f64::from(n);
+        let formula = cut_lognormal_mean(200.0, 1.2, 4000.0);
+        assert!((sampled - formula).abs() / formula < 0.02, "{sampled} vs {formula}");
     }
 
     #[test]

@@ -10,6 +10,20 @@ use std::sync::Arc;
 /// Seconds per hour, for failure times given in hours.
 const SECONDS_PER_HOUR: f64 = 3600.0;
 
+/// Most memory one simulation may need, bytes (4 GiB, all replications running at once
+/// together): the estimate ([`SimConfig::memory_estimate_bytes`]) is checked before anything
+/// is allocated, so a huge replica count fails with a clear error instead of exhausting memory.
+pub const MAX_SIM_MEMORY_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Shortest replica MTBF simulated, s (one minute): real accelerators fail every 10⁴–10⁵
+/// hours, so even a 72-chip replica fails less than hourly; below a minute the run would spend
+/// its time in failure events (and most requests in retries), not in serving.
+pub const MIN_REPLICA_MTBF_S: f64 = 60.0;
+
+/// Bytes a replica holds beyond its struct: its per-block phase table (4 bytes a block token)
+/// and its share of the event heap and queues (allowance).
+const REPLICA_EXTRA_BYTES: f64 = 256.0;
+
 /// How a replica batches (vLLM-style scheduler settings).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SchedulerConfig {
@@ -202,6 +216,44 @@ pub enum SimError {
     /// Failure times are out of range.
     #[error("invalid simulation setting: MTBF must be > 0 and repair time finite and ≥ 0")]
     FailureTimes,
+    /// A replica would fail more often than [`MIN_REPLICA_MTBF_S`].
+    #[error(
+        "invalid simulation setting: a replica would fail every {replica_mtbf_s:.3} s on average (chip MTBF ÷ chips \
+         per replica); the simulator needs at least {MIN_REPLICA_MTBF_S} s: real accelerators fail every 10⁴–10⁵ hours"
+    )]
+    FailuresTooFrequent {
+        /// Replica MTBF asked for, s.
+        replica_mtbf_s: f64,
+    },
+    /// The simulation would need more memory than [`MAX_SIM_MEMORY_BYTES`].
+    #[error(
+        "the simulation would need about {:.1} GiB ({replicas} replicas × {runs} concurrent replication(s)), more than \
+         the {:.0} GiB limit: simulate fewer chips (the scenario form samples a slice of a large pool) or fewer replications",
+        .estimate_bytes / 1073741824.0, MAX_SIM_MEMORY_BYTES / 1073741824.0
+    )]
+    TooLarge {
+        /// Estimated bytes.
+        estimate_bytes: f64,
+        /// Replicas in one run.
+        replicas: u64,
+        /// Replications run at once.
+        runs: u64,
+    },
+    /// Every request was dropped: the results would be a table of zeros.
+    #[error(
+        "all {dropped} requests were dropped and none completed: {}",
+        if *.too_long {
+            "every request is longer than a replica's whole KV cache (shorten the prompt or output, or use more chips per replica)"
+        } else {
+            "each was longer than a replica's whole KV cache or found the replicas' queues full"
+        }
+    )]
+    AllDropped {
+        /// Requests dropped.
+        dropped: u64,
+        /// Whether the only possible cause is a request longer than a replica's KV cache.
+        too_long: bool,
+    },
     /// The time-series interval is not a positive number of seconds.
     #[error("invalid simulation setting: time-series interval must be > 0 s, got {0}")]
     SampleInterval(f64),
@@ -232,10 +284,13 @@ impl SimConfig {
             input.check()?;
             output.check()?;
         }
-        if let Some(failures) = &self.failures
-            && !(failures.replica_mtbf_s > 0.0 && failures.repair_s.is_finite() && failures.repair_s >= 0.0)
-        {
-            return Err(SimError::FailureTimes);
+        if let Some(failures) = &self.failures {
+            if !(failures.replica_mtbf_s > 0.0 && failures.repair_s.is_finite() && failures.repair_s >= 0.0) {
+                return Err(SimError::FailureTimes);
+            }
+            if failures.replica_mtbf_s < MIN_REPLICA_MTBF_S {
+                return Err(SimError::FailuresTooFrequent { replica_mtbf_s: failures.replica_mtbf_s });
+            }
         }
         if let Some(interval_s) = self.sample_interval_s
             && !(interval_s.is_finite() && interval_s > 0.0)
@@ -246,6 +301,38 @@ impl SimConfig {
             return Err(SimError::NoStop);
         }
         Ok(())
+    }
+
+    /// Memory `runs` concurrent replications need, bytes (estimate: replica state, result
+    /// histograms and the time series; requests in flight are bounded by the replicas' KV caches).
+    pub fn memory_estimate_bytes(&self, runs: u64) -> f64 {
+        let pools: Vec<&ReplicaPool> = match &self.pools {
+            Pools::Colocated(pool) => vec![pool],
+            Pools::Disaggregated { prefill, decode, .. } => vec![prefill, decode],
+        };
+        let per_run: f64 = pools
+            .iter()
+            .map(|pool| {
+                let per_replica = std::mem::size_of::<super::replica::Replica>() as f64
+                    + 4.0 * f64::from(pool.scheduler.block_tokens)
+                    + REPLICA_EXTRA_BYTES;
+                f64::from(pool.replicas) * per_replica
+            })
+            .sum();
+        per_run * runs as f64
+    }
+
+    /// Check that `runs` concurrent replications fit [`MAX_SIM_MEMORY_BYTES`].
+    pub fn check_memory(&self, runs: u64) -> Result<(), SimError> {
+        let estimate_bytes = self.memory_estimate_bytes(runs);
+        if estimate_bytes <= MAX_SIM_MEMORY_BYTES {
+            return Ok(());
+        }
+        let replicas = match &self.pools {
+            Pools::Colocated(pool) => u64::from(pool.replicas),
+            Pools::Disaggregated { prefill, decode, .. } => u64::from(prefill.replicas) + u64::from(decode.replicas),
+        };
+        Err(SimError::TooLarge { estimate_bytes, replicas, runs })
     }
 
     /// The pools to check, after checking the KV transfer times of a disaggregated setup.

@@ -592,9 +592,7 @@ pub fn run(
     replications: u32,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Vec<SimResult>>, SimError> {
-    for p in &sim.pools {
-        p.config.check()?;
-    }
+    super::check_all(sim.pools.iter().map(|p| &p.config), u64::from(replications))?;
     let jobs: Vec<(usize, u64)> =
         (0..sim.pools.len()).flat_map(|k| (0..u64::from(replications)).map(move |i| (k, i))).collect();
     let results: Vec<SimResult> = jobs
@@ -608,6 +606,7 @@ pub fn run(
     for ((k, _), r) in jobs.into_iter().zip(results) {
         out[k].push(r);
     }
+    super::each_completed_some(sim.pools.iter().map(|p| &p.config), &out)?;
     Ok(out)
 }
 

@@ -7,6 +7,7 @@ use super::config::{
     ArrivalSource, Failures, Pools, ReplicaPool, Routing, SchedulerConfig, SimConfig, SimError, SloTargets,
 };
 use fleetplan_core::catalog::{Catalog, ChipId, LlmId};
+use fleetplan_core::scenario::request::context_problem;
 use fleetplan_core::units::Precision;
 use fleetplan_models::hw::ChipRates;
 use fleetplan_models::infer::{InferenceEngine, Layout, RequestShape, ServeMode, ServingStack, Slo, best_for_layout};
@@ -22,6 +23,22 @@ pub enum BuildError {
     /// Bad simulation setting.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// The mean prompt and output do not fit the model's context window.
+    #[error(
+        "a request of {input_tokens} prompt + {output_tokens} output tokens does not fit model `{model}`'s context of \
+         {max_context_tokens} tokens: give a prompt of at most {} tokens",
+        .max_context_tokens.saturating_sub(*.output_tokens)
+    )]
+    Context {
+        /// Model id.
+        model: String,
+        /// Mean prompt tokens.
+        input_tokens: u64,
+        /// Mean output tokens.
+        output_tokens: u64,
+        /// The model's context window, tokens.
+        max_context_tokens: u64,
+    },
 }
 
 /// A standalone serving setup named by catalog ids.
@@ -97,6 +114,16 @@ impl Standalone {
 
     /// The simulation.
     pub fn config(&self, catalog: &Catalog) -> Result<SimConfig, BuildError> {
+        let model = &catalog[&self.model];
+        let (input, output) = (self.input.mean(), self.output.mean());
+        if context_problem(input, output, f64::from(model.max_context_tokens)).is_some() {
+            return Err(BuildError::Context {
+                model: model.id.clone(),
+                input_tokens: input.round() as u64,
+                output_tokens: output.round() as u64,
+                max_context_tokens: u64::from(model.max_context_tokens),
+            });
+        }
         let engine = self.engine(catalog)?;
         let replicas = self.replicas()?;
         let scheduler = SchedulerConfig::for_engine(&engine);

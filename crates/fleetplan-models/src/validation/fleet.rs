@@ -141,11 +141,15 @@ pub fn parse_fleet_cases(source_name: &str, text: &str) -> Result<FleetCaseSet, 
             ));
         }
         let value = *raw.value.get_ref();
-        if !(value.is_finite() && value > 0.0) {
+        if !(value.is_finite() && value > 0.0 && value <= super::MAX_MEASURED_VALUE) {
             set.problems.push(problem(
                 "value",
                 raw.value.span(),
-                format!("fleet case `{}`: value must be a positive number, got {value}", raw.id),
+                format!(
+                    "fleet case `{}`: value must be a positive number up to 1e15, got {}",
+                    raw.id,
+                    fleetplan_core::format::given(value)
+                ),
                 "the published figure in the metric's unit, e.g. 2224".into(),
             ));
         }
@@ -277,6 +281,9 @@ certainty = "high"
         let set = parse_fleet_cases("c.toml", &text).unwrap();
         assert_eq!(set.cases.len(), 1);
         assert!(set.problems[0].message.contains("positive"), "{:?}", set.problems);
+        let huge = CASE.replace("acelerators_average", "accelerators_average").replace("value = 1814", "value = 1e300");
+        let set = parse_fleet_cases("c.toml", &huge).unwrap();
+        assert!(set.problems[0].message.contains("up to 1e15, got 1e300"), "{:?}", set.problems);
         let dup = CASE.replace("acelerators_average", "accelerators_average").replace("id = \"b\"", "id = \"a\"");
         let set = parse_fleet_cases("c.toml", &dup).unwrap();
         assert!(set.problems[0].message.contains("duplicate"), "{:?}", set.problems);

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 /// Arguments of `fleetplan compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Two or more scenario files with fixed fleets.
-    #[arg(required = true, num_args = 1..)]
+    /// Two or more scenario files with fixed fleets (one file has nothing to compare with).
+    #[arg(required = true, num_args = 2..)]
     pub files: Vec<PathBuf>,
 }
 

@@ -123,6 +123,7 @@ impl RequestArgs {
     /// The flag a request setting is given with.
     fn flag(field: &str) -> &'static str {
         match field {
+            "input_tokens_per_request" => "--input",
             "output_tokens_cv" => "--output-cv",
             "output_tokens_max" => "--output-max",
             "beams" => "--beams",

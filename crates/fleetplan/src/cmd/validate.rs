@@ -58,6 +58,15 @@ pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
             rejected.extend(fleet.rejected);
         }
     }
+    if results.is_empty() && fleet_cases.is_empty() && rejected.is_empty() {
+        // A summary of nothing ("median error 0.0 %") would read as a perfect score.
+        let files: Vec<String> = args.files.iter().map(|f| format!("`{}`", f.display())).collect();
+        return Err(super::args::user_error(format!(
+            "no validation cases in {}: a validation file holds [[case]] tables (one measurement each) or \
+             [[fleet_case]] tables (see ../shared/validation/README.md for the format)",
+            files.join(", ")
+        )));
+    }
     if args.fit_intervals {
         return fit_cmd(&results, &args.files, &rejected);
     }

@@ -242,10 +242,20 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// A CSV cell: a float written as text is rounded at the output boundary
+/// (`fleetplan_core::output::csv_number`: no float noise, no `NaN`); other text as it is.
+fn csv_cell(s: &str) -> String {
+    let integer = s.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    match s.parse::<f64>() {
+        Ok(x) if !integer => fleetplan_core::output::csv_number(x),
+        _ => csv_field(s),
+    }
+}
+
 fn csv(rows: Vec<Vec<String>>) -> String {
     let mut s = String::new();
     for r in rows {
-        s.push_str(&r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        s.push_str(&r.iter().map(|f| csv_cell(f)).collect::<Vec<_>>().join(","));
         s.push('\n');
     }
     s

@@ -42,10 +42,19 @@ pub struct Provenance {
     pub notes: Option<String>,
 }
 
-/// Push a problem if `value` is not finite and > 0.
+/// Largest positive number a catalog field accepts, in the field's unit (10¹⁵: above every
+/// real figure — TFLOPS, GB, W, USD, tokens — so a 1e308 override is an error, not an inf later).
+pub const MAX_CATALOG_VALUE: f64 = 1e15;
+
+/// Push a problem if `value` is not finite, > 0 and at most [`MAX_CATALOG_VALUE`].
 pub(crate) fn check_positive(problems: &mut Vec<String>, kind: &str, id: &str, field: &str, value: f64) {
     if !(value.is_finite() && value > 0.0) {
         problems.push(format!("{kind} `{id}`: `{field}` must be a positive number, got {value}"));
+    } else if value > MAX_CATALOG_VALUE {
+        problems.push(format!(
+            "{kind} `{id}`: `{field}` = {} is beyond any real value (at most {MAX_CATALOG_VALUE:e})",
+            crate::format::given(value)
+        ));
     }
 }
 

@@ -37,6 +37,8 @@ pub(super) fn check(
             "not positive",
             format!("give the total spend over the horizon in {}, e.g. 150e9", header.currency),
         );
+    } else {
+        checker.within_limit(&section.total, "budget.total", "the budget");
     }
     let per_quarter = per_quarter(checker, section, header);
     let per_year = per_year(checker, section, header);

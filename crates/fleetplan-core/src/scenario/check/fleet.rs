@@ -7,6 +7,7 @@ use super::sites::SiteTable;
 use super::{Checker, opt};
 use crate::catalog::Catalog;
 use crate::scenario::file::{FleetEntry, ScenarioFile, WorkloadKind};
+use crate::scenario::limits::MAX_ACCELERATORS;
 use crate::scenario::{Holding, Spanned, WorkloadId};
 use crate::suggest::did_you_mean;
 
@@ -63,8 +64,22 @@ fn holding(
     let hardware = resolved?;
     hardware::availability(checker, catalog, &hardware, &entry.from, &format!("{path}.from"), "this holding starts");
     let per_unit = u64::from(hardware.accelerators_per_unit);
+    let accelerators = entry.count.saturating_mul(per_unit);
+    if accelerators > MAX_ACCELERATORS {
+        checker.error(
+            entry.count.span(),
+            &format!("{path}.count"),
+            format!(
+                "a holding of {} units ({accelerators} accelerators) is beyond any real fleet: at most {MAX_ACCELERATORS} accelerators",
+                *entry.count
+            ),
+            "too large",
+            "100 million accelerators draw about 100 GW; give the holding's real count (docs/scenario.md, Ranges)".into(),
+        );
+        return None;
+    }
     Some(Holding {
-        accelerators: entry.count.saturating_mul(per_unit),
+        accelerators,
         hardware,
         site: site?,
         units: *entry.count,

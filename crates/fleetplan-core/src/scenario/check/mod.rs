@@ -25,13 +25,15 @@ mod sites;
 mod workloads;
 
 use super::file::ScenarioFile;
-use super::{Budget, Buyer, Scenario, Spanned, sort_diagnostics};
+use super::{Budget, Buyer, Scenario, Spanned, limits, sort_diagnostics};
 use crate::catalog::{Catalog, UnknownId};
 use crate::diagnostic::Diagnostic;
 use std::ops::Range;
 
 /// Largest horizon accepted, quarters (ten years).
 pub const MAX_QUARTERS: u32 = 40;
+
+pub use objective::ObjectiveProblem;
 
 /// Largest price or unserved penalty a workload may give, scenario currency per million tokens
 /// or per item: far above any market price in any currency, small enough that the planner's
@@ -118,10 +120,10 @@ impl Checker<'_> {
         );
     }
 
-    /// `value` must be finite and > 0.
+    /// `value` must be finite, > 0 and within its field's limit ([`crate::scenario::limits`]).
     fn positive(&mut self, value: &Spanned<f64>, path: &str, what: &str) -> bool {
         if value.is_finite() && **value > 0.0 {
-            return true;
+            return self.within_limit(value, path, what);
         }
         let written = self.written(&value.span());
         self.error(
@@ -134,10 +136,10 @@ impl Checker<'_> {
         false
     }
 
-    /// `value` must be finite and ≥ 0.
+    /// `value` must be finite, ≥ 0 and within its field's limit ([`crate::scenario::limits`]).
     fn non_negative(&mut self, value: &Spanned<f64>, path: &str, what: &str) -> bool {
         if value.is_finite() && **value >= 0.0 {
-            return true;
+            return self.within_limit(value, path, what);
         }
         let written = self.written(&value.span());
         self.error(
@@ -165,6 +167,25 @@ impl Checker<'_> {
             format!("{what} of {written} is beyond any plausible value (at most {max:e})"),
             "too large",
             format!("give `{path}` in the scenario currency, at most {max:e}"),
+        );
+        false
+    }
+
+    /// `value` must be at most the limit of the field at `path`, when it has one
+    /// ([`limits::field_limit`]); reported with the value, the limit and why.
+    fn within_limit(&mut self, value: &Spanned<f64>, path: &str, what: &str) -> bool {
+        let Some(limit) = limits::field_limit(path) else { return true };
+        if **value <= limit.max {
+            return true;
+        }
+        let written = self.written(&value.span());
+        let max = if limit.max >= 1e6 { format!("{:e}", limit.max) } else { crate::format::given(limit.max) };
+        self.error(
+            value.span(),
+            path,
+            format!("{what} of {written} is beyond any real value: at most {max} ({})", limit.why),
+            "too large",
+            format!("give `{path}` at most {max}; docs/scenario.md (Ranges) lists every field's range"),
         );
         false
     }

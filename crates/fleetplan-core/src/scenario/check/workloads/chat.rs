@@ -130,6 +130,7 @@ fn request_options(
     let mut ok = true;
     for problem in options.problems(input, output, context) {
         let span = match problem.field {
+            "input_tokens_per_request" => entry.input_tokens_per_request.as_ref().map(Spanned::span),
             "output_tokens_cv" => entry.output_tokens_cv.as_ref().map(Spanned::span),
             "output_tokens_max" => entry.output_tokens_max.as_ref().map(Spanned::span),
             "beams" => entry.beams.as_ref().map(Spanned::span),
@@ -185,6 +186,7 @@ fn cached_input_fraction(checker: &mut Checker, checked: &CheckedEntry) -> Optio
 /// What each request setting means, for the help line of its range error.
 fn help(field: &str) -> String {
     match field {
+        "input_tokens_per_request" => "a serving request's prompt and output must fit the model's context window",
         "output_tokens_cv" => "standard deviation / mean of output lengths; 0 = all equal, ~1 for chat data sets",
         "output_tokens_max" => "the longest output a request may have, in tokens",
         "beams" => "beam width: 1 = greedy or sampling (MLPerf GPT-J uses 4)",
