@@ -7,6 +7,35 @@ use fleetplan_core::catalog::{Catalog, ChipId, EngineId, UnknownId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::infer::ServingStack;
 
+/// What a command prints on stdout: tables for people, or JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TableOrJson {
+    /// Tables and sentences.
+    #[default]
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// `--format table|json`, with `--json` kept as its short alias: the one machine-readable flag
+/// every command takes.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct FormatArg {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArg {
+    /// Whether JSON was asked for (`--format json` or `--json`).
+    pub fn is_json(&self) -> bool {
+        self.json || self.format == TableOrJson::Json
+    }
+}
+
 /// Clap value parser for `--precision` and `--kv-precision`: bf16, fp16, fp8, int8, fp4, w4a16.
 pub fn parse_precision(s: &str) -> Result<Precision, String> {
     s.parse()

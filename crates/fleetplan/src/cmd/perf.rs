@@ -85,8 +85,8 @@ pub struct InferArgs {
     #[arg(long)]
     pub curve: bool,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// How requests decode and arrive in `perf infer`, beyond their mean lengths (the scenario chat
@@ -235,8 +235,8 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub layout: FixedLayoutArgs,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// Arguments of `fleetplan perf gen`.
@@ -255,8 +255,8 @@ pub struct GenArgs {
     #[arg(long)]
     pub steps: Option<u32>,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 fn parse_scenario(s: &str) -> Result<ServeMode, String> {
@@ -330,7 +330,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let class = catalog.prediction_class(&catalog[&chip], model.is_moe(), scenario.into(), engine_id);
     let main = scenario.throughput_per_chip(&result.best);
     let interval = for_prediction(catalog, &class, main, true);
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
             "engine": choice.engine, "engine_version": a.engine_version, "engine_description": choice.line,
@@ -497,7 +497,7 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let mfu_interval = for_prediction(catalog, &class, s.best.mfu * 100.0, true);
     let days = s.best.time_to_train_h / 24.0;
     let days_interval = for_prediction(catalog, &class, days, false);
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
             "model_flops_per_token": engine.model_flops_per_token(),
@@ -548,7 +548,7 @@ fn gen_cmd(catalog: &Catalog, a: &GenArgs) -> Result<(), Failure> {
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let g = generation(model, &rates, a.steps).map_err(perf_err)?;
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({"chip": a.chip, "model": model.id, "precision": a.precision, "result": g});
         out(&to_json(&v)?);
         return Ok(());

@@ -56,8 +56,8 @@ pub struct QueryArgs {
     #[arg(long = "grant-rule", value_name = "ID")]
     pub grant_rules: Vec<String>,
     /// Emit JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// Arguments of `fleetplan policy check`.
@@ -194,7 +194,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     let verdict = judge(catalog, &query, &options);
     let metrics = chip_metrics(chip);
     let available_on_date = chip.available_in(Quarter::of_date(q.date));
-    if q.json {
+    if q.print.is_json() {
         let json = CheckJson {
             chip: &chip.id,
             site: &site.id,
@@ -300,7 +300,7 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
         .iter()
         .map(|chip| catalog.regions.iter().map(|site| judge(catalog, &q.query(chip, site), &options)).collect())
         .collect();
-    if q.json {
+    if q.print.is_json() {
         let mut json: BTreeMap<&str, BTreeMap<&str, &Verdict>> = BTreeMap::new();
         for (chip, row) in chips.iter().zip(&verdicts) {
             json.insert(chip.id.as_str(), catalog.regions.iter().map(|r| r.id.as_str()).zip(row).collect());

@@ -133,8 +133,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print JSON instead of tables.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 fn parse_quarter(s: &str) -> Result<Quarter, String> {
@@ -256,7 +256,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     let summary = total.summary();
     let series = [("all".to_string(), runs[0].series.as_slice())];
     write_outputs(a, &series)?;
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": chip, "chips": a.chips, "tp": a.tp, "pp": a.pp, "model": model,
             "precision": a.precision, "qps": a.qps, "routing": a.routing,
@@ -322,7 +322,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
     let series: Vec<(String, &[Sample])> =
         labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
     write_outputs(a, &series)?;
-    if a.json {
+    if a.print.is_json() {
         let pools: Vec<serde_json::Value> = sim
             .pools
             .iter()

@@ -34,8 +34,8 @@ pub struct ValidateArgs {
     /// "summary": {..., "interval_coverage", "median_interval_half_width"}, "fleet_cases":
     /// [{"id", "metric", "predicted", "published", "error", "tolerance", "within_tolerance",
     /// "detail"}...]}.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
     /// Fit the prediction-interval table from the residuals of every modelled case and print it
     /// as catalog TOML (to redirect into crates/fleetplan-core/catalog/intervals.toml); the
     /// in-sample and cross-validated coverage go to stderr.
@@ -65,7 +65,7 @@ pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
     let summary = summarize(&results);
     let intervals = for_results(catalog, &results);
     let coverage = summarize_intervals(&results, &intervals);
-    if args.json {
+    if args.print.is_json() {
         out(&json(&results, &intervals, &summary, &coverage, &fleet_results)?);
     } else {
         let mut text = String::new();
