@@ -16,7 +16,7 @@ mod ids;
 mod load;
 mod types;
 
-pub use ids::{ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
+pub use ids::{ChipId, DiffusionId, EngineId, LlmId, NotALanguageModel, RegionId, SystemId};
 pub use load::{BUILTIN_FILES, CatalogFile, OverrideNote};
 pub use types::*;
 

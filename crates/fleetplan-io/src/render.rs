@@ -96,9 +96,7 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
 /// `text` with each control character (other than newline, tab and carriage return) replaced
 /// by as many `?` as it has bytes, so byte spans into the text stay valid.
 pub fn mask_control(text: &str) -> String {
-    text.chars()
-        .map(|ch| if is_hostile_control(ch) { "?".repeat(ch.len_utf8()) } else { ch.to_string() })
-        .collect()
+    text.chars().map(|ch| if is_hostile_control(ch) { "?".repeat(ch.len_utf8()) } else { ch.to_string() }).collect()
 }
 
 fn is_hostile_control(ch: char) -> bool {
@@ -223,7 +221,10 @@ mod tests {
             .with_help("no \u{1b} please");
         for style in [RenderStyle::Plain, RenderStyle::Terminal] {
             let rendered = render_diagnostic(text, &diagnostic, style);
-            assert!(!rendered.contains("\u{1b}[31mred") && !rendered.contains('\0') && !rendered.contains('\u{7}'), "{rendered:?}");
+            assert!(
+                !rendered.contains("\u{1b}[31mred") && !rendered.contains('\0') && !rendered.contains('\u{7}'),
+                "{rendered:?}"
+            );
         }
         let plain = render_diagnostic(text, &diagnostic, RenderStyle::Plain);
         assert!(plain.contains("bad name `\\u{1b}[31mred\\u{0}`"), "{plain}");

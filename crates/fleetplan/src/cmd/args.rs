@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::ui;
-use fleetplan_core::catalog::{Catalog, ChipId, EngineId, UnknownId};
+use fleetplan_core::catalog::{Catalog, ChipId, EngineId, LlmId, UnknownId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::infer::ServingStack;
 
@@ -58,6 +58,21 @@ pub fn user_error(msg: impl std::fmt::Display) -> Failure {
 pub fn unknown(flag: &str, err: &UnknownId) -> Failure {
     ui::unknown_id(flag, err);
     Failure::User
+}
+
+/// The language model given to `flag` of `command`: an unknown id gets the did-you-mean
+/// error, a diffusion model gets the scenario validator's "is a diffusion (image) model"
+/// sentence (exit 2 either way).
+pub fn language_model(catalog: &Catalog, flag: &str, command: &str, id: &str) -> Result<LlmId, Failure> {
+    if let Some(wrong) = catalog.not_a_language_model(id) {
+        ui::error(format!("{flag}: {}", wrong.message(&format!("`{command}` needs"))));
+        ui::help(format!(
+            "name a language model (`fleetplan catalog models` lists them); `fleetplan perf gen --model {id}` rates {} generation",
+            wrong.modality
+        ));
+        return Err(Failure::User);
+    }
+    catalog.resolve_llm(id).map_err(|e| unknown(flag, &e))
 }
 
 /// An unknown id named without its flag (`fleetplan perf`): the error with did-you-mean, then

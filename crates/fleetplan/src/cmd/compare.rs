@@ -2,8 +2,8 @@
 //! accelerators, dense PFLOPS by precision, MW, chat tokens/day capacity, cost per million
 //! output tokens).
 
-use super::evaluate::load_and_evaluate;
 use super::args::FormatArg;
+use super::evaluate::load_and_evaluate;
 use super::{Failure, condensed_table, out, to_json};
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
@@ -117,7 +117,9 @@ pub fn run(catalog: &Catalog, args: &CompareArgs) -> Result<(), Failure> {
     t.add_row(row("dense PFLOPS fp4", &|c| format!("{:.0}", c.dense_pflops_fp4)));
     t.add_row(row("IT MW (last quarter)", &|c| format!("{:.1}", c.it_mw_last_quarter)));
     t.add_row(row("chat capacity, output tokens/day", &|c| num(c.chat_capacity_output_tokens_per_day)));
-    t.add_row(row("USD per M output tokens", &|c| c.usd_per_million_output_tokens.map_or("-".into(), |v| format!("{v:.3}"))));
+    t.add_row(row("USD per M output tokens", &|c| {
+        c.usd_per_million_output_tokens.map_or("-".into(), |v| format!("{v:.3}"))
+    }));
     t.add_row(row("tCO2 per year", &|c| num(c.tco2_per_year)));
     t.add_row(row("violations", &|c| c.violations.to_string()));
     out(&t.to_string());

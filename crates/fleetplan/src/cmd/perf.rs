@@ -281,7 +281,7 @@ fn perf_err(e: PerfError) -> Failure {
 }
 
 fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
-    let model = catalog.llm(&a.model).map_err(unknown)?;
+    let model = &catalog[&super::args::language_model(catalog, "--model", "perf infer", &a.model)?];
     let chip = catalog.resolve_chip(&a.chip).map_err(unknown)?;
     let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
     let stack = choice.stack;
@@ -478,7 +478,7 @@ fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
 }
 
 fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
-    let model = catalog.llm(&a.model).map_err(unknown)?;
+    let model = &catalog[&super::args::language_model(catalog, "--model", "perf train", &a.model)?];
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = TrainRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };

@@ -223,7 +223,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
         ));
     };
     let chip_id = catalog.resolve_chip(chip).map_err(|e| unknown("--chip", &e))?;
-    let model_id = catalog.resolve_llm(model).map_err(|e| unknown("--model", &e))?;
+    let model_id = super::args::language_model(catalog, "--model", "simulate", model)?;
     let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
     let setup = Standalone {
         chip: chip_id,
