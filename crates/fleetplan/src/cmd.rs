@@ -9,6 +9,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod gen_scenario;
 pub mod optimize;
+pub mod outdir;
 pub mod perf;
 pub mod policy;
 pub mod schema;

@@ -593,11 +593,12 @@ fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(),
         write(path, &series_csv(series))?;
     }
     if let Some(dir) = &a.out {
-        std::fs::create_dir_all(dir).map_err(|e| user_error(format!("cannot create `{}`: {e}", dir.display())))?;
-        write(&dir.join("timeseries.csv"), &series_csv(series))?;
         let (queue, util) = charts(series).map_err(Failure::Internal)?;
-        write(&dir.join("queue.svg"), &queue)?;
-        write(&dir.join("utilization.svg"), &util)?;
+        let mut staged = super::outdir::StagedOut::new(dir)?;
+        staged.write("timeseries.csv", series_csv(series))?;
+        staged.write("queue.svg", queue)?;
+        staged.write("utilization.svg", util)?;
+        staged.commit()?;
         ui::status(format!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display()));
     }
     Ok(())
