@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd;
+mod help;
 mod report;
 mod ui;
 

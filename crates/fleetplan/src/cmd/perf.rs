@@ -22,10 +22,13 @@ use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRate
 #[derive(Debug, Subcommand)]
 pub enum PerfCommand {
     /// LLM serving: best layout and batch, tokens/s per chip, TTFT/TPOT, binding resource.
+    #[command(after_help = crate::help::PERF_INFER)]
     Infer(InferArgs),
     /// LLM training: fastest layout that fits, step time, MFU, time to train, chip-hours.
+    #[command(after_help = crate::help::PERF_TRAIN)]
     Train(TrainArgs),
     /// Image/video generation: items/s and video-seconds/s per chip.
+    #[command(after_help = crate::help::PERF_GEN)]
     Gen(GenArgs),
 }
 

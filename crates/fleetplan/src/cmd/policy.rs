@@ -20,8 +20,10 @@ use std::collections::BTreeMap;
 pub enum PolicyCommand {
     /// May a buyer own (or lease) this chip at this site on this date? One answer with the
     /// deciding rule, citation, reason and advisories.
+    #[command(after_help = crate::help::POLICY_CHECK)]
     Check(CheckArgs),
     /// Every chip × every site for one buyer and date, as short verdict codes.
+    #[command(after_help = crate::help::POLICY_MATRIX)]
     Matrix(MatrixArgs),
 }
 

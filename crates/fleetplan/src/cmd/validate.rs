@@ -26,11 +26,12 @@ use std::path::PathBuf;
 /// Arguments of `fleetplan validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Validation files: lists of `[[case]]` tables (see shared/validation/README.md); the cases
-    /// of several files are reported together.
+    /// Validation files: lists of `[[case]]` tables, e.g.
+    /// crates/fleetplan-models/tests/data/calibration.toml (format: docs/performance-model.md,
+    /// section 7); the cases of several files are reported together.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Print JSON: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
+    /// `--format json` (or `--json`) prints: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
     /// "summary": {..., "interval_coverage", "median_interval_half_width"}, "fleet_cases":
     /// [{"id", "metric", "predicted", "published", "error", "tolerance", "within_tolerance",
     /// "detail"}...]}.
