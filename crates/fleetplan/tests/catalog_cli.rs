@@ -91,7 +91,7 @@ fn override_file_changes_the_table_and_bad_one_exits_2() {
     let good = dir.join("good.toml");
     let region = |pue: &str| {
         format!(
-            "[[region]]\nid = \"xx-test\"\nname = \"Testland\"\ncountry = \"XX\"\nbuild_musd_per_mw = 9.0\npue = {pue}\n\
+            "[[region]]\nid = \"xx-test\"\nname = \"Testland\"\ncountry = \"AQ\"\nbuild_musd_per_mw = 9.0\npue = {pue}\n\
              power_usd_per_kwh = 0.1\ngrid_gco2_per_kwh = 300.0\nlead_time_months = 12.0\nus_country_groups = []\n\
              us_tier_2025 = 2\nchina_mainland = false\nsource = \"test\"\nconfidence = \"estimate\"\n"
         )

@@ -39,9 +39,12 @@ fn locate(text: &str, message: &str) -> Option<(Range<usize>, String, &'static s
                 continue;
             }
             let path = format!("{}[{index}]", table.get_ref());
+            // A field in backticks, else a key named as a word ("country `XX` must be …").
+            let words: Vec<&str> = message.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
             let located = fields
                 .iter()
                 .find_map(|field| entry.iter().find(|(k, _)| k.get_ref() == field))
+                .or_else(|| entry.iter().find(|(k, _)| k.get_ref() != "id" && words.contains(&k.get_ref().as_ref())))
                 .map(|(k, v)| (v.span(), format!("{path}.{}", k.get_ref()), "this value"))
                 .unwrap_or((id_value.span(), path, "this entry"));
             // Prefer the table the message's kind names (`region`), else the first match.
@@ -73,6 +76,13 @@ mod tests {
         let d = integrity_diagnostic("o.toml", TEXT, "region `cn` has an empty `source`");
         assert_eq!(d.path.as_deref(), Some("region[0]"));
         assert_eq!(d.line_col(TEXT), Some((2, 6)));
+    }
+
+    #[test]
+    fn a_field_named_as_a_word_is_found_too() {
+        let text = "[[region]]\nid = \"zz\"\ncountry = \"XX\"\n";
+        let d = integrity_diagnostic("o.toml", text, "region `zz`: country `XX` must be an ISO alpha-2 code");
+        assert_eq!(d.path.as_deref(), Some("region[0].country"));
     }
 
     #[test]
