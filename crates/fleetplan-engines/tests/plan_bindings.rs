@@ -74,3 +74,9 @@ fn a_share_floor_the_plan_sits_on_is_named() {
         explanations("[budget]\ntotal = 1e10\n[[budget.share]]\ngroup = \"second\"\nsites = [\"b\"]\nmin = 0.7\n");
     assert!(notes.iter().any(|n| n.contains("Group `second` is at its minimum share of spend (70 %)")), "{notes:#?}");
 }
+
+#[test]
+fn a_yearly_cap_the_plan_spends_up_to_is_named() {
+    let notes = explanations("[budget]\ntotal = 1e10\nper_year = { 2025 = 2e6 }\n[objective]\nkind = \"max-served\"\n");
+    assert!(notes.iter().any(|n| n.starts_with("The 2025 budget cap of") && n.ends_with("is reached.")), "{notes:#?}");
+}

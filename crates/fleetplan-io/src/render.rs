@@ -76,15 +76,17 @@ fn quotable(text: &str, offset: usize) -> bool {
     end - start <= MAX_QUOTED_LINE_BYTES
 }
 
-/// `text` with control characters (other than newline, tab and carriage return) written as
-/// escapes (`\u{1b}`), for messages shown on a terminal.
+/// `text` with control characters (other than newline and tab) written as escapes
+/// (`\u{1b}`, `\u{d}`), for messages shown on a terminal: no escape sequence, NUL or carriage
+/// return from an input reaches it.
 pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_hostile_control) {
+    let hostile = |ch: char| ch.is_control() && !matches!(ch, '\n' | '\t');
+    if !text.chars().any(hostile) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
     for ch in text.chars() {
-        if is_hostile_control(ch) {
+        if hostile(ch) {
             escaped.push_str(&format!("\\u{{{:x}}}", u32::from(ch)));
         } else {
             escaped.push(ch);
@@ -93,8 +95,9 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
-/// `text` with each control character (other than newline, tab and carriage return) replaced
-/// by as many `?` as it has bytes, so byte spans into the text stay valid.
+/// `text` with each control character (other than newline, tab and the carriage return of a
+/// CRLF line end, which the snippet drawing handles) replaced by as many `?` as it has bytes, so
+/// byte spans into the text stay valid.
 pub fn mask_control(text: &str) -> String {
     text.chars().map(|ch| if is_hostile_control(ch) { "?".repeat(ch.len_utf8()) } else { ch.to_string() }).collect()
 }
