@@ -1,10 +1,10 @@
 //! The "Examples:" section of every command's `--help` (clap `after_help`): commands that run
-//! as written from the root of a clone.
+//! as written from the root of a clone, each line under 100 columns so that clap never wraps it.
 
 /// `fleetplan check`.
 pub const CHECK: &str = "Examples:
   fleetplan check examples/quickstart.toml
-  fleetplan check examples/quickstart.toml --format json   # ok, and every diagnostic with path/line/column";
+  fleetplan check examples/quickstart.toml --format json   # every diagnostic, line and column";
 
 /// `fleetplan catalog`.
 pub const CATALOG: &str = "Examples:
@@ -22,7 +22,8 @@ pub const POLICY: &str = "Examples:
 /// `fleetplan policy check`.
 pub const POLICY_CHECK: &str = "Examples:
   fleetplan policy check --chip h20 --site cn --date 2025-06-01 --buyer-hq CN
-  fleetplan policy check --chip h20 --site cn --date 2025-06-01 --buyer-hq CN --disable-rule apr2025-h20 --format json";
+  fleetplan policy check --chip h20 --site cn --date 2025-06-01 --buyer-hq CN --format json
+  fleetplan policy check --chip h20 --site cn --date 2025-06-01 --buyer-hq CN --lease";
 
 /// `fleetplan policy matrix`.
 pub const POLICY_MATRIX: &str = "Examples:
@@ -35,19 +36,19 @@ pub const SCHEMA: &str = "Examples:
 
 /// `fleetplan perf`.
 pub const PERF: &str = "Examples:
-  fleetplan perf infer --chip h100-sxm --chips 8 --model llama-2-70b --precision fp8 --input 300 --output 290
+  fleetplan perf infer --chip h100-sxm --chips 8 --model llama-2-70b --precision fp8
   fleetplan perf train --chip h100-sxm --chips 1024 --model llama-3.1-70b --tokens 1e12
   fleetplan perf gen --chip h100-sxm --model flux.1-dev --format json";
 
 /// `fleetplan perf infer`.
 pub const PERF_INFER: &str = "Examples:
-  fleetplan perf infer --chip h100-sxm --chips 8 --model llama-2-70b --precision fp8 --input 300 --output 290
-  fleetplan perf infer --chip h200 --chips 8 --model llama-3.1-70b --ttft-p99-ms 500 --curve --format json";
+  fleetplan perf infer --chip h100-sxm --chips 8 --model llama-2-70b --precision fp8
+  fleetplan perf infer --chip h200 --chips 8 --model llama-3.1-70b --curve --format json";
 
 /// `fleetplan perf train`.
 pub const PERF_TRAIN: &str = "Examples:
   fleetplan perf train --chip h100-sxm --chips 1024 --model llama-3.1-70b --tokens 1e12
-  fleetplan perf train --chip b200 --chips 4096 --model llama-3.1-405b --tokens 1.5e13 --format json";
+  fleetplan perf train --chip b200 --chips 4096 --model llama-3.1-405b --format json";
 
 /// `fleetplan perf gen`.
 pub const PERF_GEN: &str = "Examples:
@@ -65,7 +66,7 @@ docs/fleet-validation.md (fleet cases).";
 pub const EVALUATE: &str = "Examples:
   fleetplan evaluate examples/quickstart.toml
   fleetplan evaluate examples/quickstart.toml --format csv
-  fleetplan evaluate examples/bytedance-2025.toml --out target/report   # report.html, evaluation.json, CSV";
+  fleetplan evaluate examples/bytedance-2025.toml --out target/report   # HTML, JSON and CSV";
 
 /// `fleetplan compare`.
 pub const COMPARE: &str = "Examples:
@@ -74,9 +75,9 @@ pub const COMPARE: &str = "Examples:
 
 /// `fleetplan simulate`.
 pub const SIMULATE: &str = "Examples:
-  fleetplan simulate --chip h100-sxm --chips 8 --tp 2 --model llama-2-70b --precision fp8 --qps 75 --input 300 --output 290
+  fleetplan simulate --chip h100-sxm --chips 8 --tp 2 --model llama-2-70b --precision fp8 --qps 75
   fleetplan simulate examples/quickstart.toml --workload assistant --hours 1 --format json
-  fleetplan simulate examples/quickstart.toml --workload assistant --hours 1 --out target/sim   # CSV and charts";
+  fleetplan simulate examples/quickstart.toml --workload assistant --hours 1 --out target/sim";
 
 /// `fleetplan optimize`.
 pub const OPTIMIZE: &str = "Examples:

@@ -234,6 +234,9 @@ fn paths_named_in_help_exist_in_a_clone() {
 fn the_examples_in_help_run() {
     for (command, help) in helps() {
         let examples = help.split("\nExamples:\n").nth(1).unwrap_or_default();
+        for full in examples.lines() {
+            assert!(full.chars().count() < 100, "`{command} --help`: an example line clap may wrap: {full}");
+        }
         for line in examples.lines().filter_map(|l| l.strip_prefix("  fleetplan ")) {
             let line = line.split(" #").next().unwrap().trim();
             // Redirections and pipes need a shell; --out writes into target/; a --catalog file
