@@ -42,7 +42,7 @@ pub const MAX_QUOTED_LINE_BYTES: usize = 400;
 /// cannot drive the terminal. The snippet frame names the file only: the headline carries the
 /// one line:column (columns in characters), so the two can never disagree.
 pub fn render_diagnostic(text: &str, diagnostic: &Diagnostic, style: RenderStyle) -> String {
-    let diagnostic = escaped(diagnostic);
+    let diagnostic = escaped(&diagnostic.clone().located_in(text));
     let quoted = diagnostic.span.as_ref().is_some_and(|span| quotable(text, span.start));
     let theme = match style {
         RenderStyle::Plain => miette::GraphicalTheme::unicode_nocolor(),

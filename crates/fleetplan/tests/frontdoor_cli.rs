@@ -155,6 +155,14 @@ fn a_table_nested_thousands_deep_is_located_without_quoting_the_line() {
     let err = stderr(&o);
     assert!(err.contains("deep.toml:2:"), "{err}");
     assert!(err.len() < 2000, "the 10,000-character line is not quoted: {} bytes", err.len());
+    // A table header 5,000 levels deep: the TOML reader's recursion limit comes without a span.
+    write(&dir, "header.toml", &format!("x = 1\n[{}]\ny = 2\n", vec!["a"; 5000].join(".")));
+    let o = fleetplan_in(&dir, &["check", "header.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("header.toml:2:1: nested more than 100 levels deep"), "{err}");
+    let json = stdout(&fleetplan_in(&dir, &["check", "header.toml", "--format", "json"]));
+    assert!(json.contains("\"line\": 2"), "{json}");
 }
 
 #[test]

@@ -63,9 +63,11 @@ impl<'a> DiagnosticJson<'a> {
 
 /// The whole `check --format json` document.
 fn check_json(file: &str, diagnosed: Option<&Diagnosed>) -> Result<String, Failure> {
-    let diagnostics: Vec<DiagnosticJson> = diagnosed
-        .map(|d| d.diagnostics.iter().map(|diag| DiagnosticJson::new(&d.input.text, diag)).collect())
-        .unwrap_or_default();
+    let (text, located): (&str, Vec<Diagnostic>) = match diagnosed {
+        Some(d) => (&d.input.text, d.diagnostics.iter().map(|diag| diag.clone().located_in(&d.input.text)).collect()),
+        None => ("", Vec::new()),
+    };
+    let diagnostics: Vec<DiagnosticJson> = located.iter().map(|diag| DiagnosticJson::new(text, diag)).collect();
     to_json(&serde_json::json!({
         "ok": diagnosed.is_none(),
         "file": file,
