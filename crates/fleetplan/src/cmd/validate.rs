@@ -40,7 +40,7 @@ pub struct ValidateArgs {
     /// Fit the prediction-interval table from the residuals of every modelled case and print it
     /// as catalog TOML (to redirect into crates/fleetplan-core/catalog/intervals.toml); the
     /// in-sample and cross-validated coverage go to stderr.
-    #[arg(long, conflicts_with = "json")]
+    #[arg(long, conflicts_with_all = ["json", "format"])]
     pub fit_intervals: bool,
 }
 
