@@ -14,9 +14,10 @@
 
 mod ids;
 mod load;
+mod locate;
 mod types;
 
-pub use ids::{ChipId, DiffusionId, EngineId, LlmId, RegionId, SystemId};
+pub use ids::{ChipId, DiffusionId, EngineId, LlmId, NotALanguageModel, RegionId, SystemId};
 pub use load::{BUILTIN_FILES, CatalogFile, OverrideNote};
 pub use types::*;
 
@@ -104,7 +105,7 @@ impl Catalog {
         if problems.is_empty() {
             Ok(notes)
         } else {
-            Err(problems.into_iter().map(|m| Diagnostic::error(source_name, m)).collect())
+            Err(problems.iter().map(|m| locate::integrity_diagnostic(source_name, text, m)).collect())
         }
     }
 

@@ -98,6 +98,41 @@ pub fn line_col_at(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+impl Diagnostic {
+    /// The diagnostic located in `text` when the TOML reader gave no span: its recursion limit
+    /// ("recursion limit") is hit by nesting, so the span becomes the first line nested deeper
+    /// than [`DEEP_NESTING`] levels (tables, arrays or dotted keys). Other diagnostics, and
+    /// those with a span, come back unchanged.
+    pub fn located_in(mut self, text: &str) -> Self {
+        if self.span.is_none()
+            && self.message.contains("recursion limit")
+            && let Some(span) = deep_nesting(text)
+        {
+            self.span = Some(span);
+            self.message = format!("nested more than {DEEP_NESTING} levels deep ({})", self.message);
+            self.label.get_or_insert_with(|| "nested too deep".to_string());
+        }
+        self
+    }
+}
+
+/// Nesting depth past which a line is reported as the cause of the TOML reader's recursion
+/// limit.
+pub const DEEP_NESTING: usize = 100;
+
+/// Byte span of the first line of `text` nesting more than [`DEEP_NESTING`] levels.
+fn deep_nesting(text: &str) -> Option<Range<usize>> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let depth = line.chars().filter(|c| matches!(c, '[' | '{' | '.')).count();
+        if depth > DEEP_NESTING {
+            return Some(start..start + 1);
+        }
+        start += line.len();
+    }
+    None
+}
+
 /// Convert a `toml` parse or deserialize error into a diagnostic, keeping its span and message.
 pub fn from_toml_error(source_name: &str, path: Option<String>, err: &toml::de::Error) -> Diagnostic {
     let message = err.message().trim().to_string();
@@ -111,6 +146,16 @@ pub fn from_toml_error(source_name: &str, path: Option<String>, err: &toml::de::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recursion_limit_is_located_at_the_deep_line() {
+        let text = format!("x = 1\n[{}]\n", vec!["a"; 5000].join("."));
+        let d = Diagnostic::error("d.toml", "recursion limit").located_in(&text);
+        assert_eq!(d.line_col(&text), Some((2, 1)));
+        assert!(d.message.starts_with("nested more than 100 levels deep"), "{}", d.message);
+        let other = Diagnostic::error("d.toml", "expected a number").located_in(&text);
+        assert_eq!(other.span, None);
+    }
 
     #[test]
     fn line_col_counts_from_one() {

@@ -8,10 +8,12 @@
 
 mod classify;
 mod engine;
+mod switches;
 
 pub use crate::catalog::{EccnClass, Ownership, RuleAction, RuleSet};
 pub use classify::*;
 pub use engine::*;
+pub use switches::*;
 
 use crate::catalog::Accelerator;
 

@@ -29,7 +29,7 @@ pub mod generate;
 mod model;
 pub mod notes;
 
-use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate};
+use crate::eval::{EvalError, Evaluation, evaluate};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, ObjectiveProblem, Quarter, Scenario};
 use fleetplan_models::cost::CostError;
@@ -491,8 +491,8 @@ fn verify_and_repair(
     Ok(checked)
 }
 
-/// Violations the evaluator reports that matter for a plan (latency notes about chips not
-/// used for a workload are informational).
+/// The violations of a plan: the evaluator's list as it is, so that `optimize` and `evaluate`
+/// on the written plan.toml report one and the same list (latency findings included).
 pub fn plan_violations(e: &Evaluation) -> Vec<&crate::eval::Violation> {
-    e.violations.iter().filter(|v| v.kind != ViolationKind::Latency).collect()
+    e.violations.iter().collect()
 }

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod gen_scenario;
 pub mod optimize;
+pub mod outdir;
 pub mod perf;
 pub mod policy;
 pub mod schema;
@@ -115,9 +116,11 @@ pub fn markdown_table() -> Table {
 }
 
 /// Print a line to stdout, treating a closed pipe (`| head`) as success rather than a panic.
+/// Control characters other than newline and tab are escaped (`\\u{1b}`): a name in an input
+/// file cannot drive the terminal.
 pub fn out(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.write_all(fleetplan_io::render::escape_control(text).as_bytes());
     let _ = stdout.write_all(b"\n");
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd;
+mod help;
 mod report;
 mod ui;
 
@@ -28,10 +29,21 @@ fn restore_default_sigpipe() {
     }
 }
 
+/// The command line with negative numbers read as values everywhere (`--qps -5` reaches the
+/// flag's own range check, "must be a positive number, got `-5`", instead of clap's tip to
+/// write `-- -5`, which would pass -5 as a positional argument).
+fn command() -> clap::Command {
+    fn allow_negative(cmd: clap::Command) -> clap::Command {
+        cmd.allow_negative_numbers(true).mut_subcommands(allow_negative)
+    }
+    allow_negative(<cli::Cli as clap::CommandFactory>::command())
+}
+
 fn main() -> ExitCode {
     restore_default_sigpipe();
-    use clap::Parser;
-    let args = match cli::Cli::try_parse() {
+    use clap::FromArgMatches;
+    let parsed = command().try_get_matches().and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let args = match parsed {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USER } else { EXIT_OK };

@@ -16,6 +16,39 @@
 use super::{Accelerator, Catalog, DiffusionModel, LlmModel, Region, ServingEngine, System, UnknownId};
 use crate::handle::typed_handle;
 
+/// A language model was asked for (a chat or training workload, `simulate --model`,
+/// `perf infer --model`) and the id names a diffusion model: the one wording of that mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotALanguageModel {
+    /// The id as given.
+    pub id: String,
+    /// What the diffusion model generates: "image" or "video".
+    pub modality: &'static str,
+}
+
+impl NotALanguageModel {
+    /// "model `flux.1-dev` is a diffusion (image) model, but {needs} a language model", with
+    /// `needs` saying who asked ("chat workloads need", "`simulate` needs").
+    pub fn message(&self, needs: &str) -> String {
+        format!("model `{}` is a diffusion ({}) model, but {needs} a language model", self.id, self.modality)
+    }
+}
+
+impl Catalog {
+    /// `Some` when `id` is not a language model but names a diffusion model.
+    pub fn not_a_language_model(&self, id: &str) -> Option<NotALanguageModel> {
+        if self.llm(id).is_ok() {
+            return None;
+        }
+        let diffusion = self.diffusion(id).ok()?;
+        let modality = match diffusion.modality {
+            super::Modality::Image => "image",
+            super::Modality::Video => "video",
+        };
+        Some(NotALanguageModel { id: id.to_string(), modality })
+    }
+}
+
 typed_handle!(
     /// An accelerator id checked against the catalog.
     ChipId, Accelerator, Catalog, accelerators, "accelerator", "a catalog it was not resolved against"

@@ -3,6 +3,7 @@
 mod accelerator;
 mod common;
 mod cost;
+mod country;
 mod engine;
 mod interval;
 mod model;
@@ -16,6 +17,7 @@ mod system;
 pub use accelerator::*;
 pub use common::*;
 pub use cost::*;
+pub use country::*;
 pub use engine::*;
 pub use interval::*;
 pub use model::*;

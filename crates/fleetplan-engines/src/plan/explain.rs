@@ -75,29 +75,14 @@ pub(crate) fn binding(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<
             out.push(Binding::QuarterCapReached { quarter: data.horizon[q], cap, currency: currency.clone() });
         }
     }
-    for (group_index, group) in scenario.budget.shares.iter().enumerate() {
-        if let Some(bound) = share_at_bound(group, solved, group_index) {
-            let share = match bound {
-                ShareBound::Min => group.min,
-                ShareBound::Max => group.max,
-            };
-            out.push(Binding::GroupShare { group: group.group.clone(), bound, share });
-        }
-        if let Some(target) = group.target {
-            let share =
-                if solved.spend_total > 0.0 { solved.spend_by_group[group_index] / solved.spend_total } else { 0.0 };
-            let gap_points = 100.0 * (solved.spend_by_group[group_index] - target * solved.spend_total).abs() / budget;
-            if (share - target).abs() > 0.005 {
-                out.push(Binding::ShareTargetMissed {
-                    group: group.group.clone(),
-                    share,
-                    target,
-                    penalty: gap_points * group.penalty_per_point,
-                    currency: currency.clone(),
-                });
-            }
+    for (year, cap) in &scenario.budget.per_year {
+        let spent: f64 =
+            data.horizon.iter().zip(&solved.spend_by_quarter).filter(|(q, _)| q.year == *year).map(|(_, s)| s).sum();
+        if *cap > 0.0 && spent >= cap * 0.999 {
+            out.push(Binding::YearCapReached { year: *year, cap: *cap, currency: currency.clone() });
         }
     }
+    share_bindings(scenario, solved, &mut out);
     power_bindings(scenario, data, solved, &mut out);
     supply_bindings(scenario, data, solved, &mut out);
     let mut seen = Vec::new();
@@ -133,6 +118,38 @@ pub(crate) fn binding(scenario: &Scenario, data: &Data, solved: &Solved) -> Vec<
         });
     }
     out
+}
+
+/// Share groups at a bound (minimum or maximum share of spend) and share targets, met or
+/// missed.
+fn share_bindings(scenario: &Scenario, solved: &Solved, out: &mut Vec<Binding>) {
+    let currency = &scenario.currency;
+    let budget = scenario.budget.total;
+    for (group_index, group) in scenario.budget.shares.iter().enumerate() {
+        if let Some(bound) = share_at_bound(group, solved, group_index) {
+            let share = match bound {
+                ShareBound::Min => group.min,
+                ShareBound::Max => group.max,
+            };
+            out.push(Binding::GroupShare { group: group.group.clone(), bound, share });
+        }
+        if let Some(target) = group.target {
+            let share =
+                if solved.spend_total > 0.0 { solved.spend_by_group[group_index] / solved.spend_total } else { 0.0 };
+            let gap_points = 100.0 * (solved.spend_by_group[group_index] - target * solved.spend_total).abs() / budget;
+            if (share - target).abs() <= 0.005 {
+                out.push(Binding::ShareTargetMet { group: group.group.clone(), target });
+            } else {
+                out.push(Binding::ShareTargetMissed {
+                    group: group.group.clone(),
+                    share,
+                    target,
+                    penalty: gap_points * group.penalty_per_point,
+                    currency: currency.clone(),
+                });
+            }
+        }
+    }
 }
 
 /// Sites that use all their power, and sites whose lead time ends after the horizon.

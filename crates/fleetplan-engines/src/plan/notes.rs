@@ -97,6 +97,15 @@ pub enum Binding {
         /// Scenario currency.
         currency: String,
     },
+    /// A year's budget cap (`[budget] per_year`) is reached.
+    YearCapReached {
+        /// The year.
+        year: i32,
+        /// Its cap, `currency`.
+        cap: f64,
+        /// Scenario currency.
+        currency: String,
+    },
     /// A share group is at a bound of its share of spend.
     GroupShare {
         /// Group name.
@@ -105,6 +114,14 @@ pub enum Binding {
         bound: ShareBound,
         /// The bound, fraction of spend.
         share: f64,
+    },
+    /// A share group is held at its soft target (within half a point): the target, not cost
+    /// alone, decides where that part of the spend goes.
+    ShareTargetMet {
+        /// Group name.
+        group: String,
+        /// The target, fraction of spend.
+        target: f64,
     },
     /// A share group misses its soft target (more than half a point off).
     ShareTargetMissed {
@@ -182,6 +199,14 @@ impl fmt::Display for Binding {
             Binding::QuarterCapReached { quarter, cap, currency } => {
                 write!(f, "The {quarter} budget cap of {} is reached.", money(*cap, currency))
             }
+            Binding::YearCapReached { year, cap, currency } => {
+                write!(f, "The {year} budget cap of {} is reached.", money(*cap, currency))
+            }
+            Binding::ShareTargetMet { group, target } => write!(
+                f,
+                "Group `{group}` is held at its target share of spend ({:.0} %): the target decides where that spend goes.",
+                target * 100.0
+            ),
             Binding::GroupShare { group, bound, share } => {
                 write!(f, "Group `{group}` is at its {} share of spend ({:.0} %).", bound.word(), share * 100.0)
             }

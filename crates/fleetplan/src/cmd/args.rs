@@ -3,9 +3,38 @@
 
 use super::Failure;
 use crate::ui;
-use fleetplan_core::catalog::{Catalog, ChipId, EngineId, UnknownId};
+use fleetplan_core::catalog::{Catalog, ChipId, EngineId, LlmId, UnknownId};
 use fleetplan_core::units::Precision;
 use fleetplan_models::infer::ServingStack;
+
+/// What a command prints on stdout: tables for people, or JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TableOrJson {
+    /// Tables and sentences.
+    #[default]
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// `--format table|json`, with `--json` kept as its short alias: the one machine-readable flag
+/// every command takes.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct FormatArg {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArg {
+    /// Whether JSON was asked for (`--format json` or `--json`).
+    pub fn is_json(&self) -> bool {
+        self.json || self.format == TableOrJson::Json
+    }
+}
 
 /// Clap value parser for `--precision` and `--kv-precision`: bf16, fp16, fp8, int8, fp4, w4a16.
 pub fn parse_precision(s: &str) -> Result<Precision, String> {
@@ -29,6 +58,21 @@ pub fn user_error(msg: impl std::fmt::Display) -> Failure {
 pub fn unknown(flag: &str, err: &UnknownId) -> Failure {
     ui::unknown_id(flag, err);
     Failure::User
+}
+
+/// The language model given to `flag` of `command`: an unknown id gets the did-you-mean
+/// error, a diffusion model gets the scenario validator's "is a diffusion (image) model"
+/// sentence (exit 2 either way).
+pub fn language_model(catalog: &Catalog, flag: &str, command: &str, id: &str) -> Result<LlmId, Failure> {
+    if let Some(wrong) = catalog.not_a_language_model(id) {
+        ui::error(format!("{flag}: {}", wrong.message(&format!("`{command}` needs"))));
+        ui::help(format!(
+            "name a language model (`fleetplan catalog models` lists them); `fleetplan perf gen --model {id}` rates {} generation",
+            wrong.modality
+        ));
+        return Err(Failure::User);
+    }
+    catalog.resolve_llm(id).map_err(|e| unknown(flag, &e))
 }
 
 /// An unknown id named without its flag (`fleetplan perf`): the error with did-you-mean, then

@@ -28,8 +28,8 @@ pub struct CatalogArgs {
     #[arg(value_enum)]
     pub table: CatalogTable,
     /// Emit JSON objects keyed by catalog id, with computed fields.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
     /// Chips only: list just the chips available (bought or leased) by this quarter, `YYYYQn`.
     #[arg(long, value_name = "YYYYQn")]
     pub available: Option<Quarter>,
@@ -65,7 +65,7 @@ pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
     }
     let chips: Vec<&Accelerator> =
         catalog.accelerators.iter().filter(|a| args.available.is_none_or(|q| a.available_in(q))).collect();
-    let text = match (args.table, args.json) {
+    let text = match (args.table, args.print.is_json()) {
         (CatalogTable::Rules, json) => return super::policy::print_rules(catalog, json),
         (CatalogTable::Chips, true) => chips_json(&chips)?,
         (CatalogTable::Chips, false) => chips_table(&chips),

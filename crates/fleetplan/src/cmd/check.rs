@@ -1,15 +1,19 @@
 //! `fleetplan check FILE`: validate a scenario and print a one-screen summary.
 //!
 //! On success the first line of stdout is `ok`, followed by the summary; on problems every
-//! diagnostic goes to stderr and the exit code is 2.
+//! diagnostic goes to stderr and the exit code is 2. With `--format json` stdout holds one
+//! JSON document either way (`ok`, `file`, `problems`, `diagnostics` with their location), and
+//! the exit code is the same.
 
-use super::{Failure, input_failure, out};
+use super::args::FormatArg;
+use super::{Failure, input_failure, out, to_json};
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
+use fleetplan_core::diagnostic::Diagnostic;
 use fleetplan_core::format::human;
 use fleetplan_core::scenario::{Mode, Scenario, WorkloadSpec};
-use fleetplan_io::LoadError;
+use fleetplan_io::{Diagnosed, LoadError};
 use fleetplan_models::demand::profile_of;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,11 +24,75 @@ use std::path::PathBuf;
 pub struct CheckArgs {
     /// Scenario file (TOML; see docs/scenario.md).
     pub file: PathBuf,
+    /// Output format: `--format json` for the verdict and every diagnostic as JSON.
+    #[command(flatten)]
+    pub print: FormatArg,
+}
+
+/// One diagnostic in `check --format json`: where (path, line, column in characters, byte
+/// span), what, and what would be valid.
+#[derive(Debug, serde::Serialize)]
+struct DiagnosticJson<'a> {
+    severity: fleetplan_core::diagnostic::Severity,
+    file: &'a str,
+    path: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    span: Option<[usize; 2]>,
+    message: &'a str,
+    label: Option<&'a str>,
+    help: Option<&'a str>,
+}
+
+impl<'a> DiagnosticJson<'a> {
+    fn new(text: &str, d: &'a Diagnostic) -> Self {
+        let line_col = d.line_col(text);
+        Self {
+            severity: d.severity,
+            file: &d.source_name,
+            path: d.path.as_deref(),
+            line: line_col.map(|(line, _)| line),
+            column: line_col.map(|(_, column)| column),
+            span: d.span.as_ref().map(|span| [span.start, span.end]),
+            message: &d.message,
+            label: d.label.as_deref(),
+            help: d.help.as_deref(),
+        }
+    }
+}
+
+/// The whole `check --format json` document.
+fn check_json(file: &str, diagnosed: Option<&Diagnosed>) -> Result<String, Failure> {
+    let (text, located): (&str, Vec<Diagnostic>) = match diagnosed {
+        Some(d) => (&d.input.text, d.diagnostics.iter().map(|diag| diag.clone().located_in(&d.input.text)).collect()),
+        None => ("", Vec::new()),
+    };
+    let diagnostics: Vec<DiagnosticJson> = located.iter().map(|diag| DiagnosticJson::new(text, diag)).collect();
+    to_json(&serde_json::json!({
+        "ok": diagnosed.is_none(),
+        "file": file,
+        "problems": diagnostics.len(),
+        "diagnostics": diagnostics,
+    }))
 }
 
 /// Run `fleetplan check`.
 pub fn run(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
-    match fleetplan_io::scenario::read_scenario(&args.file, catalog) {
+    let result = fleetplan_io::scenario::read_scenario(&args.file, catalog);
+    if args.print.is_json() {
+        return match result {
+            Ok(loaded) => {
+                out(&check_json(&loaded.input.name, None)?);
+                Ok(())
+            }
+            Err(LoadError::Invalid(diagnosed)) => {
+                out(&check_json(&diagnosed.input.name, Some(&diagnosed))?);
+                Err(Failure::User)
+            }
+            Err(read) => Err(input_failure(read)),
+        };
+    }
+    match result {
         Ok(loaded) => {
             out("ok");
             out(&summary(&loaded.scenario, catalog));

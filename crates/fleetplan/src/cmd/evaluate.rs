@@ -56,6 +56,10 @@ pub fn evaluate_scenario(catalog: &Catalog, loaded: &LoadedScenario) -> Result<E
 /// Run `fleetplan evaluate`.
 pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
     let e = load_and_evaluate(catalog, &args.file)?;
+    // The files are written (or the command fails) before anything is printed.
+    if let Some(dir) = &args.out {
+        write_reports(&e, dir)?;
+    }
     match args.format {
         Format::Table => out(&summary(&e)),
         Format::Json => out(&to_json(&e)?),
@@ -65,23 +69,21 @@ pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
         }
     }
     if let Some(dir) = &args.out {
-        write_reports(&e, dir)?;
         ui::status(format!("wrote report.html, evaluation.json and CSV tables to {}", dir.display()));
     }
     Ok(())
 }
 
+/// report.html, evaluation.json and the CSV tables into `dir`, all or nothing.
 fn write_reports(e: &Evaluation, dir: &Path) -> Result<(), Failure> {
-    let fail =
-        |what: &str, x: &dyn std::fmt::Display| user_error(format!("cannot write {what} in `{}`: {x}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(|x| fail("the directory", &x))?;
     let html = report::html(e).map_err(|x| Failure::Internal(format!("report rendering failed: {x}")))?;
-    std::fs::write(dir.join("report.html"), html).map_err(|x| fail("report.html", &x))?;
-    let json = to_json(e)?;
-    std::fs::write(dir.join("evaluation.json"), json + "\n").map_err(|x| fail("evaluation.json", &x))?;
+    let mut staged = super::outdir::StagedOut::new(dir)?;
+    staged.write("report.html", html)?;
+    staged.write("evaluation.json", to_json(e)? + "\n")?;
     for (name, text) in report::csv_tables(e) {
-        std::fs::write(dir.join(name), text).map_err(|x| fail(name, &x))?;
+        staged.write(name, text)?;
     }
+    staged.commit()?;
     Ok(())
 }
 

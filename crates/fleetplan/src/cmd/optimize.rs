@@ -106,12 +106,13 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         verify: true,
     };
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
+    // plan.toml is written (or the command fails) before anything is printed.
+    let written = args.out.as_ref().map(|dir| write_plan(&name, &text, &p, dir)).transpose()?;
     match args.format {
         Format::Table => out(&summary(&s, &p, valley_of(&s, catalog, &p).as_ref())),
         Format::Json => out(&to_json(&PlanJson::new(&p, valley_of(&s, catalog, &p)))?),
     }
-    if let Some(dir) = &args.out {
-        let path = write_plan(&name, &text, &p, dir)?;
+    if let Some(path) = written {
         ui::status(format!(
             "wrote {}{}",
             path.display(),
@@ -180,10 +181,9 @@ pub fn plan_toml(source_name: &str, text: &str, p: &Plan) -> Result<String, Fail
 
 fn write_plan(source_name: &str, text: &str, p: &Plan, dir: &Path) -> Result<PathBuf, Failure> {
     let body = plan_toml(source_name, text, p)?;
-    std::fs::create_dir_all(dir).map_err(|e| user_error(format!("cannot create `{}`: {e}", dir.display())))?;
-    let path = dir.join("plan.toml");
-    std::fs::write(&path, body).map_err(|e| user_error(format!("cannot write `{}`: {e}", path.display())))?;
-    Ok(path)
+    let mut staged = super::outdir::StagedOut::new(dir)?;
+    staged.write("plan.toml", body)?;
+    Ok(staged.commit()?.join("plan.toml"))
 }
 
 fn fleet_entry(h: &Holding) -> scenario::file::FleetEntry {

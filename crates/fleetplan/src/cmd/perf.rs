@@ -22,10 +22,13 @@ use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRate
 #[derive(Debug, Subcommand)]
 pub enum PerfCommand {
     /// LLM serving: best layout and batch, tokens/s per chip, TTFT/TPOT, binding resource.
+    #[command(after_help = crate::help::PERF_INFER)]
     Infer(InferArgs),
     /// LLM training: fastest layout that fits, step time, MFU, time to train, chip-hours.
+    #[command(after_help = crate::help::PERF_TRAIN)]
     Train(TrainArgs),
     /// Image/video generation: items/s and video-seconds/s per chip.
+    #[command(after_help = crate::help::PERF_GEN)]
     Gen(GenArgs),
 }
 
@@ -85,8 +88,8 @@ pub struct InferArgs {
     #[arg(long)]
     pub curve: bool,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// How requests decode and arrive in `perf infer`, beyond their mean lengths (the scenario chat
@@ -236,8 +239,8 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub layout: FixedLayoutArgs,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// Arguments of `fleetplan perf gen`.
@@ -256,8 +259,8 @@ pub struct GenArgs {
     #[arg(long)]
     pub steps: Option<u32>,
     /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 fn parse_scenario(s: &str) -> Result<ServeMode, String> {
@@ -282,7 +285,7 @@ fn perf_err(e: PerfError) -> Failure {
 }
 
 fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
-    let model = catalog.llm(&a.model).map_err(unknown)?;
+    let model = &catalog[&super::args::language_model(catalog, "--model", "perf infer", &a.model)?];
     let chip = catalog.resolve_chip(&a.chip).map_err(unknown)?;
     let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
     let stack = choice.stack;
@@ -331,7 +334,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     let class = catalog.prediction_class(&catalog[&chip], model.is_moe(), scenario.into(), engine_id);
     let main = scenario.throughput_per_chip(&result.best);
     let interval = for_prediction(catalog, &class, main, true);
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
             "engine": choice.engine, "engine_version": a.engine_version, "engine_description": choice.line,
@@ -479,7 +482,7 @@ fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
 }
 
 fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
-    let model = catalog.llm(&a.model).map_err(unknown)?;
+    let model = &catalog[&super::args::language_model(catalog, "--model", "perf train", &a.model)?];
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = TrainRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
@@ -498,7 +501,7 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
     let mfu_interval = for_prediction(catalog, &class, s.best.mfu * 100.0, true);
     let days = s.best.time_to_train_h / 24.0;
     let days_interval = for_prediction(catalog, &class, days, false);
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
             "model_flops_per_token": engine.model_flops_per_token(),
@@ -549,7 +552,7 @@ fn gen_cmd(catalog: &Catalog, a: &GenArgs) -> Result<(), Failure> {
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
     let g = generation(model, &rates, a.steps).map_err(perf_err)?;
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({"chip": a.chip, "model": model.id, "precision": a.precision, "result": g});
         out(&to_json(&v)?);
         return Ok(());

@@ -5,10 +5,10 @@ use super::args::unknown;
 use super::{Failure, markdown_table, out, to_json};
 use crate::ui;
 use clap::{Args, Subcommand};
-use fleetplan_core::catalog::{Accelerator, Catalog, Region, Rule, is_country_code};
+use fleetplan_core::catalog::{Accelerator, Catalog, Region, Rule};
 use fleetplan_core::policy::{
     Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, check_buyer_attribute,
-    chip_metrics, classify, judge,
+    check_headquarters, chip_metrics, classify, judge, rule_switch_conflicts,
 };
 use fleetplan_core::scenario::Quarter;
 use fleetplan_core::units::Date;
@@ -20,8 +20,10 @@ use std::collections::BTreeMap;
 pub enum PolicyCommand {
     /// May a buyer own (or lease) this chip at this site on this date? One answer with the
     /// deciding rule, citation, reason and advisories.
+    #[command(after_help = crate::help::POLICY_CHECK)]
     Check(CheckArgs),
     /// Every chip × every site for one buyer and date, as short verdict codes.
+    #[command(after_help = crate::help::POLICY_MATRIX)]
     Matrix(MatrixArgs),
 }
 
@@ -29,6 +31,8 @@ pub enum PolicyCommand {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// ISO 3166 alpha-2 code of the buyer's headquarters (or ultimate parent), e.g. CN, US.
+    /// Checked as a scenario's `[buyer] headquarters` is (assigned codes only); lower case is
+    /// accepted and read in capitals.
     #[arg(long, value_parser = parse_country)]
     pub buyer_hq: String,
     /// Date to answer for, YYYY-MM-DD.
@@ -56,8 +60,8 @@ pub struct QueryArgs {
     #[arg(long = "grant-rule", value_name = "ID")]
     pub grant_rules: Vec<String>,
     /// Emit JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 /// Arguments of `fleetplan policy check`.
@@ -86,13 +90,10 @@ fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
 }
 
+/// The flag in capitals; whether it is a country is judged with the other switches in
+/// [`QueryArgs::options`], by the scenario validator's own check.
 fn parse_country(s: &str) -> Result<String, String> {
-    let upper = s.trim().to_ascii_uppercase();
-    if is_country_code(&upper) {
-        Ok(upper)
-    } else {
-        Err(format!("`{s}` is not an ISO 3166 alpha-2 country code; expected two letters such as CN, US or MY"))
-    }
+    Ok(s.trim().to_ascii_uppercase())
 }
 
 impl QueryArgs {
@@ -121,9 +122,23 @@ impl QueryArgs {
         }
     }
 
-    /// The policy options, after checking every rule id exists.
+    /// The policy options, after the checks a scenario's `[buyer]` and `[policy]` get (one
+    /// home: `fleetplan_core::policy`): the headquarters is a country, every rule id exists,
+    /// no rule is both enabled and disabled, every buyer attribute is known.
     fn options(&self, catalog: &Catalog) -> Result<PolicyOptions, Failure> {
         let mut ok = true;
+        if let Err(err) = check_headquarters(&self.buyer_hq) {
+            ui::error(format!("--buyer-hq: {err}"));
+            ui::help(err.help());
+            ok = false;
+        }
+        let enabled: Vec<&str> = self.enable_rules.iter().map(String::as_str).collect();
+        let disabled: Vec<&str> = self.disable_rules.iter().map(String::as_str).collect();
+        for (_, conflict) in rule_switch_conflicts(&enabled, &disabled) {
+            ui::error(format!("--enable-rule: {conflict}"));
+            ui::help(conflict.help("--enable-rule", "--disable-rule"));
+            ok = false;
+        }
         for (flag, ids) in [
             ("--disable-rule", &self.disable_rules),
             ("--enable-rule", &self.enable_rules),
@@ -194,7 +209,7 @@ fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
     let verdict = judge(catalog, &query, &options);
     let metrics = chip_metrics(chip);
     let available_on_date = chip.available_in(Quarter::of_date(q.date));
-    if q.json {
+    if q.print.is_json() {
         let json = CheckJson {
             chip: &chip.id,
             site: &site.id,
@@ -300,7 +315,7 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
         .iter()
         .map(|chip| catalog.regions.iter().map(|site| judge(catalog, &q.query(chip, site), &options)).collect())
         .collect();
-    if q.json {
+    if q.print.is_json() {
         let mut json: BTreeMap<&str, BTreeMap<&str, &Verdict>> = BTreeMap::new();
         for (chip, row) in chips.iter().zip(&verdicts) {
             json.insert(chip.id.as_str(), catalog.regions.iter().map(|r| r.id.as_str()).zip(row).collect());

@@ -133,8 +133,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print JSON instead of tables.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
 }
 
 fn parse_quarter(s: &str) -> Result<Quarter, String> {
@@ -223,7 +223,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
         ));
     };
     let chip_id = catalog.resolve_chip(chip).map_err(|e| unknown("--chip", &e))?;
-    let model_id = catalog.resolve_llm(model).map_err(|e| unknown("--model", &e))?;
+    let model_id = super::args::language_model(catalog, "--model", "simulate", model)?;
     let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
     let setup = Standalone {
         chip: chip_id,
@@ -256,7 +256,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     let summary = total.summary();
     let series = [("all".to_string(), runs[0].series.as_slice())];
     write_outputs(a, &series)?;
-    if a.json {
+    if a.print.is_json() {
         let v = serde_json::json!({
             "chip": chip, "chips": a.chips, "tp": a.tp, "pp": a.pp, "model": model,
             "precision": a.precision, "qps": a.qps, "routing": a.routing,
@@ -322,7 +322,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
     let series: Vec<(String, &[Sample])> =
         labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
     write_outputs(a, &series)?;
-    if a.json {
+    if a.print.is_json() {
         let pools: Vec<serde_json::Value> = sim
             .pools
             .iter()
@@ -593,11 +593,12 @@ fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(),
         write(path, &series_csv(series))?;
     }
     if let Some(dir) = &a.out {
-        std::fs::create_dir_all(dir).map_err(|e| user_error(format!("cannot create `{}`: {e}", dir.display())))?;
-        write(&dir.join("timeseries.csv"), &series_csv(series))?;
         let (queue, util) = charts(series).map_err(Failure::Internal)?;
-        write(&dir.join("queue.svg"), &queue)?;
-        write(&dir.join("utilization.svg"), &util)?;
+        let mut staged = super::outdir::StagedOut::new(dir)?;
+        staged.write("timeseries.csv", series_csv(series))?;
+        staged.write("queue.svg", queue)?;
+        staged.write("utilization.svg", util)?;
+        staged.commit()?;
         ui::status(format!("wrote timeseries.csv, queue.svg and utilization.svg to {}", dir.display()));
     }
     Ok(())

@@ -26,20 +26,21 @@ use std::path::PathBuf;
 /// Arguments of `fleetplan validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Validation files: lists of `[[case]]` tables (see shared/validation/README.md); the cases
-    /// of several files are reported together.
+    /// Validation files: lists of `[[case]]` tables, e.g.
+    /// crates/fleetplan-models/tests/data/calibration.toml (format: docs/performance-model.md,
+    /// section 7); the cases of several files are reported together.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Print JSON: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
+    /// `--format json` (or `--json`) prints: {"cases": [{"id", "predicted", "measured", "error", "low", "high"}...],
     /// "summary": {..., "interval_coverage", "median_interval_half_width"}, "fleet_cases":
     /// [{"id", "metric", "predicted", "published", "error", "tolerance", "within_tolerance",
     /// "detail"}...]}.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub print: super::args::FormatArg,
     /// Fit the prediction-interval table from the residuals of every modelled case and print it
     /// as catalog TOML (to redirect into crates/fleetplan-core/catalog/intervals.toml); the
     /// in-sample and cross-validated coverage go to stderr.
-    #[arg(long, conflicts_with = "json")]
+    #[arg(long, conflicts_with_all = ["json", "format"])]
     pub fit_intervals: bool,
 }
 
@@ -74,7 +75,7 @@ pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
     let summary = summarize(&results);
     let intervals = for_results(catalog, &results);
     let coverage = summarize_intervals(&results, &intervals);
-    if args.json {
+    if args.print.is_json() {
         out(&json(&results, &intervals, &summary, &coverage, &fleet_results)?);
     } else {
         let mut text = String::new();

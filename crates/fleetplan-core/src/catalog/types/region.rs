@@ -2,7 +2,8 @@
 //! export-control standing of the country.
 
 use super::common::{Provenance, check_positive, check_positive_opt};
-use super::rule::{is_country_code, is_country_group};
+use super::country::is_country_code;
+use super::rule::is_country_group;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Export-control and related policy rules as dated data.
+//! Export-ontrol and related policy rules as dated data.
 //!
 //! A rule is a predicate (which chips, which sites, which buyers, own or lease, which dates) and
 //! an action (licence required, presumption of denial, prohibited, fee, advisory, ...). All
@@ -6,6 +6,7 @@
 //! absent (or empty lists) do not constrain; present fields must all hold (logical AND).
 
 use super::common::Provenance;
+use super::country::is_country_code;
 use crate::catalog::Catalog;
 use crate::units::Date;
 use schemars::JsonSchema;
@@ -267,11 +268,6 @@ pub fn is_attribute_name(s: &str) -> bool {
 
 fn both_ownerships() -> Vec<Ownership> {
     vec![Ownership::Own, Ownership::Lease]
-}
-
-/// Whether `s` is an ISO 3166 alpha-2 code (two ASCII capitals).
-pub fn is_country_code(s: &str) -> bool {
-    s.len() == 2 && s.chars().all(|c| c.is_ascii_uppercase())
 }
 
 /// Whether `s` names a US EAR country group, e.g. "D:5", "A:6", "B".

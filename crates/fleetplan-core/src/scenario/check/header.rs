@@ -38,13 +38,13 @@ pub(super) fn check(checker: &mut Checker, file: &ScenarioFile, catalog: &Catalo
     let horizon = horizon(checker, file);
     let (currency, currency_per_usd) = currency(checker, file, catalog, horizon.start.year);
     let headquarters = file.buyer.headquarters.get().clone();
-    if headquarters.len() != 2 || !headquarters.chars().all(|ch| ch.is_ascii_uppercase()) {
+    if let Err(err) = crate::policy::check_headquarters(&headquarters) {
         checker.error(
             file.buyer.headquarters.span(),
             "buyer.headquarters",
-            format!("`{headquarters}` is not an ISO 3166 alpha-2 country code"),
+            err.to_string(),
             "bad country code",
-            "use two capital letters, e.g. \"CN\" or \"US\"".into(),
+            err.help(),
         );
     }
     let buyer_attributes = buyer_attributes(checker, file, catalog);

@@ -39,16 +39,16 @@ pub(super) fn check(
             }
         }
     }
-    for id in &section.enabled_rules {
-        if section.disabled_rules.iter().any(|disabled| disabled == id) {
-            checker.error(
-                id.span(),
-                "policy.enabled_rules",
-                format!("rule `{}` is both enabled and disabled", id.get()),
-                "contradiction",
-                "list the rule in one of enabled_rules / disabled_rules".into(),
-            );
-        }
+    let enabled: Vec<&str> = section.enabled_rules.iter().map(|id| id.get().as_str()).collect();
+    let disabled: Vec<&str> = section.disabled_rules.iter().map(|id| id.get().as_str()).collect();
+    for (index, conflict) in crate::policy::rule_switch_conflicts(&enabled, &disabled) {
+        checker.error(
+            section.enabled_rules[index].span(),
+            "policy.enabled_rules",
+            conflict.to_string(),
+            "contradiction",
+            conflict.help("enabled_rules", "disabled_rules"),
+        );
     }
     ScenarioPolicy {
         date: section.date.as_ref().map(|d| **d),

@@ -37,18 +37,12 @@ pub(super) fn language(
         Ok(model) => return Some(model),
         Err(err) => err,
     };
-    if let Ok(diffusion) = catalog.diffusion(model_id) {
-        let modality = match diffusion.modality {
-            Modality::Image => "image",
-            Modality::Video => "video",
-        };
+    if let Some(wrong) = catalog.not_a_language_model(model_id) {
+        let modality = wrong.modality;
         checker.error(
             model.span(),
             model_path,
-            format!(
-                "model `{model_id}` is a diffusion ({modality}) model, but {} workloads need a language model",
-                kind.as_str()
-            ),
+            wrong.message(&format!("{} workloads need", kind.as_str())),
             "wrong kind of model",
             format!("use a language model ({}) or kind = \"{modality}\"", list(&err.known)),
         );
