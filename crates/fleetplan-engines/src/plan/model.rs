@@ -45,6 +45,15 @@ pub(crate) struct Knobs {
     pub demand_scale: Vec<Vec<f64>>,
     /// Training placement fixed to these values of the binaries (LP re-solves).
     pub fixed_train: Option<Vec<f64>>,
+    /// Site build decisions fixed to these values of the binaries, one per site (ignored for
+    /// sites that cannot build); the relaxation path's second solve.
+    pub fixed_builds: Option<Vec<f64>>,
+    /// Serving columns kept, per zone demand and pool (`None`: all); the relaxation path's
+    /// candidate pools (see `relaxed::serving_candidates`).
+    pub serving_keep: Option<std::sync::Arc<Vec<Vec<bool>>>>,
+    /// LP relaxation: every binary that is not fixed becomes continuous in [0, 1] (the
+    /// relaxation path's first solve, whose optimum bounds every plan from below).
+    pub relax_binaries: bool,
     /// Elastic mode: every hard constraint gets a penalised slack (infeasibility analysis).
     pub elastic: bool,
 }
@@ -62,6 +71,9 @@ impl Knobs {
             share_relax: vec![0.0; scenario.budget.shares.len()],
             demand_scale: data.demands.iter().map(|_| vec![1.0; data.quarters]).collect(),
             fixed_train: None,
+            fixed_builds: None,
+            serving_keep: None,
+            relax_binaries: false,
             elastic: false,
         }
     }
@@ -97,6 +109,12 @@ pub(crate) struct Solved {
     pub status: SolveStatus,
     /// Objective value (model units).
     pub objective: f64,
+    /// Objective optimised (the knobs').
+    pub objective_kind: ObjectiveKind,
+    /// Objective value in scenario units: the model objective × the model's money unit, i.e.
+    /// scenario currency for min-tco and max-margin (cost + unserved at its price + share
+    /// penalties + a negligible tie-breaker).
+    pub objective_value: f64,
     /// Total spend (cash), scenario currency.
     pub spend_total: f64,
     /// Economic cost (capital charge instead of cash capex), scenario currency.
