@@ -48,9 +48,8 @@ pub(crate) struct Knobs {
     /// Site build decisions fixed to these values of the binaries, one per site (ignored for
     /// sites that cannot build); the relaxation path's second solve.
     pub fixed_builds: Option<Vec<f64>>,
-    /// Serving columns kept, per zone demand and pool (`None`: all); the relaxation path's
-    /// candidate pools (see `relaxed::serving_candidates`).
-    pub serving_keep: Option<std::sync::Arc<Vec<Vec<bool>>>>,
+    /// The relaxation path's candidates (`None`: everything in the model).
+    pub candidates: Option<std::sync::Arc<Candidates>>,
     /// LP relaxation: every binary that is not fixed becomes continuous in [0, 1] (the
     /// relaxation path's first solve, whose optimum bounds every plan from below).
     pub relax_binaries: bool,
@@ -72,11 +71,22 @@ impl Knobs {
             demand_scale: data.demands.iter().map(|_| vec![1.0; data.quarters]).collect(),
             fixed_train: None,
             fixed_builds: None,
-            serving_keep: None,
+            candidates: None,
             relax_binaries: false,
             elastic: false,
         }
     }
+}
+
+/// What a restricted model keeps (the relaxation path's candidate pools, `relaxed.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct Candidates {
+    /// Per zone demand and pool: whether the pool may serve the zone.
+    pub serving: Vec<Vec<bool>>,
+    /// Per line: whether it may buy or lease.
+    pub lines: Vec<bool>,
+    /// Per training candidate: whether the run may go there (else its binary is 0).
+    pub train: Vec<bool>,
 }
 
 /// A slack that the elastic model had to use.

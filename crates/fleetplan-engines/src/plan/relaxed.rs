@@ -30,7 +30,7 @@
 //! the planner answers as for an infeasible model (the elastic model, under the same rules).
 
 use super::data::Data;
-use super::model::{self, Knobs, Solved, SolverSettings};
+use super::model::{self, Candidates, Knobs, Solved, SolverSettings};
 use super::{Backend, PlanError};
 use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario};
 use serde::Serialize;
@@ -144,10 +144,10 @@ pub(crate) fn solve(
     let mut kept_share = 1.0;
     let mut bound = None;
     for try_sizes in CANDIDATE_TRIES {
-        let candidates = serving_candidates(data, try_sizes);
-        let all_pairs = candidates.iter().map(Vec::len).sum::<usize>().max(1);
-        kept_share = candidates.iter().flatten().filter(|k| **k).count() as f64 / all_pairs as f64;
-        knobs.serving_keep = Some(std::sync::Arc::new(candidates));
+        let candidates = candidates(scenario, data, try_sizes);
+        let all_pairs = candidates.serving.iter().map(Vec::len).sum::<usize>().max(1);
+        kept_share = candidates.serving.iter().flatten().filter(|k| **k).count() as f64 / all_pairs as f64;
+        knobs.candidates = Some(std::sync::Arc::new(candidates));
         let mut lp = knobs.clone();
         lp.relax_binaries = true;
         solves += 1;
@@ -162,7 +162,7 @@ pub(crate) fn solve(
     let bound = match bound {
         Some(bound) => bound,
         None => {
-            knobs.serving_keep = None;
+            knobs.candidates = None;
             kept_share = 1.0;
             let mut lp = knobs.clone();
             lp.relax_binaries = true;
@@ -195,7 +195,7 @@ pub(crate) fn solve(
         sites_building: knobs.fixed_builds.as_ref().map_or(0, |b| b.iter().filter(|v| **v > 0.5).count()),
         builds_dropped,
         lp_solve_s: bound.solve_s,
-        candidate_pools: knobs.serving_keep.is_some(),
+        candidate_pools: knobs.candidates.is_some(),
         serving_pairs_kept: kept_share,
     };
     Ok(RelaxedSolve { solved, bound, report, solves })
@@ -207,25 +207,7 @@ pub(crate) fn solve(
 /// The cost of an accelerator on a line is its cheapest quarter's opex plus its capital charge
 /// spread over the quarters it is held (buy), or the lease (lease); per unit of rate it is that
 /// cost over the chip's rate for the workload. Ties go to data order (deterministic).
-fn serving_candidates(data: &Data, (chips, sites): (usize, usize)) -> Vec<Vec<bool>> {
-    let quarters = data.quarters;
-    // Cheapest cost per accelerator-quarter per pool (None: no line reaches it).
-    let pool_cost: Vec<Option<f64>> = data
-        .pools
-        .iter()
-        .map(|pool| {
-            data.lines
-                .iter()
-                .filter(|l| l.site == pool.site && l.chip == pool.chip)
-                .flat_map(|l| {
-                    (0..quarters).filter(|q| l.usable[*q]).map(move |q| match l.mode {
-                        Mode::Buy => l.opex_per_quarter[q] + l.capex_charged[q] / (quarters - q) as f64,
-                        Mode::Lease => l.opex_per_quarter[q],
-                    })
-                })
-                .fold(None, |best: Option<f64>, c| Some(best.map_or(c, |b| b.min(c))))
-        })
-        .collect();
+fn serving_candidates(data: &Data, pool_cost: &[Option<f64>], (chips, sites): (usize, usize)) -> Vec<Vec<bool>> {
     data.demands
         .iter()
         .map(|zone| {
@@ -259,6 +241,78 @@ fn serving_candidates(data: &Data, (chips, sites): (usize, usize)) -> Vec<Vec<bo
                 }
             }
             keep
+        })
+        .collect()
+}
+
+/// The restricted model of a try `(chips, sites)`: serving candidates
+/// ([`serving_candidates`]); per training run its `sites` cheapest placements (chips × cost
+/// per accelerator-quarter, ties to data order) and those on pools with existing capacity; and
+/// procurement only on lines whose pool serves or trains there, has existing capacity, or lies
+/// at a site of a budget share group (spend there may be needed to meet a share).
+fn candidates(scenario: &Scenario, data: &Data, try_sizes: (usize, usize)) -> Candidates {
+    let pool_cost = pool_costs(data);
+    let serving = serving_candidates(data, &pool_cost, try_sizes);
+    let pool_of = |key: &super::data::PoolKey| data.pools.iter().position(|p| p == key);
+    let mut train = vec![false; data.train.len()];
+    for &run in &data.runs {
+        let mut scored: Vec<(f64, usize)> = Vec::new();
+        for (index, candidate) in data.train.iter().enumerate().filter(|(_, c)| c.workload == run) {
+            if data.existing.contains_key(&candidate.pool) {
+                train[index] = true;
+            }
+            if let Some(cost) = pool_of(&candidate.pool).and_then(|p| pool_cost[p]) {
+                scored.push((cost * candidate.chips, index));
+            }
+        }
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, index) in scored.into_iter().take(try_sizes.1) {
+            train[index] = true;
+        }
+    }
+    let mut active = vec![false; data.pools.len()];
+    for row in &serving {
+        for (pool_index, kept) in row.iter().enumerate() {
+            active[pool_index] |= *kept;
+        }
+    }
+    for (index, candidate) in data.train.iter().enumerate() {
+        if train[index]
+            && let Some(pool_index) = pool_of(&candidate.pool)
+        {
+            active[pool_index] = true;
+        }
+    }
+    let in_share_group = |site: usize| scenario.budget.shares.iter().any(|g| g.sites.iter().any(|s| s.index() == site));
+    let lines = data
+        .lines
+        .iter()
+        .map(|line| {
+            let pool = pool_of(&super::data::PoolKey { site: line.site, chip: line.chip.clone() });
+            pool.is_some_and(|p| active[p]) || in_share_group(line.site)
+        })
+        .collect();
+    Candidates { serving, lines, train }
+}
+
+/// Cheapest cost per accelerator-quarter per pool, scenario currency (None: no line reaches
+/// it): a line's cheapest usable quarter's opex plus capital charge per held quarter (buy), or
+/// its lease (lease).
+fn pool_costs(data: &Data) -> Vec<Option<f64>> {
+    let quarters = data.quarters;
+    data.pools
+        .iter()
+        .map(|pool| {
+            data.lines
+                .iter()
+                .filter(|l| l.site == pool.site && l.chip == pool.chip)
+                .flat_map(|l| {
+                    (0..quarters).filter(|q| l.usable[*q]).map(move |q| match l.mode {
+                        Mode::Buy => l.opex_per_quarter[q] + l.capex_charged[q] / (quarters - q) as f64,
+                        Mode::Lease => l.opex_per_quarter[q],
+                    })
+                })
+                .fold(None, |best: Option<f64>, c| Some(best.map_or(c, |b| b.min(c))))
         })
         .collect()
 }

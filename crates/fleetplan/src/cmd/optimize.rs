@@ -258,7 +258,7 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
     ));
     if let Some(x) = &r.relaxation {
         o.push_str(&format!(
-            "Path: LP relaxation ({} binaries > {}{}), binaries rounded ({} runs placed, {} sites building{}), LP re-solved; LP bound {:.6e} {}, plan {:.6e}, gap {:.2} % (LP {:.2} s)\n",
+            "Path: LP relaxation ({} binaries, auto above {}{}), binaries rounded ({} runs placed, {} sites building{}), LP re-solved; LP bound {:.6e} {}, plan {:.6e}, gap {:.2} % (LP {:.2} s)\n",
             x.binaries,
             x.threshold,
             if x.candidate_pools {

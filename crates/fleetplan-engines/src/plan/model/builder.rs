@@ -167,6 +167,9 @@ impl<'a> ModelBuilder<'a> {
     pub fn add_procurement(&mut self) {
         let data = self.data;
         for (line_index, line) in data.lines.iter().enumerate() {
+            if self.knobs.candidates.as_ref().is_some_and(|c| !c.lines[line_index]) {
+                continue;
+            }
             for quarter in 0..self.quarters {
                 if !line.usable[quarter] {
                     continue;
@@ -517,8 +520,15 @@ impl<'a> ModelBuilder<'a> {
             .fold(0.0, f64::max)
             .max(1.0);
         for (candidate_index, candidate) in data.train.iter().enumerate() {
-            let chosen = self.decision(knobs.fixed_train.as_ref().map(|fixed| fixed[candidate_index]));
+            // A candidate outside the restricted model's candidates is fixed to 0 and draws nothing.
+            let excluded = knobs.candidates.as_ref().is_some_and(|c| !c.train[candidate_index]);
+            let fixed =
+                if excluded { Some(0.0) } else { knobs.fixed_train.as_ref().map(|fixed| fixed[candidate_index]) };
+            let chosen = self.decision(fixed);
             self.train_chosen.push(chosen);
+            if excluded {
+                continue;
+            }
             let pool_index = self.pool_index(&candidate.pool);
             for quarter in 0..self.quarters {
                 if !candidate.window[quarter] {
@@ -591,7 +601,7 @@ impl<'a> ModelBuilder<'a> {
             if !zone.sites[pool.site] || !self.may_have[pool_index][quarter] {
                 continue;
             }
-            if knobs.serving_keep.as_ref().is_some_and(|keep| !keep[demand_index][pool_index]) {
+            if knobs.candidates.as_ref().is_some_and(|c| !c.serving[demand_index][pool_index]) {
                 continue;
             }
             let Some(rate) = data.rates.get(&(zone.workload, pool.chip.to_string())) else { continue };
