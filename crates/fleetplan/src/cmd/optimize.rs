@@ -247,7 +247,7 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         s.name,
         p.objective.as_str(),
         r.backend,
-        r.status.as_str(),
+        if r.relaxation.is_some() { "LP relaxation path" } else { r.status.as_str() },
         r.gap_bound.map_or("unknown (time limit)".to_string(), |g| format!("≤ {:.2} %", g * 100.0)),
         r.solve_s,
         r.total_s,
