@@ -46,6 +46,9 @@ pub const RELAXATION_MIN_BINARIES: usize = 700;
 /// full LP.
 pub const CANDIDATE_TRIES: [(usize, usize); 2] = [(3, 12), (6, 48)];
 
+/// Relative gaps below this are the LPs' numerical tolerance, reported as 0.
+const GAP_NOISE: f64 = 1e-7;
+
 /// Which way a plan is solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -84,7 +87,8 @@ pub struct RelaxationReport {
     /// The final model solution's objective, same unit (before whole-unit rounding, which the
     /// evaluator prices).
     pub plan_objective: f64,
-    /// Relative gap of the plan's objective to the bound, |plan − bound| / |bound| (0–1).
+    /// Relative gap of the plan's objective to the bound, |plan − bound| / |bound| (0–1; 0
+    /// below 1e-7, the LPs' tolerance).
     pub gap: f64,
     /// Unit of the bound and objective: the scenario currency (cost + unserved demand at its
     /// price + share-target penalties) for min-tco and max-margin; "share of weighted peak"
@@ -101,7 +105,8 @@ pub struct RelaxationReport {
     /// Whether serving was restricted to candidate pools (module docs): the bound is then the
     /// restricted LP's; false when the restricted LP was infeasible and the full one was solved.
     pub candidate_pools: bool,
-    /// Share of the serving columns (zone demand × pool pairs) kept as candidates (0–1).
+    /// Share of the serving columns (zone demand × pool pairs) kept as candidates (0–1, to 4
+    /// decimals).
     pub serving_pairs_kept: f64,
 }
 
@@ -196,7 +201,7 @@ pub(crate) fn solve(
         builds_dropped,
         lp_solve_s: bound.solve_s,
         candidate_pools: knobs.candidates.is_some(),
-        serving_pairs_kept: kept_share,
+        serving_pairs_kept: (kept_share * 1e4).round() / 1e4,
     };
     Ok(RelaxedSolve { solved, bound, report, solves })
 }
@@ -357,7 +362,9 @@ pub(crate) fn report(
         ObjectiveKind::MaxServed => (bound.coverage, last.coverage, "share of weighted peak".to_string()),
         ObjectiveKind::MaxTraining => (bound.training_flop, last.training_flop, "FLOP".to_string()),
     };
-    report.gap = ((plan_objective - lp_bound).abs() / lp_bound.abs().max(1e-12)).min(1e9);
+    let gap = ((plan_objective - lp_bound).abs() / lp_bound.abs().max(1e-12)).min(1e9);
+    // Below the LP's own tolerance a gap is noise: report 0.
+    report.gap = if gap < GAP_NOISE { 0.0 } else { gap };
     report.lp_bound = lp_bound;
     report.plan_objective = plan_objective;
     report.objective_unit = unit;
