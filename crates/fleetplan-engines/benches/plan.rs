@@ -16,7 +16,15 @@ fn load(text: &str, catalog: &Catalog) -> Scenario {
 }
 
 fn options(backend: Backend) -> PlanOptions {
-    PlanOptions { backend, time_limit_s: 60.0, mip_gap: 0.005, explain: false, verify: false, objective: None }
+    PlanOptions {
+        backend,
+        time_limit_s: 60.0,
+        mip_gap: 0.005,
+        explain: false,
+        verify: false,
+        objective: None,
+        path: Default::default(),
+    }
 }
 
 #[divan::bench(sample_count = 10)]

@@ -28,6 +28,7 @@ pub mod generate;
 #[allow(clippy::needless_range_loop)]
 mod model;
 pub mod notes;
+mod relaxed;
 
 use crate::eval::{EvalError, Evaluation, evaluate};
 use fleetplan_core::catalog::Catalog;
@@ -36,6 +37,8 @@ use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
 use notes::{Explanation, Relaxation, Repair, RepairNote};
 use serde::Serialize;
+
+pub use relaxed::{PlanPath, RELAXATION_MIN_BINARIES, RelaxationReport};
 
 /// Most repair rounds after the first solve.
 pub const MAX_REPAIRS: usize = 3;
@@ -141,6 +144,8 @@ pub struct PlanOptions {
     pub explain: bool,
     /// Check the plan with the evaluator and repair violations.
     pub verify: bool,
+    /// Exact MILP or the relaxation path (default: by model size).
+    pub path: PlanPath,
 }
 
 impl Default for PlanOptions {
@@ -152,6 +157,7 @@ impl Default for PlanOptions {
             time_limit_s: DEFAULT_TIME_LIMIT_S,
             explain: true,
             verify: true,
+            path: PlanPath::Auto,
         }
     }
 }
@@ -222,8 +228,13 @@ pub struct SolverReport {
     pub variables: usize,
     /// Constraints of the main model.
     pub constraints: usize,
-    /// Integer (binary) variables of the main model.
+    /// Integer (binary) variables of the main model (0 on the relaxation path, where every
+    /// binary is fixed).
     pub integers: usize,
+    /// `exact` (the MILP) or `relaxation` (LP relaxation, rounded binaries, LP re-solve).
+    pub path: &'static str,
+    /// On the relaxation path: the LP bound and the plan's gap to it.
+    pub relaxation: Option<RelaxationReport>,
 }
 
 /// One purchase or lease the plan makes.
@@ -373,7 +384,12 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
     let settings =
         SolverSettings { backend: options.backend, mip_gap: options.mip_gap, time_limit_s: options.time_limit_s };
     let mut knobs = Knobs::of(scenario, &data, objective);
-    let first = solve_or_relax(scenario, &data, &mut knobs, settings)?;
+    let relaxation = relaxed::takes_relaxation(options.path, options.backend, &data);
+    let first = if relaxation {
+        solve_relaxed_or_relax(scenario, &data, &mut knobs, settings)?
+    } else {
+        solve_or_relax(scenario, &data, &mut knobs, settings)?
+    };
     let checked = if options.verify {
         verify_and_repair(scenario, catalog, &data, &first.solved, &mut knobs, settings)?
     } else {
@@ -383,6 +399,12 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
     let run = assemble::Run { objective, settings, started, solves: first.solves + checked.solves, feasible };
     let mut p = assemble::assemble(scenario, &data, &checked.best, &run);
     p.relaxation = first.relaxation;
+    if let Some((report, bound)) = first.relaxed {
+        let report = relaxed::report(report, &bound, &checked.best, scenario);
+        p.solver.gap_bound = Some(report.gap);
+        p.solver.path = "relaxation";
+        p.solver.relaxation = Some(report);
+    }
     p.solver.solve_s = first.solved.solve_s;
     p.repairs = checked.repairs;
     if options.explain && feasible {
@@ -412,6 +434,36 @@ struct FirstSolve {
     relaxation: Vec<Relaxation>,
     /// Solves made.
     solves: usize,
+    /// On the relaxation path: its report and the LP relaxation's solution (the bound).
+    relaxed: Option<(RelaxationReport, Solved)>,
+}
+
+/// The relaxation path's first solve ([`relaxed::solve`]); when even the LP relaxation is
+/// infeasible, the elastic model under the same path and its relaxation.
+fn solve_relaxed_or_relax(
+    scenario: &Scenario,
+    data: &data::Data,
+    knobs: &mut Knobs,
+    settings: SolverSettings,
+) -> Result<FirstSolve, PlanError> {
+    let (run, relaxation, extra) = match relaxed::solve(scenario, data, knobs, settings) {
+        Ok(run) => (run, Vec::new(), 0),
+        Err(PlanError::Infeasible) => {
+            knobs.elastic = true;
+            knobs.fixed_train = None;
+            knobs.fixed_builds = None;
+            let run = relaxed::solve(scenario, data, knobs, settings)?;
+            let relaxation = explain::relaxation(scenario, data, &run.solved);
+            (run, relaxation, 1)
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(FirstSolve {
+        solved: run.solved,
+        relaxation,
+        solves: run.solves + extra,
+        relaxed: Some((run.report, run.bound)),
+    })
 }
 
 /// Solve the model; when it is infeasible, never stop at a bare "infeasible": solve the
@@ -423,12 +475,12 @@ fn solve_or_relax(
     settings: SolverSettings,
 ) -> Result<FirstSolve, PlanError> {
     match model::solve(scenario, data, knobs, settings) {
-        Ok(solved) => Ok(FirstSolve { solved, relaxation: Vec::new(), solves: 1 }),
+        Ok(solved) => Ok(FirstSolve { solved, relaxation: Vec::new(), solves: 1, relaxed: None }),
         Err(PlanError::Infeasible) => {
             knobs.elastic = true;
             let relaxed = model::solve(scenario, data, knobs, settings)?;
             let relaxation = explain::relaxation(scenario, data, &relaxed);
-            Ok(FirstSolve { solved: relaxed, relaxation, solves: 2 })
+            Ok(FirstSolve { solved: relaxed, relaxation, solves: 2, relaxed: None })
         }
         Err(e) => Err(e),
     }

@@ -289,6 +289,8 @@ fn solver_report(solved: &Solved, run: &Run) -> SolverReport {
         variables: solved.variables,
         constraints: solved.constraints,
         integers: solved.integers,
+        path: "exact",
+        relaxation: None,
     }
 }
 

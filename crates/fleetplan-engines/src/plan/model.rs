@@ -45,6 +45,14 @@ pub(crate) struct Knobs {
     pub demand_scale: Vec<Vec<f64>>,
     /// Training placement fixed to these values of the binaries (LP re-solves).
     pub fixed_train: Option<Vec<f64>>,
+    /// Site build decisions fixed to these values of the binaries, one per site (ignored for
+    /// sites that cannot build); the relaxation path's second solve.
+    pub fixed_builds: Option<Vec<f64>>,
+    /// The relaxation path's candidates (`None`: everything in the model).
+    pub candidates: Option<std::sync::Arc<Candidates>>,
+    /// LP relaxation: every binary that is not fixed becomes continuous in [0, 1] (the
+    /// relaxation path's first solve, whose optimum bounds every plan from below).
+    pub relax_binaries: bool,
     /// Elastic mode: every hard constraint gets a penalised slack (infeasibility analysis).
     pub elastic: bool,
 }
@@ -62,9 +70,23 @@ impl Knobs {
             share_relax: vec![0.0; scenario.budget.shares.len()],
             demand_scale: data.demands.iter().map(|_| vec![1.0; data.quarters]).collect(),
             fixed_train: None,
+            fixed_builds: None,
+            candidates: None,
+            relax_binaries: false,
             elastic: false,
         }
     }
+}
+
+/// What a restricted model keeps (the relaxation path's candidate pools, `relaxed.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct Candidates {
+    /// Per zone demand and pool: whether the pool may serve the zone.
+    pub serving: Vec<Vec<bool>>,
+    /// Per line: whether it may buy or lease.
+    pub lines: Vec<bool>,
+    /// Per training candidate: whether the run may go there (else its binary is 0).
+    pub train: Vec<bool>,
 }
 
 /// A slack that the elastic model had to use.
@@ -97,6 +119,12 @@ pub(crate) struct Solved {
     pub status: SolveStatus,
     /// Objective value (model units).
     pub objective: f64,
+    /// Objective optimised (the knobs').
+    pub objective_kind: ObjectiveKind,
+    /// Objective value in scenario units: the model objective × the model's money unit, i.e.
+    /// scenario currency for min-tco and max-margin (cost + unserved at its price + share
+    /// penalties + a negligible tie-breaker).
+    pub objective_value: f64,
     /// Total spend (cash), scenario currency.
     pub spend_total: f64,
     /// Economic cost (capital charge instead of cash capex), scenario currency.

@@ -48,6 +48,27 @@ impl From<Objective> for ObjectiveKind {
     }
 }
 
+/// Solve path (`plan::PlanPath`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PathArg {
+    /// Exact MILP for small models, the relaxation path above the documented threshold.
+    Auto,
+    /// Always the exact MILP.
+    Exact,
+    /// Always the LP relaxation with rounded binaries and an LP re-solve.
+    Relaxation,
+}
+
+impl From<PathArg> for plan::PlanPath {
+    fn from(p: PathArg) -> Self {
+        match p {
+            PathArg::Auto => plan::PlanPath::Auto,
+            PathArg::Exact => plan::PlanPath::Exact,
+            PathArg::Relaxation => plan::PlanPath::Relaxation,
+        }
+    }
+}
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -81,6 +102,10 @@ pub struct OptimizeArgs {
     /// Skip the marginal-value re-solves.
     #[arg(long)]
     pub no_explain: bool,
+    /// Solve path: auto (exact MILP up to 700 binaries with microlp, else LP relaxation with
+    /// rounded binaries), exact, or relaxation (docs/planner.md).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub path: PathArg,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -104,6 +129,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         time_limit_s: args.time_limit_s,
         explain: !args.no_explain,
         verify: true,
+        path: args.path.into(),
     };
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     // plan.toml is written (or the command fails) before anything is printed.
@@ -221,7 +247,7 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         s.name,
         p.objective.as_str(),
         r.backend,
-        r.status.as_str(),
+        if r.relaxation.is_some() { "LP relaxation path" } else { r.status.as_str() },
         r.gap_bound.map_or("unknown (time limit)".to_string(), |g| format!("≤ {:.2} %", g * 100.0)),
         r.solve_s,
         r.total_s,
@@ -230,6 +256,26 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         r.constraints,
         r.integers
     ));
+    if let Some(x) = &r.relaxation {
+        o.push_str(&format!(
+            "Path: LP relaxation ({} binaries, auto above {}{}), binaries rounded ({} runs placed, {} sites building{}), LP re-solved; LP bound {:.6e} {}, plan {:.6e}, gap {:.2} % (LP {:.2} s)\n",
+            x.binaries,
+            x.threshold,
+            if x.candidate_pools {
+                format!("; serving from candidate pools, {:.0} % of pairs", x.serving_pairs_kept * 100.0)
+            } else {
+                String::new()
+            },
+            x.runs_placed,
+            x.sites_building,
+            if x.builds_dropped { ", builds dropped for feasibility" } else { "" },
+            x.lp_bound,
+            x.objective_unit,
+            x.plan_objective,
+            x.gap * 100.0,
+            x.lp_solve_s
+        ));
+    }
     if s.capacity == scenario::CapacityBasis::Low {
         o.push_str("Capacity: serving rates at the low end of their 80 % prediction intervals ([performance] capacity = \"low\").\n");
     }

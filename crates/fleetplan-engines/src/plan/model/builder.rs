@@ -137,6 +137,19 @@ impl<'a> ModelBuilder<'a> {
         self.variables.add(variable().min(0.0))
     }
 
+    /// A yes/no decision: fixed to `fixed` when given, continuous in [0, 1] under the LP
+    /// relaxation, else a binary (counted in `integers`).
+    fn decision(&mut self, fixed: Option<f64>) -> Variable {
+        match fixed {
+            Some(value) => self.variables.add(variable().min(value).max(value)),
+            None if self.knobs.relax_binaries => self.variables.add(variable().min(0.0).max(1.0)),
+            None => {
+                self.integers += 1;
+                self.variables.add(variable().binary())
+            }
+        }
+    }
+
     /// A penalised slack of the elastic model (`weight` per unit in the objective).
     fn slack(&mut self, kind: SlackKind, weight: f64) -> Variable {
         let slack = self.non_negative();
@@ -154,6 +167,9 @@ impl<'a> ModelBuilder<'a> {
     pub fn add_procurement(&mut self) {
         let data = self.data;
         for (line_index, line) in data.lines.iter().enumerate() {
+            if self.knobs.candidates.as_ref().is_some_and(|c| !c.lines[line_index]) {
+                continue;
+            }
             for quarter in 0..self.quarters {
                 if !line.usable[quarter] {
                     continue;
@@ -448,8 +464,8 @@ impl<'a> ModelBuilder<'a> {
                 // A site builds or not (binary b): when it does, every MW built is drawn by the
                 // horizon's end, so a build is never a way to spend (e.g. to meet a share of
                 // spend) without power that serves: IT MW(last) ≥ available + committed + built.
-                let builds = self.variables.add(variable().binary());
-                self.integers += 1;
+                let fixed = knobs.fixed_builds.as_ref().map(|fixed| fixed[site_index]);
+                let builds = self.decision(fixed);
                 self.constraints.push((built.clone() - site.buildable_mw * builds).leq(0.0));
                 let last = self.quarters - 1;
                 let headroom = site.available_mw + site.committed_mw[last] + knobs.extra_mw[site_index];
@@ -504,17 +520,15 @@ impl<'a> ModelBuilder<'a> {
             .fold(0.0, f64::max)
             .max(1.0);
         for (candidate_index, candidate) in data.train.iter().enumerate() {
-            let chosen = match &knobs.fixed_train {
-                Some(fixed) => {
-                    let value = fixed[candidate_index];
-                    self.variables.add(variable().min(value).max(value))
-                }
-                None => {
-                    self.integers += 1;
-                    self.variables.add(variable().binary())
-                }
-            };
+            // A candidate outside the restricted model's candidates is fixed to 0 and draws nothing.
+            let excluded = knobs.candidates.as_ref().is_some_and(|c| !c.train[candidate_index]);
+            let fixed =
+                if excluded { Some(0.0) } else { knobs.fixed_train.as_ref().map(|fixed| fixed[candidate_index]) };
+            let chosen = self.decision(fixed);
             self.train_chosen.push(chosen);
+            if excluded {
+                continue;
+            }
             let pool_index = self.pool_index(&candidate.pool);
             for quarter in 0..self.quarters {
                 if !candidate.window[quarter] {
@@ -585,6 +599,9 @@ impl<'a> ModelBuilder<'a> {
         let mut supply = Expression::from(0.0);
         for (pool_index, pool) in data.pools.iter().enumerate() {
             if !zone.sites[pool.site] || !self.may_have[pool_index][quarter] {
+                continue;
+            }
+            if knobs.candidates.as_ref().is_some_and(|c| !c.serving[demand_index][pool_index]) {
                 continue;
             }
             let Some(rate) = data.rates.get(&(zone.workload, pool.chip.to_string())) else { continue };

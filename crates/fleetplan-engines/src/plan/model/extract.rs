@@ -15,6 +15,8 @@ impl ModelBuilder<'_> {
         Solved {
             status: run.status,
             objective: values.eval(objective),
+            objective_kind: self.knobs.objective,
+            objective_value: values.eval(objective) * money,
             spend_total: values.eval(&self.spend_total) * money,
             cost_total: values.eval(&self.cost_total) * money,
             revenue: values.eval(&self.revenue) * money,
