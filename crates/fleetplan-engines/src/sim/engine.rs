@@ -364,7 +364,7 @@ impl<'a> Sim<'a> {
             }
             events += 1;
             if let Some(report) = progress
-                && events % PROGRESS_EVENTS == 0
+                && events.is_multiple_of(PROGRESS_EVENTS)
             {
                 report(self.core.out.completed - reported);
                 reported = self.core.out.completed;

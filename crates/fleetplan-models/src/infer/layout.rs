@@ -44,7 +44,7 @@ impl Layout {
         if tp == 0 || pp == 0 || dp == 0 || ep == 0 {
             return Err(LayoutError::ZeroDegree { tp, pp, dp, ep }.into());
         }
-        if model.heads % tp != 0 {
+        if !model.heads.is_multiple_of(tp) {
             return Err(LayoutError::TpNotDividingHeads { tp, heads: model.heads }.into());
         }
         if pp > model.layers {
@@ -54,7 +54,7 @@ impl Layout {
             return Err(LayoutError::EpForDenseModel { ep, model: model.id.clone() }.into());
         }
         let group = self.expert_group();
-        if group % tp != 0 || (group / tp) > dp || dp % (group / tp) != 0 {
+        if !group.is_multiple_of(tp) || (group / tp) > dp || dp % (group / tp) != 0 {
             return Err(LayoutError::ExpertGroup { group, tp, dp }.into());
         }
         Ok(())

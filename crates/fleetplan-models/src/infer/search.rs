@@ -347,7 +347,7 @@ pub fn candidate_layouts(model: &LlmModel, chips: u32, mut visit: impl FnMut(Lay
     let moe = model.moe.is_some();
     let mut tp = 1;
     while tp <= chips {
-        if model.heads % tp == 0 {
+        if model.heads.is_multiple_of(tp) {
             let mut pp = 1;
             while tp * pp <= chips && pp <= model.layers {
                 let dp = chips / (tp * pp);

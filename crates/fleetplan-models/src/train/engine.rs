@@ -197,7 +197,7 @@ impl TrainEngine {
         if tp == 0 || cp == 0 || pp == 0 || dp == 0 || ep == 0 || micro_batch == 0 || virtual_stages == 0 {
             return false;
         }
-        if self.heads % tp != 0 || self.ffn_hidden % tp != 0 || pp > self.layers || zero > 3 {
+        if !self.heads.is_multiple_of(tp) || !self.ffn_hidden.is_multiple_of(tp) || pp > self.layers || zero > 3 {
             return false;
         }
         if f64::from(cp) > self.job.seq_len || (virtual_stages > 1 && (pp == 1 || pp * virtual_stages > self.layers)) {

@@ -44,7 +44,7 @@ fn divisors(n: u32) -> Vec<u32> {
     let mut large = Vec::new();
     let mut d = 1u32;
     while d.saturating_mul(d) <= n {
-        if n % d == 0 {
+        if n.is_multiple_of(d) {
             small.push(d);
             if d != n / d {
                 large.push(n / d);
@@ -78,9 +78,9 @@ fn enumerate(
     visit: &mut impl FnMut(TrainLayout),
 ) {
     let fixed_ok = |fixed: Option<u32>, value: u32| fixed.is_none_or(|f| f == value);
-    for &cp in cps.iter().filter(|&&cp| cp >= 1 && chips % cp == 0) {
+    for &cp in cps.iter().filter(|&&cp| cp >= 1 && chips.is_multiple_of(cp)) {
         for tp in divisors(chips / cp) {
-            if !fixed_ok(constraint.tp, tp) || model.heads % tp != 0 || model.ffn_hidden % tp != 0 {
+            if !fixed_ok(constraint.tp, tp) || !model.heads.is_multiple_of(tp) || !model.ffn_hidden.is_multiple_of(tp) {
                 continue;
             }
             for pp in divisors(chips / (cp * tp)) {
@@ -148,10 +148,10 @@ fn check_constraint(model: &LlmModel, chips: u32, c: &LayoutConstraint, seq_len:
     if [tp, cp, pp, dp, c.ep.unwrap_or(1), c.micro_batch.unwrap_or(1), c.virtual_stages.unwrap_or(1)].contains(&0) {
         return Err(LayoutError::ZeroDegree { tp, pp, dp, ep: c.ep.unwrap_or(1) });
     }
-    if model.heads % tp != 0 {
+    if !model.heads.is_multiple_of(tp) {
         return Err(LayoutError::TpNotDividingHeads { tp, heads: model.heads });
     }
-    if model.ffn_hidden % tp != 0 {
+    if !model.ffn_hidden.is_multiple_of(tp) {
         return Err(LayoutError::TpNotDividingFfn { tp, ffn_hidden: model.ffn_hidden });
     }
     if pp > model.layers {
@@ -177,7 +177,7 @@ fn check_constraint(model: &LlmModel, chips: u32, c: &LayoutConstraint, seq_len:
     }
     let fixed = tp * cp * pp * dp;
     let all_fixed = c.tp.is_some() && c.pp.is_some() && c.dp.is_some();
-    if chips % fixed != 0 || (all_fixed && fixed != chips) {
+    if !chips.is_multiple_of(fixed) || (all_fixed && fixed != chips) {
         return Err(LayoutError::TrainChipCount { tp, cp, pp, dp, layout_chips: fixed, chips });
     }
     Ok(())

@@ -41,13 +41,13 @@ impl IciTorus {
         let mut best_ratio = f64::INFINITY;
         let first_max = if self.dims >= 3 { chips } else { 1 };
         for a in (1..=first_max).take_while(|a| a * a * a <= chips) {
-            if chips % a != 0 {
+            if !chips.is_multiple_of(a) {
                 continue;
             }
             let rest = chips / a;
             let second_max = if self.dims >= 2 { rest } else { 1 };
             for b in (a.max(1)..=second_max).take_while(|b| b * b <= rest) {
-                if rest % b != 0 || (self.dims >= 3 && b < a) {
+                if !rest.is_multiple_of(b) || (self.dims >= 3 && b < a) {
                     continue;
                 }
                 let c = rest / b;

@@ -60,7 +60,7 @@ impl Moe {
     /// Whether layer `index` (0-based) of a model with this layout routes to experts.
     pub fn is_moe_layer(&self, index: u32) -> bool {
         let step = self.layer_step.max(1);
-        index >= self.dense_layers && (index - self.dense_layers + 1) % step == 0
+        index >= self.dense_layers && (index - self.dense_layers + 1).is_multiple_of(step)
     }
 }
 
@@ -95,7 +95,7 @@ pub struct LocalAttention {
 impl LocalAttention {
     /// Whether layer `index` (0-based) attends only locally.
     pub fn is_local_layer(&self, index: u32) -> bool {
-        self.global_every == 0 || (index + 1) % self.global_every != 0
+        self.global_every == 0 || !(index + 1).is_multiple_of(self.global_every)
     }
 }
 
@@ -308,7 +308,7 @@ impl LlmModel {
                 p.push(format!("model `{id}`: `{field}` must be at least 1"));
             }
         }
-        if self.kv_heads > self.heads || (self.kv_heads > 0 && self.heads % self.kv_heads != 0) {
+        if self.kv_heads > self.heads || (self.kv_heads > 0 && !self.heads.is_multiple_of(self.kv_heads)) {
             p.push(format!("model `{id}`: kv_heads {} must divide heads {}", self.kv_heads, self.heads));
         }
         if let Some(m) = &self.moe {
