@@ -67,16 +67,20 @@ fn cases() -> Vec<Case> {
     manifest.case
 }
 
-/// A fresh temporary directory for one case.
+/// A fresh temporary directory for one case, as a path relative to crates/fleetplan (where the
+/// binary runs): `tests/hostile/tmp/NAME` (ignored by git). A fixed path keeps diagnostics, whose
+/// line wrapping depends on the path's length, the same on every machine.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fleetplan-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = PathBuf::from("tests/hostile/tmp").join(name);
+    let abs = manifest_dir().join(&dir);
+    let _ = std::fs::remove_dir_all(&abs);
+    std::fs::create_dir_all(&abs).expect("temp dir");
     dir
 }
 
 /// Write the generated input `kind` into `dir`; returns its path.
 fn generate(kind: &str, dir: &Path) -> PathBuf {
+    let abs = manifest_dir().join(dir);
     let quickstart = || std::fs::read_to_string(manifest_dir().join("tests/hostile/files/quickstart.toml")).unwrap();
     let (file, bytes): (&str, Vec<u8>) = match kind {
         "comments-20mib" => {
@@ -101,15 +105,14 @@ fn generate(kind: &str, dir: &Path) -> PathBuf {
         "out-blocked" => {
             // A directory where `--out` writes a later file (workloads.csv), so that writing it
             // fails after report.html and evaluation.json could have been written.
-            std::fs::create_dir_all(dir.join("out/workloads.csv")).unwrap();
-            std::fs::write(dir.join("out/workloads.csv/blocker"), "").unwrap();
+            std::fs::create_dir_all(abs.join("out/workloads.csv")).unwrap();
+            std::fs::write(abs.join("out/workloads.csv/blocker"), "").unwrap();
             return dir.join("out");
         }
         other => panic!("unknown generator `{other}` in cases.toml"),
     };
-    let path = dir.join(file);
-    std::fs::write(&path, bytes).expect("write generated input");
-    path
+    std::fs::write(abs.join(file), bytes).expect("write generated input");
+    dir.join(file)
 }
 
 /// What one run of the binary did.
@@ -262,13 +265,31 @@ fn problems(case: &Case, r: &Run, limit: Duration) -> Vec<String> {
     p
 }
 
-/// The first lines of `text`, long lines cut, control characters escaped and the temporary
-/// directory redacted.
+/// `line` with its wall-clock times (`0.05 s`) masked when it is the solver's timing line.
+fn mask_times(line: &str) -> String {
+    if !line.starts_with("Solve:") {
+        return line.to_string();
+    }
+    let words: Vec<&str> = line.split(' ').collect();
+    let masked: Vec<&str> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let unit = words.get(i + 1).is_some_and(|n| *n == "s" || n.starts_with("s,"));
+            if unit && w.parse::<f64>().is_ok() { "[T]" } else { w }
+        })
+        .collect();
+    masked.join(" ")
+}
+
+/// The first lines of `text`, long lines cut, control characters escaped, solver times masked
+/// and the temporary directory redacted.
 fn excerpt(text: &str, tmp: &Path) -> String {
     let text = text.replace(&tmp.display().to_string(), "[TMP]");
     let mut lines: Vec<String> = text
         .lines()
         .take(SNAPSHOT_LINES)
+        .map(mask_times)
         .map(|l| {
             let l: String =
                 l.chars().flat_map(|c| if c.is_control() { c.escape_debug().collect() } else { vec![c] }).collect();
@@ -320,7 +341,7 @@ fn check_case(case: &Case) -> Vec<String> {
     if snap.is_err() {
         failures.push(format!("{}: snapshot differs (see the .snap.new beside it)", case.name));
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(manifest_dir().join(&tmp));
     failures
 }
 
@@ -412,7 +433,7 @@ fn failed_out_leaves_nothing_behind() {
     // A directory stands where `--out` writes a later file: the command must fail, print no
     // table, and leave no output file behind (atomic --out: write beside, rename at the end).
     for (name, command) in [("evaluate", "evaluate"), ("optimize", "optimize")] {
-        let tmp = temp_dir(&format!("out-{name}"));
+        let tmp = manifest_dir().join(temp_dir(&format!("out-{name}")));
         let blocker = "workloads.csv/blocker";
         std::fs::create_dir_all(tmp.join("out/workloads.csv")).unwrap();
         std::fs::write(tmp.join("out").join(blocker), "").unwrap();
