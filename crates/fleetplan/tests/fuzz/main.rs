@@ -21,7 +21,9 @@
 //! `FLEETPLAN_FUZZ_START=i FLEETPLAN_FUZZ_CASES=1`. Knobs (environment):
 //! - `FLEETPLAN_FUZZ_START`: first case index (default 0);
 //! - `FLEETPLAN_FUZZ_CASES`: cases per reader target (default 300: a few seconds in CI);
-//! - `FLEETPLAN_FUZZ_ENGINE_CASES`: engine cases (default 2).
+//! - `FLEETPLAN_FUZZ_ENGINE_CASES`: engine cases (default 2);
+//! - `FLEETPLAN_FUZZ_DUMP=DIR`: write each engine case's scenario to `DIR/engine-case-I.toml`
+//!   (to rerun a finding through the CLI).
 //!
 //! A long run (figures in docs/benchmarks.md, "Fuzzing"):
 //! `FLEETPLAN_FUZZ_CASES=2500000 FLEETPLAN_FUZZ_ENGINE_CASES=0 cargo test --release -p fleetplan
@@ -126,7 +128,7 @@ fn run_target(
     salt: u64,
     count: u64,
     limit: Duration,
-    mut case: impl FnMut(&mut Rng) -> Result<Outcome, String>,
+    mut case: impl FnMut(u64, &mut Rng) -> Result<Outcome, String>,
 ) -> Vec<String> {
     let start = knob("FLEETPLAN_FUZZ_START", 0);
     let dog = watchdog();
@@ -139,7 +141,7 @@ fn run_target(
         slot.index.store(index, Ordering::SeqCst);
         let mut rng = Rng::new(case_seed(salt, index));
         let t = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| case(&mut rng)));
+        let result = catch_unwind(AssertUnwindSafe(|| case(index, &mut rng)));
         let took = t.elapsed();
         match result {
             Ok(Ok(Outcome::Accepted)) => accepted += 1,
@@ -211,7 +213,7 @@ fn reader_scenario() {
     let mut broken = texts_in(&manifest_dir().join("tests/broken"));
     broken.extend(texts_in(&manifest_dir().join("tests/hostile/files")));
     assert!(valid.len() >= 4 && broken.len() >= 10, "seed texts not found");
-    let findings = run_target("reader_scenario", 0x5CE0, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |rng| {
+    let findings = run_target("reader_scenario", 0x5CE0, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |_, rng| {
         let seeds = if rng.chance(0.5) { &valid } else { &broken };
         let text = mutated_or_random(rng, seeds);
         match fleetplan_core::scenario::validate("fuzz.toml", &text, catalog()) {
@@ -225,7 +227,7 @@ fn reader_scenario() {
 
 #[test]
 fn reader_trace() {
-    let findings = run_target("reader_trace", 0x72AC, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |rng| {
+    let findings = run_target("reader_trace", 0x72AC, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |_, rng| {
         let base = random_trace(rng);
         let text = if rng.chance(0.5) { base } else { mutate_some(rng, &base) };
         match fleetplan_engines::sim::parse_trace("fuzz.csv", &text) {
@@ -255,7 +257,7 @@ fn reader_cases() {
         seeds.extend(case_blocks(&std::fs::read_to_string(data.join(file)).expect("calibration cases")));
     }
     assert!(seeds.len() >= 10, "case seeds not found");
-    let findings = run_target("reader_cases", 0xCA5E, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |rng| {
+    let findings = run_target("reader_cases", 0xCA5E, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |_, rng| {
         // One to three cases per file, so duplicate ids and cross-case problems arise too.
         let mut text = mutated_or_random(rng, &seeds);
         for _ in 0..rng.below(3) {
@@ -287,7 +289,7 @@ fn catalog_entries() -> Vec<String> {
 fn reader_catalog() {
     let seeds = catalog_entries();
     assert!(seeds.len() >= 50, "catalog entries not found");
-    let findings = run_target("reader_catalog", 0xCA7A, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |rng| {
+    let findings = run_target("reader_catalog", 0xCA7A, knob("FLEETPLAN_FUZZ_CASES", 300), READER_LIMIT, |_, rng| {
         let text = mutated_or_random(rng, &seeds);
         match CatalogFile::parse("fuzz-catalog.toml", &text) {
             Ok(file) => {
@@ -309,20 +311,25 @@ fn reader_catalog() {
 fn engines() {
     let tally = Arc::new(Mutex::new(scenarios::EngineTally::default()));
     let t = tally.clone();
-    let findings = run_target("engines", 0xE161, knob("FLEETPLAN_FUZZ_ENGINE_CASES", 2), ENGINE_LIMIT, move |rng| {
-        let text = scenarios::scenario_text(rng, catalog());
-        let mut tally = t.lock().unwrap_or_else(|e| e.into_inner());
-        match fleetplan_core::scenario::validate("fuzz-engine.toml", &text, catalog()) {
-            Ok(s) => {
-                tally.valid += 1;
-                scenarios::run_engines(&s, catalog(), rng, &mut tally).map(|()| Outcome::Accepted)
+    let findings =
+        run_target("engines", 0xE161, knob("FLEETPLAN_FUZZ_ENGINE_CASES", 2), ENGINE_LIMIT, move |index, rng| {
+            let text = scenarios::scenario_text(rng, catalog());
+            if let Some(dir) = std::env::var_os("FLEETPLAN_FUZZ_DUMP") {
+                // Keep the scenario, to rerun a finding through the CLI.
+                let _ = std::fs::write(PathBuf::from(dir).join(format!("engine-case-{index}.toml")), &text);
             }
-            Err(_) => {
-                tally.rejected += 1;
-                Ok(Outcome::Rejected)
+            let mut tally = t.lock().unwrap_or_else(|e| e.into_inner());
+            match fleetplan_core::scenario::validate("fuzz-engine.toml", &text, catalog()) {
+                Ok(s) => {
+                    tally.valid += 1;
+                    scenarios::run_engines(&s, catalog(), rng, &mut tally).map(|()| Outcome::Accepted)
+                }
+                Err(_) => {
+                    tally.rejected += 1;
+                    Ok(Outcome::Rejected)
+                }
             }
-        }
-    });
+        });
     println!("fuzz engines: {:?}", tally.lock().unwrap_or_else(|e| e.into_inner()));
     assert_no_findings("engines", &findings);
 }

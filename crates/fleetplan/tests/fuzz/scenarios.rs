@@ -120,7 +120,9 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
     let opts = ScenarioSimOptions {
         workload: None,
         quarter: None,
-        hours: rng.log_uniform(0.05, 24.0),
+        // At most an hour: the slice floor (8 replicas a pool) can make a large app's hour
+        // hundreds of thousands of requests whatever the budget (docs/benchmarks.md, Fuzzing).
+        hours: rng.log_uniform(0.05, 1.0),
         sample_fraction: None,
         request_budget: 2_000,
         routing: *rng.pick(&[Routing::RoundRobin, Routing::LeastWork, Routing::ShortestQueue]),
