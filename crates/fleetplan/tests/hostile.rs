@@ -6,7 +6,7 @@
 //! control character in stdout/stderr, that it finishes within its time limit (the process is
 //! killed after it), its `expect`/`forbid` substrings and line cap, and a snapshot of its output
 //! (`snapshots/hostile/NAME.snap`, temporary paths redacted to `[TMP]`). All cases run and every
-//! failure is listed before the test fails. Children run with a 4 GiB address-space limit, so a
+//! failure is listed before the test fails. Children run with an 8 GiB address-space limit, so a
 //! memory blow-up fails fast instead of exhausting the machine.
 //!
 //! Update snapshots after an intended change with `INSTA_UPDATE=always cargo test -p fleetplan
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 /// Default wall-clock limit of a case, s.
 const DEFAULT_LIMIT_S: u64 = 30;
 /// Address-space limit of a child process, bytes.
-const CHILD_ADDRESS_SPACE_BYTES: u64 = 4 << 30;
+const CHILD_ADDRESS_SPACE_BYTES: u64 = 8 << 30;
 /// Lines of stdout and of stderr kept in a snapshot.
 const SNAPSHOT_LINES: usize = 60;
 /// Characters of one line kept in a snapshot.
