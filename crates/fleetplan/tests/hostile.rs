@@ -432,11 +432,13 @@ fn files_under(dir: &Path) -> Vec<String> {
 fn failed_out_leaves_nothing_behind() {
     // A directory stands where `--out` writes a later file: the command must fail, print no
     // table, and leave no output file behind (atomic --out: write beside, rename at the end).
-    for (name, command) in [("evaluate", "evaluate"), ("optimize", "optimize")] {
+    // evaluate writes report.html, evaluation.json and CSVs (workloads.csv after the first two);
+    // optimize writes plan.toml.
+    for (name, command, blocked) in [("evaluate", "evaluate", "workloads.csv"), ("optimize", "optimize", "plan.toml")] {
         let tmp = manifest_dir().join(temp_dir(&format!("out-{name}")));
-        let blocker = "workloads.csv/blocker";
-        std::fs::create_dir_all(tmp.join("out/workloads.csv")).unwrap();
-        std::fs::write(tmp.join("out").join(blocker), "").unwrap();
+        let blocker = format!("{blocked}/blocker");
+        std::fs::create_dir_all(tmp.join("out").join(blocked)).unwrap();
+        std::fs::write(tmp.join("out").join(&blocker), "").unwrap();
         let out = tmp.join("out").display().to_string();
         let args: Vec<String> =
             [command, "tests/hostile/files/quickstart.toml", "--out", &out].iter().map(|s| s.to_string()).collect();
