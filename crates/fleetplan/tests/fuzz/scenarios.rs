@@ -8,7 +8,7 @@ use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Scenario};
 use fleetplan_engines::eval::evaluate;
 use fleetplan_engines::plan::generate::{GenSpec, generate};
-use fleetplan_engines::plan::{PlanOptions, plan};
+use fleetplan_engines::plan::{PlanError, PlanOptions, plan};
 use fleetplan_engines::sim::Routing;
 use fleetplan_engines::sim::scenario::{ScenarioSimOptions, build, run};
 
@@ -98,6 +98,9 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
             tally.planned += 1;
             finite("plan", &format!("{p:?}"))?;
         }
+        // A solver failure on a valid scenario is a bug (an infeasible one is a result, not an
+        // error): a finding.
+        Err(e @ PlanError::Solver(_)) => return Err(format!("the planner failed on a valid scenario: {e}")),
         Err(e) => {
             tally.engine_errors += 1;
             if std::env::var_os("FLEETPLAN_FUZZ_VERBOSE").is_some() {
