@@ -327,12 +327,16 @@ fn check_case(case: &Case) -> Vec<String> {
     let mut failures: Vec<String> =
         problems(case, &r, limit).into_iter().map(|p| format!("{}: {p}", case.name)).collect();
     let shown_args = excerpt(&case.args.join(" "), &tmp);
-    let snapshot = format!(
-        "args: {shown_args}\nexit code: {}\n--- stdout\n{}\n--- stderr\n{}",
-        r.killed_after.map_or_else(|| format!("{:?}", r.code), |_| "killed at the time limit".into()),
-        excerpt(&r.stdout, &tmp),
-        excerpt(&r.stderr, &tmp)
-    );
+    // What a killed process printed depends on how far it got: only the kill is recorded.
+    let snapshot = match r.killed_after {
+        Some(_) => format!("args: {shown_args}\nexit code: killed at the time limit"),
+        None => format!(
+            "args: {shown_args}\nexit code: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            r.code,
+            excerpt(&r.stdout, &tmp),
+            excerpt(&r.stderr, &tmp)
+        ),
+    };
     let snap = catch_unwind(AssertUnwindSafe(|| {
         insta::with_settings!({ snapshot_path => "snapshots/hostile", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(case.name.clone(), snapshot);
