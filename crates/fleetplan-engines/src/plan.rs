@@ -199,8 +199,12 @@ pub enum SolverError {
     /// The model is unbounded: a bug in the model.
     #[error("the model is unbounded (a bug)")]
     Unbounded,
-    /// Any other failure the backend reports.
-    #[error(transparent)]
+    /// Any other failure the backend reports (microlp fails numerically on about 1 % of random
+    /// valid scenarios: "Singular matrix", "exactly integral solution failed feasibility
+    /// validation"; docs/benchmarks.md, Fuzzing).
+    #[error(
+        "{0} (a numerical failure of the solver backend, not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it)"
+    )]
     Backend(good_lp::ResolutionError),
 }
 

@@ -24,6 +24,9 @@
 //!   replicas (at least [`MIN_SLICE_REPLICAS`] or all of them) receiving the same share of the
 //!   pool's traffic, so the load per replica, and with it the latency distribution, is the
 //!   fleet's. Counts and throughputs are of the slice; [`PoolRun`] says what was simulated.
+//!   When even the floor of replicas would receive more than twice its share of the budget over
+//!   the horizon, its arrivals stop at that share (`max_requests`): `--requests` bounds the work,
+//!   and the run covers less time than `--hours` (the summary's simulated seconds say how much).
 
 mod deploy;
 
@@ -333,8 +336,11 @@ pub fn build(
     }
     let pools = sample_pools(&context, &profile, opts, drafts)?;
     let horizon_s = opts.hours * 3600.0;
-    let expected_requests =
-        pools.iter().fold(0.0, |total, pool| total + pool.simulated_mean_requests_per_s * horizon_s);
+    let expected_requests = pools.iter().fold(0.0, |total, pool| {
+        let over_horizon = pool.simulated_mean_requests_per_s * horizon_s;
+        let cap = pool.config.max_requests;
+        total + if cap > 0 { over_horizon.min(cap as f64) } else { over_horizon }
+    });
     Ok(ScenarioSim {
         workload: workload.to_string(),
         model: chat.model.to_string(),
@@ -486,21 +492,38 @@ fn sample_pools(
         Some(fraction) => (fraction, 1),
         None => ((opts.request_budget as f64 / full_requests.max(1.0)).min(1.0), MIN_SLICE_REPLICAS),
     };
-    drafts.into_iter().map(|draft| slice(draft, fraction, min_replicas, &shape, opts)).collect()
+    drafts
+        .into_iter()
+        .map(|draft| {
+            // Under automatic sampling each pool gets its share of the request budget; where the
+            // slice's floor of replicas would send it far more over the horizon, arrivals stop at
+            // that share and the run covers less than the horizon (the summary says how much).
+            let cap = opts.sample_fraction.is_none().then(|| {
+                let share = draft.requests_per_s * shape.horizon_s / full_requests.max(1.0);
+                (opts.request_budget as f64 * share).ceil().max(1.0) as u64
+            });
+            slice(draft, fraction, min_replicas, cap, &shape, opts)
+        })
+        .collect()
 }
 
 /// The simulated slice of one pool: `round(replicas × fraction)` replicas (at least
-/// `min_replicas` or the whole pool) with the same share of its traffic.
+/// `min_replicas` or the whole pool) with the same share of its traffic, its arrivals stopped
+/// at `request_cap` where the slice would send more than twice that over the horizon.
 fn slice(
     draft: Draft,
     fraction: f64,
     min_replicas: u32,
+    request_cap: Option<u64>,
     shape: &SliceShape,
     opts: &ScenarioSimOptions,
 ) -> Result<PoolRun, ScenarioSimError> {
     let simulated =
         ((f64::from(draft.replicas) * fraction).round() as u32).max(min_replicas.min(draft.replicas)).max(1);
     let simulated_requests_per_s = draft.requests_per_s * f64::from(simulated) / f64::from(draft.replicas);
+    // The cap binds only where the slice would otherwise simulate more than twice its share.
+    let max_requests =
+        request_cap.filter(|cap| simulated_requests_per_s * shape.horizon_s > 2.0 * *cap as f64).unwrap_or(0);
     let rate = RateProfile {
         mean_qps: simulated_requests_per_s,
         diurnal: None,
@@ -513,7 +536,7 @@ fn slice(
     let config = SimConfig {
         pools: draft.deployment.pools(simulated),
         arrivals: ArrivalSource::Poisson { rate, input: shape.input.clone(), output: shape.output.clone() },
-        max_requests: 0,
+        max_requests,
         horizon_s: Some(shape.horizon_s),
         routing: opts.routing,
         failures: opts
