@@ -106,7 +106,7 @@ fn idle_html(h: &mut String, e: &Evaluation) {
             p.quarter,
             p.accelerators,
             p.training_accelerators,
-            p.serving_accelerators,
+            p.serving_accelerators.round() + 0.0, // rounded, then `+ 0.0`: never "-0"
             p.idle_accelerators,
             100.0 * p.idle_share,
             num(p.idle_cost)
@@ -191,7 +191,7 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
             num(w.capacity_per_s),
             100.0 * w.coverage_peak,
             100.0 * w.coverage_daily,
-            100.0 * w.headroom,
+            (100.0 * w.headroom).round() + 0.0, // rounded, then `+ 0.0`: never "-0"
             opt(w.cost_per_million_output_tokens),
             opt(w.cost_per_million_input_tokens),
             opt(w.cost_per_item),
@@ -247,7 +247,8 @@ fn csv_field(s: &str) -> String {
 fn csv_cell(s: &str) -> String {
     let integer = s.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     match s.parse::<f64>() {
-        Ok(x) if !integer => fleetplan_core::output::csv_number(x),
+        // `-0` (a float's negative zero printed without decimals) is written as 0.
+        Ok(x) if !integer || x == 0.0 => fleetplan_core::output::csv_number(x),
         _ => csv_field(s),
     }
 }
