@@ -309,6 +309,9 @@ fn optional_field_problems(source_name: &str, i: usize, c: &Case) -> Vec<Diagnos
         ("cached_input_fraction", c.cached_input_fraction, 0.0, 1.0),
         ("ttft_p99_ms", c.ttft_p99_ms, 1e-3, 1e8),
         ("tpot_p99_ms", c.tpot_p99_ms, 1e-3, 1e8),
+        // Training tokens up to 10¹⁶, as a scenario's training workload (core scenario limits);
+        // NaN and infinity were accepted (fuzz reader_cases 15673, 256138).
+        ("tokens", c.tokens, 1.0, 1e16),
     ];
     for (field, value, low, high) in reals {
         if let Some(v) = value

@@ -43,3 +43,17 @@ fn numbers_beyond_their_physical_range_are_errors_with_the_range() {
         assert_eq!(&text[span], to.split(" = ").nth(1).unwrap(), "{to}");
     }
 }
+
+/// Found by the fuzz harness (reader_cases 15673, 256138): a training case's `tokens` took NaN
+/// and infinity.
+#[test]
+fn training_tokens_must_be_finite_and_in_range() {
+    let training =
+        CASE.replace("kind = \"inference\"", "kind = \"training\"").replace("input_tokens = 300", "tokens = 1e12");
+    assert!(parse_cases("c.toml", &training).is_ok());
+    for bad in ["nan", "inf", "1e30", "0.0"] {
+        let text = training.replace("tokens = 1e12", &format!("tokens = {bad}"));
+        let problems = parse_cases("c.toml", &text).expect_err(bad);
+        assert!(problems.iter().any(|p| p.path.as_deref() == Some("case[0].tokens")), "{bad}: {problems:#?}");
+    }
+}

@@ -102,10 +102,8 @@ fn violations(text: &str) -> Vec<String> {
                 }
             }
             let followed_by_word = bytes.get(j).is_some_and(|b| word_char(*b));
-            if !followed_by_word {
-                if let Some(why) = noise(&text[i..j]) {
-                    found.push(format!("{why}: `{}` in …{}…", &text[i..j], context(i, j)));
-                }
+            if !followed_by_word && let Some(why) = noise(&text[i..j]) {
+                found.push(format!("{why}: `{}` in …{}…", &text[i..j], context(i, j)));
             }
             i = j.max(i + 1);
             continue;

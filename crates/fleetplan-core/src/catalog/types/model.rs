@@ -405,6 +405,15 @@ impl DiffusionModel {
         let id = self.id.as_str();
         check_positive(&mut p, "model", id, "denoiser_params_b", self.denoiser_params_b);
         check_positive(&mut p, "model", id, "published_params_b", self.published_params_b);
+        // Zero is legal (no separate encoder/decoder work); NaN, infinity and negatives are not.
+        let other = self.other_gflops_per_item;
+        if !(other.is_finite() && (0.0..=super::common::MAX_CATALOG_VALUE).contains(&other)) {
+            p.push(format!(
+                "model `{id}`: `other_gflops_per_item` must be between 0 and {:e} GFLOP, got {}",
+                super::common::MAX_CATALOG_VALUE,
+                crate::format::given(other)
+            ));
+        }
         if self.layers == 0 || self.hidden_size == 0 || self.latent_tokens_per_item == 0 || self.default_steps == 0 {
             p.push(format!("model `{id}`: layers, hidden_size, latent_tokens_per_item and default_steps must be ≥ 1"));
         }
@@ -572,5 +581,19 @@ mod tests {
         let r1 = catalog.llm("deepseek-r1").expect("alias resolves");
         assert_eq!(r1.id, "deepseek-v3");
         assert!(matches!(r1.attention, Attention::Mla { kv_lora_rank: 512, qk_rope_head_dim: 64, .. }));
+    }
+
+    /// Found by the fuzz harness (catalog override cases 76774, 265439): NaN or infinite
+    /// encoder/decoder FLOPs were accepted.
+    #[test]
+    fn other_gflops_per_item_must_be_finite_and_non_negative() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let flux = catalog.diffusion("flux.1-dev").expect("flux.1-dev").clone();
+        assert!(flux.problems().is_empty(), "{:?}", flux.problems());
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 1e308] {
+            let model = DiffusionModel { other_gflops_per_item: bad, ..flux.clone() };
+            assert!(model.problems().iter().any(|p| p.contains("other_gflops_per_item")), "{bad}");
+        }
+        assert!(DiffusionModel { other_gflops_per_item: 0.0, ..flux }.problems().is_empty());
     }
 }
