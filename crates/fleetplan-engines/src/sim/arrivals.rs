@@ -3,6 +3,7 @@
 //! from fixed, lognormal or empirical distributions.
 
 use fleetplan_core::diagnostic::Diagnostic;
+use fleetplan_models::infer::burst::normal_cdf;
 use rand::Rng;
 use rand::rngs::SmallRng;
 use serde::Serialize;
@@ -77,16 +78,6 @@ pub enum LengthError {
 /// Largest relative shortfall of a cut lognormal's realised mean below its stated mean (5 %):
 /// beyond it a length setting would not simulate the lengths the user asked for.
 pub const MAX_MEAN_SHORTFALL: f64 = 0.05;
-
-/// Standard normal CDF (Abramowitz–Stegun 7.1.26 erfc, absolute error < 1.5e-7).
-fn normal_cdf(x: f64) -> f64 {
-    let z = x.abs() / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let poly =
-        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erfc = poly * (-z * z).exp();
-    if x >= 0.0 { 1.0 - erfc / 2.0 } else { erfc / 2.0 }
-}
 
 /// Mean of a lognormal of mean `mean` and log-space sd `sigma` cut at `max` (values above
 /// become `max`): E[min(X, c)] = m·Φ((ln c − μ − σ²)/σ) + c·(1 − Φ((ln c − μ)/σ)).

@@ -19,8 +19,9 @@ const DRAIN_SEGMENTS: usize = 64;
 const EQUAL_LENGTHS_CV: f64 = 1e-6;
 
 /// Standard normal CDF Φ(x), through the complementary error function of Abramowitz & Stegun
-/// 7.1.26 (absolute error below 1.5e-7).
-fn normal_cdf(x: f64) -> f64 {
+/// 7.1.26 (absolute error below 1.5e-7). The one copy: the simulator's cut-lognormal mean uses
+/// it too.
+pub fn normal_cdf(x: f64) -> f64 {
     let z = x.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
     let poly =
