@@ -123,3 +123,41 @@ fn degenerate_requests_are_errors_not_summaries_of_nothing() {
     let err = run(&["optimize", q, "--objective", "max-training"], 2, QUICK);
     assert!(err.contains("no training workload"), "{err}");
 }
+
+/// `--time-limit 1e308` panicked converting to a `Duration`; limits beyond a week are refused.
+#[test]
+fn an_absurd_solver_time_limit_is_refused_not_a_panic() {
+    let quickstart = example("quickstart.toml");
+    let file = quickstart.to_str().unwrap();
+    for limit in ["1e308", "1e9", "0", "-5", "NaN"] {
+        let arg = format!("--time-limit={limit}");
+        let stderr = run(&["optimize", file, &arg], 2, Duration::from_secs(30));
+        assert!(stderr.contains("--time-limit") && !stderr.contains("panicked"), "{limit}: {stderr}");
+    }
+}
+
+/// `simulate FILE --hours 1e308` ran a few seconds of nonsense; the scenario form simulates at
+/// most one quarter.
+#[test]
+fn simulated_hours_beyond_a_quarter_are_refused() {
+    let quickstart = example("quickstart.toml");
+    let file = quickstart.to_str().unwrap();
+    let stderr = run(&["simulate", file, "--hours", "1e308"], 2, Duration::from_secs(30));
+    assert!(stderr.contains("at most 2208"), "{stderr}");
+}
+
+/// `perf train --tokens 1e308` printed a 300-digit number of days; the flag takes the scenario's
+/// range for training tokens (1e16), and `--seq-len` the request-length range (1e8).
+#[test]
+fn training_flags_take_the_scenario_ranges() {
+    let base = ["perf", "train", "--chip", "h100-sxm", "--chips", "8", "--model", "llama-3.1-8b"];
+    for (flag, value) in
+        [("--tokens", "1e308"), ("--tokens", "2e16"), ("--seq-len", "1e9"), ("--global-batch-tokens", "1e20")]
+    {
+        let args: Vec<&str> = base.iter().copied().chain([flag, value]).collect();
+        let stderr = run(&args, 2, Duration::from_secs(30));
+        assert!(stderr.contains("beyond any real value"), "{flag} {value}: {stderr}");
+    }
+    let args: Vec<&str> = base.iter().copied().chain(["--tokens", "1e12"]).collect();
+    run(&args, 0, Duration::from_secs(60));
+}

@@ -62,6 +62,10 @@ pub const DEFAULT_REPAIR_HOURS: f64 = 1.0;
 /// still balances across several replicas.
 pub const MIN_SLICE_REPLICAS: u32 = 8;
 
+/// Longest span the scenario form simulates, hours: one quarter (its demand and fleet are one
+/// quarter's; `--hours 1e308` gave a few seconds of nonsense).
+pub const MAX_SIM_HOURS: f64 = 24.0 * 92.0;
+
 /// Days per quarter, for turning quarterly growth into daily growth.
 const DAYS_PER_QUARTER: f64 = 365.25 / 4.0;
 
@@ -212,8 +216,8 @@ pub enum ScenarioSimError {
         /// Quarter.
         quarter: Quarter,
     },
-    /// Hours to simulate that are not a positive number.
-    #[error("hours must be > 0, got {0}")]
+    /// Hours to simulate that are not a positive number up to [`MAX_SIM_HOURS`].
+    #[error("hours must be > 0 and at most {MAX_SIM_HOURS} (the quarter whose demand is simulated), got {}", fleetplan_core::format::given(*.0))]
     Hours(f64),
     /// A sample fraction outside (0, 1].
     #[error("sample fraction must be in (0, 1], got {0}")]
@@ -290,7 +294,7 @@ struct Draft {
 
 /// Check the option values that do not depend on the scenario.
 fn check_options(opts: &ScenarioSimOptions) -> Result<(), ScenarioSimError> {
-    if !(opts.hours.is_finite() && opts.hours > 0.0) {
+    if !(opts.hours.is_finite() && opts.hours > 0.0 && opts.hours <= MAX_SIM_HOURS) {
         return Err(ScenarioSimError::Hours(opts.hours));
     }
     if let Some(fraction) = opts.sample_fraction

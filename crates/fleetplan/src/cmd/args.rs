@@ -47,6 +47,20 @@ pub fn positive(s: &str) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
 }
 
+/// Clap value parser for a positive number within the scenario's physical range of `field`
+/// (`core::scenario::limits`: one table for files and flags), e.g. `--tokens` ≤ 1e16.
+pub fn within(field: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let v = positive(s)?;
+        match fleetplan_core::scenario::limits::field_limit(field) {
+            Some(limit) if v > limit.max => {
+                Err(format!("{s} is beyond any real value: at most {:e} ({})", limit.max, limit.why))
+            }
+            _ => Ok(v),
+        }
+    }
+}
+
 /// Print `error: MSG` and fail with exit code 2.
 pub fn user_error(msg: impl std::fmt::Display) -> Failure {
     ui::error(msg);

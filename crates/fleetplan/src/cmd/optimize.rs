@@ -111,14 +111,21 @@ pub struct OptimizeArgs {
     pub format: Format,
 }
 
+/// Longest time limit per solve `--time-limit` accepts, s (a week: beyond any planning run, and
+/// far inside what a `Duration` holds, which a 1e308 limit overflowed).
+const MAX_TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
+
 /// Run `fleetplan optimize`.
 pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     let backend = Backend::parse(&args.solver).map_err(|e| user_error(format!("--solver: {e}")))?;
     if !(args.gap.is_finite() && args.gap >= 0.0 && args.gap < 1.0) {
         return Err(user_error(format!("--gap {} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %", args.gap)));
     }
-    if !(args.time_limit_s.is_finite() && args.time_limit_s > 0.0) {
-        return Err(user_error(format!("--time-limit {} must be a positive number of seconds", args.time_limit_s)));
+    if !(args.time_limit_s.is_finite() && args.time_limit_s > 0.0 && args.time_limit_s <= MAX_TIME_LIMIT_S) {
+        return Err(user_error(format!(
+            "--time-limit {} must be a positive number of seconds, at most {MAX_TIME_LIMIT_S} (a week)",
+            fleetplan_core::format::given(args.time_limit_s)
+        )));
     }
     let loaded = load_scenario(catalog, &args.file)?;
     let (s, name, text) = (loaded.scenario, loaded.input.name, loaded.input.text);

@@ -1,7 +1,7 @@
 //! `fleetplan perf infer|train|gen`: what a chip delivers for a workload — the best
 //! configuration and its figures (and, for inference, the latency–throughput curve).
 
-use super::args::{parse_precision, positive, serving_engine, unknown_listing as unknown, user_error};
+use super::args::{parse_precision, positive, serving_engine, unknown_listing as unknown, user_error, within};
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
@@ -69,10 +69,10 @@ pub struct InferArgs {
     #[arg(long, value_parser = parse_scenario)]
     pub scenario: Option<ServeMode>,
     /// p99 time-to-first-token limit, ms.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = within("ttft_p99_ms"))]
     pub ttft_p99_ms: Option<f64>,
     /// p99 time-per-output-token limit, ms.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = within("tpot_p99_ms"))]
     pub tpot_p99_ms: Option<f64>,
     /// Serving engine (see `fleetplan catalog engines`; default: the best-tuned engine for the
     /// chip's vendor): sets the running-request cap, step overhead and the layouts searched.
@@ -226,14 +226,14 @@ pub struct TrainArgs {
     /// Training precision (GEMMs): bf16, fp16, fp8.
     #[arg(long, default_value = "bf16", value_parser = parse_precision)]
     pub precision: Precision,
-    /// Sequence length, tokens.
-    #[arg(long, default_value_t = 8192.0, value_parser = positive)]
+    /// Sequence length, tokens (at most 1e8).
+    #[arg(long, default_value_t = 8192.0, value_parser = within("input_tokens_per_request"))]
     pub seq_len: f64,
-    /// Tokens to train on.
-    #[arg(long, default_value_t = 1e12, value_parser = positive)]
+    /// Tokens to train on (at most 1e16).
+    #[arg(long, default_value_t = 1e12, value_parser = within("tokens"))]
     pub tokens: f64,
-    /// Global batch, tokens per step (default: 8 × pp micro-batches per replica).
-    #[arg(long, value_parser = positive)]
+    /// Global batch, tokens per step (default: 8 × pp micro-batches per replica; at most 1e16).
+    #[arg(long, value_parser = within("tokens"))]
     pub global_batch_tokens: Option<f64>,
     /// Parallelism degrees to fix (the rest is searched).
     #[command(flatten)]

@@ -9,7 +9,7 @@
 //! A progress bar appears on stderr when a run takes over a second and stderr is a terminal; it
 //! never touches stdout or the results.
 
-use super::args::{parse_precision, positive, unknown, user_error};
+use super::args::{parse_precision, positive, unknown, user_error, within};
 use super::evaluate::evaluate_scenario;
 use super::{Failure, condensed_table, input_failure, load_scenario, out, to_json};
 use crate::report::svg;
@@ -107,10 +107,10 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "round-robin", value_parser = parse_routing)]
     pub routing: Routing,
     /// Per-request time-to-first-token target, ms (SLO attainment and goodput).
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = within("ttft_p99_ms"))]
     pub ttft_p99_ms: Option<f64>,
     /// Per-request time-per-output-token target, ms.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = within("tpot_p99_ms"))]
     pub tpot_p99_ms: Option<f64>,
     /// Mean time between failures of one chip, hours (a replica fails when any chip does).
     #[arg(long, value_parser = positive)]
