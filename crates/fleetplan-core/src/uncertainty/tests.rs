@@ -213,26 +213,24 @@ fn apply_writes_values_clamps_them_and_switches_policy() {
 }
 
 #[test]
-fn tmp_print_model() {
+fn apply_into_reuses_a_sampled_world_and_equals_apply() {
     let (scenario, catalog) = bytedance();
-    let model = UncertaintyModel::from_scenario(&scenario, &catalog).unwrap();
-    for i in &model.inputs {
-        println!("{} {:?} nominal {} {:?}", i.path, i.distribution, i.nominal, i.affects);
+    let model = UncertaintyModel::from_scenario(&scenario, &catalog).expect("model");
+    let rows = model.draw(11, 3);
+    let mut out = model.apply(&rows[0], &scenario, &catalog).expect("apply");
+    for row in &rows[1..] {
+        model.apply_into(row, &scenario, &catalog, &mut out).expect("apply_into");
+        let fresh = model.apply(row, &scenario, &catalog).expect("apply");
+        assert_eq!(out.scenario, fresh.scenario);
+        assert_eq!(out.throughput_factor, fresh.throughput_factor);
+        assert_eq!(out.catalog.accelerators, fresh.catalog.accelerators);
+        assert_eq!(out.catalog.regions, fresh.catalog.regions);
+        assert_eq!(out.catalog.costs.leases, fresh.catalog.costs.leases);
+        assert_eq!(out.catalog.costs.purchases, fresh.catalog.costs.purchases);
     }
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        std::hint::black_box(catalog.clone());
-    }
-    println!("catalog clone {:?}", t.elapsed() / 100);
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        std::hint::black_box(scenario.clone());
-    }
-    println!("scenario clone {:?}", t.elapsed() / 100);
-    let rows = model.draw(1, 100);
-    let t = std::time::Instant::now();
-    for r in &rows {
-        std::hint::black_box(model.apply(r, &scenario, &catalog).unwrap());
-    }
-    println!("apply {:?}", t.elapsed() / 100);
+    // Back to the nominal row: the reused world is the unsampled one again.
+    model.apply_into(&model.nominal_values(), &scenario, &catalog, &mut out).expect("apply_into");
+    assert_eq!(out.scenario, scenario);
+    assert_eq!(out.catalog.costs.purchases, catalog.costs.purchases);
+    assert!(out.throughput_factor.is_empty());
 }
