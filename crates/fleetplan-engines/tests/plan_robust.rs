@@ -164,3 +164,39 @@ fn bad_settings_are_refused() {
     let err = plan_robust(&scenario, &catalog, &[], &options(0.9)).unwrap_err();
     assert_eq!(err, RobustError::NoFutures);
 }
+
+/// Timing on the ByteDance example with 20 hand-made futures (run with --ignored --nocapture).
+#[test]
+#[ignore]
+fn bytedance_twenty_futures() {
+    let catalog = Catalog::builtin().expect("built-in catalog");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bytedance-2025.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let scenario = validate("bytedance-2025.toml", &text, &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
+    let futures: Vec<Future> = (0..20)
+        .map(|i| future(&scenario, &catalog, 0.8 + 0.03 * i as f64, 1.1 - 0.015 * i as f64))
+        .collect();
+    let started = std::time::Instant::now();
+    let robust = plan_robust(&scenario, &catalog, &futures, &options(0.9)).expect("robust plan");
+    let r = &robust.robust;
+    println!(
+        "{:.1} s: served {}/{} (nominal {}), rounds {}, in model {}, repairs {}, cost {:.4e} vs {:.4e} ({:+.2} %)",
+        started.elapsed().as_secs_f64(),
+        r.served,
+        r.futures,
+        r.nominal_served,
+        r.rounds,
+        r.futures_in_model,
+        r.repairs,
+        r.robust_cost,
+        r.nominal_cost,
+        r.cost_of_robustness_pct
+    );
+    for o in &r.outcomes {
+        println!("{o:?}");
+    }
+    let e = robust.plan.evaluation.as_ref().unwrap();
+    for w in e.workloads.iter().filter(|w| w.coverage_peak < 0.9995) {
+        println!("nominal short: {} {} {}", w.workload, w.quarter, w.coverage_peak);
+    }
+}

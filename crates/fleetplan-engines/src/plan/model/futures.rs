@@ -25,8 +25,9 @@ pub(crate) struct FuturesSolved {
 }
 
 /// Build and solve the sample-average model: first-stage decisions over `first` (prices,
-/// budgets, power, supply, training), each of `futures` served on its own (equal weights: the
-/// objective's unserved cost and revenue are their averages). `priced_at` is a second price
+/// budgets, power, supply, training), each of `futures` served on its own and in full (every
+/// served share 1, whatever the workload's unserved price; equal weights: the objective's
+/// revenue is the futures' average). `priced_at` is a second price
 /// set whose economic cost of the same decisions is reported (the nominal prices). Every
 /// future's data must have the pools and zone demands of `first`, in the same order.
 pub(crate) fn solve_futures(
@@ -70,6 +71,11 @@ pub(crate) fn solve_futures(
         model.coverage = Expression::from(0.0);
         model.add_serving();
         model.add_pool_capacity();
+        // A robust plan serves demand: every served share of a future in the set is 1, also
+        // where an unserved price would let a single plan leave demand out.
+        for served in model.served.iter().flatten().flatten() {
+            model.constraints.push(Expression::from(*served).geq(1.0));
+        }
         unserved += weight * std::mem::take(&mut model.unserved_cost);
         revenue += weight * std::mem::take(&mut model.revenue);
         coverage += weight * std::mem::take(&mut model.coverage);

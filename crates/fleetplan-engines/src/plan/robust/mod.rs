@@ -88,6 +88,11 @@ pub enum RobustError {
         "the scenario is infeasible as written (no plan serves even its nominal future); run `fleetplan optimize` without --robust to see the smallest relaxation"
     )]
     NominalInfeasible,
+    /// The nominal future cannot be served in full.
+    #[error(
+        "the nominal future cannot be served in full within the budget, power and supply limits: a robust plan serves every workload's demand (an unserved price does not let it leave demand out); `fleetplan optimize` without --robust shows what a single plan leaves out"
+    )]
+    NominalUnserved,
     /// A future's data differs in structure from the nominal one (a sampled value removed a
     /// line, pool, zone or training candidate).
     #[error("future {future}: its {what} differ from the nominal scenario's, which a shared plan needs")]
@@ -341,6 +346,7 @@ impl Search<'_> {
                     left_out[hardest] = true;
                     continue;
                 }
+                Err(PlanError::Infeasible) => return Err(RobustError::NominalUnserved),
                 Err(e) => return Err(e.into()),
             };
             last_added.clear();
