@@ -4,8 +4,9 @@
 
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec, validate};
+use fleetplan_core::uncertainty::Sampled;
 use fleetplan_engines::eval::evaluate_with_throughput;
-use fleetplan_engines::plan::robust::{Future, RobustError, RobustOptions, SERVED_MIN, check_settings, plan_robust};
+use fleetplan_engines::plan::robust::{RobustError, RobustOptions, SERVED_MIN, check_settings, plan_robust};
 use fleetplan_engines::plan::{PlanOptions, plan};
 use std::collections::BTreeMap;
 
@@ -74,7 +75,7 @@ fn setup() -> (Scenario, Catalog) {
 }
 
 /// The scenario with its chat demand multiplied by `demand` and H100 throughput by `throughput`.
-fn future(scenario: &Scenario, catalog: &Catalog, demand: f64, throughput: f64) -> Future {
+fn future(scenario: &Scenario, catalog: &Catalog, demand: f64, throughput: f64) -> Sampled {
     let mut s = scenario.clone();
     for w in &mut s.workloads {
         if let WorkloadSpec::Chat(c) = &mut w.spec {
@@ -85,7 +86,7 @@ fn future(scenario: &Scenario, catalog: &Catalog, demand: f64, throughput: f64) 
     if throughput != 1.0 {
         factor.insert(catalog.resolve_chip("h100-sxm").expect("h100"), throughput);
     }
-    Future { scenario: s, catalog: catalog.clone(), throughput_factor: factor }
+    Sampled { scenario: s, catalog: catalog.clone(), throughput_factor: factor }
 }
 
 fn options(quantile: f64) -> RobustOptions {
@@ -93,7 +94,7 @@ fn options(quantile: f64) -> RobustOptions {
 }
 
 /// Futures served by `fleet`, counted with the evaluator alone.
-fn served_by_evaluator(futures: &[Future], fleet: &Scenario) -> usize {
+fn served_by_evaluator(futures: &[Sampled], fleet: &Scenario) -> usize {
     futures
         .iter()
         .filter(|f| {
@@ -109,9 +110,8 @@ fn served_by_evaluator(futures: &[Future], fleet: &Scenario) -> usize {
 fn quantile_share_of_futures_is_served_by_the_evaluator() {
     let (scenario, catalog) = setup();
     // Ten futures: demand from 0.8× to 1.7× nominal, throughput from 1.1× to 0.75×.
-    let futures: Vec<Future> = (0..10)
-        .map(|i| future(&scenario, &catalog, 0.8 + 0.1 * i as f64, 1.1 - 0.035 * i as f64))
-        .collect();
+    let futures: Vec<Sampled> =
+        (0..10).map(|i| future(&scenario, &catalog, 0.8 + 0.1 * i as f64, 1.1 - 0.035 * i as f64)).collect();
     let robust = plan_robust(&scenario, &catalog, &futures, &options(0.9)).expect("robust plan");
     let fleet = robust.plan.scenario_with_fleet(&scenario);
     let served = served_by_evaluator(&futures, &fleet);
@@ -131,7 +131,7 @@ fn quantile_share_of_futures_is_served_by_the_evaluator() {
 #[test]
 fn fixed_inputs_give_the_nominal_plan() {
     let (scenario, catalog) = setup();
-    let futures: Vec<Future> = (0..4).map(|_| future(&scenario, &catalog, 1.0, 1.0)).collect();
+    let futures: Vec<Sampled> = (0..4).map(|_| future(&scenario, &catalog, 1.0, 1.0)).collect();
     let robust = plan_robust(&scenario, &catalog, &futures, &options(1.0)).expect("robust plan");
     let nominal = plan(&scenario, &catalog, &options(1.0).plan).expect("nominal plan");
     let r = &robust.robust;
@@ -146,7 +146,7 @@ fn fixed_inputs_give_the_nominal_plan() {
 #[test]
 fn quantile_one_serves_every_future_that_can_be_served() {
     let (scenario, catalog) = setup();
-    let futures: Vec<Future> = [1.0, 1.3, 0.9, 1.5].iter().map(|d| future(&scenario, &catalog, *d, 1.0)).collect();
+    let futures: Vec<Sampled> = [1.0, 1.3, 0.9, 1.5].iter().map(|d| future(&scenario, &catalog, *d, 1.0)).collect();
     let robust = plan_robust(&scenario, &catalog, &futures, &options(1.0)).expect("robust plan");
     let fleet = robust.plan.scenario_with_fleet(&scenario);
     assert_eq!(served_by_evaluator(&futures, &fleet), 4);
@@ -173,9 +173,8 @@ fn bytedance_twenty_futures() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bytedance-2025.toml");
     let text = std::fs::read_to_string(path).unwrap();
     let scenario = validate("bytedance-2025.toml", &text, &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
-    let futures: Vec<Future> = (0..20)
-        .map(|i| future(&scenario, &catalog, 0.8 + 0.03 * i as f64, 1.1 - 0.015 * i as f64))
-        .collect();
+    let futures: Vec<Sampled> =
+        (0..20).map(|i| future(&scenario, &catalog, 0.8 + 0.03 * i as f64, 1.1 - 0.015 * i as f64)).collect();
     let started = std::time::Instant::now();
     let robust = plan_robust(&scenario, &catalog, &futures, &options(0.9)).expect("robust plan");
     let r = &robust.robust;

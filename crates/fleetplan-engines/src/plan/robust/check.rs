@@ -3,9 +3,10 @@
 //! ([`crate::eval::evaluate_with_throughput`]). A future is served when every serving workload
 //! gets at least [`SERVED_MIN`] of its peak demand in every quarter.
 
-use super::{Future, FutureOutcome};
+use super::FutureOutcome;
 use crate::eval::{EvalError, Evaluation, evaluate_with_throughput};
 use fleetplan_core::scenario::{Holding, Scenario};
+use fleetplan_core::uncertainty::Sampled;
 use rayon::prelude::*;
 
 /// Smallest share of peak demand that counts as served (display precision: 99.95 % rounds to
@@ -21,7 +22,7 @@ pub(super) struct Checked {
 }
 
 /// Evaluate `fleet` in every future (in parallel; the result is in the futures' order).
-pub(super) fn outcomes(futures: &[Future], fleet: &[Holding]) -> Result<Vec<Checked>, EvalError> {
+pub(super) fn outcomes(futures: &[Sampled], fleet: &[Holding]) -> Result<Vec<Checked>, EvalError> {
     futures
         .par_iter()
         .enumerate()
@@ -33,7 +34,7 @@ pub(super) fn outcomes(futures: &[Future], fleet: &[Holding]) -> Result<Vec<Chec
 }
 
 /// The evaluation of `fleet` in one future.
-pub(super) fn evaluate_in(future: &Future, fleet: &[Holding]) -> Result<Evaluation, EvalError> {
+pub(super) fn evaluate_in(future: &Sampled, fleet: &[Holding]) -> Result<Evaluation, EvalError> {
     let mut with_plan = future.scenario.clone();
     with_plan.fleet = fleet.to_vec();
     evaluate_with_throughput(&with_plan, &future.catalog, &future.throughput_factor)

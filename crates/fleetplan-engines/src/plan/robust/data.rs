@@ -3,12 +3,13 @@
 //! futures (docs/planner.md, "Robust plans").
 
 use super::super::data::{self, Data};
-use super::{Future, RobustError};
+use super::RobustError;
+use fleetplan_core::uncertainty::Sampled;
 use rayon::prelude::*;
 
 /// The problem data of every future (in parallel; the order is the futures' order), each
 /// future's serving rates multiplied by its throughput factor per chip.
-pub(super) fn future_data(nominal: &Data, futures: &[Future]) -> Result<Vec<Data>, RobustError> {
+pub(super) fn future_data(nominal: &Data, futures: &[Sampled]) -> Result<Vec<Data>, RobustError> {
     let built: Vec<Result<Data, RobustError>> = futures
         .par_iter()
         .enumerate()

@@ -30,8 +30,9 @@ use super::model::{Knobs, SolverSettings, solve_futures};
 use super::{Plan, PlanError, PlanOptions, assemble, plan};
 use crate::eval::EvalError;
 use check::Checked;
-use fleetplan_core::catalog::{Catalog, ChipId};
+use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::Scenario;
+use fleetplan_core::uncertainty::{Sampled, UncertaintyError, UncertaintyModel};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,18 +42,6 @@ pub const MAX_FUTURES: usize = 500;
 
 /// Default share of futures a robust plan serves.
 pub const DEFAULT_QUANTILE: f64 = 0.9;
-
-/// One sampled future: the scenario and catalog with sampled values written in, and the
-/// factor each chip's serving rates are multiplied by (1 where absent).
-#[derive(Debug, Clone)]
-pub struct Future {
-    /// The sampled scenario.
-    pub scenario: Scenario,
-    /// The sampled catalog.
-    pub catalog: Catalog,
-    /// Throughput factor per chip (multiplies the performance model's rates).
-    pub throughput_factor: BTreeMap<ChipId, f64>,
-}
 
 /// Settings of a robust plan.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +61,9 @@ pub enum RobustError {
     #[error("--robust 0: a robust plan needs at least 1 sampled future (e.g. --robust 20)")]
     NoFutures,
     /// More futures than [`MAX_FUTURES`].
-    #[error("--robust {given}: at most {MAX_FUTURES} futures (each adds a serving block to the model and an evaluation per round)")]
+    #[error(
+        "--robust {given}: at most {MAX_FUTURES} futures (each adds a serving block to the model and an evaluation per round)"
+    )]
     TooManyFutures {
         /// Futures asked for.
         given: usize,
@@ -97,11 +88,14 @@ pub enum RobustError {
     /// line, pool, zone or training candidate).
     #[error("future {future}: its {what} differ from the nominal scenario's, which a shared plan needs")]
     Mismatch {
-        /// Future number (from 1).
+        /// Sampled number (from 1).
         future: usize,
         /// What differs.
         what: &'static str,
     },
+    /// The uncertainty model of the scenario cannot be built or applied.
+    #[error(transparent)]
+    Uncertainty(#[from] UncertaintyError),
     /// The planner failed.
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -111,6 +105,19 @@ impl From<EvalError> for RobustError {
     fn from(e: EvalError) -> Self {
         RobustError::Plan(PlanError::Eval(e))
     }
+}
+
+/// K futures of `scenario`: its uncertainty model (the `[uncertainty]` section and the
+/// catalog's default distributions) drawn with `seed` and applied (docs/uncertainty.md).
+pub fn draw_futures(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    seed: u64,
+    futures: usize,
+) -> Result<Vec<Sampled>, RobustError> {
+    check_settings(futures, DEFAULT_QUANTILE)?;
+    let model = UncertaintyModel::from_scenario(scenario, catalog)?;
+    model.draw(seed, futures).iter().map(|row| Ok(model.apply(row, scenario, catalog)?)).collect()
 }
 
 /// Check the number of futures and the quantile.
@@ -130,7 +137,7 @@ pub fn check_settings(futures: usize, quantile: f64) -> Result<(), RobustError> 
 /// How a robust plan does in one future, by the evaluator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FutureOutcome {
-    /// Future number, from 1 (the order drawn).
+    /// Sampled number, from 1 (the order drawn).
     pub future: usize,
     /// Whether every serving workload gets at least [`SERVED_MIN`] of its peak in every quarter.
     pub served: bool,
@@ -204,7 +211,7 @@ pub struct RobustReport {
 pub fn plan_robust(
     nominal: &Scenario,
     catalog: &Catalog,
-    futures: &[Future],
+    futures: &[Sampled],
     options: &RobustOptions,
 ) -> Result<RobustPlan, RobustError> {
     check_settings(futures.len(), options.quantile)?;
@@ -225,7 +232,7 @@ pub fn plan_robust(
         time_limit_s: options.plan.time_limit_s,
     };
     let nominal_future =
-        Future { scenario: nominal.clone(), catalog: catalog.clone(), throughput_factor: BTreeMap::new() };
+        Sampled { scenario: nominal.clone(), catalog: catalog.clone(), throughput_factor: BTreeMap::new() };
     let mut search = Search {
         nominal,
         first: &first,
@@ -306,9 +313,9 @@ struct Search<'a> {
     /// Solver settings.
     settings: SolverSettings,
     /// The futures.
-    futures: &'a [Future],
+    futures: &'a [Sampled],
     /// The nominal scenario as a future.
-    nominal_future: &'a Future,
+    nominal_future: &'a Sampled,
     /// Futures the plan must serve.
     required: usize,
 }

@@ -148,5 +148,8 @@ fn futures_table(x: &RobustReport, cur: &str) -> String {
     } else {
         String::new()
     };
-    format!("\nFutures, unserved first (served: every workload ≥ 99.95 % of peak in every quarter)\n{}{more}\n", shared::render(&t))
+    format!(
+        "\nFutures, unserved first (served: every workload ≥ 99.95 % of peak in every quarter)\n{}{more}\n",
+        shared::render(&t)
+    )
 }
