@@ -6,7 +6,9 @@ use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec, validate};
 use fleetplan_core::uncertainty::Sampled;
 use fleetplan_engines::eval::evaluate_with_throughput;
-use fleetplan_engines::plan::robust::{RobustError, RobustOptions, SERVED_MIN, check_settings, plan_robust};
+use fleetplan_engines::plan::robust::{
+    RobustError, RobustOptions, SERVED_MIN, check_settings, draw_futures, plan_robust,
+};
 use fleetplan_engines::plan::{PlanOptions, plan};
 use std::collections::BTreeMap;
 
@@ -198,4 +200,24 @@ fn bytedance_twenty_futures() {
     for w in e.workloads.iter().filter(|w| w.coverage_peak < 0.9995) {
         println!("nominal short: {} {} {}", w.workload, w.quarter, w.coverage_peak);
     }
+}
+
+/// Futures drawn from an `[uncertainty]` section (demand level and growth): the quantile's
+/// share is served by the evaluator, and the draw is deterministic in the seed.
+#[test]
+fn drawn_futures_are_served_at_the_quantile() {
+    let catalog = Catalog::builtin().expect("built-in catalog");
+    let text = format!(
+        "{SCENARIO}\n[uncertainty]\n\"workload.assistant.daily_users\" = {{ lognormal = {{ median = 20e6, sigma = 0.25 }} }}\n\"workload.assistant.growth_per_quarter\" = {{ triangular = {{ low = 0.0, mode = 0.1, high = 0.3 }} }}\n"
+    );
+    let scenario = validate("robust.toml", &text, &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
+    let futures = draw_futures(&scenario, &catalog, 7, 20).expect("futures");
+    assert_eq!(futures.len(), 20);
+    let robust = plan_robust(&scenario, &catalog, &futures, &options(0.9)).expect("robust plan");
+    let served = served_by_evaluator(&futures, &robust.plan.scenario_with_fleet(&scenario));
+    assert!(served >= 18, "serves {served} of 20 futures by the evaluator");
+    assert!(robust.robust.cost_of_robustness >= 0.0);
+    let again = plan_robust(&scenario, &catalog, &draw_futures(&scenario, &catalog, 7, 20).unwrap(), &options(0.9))
+        .expect("robust plan");
+    assert_eq!(again.robust.robust_cost, robust.robust.robust_cost, "same seed, same plan");
 }
