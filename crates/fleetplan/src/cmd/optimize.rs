@@ -516,7 +516,7 @@ fn lower(l: &plan::ServedLine) -> f64 {
 /// Whether a served line serves all of its peak demand, in the model and in the evaluator's check
 /// (to display precision).
 fn full(l: &plan::ServedLine) -> bool {
-    lower(l) >= 0.9995
+    lower(l) >= plan::robust::SERVED_MIN
 }
 
 /// One row per workload: its lowest served share over the horizon (with the quarter), the last

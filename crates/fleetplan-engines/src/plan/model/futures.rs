@@ -63,6 +63,7 @@ pub(crate) fn solve_futures(
     for (index, future) in futures.iter().enumerate() {
         model.data = future;
         model.capacity = base_capacity.clone();
+        forbid_unlawful(&mut model, first, future);
         model.used = base_used.clone();
         model.served = vec![vec![None; model.quarters]; future.demands.len()];
         model.serving = Vec::new();
@@ -94,4 +95,21 @@ pub(crate) fn solve_futures(
     let run = model.run(&objective, settings)?;
     let cost_at_other_prices = run.values.eval(&other_cost) * model.money;
     Ok(FuturesSolved { solved: model.extract(&run, &objective), cost_at_other_prices })
+}
+
+/// A future in the set whose policy forbids acquiring a line in a quarter (a licence sampled
+/// as not granted) forbids the shared plan to buy or lease it then: the evaluator would find
+/// the holding unlawful in that future, which is then not served.
+fn forbid_unlawful(model: &mut ModelBuilder<'_>, first: &Data, future: &Data) {
+    for line_index in 0..first.lines.len() {
+        let Some(in_future) = future.lines.get(line_index) else { continue };
+        for quarter in 0..model.quarters {
+            if in_future.usable.get(quarter).copied().unwrap_or(false) {
+                continue;
+            }
+            for count in [model.buy[line_index][quarter], model.lease[line_index][quarter]].into_iter().flatten() {
+                model.constraints.push(Expression::from(count).leq(0.0));
+            }
+        }
+    }
 }

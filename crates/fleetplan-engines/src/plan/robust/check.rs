@@ -1,10 +1,11 @@
 //! The evaluator's verdict on a robust plan in each future: the plan's fleet written into the
 //! future's scenario and evaluated with the future's throughput factors
 //! ([`crate::eval::evaluate_with_throughput`]). A future is served when every serving workload
-//! gets at least [`SERVED_MIN`] of its peak demand in every quarter.
+//! gets at least [`SERVED_MIN`] of its peak demand in every quarter and the future's export
+//! controls allow every holding of the plan (a licence sampled as not granted forbids some).
 
 use super::FutureOutcome;
-use crate::eval::{EvalError, Evaluation, evaluate_with_throughput};
+use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate_with_throughput};
 use fleetplan_core::scenario::{Holding, Scenario};
 use fleetplan_core::uncertainty::Sampled;
 use rayon::prelude::*;
@@ -50,11 +51,14 @@ pub(super) fn checked(index: usize, scenario: &Scenario, evaluation: &Evaluation
         .filter(|w| w.coverage_peak < SERVED_MIN)
         .map(|w| (w.workload.clone(), w.quarter.since(scenario.start) as usize, w.coverage_peak.clamp(0.0, 1.0)))
         .collect();
+    let forbidden = evaluation.violations.iter().filter(|v| v.kind == ViolationKind::ExportControl).count();
+    let lowest_at = lowest.filter(|_| lowest_served < SERVED_MIN).map(|w| format!("{} in {}", w.workload, w.quarter));
     let outcome = FutureOutcome {
         future: index + 1,
-        served: lowest_served >= SERVED_MIN,
+        served: lowest_served >= SERVED_MIN && forbidden == 0,
         lowest_served,
-        lowest_at: lowest.filter(|_| lowest_served < SERVED_MIN).map(|w| format!("{} in {}", w.workload, w.quarter)),
+        lowest_at,
+        forbidden,
         shortfall: evaluation.workloads.iter().map(|w| (1.0 - w.coverage_peak).max(0.0)).sum(),
         in_model: false,
         left_out: false,

@@ -139,12 +139,16 @@ pub fn check_settings(futures: usize, quantile: f64) -> Result<(), RobustError> 
 pub struct FutureOutcome {
     /// Sampled number, from 1 (the order drawn).
     pub future: usize,
-    /// Whether every serving workload gets at least [`SERVED_MIN`] of its peak in every quarter.
+    /// Whether every serving workload gets at least [`SERVED_MIN`] of its peak in every quarter
+    /// and the future's export controls allow every holding of the plan.
     pub served: bool,
     /// Lowest served share of peak demand over workloads and quarters (0–1).
     pub lowest_served: f64,
     /// Where the lowest share is, when short ("workload in quarter").
     pub lowest_at: Option<String>,
+    /// Export-control violations of the plan's holdings in this future (a licence sampled as
+    /// not granted); a future with any is not served.
+    pub forbidden: usize,
     /// Sum over workload-quarters of the share of peak demand not served.
     pub shortfall: f64,
     /// Whether the model served this future explicitly (it was in the set).
