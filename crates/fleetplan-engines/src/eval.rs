@@ -63,17 +63,6 @@ pub enum EvalError {
 
 /// Evaluate the scenario's fixed fleet against its workloads, budget and policy.
 pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, EvalError> {
-    evaluate_with_throughput(scenario, catalog, &std::collections::BTreeMap::new())
-}
-
-/// [`evaluate`] with every serving rate of a chip multiplied by its factor in
-/// `throughput_factor` (1 where absent): the fleet in a sampled future whose achieved
-/// throughput differs from the performance model's (robust plans, docs/planner.md).
-pub fn evaluate_with_throughput(
-    scenario: &Scenario,
-    catalog: &Catalog,
-    throughput_factor: &std::collections::BTreeMap<fleetplan_core::catalog::ChipId, f64>,
-) -> Result<Evaluation, EvalError> {
     if scenario.fleet.is_empty() {
         return Err(EvalError::NoFleet);
     }
@@ -89,13 +78,7 @@ pub fn evaluate_with_throughput(
     let demand = demand::serving_demand(&scenario.workloads, catalog, scenario.start, scenario.quarters);
     let candidates: Vec<RateCandidate<'_>> =
         pools.iter().map(|pool| RateCandidate { site_region: &pool.region, chip: &pool.chip }).collect();
-    let mut rates = rate_table(scenario, catalog, &candidates);
-    for rate in rates.values_mut() {
-        if let Some(factor) = throughput_factor.iter().find(|(chip, _)| chip.as_str() == rate.chip).map(|(_, f)| *f) {
-            rate.per_chip_per_s *= factor;
-            rate.input_per_chip_per_s *= factor;
-        }
-    }
+    let rates = rate_table(scenario, catalog, &candidates);
     flag_latency_misses(&rates, &mut violations);
 
     // 3. Per quarter: training, then serving.

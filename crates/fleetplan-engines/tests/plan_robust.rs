@@ -175,8 +175,7 @@ fn bytedance_twenty_futures() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/bytedance-2025.toml");
     let text = std::fs::read_to_string(path).unwrap();
     let scenario = validate("bytedance-2025.toml", &text, &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
-    let futures: Vec<Sampled> =
-        (0..20).map(|i| future(&scenario, &catalog, 0.8 + 0.03 * i as f64, 1.1 - 0.015 * i as f64)).collect();
+    let futures = draw_futures(&scenario, &catalog, 0, 20).expect("futures");
     let started = std::time::Instant::now();
     let robust = plan_robust(&scenario, &catalog, &futures, &options(0.9)).expect("robust plan");
     let r = &robust.robust;
@@ -194,7 +193,7 @@ fn bytedance_twenty_futures() {
         r.cost_of_robustness_pct
     );
     for o in &r.outcomes {
-        println!("{o:?}");
+        println!("{} {} {:?} {} {}", o.future, o.served, o.lowest_at, o.in_model, o.left_out);
     }
     let e = robust.plan.evaluation.as_ref().unwrap();
     for w in e.workloads.iter().filter(|w| w.coverage_peak < 0.9995) {

@@ -52,7 +52,10 @@ pub(super) fn checked(index: usize, scenario: &Scenario, evaluation: &Evaluation
         .map(|w| (w.workload.clone(), w.quarter.since(scenario.start) as usize, w.coverage_peak.clamp(0.0, 1.0)))
         .collect();
     let forbidden = evaluation.violations.iter().filter(|v| v.kind == ViolationKind::ExportControl).count();
-    let lowest_at = lowest.filter(|_| lowest_served < SERVED_MIN).map(|w| format!("{} in {}", w.workload, w.quarter));
+    let lowest_at = lowest
+        .filter(|_| lowest_served < SERVED_MIN)
+        .map(|w| format!("{} in {}", w.workload, w.quarter))
+        .or_else(|| (forbidden > 0).then(|| format!("{forbidden} export-control violation(s)")));
     let outcome = FutureOutcome {
         future: index + 1,
         served: lowest_served >= SERVED_MIN && forbidden == 0,

@@ -27,7 +27,7 @@ pub use check::SERVED_MIN;
 
 use super::data::{self as plan_data, Data};
 use super::model::{Knobs, SolverSettings, solve_futures};
-use super::{Plan, PlanError, PlanOptions, assemble, plan};
+use super::{Plan, PlanError, PlanOptions, SolverError, assemble, plan};
 use crate::eval::EvalError;
 use check::Checked;
 use fleetplan_core::catalog::Catalog;
@@ -144,7 +144,8 @@ pub struct FutureOutcome {
     pub served: bool,
     /// Lowest served share of peak demand over workloads and quarters (0–1).
     pub lowest_served: f64,
-    /// Where the lowest share is, when short ("workload in quarter").
+    /// Why the future is not served: where the lowest share is ("workload in quarter"), else
+    /// its export-control violations.
     pub lowest_at: Option<String>,
     /// Export-control violations of the plan's holdings in this future (a licence sampled as
     /// not granted); a future with any is not served.
@@ -324,6 +325,18 @@ struct Search<'a> {
     required: usize,
 }
 
+/// One solve of the loop and the evaluator's verdicts on its plan.
+struct Round {
+    /// The solve.
+    solved: super::model::FuturesSolved,
+    /// Each future's check.
+    checks: Vec<Checked>,
+    /// The nominal future's check.
+    nominal_check: Checked,
+    /// The nominal future's evaluation.
+    nominal_evaluation: crate::eval::Evaluation,
+}
+
 /// What the loop ends with.
 struct Found {
     /// The last solve.
@@ -344,56 +357,75 @@ impl Search<'_> {
         let k = self.futures.len();
         let mut in_model = vec![false; k];
         let mut left_out = vec![false; k];
-        let mut last_added: Vec<usize> = Vec::new();
-        let (mut rounds, mut repairs) = (0, 0);
-        loop {
-            rounds += 1;
-            let solved = match self.solve(&in_model) {
-                Ok(solved) => solved,
-                Err(PlanError::Infeasible) if !last_added.is_empty() => {
-                    // The hardest of the batch goes out; the rest are tried again.
-                    let hardest = last_added.pop().unwrap_or_default();
-                    in_model[hardest] = false;
-                    left_out[hardest] = true;
-                    continue;
-                }
-                Err(PlanError::Infeasible) => return Err(RobustError::NominalUnserved),
-                Err(e) => return Err(e.into()),
-            };
-            last_added.clear();
-            let fleet = assemble::scenario_with_holdings(self.nominal, self.first, &solved.solved).fleet;
-            let nominal_evaluation = check::evaluate_in(self.nominal_future, &fleet)?;
-            let nominal_check = check::checked(0, self.nominal, &nominal_evaluation);
-            let mut checks = check::outcomes(self.futures, &fleet)?;
-            let served = checks.iter().filter(|c| c.outcome.served).count();
-            let mut changed = false;
-            if repairs < super::MAX_REPAIRS {
-                let inflated = self.repair(&nominal_check, &checks, &in_model);
-                repairs += usize::from(inflated);
-                changed |= inflated;
-            }
+        let (mut solves, mut repairs, mut one_at_a_time) = (1, 0, false);
+        let first = self.solve(&in_model).map_err(|e| match e {
+            PlanError::Infeasible => RobustError::NominalUnserved,
+            other => other.into(),
+        })?;
+        let mut round = self.check(first)?;
+        while solves <= k + 2 * super::MAX_REPAIRS + 2 {
+            let repaired = repairs < super::MAX_REPAIRS && self.repair(&round, &in_model);
+            repairs += usize::from(repaired);
+            let served = round.checks.iter().filter(|c| c.outcome.served).count();
+            let mut added: Vec<usize> = Vec::new();
             if served < self.required {
-                let mut addable: Vec<&Checked> = checks
+                let want = if one_at_a_time { 1 } else { self.required - served };
+                let mut addable: Vec<&Checked> = round
+                    .checks
                     .iter()
                     .filter(|c| !c.outcome.served && !in_model[c.outcome.future - 1] && !left_out[c.outcome.future - 1])
                     .collect();
-                addable.sort_by(|a, b| a.outcome.shortfall.total_cmp(&b.outcome.shortfall));
-                for c in addable.into_iter().take(self.required - served) {
-                    in_model[c.outcome.future - 1] = true;
-                    last_added.push(c.outcome.future - 1);
-                    changed = true;
-                }
+                // Closest to served first; a future the plan's holdings are unlawful in needs
+                // another plan, not more of this one: those last.
+                addable.sort_by(|a, b| {
+                    (a.outcome.forbidden > 0, a.outcome.shortfall)
+                        .partial_cmp(&(b.outcome.forbidden > 0, b.outcome.shortfall))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                added = addable.iter().take(want).map(|c| c.outcome.future - 1).collect();
             }
-            let done = !changed || rounds > k + 2 * super::MAX_REPAIRS + 2;
-            if done {
-                for c in &mut checks {
-                    c.outcome.in_model = in_model[c.outcome.future - 1];
-                    c.outcome.left_out = left_out[c.outcome.future - 1];
+            if !repaired && added.is_empty() {
+                break;
+            }
+            for &future in &added {
+                in_model[future] = true;
+            }
+            solves += 1;
+            match self.solve(&in_model) {
+                Ok(solved) => round = self.check(solved)?,
+                // A single future that leaves no feasible model is left out; a batch is taken
+                // back and its futures are then added one at a time. The last round stands.
+                // A numerical failure of the backend (microlp's "Singular matrix") is answered
+                // the same way: the futures that led to it are taken back or left out.
+                Err(PlanError::Infeasible | PlanError::Solver(SolverError::Backend(_))) => {
+                    for &future in &added {
+                        in_model[future] = false;
+                    }
+                    match added[..] {
+                        [single] => left_out[single] = true,
+                        [] => repairs = super::MAX_REPAIRS,
+                        _ => one_at_a_time = true,
+                    }
                 }
-                let outcomes = checks.into_iter().map(|c| c.outcome).collect();
-                return Ok(Found { solved, outcomes, nominal_evaluation, rounds, repairs });
+                Err(e) => return Err(e.into()),
             }
         }
+        let Round { solved, mut checks, nominal_evaluation, .. } = round;
+        for c in &mut checks {
+            c.outcome.in_model = in_model[c.outcome.future - 1];
+            c.outcome.left_out = left_out[c.outcome.future - 1];
+        }
+        let outcomes = checks.into_iter().map(|c| c.outcome).collect();
+        Ok(Found { solved, outcomes, nominal_evaluation, rounds: solves, repairs })
+    }
+
+    /// The rounded plan of a solution evaluated in the nominal future and in every future.
+    fn check(&self, solved: super::model::FuturesSolved) -> Result<Round, RobustError> {
+        let fleet = assemble::scenario_with_holdings(self.nominal, self.first, &solved.solved).fleet;
+        let nominal_evaluation = check::evaluate_in(self.nominal_future, &fleet)?;
+        let nominal_check = check::checked(0, self.nominal, &nominal_evaluation);
+        let checks = check::outcomes(self.futures, &fleet)?;
+        Ok(Round { solved, checks, nominal_check, nominal_evaluation })
     }
 
     /// Solve the model over the nominal future and the futures in the set.
@@ -407,10 +439,10 @@ impl Search<'_> {
     /// Inflate the short demand of every future in the model (and the nominal one) that the
     /// evaluator finds short: each short workload-quarter's peak by 1 / served share (at least
     /// 1 %, at most 50 %). Whether anything was inflated.
-    fn repair(&mut self, nominal: &Checked, checks: &[Checked], in_model: &[bool]) -> bool {
+    fn repair(&mut self, round: &Round, in_model: &[bool]) -> bool {
         let mut any = false;
-        any |= inflate(self.nominal, &mut self.serving_nominal, &nominal.short);
-        for (index, c) in checks.iter().enumerate() {
+        any |= inflate(self.nominal, &mut self.serving_nominal, &round.nominal_check.short);
+        for (index, c) in round.checks.iter().enumerate() {
             if in_model[index] {
                 any |= inflate(self.nominal, &mut self.data[index], &c.short);
             }
