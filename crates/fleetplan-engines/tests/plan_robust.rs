@@ -5,7 +5,7 @@
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec, validate};
 use fleetplan_core::uncertainty::Sampled;
-use fleetplan_engines::eval::evaluate_with_throughput;
+use fleetplan_engines::eval::{ViolationKind, evaluate_with_rates, fleet_rates};
 use fleetplan_engines::plan::robust::{
     RobustError, RobustOptions, SERVED_MIN, check_settings, draw_futures, plan_robust,
 };
@@ -95,15 +95,23 @@ fn options(quantile: f64) -> RobustOptions {
     RobustOptions { quantile, seed: 1, plan: PlanOptions { explain: false, ..PlanOptions::default() } }
 }
 
-/// Futures served by `fleet`, counted with the evaluator alone.
+/// Futures served by `fleet`, counted with the evaluator alone: every workload at its peak in
+/// every quarter, every holding lawful.
 fn served_by_evaluator(futures: &[Sampled], fleet: &Scenario) -> usize {
     futures
         .iter()
         .filter(|f| {
             let mut s = f.scenario.clone();
             s.fleet = fleet.fleet.clone();
-            let e = evaluate_with_throughput(&s, &f.catalog, &f.throughput_factor).expect("evaluates");
+            let mut rates = fleet_rates(&s, &f.catalog);
+            for rate in rates.values_mut() {
+                let factor = f.throughput_factor.iter().find(|(c, _)| c.as_str() == rate.chip).map_or(1.0, |x| *x.1);
+                rate.per_chip_per_s *= factor;
+                rate.input_per_chip_per_s *= factor;
+            }
+            let e = evaluate_with_rates(&s, &f.catalog, rates).expect("evaluates");
             e.workloads.iter().all(|w| w.coverage_peak >= SERVED_MIN)
+                && !e.violations.iter().any(|v| v.kind == ViolationKind::ExportControl)
         })
         .count()
 }

@@ -249,9 +249,12 @@ pub fn plan_robust(
         futures,
         nominal_future: &nominal_future,
         required: ((options.quantile * futures.len() as f64) - 1e-9).ceil().max(1.0) as usize,
+        rates: check::rate_cache(futures.len()),
+        nominal_rates: std::sync::Mutex::new(None),
     };
     let found = search.run()?;
-    let nominal_served = check::outcomes(futures, &nominal_plan.holdings)?.iter().filter(|c| c.outcome.served).count();
+    let nominal_served =
+        check::outcomes(futures, &nominal_plan.holdings, &search.rates)?.iter().filter(|c| c.outcome.served).count();
     let run = assemble::Run { objective, settings, started, solves: found.rounds, feasible: true };
     let mut p = assemble::assemble(nominal, &first, &found.solved.solved, &run);
     p.solver.path = "robust";
@@ -323,6 +326,10 @@ struct Search<'a> {
     nominal_future: &'a Sampled,
     /// Futures the plan must serve.
     required: usize,
+    /// Each future's rate table for the last fleet evaluated.
+    rates: check::RateCache,
+    /// The nominal future's.
+    nominal_rates: std::sync::Mutex<Option<(Vec<(String, String)>, crate::rating::RateTable)>>,
 }
 
 /// One solve of the loop and the evaluator's verdicts on its plan.
@@ -422,9 +429,9 @@ impl Search<'_> {
     /// The rounded plan of a solution evaluated in the nominal future and in every future.
     fn check(&self, solved: super::model::FuturesSolved) -> Result<Round, RobustError> {
         let fleet = assemble::scenario_with_holdings(self.nominal, self.first, &solved.solved).fleet;
-        let nominal_evaluation = check::evaluate_in(self.nominal_future, &fleet)?;
+        let nominal_evaluation = check::evaluate_in(self.nominal_future, &fleet, &self.nominal_rates)?;
         let nominal_check = check::checked(0, self.nominal, &nominal_evaluation);
-        let checks = check::outcomes(self.futures, &fleet)?;
+        let checks = check::outcomes(self.futures, &fleet, &self.rates)?;
         Ok(Round { solved, checks, nominal_check, nominal_evaluation })
     }
 
