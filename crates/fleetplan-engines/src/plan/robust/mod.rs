@@ -15,7 +15,8 @@
 //!    as many as are missing; a future whose addition leaves no feasible model is left out (the
 //!    hardest of the batch first); an in-set future the evaluator finds short (whole-unit
 //!    rounding, linearised network cost) has its short demand inflated, as the planner's repair
-//!    does, at most [`super::MAX_REPAIRS`] times;
+//!    does, at most [`super::MAX_REPAIRS`] times; the loop stops early once ⌈q·K⌉ is out of
+//!    reach (more futures left out than the quantile allows);
 //! 4. the served share is the evaluator's, never the model's.
 //!
 //! The hardest futures are thus the ones never added: at most (1 − q)·K of them stay out.
@@ -374,6 +375,11 @@ impl Search<'_> {
             let repaired = repairs < super::MAX_REPAIRS && self.repair(&round, &in_model);
             repairs += usize::from(repaired);
             let served = round.checks.iter().filter(|c| c.outcome.served).count();
+            // Out of reach: even if every future not left out were served, too few would be.
+            let lost = round.checks.iter().filter(|c| !c.outcome.served && left_out[c.outcome.future - 1]).count();
+            if k - lost < self.required {
+                break;
+            }
             let mut added: Vec<usize> = Vec::new();
             if served < self.required {
                 let want = if one_at_a_time { 1 } else { self.required - served };
