@@ -64,7 +64,7 @@ pub(super) fn run(
     let x = &r.robust;
     if x.served < x.required {
         return Err(user_error(format!(
-            "{name}: the robust plan serves {} of {} futures, fewer than the {} that --quantile {} asks for: the others leave no feasible plan (budget, power or supply); see the futures table",
+            "{name}: the robust plan serves {} of {} futures, fewer than the {} that --quantile {} asks for: the futures left out leave no feasible plan (budget, power, supply, or a licence the plan needs); see the futures table",
             x.served,
             x.futures,
             x.required,
