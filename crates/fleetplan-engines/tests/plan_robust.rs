@@ -201,7 +201,7 @@ fn bytedance_twenty_futures() {
         r.cost_of_robustness_pct
     );
     for o in &r.outcomes {
-        println!("{} {} {:?} {} {}", o.future, o.served, o.lowest_at, o.in_model, o.left_out);
+        println!("{} {} {:?} {} {:?}", o.future, o.served, o.lowest_at, o.in_model, o.left_out);
     }
     let e = robust.plan.evaluation.as_ref().unwrap();
     for w in e.workloads.iter().filter(|w| w.coverage_peak < 0.9995) {

@@ -112,7 +112,7 @@ pub(super) fn checked(index: usize, scenario: &Scenario, evaluation: &Evaluation
         forbidden,
         shortfall: evaluation.workloads.iter().map(|w| (1.0 - w.coverage_peak).max(0.0)).sum(),
         in_model: false,
-        left_out: false,
+        left_out: None,
         spend: evaluation.spend.total,
         violations: evaluation.violations.len(),
     };

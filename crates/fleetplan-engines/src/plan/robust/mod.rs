@@ -155,8 +155,9 @@ pub struct FutureOutcome {
     pub shortfall: f64,
     /// Whether the model served this future explicitly (it was in the set).
     pub in_model: bool,
-    /// Whether adding this future left no feasible model, so it was left out.
-    pub left_out: bool,
+    /// Why this future was left out of the model, when it was: `infeasible` (adding it left no
+    /// feasible model) or `solver failure` (microlp failed numerically on the model with it).
+    pub left_out: Option<&'static str>,
     /// The evaluator's cash spend of the plan in this future (its prices), scenario currency.
     pub spend: f64,
     /// Violations the evaluator finds in this future.
@@ -364,7 +365,7 @@ impl Search<'_> {
     fn run(&mut self) -> Result<Found, RobustError> {
         let k = self.futures.len();
         let mut in_model = vec![false; k];
-        let mut left_out = vec![false; k];
+        let mut left_out: Vec<Option<&'static str>> = vec![None; k];
         let (mut solves, mut repairs, mut one_at_a_time) = (1, 0, false);
         let first = self.solve(&in_model).map_err(|e| match e {
             PlanError::Infeasible => RobustError::NominalUnserved,
@@ -376,7 +377,8 @@ impl Search<'_> {
             repairs += usize::from(repaired);
             let served = round.checks.iter().filter(|c| c.outcome.served).count();
             // Out of reach: even if every future not left out were served, too few would be.
-            let lost = round.checks.iter().filter(|c| !c.outcome.served && left_out[c.outcome.future - 1]).count();
+            let lost =
+                round.checks.iter().filter(|c| !c.outcome.served && left_out[c.outcome.future - 1].is_some()).count();
             if k - lost < self.required {
                 break;
             }
@@ -386,7 +388,9 @@ impl Search<'_> {
                 let mut addable: Vec<&Checked> = round
                     .checks
                     .iter()
-                    .filter(|c| !c.outcome.served && !in_model[c.outcome.future - 1] && !left_out[c.outcome.future - 1])
+                    .filter(|c| {
+                        !c.outcome.served && !in_model[c.outcome.future - 1] && left_out[c.outcome.future - 1].is_none()
+                    })
                     .collect();
                 // Closest to served first; a future the plan's holdings are unlawful in needs
                 // another plan, not more of this one: those last.
@@ -410,12 +414,13 @@ impl Search<'_> {
                 // back and its futures are then added one at a time. The last round stands.
                 // A numerical failure of the backend (microlp's "Singular matrix") is answered
                 // the same way: the futures that led to it are taken back or left out.
-                Err(PlanError::Infeasible | PlanError::Solver(SolverError::Backend(_))) => {
+                Err(e @ (PlanError::Infeasible | PlanError::Solver(SolverError::Backend(_)))) => {
                     for &future in &added {
                         in_model[future] = false;
                     }
+                    let why = if e == PlanError::Infeasible { "infeasible" } else { "solver failure" };
                     match added[..] {
-                        [single] => left_out[single] = true,
+                        [single] => left_out[single] = Some(why),
                         [] => repairs = super::MAX_REPAIRS,
                         _ => one_at_a_time = true,
                     }

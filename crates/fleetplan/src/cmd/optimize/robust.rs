@@ -132,8 +132,8 @@ fn futures_table(x: &RobustReport, cur: &str) -> String {
                 Some(at) => shared::truncate(&format!("{:.1} % ({at})", 100.0 * f.lowest_served), 50),
                 None => format!("{:.1} %", 100.0 * f.lowest_served),
             },
-            if f.left_out {
-                "left out (infeasible)".to_string()
+            if let Some(why) = f.left_out {
+                format!("left out ({why})")
             } else if f.in_model {
                 "yes".to_string()
             } else {
