@@ -28,7 +28,11 @@ pub(super) struct Checked {
 /// (site region, chip) pools: the rate search is the expensive part of an evaluation and
 /// depends only on those pools and the future's workloads and catalog, so a round whose plan
 /// holds the same pools reuses it.
-pub(super) type RateCache = Vec<Mutex<Option<(Vec<(String, String)>, RateTable)>>>;
+pub(super) type RateCache = Vec<CachedRates>;
+
+/// One future's cached rate table: the fleet's (region, chip) pools it was searched for, and
+/// the table (throughput factors applied).
+pub(super) type CachedRates = Mutex<Option<(Vec<(String, String)>, RateTable)>>;
 
 /// An empty cache for `futures` futures.
 pub(super) fn rate_cache(futures: usize) -> RateCache {
@@ -50,11 +54,7 @@ pub(super) fn outcomes(futures: &[Sampled], fleet: &[Holding], cache: &RateCache
 
 /// The evaluation of `fleet` in one future, with its rates taken from `cached` when the
 /// fleet's pools are those it holds (and stored there otherwise).
-pub(super) fn evaluate_in(
-    future: &Sampled,
-    fleet: &[Holding],
-    cached: &Mutex<Option<(Vec<(String, String)>, RateTable)>>,
-) -> Result<Evaluation, EvalError> {
+pub(super) fn evaluate_in(future: &Sampled, fleet: &[Holding], cached: &CachedRates) -> Result<Evaluation, EvalError> {
     let mut with_plan = future.scenario.clone();
     with_plan.fleet = fleet.to_vec();
     let mut pools: Vec<(String, String)> =

@@ -331,7 +331,7 @@ struct Search<'a> {
     /// Each future's rate table for the last fleet evaluated.
     rates: check::RateCache,
     /// The nominal future's.
-    nominal_rates: std::sync::Mutex<Option<(Vec<(String, String)>, crate::rating::RateTable)>>,
+    nominal_rates: check::CachedRates,
 }
 
 /// One solve of the loop and the evaluator's verdicts on its plan.
