@@ -8,18 +8,19 @@
 //!    bought and leased per line and quarter, builds) across the futures in its set, priced at
 //!    their expected prices over all K futures, and gives every future in the set its own
 //!    serving allocation with its own demand and rates (throughput factor per chip); every
-//!    future in the set must be served (or pays its unserved price, as the scenario says);
+//!    future in the set is served in full, and may not hold what its export controls forbid;
 //! 3. the set starts with the nominal future only; each round the plan (rounded to whole units)
 //!    is evaluated in every future by the evaluator, and while fewer than ⌈q·K⌉ futures are
-//!    served, the failing futures closest to being served (least total shortfall) are added,
-//!    as many as are missing; a future whose addition leaves no feasible model is left out (the
-//!    hardest of the batch first); an in-set future the evaluator finds short (whole-unit
+//!    served, the failing futures closest to being served (least total shortfall; futures the
+//!    plan is unlawful in last) are added, as many as are missing; after a batch leaves no
+//!    feasible model (or microlp fails on it) futures are added one at a time, and a single
+//!    future that does so is left out; an in-set future the evaluator finds short (whole-unit
 //!    rounding, linearised network cost) has its short demand inflated, as the planner's repair
 //!    does, at most [`super::MAX_REPAIRS`] times; the loop stops early once ⌈q·K⌉ is out of
 //!    reach (more futures left out than the quantile allows);
 //! 4. the served share is the evaluator's, never the model's.
 //!
-//! The hardest futures are thus the ones never added: at most (1 − q)·K of them stay out.
+//! The hardest futures are thus the ones never added.
 
 mod check;
 mod data;
