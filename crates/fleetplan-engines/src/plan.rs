@@ -29,6 +29,7 @@ pub mod generate;
 mod model;
 pub mod notes;
 mod relaxed;
+pub mod robust;
 
 use crate::eval::{EvalError, Evaluation, evaluate};
 use fleetplan_core::catalog::Catalog;
@@ -416,18 +417,23 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
         p.explanations.extend(marginals.into_iter().map(Explanation::Marginal));
         p.solver.solves += solves;
     }
-    if let Some(evaluation) = &checked.evaluation {
-        for line in &mut p.served {
-            line.evaluated = evaluation
-                .workloads
-                .iter()
-                .find(|w| w.workload == line.workload && w.quarter == line.quarter)
-                .map(|w| w.coverage_peak);
-        }
+    if let Some(evaluation) = checked.evaluation {
+        attach_evaluation(&mut p, evaluation);
     }
-    p.evaluation = checked.evaluation;
     p.solver.total_s = started.elapsed().as_secs_f64();
     Ok(p)
+}
+
+/// Attach the evaluator's check to a plan: each served line's evaluated share.
+fn attach_evaluation(p: &mut Plan, evaluation: Evaluation) {
+    for line in &mut p.served {
+        line.evaluated = evaluation
+            .workloads
+            .iter()
+            .find(|w| w.workload == line.workload && w.quarter == line.quarter)
+            .map(|w| w.coverage_peak);
+    }
+    p.evaluation = Some(evaluation);
 }
 
 /// The first solve, and for an infeasible scenario the elastic re-solve and its relaxation.

@@ -83,7 +83,8 @@ pub const SIMULATE: &str = "Examples:
 pub const OPTIMIZE: &str = "Examples:
   fleetplan optimize examples/bytedance-2025.toml
   fleetplan optimize examples/quickstart.toml --objective max-served --format json
-  fleetplan optimize examples/bytedance-2025.toml --out target/plan   # target/plan/plan.toml";
+  fleetplan optimize examples/bytedance-2025.toml --out target/plan   # target/plan/plan.toml
+  fleetplan optimize examples/quickstart.toml --robust 20 --quantile 0.9 --seed 7";
 
 /// `fleetplan gen-scenario`.
 pub const GEN_SCENARIO: &str = "Examples:

@@ -6,6 +6,9 @@
 mod backend;
 mod builder;
 mod extract;
+mod futures;
+
+pub(crate) use futures::{FuturesSolved, solve_futures};
 
 use super::data::Data;
 use super::{Backend, PlanError, SolveStatus};

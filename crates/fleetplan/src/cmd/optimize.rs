@@ -5,6 +5,8 @@
 //! An infeasible scenario prints the smallest relaxation that makes it feasible and the plan under
 //! that relaxation (written with `--out` too), and exits with code 2.
 
+mod robust;
+
 use super::args::user_error;
 use super::summary;
 use super::{Failure, load_scenario, out, to_json};
@@ -109,6 +111,17 @@ pub struct OptimizeArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Robust plan over K sampled futures (the scenario's `[uncertainty]` section and the
+    /// catalog's default distributions): one set of purchases, leases and builds that serves
+    /// demand in at least the `--quantile` share of them (docs/planner.md, "Robust plans").
+    #[arg(long, value_name = "K")]
+    pub robust: Option<usize>,
+    /// Share of the futures a robust plan serves, in (0, 1] (default 0.9; needs --robust).
+    #[arg(long)]
+    pub quantile: Option<f64>,
+    /// Seed of the futures' draw (default 0; needs --robust).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// Longest time limit per solve `--time-limit` accepts, s (a week: beyond any planning run, and
@@ -127,6 +140,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
             fleetplan_core::format::given(args.time_limit_s)
         )));
     }
+    robust::check_flags(args)?;
     let loaded = load_scenario(catalog, &args.file)?;
     let (s, name, text) = (loaded.scenario, loaded.input.name, loaded.input.text);
     let options = PlanOptions {
@@ -138,6 +152,9 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         verify: true,
         path: args.path.into(),
     };
+    if let Some(futures) = args.robust {
+        return robust::run(catalog, args, &s, (&name, &text), futures, options);
+    }
     let p = plan::plan(&s, catalog, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     // plan.toml is written (or the command fails) before anything is printed.
     let written = args.out.as_ref().map(|dir| write_plan(&name, &text, &p, dir)).transpose()?;
@@ -176,6 +193,9 @@ struct PlanJson<'a> {
     /// `accelerators_average`, `valley_by_quarter`) at the top level.
     #[serde(flatten)]
     valley: Option<ValleySummary>,
+    /// Robust plans: futures served and the cost of robustness (docs/planner.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    robust: Option<&'a plan::robust::RobustReport>,
 }
 
 impl<'a> PlanJson<'a> {
@@ -187,6 +207,7 @@ impl<'a> PlanJson<'a> {
             idle: e.map_or(&[], |e| &e.idle),
             advisories: e.map_or(&[], |e| &e.advisories),
             valley,
+            robust: None,
         }
     }
 }
@@ -495,7 +516,7 @@ fn lower(l: &plan::ServedLine) -> f64 {
 /// Whether a served line serves all of its peak demand, in the model and in the evaluator's check
 /// (to display precision).
 fn full(l: &plan::ServedLine) -> bool {
-    lower(l) >= 0.9995
+    lower(l) >= plan::robust::SERVED_MIN
 }
 
 /// One row per workload: its lowest served share over the horizon (with the quarter), the last
