@@ -90,23 +90,33 @@ fn finite(what: &str, debug: &str) -> Result<(), String> {
     }
 }
 
+/// Whether the stage `name` runs: `FLEETPLAN_FUZZ_STAGES` lists them (comma-separated, of
+/// `plan`, `evaluate`, `simulate`; default all three).
+fn stage(name: &str) -> bool {
+    std::env::var("FLEETPLAN_FUZZ_STAGES").map_or(true, |v| v.split(',').any(|s| s.trim() == name))
+}
+
 /// Evaluate, plan and simulate one scenario; Err is a finding (non-finite output).
 pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut EngineTally) -> Result<(), String> {
     let options = PlanOptions { time_limit_s: PLAN_TIME_LIMIT_S, ..PlanOptions::default() };
-    match plan(s, catalog, &options) {
-        Ok(p) => {
+    match stage("plan").then(|| plan(s, catalog, &options)) {
+        None => {}
+        Some(Ok(p)) => {
             tally.planned += 1;
             finite("plan", &format!("{p:?}"))?;
         }
         // A solver failure on a valid scenario is a bug (an infeasible one is a result, not an
         // error): a finding.
-        Err(e @ PlanError::Solver(_)) => return Err(format!("the planner failed on a valid scenario: {e}")),
-        Err(e) => {
+        Some(Err(e @ PlanError::Solver(_))) => return Err(format!("the planner failed on a valid scenario: {e}")),
+        Some(Err(e)) => {
             tally.engine_errors += 1;
             if std::env::var_os("FLEETPLAN_FUZZ_VERBOSE").is_some() {
                 println!("plan: {e}");
             }
         }
+    }
+    if !stage("evaluate") && !stage("simulate") {
+        return Ok(());
     }
     let evaluation = match evaluate(s, catalog) {
         Ok(e) => e,
@@ -120,6 +130,9 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
     };
     tally.evaluated += 1;
     finite("evaluation", &format!("{evaluation:?}"))?;
+    if !stage("simulate") {
+        return Ok(());
+    }
     let opts = ScenarioSimOptions {
         workload: None,
         quarter: None,
