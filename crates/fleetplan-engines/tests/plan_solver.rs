@@ -4,17 +4,10 @@
 //! stopped by the deterministic node limit says so, with its gap, and gives the same plan on
 //! every run.
 
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Scenario, validate};
+mod fixtures;
+
+use fixtures::{catalog, scenario_in};
 use fleetplan_engines::plan::{PlanError, PlanOptions, PlanPath, SolveStatus, SolverError, plan};
-
-fn catalog() -> Catalog {
-    Catalog::builtin().expect("built-in catalog")
-}
-
-fn scenario(name: &str, text: &str, catalog: &Catalog) -> Scenario {
-    validate(name, text, catalog).unwrap_or_else(|d| panic!("{d:#?}"))
-}
 
 /// Fuzz engine cases 238 ("Singular matrix") and 420 (integral validation), kept in the hostile
 /// corpus.
@@ -27,7 +20,7 @@ const FUZZ_CASES: [(&str, &str); 2] = [
 fn once_failing_scenarios_plan_on_both_paths() {
     let catalog = catalog();
     for (name, text) in FUZZ_CASES {
-        let s = scenario(name, text, &catalog);
+        let s = scenario_in(text, &catalog);
         for path in [PlanPath::Exact, PlanPath::Relaxation] {
             let options = PlanOptions { path, ..PlanOptions::default() };
             let p = plan(&s, &catalog, &options).unwrap_or_else(|e| panic!("{name} {path:?}: {e}"));
@@ -44,7 +37,7 @@ const BYTEDANCE: &str = include_str!("../../fleetplan/tests/hostile/files/node-l
 #[test]
 fn node_limit_stops_the_same_way_every_time_and_says_so() {
     let catalog = catalog();
-    let s = scenario("bytedance.toml", BYTEDANCE, &catalog);
+    let s = scenario_in(BYTEDANCE, &catalog);
     let options =
         PlanOptions { mip_gap: 0.0, node_limit: Some(20), explain: false, verify: false, ..PlanOptions::default() };
     let first = plan(&s, &catalog, &options).expect("a plan");
