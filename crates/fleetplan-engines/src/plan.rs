@@ -213,16 +213,15 @@ pub enum SolverError {
     /// Any other failure HiGHS reports.
     #[error("{0} (a failure of the solver backend, not a property of the scenario: `--path relaxation` may solve it)")]
     Backend(good_lp::ResolutionError),
-    /// microlp failed numerically on the scaled model and on the model as written
-    /// (`model/scaled.rs`; none of the fuzz harness's known cases does any more).
+    /// microlp failed numerically on every attempt (`model/scaled.rs`: scaled, scaled with a
+    /// looser feasibility guard, as written; none of the fuzz harness's known cases does).
     #[error(
-        "microlp failed numerically on the scaled model ({scaled}) and on the model as written ({unscaled}); not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it"
+        "microlp failed numerically on the scaled model, with a looser feasibility guard and on the model as written ({}); not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it",
+        messages.join("; ")
     )]
     Numerical {
-        /// microlp's message on the scaled model.
-        scaled: String,
-        /// microlp's message on the model as written.
-        unscaled: String,
+        /// microlp's message of each attempt.
+        messages: Vec<String>,
     },
     /// A limit stopped the solve before it found any feasible plan.
     #[error(
@@ -250,9 +249,9 @@ pub struct SolverReport {
     pub time_limit_s: f64,
     /// Branch-and-bound node limit per solve (None: none).
     pub node_limit: Option<u64>,
-    /// How the plan's model reached microlp: `scaled` (equilibrated, the default), or `as
-    /// written` after microlp failed numerically on the scaled model (`model/scaled.rs`);
-    /// `None` with HiGHS.
+    /// How the plan's model reached microlp: `scaled` (equilibrated, the default), `scaled,
+    /// looser feasibility guard` or `as written` after numerical failures of the attempts before
+    /// (`model/scaled.rs`); `None` with HiGHS.
     pub model_form: Option<&'static str>,
     /// Seconds in the main solve (first one).
     pub solve_s: f64,

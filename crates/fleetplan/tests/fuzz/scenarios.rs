@@ -18,6 +18,11 @@ const FLEET_CHIPS: [&str; 5] = ["a100-sxm-80g", "h100-sxm", "h200", "mi300x", "l
 /// Planner time limit per solve in the fuzz, s (the case's own time limit is larger).
 const PLAN_TIME_LIMIT_S: f64 = 5.0;
 
+/// Request budget of a case's simulation: enough for every pool to admit, batch, queue, fail
+/// and recover (the slice keeps at least 8 replicas a pool), small enough that the simulation
+/// is not most of a case (2,000 made it about two thirds).
+const SIM_REQUESTS: u64 = 300;
+
 /// What one engine case did, for the summary line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EngineTally {
@@ -140,7 +145,7 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
         // hundreds of thousands of requests whatever the budget (docs/benchmarks.md, Fuzzing).
         hours: rng.log_uniform(0.05, 1.0),
         sample_fraction: None,
-        request_budget: 2_000,
+        request_budget: SIM_REQUESTS,
         routing: *rng.pick(&[Routing::RoundRobin, Routing::LeastWork, Routing::ShortestQueue]),
         failures: rng.chance(0.3).then(|| (rng.log_uniform(100.0, 100_000.0), 1.0)),
         length_sigma: (None, None),

@@ -59,6 +59,7 @@ impl ModelBuilder<'_> {
                 let out = scaled::solve(&all, &self.bounds, &self.constraints, objective, settings)?;
                 let form = match out.attempt {
                     scaled::Attempt::Scaled => "scaled",
+                    scaled::Attempt::ScaledTolerant => "scaled, looser feasibility guard",
                     scaled::Attempt::Unscaled => "as written",
                 };
                 (out.status, all.iter().copied().zip(out.values).collect(), out.gap, Some(form))

@@ -9,8 +9,9 @@
 //! the model is read back from good_lp's expressions into a sparse matrix, equilibrated
 //! (geometric-mean row and column scaling, then each row to a largest coefficient of 1; every
 //! factor a power of two so scaling itself adds no rounding; binaries keep their unit), solved,
-//! and the values unscaled. When a numerical failure still happens the model is solved again
-//! as written (the second [`Attempt`]): [`Outcome::attempt`] says which one gave the plan.
+//! and the values unscaled. When a numerical failure still happens the scaled model is solved
+//! again with a looser feasibility guard, then the model as written ([`ATTEMPTS`]);
+//! [`Outcome::attempt`] says which one gave the plan.
 //!
 //! Going direct also gives microlp's deterministic branch-and-bound node limit
 //! ([`super::SolverSettings::node_limit`]) and the gap at which a limit stopped the search.
@@ -51,9 +52,25 @@ impl ModelBuilder<'_> {
 pub(crate) enum Attempt {
     /// Equilibrated (the first try).
     Scaled,
-    /// As written (after a numerical failure of the scaled model).
+    /// Equilibrated, with microlp's guard on a candidate's feasibility at
+    /// [`TOLERANT_FEASIBILITY`] (after a numerical failure of the first).
+    ScaledTolerant,
+    /// As written (after numerical failures of both).
     Unscaled,
 }
+
+/// The attempts, in order.
+const ATTEMPTS: [Attempt; 3] = [Attempt::Scaled, Attempt::ScaledTolerant, Attempt::Unscaled];
+
+/// microlp's default absolute tolerance on a candidate's row and bound violations.
+const DEFAULT_FEASIBILITY: f64 = 1e-7;
+
+/// The tolerance of the second attempt. On a row scaled to coefficients of at most 1 (and values
+/// of moderate size), a violation of 1e-5 is far below anything the plan's rounding up to whole
+/// units and the evaluator's check of the rounded plan notice; microlp's own default (1e-7,
+/// absolute) rejected the exactly integral vertex of fuzz engine case 277 even after its
+/// slack-basis retry.
+const TOLERANT_FEASIBILITY: f64 = 1e-5;
 
 /// One row: Σ coefficient × variable (≤ or =) rhs, variables by creation index.
 struct Row {
@@ -82,7 +99,7 @@ pub(crate) struct Outcome {
 }
 
 /// Solve `constraints` minimising `objective` over `all` variables (creation order) with
-/// `bounds`: the scaled model, then the model as written after a numerical failure.
+/// `bounds`: each of [`ATTEMPTS`] in turn while microlp fails numerically.
 pub(crate) fn solve(
     all: &[Variable],
     bounds: &[Bounds],
@@ -92,20 +109,21 @@ pub(crate) fn solve(
 ) -> Result<Outcome, PlanError> {
     let matrix = matrix(all, bounds, constraints, objective)?;
     let scaled = scaling(&matrix);
-    match run(&matrix, &scaled, settings) {
-        Ok((status, gap, values)) => Ok(Outcome { status, gap, values, attempt: Attempt::Scaled }),
-        Err(Failure::Numerical(first)) => {
-            let unit = (vec![1.0; matrix.rows.len()], vec![1.0; matrix.bounds.len()], 1.0);
-            match run(&matrix, &unit, settings) {
-                Ok((status, gap, values)) => Ok(Outcome { status, gap, values, attempt: Attempt::Unscaled }),
-                Err(Failure::Numerical(second)) => {
-                    Err(PlanError::Solver(SolverError::Numerical { scaled: first, unscaled: second }))
-                }
-                Err(Failure::Other(e)) => Err(e),
-            }
+    let unit = (vec![1.0; matrix.rows.len()], vec![1.0; matrix.bounds.len()], 1.0);
+    let mut failures = Vec::new();
+    for attempt in ATTEMPTS {
+        let (factors, feasibility) = match attempt {
+            Attempt::Scaled => (&scaled, DEFAULT_FEASIBILITY),
+            Attempt::ScaledTolerant => (&scaled, TOLERANT_FEASIBILITY),
+            Attempt::Unscaled => (&unit, DEFAULT_FEASIBILITY),
+        };
+        match run(&matrix, factors, feasibility, settings) {
+            Ok((status, gap, values)) => return Ok(Outcome { status, gap, values, attempt }),
+            Err(Failure::Numerical(message)) => failures.push(message),
+            Err(Failure::Other(e)) => return Err(e),
         }
-        Err(Failure::Other(e)) => Err(e),
     }
+    Err(PlanError::Solver(SolverError::Numerical { messages: failures }))
 }
 
 /// Why one run gave no values.
@@ -219,6 +237,7 @@ fn scaling(m: &Matrix) -> (Vec<f64>, Vec<f64>, f64) {
 fn run(
     m: &Matrix,
     (row, col, obj): &(Vec<f64>, Vec<f64>, f64),
+    feasibility: f64,
     settings: super::SolverSettings,
 ) -> Result<(SolveStatus, Option<f64>, Vec<f64>), Failure> {
     let mut problem = Problem::new(OptimizationDirection::Minimize);
@@ -247,6 +266,7 @@ fn run(
     options.mip_gap = settings.mip_gap;
     options.time_limit = Some(Duration::from_secs_f64(settings.time_limit_s));
     options.node_limit = settings.node_limit;
+    options.tolerances.feasibility = feasibility;
     let outcome = problem.solve_with(options)?;
     let reason = outcome.termination_reason();
     let solution = outcome.into_solution().map_err(|_| {
