@@ -268,6 +268,11 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         r.constraints,
         r.integers
     ));
+    if let Some(form) = r.model_form.filter(|f| *f != "scaled") {
+        o.push_str(&format!(
+            "Numerics: microlp failed numerically on the scaled model; the plan comes from a later attempt (model: {form}; docs/planner.md, Solver limits and numerics)\n"
+        ));
+    }
     if let Some(x) = &r.relaxation {
         o.push_str(&format!(
             "Path: LP relaxation ({} binaries, auto above {}{}), binaries rounded ({} runs placed, {} sites building{}), LP re-solved; LP bound {:.6e} {}, plan {:.6e}, gap {:.2} % (LP {:.2} s)\n",
