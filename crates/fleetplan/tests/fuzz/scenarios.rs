@@ -35,6 +35,9 @@ pub struct EngineTally {
     pub evaluated: u64,
     /// Plans made.
     pub planned: u64,
+    /// Plans microlp made only on a later numerical attempt (`plan/model/scaled.rs`: a looser
+    /// feasibility guard or the model as written), not a finding but worth watching.
+    pub plan_fallbacks: u64,
     /// Simulations run.
     pub simulated: u64,
     /// Typed errors returned by an engine (not findings).
@@ -108,6 +111,9 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
         None => {}
         Some(Ok(p)) => {
             tally.planned += 1;
+            if p.solver.model_form.is_some_and(|form| form != "scaled") {
+                tally.plan_fallbacks += 1;
+            }
             finite("plan", &format!("{p:?}"))?;
         }
         // A solver failure on a valid scenario is a bug (an infeasible one is a result, not an
