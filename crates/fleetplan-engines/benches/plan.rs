@@ -19,6 +19,7 @@ fn options(backend: Backend) -> PlanOptions {
     PlanOptions {
         backend,
         time_limit_s: 60.0,
+        node_limit: Some(fleetplan_engines::plan::DEFAULT_NODE_LIMIT),
         mip_gap: 0.005,
         explain: false,
         verify: false,

@@ -47,8 +47,13 @@ pub const MAX_REPAIRS: usize = 3;
 /// Default relative MIP gap.
 pub const DEFAULT_MIP_GAP: f64 = 0.005;
 
-/// Default time limit per solve, s.
+/// Default time limit per solve, s: a backstop; the node limit stops a long search first.
 pub const DEFAULT_TIME_LIMIT_S: f64 = 30.0;
+
+/// Default branch-and-bound node limit per solve (microlp): a deterministic work limit, so a
+/// search that stops early stops at the same plan on every machine (docs/planner.md, "Solver
+/// limits"). HiGHS has its own node limit but solves every model here within the gap first.
+pub const DEFAULT_NODE_LIMIT: u64 = 20_000;
 
 /// The LP/MILP backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,6 +122,8 @@ pub enum SolveStatus {
     GapLimit,
     /// Stopped at the time limit with a feasible plan.
     TimeLimit,
+    /// Stopped at the node limit with a feasible plan (deterministic).
+    NodeLimit,
 }
 
 impl SolveStatus {
@@ -125,7 +132,8 @@ impl SolveStatus {
         match self {
             SolveStatus::Optimal => "optimal",
             SolveStatus::GapLimit => "within gap",
-            SolveStatus::TimeLimit => "time limit",
+            SolveStatus::TimeLimit => "stopped at the time limit",
+            SolveStatus::NodeLimit => "stopped at the node limit",
         }
     }
 }
@@ -141,6 +149,8 @@ pub struct PlanOptions {
     pub mip_gap: f64,
     /// Time limit per solve, s.
     pub time_limit_s: f64,
+    /// Branch-and-bound node limit per solve (microlp; `None`: none).
+    pub node_limit: Option<u64>,
     /// Compute marginal values of binding constraints (extra LP re-solves).
     pub explain: bool,
     /// Check the plan with the evaluator and repair violations.
@@ -156,6 +166,7 @@ impl Default for PlanOptions {
             backend: Backend::Microlp,
             mip_gap: DEFAULT_MIP_GAP,
             time_limit_s: DEFAULT_TIME_LIMIT_S,
+            node_limit: Some(DEFAULT_NODE_LIMIT),
             explain: true,
             verify: true,
             path: PlanPath::Auto,
@@ -200,13 +211,27 @@ pub enum SolverError {
     /// The model is unbounded: a bug in the model.
     #[error("the model is unbounded (a bug)")]
     Unbounded,
-    /// Any other failure the backend reports (microlp fails numerically on about 1 % of random
-    /// valid scenarios: "Singular matrix", "exactly integral solution failed feasibility
-    /// validation"; docs/benchmarks.md, Fuzzing).
-    #[error(
-        "{0} (a numerical failure of the solver backend, not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it)"
-    )]
+    /// Any other failure HiGHS reports.
+    #[error("{0} (a failure of the solver backend, not a property of the scenario: `--path relaxation` may solve it)")]
     Backend(good_lp::ResolutionError),
+    /// microlp failed numerically on every attempt (`model/scaled.rs`: scaled, scaled with a
+    /// looser feasibility guard, as written; none of the fuzz harness's known cases does).
+    #[error(
+        "microlp failed numerically on the scaled model, with a looser feasibility guard and on the model as written ({}); not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it",
+        messages.join("; ")
+    )]
+    Numerical {
+        /// microlp's message of each attempt.
+        messages: Vec<String>,
+    },
+    /// A limit stopped the solve before it found any feasible plan.
+    #[error(
+        "the {limit} limit stopped the solve before it found a feasible plan: raise `--time-limit` or `--node-limit`"
+    )]
+    LimitWithoutPlan {
+        /// `time` or `node`.
+        limit: &'static str,
+    },
 }
 
 /// Solver facts of a plan.
@@ -218,11 +243,17 @@ pub struct SolverReport {
     pub status: SolveStatus,
     /// Requested relative MIP gap.
     pub mip_gap: f64,
-    /// Gap bound of the result: 0 when optimal or a pure LP, else the requested gap (or
-    /// unknown at the time limit).
+    /// Gap bound of the result: 0 when optimal or a pure LP, the requested gap within it, the
+    /// solver's gap to its best bound when a limit stopped the search (None: no bound known).
     pub gap_bound: Option<f64>,
     /// Time limit per solve, s.
     pub time_limit_s: f64,
+    /// Branch-and-bound node limit per solve (None: none).
+    pub node_limit: Option<u64>,
+    /// How the plan's model reached microlp: `scaled` (equilibrated, the default), `scaled,
+    /// looser feasibility guard` or `as written` after numerical failures of the attempts before
+    /// (`model/scaled.rs`); `None` with HiGHS.
+    pub model_form: Option<&'static str>,
     /// Seconds in the main solve (first one).
     pub solve_s: f64,
     /// Seconds for everything (data, every solve, evaluation).
@@ -386,8 +417,12 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
         return Err(PlanError::Objective { problem });
     }
     let data = data::build(scenario, catalog)?;
-    let settings =
-        SolverSettings { backend: options.backend, mip_gap: options.mip_gap, time_limit_s: options.time_limit_s };
+    let settings = SolverSettings {
+        backend: options.backend,
+        mip_gap: options.mip_gap,
+        time_limit_s: options.time_limit_s,
+        node_limit: options.node_limit,
+    };
     let mut knobs = Knobs::of(scenario, &data, objective);
     let relaxation = relaxed::takes_relaxation(options.path, options.backend, &data);
     let first = if relaxation {

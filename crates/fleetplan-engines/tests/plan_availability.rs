@@ -3,51 +3,26 @@
 //! on, with the older chip covering the quarters before; the same scenario with a catalog file
 //! moving the chip's availability earlier leases it earlier (so the bound is what decides).
 
+mod fixtures;
+
+use fixtures::{chat_app, header, lease, run_with, scenario_in, site};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Mode, Quarter, Scenario, validate};
-use fleetplan_engines::plan::{Plan, PlanOptions, plan};
+use fleetplan_core::scenario::{Mode, Quarter, Scenario};
+use fleetplan_engines::plan::{Plan, PlanOptions};
 
 /// Horizon 2026Q1..2026Q4; H100 leased at USD 2.2 per hour, Rubin VR200 (about 8 x the FP8
 /// rate, 4.6 x the memory bandwidth) at USD 2.5 per hour: Rubin is far cheaper per token.
-const SCENARIO: &str = r#"
-[scenario]
-name = "availability"
-currency = "USD"
-start = "2026Q1"
-quarters = 4
-[buyer]
-name = "b"
-headquarters = "US"
-[budget]
-total = 1e10
-[[site]]
-id = "a"
-region = "us"
-available_mw = 50
-[[option]]
-chip = "h100-sxm"
-sites = ["a"]
-mode = "lease"
-lease_usd_per_hour = 2.2
-[[option]]
-chip = "rubin-vr200"
-sites = ["a"]
-mode = "lease"
-lease_usd_per_hour = 2.5
-[[workload]]
-id = "chat"
-kind = "chat"
-model = "llama-3.1-8b"
-precision = "fp8"
-daily_users = 2e7
-requests_per_user_per_day = 10
-input_tokens_per_request = 1000
-output_tokens_per_request = 300
-ttft_p99_ms = 2000
-tpot_p99_ms = 100
-growth_per_quarter = 0.0
-user_regions = { us = 1.0 }
-"#;
+fn scenario_text() -> String {
+    [
+        header("availability", "2026Q1", 4, "US"),
+        fixtures::budget("1e10"),
+        site("a", "us", "50"),
+        lease("h100-sxm", "a", "2.2"),
+        lease("rubin-vr200", "a", "2.5"),
+        chat_app("us"),
+    ]
+    .concat()
+}
 
 /// The built-in catalog, or with `rubin-vr200` made available in `quarter` by an extra catalog
 /// file (its chips.toml entry with `available` changed).
@@ -67,17 +42,11 @@ fn catalog(rubin_available: Option<&str>) -> Catalog {
 }
 
 fn scenario(catalog: &Catalog) -> Scenario {
-    validate("availability.toml", SCENARIO, catalog).unwrap_or_else(|d| panic!("{d:#?}"))
+    scenario_in(&scenario_text(), catalog)
 }
 
 fn run(s: &Scenario, catalog: &Catalog) -> Plan {
-    #[allow(unused_mut)]
-    let mut o = PlanOptions::default();
-    #[cfg(feature = "highs")]
-    {
-        o.backend = fleetplan_engines::plan::Backend::Highs;
-    }
-    plan(s, catalog, &o).unwrap_or_else(|e| panic!("{e}"))
+    run_with(s, catalog, PlanOptions::default())
 }
 
 /// First quarter the plan leases `chip`, if it does.

@@ -1,57 +1,29 @@
 //! The plan names what drove it: share targets it is held at, budget-share bounds it sits on
 //! and yearly caps it reaches appear among its binding constraints.
 
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::validate;
+mod fixtures;
+
+use fixtures::{buy, chat_app, header, site};
 use fleetplan_engines::plan::{PlanOptions, plan};
 
-/// Two US sites (hardware dearer at `b`) and one chat app; `{BUDGET}` is filled in by each test.
-const TEXT: &str = r#"
-[scenario]
-name = "bindings"
-currency = "USD"
-start = "2025Q1"
-quarters = 4
-[buyer]
-name = "b"
-headquarters = "US"
-{BUDGET}
-[[site]]
-id = "a"
-region = "us"
-available_mw = 50
-[[site]]
-id = "b"
-region = "us"
-available_mw = 50
-[[option]]
-chip = "h100-sxm"
-sites = ["a"]
-mode = "buy"
-price_usd = 27500
-[[option]]
-chip = "h100-sxm"
-sites = ["b"]
-mode = "buy"
-price_usd = 40000
-[[workload]]
-id = "chat"
-kind = "chat"
-model = "llama-3.1-8b"
-precision = "fp8"
-daily_users = 2e7
-requests_per_user_per_day = 10
-input_tokens_per_request = 1000
-output_tokens_per_request = 300
-ttft_p99_ms = 2000
-tpot_p99_ms = 100
-growth_per_quarter = 0.0
-user_regions = { us = 1.0 }
-"#;
+/// Two US sites (hardware dearer at `b`) and one chat app under `budget` (the whole section and
+/// anything after it, filled in by each test).
+fn text(budget: &str) -> String {
+    [
+        header("bindings", "2025Q1", 4, "US"),
+        budget.to_string(),
+        site("a", "us", "50"),
+        site("b", "us", "50"),
+        buy("h100-sxm", "a", "27500"),
+        buy("h100-sxm", "b", "40000"),
+        chat_app("us"),
+    ]
+    .concat()
+}
 
 fn explanations(budget: &str) -> Vec<String> {
-    let catalog = Catalog::builtin().expect("built-in catalog");
-    let scenario = validate("t.toml", &TEXT.replace("{BUDGET}", budget), &catalog).unwrap_or_else(|d| panic!("{d:#?}"));
+    let catalog = fixtures::catalog();
+    let scenario = fixtures::scenario_in(&text(budget), &catalog);
     let p = plan(&scenario, &catalog, &PlanOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.feasible);
     p.explanations.iter().map(ToString::to_string).collect()

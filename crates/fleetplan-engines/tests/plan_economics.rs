@@ -5,63 +5,32 @@
 //! served demand; a share target is met only with capacity that serves; rounding to whole
 //! servers never breaks a yearly budget cap.
 
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Scenario, validate};
-use fleetplan_engines::plan::{Plan, PlanOptions, plan};
+mod fixtures;
 
-fn catalog() -> Catalog {
-    Catalog::builtin().expect("built-in catalog")
-}
+use fixtures::{chat_app, header, scenario};
+use fleetplan_core::scenario::Scenario;
+use fleetplan_engines::plan::{Plan, PlanOptions};
 
-fn scenario(text: &str) -> Scenario {
-    validate("t.toml", text, &catalog()).unwrap_or_else(|d| panic!("{d:#?}"))
+fn catalog() -> fleetplan_core::catalog::Catalog {
+    fixtures::catalog()
 }
 
 fn run(s: &Scenario) -> Plan {
-    #[allow(unused_mut)]
-    let mut o = PlanOptions { explain: false, ..PlanOptions::default() };
-    #[cfg(feature = "highs")]
-    {
-        o.backend = fleetplan_engines::plan::Backend::Highs;
-    }
-    plan(s, &catalog(), &o).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::run_with(s, &catalog(), PlanOptions { explain: false, ..PlanOptions::default() })
 }
 
-/// A US chat app; `{Q}` quarters, `{SITES}`, `{OPTIONS}` and `{EXTRA}` (workload fields).
-const BASE: &str = r#"
-[scenario]
-name = "econ"
-currency = "USD"
-start = "2025Q1"
-quarters = {Q}
-[buyer]
-name = "b"
-headquarters = "US"
-[budget]
-total = 1e11
-{SITES}
-{OPTIONS}
-[[workload]]
-id = "chat"
-kind = "chat"
-model = "llama-3.1-8b"
-precision = "fp8"
-daily_users = 2e7
-requests_per_user_per_day = 10
-input_tokens_per_request = 1000
-output_tokens_per_request = 300
-ttft_p99_ms = 2000
-tpot_p99_ms = 100
-growth_per_quarter = 0.0
-user_regions = { us = 1.0 }
-{EXTRA}
-"#;
-
+/// A US chat app over `q` quarters on `sites` with `options`, budget 1e11, and `extra` fields of
+/// the workload.
 fn text(q: u32, sites: &str, options: &str, extra: &str) -> String {
-    BASE.replace("{Q}", &q.to_string())
-        .replace("{SITES}", sites)
-        .replace("{OPTIONS}", options)
-        .replace("{EXTRA}", extra)
+    [
+        header("econ", "2025Q1", q, "US"),
+        fixtures::budget("1e11"),
+        sites.into(),
+        options.into(),
+        chat_app("us"),
+        extra.into(),
+    ]
+    .join("\n")
 }
 
 const US_SITE: &str = "[[site]]\nid = \"a\"\nregion = \"us\"\navailable_mw = 500\n";

@@ -2,82 +2,41 @@
 //! a policy ban forces the second-best chip, a power cap forces a second site, and an
 //! infeasible scenario is explained by its smallest relaxation.
 
-use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{Mode, Scenario, validate};
+mod fixtures;
+
+use fixtures::{buy, catalog, chat_app, header, lease, scenario};
+use fleetplan_core::scenario::{Mode, Scenario};
 use fleetplan_engines::eval::evaluate;
-use fleetplan_engines::plan::{Plan, PlanOptions, plan};
-
-fn catalog() -> Catalog {
-    Catalog::builtin().expect("built-in catalog")
-}
-
-fn scenario(text: &str) -> Scenario {
-    validate("t.toml", text, &catalog()).unwrap_or_else(|d| panic!("{d:#?}"))
-}
+use fleetplan_engines::plan::{Plan, PlanOptions};
 
 /// Plan with the default backend, or with HiGHS when the `highs` feature is on (CI runs both).
 fn run(s: &Scenario) -> Plan {
-    #[allow(unused_mut)]
-    let mut o = PlanOptions::default();
-    #[cfg(feature = "highs")]
-    {
-        o.backend = fleetplan_engines::plan::Backend::Highs;
-    }
-    plan(s, &catalog(), &o).unwrap_or_else(|e| panic!("{e}"))
+    fixtures::run_with(s, &catalog(), PlanOptions::default())
 }
 
-/// A US chat app on one site; `{Q}` quarters, `{OPTIONS}` and `{SITES}` filled in by tests.
-const BASE: &str = r#"
-[scenario]
-name = "hand"
-currency = "USD"
-start = "2025Q1"
-quarters = {Q}
-[buyer]
-name = "b"
-headquarters = "{HQ}"
-[budget]
-total = 1e10
-{SITES}
-{OPTIONS}
-[[workload]]
-id = "chat"
-kind = "chat"
-model = "llama-3.1-8b"
-precision = "fp8"
-daily_users = 2e7
-requests_per_user_per_day = 10
-input_tokens_per_request = 1000
-output_tokens_per_request = 300
-ttft_p99_ms = 2000
-tpot_p99_ms = 100
-growth_per_quarter = 0.0
-user_regions = { {REGION} = 1.0 }
-{POLICY}
-"#;
-
+/// A chat app in `region` on `sites` with `options` over `q` quarters for a buyer in `hq`,
+/// budget 1e10, and a `policy` section.
 fn text(q: u32, hq: &str, region: &str, sites: &str, options: &str, policy: &str) -> String {
-    BASE.replace("{Q}", &q.to_string())
-        .replace("{HQ}", hq)
-        .replace("{REGION}", region)
-        .replace("{SITES}", sites)
-        .replace("{OPTIONS}", options)
-        .replace("{POLICY}", policy)
+    [
+        header("hand", "2025Q1", q, hq),
+        fixtures::budget("1e10"),
+        sites.into(),
+        options.into(),
+        chat_app(region),
+        policy.into(),
+    ]
+    .join("\n")
 }
 
-const US_SITE: &str = "[[site]]\nid = \"a\"\nregion = \"us\"\navailable_mw = 50\n";
-const BUY_AND_LEASE: &str = r#"
-[[option]]
-chip = "h100-sxm"
-sites = ["a"]
-mode = "buy"
-price_usd = 27500
-[[option]]
-chip = "h100-sxm"
-sites = ["a"]
-mode = "lease"
-lease_usd_per_hour = 2.2
-"#;
+/// One US site of 50 MW.
+fn us_site() -> String {
+    fixtures::site("a", "us", "50")
+}
+
+/// H100 at site `a`, bought at USD 27,500 or leased at USD 2.2 an hour.
+fn buy_and_lease() -> String {
+    buy("h100-sxm", "a", "27500") + &lease("h100-sxm", "a", "2.2")
+}
 
 /// Accelerators needed at the peak: ⌈peak demand ÷ per-chip rate⌉, both from the evaluator.
 fn chips_needed(s: &Scenario, chip: &str, mode: Mode) -> u64 {
@@ -111,7 +70,7 @@ fn a_lease_beats_buying_over_one_quarter_and_buying_wins_over_four_years() {
     // capex at 8 % over 5 years, docs/planner.md) plus a quarter's power and maintenance, about
     // USD 800 per chip here; a lease at USD 0.25/h costs 0.25 × 8760 / 4 = USD 548, so every
     // chip is leased, exactly as many as the peak needs.
-    let s = scenario(&text(1, "US", "us", US_SITE, &BUY_AND_LEASE.replace("2.2", "0.25"), ""));
+    let s = scenario(&text(1, "US", "us", &us_site(), &buy_and_lease().replace("2.2", "0.25"), ""));
     let p = run(&s);
     assert!(p.feasible);
     let need = chips_needed(&s, "h100-sxm", Mode::Lease);
@@ -119,7 +78,7 @@ fn a_lease_beats_buying_over_one_quarter_and_buying_wins_over_four_years() {
     assert_eq!(p.purchases.iter().map(|h| h.accelerators).sum::<u64>(), need);
     // Sixteen quarters: a lease costs 2.2 × 8760 × 4 = USD 77,088 per chip, more than buying
     // (price + servers, network, storage, power and maintenance), so the chips are bought.
-    let s = scenario(&text(16, "US", "us", US_SITE, BUY_AND_LEASE, ""));
+    let s = scenario(&text(16, "US", "us", &us_site(), &buy_and_lease(), ""));
     let p = run(&s);
     assert!(p.purchases.iter().all(|h| h.mode == Mode::Buy), "{:#?}", p.purchases);
     assert_eq!(p.purchases.iter().map(|h| h.accelerators).sum::<u64>(), need);
@@ -200,7 +159,7 @@ fn a_power_cap_forces_a_second_site() {
 fn an_infeasible_scenario_gets_its_smallest_relaxation() {
     // 0.05 MW cannot hold the chips the demand needs and nothing can be built in time.
     let site = "[[site]]\nid = \"a\"\nregion = \"us\"\navailable_mw = 0.05\n";
-    let s = scenario(&text(1, "US", "us", site, BUY_AND_LEASE, ""));
+    let s = scenario(&text(1, "US", "us", site, &buy_and_lease(), ""));
     let p = run(&s);
     assert!(!p.feasible);
     assert_eq!(p.relaxation.len(), 1, "{:#?}", p.relaxation);
@@ -218,7 +177,7 @@ fn an_infeasible_scenario_gets_its_smallest_relaxation() {
     assert!((said - need_mw).abs() < 0.05 + 0.02 * need_mw, "{said} vs {need_mw}");
     // A budget about 20 % short: raising it is a smaller relaxation (relative to the budget)
     // than leaving most demand unserved, so the relaxation names the budget.
-    let s = scenario(&text(1, "US", "us", US_SITE, BUY_AND_LEASE, "").replace("total = 1e10", "total = 4e5"));
+    let s = scenario(&text(1, "US", "us", &us_site(), &buy_and_lease(), "").replace("total = 1e10", "total = 4e5"));
     let p = run(&s);
     assert!(!p.feasible);
     assert_eq!(p.relaxation.len(), 1, "{:#?}", p.relaxation);

@@ -52,6 +52,11 @@ pub const FIELD_LIMITS: &[FieldLimit] = &[
     FieldLimit { field: "weight", max: 1e6, why: "weights are relative; a million to one is enough" },
     FieldLimit { field: "diurnal", max: 1e6, why: "hourly weights are relative" },
     FieldLimit { field: "fx", max: 1e7, why: "units of any currency per USD (the weakest trade near 10⁵)" },
+    FieldLimit {
+        field: "max_per_quarter",
+        max: MAX_ACCELERATORS as f64,
+        why: "more accelerators (or systems) a quarter than are deployed worldwide",
+    },
 ];
 
 /// The limit of the field at dotted `path` (`workload[2].daily_users`, `budget.per_year.2027`,
@@ -81,5 +86,6 @@ mod tests {
         assert_eq!(field_limit("fx.CNY").map(|l| l.max), Some(1e7));
         assert_eq!(field_limit("workload[0].diurnal[5]").map(|l| l.max), Some(1e6));
         assert!(field_limit("budget.share[0].min").is_none());
+        assert_eq!(field_limit("option[1].max_per_quarter").map(|l| l.max), Some(MAX_ACCELERATORS as f64));
     }
 }

@@ -275,7 +275,7 @@ fn solver_report(solved: &Solved, run: &Run) -> SolverReport {
     let gap_bound = match solved.status {
         SolveStatus::Optimal => Some(0.0),
         SolveStatus::GapLimit => Some(settings.mip_gap),
-        SolveStatus::TimeLimit => None,
+        SolveStatus::TimeLimit | SolveStatus::NodeLimit => solved.limit_gap,
     };
     SolverReport {
         backend: settings.backend.as_str().to_string(),
@@ -283,6 +283,8 @@ fn solver_report(solved: &Solved, run: &Run) -> SolverReport {
         mip_gap: settings.mip_gap,
         gap_bound: if solved.integers == 0 && solved.status == SolveStatus::Optimal { Some(0.0) } else { gap_bound },
         time_limit_s: settings.time_limit_s,
+        node_limit: settings.node_limit,
+        model_form: solved.model_form,
         solve_s: solved.solve_s,
         total_s: run.started.elapsed().as_secs_f64(),
         solves: run.solves,

@@ -7,6 +7,7 @@ mod backend;
 mod builder;
 mod extract;
 mod futures;
+mod scaled;
 
 pub(crate) use futures::{FuturesSolved, solve_futures};
 
@@ -171,6 +172,10 @@ pub(crate) struct Solved {
     pub integers: usize,
     /// Wall time of the solver, s.
     pub solve_s: f64,
+    /// Gap to the solver's best bound when a limit stopped the search (None otherwise).
+    pub limit_gap: Option<f64>,
+    /// How the model reached microlp (`scaled` or `as written`); None with HiGHS.
+    pub model_form: Option<&'static str>,
 }
 
 /// Solver settings.
@@ -182,6 +187,8 @@ pub(crate) struct SolverSettings {
     pub mip_gap: f64,
     /// Time limit, s.
     pub time_limit_s: f64,
+    /// Branch-and-bound node limit (microlp), deterministic; None: none.
+    pub node_limit: Option<u64>,
 }
 
 /// Which constraint an elastic slack belongs to (indices into the scenario and data).

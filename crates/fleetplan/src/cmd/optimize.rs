@@ -101,6 +101,10 @@ pub struct OptimizeArgs {
     /// Time limit per solve, seconds.
     #[arg(long = "time-limit", default_value_t = plan::DEFAULT_TIME_LIMIT_S)]
     pub time_limit_s: f64,
+    /// Branch-and-bound nodes per solve (microlp): a deterministic work limit, so a long search
+    /// stops at the same plan on every machine; the time limit is the backstop.
+    #[arg(long = "node-limit", default_value_t = plan::DEFAULT_NODE_LIMIT)]
+    pub node_limit: u64,
     /// Skip the marginal-value re-solves.
     #[arg(long)]
     pub no_explain: bool,
@@ -148,6 +152,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         backend,
         mip_gap: args.gap,
         time_limit_s: args.time_limit_s,
+        node_limit: Some(args.node_limit),
         explain: !args.no_explain,
         verify: true,
         path: args.path.into(),
@@ -276,7 +281,7 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         p.objective.as_str(),
         r.backend,
         if r.relaxation.is_some() { "LP relaxation path" } else { r.status.as_str() },
-        r.gap_bound.map_or("unknown (time limit)".to_string(), |g| format!("≤ {:.2} %", g * 100.0)),
+        r.gap_bound.map_or("unknown".to_string(), |g| format!("≤ {:.2} %", g * 100.0)),
         r.solve_s,
         r.total_s,
         r.solves,
@@ -284,6 +289,11 @@ fn summary(s: &scenario::Scenario, p: &Plan, valley: Option<&ValleySummary>) -> 
         r.constraints,
         r.integers
     ));
+    if let Some(form) = r.model_form.filter(|f| *f != "scaled") {
+        o.push_str(&format!(
+            "Numerics: microlp failed numerically on the scaled model; the plan comes from a later attempt (model: {form}; docs/planner.md, Solver limits and numerics)\n"
+        ));
+    }
     if let Some(x) = &r.relaxation {
         o.push_str(&format!(
             "Path: LP relaxation ({} binaries, auto above {}{}), binaries rounded ({} runs placed, {} sites building{}), LP re-solved; LP bound {:.6e} {}, plan {:.6e}, gap {:.2} % (LP {:.2} s)\n",

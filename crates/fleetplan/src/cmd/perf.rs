@@ -548,6 +548,13 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
 }
 
 fn gen_cmd(catalog: &Catalog, a: &GenArgs) -> Result<(), Failure> {
+    if catalog.diffusion(&a.model).is_err() && catalog.resolve_llm(&a.model).is_ok() {
+        // A language model here is a mix-up of commands, not an unknown id.
+        return Err(user_error(format!(
+            "--model `{}` is a language model, not a diffusion model: `perf gen` rates image and video generation\n  rate its serving with `fleetplan perf infer --model {} --chip {}`",
+            a.model, a.model, a.chip
+        )));
+    }
     let model = catalog.diffusion(&a.model).map_err(unknown)?;
     catalog.accelerator(&a.chip).map_err(unknown)?;
     let rates = ChipRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;

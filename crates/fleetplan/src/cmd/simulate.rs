@@ -343,6 +343,15 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
     Ok(())
 }
 
+/// A simulated span for people: seconds below two minutes, minutes below two hours, else hours.
+fn simulated_span(seconds: f64) -> String {
+    match seconds {
+        x if x < 120.0 => format!("{x:.0} s"),
+        x if x < 7200.0 => format!("{:.1} min", x / 60.0),
+        x => format!("{:.1} h", x / 3600.0),
+    }
+}
+
 fn print_scenario_text(
     a: &SimulateArgs,
     scenario: &str,
@@ -351,13 +360,23 @@ fn print_scenario_text(
     summaries: &ScenarioSummary,
 ) {
     let (s, pools, fleet_rps) = (&summaries.fleet, &summaries.pools, summaries.fleet_throughput_rps);
+    // Where the request budget stopped arrivals early, say what was simulated, not what was asked.
+    let capped = sim.pools.iter().any(|p| p.config.max_requests > 0) && s.simulated_s < sim.hours * 3600.0 * 0.999;
+    let traffic = if capped {
+        format!(
+            "the first {} of {} h of traffic from local midnight (arrivals stopped at the request budget of {})",
+            simulated_span(s.simulated_s),
+            sim.hours,
+            opts.request_budget
+        )
+    } else {
+        format!("{} h of traffic from local midnight", sim.hours)
+    };
     out(&format!(
-        "{scenario}: workload `{}` ({}) in {}, {} h of traffic from local midnight, routing {}, seed {}, {} \
-         replication(s)",
+        "{scenario}: workload `{}` ({}) in {}, {traffic}, routing {}, seed {}, {} replication(s)",
         sim.workload,
         sim.model,
         sim.quarter,
-        sim.hours,
         Routing::NAMES[a.routing as usize],
         a.seed,
         a.replications

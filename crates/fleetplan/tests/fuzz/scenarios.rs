@@ -18,6 +18,11 @@ const FLEET_CHIPS: [&str; 5] = ["a100-sxm-80g", "h100-sxm", "h200", "mi300x", "l
 /// Planner time limit per solve in the fuzz, s (the case's own time limit is larger).
 const PLAN_TIME_LIMIT_S: f64 = 5.0;
 
+/// Request budget of a case's simulation: enough for every pool to admit, batch, queue, fail
+/// and recover (the slice keeps at least 8 replicas a pool), small enough that the simulation
+/// is not most of a case (2,000 made it about two thirds).
+const SIM_REQUESTS: u64 = 300;
+
 /// What one engine case did, for the summary line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EngineTally {
@@ -30,6 +35,9 @@ pub struct EngineTally {
     pub evaluated: u64,
     /// Plans made.
     pub planned: u64,
+    /// Plans microlp made only on a later numerical attempt (`plan/model/scaled.rs`: a looser
+    /// feasibility guard or the model as written), not a finding but worth watching.
+    pub plan_fallbacks: u64,
     /// Simulations run.
     pub simulated: u64,
     /// Typed errors returned by an engine (not findings).
@@ -90,23 +98,36 @@ fn finite(what: &str, debug: &str) -> Result<(), String> {
     }
 }
 
+/// Whether the stage `name` runs: `FLEETPLAN_FUZZ_STAGES` lists them (comma-separated, of
+/// `plan`, `evaluate`, `simulate`; default all three).
+fn stage(name: &str) -> bool {
+    std::env::var("FLEETPLAN_FUZZ_STAGES").map_or(true, |v| v.split(',').any(|s| s.trim() == name))
+}
+
 /// Evaluate, plan and simulate one scenario; Err is a finding (non-finite output).
 pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut EngineTally) -> Result<(), String> {
     let options = PlanOptions { time_limit_s: PLAN_TIME_LIMIT_S, ..PlanOptions::default() };
-    match plan(s, catalog, &options) {
-        Ok(p) => {
+    match stage("plan").then(|| plan(s, catalog, &options)) {
+        None => {}
+        Some(Ok(p)) => {
             tally.planned += 1;
+            if p.solver.model_form.is_some_and(|form| form != "scaled") {
+                tally.plan_fallbacks += 1;
+            }
             finite("plan", &format!("{p:?}"))?;
         }
         // A solver failure on a valid scenario is a bug (an infeasible one is a result, not an
         // error): a finding.
-        Err(e @ PlanError::Solver(_)) => return Err(format!("the planner failed on a valid scenario: {e}")),
-        Err(e) => {
+        Some(Err(e @ PlanError::Solver(_))) => return Err(format!("the planner failed on a valid scenario: {e}")),
+        Some(Err(e)) => {
             tally.engine_errors += 1;
             if std::env::var_os("FLEETPLAN_FUZZ_VERBOSE").is_some() {
                 println!("plan: {e}");
             }
         }
+    }
+    if !stage("evaluate") && !stage("simulate") {
+        return Ok(());
     }
     let evaluation = match evaluate(s, catalog) {
         Ok(e) => e,
@@ -120,6 +141,9 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
     };
     tally.evaluated += 1;
     finite("evaluation", &format!("{evaluation:?}"))?;
+    if !stage("simulate") {
+        return Ok(());
+    }
     let opts = ScenarioSimOptions {
         workload: None,
         quarter: None,
@@ -127,7 +151,7 @@ pub fn run_engines(s: &Scenario, catalog: &Catalog, rng: &mut Rng, tally: &mut E
         // hundreds of thousands of requests whatever the budget (docs/benchmarks.md, Fuzzing).
         hours: rng.log_uniform(0.05, 1.0),
         sample_fraction: None,
-        request_budget: 2_000,
+        request_budget: SIM_REQUESTS,
         routing: *rng.pick(&[Routing::RoundRobin, Routing::LeastWork, Routing::ShortestQueue]),
         failures: rng.chance(0.3).then(|| (rng.log_uniform(100.0, 100_000.0), 1.0)),
         length_sigma: (None, None),

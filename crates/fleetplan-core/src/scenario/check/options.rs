@@ -6,6 +6,7 @@ use super::sites::SiteTable;
 use super::{Checker, opt};
 use crate::catalog::Catalog;
 use crate::scenario::ProcurementOption;
+use crate::scenario::Spanned;
 use crate::scenario::file::OptionEntry;
 
 /// Check every `[[option]]` entry; returns the options that resolved.
@@ -63,6 +64,14 @@ fn option(
             "a supply cap of 0 makes the option useless".into(),
             "zero",
             "give a positive cap or remove the option".into(),
+        );
+    }
+    if let Some(cap) = &entry.max_per_quarter {
+        // The one table of upper bounds (scenario::limits) holds the cap's.
+        checker.within_limit(
+            &Spanned::new(**cap as f64, cap.span()),
+            &format!("{path}.max_per_quarter"),
+            "a supply cap",
         );
     }
     let horizon = &header.horizon;

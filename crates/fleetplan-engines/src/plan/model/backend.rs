@@ -1,12 +1,12 @@
-//! Running the built model through the chosen good_lp backend (microlp, or HiGHS behind the
-//! `highs` feature) with the gap and time limit, and reading the values back independently of
-//! the backend. Solver failures become [`SolverError`]s; infeasibility becomes
+//! Running the built model through the chosen backend (microlp directly on a scaled copy,
+//! `scaled.rs`, or HiGHS through good_lp behind the `highs` feature) with the gap, time and node
+//! limits, and reading the values back independently of the backend. Solver failures become [`SolverError`]s; infeasibility becomes
 //! [`PlanError::Infeasible`], which the planner answers with the elastic model.
 
-use super::super::{Backend, PlanError, SolveStatus, SolverError};
-use super::SolverSettings;
+use super::super::{Backend, PlanError, SolveStatus};
 use super::builder::ModelBuilder;
-use good_lp::{Constraint, Expression, Solution, SolverModel, Variable};
+use super::{SolverSettings, scaled};
+use good_lp::{Expression, Variable};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -40,6 +40,10 @@ pub(super) struct BackendRun {
     pub constraints: usize,
     /// Wall time of the solver, s.
     pub solve_s: f64,
+    /// Gap to the best bound when a limit stopped the search.
+    pub limit_gap: Option<f64>,
+    /// How the model reached microlp (None with HiGHS).
+    pub model_form: Option<&'static str>,
 }
 
 impl ModelBuilder<'_> {
@@ -49,65 +53,59 @@ impl ModelBuilder<'_> {
         let variables = self.variables.len();
         let constraints = self.constraints.len();
         let all: Vec<Variable> = self.variables.iter_variables_with_def().map(|(v, _)| v).collect();
-        let problem = std::mem::take(&mut self.variables).minimise(objective.clone());
         let started = Instant::now();
-        let (status, values) = run_backend(problem, &all, std::mem::take(&mut self.constraints), settings)?;
+        let (status, by_variable, limit_gap, model_form) = match settings.backend {
+            Backend::Microlp => {
+                let out = scaled::solve(&all, &self.bounds, &self.constraints, objective, settings)?;
+                let form = match out.attempt {
+                    scaled::Attempt::Scaled => "scaled",
+                    scaled::Attempt::ScaledTolerant => "scaled, looser feasibility guard",
+                    scaled::Attempt::Unscaled => "as written",
+                };
+                (out.status, all.iter().copied().zip(out.values).collect(), out.gap, Some(form))
+            }
+            #[cfg(feature = "highs")]
+            Backend::Highs => {
+                let problem = std::mem::take(&mut self.variables).minimise(objective.clone());
+                let (status, values) = highs(problem, &all, std::mem::take(&mut self.constraints), settings)?;
+                (status, values, None, None)
+            }
+        };
         let solve_s = started.elapsed().as_secs_f64();
-        Ok(BackendRun { status, values, variables, constraints, solve_s })
+        let values = Values { by_variable };
+        Ok(BackendRun { status, values, variables, constraints, solve_s, limit_gap, model_form })
     }
 }
 
-/// Solve `problem` with `constraints` on the settings' backend.
-fn run_backend(
+/// Solve `problem` with `constraints` on HiGHS (through good_lp) within the gap, time and node
+/// limits; values of `all` variables.
+#[cfg(feature = "highs")]
+fn highs(
     problem: good_lp::variable::UnsolvedProblem,
     all: &[Variable],
-    constraints: Vec<Constraint>,
+    constraints: Vec<good_lp::Constraint>,
     settings: SolverSettings,
-) -> Result<(SolveStatus, Values), PlanError> {
-    use good_lp::{WithMipGap, WithTimeLimit};
-    let gap = settings.mip_gap as f32;
-    let read = |solution: &dyn Fn(Variable) -> f64| -> Values {
-        Values { by_variable: all.iter().map(|v| (*v, solution(*v))).collect() }
-    };
-    match settings.backend {
-        Backend::Microlp => {
-            let model = problem
-                .using(good_lp::microlp)
-                .with_time_limit(settings.time_limit_s)
-                .with_mip_gap(gap)
-                .map_err(SolverError::MipGap)?
-                .with_all(constraints);
-            let solution = model.solve().map_err(resolution_error)?;
-            Ok((solve_status(solution.status()), read(&|v| solution.value(v))))
-        }
-        #[cfg(feature = "highs")]
-        Backend::Highs => {
-            let mut model = problem
-                .using(good_lp::highs)
-                .set_time_limit(settings.time_limit_s)
-                .set_mip_rel_gap(gap)
-                .map_err(SolverError::MipGap)?;
-            model.set_verbose(false);
-            let solution = model.with_all(constraints).solve().map_err(resolution_error)?;
-            Ok((solve_status(solution.status()), read(&|v| solution.value(v))))
-        }
+) -> Result<(SolveStatus, HashMap<Variable, f64>), PlanError> {
+    use super::super::SolverError;
+    use good_lp::{Solution, SolverModel};
+    let mut model = problem
+        .using(good_lp::highs)
+        .set_time_limit(settings.time_limit_s)
+        .set_mip_rel_gap(settings.mip_gap as f32)
+        .map_err(SolverError::MipGap)?;
+    if let Some(nodes) = settings.node_limit {
+        model = model.set_option("mip_max_nodes", nodes.min(i32::MAX as u64) as i32);
     }
-}
-
-/// The planner's status for good_lp's.
-fn solve_status(status: good_lp::solvers::SolutionStatus) -> SolveStatus {
-    match status {
-        good_lp::solvers::SolutionStatus::Optimal => SolveStatus::Optimal,
-        good_lp::solvers::SolutionStatus::GapLimit => SolveStatus::GapLimit,
-        good_lp::solvers::SolutionStatus::TimeLimit => SolveStatus::TimeLimit,
-    }
-}
-
-/// Infeasible is a planner outcome (the elastic model follows); anything else is a solver error.
-fn resolution_error(error: good_lp::ResolutionError) -> PlanError {
-    match error {
+    model.set_verbose(false);
+    let solution = model.with_all(constraints).solve().map_err(|error| match error {
         good_lp::ResolutionError::Infeasible => PlanError::Infeasible,
         good_lp::ResolutionError::Unbounded => PlanError::Solver(SolverError::Unbounded),
         other => PlanError::Solver(SolverError::Backend(other)),
-    }
+    })?;
+    let status = match solution.status() {
+        good_lp::solvers::SolutionStatus::Optimal => SolveStatus::Optimal,
+        good_lp::solvers::SolutionStatus::GapLimit => SolveStatus::GapLimit,
+        good_lp::solvers::SolutionStatus::TimeLimit => SolveStatus::TimeLimit,
+    };
+    Ok((status, all.iter().map(|v| (*v, solution.value(*v))).collect()))
 }

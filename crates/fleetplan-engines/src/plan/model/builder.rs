@@ -9,7 +9,7 @@ use super::{Knobs, MAX_TRAINING_GROWTH, SlackKind, TIE_ACCELERATORS, TIE_COST, U
 use super::{unserved_price, weight_of};
 use fleetplan_core::scenario::{Mode, ObjectiveKind, Scenario, WorkloadSpec};
 use fleetplan_models::cost::build_payments;
-use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
+use good_lp::{Constraint, Expression, ProblemVariables, Variable};
 
 /// Weight of a budget or share slack, per model money unit (1/1000 of the budget).
 const MONEY_SLACK_WEIGHT: f64 = 1.0 / 1000.0;
@@ -31,6 +31,8 @@ pub(super) struct ModelBuilder<'a> {
     pub money: f64,
     /// Variables created so far.
     pub variables: ProblemVariables,
+    /// Bounds and integrality of each variable, in creation order (for the scaled backend).
+    pub bounds: Vec<super::scaled::Bounds>,
     /// Constraints added so far, in order.
     pub constraints: Vec<Constraint>,
     /// Integer (binary) variables.
@@ -101,6 +103,7 @@ impl<'a> ModelBuilder<'a> {
             quarters,
             money: (knobs.budget_total / 1000.0).max(1e-9),
             variables: ProblemVariables::new(),
+            bounds: Vec::new(),
             constraints: Vec::new(),
             integers: 0,
             slacks: Vec::new(),
@@ -134,18 +137,18 @@ impl<'a> ModelBuilder<'a> {
 
     /// A non-negative continuous variable.
     fn non_negative(&mut self) -> Variable {
-        self.variables.add(variable().min(0.0))
+        self.add_var(0.0, f64::INFINITY, false)
     }
 
     /// A yes/no decision: fixed to `fixed` when given, continuous in [0, 1] under the LP
     /// relaxation, else a binary (counted in `integers`).
     fn decision(&mut self, fixed: Option<f64>) -> Variable {
         match fixed {
-            Some(value) => self.variables.add(variable().min(value).max(value)),
-            None if self.knobs.relax_binaries => self.variables.add(variable().min(0.0).max(1.0)),
+            Some(value) => self.add_var(value, value, false),
+            None if self.knobs.relax_binaries => self.add_var(0.0, 1.0, false),
             None => {
                 self.integers += 1;
-                self.variables.add(variable().binary())
+                self.add_var(0.0, 1.0, true)
             }
         }
     }
@@ -612,7 +615,7 @@ impl<'a> ModelBuilder<'a> {
             self.serving.push((demand_index, pool_index, quarter, accelerators));
         }
         let must_serve = knobs.objective != ObjectiveKind::MaxServed && penalty_per_unit.is_none();
-        let served = self.variables.add(variable().min(0.0).max(1.0));
+        let served = self.add_var(0.0, 1.0, false);
         self.constraints.push((supply - served).geq(0.0));
         self.served[demand_index][quarter] = Some(served);
         // Share of the workload's demand this zone is, for the weighted coverage.

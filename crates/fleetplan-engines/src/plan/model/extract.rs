@@ -45,6 +45,8 @@ impl ModelBuilder<'_> {
             constraints: run.constraints,
             integers: self.integers,
             solve_s: run.solve_s,
+            limit_gap: run.limit_gap,
+            model_form: run.model_form,
         }
     }
 
