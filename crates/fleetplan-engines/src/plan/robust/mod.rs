@@ -238,6 +238,7 @@ pub fn plan_robust(
         backend: options.plan.backend,
         mip_gap: options.plan.mip_gap,
         time_limit_s: options.plan.time_limit_s,
+        node_limit: options.plan.node_limit,
     };
     let nominal_future =
         Sampled { scenario: nominal.clone(), catalog: catalog.clone(), throughput_factor: BTreeMap::new() };
