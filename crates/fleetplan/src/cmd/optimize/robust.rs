@@ -64,14 +64,26 @@ pub(super) fn run(
     let x = &r.robust;
     if x.served < x.required {
         return Err(user_error(format!(
-            "{name}: the robust plan serves {} of {} futures, fewer than the {} that --quantile {} asks for: the futures left out leave no feasible plan (budget, power, supply, or a licence the plan needs); see the futures table",
+            "{name}: the robust plan serves {} of {} futures, fewer than the {} that --quantile {} asks for: {}; adding the futures left out left no feasible plan (budget, power, supply, or a licence the plan needs); see the futures table",
             x.served,
             x.futures,
             x.required,
-            fleetplan_core::format::given(x.quantile)
+            fleetplan_core::format::given(x.quantile),
+            why_unserved(x)
         )));
     }
     Ok(())
+}
+
+/// Why the unserved futures are unserved: how many break export controls with this plan (a
+/// licence sampled as not granted) and how many fall short of demand.
+fn why_unserved(x: &RobustReport) -> String {
+    let unserved = x.outcomes.iter().filter(|o| !o.served);
+    let forbidden = unserved.clone().filter(|o| o.forbidden > 0).count();
+    let short = unserved.count() - forbidden;
+    format!(
+        "{forbidden} unserved future(s) forbid some of the plan's chips (a licence sampled as not granted) and {short} fall short of demand"
+    )
 }
 
 /// The robustness report: futures served, the cost of robustness, one row per future.
