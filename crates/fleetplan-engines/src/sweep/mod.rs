@@ -34,7 +34,8 @@ pub use outputs::{Absent, Output, VIOLATION_KINDS, of_evaluation, of_plan};
 pub use sensitivity::{Choice, TornadoBar};
 pub use stats::{Spread, pearson, quantile_sorted, ranks, spearman};
 
-use crate::eval::{EvalError, RateTable, evaluate_with_rates, fleet_rates};
+use crate::eval::{EvalError, evaluate_with_rates, fleet_rates};
+use crate::rating::RateTable;
 use crate::plan::{self, PlanError, PlanOptions};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::Scenario;
@@ -257,13 +258,14 @@ pub fn sweep(
         .map(|j| Spread::of(&present(&output_values, j)))
         .collect();
     let correlations = sensitivity::correlations(&input_values, &output_values, model.inputs.len());
+    let nominal = columns.row(&nominal);
     Ok(Sweep {
         mode: settings.mode,
         seed: settings.seed,
         rates_reused,
         inputs,
         outputs: columns.names,
-        nominal: columns.row(&nominal),
+        nominal,
         input_values,
         output_values,
         low,

@@ -296,6 +296,10 @@ pub fn screen(s: &SweepSummary) -> String {
     if let Some(p) = s.probability_policy_violation {
         text.push_str(&format!("P(export-control violation): {}\n", pct(p)));
     }
+    if s.tornado.bars.is_empty() {
+        text.push_str("no uncertain inputs: every sample is the nominal scenario (add an [uncertainty] section)");
+        return text;
+    }
     text.push_str(&format!("tornado of {} (nominal {}):\n", s.tornado.output, s.tornado.nominal.map_or("-".into(), num)));
     let mut t = super::condensed_table();
     t.set_header(vec!["input", "low → high", "output at low", "output at high", "swing"]);
