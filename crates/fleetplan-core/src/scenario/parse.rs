@@ -217,6 +217,11 @@ impl Parser<'_> {
 /// path written without quotes).
 const DISTRIBUTION_KEYS: [&str; 6] = ["normal", "lognormal", "triangular", "uniform", "bernoulli", "p"];
 
+/// Whether a table names a distribution (holds one of [`DISTRIBUTION_KEYS`]).
+fn is_distribution(table: &DeTable<'_>) -> bool {
+    table.iter().any(|(k, _)| DISTRIBUTION_KEYS.contains(&k.get_ref().as_ref()))
+}
+
 impl Parser<'_> {
     /// `[uncertainty]`: `[[uncertainty.correlation]]` entries and path = distribution pairs.
     /// A path written without quotes (`workload.x.daily_users = {..}`) arrives as nested tables
@@ -266,7 +271,13 @@ impl Parser<'_> {
     ) {
         if let DeValue::Table(t) = item.get_ref()
             && !t.is_empty()
-            && !t.iter().any(|(k, _)| DISTRIBUTION_KEYS.contains(&k.get_ref().as_ref()))
+            && !is_distribution(t)
+            && t.iter().all(|(_, child)| match child.get_ref() {
+                DeValue::Table(c) => {
+                    is_distribution(c) || c.iter().all(|(_, v)| matches!(v.get_ref(), DeValue::Table(_)))
+                }
+                _ => false,
+            })
         {
             for (k, v) in t.iter() {
                 self.uncertain_input(section, &format!("{path}.{}", k.get_ref()), k.span(), v);

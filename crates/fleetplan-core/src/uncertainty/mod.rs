@@ -295,11 +295,13 @@ impl UncertaintyModel {
             }
             let target = target::resolve(&input.path, scenario, catalog)
                 .map_err(|p| UncertaintyError::UnknownPath { path: input.path.clone(), reason: p.message })?;
-            let value = target.clamp(value, input.nominal);
+            // Scaled writes (mix demand, catalog price series) scale from the value in force.
+            let nominal = apply::nominal(&target, scenario, catalog).unwrap_or(input.nominal);
+            let value = target.clamp(value, nominal);
             apply::write(
                 &target,
                 value,
-                input.nominal,
+                nominal,
                 &mut sampled.scenario,
                 &mut sampled.catalog,
                 &mut sampled.throughput_factor,

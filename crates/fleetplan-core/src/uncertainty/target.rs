@@ -125,7 +125,8 @@ impl Target {
     /// Human words for the range, e.g. "> 0 and ≤ 1e9".
     pub fn range_words(&self) -> String {
         let low = if self.min_inclusive { format!("≥ {}", self.min) } else { format!("> {}", self.min) };
-        if self.max < f64::MAX { format!("{low} and ≤ {}", crate::format::given(self.max)) } else { low }
+        let max = if self.max >= 1e6 { format!("{:e}", self.max) } else { crate::format::given(self.max) };
+        if self.max < f64::MAX { format!("{low} and ≤ {max}") } else { low }
     }
 }
 

@@ -137,21 +137,49 @@ fn range_ok(
     if !below && high <= target.max {
         return true;
     }
-    let (side, value) = if below { ("below", low) } else { ("above", high) };
+    let (bound, side) = if below { (target.min, "below") } else { (target.max, "above") };
+    let share =
+        if below { probability_below(distribution, bound) } else { 1.0 - probability_below(distribution, bound) };
     checker.error(
         span,
         full,
         format!(
-            "`{path}` is physically {} but this {} puts 0.1 % of its samples {side} {}",
+            "`{path}` must be {}, but this {} goes {side} {} with probability {}",
             target.range_words(),
             distribution.kind(),
-            crate::format::given(value)
+            crate::format::given(bound),
+            percent(share)
         ),
         "outside the field's range",
-        "narrow the distribution, or use a lognormal (always positive) or a triangular with bounds inside the range"
-            .into(),
+        "narrow the distribution, or use a lognormal (always positive) or a triangular with bounds inside the range (docs/uncertainty.md: the rarest 0.1 % of samples are clamped, no more)".into(),
     );
     false
+}
+
+/// P(X < x) of a continuous distribution, by bisection on its quantile function.
+fn probability_below(distribution: &Distribution, x: f64) -> f64 {
+    let (mut low, mut high) = (0.0, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (low + high);
+        if distribution.quantile(mid) < x {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
+/// A probability in percent with two significant digits ("5.5 %", "0.12 %").
+fn percent(p: f64) -> String {
+    let pct = 100.0 * p;
+    if pct >= 10.0 {
+        format!("{pct:.0} %")
+    } else if pct >= 1.0 {
+        format!("{pct:.1} %")
+    } else {
+        format!("{pct:.2} %")
+    }
 }
 
 fn parameter_help(distribution: &Distribution) -> String {
