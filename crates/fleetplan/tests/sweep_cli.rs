@@ -98,7 +98,9 @@ fn the_parquet_file_holds_the_csv_rows() {
 
 #[test]
 fn one_thread_and_the_default_give_the_same_bytes() {
-    for (name, file, samples) in [("qs", "examples/quickstart.toml", "50"), ("bd", "examples/bytedance-2025.toml", "30")] {
+    for (name, file, samples) in
+        [("qs", "examples/quickstart.toml", "50"), ("bd", "examples/bytedance-2025.toml", "30")]
+    {
         let (one, many) = (scratch(&format!("t1-{name}")), scratch(&format!("tn-{name}")));
         sweep_into(&one, &[("RAYON_NUM_THREADS", "1")], file, samples);
         sweep_into(&many, &[("RAYON_NUM_THREADS", "4")], file, samples);
@@ -136,4 +138,34 @@ fn json_on_stdout_is_the_summary() {
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["seed"], 3);
     assert_eq!(doc["tornado"]["output"], "spend_total");
+}
+
+/// The quickstart with an `[uncertainty]` section giving the site's power price `low`–`high`.
+fn quickstart_with_power(dir: &Path, low: f64, high: f64) -> String {
+    let text = std::fs::read_to_string(repo_root().join("examples/quickstart.toml")).unwrap();
+    let path = dir.join("quickstart-uncertain.toml");
+    let section = format!(
+        "\n[uncertainty]\n\"site.us-east.power_usd_per_kwh\" = {{ uniform = {{ low = {low}, high = {high} }} }}\n"
+    );
+    std::fs::write(&path, text + &section).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_tornado_ranks_a_dominant_input_first() {
+    let power = "site.us-east.power_usd_per_kwh";
+    for (name, low, high, first) in [("wide", 0.01, 2.0, true), ("narrow", 0.0799, 0.0801, false)] {
+        let dir = scratch(&format!("tornado-{name}"));
+        let file = quickstart_with_power(&dir, low, high);
+        let o = fleetplan(&["sweep", &file, "--samples", "20", "--seed", "5", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let bars = doc["tornado"]["bars"].as_array().unwrap();
+        assert!(bars.len() >= 2, "{doc}");
+        assert_eq!(bars[0]["input"] == power, first, "{name}: {}", doc["tornado"]);
+        let rho = doc["sensitivity"][0]["spearman"][0].clone();
+        if first {
+            assert_eq!(rho[0], power, "the widest input correlates most with spend: {rho}");
+        }
+    }
 }

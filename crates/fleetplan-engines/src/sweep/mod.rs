@@ -35,8 +35,8 @@ pub use sensitivity::{Choice, TornadoBar};
 pub use stats::{Spread, pearson, quantile_sorted, ranks, spearman};
 
 use crate::eval::{EvalError, evaluate_with_rates, fleet_rates};
-use crate::rating::RateTable;
 use crate::plan::{self, PlanError, PlanOptions};
+use crate::rating::RateTable;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::Scenario;
 use fleetplan_core::uncertainty::{Affects, InputOrigin, Sampled, UncertainInput, UncertaintyError, UncertaintyModel};
@@ -253,10 +253,7 @@ pub fn sweep(
             high: input.distribution.quantile(SWING_HIGH_QUANTILE),
         })
         .collect();
-    let spreads = (0..columns.names.len())
-        .into_par_iter()
-        .map(|j| Spread::of(&present(&output_values, j)))
-        .collect();
+    let spreads = (0..columns.names.len()).into_par_iter().map(|j| Spread::of(&present(&output_values, j))).collect();
     let correlations = sensitivity::correlations(&input_values, &output_values, model.inputs.len());
     let nominal = columns.row(&nominal);
     Ok(Sweep {
@@ -276,7 +273,9 @@ pub fn sweep(
 }
 
 /// Results in index order, or the first error in index order.
-fn collect(runs: impl IndexedParallelIterator<Item = Result<Vec<Output>, SweepError>>) -> Result<Vec<Vec<Output>>, SweepError> {
+fn collect(
+    runs: impl IndexedParallelIterator<Item = Result<Vec<Output>, SweepError>>,
+) -> Result<Vec<Vec<Output>>, SweepError> {
     runs.collect::<Vec<_>>().into_iter().collect()
 }
 
@@ -375,8 +374,7 @@ impl Columns {
 
     /// One run's values in column order (absent: 0 or undefined, as the column says).
     fn row(&self, run: &[Output]) -> Vec<Option<f64>> {
-        let mut row: Vec<Option<f64>> =
-            self.names.iter().map(|c| (c.absent == Absent::Zero).then_some(0.0)).collect();
+        let mut row: Vec<Option<f64>> = self.names.iter().map(|c| (c.absent == Absent::Zero).then_some(0.0)).collect();
         for output in run {
             row[self.index[&output.name]] = Some(output.value);
         }

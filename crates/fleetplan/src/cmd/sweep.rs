@@ -112,9 +112,9 @@ pub fn run(catalog: &Catalog, args: &SweepArgs) -> Result<(), Failure> {
 fn progress_bar(runs: usize) -> Option<ProgressBar> {
     std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::with_draw_target(Some(runs as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} sweeping [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs (ETA {eta})")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} sweeping [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} runs (ETA {eta})",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -300,7 +300,11 @@ pub fn screen(s: &SweepSummary) -> String {
         text.push_str("no uncertain inputs: every sample is the nominal scenario (add an [uncertainty] section)");
         return text;
     }
-    text.push_str(&format!("tornado of {} (nominal {}):\n", s.tornado.output, s.tornado.nominal.map_or("-".into(), num)));
+    text.push_str(&format!(
+        "tornado of {} (nominal {}):\n",
+        s.tornado.output,
+        s.tornado.nominal.map_or("-".into(), num)
+    ));
     let mut t = super::condensed_table();
     t.set_header(vec!["input", "low → high", "output at low", "output at high", "swing"]);
     for bar in s.tornado.bars.iter().take(TORNADO_ROWS) {

@@ -70,13 +70,8 @@ pub fn tornado_svg(s: &SweepSummary) -> String {
     }
     let xn = scale(nominal, lo, hi, x0, x1);
     let bottom = top + row * bars.len().max(1) as f64;
-    let _ = write!(
-        svg,
-        r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="black"/>"#,
-        f(top - 4.0),
-        f(bottom),
-        x = f(xn)
-    );
+    let _ =
+        write!(svg, r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="black"/>"#, f(top - 4.0), f(bottom), x = f(xn));
     axis(&mut svg, lo, hi, x0, x1, bottom);
     svg.push_str("</svg>");
     svg
@@ -147,11 +142,9 @@ pub fn histogram_svg(title: &str, values: &[f64], spread: &Spread) -> String {
 fn drawn_outputs(s: &SweepSummary) -> Vec<String> {
     let mut names = vec![s.tornado.output.clone()];
     let wanted = ["spend_total", "tco_total", "economic_cost"];
-    let more = s
-        .outputs
-        .iter()
-        .map(|o| o.name.clone())
-        .filter(|n| wanted.contains(&n.as_str()) || n.starts_with("cost_per_m_tokens.") || n.starts_with("cost_per_item."));
+    let more = s.outputs.iter().map(|o| o.name.clone()).filter(|n| {
+        wanted.contains(&n.as_str()) || n.starts_with("cost_per_m_tokens.") || n.starts_with("cost_per_item.")
+    });
     for name in more {
         if !names.contains(&name) {
             names.push(name);
@@ -223,7 +216,9 @@ fn outputs_table(s: &SweepSummary) -> String {
 }
 
 fn probabilities_table(s: &SweepSummary) -> String {
-    let mut t = String::from("<h2>Probabilities</h2><table><tr><th>workload</th><th>P(misses demand)</th><th>P(misses SLO)</th></tr>");
+    let mut t = String::from(
+        "<h2>Probabilities</h2><table><tr><th>workload</th><th>P(misses demand)</th><th>P(misses SLO)</th></tr>",
+    );
     for (w, p) in &s.probability_miss_demand {
         let slo = s.probability_miss_slo.get(w).map_or("-".into(), |p| format!("{:.1} %", 100.0 * p));
         let _ = write!(t, "<tr><td>{}</td><td>{:.1} %</td><td>{slo}</td></tr>", esc(w), 100.0 * p);
