@@ -169,3 +169,25 @@ fn the_tornado_ranks_a_dominant_input_first() {
         }
     }
 }
+
+#[test]
+fn optimize_mode_counts_how_often_each_choice_is_made() {
+    let dir = scratch("optimize");
+    let text = std::fs::read_to_string(repo_root().join("examples/quickstart.toml")).unwrap();
+    let file = dir.join("quickstart-demand.toml");
+    let section = "\n[uncertainty]\n\"workload.assistant.daily_users\" = { lognormal = { median = 3e7, sigma = 0.3 } }\n";
+    std::fs::write(&file, text + section).unwrap();
+    let args = ["sweep", file.to_str().unwrap(), "--samples", "6", "--seed", "1", "--mode", "optimize", "--json"];
+    let o = fleetplan(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["mode"], "optimize");
+    let choices = doc["choices"].as_array().expect("choices");
+    assert!(!choices.is_empty(), "30 M users need more than the 512 H100s held: {doc}");
+    for choice in choices {
+        let share = choice["chosen_share"].as_f64().unwrap();
+        assert!(share > 0.0 && share <= 1.0, "{choice}");
+        let q = &choice["quantity"];
+        assert!(q["p5"].as_f64() <= q["p50"].as_f64() && q["p50"].as_f64() <= q["p95"].as_f64(), "{choice}");
+    }
+}
