@@ -119,6 +119,15 @@ fn lease_nominal(chip: &str, scenario: &Scenario, catalog: &Catalog) -> Option<f
     catalog.costs.lease_quote(chip, &region, scenario.start).map(|q| q.usd_per_accel_hour)
 }
 
+/// Whether [`write`] scales related values by value / nominal (so needs the true nominal).
+pub(crate) fn scales(target: &Target) -> bool {
+    match &target.kind {
+        Kind::Workload { field, .. } => extensive(*field) || *field == WField::OutputTokens,
+        Kind::ChipPrice(_) | Kind::Lease(_) | Kind::RegionPower(_) => true,
+        _ => false,
+    }
+}
+
 /// Write `value` (already inside the field's range) for `target` into the copies.
 pub(crate) fn write(
     target: &Target,
@@ -229,4 +238,37 @@ fn write_workload(scenario: &mut Scenario, id: &str, field: WField, value: f64, 
             None => {}
         }
     }
+}
+
+/// Reset in `out` every catalog value [`write`] may change to its value in `base` (accelerator
+/// price ranges, purchase and lease points, region power prices): a few hundred numbers instead
+/// of a whole catalog clone. `false` (nothing done) when `out` is not a copy of `base` with other
+/// values (entries differ in number or id).
+pub(crate) fn reset_catalog(out: &mut Catalog, base: &Catalog) -> bool {
+    let same_ids = out.accelerators.len() == base.accelerators.len()
+        && out.regions.len() == base.regions.len()
+        && out.costs.purchases.len() == base.costs.purchases.len()
+        && out.costs.leases.len() == base.costs.leases.len()
+        && out.accelerators.iter().zip(&base.accelerators).all(|(a, b)| a.id == b.id)
+        && out.regions.iter().zip(&base.regions).all(|(a, b)| a.id == b.id)
+        && out.costs.purchases.iter().zip(&base.costs.purchases).all(|(a, b)| a.id == b.id)
+        && out.costs.leases.iter().zip(&base.costs.leases).all(|(a, b)| a.id == b.id);
+    if !same_ids {
+        return false;
+    }
+    for (a, b) in out.accelerators.iter_mut().zip(&base.accelerators) {
+        (a.price_usd_low, a.price_usd_high) = (b.price_usd_low, b.price_usd_high);
+    }
+    for (a, b) in out.regions.iter_mut().zip(&base.regions) {
+        (a.power_usd_per_kwh, a.domestic_chip_power_usd_per_kwh) =
+            (b.power_usd_per_kwh, b.domestic_chip_power_usd_per_kwh);
+    }
+    for (a, b) in out.costs.purchases.iter_mut().zip(&base.costs.purchases) {
+        (a.usd, a.usd_low, a.usd_high) = (b.usd, b.usd_low, b.usd_high);
+    }
+    for (a, b) in out.costs.leases.iter_mut().zip(&base.costs.leases) {
+        (a.usd_per_accel_hour, a.usd_per_accel_hour_low, a.usd_per_accel_hour_high) =
+            (b.usd_per_accel_hour, b.usd_per_accel_hour_low, b.usd_per_accel_hour_high);
+    }
+    true
 }

@@ -281,11 +281,43 @@ impl UncertaintyModel {
     /// input's nominal leaves the field as it is; others are moved into the field's physical
     /// range first. Efficiency factors of a single chip win over its family's.
     pub fn apply(&self, values: &[f64], scenario: &Scenario, catalog: &Catalog) -> Result<Sampled, UncertaintyError> {
+        let mut sampled =
+            Sampled { scenario: scenario.clone(), catalog: catalog.clone(), throughput_factor: BTreeMap::new() };
+        self.write_row(values, scenario, catalog, &mut sampled)?;
+        Ok(sampled)
+    }
+
+    /// [`Self::apply`] into `out`, reusing its catalog: `out` from an earlier `apply` or
+    /// `apply_into` with the same `catalog` only has the values sampled paths change reset (a
+    /// few hundred numbers), instead of a whole catalog clone (about 0.5 ms for the built-in
+    /// catalog). Any other `out` is overwritten with a fresh copy. The result equals `apply`'s.
+    /// For sweeps: one `Sampled` per worker, reused sample after sample.
+    pub fn apply_into(
+        &self,
+        values: &[f64],
+        scenario: &Scenario,
+        catalog: &Catalog,
+        out: &mut Sampled,
+    ) -> Result<(), UncertaintyError> {
+        out.scenario.clone_from(scenario);
+        if !apply::reset_catalog(&mut out.catalog, catalog) {
+            out.catalog = catalog.clone();
+        }
+        out.throughput_factor.clear();
+        self.write_row(values, scenario, catalog, out)
+    }
+
+    /// Write one row into `out`, a copy of `scenario` and `catalog`.
+    fn write_row(
+        &self,
+        values: &[f64],
+        scenario: &Scenario,
+        catalog: &Catalog,
+        out: &mut Sampled,
+    ) -> Result<(), UncertaintyError> {
         if values.len() != self.inputs.len() {
             return Err(UncertaintyError::WrongRowLength { expected: self.inputs.len(), got: values.len() });
         }
-        let mut sampled =
-            Sampled { scenario: scenario.clone(), catalog: catalog.clone(), throughput_factor: BTreeMap::new() };
         let mut order: Vec<usize> = (0..self.inputs.len()).collect();
         order.sort_by_key(|&i| target::names_chip(&self.inputs[i].path, catalog));
         for i in order {
@@ -296,18 +328,15 @@ impl UncertaintyModel {
             let target = target::resolve(&input.path, scenario, catalog)
                 .map_err(|p| UncertaintyError::UnknownPath { path: input.path.clone(), reason: p.message })?;
             // Scaled writes (mix demand, catalog price series) scale from the value in force.
-            let nominal = apply::nominal(&target, scenario, catalog).unwrap_or(input.nominal);
+            let nominal = if apply::scales(&target) {
+                apply::nominal(&target, scenario, catalog).unwrap_or(input.nominal)
+            } else {
+                input.nominal
+            };
             let value = target.clamp(value, nominal);
-            apply::write(
-                &target,
-                value,
-                nominal,
-                &mut sampled.scenario,
-                &mut sampled.catalog,
-                &mut sampled.throughput_factor,
-            );
+            apply::write(&target, value, nominal, &mut out.scenario, &mut out.catalog, &mut out.throughput_factor);
         }
-        Ok(sampled)
+        Ok(())
     }
 }
 

@@ -213,26 +213,63 @@ fn apply_writes_values_clamps_them_and_switches_policy() {
 }
 
 #[test]
-fn tmp_print_model() {
+fn apply_into_reuses_a_sampled_world_and_equals_apply() {
     let (scenario, catalog) = bytedance();
-    let model = UncertaintyModel::from_scenario(&scenario, &catalog).unwrap();
-    for i in &model.inputs {
-        println!("{} {:?} nominal {} {:?}", i.path, i.distribution, i.nominal, i.affects);
+    let model = UncertaintyModel::from_scenario(&scenario, &catalog).expect("model");
+    let rows = model.draw(11, 3);
+    let mut out = model.apply(&rows[0], &scenario, &catalog).expect("apply");
+    for row in &rows[1..] {
+        model.apply_into(row, &scenario, &catalog, &mut out).expect("apply_into");
+        let fresh = model.apply(row, &scenario, &catalog).expect("apply");
+        assert_eq!(out.scenario, fresh.scenario);
+        assert_eq!(out.throughput_factor, fresh.throughput_factor);
+        assert_eq!(out.catalog.accelerators, fresh.catalog.accelerators);
+        assert_eq!(out.catalog.regions, fresh.catalog.regions);
+        assert_eq!(out.catalog.costs.leases, fresh.catalog.costs.leases);
+        assert_eq!(out.catalog.costs.purchases, fresh.catalog.costs.purchases);
     }
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        std::hint::black_box(catalog.clone());
-    }
-    println!("catalog clone {:?}", t.elapsed() / 100);
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        std::hint::black_box(scenario.clone());
-    }
-    println!("scenario clone {:?}", t.elapsed() / 100);
-    let rows = model.draw(1, 100);
-    let t = std::time::Instant::now();
-    for r in &rows {
-        std::hint::black_box(model.apply(r, &scenario, &catalog).unwrap());
-    }
-    println!("apply {:?}", t.elapsed() / 100);
+    // Back to the nominal row: the reused world is the unsampled one again.
+    model.apply_into(&model.nominal_values(), &scenario, &catalog, &mut out).expect("apply_into");
+    assert_eq!(out.scenario, scenario);
+    assert_eq!(out.catalog.costs.purchases, catalog.costs.purchases);
+    assert!(out.throughput_factor.is_empty());
+}
+
+#[test]
+fn the_example_section_overrides_catalog_defaults_and_keeps_its_correlations() {
+    let (scenario, catalog) = bytedance();
+    let model = UncertaintyModel::from_scenario(&scenario, &catalog).expect("model");
+    let find = |path: &str| model.inputs.iter().position(|i| i.path == path).unwrap_or_else(|| panic!("{path}"));
+    let h200 = &model.inputs[find("catalog.accelerator.h200.price_usd")];
+    assert_eq!(h200.origin, InputOrigin::Scenario, "the scenario's range replaces the catalog default");
+    assert_eq!(model.inputs.iter().filter(|i| i.path == "catalog.accelerator.h200.price_usd").count(), 1);
+    assert_eq!(model.inputs[find("catalog.region.my-johor.power_usd_per_kwh")].origin, InputOrigin::CatalogDefault);
+    let licence = find("policy.granted_rules.jan2026-case-by-case");
+    assert_eq!((model.inputs[licence].nominal, model.inputs[licence].affects), (1.0, Affects::Policy));
+    let growth = find("workload.doubao.growth_multiplier");
+    let lease = find("option.Leased H20 from China GPU clouds.lease_usd_per_hour");
+    assert!(model.correlations.iter().any(|c| (c.a, c.b) == (growth, lease) && c.rho == 0.5));
+    let rows = model.draw(7, 2000);
+    let granted = rows.iter().filter(|r| r[licence] == 1.0).count() as f64 / 2000.0;
+    assert!((granted - 0.6).abs() < 0.01, "Latin hypercube gives p = 0.6 almost exactly: {granted}");
+    let col = |j: usize| rows.iter().map(|r| r[j]).collect::<Vec<f64>>();
+    assert!((spearman(&col(growth), &col(lease)) - 0.5).abs() < 0.05);
+    // A sampled licence switch reaches the policy options.
+    let mut off = model.nominal_values();
+    off[licence] = 0.0;
+    let sampled = model.apply(&off, &scenario, &catalog).expect("apply");
+    assert_eq!(sampled.scenario.policy.options.granted_rules, vec!["oct2023-hq".to_string()]);
+}
+
+#[test]
+fn a_model_without_the_section_has_catalog_defaults_only() {
+    let (mut scenario, catalog) = bytedance();
+    scenario.uncertainty = None;
+    let model = UncertaintyModel::from_scenario(&scenario, &catalog).expect("model");
+    assert!(!model.inputs.is_empty() && model.correlations.is_empty());
+    assert!(model.inputs.iter().all(|i| i.origin == InputOrigin::CatalogDefault));
+    assert!(model.inputs.iter().any(|i| i.path.starts_with("efficiency.") && i.affects == Affects::Throughput));
+    // Every default is valid and every draw stays finite.
+    assert!(model.inputs.iter().all(|i| i.distribution.parameter_problem().is_none()));
+    assert!(model.draw(1, 50).iter().flatten().all(|v| v.is_finite()));
 }
