@@ -222,9 +222,12 @@ pub fn sweep(
         progress,
     };
     let nominal_values = model.nominal_values();
-    let nominal = runner.run(Run::Nominal, &nominal_values)?;
+    let nominal = runner.run(Run::Nominal, &nominal_values, &mut None)?;
     let input_values = model.draw(settings.seed, settings.samples);
-    let samples = collect(input_values.par_iter().enumerate().map(|(i, row)| runner.run(Run::Sample(i), row)))?;
+    // One sampled world per worker, rewritten sample after sample (`apply_into`).
+    let samples = collect(
+        input_values.par_iter().enumerate().map_init(|| None, |slot, (i, row)| runner.run(Run::Sample(i), row, slot)),
+    )?;
     let swing_rows: Vec<(Run, Vec<f64>)> = (0..model.inputs.len())
         .flat_map(|i| {
             let distribution = &model.inputs[i].distribution;
@@ -235,7 +238,7 @@ pub fn sweep(
             [(Run::Low(i), low), (Run::High(i), high)]
         })
         .collect();
-    let swings = collect(swing_rows.par_iter().map(|(run, row)| runner.run(*run, row)))?;
+    let swings = collect(swing_rows.par_iter().map_init(|| None, |slot, (run, row)| runner.run(*run, row, slot)))?;
 
     let columns = Columns::of(std::iter::once(&nominal).chain(&samples).chain(&swings));
     let output_values: Vec<Vec<Option<f64>>> = samples.iter().map(|run| columns.row(run)).collect();
@@ -296,17 +299,23 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Apply one row of values and evaluate or plan the sampled world.
-    fn run(&self, run: Run, values: &[f64]) -> Result<Vec<Output>, SweepError> {
-        let sampled = self
-            .model
-            .apply(values, self.scenario, self.catalog)
-            .map_err(|source| SweepError::Uncertainty { run, source })?;
+    /// Apply one row of values and evaluate or plan the sampled world. `slot` holds the
+    /// worker's sampled world from its previous run (rewritten in place: the result is the same
+    /// as a fresh [`UncertaintyModel::apply`], without cloning the whole catalog).
+    fn run(&self, run: Run, values: &[f64], slot: &mut Option<Sampled>) -> Result<Vec<Output>, SweepError> {
+        let failed = |source| SweepError::Uncertainty { run, source };
+        let sampled = match slot {
+            Some(sampled) => {
+                self.model.apply_into(values, self.scenario, self.catalog, sampled).map_err(failed)?;
+                sampled
+            }
+            None => slot.insert(self.model.apply(values, self.scenario, self.catalog).map_err(failed)?),
+        };
         let outputs = match self.settings.mode {
             SweepMode::Evaluate => {
                 let rates = match &self.cached {
-                    Some(table) => scaled(table, &sampled),
-                    None => scaled(&fleet_rates(&sampled.scenario, &sampled.catalog), &sampled),
+                    Some(table) => scaled(table, sampled),
+                    None => scaled(&fleet_rates(&sampled.scenario, &sampled.catalog), sampled),
                 };
                 let evaluation = evaluate_with_rates(&sampled.scenario, &sampled.catalog, rates)
                     .map_err(|source| SweepError::Eval { run, source })?;
