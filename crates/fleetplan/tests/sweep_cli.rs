@@ -175,7 +175,8 @@ fn optimize_mode_counts_how_often_each_choice_is_made() {
     let dir = scratch("optimize");
     let text = std::fs::read_to_string(repo_root().join("examples/quickstart.toml")).unwrap();
     let file = dir.join("quickstart-demand.toml");
-    let section = "\n[uncertainty]\n\"workload.assistant.daily_users\" = { lognormal = { median = 3e7, sigma = 0.3 } }\n";
+    let section =
+        "\n[uncertainty]\n\"workload.assistant.daily_users\" = { lognormal = { median = 3e7, sigma = 0.3 } }\n";
     std::fs::write(&file, text + section).unwrap();
     let args = ["sweep", file.to_str().unwrap(), "--samples", "6", "--seed", "1", "--mode", "optimize", "--json"];
     let o = fleetplan(&args);

@@ -18,7 +18,7 @@ const BINS: usize = 24;
 /// Distribution charts drawn (the tornado output first, then spend, TCO, costs per unit).
 const DISTRIBUTIONS: usize = 6;
 
-/// A number with at most 6 significant digits for SVG coordinates and text.
+/// An SVG coordinate with one decimal (0 for a non-finite value).
 fn f(x: f64) -> String {
     format!("{:.1}", if x.is_finite() { x } else { 0.0 })
 }
@@ -54,7 +54,7 @@ pub fn tornado_svg(s: &SweepSummary) -> String {
             r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
             f(x0 - 8.0),
             f(y + 15.0),
-            esc(&bar.input)
+            esc(&short(&bar.input))
         );
         for (value, colour) in [(bar.output_at_low, LOW_COLOUR), (bar.output_at_high, HIGH_COLOUR)] {
             let (a, b) = (scale(value, lo, hi, x0, x1), scale(nominal, lo, hi, x0, x1));
@@ -75,6 +75,11 @@ pub fn tornado_svg(s: &SweepSummary) -> String {
     axis(&mut svg, lo, hi, x0, x1, bottom);
     svg.push_str("</svg>");
     svg
+}
+
+/// A label cut to fit the tornado's label column (46 characters; the tables have the whole path).
+fn short(label: &str) -> String {
+    if label.chars().count() <= 46 { label.to_string() } else { label.chars().take(45).collect::<String>() + "…" }
 }
 
 /// An x axis with ticks at both ends and the middle.
@@ -175,6 +180,7 @@ pub fn html(s: &SweepSummary, result: &Sweep) -> Result<String, String> {
     );
     page.push_str("<h2>Tornado</h2>");
     page.push_str(&tornado_svg(s));
+    page.push_str(&tornado_table(s));
     page.push_str("<h2>Distributions</h2>");
     for name in drawn_outputs(s) {
         let Some(j) = result.output_index(&name) else { continue };
@@ -209,6 +215,27 @@ fn outputs_table(s: &SweepSummary) -> String {
             cell(sp.map(|x| x.p50)),
             cell(sp.map(|x| x.p95)),
             cell(sp.map(|x| x.mean))
+        );
+    }
+    t.push_str("</table>");
+    t
+}
+
+/// The tornado's bars with the whole input paths.
+fn tornado_table(s: &SweepSummary) -> String {
+    let mut t = String::from(
+        "<table><tr><th>input</th><th>p5</th><th>p95</th><th>output at p5</th><th>output at p95</th><th>swing</th></tr>",
+    );
+    for bar in &s.tornado.bars {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&bar.input),
+            num(bar.input_low),
+            num(bar.input_high),
+            num(bar.output_at_low),
+            num(bar.output_at_high),
+            num(bar.swing)
         );
     }
     t.push_str("</table>");
