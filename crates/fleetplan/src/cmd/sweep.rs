@@ -181,6 +181,8 @@ pub struct SweepSummary {
     pub samples: usize,
     /// Whether the rate table was searched once and reused (docs/uncertainty.md).
     pub rates_searched_once: bool,
+    /// Whether the training plan was searched once and reused.
+    pub training_searched_once: bool,
     /// The varied inputs.
     pub inputs: Vec<InputColumn>,
     /// Every output: nominal, p5, p50, p95, mean.
@@ -234,6 +236,7 @@ impl SweepSummary {
             seed: result.seed,
             samples: result.output_values.len(),
             rates_searched_once: result.rates_reused,
+            training_searched_once: result.training_reused,
             inputs: result.inputs.clone(),
             outputs,
             probability_miss_demand: probabilities("miss_demand."),
@@ -267,7 +270,12 @@ pub fn screen(s: &SweepSummary) -> String {
         s.seed,
         s.mode.as_str(),
         s.inputs.len(),
-        if s.rates_searched_once { "; rates searched once" } else { "" }
+        match (s.rates_searched_once, s.training_searched_once) {
+            (true, true) => "; rates and training plan searched once",
+            (true, false) => "; rates searched once",
+            (false, true) => "; training plan searched once",
+            (false, false) => "",
+        }
     );
     let mut t = super::condensed_table();
     t.set_header(vec!["output", "nominal", "p5", "p50", "p95", "mean"]);
