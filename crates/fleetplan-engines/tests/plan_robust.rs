@@ -5,7 +5,7 @@
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{Scenario, WorkloadSpec, validate};
 use fleetplan_core::uncertainty::Sampled;
-use fleetplan_engines::eval::{ViolationKind, evaluate_with_rates, fleet_rates};
+use fleetplan_engines::eval::{ViolationKind, evaluate_with_searches, fleet_rates};
 use fleetplan_engines::plan::robust::{
     RobustError, RobustOptions, SERVED_MIN, check_settings, draw_futures, plan_robust,
 };
@@ -109,7 +109,7 @@ fn served_by_evaluator(futures: &[Sampled], fleet: &Scenario) -> usize {
                 rate.per_chip_per_s *= factor;
                 rate.input_per_chip_per_s *= factor;
             }
-            let e = evaluate_with_rates(&s, &f.catalog, rates).expect("evaluates");
+            let e = evaluate_with_searches(&s, &f.catalog, rates, None).expect("evaluates");
             e.workloads.iter().all(|w| w.coverage_peak >= SERVED_MIN)
                 && !e.violations.iter().any(|v| v.kind == ViolationKind::ExportControl)
         })

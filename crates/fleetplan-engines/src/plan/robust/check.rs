@@ -1,11 +1,12 @@
 //! The evaluator's verdict on a robust plan in each future: the plan's fleet written into the
 //! future's scenario and evaluated with the future's throughput factors
-//! (`eval::evaluate_with_rates` with the future's rates × its throughput factors). A future is served when every serving workload
+//! (`eval::evaluate_with_searches` with the future's rates × its throughput factors). A future is served when every serving workload
 //! gets at least [`SERVED_MIN`] of its peak demand in every quarter and the future's export
 //! controls allow every holding of the plan (a licence sampled as not granted forbids some).
 
 use super::FutureOutcome;
-use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate_with_rates, fleet_rates};
+use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate_with_searches, fleet_rates};
+use crate::sweep::scaled;
 use crate::rating::RateTable;
 use fleetplan_core::scenario::{Holding, Scenario};
 use fleetplan_core::uncertainty::Sampled;
@@ -65,28 +66,14 @@ pub(super) fn evaluate_in(future: &Sampled, fleet: &[Holding], cached: &CachedRa
     let rates = match known {
         Some(rates) => rates,
         None => {
-            let rates = scaled(fleet_rates(&with_plan, &future.catalog), future);
+            let rates = scaled(&fleet_rates(&with_plan, &future.catalog), future);
             if let Ok(mut slot) = cached.lock() {
                 *slot = Some((pools, rates.clone()));
             }
             rates
         }
     };
-    evaluate_with_rates(&with_plan, &future.catalog, rates)
-}
-
-/// A rate table with each rate's throughputs multiplied by its chip's factor in `future`
-/// (the sweep's `scaled`, which this branch does not have yet).
-fn scaled(mut table: RateTable, future: &Sampled) -> RateTable {
-    for rate in table.values_mut() {
-        let factor =
-            future.throughput_factor.iter().find(|(chip, _)| chip.as_str() == rate.chip).map_or(1.0, |(_, f)| *f);
-        if factor != 1.0 {
-            rate.per_chip_per_s *= factor;
-            rate.input_per_chip_per_s *= factor;
-        }
-    }
-    table
+    evaluate_with_searches(&with_plan, &future.catalog, rates, None)
 }
 
 /// One future's outcome from its evaluation (`index` from 0; reported from 1).
