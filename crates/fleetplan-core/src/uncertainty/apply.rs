@@ -4,7 +4,7 @@
 
 use super::target::{Kind, Target, WField, workloads_of};
 use crate::catalog::{Catalog, ChipId, LEASE_REFERENCE_REGION};
-use crate::scenario::{Mode, Scenario, Serving, Workload, WorkloadSpec};
+use crate::scenario::{Holding, Mode, ProcurementOption, Scenario, Serving, Workload, WorkloadSpec};
 use std::collections::BTreeMap;
 
 /// A mutable numeric slot of a workload.
@@ -153,10 +153,10 @@ pub(crate) fn write(
         }
         Kind::Option { index, lease } => {
             if let Some(option) = scenario.options.get_mut(*index) {
-                if *lease {
-                    option.lease_usd_per_hour = Some(value);
-                } else {
-                    option.price_usd = Some(value);
+                let price = if *lease { &mut option.lease_usd_per_hour } else { &mut option.price_usd };
+                let written = price.replace(value);
+                if let Some(written) = written {
+                    bought_through(option, &mut scenario.fleet, *lease, written, value);
                 }
             }
         }
@@ -185,6 +185,21 @@ pub(crate) fn write(
                     factors.insert(id, value);
                 }
             }
+        }
+    }
+}
+
+/// Holdings bought or leased through `option` (a plan's `plan.toml` writes each line as a
+/// `[[fleet]]` holding with the option's hardware, one of its sites, its mode and its price at
+/// the price written in the scenario, `written`) take the sampled price too, so a sweep of a plan varies what the plan
+/// pays for that option.
+fn bought_through(option: &ProcurementOption, fleet: &mut [Holding], lease: bool, written: f64, value: f64) {
+    for holding in fleet.iter_mut().filter(|h| {
+        h.hardware == option.hardware && h.mode == option.mode && option.sites.contains(&h.site)
+    }) {
+        let price = if lease { &mut holding.lease_usd_per_hour } else { &mut holding.price_usd };
+        if *price == Some(written) {
+            *price = Some(value);
         }
     }
 }

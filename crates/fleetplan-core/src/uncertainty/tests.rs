@@ -273,3 +273,28 @@ fn a_model_without_the_section_has_catalog_defaults_only() {
     assert!(model.inputs.iter().all(|i| i.distribution.parameter_problem().is_none()));
     assert!(model.draw(1, 50).iter().flatten().all(|v| v.is_finite()));
 }
+
+#[test]
+fn holdings_bought_through_an_option_take_its_sampled_price() {
+    let (mut scenario, catalog) = bytedance();
+    let option = scenario.options.iter().find(|o| o.name == "Ascend 950PR in China").unwrap().clone();
+    let nominal = option.price_usd.unwrap();
+    // What a plan.toml holds: a line of the option, written with its price; and a holding of the
+    // same chip at another price (bought elsewhere), which must keep its own.
+    let mut line = scenario.fleet[0].clone();
+    line.hardware = option.hardware.clone();
+    line.site = option.sites[0].clone();
+    line.mode = option.mode;
+    line.price_usd = Some(nominal);
+    let mut other = line.clone();
+    other.price_usd = Some(nominal + 1.0);
+    scenario.fleet.extend([line, other]);
+    let n = scenario.fleet.len();
+    let model = UncertaintyModel::with_inputs(vec![input(
+        "option.Ascend 950PR in China.price_usd",
+        Distribution::Uniform { low: 10_000.0, high: 20_000.0 },
+    )]);
+    let sampled = model.apply(&[18_000.0], &scenario, &catalog).expect("apply");
+    assert_eq!(sampled.scenario.fleet[n - 2].price_usd, Some(18_000.0));
+    assert_eq!(sampled.scenario.fleet[n - 1].price_usd, Some(nominal + 1.0));
+}
