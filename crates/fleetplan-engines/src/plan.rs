@@ -32,12 +32,13 @@ mod relaxed;
 pub mod robust;
 
 use crate::eval::{EvalError, Evaluation, evaluate};
-use fleetplan_core::catalog::Catalog;
+use fleetplan_core::catalog::{Catalog, ChipId};
 use fleetplan_core::scenario::{Holding, Mode, ObjectiveKind, ObjectiveProblem, Quarter, Scenario};
 use fleetplan_models::cost::CostError;
 use model::{Knobs, Solved, SolverSettings};
 use notes::{Explanation, Relaxation, Repair, RepairNote};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 pub use relaxed::{PlanPath, RELAXATION_MIN_BINARIES, RelaxationReport};
 
@@ -411,12 +412,25 @@ impl Plan {
 
 /// Plan a scenario.
 pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Result<Plan, PlanError> {
+    plan_sampled(scenario, catalog, options, &BTreeMap::new())
+}
+
+/// [`plan`] in a sampled world (`fleetplan sweep --mode optimize`): every serving rate, in the
+/// model and in the evaluator's check of the rounded plan, multiplied by its chip's throughput
+/// factor (`rating::throughput_factor`; chips not in `factors` keep their rates).
+pub fn plan_sampled(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    options: &PlanOptions,
+    factors: &BTreeMap<ChipId, f64>,
+) -> Result<Plan, PlanError> {
     let started = std::time::Instant::now();
     let objective = options.objective.unwrap_or(scenario.objective);
     if let Some(problem) = scenario.objective_problem(objective) {
         return Err(PlanError::Objective { problem });
     }
-    let data = data::build(scenario, catalog)?;
+    let mut data = data::build(scenario, catalog)?;
+    scale_data_rates(&mut data, factors);
     let settings = SolverSettings {
         backend: options.backend,
         mip_gap: options.mip_gap,
@@ -431,7 +445,7 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
         solve_or_relax(scenario, &data, &mut knobs, settings)?
     };
     let checked = if options.verify {
-        verify_and_repair(scenario, catalog, &data, &first.solved, &mut knobs, settings)?
+        verify_and_repair((scenario, catalog, factors), &data, &first.solved, &mut knobs, settings)?
     } else {
         Checked { best: first.solved.clone(), repairs: Vec::new(), evaluation: None, solves: 0 }
     };
@@ -460,6 +474,16 @@ pub fn plan(scenario: &Scenario, catalog: &Catalog, options: &PlanOptions) -> Re
 }
 
 /// Attach the evaluator's check to a plan: each served line's evaluated share.
+/// Multiply the planner's serving rates by each chip's throughput factor in a sampled world.
+pub(crate) fn scale_data_rates(data: &mut data::Data, factors: &BTreeMap<ChipId, f64>) {
+    if factors.is_empty() {
+        return;
+    }
+    for ((_, chip), rate) in &mut data.rates {
+        *rate *= crate::rating::throughput_factor(factors, chip);
+    }
+}
+
 fn attach_evaluation(p: &mut Plan, evaluation: Evaluation) {
     for line in &mut p.served {
         line.evaluated = evaluation
@@ -547,8 +571,7 @@ struct Checked {
 /// re-solve (at most [`MAX_REPAIRS`] rounds). A relaxed (elastic) plan breaks the scenario by
 /// design: it is evaluated, not repaired.
 fn verify_and_repair(
-    scenario: &Scenario,
-    catalog: &Catalog,
+    (scenario, catalog, factors): (&Scenario, &Catalog, &BTreeMap<ChipId, f64>),
     data: &data::Data,
     first: &Solved,
     knobs: &mut Knobs,
@@ -562,7 +585,12 @@ fn verify_and_repair(
             // Nothing bought, leased or held (e.g. max-margin serving nothing): nothing to check.
             break;
         }
-        let evaluation = evaluate(&fleet, catalog)?;
+        let evaluation = if factors.is_empty() {
+            evaluate(&fleet, catalog)?
+        } else {
+            let rates = crate::rating::scaled_rates(crate::eval::fleet_rates(&fleet, catalog), factors);
+            crate::eval::evaluate_with_searches(&fleet, catalog, rates, None)?
+        };
         let fixes = if round < rounds {
             explain::repair(scenario, data, &checked.best, &evaluation, knobs)
         } else {

@@ -35,6 +35,25 @@ pub use fleetplan_models::infer::MAX_INSTANCE_CHIPS;
 /// Rates keyed by (workload id, chip id).
 pub type RateTable = BTreeMap<(String, String), Rate>;
 
+/// A chip's throughput factor in a sampled world (`fleetplan_core::uncertainty::Sampled`): the
+/// factor the sampled performance efficiency multiplies its rates by, 1 where not sampled.
+pub fn throughput_factor(factors: &BTreeMap<ChipId, f64>, chip: &str) -> f64 {
+    factors.iter().find(|(id, _)| id.as_str() == chip).map_or(1.0, |(_, factor)| *factor)
+}
+
+/// `table` with each rate's throughputs multiplied by its chip's [`throughput_factor`] (the
+/// one place sampled efficiency reaches serving rates: sweeps, robust plans, sampled plans).
+pub fn scaled_rates(mut table: RateTable, factors: &BTreeMap<ChipId, f64>) -> RateTable {
+    for rate in table.values_mut() {
+        let factor = throughput_factor(factors, &rate.chip);
+        if factor != 1.0 {
+            rate.per_chip_per_s *= factor;
+            rate.input_per_chip_per_s *= factor;
+        }
+    }
+    table
+}
+
 /// Throughput of one workload on one chip at the workload's SLO.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rate {

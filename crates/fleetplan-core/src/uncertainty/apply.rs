@@ -194,9 +194,10 @@ pub(crate) fn write(
 /// the price written in the scenario, `written`) take the sampled price too, so a sweep of a plan varies what the plan
 /// pays for that option.
 fn bought_through(option: &ProcurementOption, fleet: &mut [Holding], lease: bool, written: f64, value: f64) {
-    for holding in fleet.iter_mut().filter(|h| {
-        h.hardware == option.hardware && h.mode == option.mode && option.sites.contains(&h.site)
-    }) {
+    for holding in fleet
+        .iter_mut()
+        .filter(|h| h.hardware == option.hardware && h.mode == option.mode && option.sites.contains(&h.site))
+    {
         let price = if lease { &mut holding.lease_usd_per_hour } else { &mut holding.price_usd };
         if *price == Some(written) {
             *price = Some(value);

@@ -339,8 +339,13 @@ impl Runner<'_> {
                 of_evaluation(&evaluation)
             }
             SweepMode::Optimize => {
-                let plan = plan::plan(&sampled.scenario, &sampled.catalog, &self.settings.plan)
-                    .map_err(|source| SweepError::Plan { run, source })?;
+                let plan = plan::plan_sampled(
+                    &sampled.scenario,
+                    &sampled.catalog,
+                    &self.settings.plan,
+                    &sampled.throughput_factor,
+                )
+                .map_err(|source| SweepError::Plan { run, source })?;
                 of_plan(&plan)
             }
         };
@@ -379,19 +384,7 @@ pub fn needs_training_search(input: &UncertainInput, scenario: &Scenario) -> boo
 
 /// A rate table with each rate's throughputs multiplied by its chip's factor in `sampled`.
 pub fn scaled(table: &RateTable, sampled: &Sampled) -> RateTable {
-    let mut table = table.clone();
-    for rate in table.values_mut() {
-        let factor = sampled
-            .throughput_factor
-            .iter()
-            .find(|(chip, _)| chip.as_str() == rate.chip)
-            .map_or(1.0, |(_, factor)| *factor);
-        if factor != 1.0 {
-            rate.per_chip_per_s *= factor;
-            rate.input_per_chip_per_s *= factor;
-        }
-    }
-    table
+    crate::rating::scaled_rates(table.clone(), &sampled.throughput_factor)
 }
 
 /// The output columns of a sweep: names in order of first appearance.

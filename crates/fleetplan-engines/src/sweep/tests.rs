@@ -171,3 +171,27 @@ fn searches_are_redone_only_for_inputs_that_change_them() {
     let other = with("workload.cici.weight", Affects::Other);
     assert!(needs_rate_search(&other) && needs_training_search(&other, &scenario));
 }
+
+#[test]
+fn a_sampled_plan_buys_for_the_sampled_efficiency() {
+    let catalog = catalog();
+    let mut scenario = fleetplan_core::scenario::validate("quickstart.toml", QUICKSTART, &catalog).expect("valid");
+    // Nothing held: the plan buys or leases all it serves with.
+    scenario.fleet.clear();
+    let options = PlanOptions { explain: false, ..PlanOptions::default() };
+    let nominal = plan::plan(&scenario, &catalog, &options).expect("plans");
+    // Every chip the scenario may buy at half its modelled throughput.
+    let halved: std::collections::BTreeMap<_, _> =
+        scenario.options.iter().map(|o| (o.hardware.chip.clone(), 0.5)).collect();
+    let slow = plan::plan_sampled(&scenario, &catalog, &options, &halved).expect("plans");
+    let accelerators = |p: &plan::Plan| p.purchases.iter().map(|l| l.accelerators).sum::<u64>();
+    assert!(
+        accelerators(&slow) > accelerators(&nominal),
+        "half the throughput needs more chips: {} vs {}",
+        accelerators(&slow),
+        accelerators(&nominal)
+    );
+    // The evaluator's check of the sampled plan uses the same factors: it finds it serves.
+    let evaluation = slow.evaluation.as_ref().expect("checked");
+    assert!(evaluation.workloads.iter().all(|w| w.coverage_peak > 0.99), "served at the sampled rates");
+}

@@ -6,8 +6,8 @@
 
 use super::FutureOutcome;
 use crate::eval::{EvalError, Evaluation, ViolationKind, evaluate_with_searches, fleet_rates};
-use crate::sweep::scaled;
 use crate::rating::RateTable;
+use crate::sweep::scaled;
 use fleetplan_core::scenario::{Holding, Scenario};
 use fleetplan_core::uncertainty::Sampled;
 use rayon::prelude::*;

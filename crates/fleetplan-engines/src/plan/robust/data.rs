@@ -15,13 +15,7 @@ pub(super) fn future_data(nominal: &Data, futures: &[Sampled]) -> Result<Vec<Dat
         .enumerate()
         .map(|(index, future)| {
             let mut data = data::build(&future.scenario, &future.catalog)?;
-            for ((_, chip), rate) in data.rates.iter_mut() {
-                if let Some(factor) =
-                    future.throughput_factor.iter().find(|(id, _)| id.as_str() == chip).map(|(_, f)| *f)
-                {
-                    *rate *= factor;
-                }
-            }
+            super::super::scale_data_rates(&mut data, &future.throughput_factor);
             aligned(nominal, &data).map_err(|what| RobustError::Mismatch { future: index + 1, what })?;
             Ok(data)
         })
