@@ -1,0 +1,133 @@
+"""Result objects: a JSON document (the CLI's ``--format json`` output for the same request)
+with its tables as ``pyarrow.Table`` and ``pandas.DataFrame``.
+
+A table is a list of records in the document, named by its key (``"quarters"``) or a dotted
+path (``"summary.pools"``); nested objects in a record become dotted columns
+(``cost.capex_usd``). Nothing here computes: every number comes from the Rust libraries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional
+
+
+def _flatten(record: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    row: Dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            row.update(_flatten(value, name + "."))
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            row[name] = json.dumps(value)
+        else:
+            row[name] = value
+    return row
+
+
+def _at(doc: Any, path: str) -> Any:
+    node = doc
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+class Result:
+    """A fleetplan result.
+
+    ``to_dict()`` is the document ``fleetplan <command> --format json`` prints;
+    ``to_arrow(table)`` / ``to_pandas(table)`` give one of its tables (``tables`` lists them).
+    """
+
+    #: The table ``to_arrow()`` / ``to_pandas()`` give when none is named.
+    default_table: Optional[str] = None
+    #: Tables named beyond the document's top-level lists: name -> dotted path, or a
+    #: function of the document returning the records.
+    extra_tables: Dict[str, Any] = {}
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._dict: Optional[Dict[str, Any]] = None
+
+    @property
+    def ok(self) -> bool:
+        """False for an infeasible plan (the plan under the smallest relaxation is returned),
+        a scenario with problems (``check``) or validation cases rejected alongside the others."""
+        return bool(self._native.ok)
+
+    def to_json(self) -> str:
+        """The result as JSON text, identical to the CLI's ``--format json`` output."""
+        return self._native.json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as a dict (parsed once, then cached: do not mutate it)."""
+        if self._dict is None:
+            self._dict = json.loads(self._native.json())
+        return self._dict
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    @property
+    def tables(self) -> List[str]:
+        """Names of the tables ``to_arrow`` and ``to_pandas`` accept."""
+        doc = self.to_dict()
+        names = [k for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+        return names + [n for n in self.extra_tables if n not in names]
+
+    def records(self, table: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The rows of ``table`` as flat dicts (nested fields as dotted columns)."""
+        name = table or self.default_table
+        if name is None:
+            raise ValueError(f"name a table: one of {', '.join(self.tables)}")
+        source = self.extra_tables.get(name, name)
+        rows = source(self.to_dict()) if callable(source) else _at(self.to_dict(), source)
+        if not isinstance(rows, list):
+            raise KeyError(f"no table `{name}` in this result; tables: {', '.join(self.tables)}")
+        return [_flatten(r) if isinstance(r, dict) else {"value": r} for r in rows]
+
+    def to_arrow(self, table: Optional[str] = None):
+        """Table ``table`` (default: :attr:`default_table`) as a ``pyarrow.Table``."""
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(self.records(table))
+
+    def to_pandas(self, table: Optional[str] = None):
+        """Table ``table`` (default: :attr:`default_table`) as a ``pandas.DataFrame``."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records(table))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} tables={self.tables}>"
+
+
+class Evaluation(Result):
+    """``evaluate``'s result: per-quarter totals (``quarters``), per-workload coverage
+    (``workloads``), ``holdings``, ``violations``, ``sites``, ``training``, ``idle`` ..."""
+
+    default_table = "quarters"
+
+    def _repr_html_(self) -> str:  # a notebook shows the quarter table
+        try:
+            return self.to_pandas("quarters")._repr_html_()
+        except ImportError:
+            return repr(self)
+
+
+class Plan(Result):
+    """``optimize``'s result: ``purchases``, ``holdings``, ``served``, ``training``,
+    ``allocation``, ``violations`` and the evaluator's ``idle`` table; ``spend_by_quarter``."""
+
+    default_table = "purchases"
+    extra_tables = {
+        "spend_by_quarter": lambda d: [{"quarter": q, "spend": x} for q, x in d.get("spend_by_quarter", [])],
+    }
+
+
+class Check(Result):
+    """``check``'s result: ``ok`` and the located ``diagnostics``."""
+
+    default_table = "diagnostics"
