@@ -5,3 +5,5 @@
 
 pub mod diagnostics;
 pub mod plan;
+pub mod policy;
+pub mod validate;

@@ -123,7 +123,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     )
     .map_err(|e| match e {
         PlanSettingError::Gap(_) => user_error(format!("--gap {e}")),
-        PlanSettingError::TimeLimit(_) => user_error(format!("--time-limit {e}")),
+        _ => user_error(format!("--time-limit {e}")),
     })?;
     let loaded = load_scenario(catalog, &args.file)?;
     let (s, name, text) = (loaded.scenario, loaded.input.name, loaded.input.text);
