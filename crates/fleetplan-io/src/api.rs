@@ -6,4 +6,5 @@
 pub mod diagnostics;
 pub mod plan;
 pub mod policy;
+pub mod simulate;
 pub mod validate;
