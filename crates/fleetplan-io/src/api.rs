@@ -4,6 +4,7 @@
 //! text goes and how tables look.
 
 pub mod diagnostics;
+pub mod perf;
 pub mod plan;
 pub mod policy;
 pub mod simulate;
