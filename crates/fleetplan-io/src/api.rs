@@ -7,5 +7,6 @@ pub mod diagnostics;
 pub mod perf;
 pub mod plan;
 pub mod policy;
+pub mod settings;
 pub mod simulate;
 pub mod validate;

@@ -44,20 +44,15 @@ pub fn parse_precision(s: &str) -> Result<Precision, String> {
 /// Clap value parser for a finite number > 0.
 pub fn positive(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
+    fleetplan_io::api::settings::positive(v, s).map_err(|e| e.to_string())
 }
 
 /// Clap value parser for a positive number within the scenario's physical range of `field`
 /// (`core::scenario::limits`: one table for files and flags), e.g. `--tokens` ≤ 1e16.
 pub fn within(field: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
     move |s: &str| {
-        let v = positive(s)?;
-        match fleetplan_core::scenario::limits::field_limit(field) {
-            Some(limit) if v > limit.max => {
-                Err(format!("{s} is beyond any real value: at most {:e} ({})", limit.max, limit.why))
-            }
-            _ => Ok(v),
-        }
+        let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+        fleetplan_io::api::settings::within(field, v, s).map_err(|e| e.to_string())
     }
 }
 
