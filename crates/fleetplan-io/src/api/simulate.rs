@@ -2,12 +2,14 @@
 //! `fleetplan.simulate(...)`): a standalone deployment named by its settings, or a scenario's
 //! chat workload on the fleet its evaluation allocates; the runs and their JSON documents.
 
+use crate::api::perf::{PerfInputError, language_model};
 use fleetplan_core::catalog::{Catalog, UnknownId};
 use fleetplan_core::scenario::Scenario;
+use fleetplan_core::units::Precision;
 use fleetplan_engines::sim::scenario::{ScenarioSim, ScenarioSimOptions, ScenarioSummary};
 use fleetplan_engines::sim::{
-    Analytical, BuildError, SimConfig, SimError, SimResult, SimSummary, Standalone, TraceRow, pool_replications,
-    run_replications_with_progress,
+    Analytical, BuildError, Failures, LengthDist, RateProfile, Routing, SimConfig, SimError, SimResult, SimSummary,
+    SloTargets, Standalone, TraceRow, pool_replications, run_replications_with_progress,
 };
 use fleetplan_models::PerfError;
 
@@ -15,6 +17,84 @@ use fleetplan_models::PerfError;
 pub const DEFAULT_STANDALONE_REQUESTS: u64 = 100_000;
 /// Default request budget of one replication of a scenario run (sets the automatic sample).
 pub const DEFAULT_SCENARIO_REQUEST_BUDGET: u64 = 1_000_000;
+
+/// A standalone deployment as a front end names it (`fleetplan simulate --chip ... --model ...`).
+#[derive(Debug, Clone)]
+pub struct StandaloneRequest {
+    /// Accelerator id.
+    pub chip: String,
+    /// Chips in total; replicas = chips / (tp × pp).
+    pub chips: u32,
+    /// Tensor-parallel degree of a replica.
+    pub tp: u32,
+    /// Pipeline stages of a replica.
+    pub pp: u32,
+    /// Language-model id.
+    pub model: String,
+    /// Weights/activations precision.
+    pub precision: Precision,
+    /// Mean arrival rate, requests/s (Poisson).
+    pub qps: f64,
+    /// Prompt tokens per request (the mean with `input_sigma`).
+    pub input: u32,
+    /// Generated tokens per request (the mean with `output_sigma`).
+    pub output: u32,
+    /// Log-space standard deviation of lognormal prompt lengths (default: fixed).
+    pub input_sigma: Option<f64>,
+    /// Log-space standard deviation of lognormal output lengths (default: fixed).
+    pub output_sigma: Option<f64>,
+    /// Requests to simulate (default [`DEFAULT_STANDALONE_REQUESTS`]).
+    pub requests: Option<u64>,
+    /// Routing policy.
+    pub routing: Routing,
+    /// Per-request TTFT target, ms.
+    pub ttft_p99_ms: Option<f64>,
+    /// Per-request TPOT target, ms.
+    pub tpot_p99_ms: Option<f64>,
+    /// Mean time between failures of one chip, hours (none: no failures).
+    pub mtbf_hours: Option<f64>,
+    /// Time to repair a failed replica, hours.
+    pub repair_hours: f64,
+    /// Replicas used as the prefill pool (disaggregated), the rest decode.
+    pub prefill_replicas: Option<u32>,
+    /// Time-series interval, s (none: no time series).
+    pub sample_interval_s: Option<f64>,
+}
+
+impl StandaloneRequest {
+    /// The deployment: ids resolved (a diffusion model is refused as `simulate` refuses it),
+    /// lengths, arrivals, SLO targets and failures built from the settings.
+    pub fn setup(&self, catalog: &Catalog) -> Result<Standalone, PerfInputError> {
+        let chip = catalog.resolve_chip(&self.chip).map_err(|err| PerfInputError::Unknown { argument: "chip", err })?;
+        let model = language_model(catalog, "model", "simulate", &self.model)?;
+        let chips_per_replica = f64::from(self.tp) * f64::from(self.pp);
+        Ok(Standalone {
+            chip,
+            chips: self.chips,
+            tp: self.tp,
+            pp: self.pp,
+            model,
+            precision: self.precision,
+            input: LengthDist::from_mean(f64::from(self.input), self.input_sigma),
+            output: LengthDist::from_mean(f64::from(self.output), self.output_sigma),
+            rate: RateProfile::constant(self.qps),
+            requests: self.requests.unwrap_or(DEFAULT_STANDALONE_REQUESTS),
+            routing: self.routing,
+            slo: SloTargets::from_ms(self.ttft_p99_ms, self.tpot_p99_ms),
+            failures: self.mtbf_hours.map(|h| Failures::from_chip_hours(h, self.repair_hours, chips_per_replica)),
+            prefill_replicas: self.prefill_replicas,
+            sample_interval_s: self.sample_interval_s,
+        })
+    }
+
+    /// The settings echoed at the top of the run's document.
+    pub fn echo(&self) -> serde_json::Value {
+        serde_json::json!({
+            "chip": self.chip, "chips": self.chips, "tp": self.tp, "pp": self.pp, "model": self.model,
+            "precision": self.precision, "qps": self.qps, "routing": self.routing,
+        })
+    }
+}
 
 /// Why a standalone deployment cannot be simulated.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::ui;
-use fleetplan_core::catalog::{Catalog, LlmId, UnknownId};
+use fleetplan_core::catalog::UnknownId;
 use fleetplan_core::units::Precision;
 use fleetplan_io::api::perf::PerfInputError;
 
@@ -67,16 +67,6 @@ pub fn user_error(msg: impl std::fmt::Display) -> Failure {
 pub fn unknown(flag: &str, err: &UnknownId) -> Failure {
     ui::unknown_id(flag, err);
     Failure::User
-}
-
-/// The language model given to `flag` of `command`: an unknown id gets the did-you-mean
-/// error, a diffusion model gets the scenario validator's "is a diffusion (image) model"
-/// sentence (exit 2 either way; `fleetplan_io::api::perf::language_model`).
-pub fn language_model(catalog: &Catalog, flag: &str, command: &'static str, id: &str) -> Result<LlmId, Failure> {
-    fleetplan_io::api::perf::language_model(catalog, "model", command, id).map_err(|e| match e {
-        PerfInputError::Unknown { err, .. } => unknown(flag, &err),
-        other => perf_failure(other),
-    })
 }
 
 /// Print a `perf` or `simulate` setting problem with its flag (and help) and fail with exit

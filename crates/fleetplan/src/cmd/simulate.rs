@@ -9,7 +9,7 @@
 //! A progress bar appears on stderr when a run takes over a second and stderr is a terminal; it
 //! never touches stdout or the results.
 
-use super::args::{parse_precision, positive, unknown, user_error, within};
+use super::args::{parse_precision, perf_failure, positive, unknown, user_error, within};
 use super::evaluate::evaluate_scenario;
 use super::{Failure, condensed_table, input_failure, load_scenario, out, to_json};
 use crate::report::svg;
@@ -21,12 +21,10 @@ use fleetplan_core::units::Precision;
 use fleetplan_engines::sim::scenario::{
     DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions, ScenarioSummary, chip_failures,
 };
-use fleetplan_engines::sim::{
-    Analytical, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult, SimSummary, SloTargets,
-    Standalone,
-};
+use fleetplan_engines::sim::{Analytical, Percentiles, Routing, Sample, SimResult, SimSummary};
+use fleetplan_io::api::perf::PerfInputError;
 use fleetplan_io::api::simulate::{
-    DEFAULT_SCENARIO_REQUEST_BUDGET, DEFAULT_STANDALONE_REQUESTS, StandaloneError, StandaloneSim, scenario_document,
+    DEFAULT_SCENARIO_REQUEST_BUDGET, StandaloneError, StandaloneRequest, StandaloneSim, scenario_document,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -221,26 +219,31 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
             "give a scenario file, or --chip and --model for a standalone run (e.g. --chip h100-sxm --model llama-2-70b)",
         ));
     };
-    let chip_id = catalog.resolve_chip(chip).map_err(|e| unknown("--chip", &e))?;
-    let model_id = super::args::language_model(catalog, "--model", "simulate", model)?;
-    let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
-    let setup = Standalone {
-        chip: chip_id,
+    let request = StandaloneRequest {
+        chip: chip.clone(),
         chips: a.chips,
         tp: a.tp,
         pp: a.pp,
-        model: model_id,
+        model: model.clone(),
         precision: a.precision,
-        input: LengthDist::from_mean(f64::from(a.input), a.input_sigma),
-        output: LengthDist::from_mean(f64::from(a.output), a.output_sigma),
-        rate: RateProfile::constant(a.qps),
-        requests: a.requests.unwrap_or(DEFAULT_STANDALONE_REQUESTS),
+        qps: a.qps,
+        input: a.input,
+        output: a.output,
+        input_sigma: a.input_sigma,
+        output_sigma: a.output_sigma,
+        requests: a.requests,
         routing: a.routing,
-        slo: SloTargets::from_ms(a.ttft_p99_ms, a.tpot_p99_ms),
-        failures,
+        ttft_p99_ms: a.ttft_p99_ms,
+        tpot_p99_ms: a.tpot_p99_ms,
+        mtbf_hours: a.mtbf_hours,
+        repair_hours: a.repair_hours,
         prefill_replicas: a.prefill_replicas,
         sample_interval_s: interval(a, 1.0),
     };
+    let setup = request.setup(catalog).map_err(|e| match e {
+        PerfInputError::Unknown { argument, err } => unknown(&format!("--{argument}"), &err),
+        other => perf_failure(other),
+    })?;
     let mut sim = StandaloneSim::new(catalog, &setup).map_err(standalone_err)?;
     if let Some(path) = &a.trace {
         sim.replay(fleetplan_io::trace::read_trace(path).map_err(input_failure)?);
@@ -254,11 +257,7 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     let series = [("all".to_string(), runs[0].series.as_slice())];
     write_outputs(a, &series)?;
     if a.print.is_json() {
-        let request = serde_json::json!({
-            "chip": chip, "chips": a.chips, "tp": a.tp, "pp": a.pp, "model": model,
-            "precision": a.precision, "qps": a.qps, "routing": a.routing,
-        });
-        out(&to_json(&run.document(request))?);
+        out(&to_json(&run.document(request.echo()))?);
         return Ok(());
     }
     let (max_requests, analytical) = (run.sim.config.max_requests, run.sim.analytical.as_ref());
