@@ -29,7 +29,18 @@ from ._errors import (
     ScenarioError,
     UnknownIdError,
 )
-from ._results import Check, Evaluation, Plan, Result
+from ._results import (
+    Check,
+    Evaluation,
+    InferPerf,
+    Plan,
+    PolicyAnswer,
+    Result,
+    Simulation,
+    TrainPerf,
+    Validation,
+)
+from . import perf, policy
 
 __version__ = _native.__version__
 
@@ -124,8 +135,59 @@ def check(path: PathLike, catalog: Optional[Catalog] = None) -> Check:
     return Check(_native.check(_catalog(catalog), os.fspath(path)))
 
 
+def simulate(scenario: Union[Scenario, PathLike, None] = None, *, chip: Optional[str] = None,
+             model: Optional[str] = None, catalog: Optional[Catalog] = None, **settings) -> Simulation:
+    """Discrete-event serving simulation (``fleetplan simulate``): latency percentiles,
+    throughput, goodput and SLO attainment.
+
+    Scenario form — a scenario's chat workload on the fleet its evaluation allocates; settings
+    ``workload``, ``hours`` (24), ``quarter`` ("2025Q3"), ``sample_fraction``, ``failures``
+    (True), ``mtbf_hours``, ``repair_hours``, ``requests`` (request budget of one replication),
+    ``seed``, ``replications``, ``routing``, ``input_sigma``, ``output_sigma``::
+
+        sim = fleetplan.simulate("examples/quickstart.toml", hours=2, requests=20_000)
+        sim.to_pandas("latency")          # ttft/tpot/e2e/queue_wait percentiles, s
+
+    Standalone form — one deployment named by keywords, as ``simulate --chip --model``:
+    ``chips`` (8), ``tp``, ``pp``, ``precision``, ``qps`` (10), ``input``, ``output`` (tokens),
+    ``input_sigma``, ``output_sigma``, ``requests`` (100,000), ``trace`` (CSV path), ``seed``,
+    ``replications``, ``routing``, ``ttft_p99_ms``, ``tpot_p99_ms``, ``mtbf_hours``,
+    ``repair_hours``, ``prefill_replicas``::
+
+        sim = fleetplan.simulate(chip="h100-sxm", model="llama-3.1-70b", tp=8, qps=20)
+    """
+    if scenario is not None:
+        if chip is not None or model is not None:
+            raise InputError("chip and model describe a standalone run; with a scenario the fleet and workload come "
+                             "from the scenario")
+        return Simulation(_native.simulate_scenario(_scenario(scenario, catalog), **settings))
+    if chip is None or model is None:
+        raise InputError("give a scenario, or chip= and model= for a standalone run "
+                         "(e.g. chip=\"h100-sxm\", model=\"llama-3.1-70b\")")
+    if "trace" in settings and settings["trace"] is not None:
+        settings["trace"] = os.fspath(settings["trace"])
+    return Simulation(_native.simulate_standalone(_catalog(catalog), chip, model, **settings))
+
+
+def validate(paths: Union[PathLike, Sequence[PathLike]], catalog: Optional[Catalog] = None) -> Validation:
+    """Predict published measurements (``fleetplan validate``; the case format of
+    shared/validation/README.md): each case's prediction, error and 80 % interval, the summary,
+    and the fleet cases run through the whole chain.
+
+    Cases with unknown ids are left out: their problems are in ``.rejected`` and ``.ok`` is
+    False. A file that does not parse raises :class:`ScenarioError`.
+
+    >>> v = fleetplan.validate("crates/fleetplan-models/tests/data/calibration.toml")
+    >>> v["summary"]["median_abs_error"], v.to_pandas("cases").head()
+    """
+    files = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    native, rejected = _native.validate(_catalog(catalog), [os.fspath(p) for p in files])
+    return Validation(native, rejected)
+
+
 __all__ = [
-    "Catalog", "Scenario", "default_catalog", "load_scenario", "evaluate", "optimize", "check",
-    "Result", "Evaluation", "Plan", "Check",
+    "Catalog", "Scenario", "default_catalog", "load_scenario", "evaluate", "optimize", "check", "simulate",
+    "validate", "perf", "policy",
+    "Result", "Evaluation", "Plan", "Check", "Simulation", "InferPerf", "TrainPerf", "PolicyAnswer", "Validation",
     "FleetplanError", "ScenarioError", "UnknownIdError", "InputError", "ReadError", "InternalError", "Diagnostic",
 ]

@@ -131,3 +131,69 @@ class Check(Result):
     """``check``'s result: ``ok`` and the located ``diagnostics``."""
 
     default_table = "diagnostics"
+
+
+_LATENCY_METRICS = ("ttft", "tpot", "e2e", "queue_wait")
+
+
+def _latency(summary: Optional[Dict[str, Any]], **key: Any) -> List[Dict[str, Any]]:
+    """One row per latency metric of a simulation summary (count, mean and percentiles, s)."""
+    if not summary:
+        return []
+    return [dict(key, metric=m, **summary[m]) for m in _LATENCY_METRICS if isinstance(summary.get(m), dict)]
+
+
+def _pool_latency(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
+    rows: List[Dict[str, Any]] = []
+    for p in doc.get("pools", []):
+        pool = p.get("pool", {})
+        rows += _latency(p.get("summary"), region=pool.get("region"), chip=pool.get("chip"))
+    return rows
+
+
+class Simulation(Result):
+    """``simulate``'s result. ``latency``: one row per metric (ttft, tpot, e2e, queue_wait) with
+    count, mean and p50/p90/p99/p99.9/max in seconds; a scenario run also has ``pools`` and
+    ``pool_latency``."""
+
+    default_table = "latency"
+    extra_tables = {
+        "latency": lambda d: _latency(d.get("summary")),
+        "pool_latency": _pool_latency,
+    }
+
+
+class InferPerf(Result):
+    """``perf.infer``'s result: ``result.best`` figures; ``curve`` (with ``curve=True``)."""
+
+    default_table = "curve"
+
+
+class TrainPerf(Result):
+    """``perf.train``'s result: ``search.best`` (layout, step time, MFU, time to train)."""
+
+    extra_tables = {"best": lambda d: [d["search"]["best"]]}
+    default_table = "best"
+
+
+class PolicyAnswer(Result):
+    """``policy.check``'s answer: ``kind`` (allowed, licence-required, prohibited), the deciding
+    ``rule_id``, ``reason``, ``advisories`` and ``fee_fraction``."""
+
+    extra_tables = {"answer": lambda d: [d]}
+    default_table = "answer"
+
+    @property
+    def kind(self) -> str:
+        return self.to_dict()["kind"]
+
+
+class Validation(Result):
+    """``validate``'s result: ``cases`` (predicted, measured, error, interval), ``summary`` and
+    ``fleet_cases``. ``rejected``: the rendered problems of cases left out (unknown ids)."""
+
+    default_table = "cases"
+
+    def __init__(self, native: Any, rejected: List[str]):
+        super().__init__(native)
+        self.rejected = rejected

@@ -74,6 +74,11 @@ impl ReadError {
 /// An unknown id given to `argument` (e.g. `chip`): `UnknownIdError` with the suggestion and
 /// the known ids.
 pub fn unknown(py: Python<'_>, argument: &str, e: &UnknownId) -> PyErr {
+    unknown_with(py, argument, e, &format!("{argument}: {e}"))
+}
+
+/// [`unknown`] with its own message (when other problems are named with it).
+pub fn unknown_with(py: Python<'_>, argument: &str, e: &UnknownId, message: &str) -> PyErr {
     let attrs = PyDict::new(py);
     let built = (|| -> PyResult<()> {
         attrs.set_item("argument", argument)?;
@@ -86,7 +91,7 @@ pub fn unknown(py: Python<'_>, argument: &str, e: &UnknownId) -> PyErr {
     if let Err(err) = built {
         return err;
     }
-    make(py, "unknown", &format!("{argument}: {e}"), attrs)
+    make(py, "unknown", message, attrs)
 }
 
 /// A bad argument value or a request the engines refuse (what the CLI exits 2 for):

@@ -10,6 +10,7 @@
 
 mod errors;
 mod handles;
+mod requests;
 mod scenario_ops;
 
 use pyo3::prelude::*;
@@ -25,6 +26,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario_ops::bench_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_ops::optimize, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_ops::check, m)?)?;
+    m.add_function(wrap_pyfunction!(scenario_ops::simulate_scenario, m)?)?;
+    m.add_function(wrap_pyfunction!(requests::perf_infer, m)?)?;
+    m.add_function(wrap_pyfunction!(requests::perf_train, m)?)?;
+    m.add_function(wrap_pyfunction!(requests::simulate_standalone, m)?)?;
+    m.add_function(wrap_pyfunction!(requests::policy_check, m)?)?;
+    m.add_function(wrap_pyfunction!(requests::validate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -3,11 +3,18 @@
 
 use crate::errors;
 use crate::handles::{Doc, PyCatalog, PyDocument, PyScenario};
+use fleetplan_core::catalog::UnknownId;
+use fleetplan_core::scenario::Quarter;
 use fleetplan_engines::eval::evaluate as evaluate_fleet;
 use fleetplan_engines::plan::{self, Backend};
+use fleetplan_engines::sim::scenario::{
+    self as sim_scenario, DEFAULT_REPAIR_HOURS, ScenarioSimError, ScenarioSimOptions, chip_failures,
+};
 use fleetplan_io::LoadError;
 use fleetplan_io::api::diagnostics::check_document;
 use fleetplan_io::api::plan::{PlanDocument, PlanSettingError, parse_objective, parse_path, plan_options};
+use fleetplan_io::api::settings;
+use fleetplan_io::api::simulate::{DEFAULT_SCENARIO_REQUEST_BUDGET, scenario_document};
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
@@ -77,4 +84,64 @@ pub fn check(py: Python<'_>, catalog: &PyCatalog, path: PathBuf) -> PyResult<PyD
         Err(read) => return Err(errors::load(py, read)),
     };
     Ok(PyDocument { doc: Doc::Text(crate::handles::to_json(py, &doc)?), ok: result.is_ok() })
+}
+
+/// A scenario's chat workload served by the fleet its evaluation allocates (`fleetplan
+/// simulate FILE`).
+#[pyfunction]
+#[pyo3(signature = (scenario, workload = None, hours = 24.0, quarter = None, sample_fraction = None,
+    failures = true, mtbf_hours = None, repair_hours = None, requests = None, seed = 1, replications = 1,
+    routing = "round-robin", input_sigma = None, output_sigma = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_scenario(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    workload: Option<String>,
+    hours: f64,
+    quarter: Option<&str>,
+    sample_fraction: Option<f64>,
+    failures: bool,
+    mtbf_hours: Option<f64>,
+    repair_hours: Option<f64>,
+    requests: Option<u64>,
+    seed: u64,
+    replications: u32,
+    routing: &str,
+    input_sigma: Option<f64>,
+    output_sigma: Option<f64>,
+) -> PyResult<PyDocument> {
+    let quarter =
+        quarter.map(|q| q.parse::<Quarter>().map_err(|e| errors::input(py, format!("quarter: {e}")))).transpose()?;
+    if let Some(f) = sample_fraction
+        && !(f > 0.0 && f <= 1.0)
+    {
+        return Err(errors::input(py, format!("sample_fraction must be a fraction in (0, 1], got `{f}`")));
+    }
+    let opts = ScenarioSimOptions {
+        workload,
+        quarter,
+        hours: settings::positive(hours, &hours.to_string()).map_err(|e| errors::input(py, format!("hours {e}")))?,
+        sample_fraction,
+        request_budget: requests.unwrap_or(DEFAULT_SCENARIO_REQUEST_BUDGET),
+        routing: crate::requests::routing(py, routing)?,
+        failures: chip_failures(!failures, mtbf_hours, repair_hours.unwrap_or(DEFAULT_REPAIR_HOURS)),
+        length_sigma: (input_sigma, output_sigma),
+        sample_interval_s: None,
+    };
+    let (s, catalog, name) = (&scenario.loaded.scenario, &*scenario.catalog, &scenario.loaded.input.name);
+    let evaluation =
+        py.allow_threads(|| evaluate_fleet(s, catalog)).map_err(|e| errors::input(py, format!("{name}: {e}")))?;
+    let sim = py.allow_threads(|| sim_scenario::build(s, catalog, &evaluation, &opts)).map_err(|e| match e {
+        ScenarioSimError::UnknownWorkload { given, suggestion, known } => {
+            let err = UnknownId { kind: "chat workload", id: given, suggestion, known };
+            errors::unknown(py, "workload", &err)
+        }
+        other => errors::input(py, other),
+    })?;
+    let results = py.allow_threads(|| sim_scenario::run(&sim, seed, replications, &|_| {}));
+    let results = results.map_err(|e| errors::input(py, e))?;
+    let Some(summaries) = sim.summarize(&results) else {
+        return Err(errors::internal(py, "no replications ran"));
+    };
+    PyDocument::of(py, &scenario_document(s, &sim, &opts, seed, replications, &summaries))
 }
