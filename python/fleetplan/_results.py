@@ -92,7 +92,19 @@ class Result:
         """Table ``table`` (default: :attr:`default_table`) as a ``pyarrow.Table``."""
         import pyarrow as pa
 
-        return pa.Table.from_pylist(self.records(table))
+        rows = self.records(table)
+        names: List[str] = []
+        for row in rows:
+            names += [k for k in row if k not in names]
+        columns = {}
+        for name in names:
+            values = [row.get(name) for row in rows]
+            try:
+                columns[name] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                # A column mixing kinds (a string in one row, a list in another) becomes text.
+                columns[name] = pa.array([v if v is None or isinstance(v, str) else json.dumps(v) for v in values])
+        return pa.table(columns) if columns else pa.table({})
 
     def to_pandas(self, table: Optional[str] = None):
         """Table ``table`` (default: :attr:`default_table`) as a ``pandas.DataFrame``."""
