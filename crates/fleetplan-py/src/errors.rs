@@ -4,7 +4,7 @@
 
 use fleetplan_core::catalog::UnknownId;
 use fleetplan_io::catalog::CatalogError;
-use fleetplan_io::{Diagnosed, LoadError, RenderStyle};
+use fleetplan_io::{Diagnosed, LoadError, ReadError, RenderStyle};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -36,16 +36,19 @@ pub fn diagnosed(py: Python<'_>, d: &Diagnosed) -> PyErr {
     make(py, "scenario", &d.to_string(), attrs)
 }
 
-/// A file that could not be used: `ReadError` (an `OSError`) or `ScenarioError`.
+/// A file that could not be read: `ReadError` (an `OSError`) with its `filename`.
+pub fn read(py: Python<'_>, e: &ReadError) -> PyErr {
+    let attrs = PyDict::new(py);
+    if let Err(err) = attrs.set_item("filename", e.path.display().to_string()) {
+        return err;
+    }
+    make(py, "read", &e.to_string(), attrs)
+}
+
+/// A file that could not be used: `ReadError` or `ScenarioError`.
 pub fn load(py: Python<'_>, e: &LoadError) -> PyErr {
     match e {
-        LoadError::Read(read) => {
-            let attrs = PyDict::new(py);
-            if let Err(e) = attrs.set_item("filename", read.path.display().to_string()) {
-                return e;
-            }
-            make(py, "read", &read.to_string(), attrs)
-        }
+        LoadError::Read(e) => read(py, e),
         LoadError::Invalid(d) => diagnosed(py, d),
     }
 }
@@ -54,20 +57,8 @@ pub fn load(py: Python<'_>, e: &LoadError) -> PyErr {
 pub fn catalog(py: Python<'_>, e: &CatalogError) -> PyErr {
     match e {
         CatalogError::Builtin(_) => internal(py, e),
-        CatalogError::Read(read) => load(py, &LoadError::Read(ReadError::clone_of(read))),
+        CatalogError::Read(e) => read(py, e),
         CatalogError::Invalid(d) => diagnosed(py, d),
-    }
-}
-
-/// Helper to rebuild a read error (io::Error is not Clone).
-struct ReadError;
-
-impl ReadError {
-    fn clone_of(r: &fleetplan_io::ReadError) -> fleetplan_io::ReadError {
-        fleetplan_io::ReadError {
-            path: r.path.clone(),
-            source: std::io::Error::new(r.source.kind(), r.source.to_string()),
-        }
     }
 }
 

@@ -46,6 +46,7 @@ pub fn bench_evaluate(py: Python<'_>, scenario: &PyScenario, repeat: u32) -> PyR
 /// plan under the smallest relaxation, with `ok` false.
 #[pyfunction]
 #[pyo3(signature = (scenario, objective = None, solver = "microlp", gap = plan::DEFAULT_MIP_GAP, time_limit_s = plan::DEFAULT_TIME_LIMIT_S, explain = true, path = "auto"))]
+#[allow(clippy::too_many_arguments)]
 pub fn optimize(
     py: Python<'_>,
     scenario: &PyScenario,

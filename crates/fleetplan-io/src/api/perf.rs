@@ -325,7 +325,7 @@ pub fn infer(catalog: &Catalog, a: &InferRequest) -> Result<InferReport, PerfInp
     let query = InferenceQuery {
         model,
         rates,
-        stack: engine.stack.clone(),
+        stack: engine.stack,
         kv_precision,
         chips: a.chips,
         request: workload,
