@@ -26,7 +26,7 @@ pub fn perf_error(py: Python<'_>, e: PerfInputError) -> PyErr {
 
 /// `value` of keyword `name` checked positive (and within `field`'s physical range).
 fn checked(py: Python<'_>, name: &str, field: Option<&str>, value: f64) -> PyResult<f64> {
-    let given = value.to_string();
+    let given = fleetplan_core::format::given(value);
     let r = match field {
         Some(field) => settings::within(field, value, &given),
         None => settings::positive(value, &given),

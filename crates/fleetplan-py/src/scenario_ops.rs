@@ -121,7 +121,8 @@ pub fn simulate_scenario(
     let opts = ScenarioSimOptions {
         workload,
         quarter,
-        hours: settings::positive(hours, &hours.to_string()).map_err(|e| errors::input(py, format!("hours {e}")))?,
+        hours: settings::positive(hours, &fleetplan_core::format::given(hours))
+            .map_err(|e| errors::input(py, format!("hours {e}")))?,
         sample_fraction,
         request_budget: requests.unwrap_or(DEFAULT_SCENARIO_REQUEST_BUDGET),
         routing: crate::requests::routing(py, routing)?,

@@ -479,3 +479,61 @@ impl TrainReport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> InferRequest {
+        InferRequest {
+            chip: "h100-sxm".into(),
+            chips: 8,
+            model: "llama-3.1-70b".into(),
+            precision: Precision::Bf16,
+            kv_precision: None,
+            input: 1000.0,
+            output: 200.0,
+            cached_fraction: 0.0,
+            request: RequestSettings::default(),
+            mode: None,
+            ttft_p99_ms: None,
+            tpot_p99_ms: None,
+            engine: None,
+            engine_version: None,
+            layout: FixedLayout::default(),
+            curve: false,
+        }
+    }
+
+    #[test]
+    fn settings_are_refused_with_their_argument() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut r = request();
+        r.request.output_cv = Some(20.0);
+        let err = infer(&catalog, &r).unwrap_err();
+        assert!(matches!(err, PerfInputError::Setting { argument: "output-cv", .. }), "{err}");
+        let mut r = request();
+        r.chip = "h100-sxmm".into();
+        let err = infer(&catalog, &r).unwrap_err();
+        assert!(
+            matches!(&err, PerfInputError::Unknown { argument: "chip", err } if err.suggestion.as_deref() == Some("h100-sxm"))
+        );
+        let mut r = request();
+        r.layout = FixedLayout { tp: Some(8), pp: Some(2), ..FixedLayout::default() };
+        assert!(matches!(infer(&catalog, &r).unwrap_err(), PerfInputError::LayoutTooLarge { needed: 16, .. }));
+    }
+
+    #[test]
+    fn a_burst_runs_offline_and_its_document_echoes_the_request() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut r = request();
+        r.request.requests = Some(64);
+        let report = infer(&catalog, &r).unwrap();
+        assert_eq!(report.mode, ServeMode::Offline);
+        let doc = report.document();
+        assert_eq!(doc["chip"], "h100-sxm");
+        assert!(doc["curve"].is_null());
+        r.mode = Some(ServeMode::Server);
+        assert!(matches!(infer(&catalog, &r).unwrap_err(), PerfInputError::BenchmarkNotOffline(_)));
+    }
+}
