@@ -52,6 +52,7 @@ pub fn parse_path(name: &str) -> Result<PlanPath, PlanSettingError> {
 /// The planner's options from a front end's settings: objective (default: the scenario's),
 /// backend, relative MIP gap (fraction), time limit per solve (s), explanations on or off and
 /// the solve path. The gap and time limit are checked here, for every front end.
+#[allow(clippy::needless_update)]
 pub fn plan_options(
     objective: Option<ObjectiveKind>,
     backend: Backend,
@@ -66,7 +67,18 @@ pub fn plan_options(
     if !(time_limit_s.is_finite() && time_limit_s > 0.0 && time_limit_s <= MAX_TIME_LIMIT_S) {
         return Err(PlanSettingError::TimeLimit(time_limit_s));
     }
-    Ok(PlanOptions { objective, backend, mip_gap: gap, time_limit_s, explain, verify: true, path })
+    // Options this function does not set (none today; a later planner option) keep their
+    // defaults, and a front end sets them on the result.
+    Ok(PlanOptions {
+        objective,
+        backend,
+        mip_gap: gap,
+        time_limit_s,
+        explain,
+        verify: true,
+        path,
+        ..PlanOptions::default()
+    })
 }
 
 /// The plan as JSON: every field of [`Plan`], and from the evaluator's check of the plan the
