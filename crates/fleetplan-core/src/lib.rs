@@ -16,4 +16,5 @@ pub mod output;
 pub mod policy;
 pub mod scenario;
 pub mod suggest;
+pub mod uncertainty;
 pub mod units;

@@ -122,6 +122,9 @@ pub struct Scenario {
     pub capacity: CapacityBasis,
     /// Fixed holdings (empty when the scenario asks for a plan).
     pub fleet: Vec<Holding>,
+    /// The resolved `[uncertainty]` section, when given (sweeps and robust plans read it through
+    /// [`crate::uncertainty::UncertaintyModel::from_scenario`]; evaluate and optimize ignore it).
+    pub uncertainty: Option<crate::uncertainty::UncertaintySpec>,
 }
 
 impl Scenario {
@@ -662,19 +665,8 @@ diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
     #[test]
     fn schema_lists_every_section() {
         let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
-        for s in [
-            "scenario",
-            "buyer",
-            "fx",
-            "budget",
-            "site",
-            "option",
-            "workload",
-            "policy",
-            "objective",
-            "performance",
-            "fleet",
-        ] {
+        let sections = ["scenario", "buyer", "fx", "budget", "site", "option", "workload", "policy", "objective"];
+        for s in sections.into_iter().chain(["performance", "fleet", "uncertainty"]) {
             assert!(schema["properties"].get(s).is_some(), "{s}");
         }
     }

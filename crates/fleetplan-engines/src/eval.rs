@@ -66,6 +66,34 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
     if scenario.fleet.is_empty() {
         return Err(EvalError::NoFleet);
     }
+    evaluate_with_rates(scenario, catalog, fleet_rates(scenario, catalog))
+}
+
+/// The rates [`evaluate`] searches for the fleet: every (workload, chip) pair that the fleet's
+/// (site, chip) pools may serve, at the workload's SLO. This is the expensive part of an
+/// evaluation; it depends on the workloads' models, precisions, request shapes, SLOs and
+/// engines, on the sites' regions, the fleet's chips and the catalog's performance data, and on
+/// nothing priced, demanded or judged (a sweep computes it once and reuses it, `crate::sweep`).
+pub fn fleet_rates(scenario: &Scenario, catalog: &Catalog) -> RateTable {
+    let mut pools: Vec<(&fleetplan_core::catalog::RegionId, &fleetplan_core::catalog::ChipId)> = Vec::new();
+    for held in &scenario.fleet {
+        let pool = (&scenario[&held.site].region, &held.hardware.chip);
+        if !pools.contains(&pool) {
+            pools.push(pool);
+        }
+    }
+    let candidates: Vec<RateCandidate<'_>> =
+        pools.into_iter().map(|(site_region, chip)| RateCandidate { site_region, chip }).collect();
+    rate_table(scenario, catalog, &candidates)
+}
+
+/// [`evaluate`] with the rate table given instead of searched: `rates` must hold the pairs
+/// [`fleet_rates`] finds for this scenario's fleet (a sweep passes the nominal scenario's
+/// table, scaled by each sample's throughput factors).
+pub fn evaluate_with_rates(scenario: &Scenario, catalog: &Catalog, rates: RateTable) -> Result<Evaluation, EvalError> {
+    if scenario.fleet.is_empty() {
+        return Err(EvalError::NoFleet);
+    }
     let fx = Fx::new(&scenario.currency, scenario.currency_per_usd);
     let horizon = scenario.horizon();
     let mut violations = Vec::new();
@@ -76,9 +104,6 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
 
     // 2. Demand and rates.
     let demand = demand::serving_demand(&scenario.workloads, catalog, scenario.start, scenario.quarters);
-    let candidates: Vec<RateCandidate<'_>> =
-        pools.iter().map(|pool| RateCandidate { site_region: &pool.region, chip: &pool.chip }).collect();
-    let rates = rate_table(scenario, catalog, &candidates);
     flag_latency_misses(&rates, &mut violations);
 
     // 3. Per quarter: training, then serving.

@@ -6,6 +6,8 @@
 //! - [`plan`]: the planner, a MILP choosing what to buy or lease, where and when.
 //! - [`fleet`]: fleet-level figures of a scenario (busiest-hour and average serving
 //!   accelerators, cost per day charged to inference: diurnal valley filling) for fleet cases.
+//! - [`sweep`]: Monte Carlo sweeps over uncertain inputs (evaluate or plan each sample),
+//!   their spreads, one-at-a-time swings and rank correlations.
 //! - [`sim`]: discrete-event serving simulator (arrivals, routing, continuous batching with
 //!   chunked prefill and a paged KV cache, disaggregated pools, failures), deterministic per seed.
 //!
@@ -18,3 +20,4 @@ pub mod fleet;
 pub mod plan;
 pub mod rating;
 pub mod sim;
+pub mod sweep;

@@ -50,6 +50,9 @@ pub enum Command {
     /// Plan what to buy or lease, where and when (MILP), and check the plan with the evaluator.
     #[command(after_help = help::OPTIMIZE)]
     Optimize(cmd::optimize::OptimizeArgs),
+    /// Monte Carlo over the uncertain inputs: spreads, probabilities, tornado and rank correlations.
+    #[command(after_help = help::SWEEP)]
+    Sweep(cmd::sweep::SweepArgs),
     /// Write a synthetic scenario of a given size to stdout (benchmarks, tests).
     #[command(after_help = help::GEN_SCENARIO)]
     GenScenario(cmd::gen_scenario::GenScenarioArgs),

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod schema;
 pub mod simulate;
 pub mod summary;
+pub mod sweep;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::run(&catalog, &args),
         Command::Simulate(args) => simulate::run(&catalog, &args),
         Command::Optimize(args) => optimize::run(&catalog, &args),
+        Command::Sweep(args) => sweep::run(&catalog, &args),
         Command::GenScenario(args) => gen_scenario::run(&catalog, &args),
     }
 }

@@ -85,6 +85,12 @@ pub const OPTIMIZE: &str = "Examples:
   fleetplan optimize examples/quickstart.toml --objective max-served --format json
   fleetplan optimize examples/bytedance-2025.toml --out target/plan   # target/plan/plan.toml";
 
+/// `fleetplan sweep`.
+pub const SWEEP: &str = "Examples:
+  fleetplan sweep examples/quickstart.toml --samples 200 --seed 7
+  fleetplan sweep examples/quickstart.toml --samples 200 --output tco_total --format json
+  fleetplan sweep examples/bytedance-2025.toml --samples 1000 --seed 7 --out target/sweep";
+
 /// `fleetplan gen-scenario`.
 pub const GEN_SCENARIO: &str = "Examples:
   fleetplan gen-scenario --sites 20 --workloads 10 --quarters 8 > target/big.toml

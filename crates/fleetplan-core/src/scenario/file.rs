@@ -8,6 +8,7 @@
 
 use super::Quarter;
 use super::Spanned;
+use crate::uncertainty::UncertaintySection;
 use crate::units::{Date, Precision};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct ScenarioFile {
     /// before the horizon are existing capacity.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fleet: Vec<FleetEntry>,
+    /// Uncertain inputs for sweeps and robust plans: distributions by dotted path and rank
+    /// correlations (docs/uncertainty.md). Evaluate and optimize use the nominal values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<UncertaintySection>,
 }
 
 /// `[scenario]`: name, currency and horizon.

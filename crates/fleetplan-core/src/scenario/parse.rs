@@ -8,6 +8,7 @@
 use super::file::*;
 use crate::diagnostic::{Diagnostic, from_toml_error};
 use crate::suggest::did_you_mean;
+use crate::uncertainty::{CorrelationEntry, DistributionEntry, UncertaintySection};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use std::ops::Range;
 use toml::Spanned as TSpanned;
@@ -212,6 +213,96 @@ impl Parser<'_> {
     }
 }
 
+/// The keys a distribution entry may hold (a table without any of them is a level of a dotted
+/// path written without quotes).
+const DISTRIBUTION_KEYS: [&str; 6] = ["normal", "lognormal", "triangular", "uniform", "bernoulli", "p"];
+
+/// Whether a table names a distribution (holds one of [`DISTRIBUTION_KEYS`]).
+fn is_distribution(table: &DeTable<'_>) -> bool {
+    table.iter().any(|(k, _)| DISTRIBUTION_KEYS.contains(&k.get_ref().as_ref()))
+}
+
+impl Parser<'_> {
+    /// `[uncertainty]`: `[[uncertainty.correlation]]` entries and path = distribution pairs.
+    /// A path written without quotes (`workload.x.daily_users = {..}`) arrives as nested tables
+    /// and is joined back into its dotted path.
+    fn uncertainty(&mut self, value: &TSpanned<DeValue<'_>>) -> Option<UncertaintySection> {
+        let mut section = UncertaintySection::default();
+        let DeValue::Table(table) = value.get_ref() else {
+            self.diags.push(
+                Diagnostic::error(self.source_name, "`uncertainty` must be a table of path = distribution")
+                    .with_span(Some(value.span()))
+                    .with_path("uncertainty")
+                    .with_label("expected a table")
+                    .with_help("write [uncertainty] and then lines like \"budget.total\" = { normal = { mean = 1e9, sd = 1e8 } }"),
+            );
+            return None;
+        };
+        for (key, item) in table.iter() {
+            if key.get_ref() == "correlation" {
+                let DeValue::Array(items) = item.get_ref() else {
+                    self.diags.push(
+                        Diagnostic::error(self.source_name, "`uncertainty.correlation` must be a list of tables")
+                            .with_span(Some(item.span()))
+                            .with_path("uncertainty.correlation")
+                            .with_label("expected [[uncertainty.correlation]] entries")
+                            .with_help("write each correlation as [[uncertainty.correlation]] with a, b and rho"),
+                    );
+                    continue;
+                };
+                for (i, entry) in items.iter().enumerate() {
+                    let prefix = [Seg::Key("uncertainty".into()), Seg::Key("correlation".into()), Seg::Index(i)];
+                    section.correlation.extend(self.one::<CorrelationEntry>(entry, &prefix));
+                }
+            } else {
+                self.uncertain_input(&mut section, key.get_ref(), key.span(), item);
+            }
+        }
+        Some(section)
+    }
+
+    /// One `path = distribution` pair of `[uncertainty]` (recursing into unquoted dotted paths).
+    fn uncertain_input(
+        &mut self,
+        section: &mut UncertaintySection,
+        path: &str,
+        key_span: Range<usize>,
+        item: &TSpanned<DeValue<'_>>,
+    ) {
+        if let DeValue::Table(t) = item.get_ref()
+            && !t.is_empty()
+            && !is_distribution(t)
+            && t.iter().all(|(_, child)| match child.get_ref() {
+                DeValue::Table(c) => {
+                    is_distribution(c) || c.iter().all(|(_, v)| matches!(v.get_ref(), DeValue::Table(_)))
+                }
+                _ => false,
+            })
+        {
+            for (k, v) in t.iter() {
+                self.uncertain_input(section, &format!("{path}.{}", k.get_ref()), k.span(), v);
+            }
+            return;
+        }
+        if section.key_spans.contains_key(path) {
+            self.diags.push(
+                Diagnostic::error(self.source_name, format!("uncertain input `{path}` is given twice"))
+                    .with_span(Some(key_span))
+                    .with_path(format!("uncertainty.{path}"))
+                    .with_label("duplicate path")
+                    .with_help("give each path one distribution; remove one of the two"),
+            );
+            return;
+        }
+        let prefix = [Seg::Key("uncertainty".into()), Seg::Key(path.to_string())];
+        if let Some(entry) = self.one::<DistributionEntry>(item, &prefix) {
+            section.inputs.insert(path.to_string(), entry);
+            section.key_spans.insert(path.to_string(), key_span);
+            section.value_spans.insert(path.to_string(), item.span());
+        }
+    }
+}
+
 /// Spans of the keys of the sub-table `name` of `value` (empty when absent).
 fn table_key_spans(value: &TSpanned<DeValue<'_>>, name: &str) -> std::collections::BTreeMap<String, Range<usize>> {
     let DeValue::Table(t) = value.get_ref() else { return Default::default() };
@@ -254,6 +345,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("objective", false),
     ("performance", false),
     ("fleet", false),
+    ("uncertainty", false),
 ];
 
 /// Parse `text` into the file types, collecting every syntax, type and unknown-field problem.
@@ -273,7 +365,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
     let root = doc.get_ref();
     let (mut scenario, mut buyer, mut fx, mut budget) = (None, None, None, None);
     let (mut site, mut option, mut workload, mut fleet) = (None, None, None, None);
-    let (mut policy, mut objective, mut performance) = (None, None, None);
+    let (mut policy, mut objective, mut performance, mut uncertainty) = (None, None, None, None);
     for (key, value) in root.iter() {
         let name = key.get_ref().as_ref();
         let prefix = [Seg::Key(name.to_string())];
@@ -294,6 +386,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
                 }))
             }
             "fleet" => fleet = Some(p.entries::<FleetEntry>(name, value, |e, v| e.entry_span = v.span())),
+            "uncertainty" => uncertainty = p.uncertainty(value),
             other => {
                 let names = SECTIONS.iter().map(|(n, _)| *n);
                 let help = match did_you_mean(other, names.clone()) {
@@ -338,6 +431,7 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<ScenarioFile, Vec<Dia
             objective: objective.unwrap_or_default(),
             performance: performance.unwrap_or_default(),
             fleet: fleet.unwrap_or_default(),
+            uncertainty,
         }),
         _ => Err(vec![Diagnostic::error(source_name, "required sections are missing")]),
     }

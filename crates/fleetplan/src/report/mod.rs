@@ -1,7 +1,9 @@
 //! Reports of a fleet evaluation: a self-contained offline `report.html` with inline SVG charts,
 //! `evaluation.json` and CSV tables. Only the front end renders; the engines return values.
 
+pub mod samples;
 pub mod svg;
+pub mod sweep;
 
 use fleetplan_core::format::num;
 use fleetplan_engines::eval::{Evaluation, Violation};

@@ -9,7 +9,8 @@
 //! - [`options`]: `[[option]]`; [`hardware`]: the chip-or-system and price checks that options and
 //!   holdings share;
 //! - [`workloads`]: `[[workload]]` (one file per kind below it);
-//! - [`policy`]: `[policy]`; [`fleet`]: `[[fleet]]`; [`objective`]: `[objective]`.
+//! - [`policy`]: `[policy]`; [`fleet`]: `[[fleet]]`; [`objective`]: `[objective]`;
+//! - [`uncertainty`]: `[uncertainty]` (paths checked against the resolved scenario).
 //!
 //! This file holds the orchestrating [`check`] and the [`Checker`] that every section reports
 //! through. Every check pushes a diagnostic and carries on, so one run reports every problem.
@@ -22,6 +23,7 @@ mod objective;
 mod options;
 mod policy;
 mod sites;
+mod uncertainty;
 mod workloads;
 
 use super::file::ScenarioFile;
@@ -60,11 +62,7 @@ pub(super) fn check(
     let fleet = fleet::check(&mut checker, file, &header.horizon, &site_table, catalog);
     let (objective, discount_rate_per_year) = objective::check(&mut checker, file);
 
-    if !checker.diags.is_empty() {
-        sort_diagnostics(&mut checker.diags);
-        return Err(checker.diags);
-    }
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name: file.scenario.name.clone(),
         description: file.scenario.description.clone(),
         currency: header.currency,
@@ -90,7 +88,18 @@ pub(super) fn check(
         discount_rate_per_year,
         capacity: file.performance.capacity,
         fleet,
-    })
+        uncertainty: None,
+    };
+    // Paths name workloads, options and sites: the section is checked on the resolved rest, so
+    // only once the rest is valid (else a workload with a bad model would be "unknown" here).
+    if checker.diags.is_empty() {
+        scenario.uncertainty = uncertainty::check(&mut checker, file.uncertainty.as_ref(), &scenario, catalog);
+    }
+    if !checker.diags.is_empty() {
+        sort_diagnostics(&mut checker.diags);
+        return Err(checker.diags);
+    }
+    Ok(scenario)
 }
 
 /// Collects the diagnostics of one scenario file while the sections are checked.
