@@ -9,4 +9,5 @@ pub mod plan;
 pub mod policy;
 pub mod settings;
 pub mod simulate;
+pub mod sweep;
 pub mod validate;

@@ -5,13 +5,14 @@
 //! CLI's `--format json` output. No business logic lives here: argument values are handed to
 //! the library functions, and errors become the exceptions of `fleetplan._errors`.
 //!
-//! The sweep (issue 11) will be one more function here calling `fleetplan_engines::sweep`,
-//! and `fleetplan.distributed` a pure-Python module over it.
+//! The sweep (issue 11) is `sweep.rs`: the in-process sweep and the chunks that
+//! `fleetplan.distributed` (a pure-Python module over Ray) runs as tasks and gathers.
 
 mod errors;
 mod handles;
 mod requests;
 mod scenario_ops;
+mod sweep;
 
 use pyo3::prelude::*;
 
@@ -27,6 +28,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario_ops::optimize, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_ops::check, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_ops::simulate_scenario, m)?)?;
+    m.add_class::<sweep::PySweep>()?;
+    m.add_class::<sweep::PySweepChunk>()?;
+    m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_chunk, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_gather, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_chunk_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(requests::perf_infer, m)?)?;
     m.add_function(wrap_pyfunction!(requests::perf_train, m)?)?;
     m.add_function(wrap_pyfunction!(requests::simulate_standalone, m)?)?;
