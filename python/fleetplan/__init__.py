@@ -9,8 +9,9 @@ whose tables come out as ``pyarrow.Table`` / ``pandas.DataFrame``.
 >>> ev = fleetplan.evaluate(s)
 >>> ev.to_pandas("quarters")[["quarter", "accelerators", "spend"]]   # doctest: +SKIP
 
-See docs/python.md. The sweep of issue 11 (``fleetplan.sweep``) and its Ray form
-(``fleetplan.distributed``) are not part of this package yet.
+See docs/python.md. ``fleetplan.sweep`` runs a Monte Carlo sweep in process;
+``fleetplan.distributed`` runs it (and whole-fleet simulations) as Ray tasks (``pip install
+fleetplan[ray]``; importing fleetplan does not need Ray).
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from ._results import (
     PolicyAnswer,
     Result,
     Simulation,
+    Sweep,
     TrainPerf,
     Validation,
 )
-from . import perf, policy
+from . import distributed, perf, policy
 
 __version__ = _native.__version__
 
@@ -185,9 +187,28 @@ def validate(paths: Union[PathLike, Sequence[PathLike]], catalog: Optional[Catal
     return Validation(native, rejected)
 
 
+def sweep(scenario: Union[Scenario, PathLike], samples: int = 1000, seed: int = 0, mode: str = "evaluate",
+          output: str = "spend_total", catalog: Optional[Catalog] = None) -> Sweep:
+    """Monte Carlo sweep over the scenario's uncertain inputs (``fleetplan sweep``; its
+    ``[uncertainty]`` section plus the catalog's default distributions, docs/uncertainty.md).
+
+    ``samples`` Latin-hypercube samples drawn from ``seed`` (the same seed and sample count give
+    the same rows); ``mode``: ``evaluate`` the scenario's fleet or ``optimize`` (plan) each
+    sampled world; ``output``: the output the tornado is drawn for. The GIL is released while
+    it runs (it uses every core).
+
+    >>> sw = fleetplan.sweep("examples/bytedance-2025.toml", samples=500, seed=3)
+    >>> df = sw.to_pandas()                      # one row per sample: inputs and outputs
+    >>> df["spend_total"].describe()
+    >>> sw.to_pandas("tornado")                  # the bars of spend_total's tornado
+    >>> sw.to_dict()["probability_miss_demand"]  # fleetplan sweep --format json
+    """
+    return Sweep(_native.sweep(_scenario(scenario, catalog), samples=samples, seed=seed, mode=mode, output=output))
+
+
 __all__ = [
     "Catalog", "Scenario", "default_catalog", "load_scenario", "evaluate", "optimize", "check", "simulate",
-    "validate", "perf", "policy",
-    "Result", "Evaluation", "Plan", "Check", "Simulation", "InferPerf", "TrainPerf", "PolicyAnswer", "Validation",
+    "validate", "sweep", "perf", "policy", "distributed",
+    "Result", "Evaluation", "Plan", "Check", "Simulation", "Sweep", "InferPerf", "TrainPerf", "PolicyAnswer", "Validation",
     "FleetplanError", "ScenarioError", "UnknownIdError", "InputError", "ReadError", "InternalError", "Diagnostic",
 ]

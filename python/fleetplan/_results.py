@@ -209,3 +209,60 @@ class Validation(Result):
     def __init__(self, native: Any, rejected: List[str]):
         super().__init__(native)
         self.rejected = rejected
+
+
+def _sensitivity(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [{"output": s["output"], "input": i, "spearman": rho}
+            for s in doc.get("sensitivity", []) for i, rho in s["spearman"]]
+
+
+class Sweep(Result):
+    """``sweep``'s result. ``to_dict()`` is ``fleetplan sweep --format json`` (summary.json).
+
+    Tables: ``samples`` (the default; one row per sample: ``sample``, every varied input, every
+    output — samples.csv's columns, built straight from the Rust rows), ``outputs`` (nominal,
+    p5, p50, p95, mean of each output), ``inputs`` (path, nominal, low, high), ``tornado`` (the
+    bars of the tornado output), ``sensitivity`` (Spearman's rho per output and input) and, in
+    optimize mode, ``choices``."""
+
+    default_table = "samples"
+    extra_tables = {
+        "tornado": lambda d: d["tornado"]["bars"],
+        "sensitivity": _sensitivity,
+        "samples": None,
+    }
+
+    def _samples(self):
+        names, columns = self._native.samples_columns()
+        columns[0] = [int(v) for v in columns[0]]
+        return names, columns
+
+    def records(self, table: Optional[str] = None) -> List[Dict[str, Any]]:
+        if (table or self.default_table) == "samples":
+            names, columns = self._samples()
+            return [dict(zip(names, row)) for row in zip(*columns)]
+        return super().records(table)
+
+    def to_arrow(self, table: Optional[str] = None):
+        if (table or self.default_table) == "samples":
+            import pyarrow as pa
+
+            names, columns = self._samples()
+            return pa.table({n: pa.array(c, type=pa.uint64() if i == 0 else pa.float64())
+                             for i, (n, c) in enumerate(zip(names, columns))})
+        return super().to_arrow(table)
+
+    def to_pandas(self, table: Optional[str] = None):
+        if (table or self.default_table) == "samples":
+            import pandas as pd
+
+            names, columns = self._samples()
+            frame = pd.DataFrame({n: pd.Series(c, dtype="int64" if i == 0 else "float64")
+                                  for i, (n, c) in enumerate(zip(names, columns))})
+            return frame
+        return super().to_pandas(table)
+
+    @property
+    def samples(self) -> int:
+        """Samples drawn."""
+        return int(self.to_dict()["samples"])
