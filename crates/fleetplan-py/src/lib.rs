@@ -12,6 +12,7 @@ mod errors;
 mod handles;
 mod requests;
 mod scenario_ops;
+mod simjobs;
 mod sweep;
 
 use pyo3::prelude::*;

@@ -92,7 +92,7 @@ pub fn check(py: Python<'_>, catalog: &PyCatalog, path: PathBuf) -> PyResult<PyD
 #[pyfunction]
 #[pyo3(signature = (scenario, workload = None, hours = 24.0, quarter = None, sample_fraction = None,
     failures = true, mtbf_hours = None, repair_hours = None, requests = None, seed = 1, replications = 1,
-    routing = "round-robin", input_sigma = None, output_sigma = None))]
+    routing = "round-robin", input_sigma = None, output_sigma = None, stage = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_scenario(
     py: Python<'_>,
@@ -110,7 +110,8 @@ pub fn simulate_scenario(
     routing: &str,
     input_sigma: Option<f64>,
     output_sigma: Option<f64>,
-) -> PyResult<PyDocument> {
+    stage: Option<crate::simjobs::Stage>,
+) -> PyResult<PyObject> {
     let quarter =
         quarter.map(|q| q.parse::<Quarter>().map_err(|e| errors::input(py, format!("quarter: {e}")))).transpose()?;
     if let Some(f) = sample_fraction
@@ -140,10 +141,20 @@ pub fn simulate_scenario(
         }
         other => errors::input(py, other),
     })?;
-    let results = py.allow_threads(|| sim_scenario::run(&sim, seed, replications, &|_| {}));
-    let results = results.map_err(|e| errors::input(py, e))?;
+    let results = match stage {
+        None => py
+            .allow_threads(|| sim_scenario::run(&sim, seed, replications, &|_| {}))
+            .map_err(|e| errors::input(py, e))?,
+        Some(stage) => match crate::simjobs::stage(py, &sim, seed, replications, stage)? {
+            crate::simjobs::Staged::Done(object) => return Ok(object),
+            crate::simjobs::Staged::Gathered(results) => results,
+        },
+    };
     let Some(summaries) = sim.summarize(&results) else {
         return Err(errors::internal(py, "no replications ran"));
     };
-    PyDocument::of(py, &scenario_document(s, &sim, &opts, seed, replications, &summaries))
+    Ok(PyDocument::of(py, &scenario_document(s, &sim, &opts, seed, replications, &summaries))?
+        .into_pyobject(py)?
+        .into_any()
+        .unbind())
 }
