@@ -43,3 +43,12 @@ def test_chunk_count_does_not_change_the_rows(local_ray, bytedance):
 def test_a_task_error_reaches_the_caller(local_ray, bytedance):
     with pytest.raises(Exception, match="mode must be"):
         fleetplan.distributed.sweep(bytedance, samples=10, seed=1, mode="plan")
+
+
+def test_simulate_fleet_equals_the_in_process_simulation(local_ray, bytedance):
+    settings = dict(workload="doubao/deepseek-v3", quarter="2025Q3", hours=0.5, requests=4000, replications=3,
+                    seed=2)
+    here = fleetplan.simulate(bytedance, **settings)
+    spread = fleetplan.distributed.simulate_fleet(bytedance, **settings)
+    assert spread.to_dict() == here.to_dict()
+    assert spread.to_pandas("latency").equals(here.to_pandas("latency"))
