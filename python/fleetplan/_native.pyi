@@ -4,7 +4,7 @@ Use the ``fleetplan`` package rather than this module: it wraps each function, p
 default catalog and turns documents into result objects.
 """
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __version__: str
 
@@ -48,7 +48,11 @@ def simulate_scenario(scenario: Scenario, workload: Optional[str] = ..., hours: 
                       quarter: Optional[str] = ..., sample_fraction: Optional[float] = ..., failures: bool = ...,
                       mtbf_hours: Optional[float] = ..., repair_hours: Optional[float] = ...,
                       requests: Optional[int] = ..., seed: int = ..., replications: int = ..., routing: str = ...,
-                      input_sigma: Optional[float] = ..., output_sigma: Optional[float] = ...) -> Document: ...
+                      input_sigma: Optional[float] = ..., output_sigma: Optional[float] = ...,
+                      stage: Optional[Dict[str, Any]] = ...) -> Any:
+    """The document; with ``stage={"list": True}`` the (pool, replication) jobs, ``{"run": jobs}``
+    their results as ``[(pool, replication, bytes)]``, ``{"gather": results}`` the document of
+    gathered results (fleetplan.distributed.simulate_fleet)."""
 def simulate_standalone(catalog: Catalog, chip: str, model: str, chips: int = ..., tp: int = ..., pp: int = ...,
                         precision: str = ..., qps: float = ..., input: int = ..., output: int = ...,
                         input_sigma: Optional[float] = ..., output_sigma: Optional[float] = ...,
@@ -73,3 +77,23 @@ def policy_check(catalog: Catalog, chip: str, site: str, buyer_hq: str, date: st
                  disable_rules: List[str] = ..., enable_rules: List[str] = ...,
                  grant_rules: List[str] = ...) -> Document: ...
 def validate(catalog: Catalog, files: List[str]) -> Tuple[Document, List[str]]: ...
+
+class Sweep:
+    """A sweep's result (``fleetplan.Sweep`` wraps it)."""
+    @property
+    def ok(self) -> bool: ...
+    def json(self) -> str: ...
+    def samples_columns(self) -> Tuple[List[str], List[List[Optional[float]]]]: ...
+
+class SweepChunk:
+    """Samples [start, end) of one draw and their outputs (pickles as bytes)."""
+    @property
+    def start(self) -> int: ...
+    def __len__(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+
+def sweep(scenario: Scenario, samples: int = ..., seed: int = ..., mode: str = ..., output: str = ...) -> Sweep: ...
+def sweep_chunk(scenario: Scenario, samples: int, seed: int, mode: str, start: int, end: int) -> SweepChunk: ...
+def sweep_gather(scenario: Scenario, samples: int, seed: int, mode: str, chunks: List[SweepChunk],
+                 output: str = ...) -> Sweep: ...
+def sweep_chunk_from_bytes(data: bytes) -> SweepChunk: ...
