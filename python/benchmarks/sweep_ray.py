@@ -39,7 +39,7 @@ def main() -> None:
     seed = 3
 
     # One thread in this process: the per-sample time of a task.
-    per_sample_s, piece = timed(lambda: _native.sweep_chunk(s, samples, seed, "evaluate", 0, min(400, samples)))
+    per_sample_s, piece = timed(lambda: _native.sweep_chunk(s, samples, seed, "evaluate", 0, min(100, samples)))
     per_sample = per_sample_s / len(piece)
     chunk_mb = len(piece.to_bytes()) / len(piece) * 1000 / 1e6
 

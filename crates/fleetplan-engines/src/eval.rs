@@ -37,7 +37,9 @@ pub use allocate::AllocationError;
 pub use idle::IDLE_ADVISORY_SHARE;
 pub use types::*;
 
-use crate::rating::{PricedChips, RateCandidate, RateTable, TrainingProblem, plan_training, rate_table, unit_costs};
+use crate::rating::{
+    PricedChips, RateCandidate, RateTable, TrainingPlan, TrainingProblem, plan_training, rate_table, unit_costs,
+};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::Scenario;
 use fleetplan_models::cost::{CostError, Fx};
@@ -66,7 +68,7 @@ pub fn evaluate(scenario: &Scenario, catalog: &Catalog) -> Result<Evaluation, Ev
     if scenario.fleet.is_empty() {
         return Err(EvalError::NoFleet);
     }
-    evaluate_with_rates(scenario, catalog, fleet_rates(scenario, catalog))
+    evaluate_with_searches(scenario, catalog, fleet_rates(scenario, catalog), None)
 }
 
 /// The rates [`evaluate`] searches for the fleet: every (workload, chip) pair that the fleet's
@@ -87,10 +89,26 @@ pub fn fleet_rates(scenario: &Scenario, catalog: &Catalog) -> RateTable {
     rate_table(scenario, catalog, &candidates)
 }
 
-/// [`evaluate`] with the rate table given instead of searched: `rates` must hold the pairs
-/// [`fleet_rates`] finds for this scenario's fleet (a sweep passes the nominal scenario's
-/// table, scaled by each sample's throughput factors).
-pub fn evaluate_with_rates(scenario: &Scenario, catalog: &Catalog, rates: RateTable) -> Result<Evaluation, EvalError> {
+/// The training plan [`evaluate`] searches for the fleet: where each training run goes and when
+/// it finishes (the training-layout searches). It depends on the training workloads, the
+/// fleet's pools and the catalog's performance data, not on prices, serving demand or policy.
+pub fn fleet_training(scenario: &Scenario, catalog: &Catalog) -> Result<TrainingPlan, EvalError> {
+    let horizon = scenario.horizon();
+    let holdings = holdings::price_and_judge(scenario, catalog, &horizon, &mut Vec::new())?;
+    let pools = quarters::chip_pools(scenario, &holdings, &horizon);
+    Ok(plan_training(scenario, catalog, &pools, &horizon))
+}
+
+/// [`evaluate`] with the expensive searches given instead of made: `rates` must hold the pairs
+/// [`fleet_rates`] finds for this scenario's fleet, and `training` (when given) be
+/// [`fleet_training`]'s plan for it (a sweep passes the nominal scenario's, the rates scaled by
+/// each sample's throughput factors); `None` searches the training plan here.
+pub fn evaluate_with_searches(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    rates: RateTable,
+    training: Option<TrainingPlan>,
+) -> Result<Evaluation, EvalError> {
     if scenario.fleet.is_empty() {
         return Err(EvalError::NoFleet);
     }
@@ -107,7 +125,7 @@ pub fn evaluate_with_rates(scenario: &Scenario, catalog: &Catalog, rates: RateTa
     flag_latency_misses(&rates, &mut violations);
 
     // 3. Per quarter: training, then serving.
-    let training = plan_training(scenario, catalog, &pools, &horizon);
+    let training = training.unwrap_or_else(|| plan_training(scenario, catalog, &pools, &horizon));
     violations.extend(training.problems.iter().map(training_violation));
     let fleet = Fleet {
         scenario,

@@ -12,8 +12,10 @@
 //! field).
 
 use super::{Columns, InputColumn, Output, Run, Runner, SWING_HIGH_QUANTILE, SWING_LOW_QUANTILE, Spread, Sweep};
-use super::{SweepError, SweepMode, SweepSettings, collect, needs_rate_search, present, sensitivity};
-use crate::eval::fleet_rates;
+use super::{
+    SweepError, SweepMode, SweepSettings, collect, needs_rate_search, needs_training_search, present, sensitivity,
+};
+use crate::eval::{fleet_rates, fleet_training};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::Scenario;
 use fleetplan_core::uncertainty::UncertaintyModel;
@@ -61,17 +63,26 @@ pub enum ChunkError {
     Sweep(#[from] SweepError),
 }
 
-/// The runner of one sweep (rates searched once when no input changes the searches).
+/// The runner of one sweep (rates and the training plan searched once when no input changes
+/// them), with whether each was: the set-up of [`super::sweep`].
 fn runner<'a>(
     scenario: &'a Scenario,
     catalog: &'a Catalog,
     model: &'a UncertaintyModel,
     settings: &'a SweepSettings,
     progress: &'a (dyn Fn() + Sync),
-) -> (Runner<'a>, bool) {
-    let rates_reused = settings.mode == SweepMode::Evaluate && !model.inputs.iter().any(needs_rate_search);
-    let cached = (rates_reused && !scenario.fleet.is_empty()).then(|| fleet_rates(scenario, catalog));
-    (Runner { scenario, catalog, model, settings, cached, progress }, rates_reused)
+) -> Result<(Runner<'a>, bool, bool), SweepError> {
+    let evaluating = settings.mode == SweepMode::Evaluate && !scenario.fleet.is_empty();
+    let rates_reused = evaluating && !model.inputs.iter().any(needs_rate_search);
+    let training_reused = evaluating && !model.inputs.iter().any(|input| needs_training_search(input, scenario));
+    let training = match training_reused {
+        true => {
+            Some(fleet_training(scenario, catalog).map_err(|source| SweepError::Eval { run: Run::Nominal, source })?)
+        }
+        false => None,
+    };
+    let rates = rates_reused.then(|| fleet_rates(scenario, catalog));
+    Ok((Runner { scenario, catalog, model, settings, rates, training, progress }, rates_reused, training_reused))
 }
 
 /// Run samples `range` of the `(settings.seed, settings.samples)` draw; `progress` is called
@@ -90,7 +101,7 @@ pub fn run_samples(
     if range.start >= range.end || range.end > settings.samples {
         return Err(ChunkError::Range { start: range.start, end: range.end, samples: settings.samples });
     }
-    let (runner, _) = runner(scenario, catalog, model, settings, progress);
+    let (runner, _, _) = runner(scenario, catalog, model, settings, progress)?;
     let mut input_values = model.draw(settings.seed, settings.samples);
     input_values.truncate(range.end);
     let input_values = input_values.split_off(range.start);
@@ -127,7 +138,7 @@ pub fn assemble(
     if next != settings.samples {
         return Err(ChunkError::Cover { samples: settings.samples, expected: next, got: settings.samples });
     }
-    let (runner, rates_reused) = runner(scenario, catalog, model, settings, progress);
+    let (runner, rates_reused, training_reused) = runner(scenario, catalog, model, settings, progress)?;
     let nominal_values = model.nominal_values();
     let nominal = runner.run(Run::Nominal, &nominal_values, &mut None)?;
     let swing_rows: Vec<(Run, Vec<f64>)> = (0..model.inputs.len())
@@ -171,6 +182,7 @@ pub fn assemble(
         mode: settings.mode,
         seed: settings.seed,
         rates_reused,
+        training_reused,
         inputs,
         outputs: columns.names,
         nominal,

@@ -15,7 +15,9 @@
 //! sample, each rate multiplied by the sample's [`Sampled::throughput_factor`] for its chip;
 //! prices, demand and policy switches do not enter it. A model with an input that changes the
 //! search itself ([`needs_rate_search`]: `Other`, or a workload's request shape or latency
-//! target) has its rates searched again for every run. The planner
+//! target) has its rates searched again for every run. The training plan (placement and
+//! completion of training runs, [`crate::eval::fleet_training`]) is searched once in the same
+//! way unless an input changes a training workload ([`needs_training_search`]). The planner
 //! searches its own rates (`optimize` mode), so throughput factors do not reach it.
 //!
 //! **Sensitivity.** One-at-a-time swings: every input at its 5th and 95th percentile, the others
@@ -35,11 +37,11 @@ pub use outputs::{Absent, Output, VIOLATION_KINDS, of_evaluation, of_plan};
 pub use sensitivity::{Choice, TornadoBar};
 pub use stats::{Spread, pearson, quantile_sorted, ranks, spearman};
 
-use crate::eval::{EvalError, evaluate_with_rates, fleet_rates};
+use crate::eval::{EvalError, evaluate_with_searches, fleet_rates, fleet_training};
 use crate::plan::{self, PlanError, PlanOptions};
-use crate::rating::RateTable;
+use crate::rating::{RateTable, TrainingPlan};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::Scenario;
+use fleetplan_core::scenario::{Scenario, WorkloadSpec};
 use fleetplan_core::uncertainty::{Affects, InputOrigin, Sampled, UncertainInput, UncertaintyError, UncertaintyModel};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -174,8 +176,10 @@ pub struct Sweep {
     pub mode: SweepMode,
     /// Seed.
     pub seed: u64,
-    /// Whether the nominal rate table was reused for every run (no `Other` input).
+    /// Whether the nominal rate table was reused for every run ([`needs_rate_search`]).
     pub rates_reused: bool,
+    /// Whether the nominal training plan was reused for every run ([`needs_training_search`]).
+    pub training_reused: bool,
     /// The varied inputs (columns of `input_values`).
     pub inputs: Vec<InputColumn>,
     /// The outputs (columns of `output_values`).
@@ -213,13 +217,22 @@ pub fn sweep(
     if settings.samples == 0 {
         return Err(SweepError::NoSamples);
     }
-    let rates_reused = settings.mode == SweepMode::Evaluate && !model.inputs.iter().any(needs_rate_search);
+    let evaluating = settings.mode == SweepMode::Evaluate && !scenario.fleet.is_empty();
+    let rates_reused = evaluating && !model.inputs.iter().any(needs_rate_search);
+    let training_reused = evaluating && !model.inputs.iter().any(|input| needs_training_search(input, scenario));
+    let training = match training_reused {
+        true => {
+            Some(fleet_training(scenario, catalog).map_err(|source| SweepError::Eval { run: Run::Nominal, source })?)
+        }
+        false => None,
+    };
     let runner = Runner {
         scenario,
         catalog,
         model,
         settings,
-        cached: (rates_reused && !scenario.fleet.is_empty()).then(|| fleet_rates(scenario, catalog)),
+        rates: rates_reused.then(|| fleet_rates(scenario, catalog)),
+        training,
         progress,
     };
     let nominal_values = model.nominal_values();
@@ -264,6 +277,7 @@ pub fn sweep(
         mode: settings.mode,
         seed: settings.seed,
         rates_reused,
+        training_reused,
         inputs,
         outputs: columns.names,
         nominal,
@@ -295,7 +309,9 @@ struct Runner<'a> {
     model: &'a UncertaintyModel,
     settings: &'a SweepSettings,
     /// The nominal rate table, when it is reused.
-    cached: Option<RateTable>,
+    rates: Option<RateTable>,
+    /// The nominal training plan, when it is reused.
+    training: Option<TrainingPlan>,
     progress: &'a (dyn Fn() + Sync),
 }
 
@@ -314,12 +330,13 @@ impl Runner<'_> {
         };
         let outputs = match self.settings.mode {
             SweepMode::Evaluate => {
-                let rates = match &self.cached {
+                let rates = match &self.rates {
                     Some(table) => scaled(table, sampled),
                     None => scaled(&fleet_rates(&sampled.scenario, &sampled.catalog), sampled),
                 };
-                let evaluation = evaluate_with_rates(&sampled.scenario, &sampled.catalog, rates)
-                    .map_err(|source| SweepError::Eval { run, source })?;
+                let evaluation =
+                    evaluate_with_searches(&sampled.scenario, &sampled.catalog, rates, self.training.clone())
+                        .map_err(|source| SweepError::Eval { run, source })?;
                 of_evaluation(&evaluation)
             }
             SweepMode::Optimize => {
@@ -343,6 +360,22 @@ pub fn needs_rate_search(input: &UncertainInput) -> bool {
         Affects::Throughput => !input.path.starts_with("efficiency."),
         Affects::Cost | Affects::Demand | Affects::Policy => false,
     }
+}
+
+/// Whether sampling `input` changes the training plan, so that it must be searched again for
+/// every run: an `Other` input, or a field of a training workload (`workload.<run>.tokens`).
+/// Efficiency factors scale serving rates only (the training search reads the catalog's
+/// performance data, which sampling leaves alone).
+pub fn needs_training_search(input: &UncertainInput, scenario: &Scenario) -> bool {
+    input.affects == Affects::Other
+        || scenario.workloads.iter().any(|w| {
+            matches!(w.spec, WorkloadSpec::Training(_))
+                && input
+                    .path
+                    .strip_prefix("workload.")
+                    .and_then(|p| p.strip_prefix(w.id.as_str()))
+                    .is_some_and(|p| p.starts_with('.'))
+        })
 }
 
 /// A rate table with each rate's throughputs multiplied by its chip's factor in `sampled`.

@@ -43,7 +43,7 @@ fn with_every_input_fixed_each_sample_is_the_evaluation() {
         let scenario = fleetplan_core::scenario::validate(name, text, &catalog).expect("valid");
         let expected = of_evaluation(&evaluate(&scenario, &catalog).expect("evaluates"));
         let result = run(&scenario, &catalog, &UncertaintyModel::with_inputs(vec![]), 3, 1);
-        assert!(result.rates_reused);
+        assert!(result.rates_reused && result.training_reused);
         assert_eq!(result.outputs.len(), expected.len(), "{name}");
         for row in result.output_values.iter().chain([&result.nominal]) {
             for output in &expected {
@@ -145,4 +145,29 @@ proptest! {
         prop_assert!(widths[1] >= widths[0], "{widths:?}");
         prop_assert!(widths[0] > 0.0, "the price moves the spend");
     }
+}
+
+#[test]
+fn searches_are_redone_only_for_inputs_that_change_them() {
+    let catalog = catalog();
+    let scenario = fleetplan_core::scenario::validate("bytedance-2025.toml", BYTEDANCE, &catalog).expect("valid");
+    let training = scenario
+        .workloads
+        .iter()
+        .find(|w| matches!(w.spec, WorkloadSpec::Training(_)))
+        .expect("the example has a training run");
+    let with = |path: &str, affects: Affects| UncertainInput {
+        affects,
+        ..input(path, Distribution::Uniform { low: 1.0, high: 2.0 })
+    };
+    let tokens = with(&format!("workload.{}.tokens", training.id), Affects::Demand);
+    assert!(needs_training_search(&tokens, &scenario) && !needs_rate_search(&tokens));
+    let efficiency = with("efficiency.nvidia-hopper", Affects::Throughput);
+    assert!(!needs_rate_search(&efficiency) && !needs_training_search(&efficiency, &scenario));
+    let latency = with("workload.cici.ttft_p99_ms", Affects::Throughput);
+    assert!(needs_rate_search(&latency) && !needs_training_search(&latency, &scenario));
+    let price = with("catalog.accelerator.h20.price_usd", Affects::Cost);
+    assert!(!needs_rate_search(&price) && !needs_training_search(&price, &scenario));
+    let other = with("workload.cici.weight", Affects::Other);
+    assert!(needs_rate_search(&other) && needs_training_search(&other, &scenario));
 }

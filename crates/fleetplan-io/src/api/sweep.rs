@@ -73,6 +73,8 @@ pub struct SweepSummary {
     pub samples: usize,
     /// Whether the rate table was searched once and reused (docs/uncertainty.md).
     pub rates_searched_once: bool,
+    /// Whether the training plan was searched once and reused.
+    pub training_searched_once: bool,
     /// The varied inputs.
     pub inputs: Vec<InputColumn>,
     /// Every output: nominal, p5, p50, p95, mean.
@@ -126,6 +128,7 @@ impl SweepSummary {
             seed: result.seed,
             samples: result.output_values.len(),
             rates_searched_once: result.rates_reused,
+            training_searched_once: result.training_reused,
             inputs: result.inputs.clone(),
             outputs,
             probability_miss_demand: probabilities("miss_demand."),

@@ -136,7 +136,12 @@ pub fn screen(s: &SweepSummary) -> String {
         s.seed,
         s.mode.as_str(),
         s.inputs.len(),
-        if s.rates_searched_once { "; rates searched once" } else { "" }
+        match (s.rates_searched_once, s.training_searched_once) {
+            (true, true) => "; rates and training plan searched once",
+            (true, false) => "; rates searched once",
+            (false, true) => "; training plan searched once",
+            (false, false) => "",
+        }
     );
     let mut t = super::condensed_table();
     t.set_header(vec!["output", "nominal", "p5", "p50", "p95", "mean"]);
