@@ -88,7 +88,9 @@ pub fn check(py: Python<'_>, catalog: &PyCatalog, path: PathBuf) -> PyResult<PyD
 }
 
 /// A scenario's chat workload served by the fleet its evaluation allocates (`fleetplan
-/// simulate FILE`).
+/// simulate FILE`). `stage` (`fleetplan.distributed.simulate_fleet`): `{"list": True}` gives the
+/// (pool, replication) jobs, `{"run": jobs}` runs them and gives their results as bytes,
+/// `{"gather": results}` gives the document of gathered results (see `simjobs.rs`).
 #[pyfunction]
 #[pyo3(signature = (scenario, workload = None, hours = 24.0, quarter = None, sample_fraction = None,
     failures = true, mtbf_hours = None, repair_hours = None, requests = None, seed = 1, replications = 1,
