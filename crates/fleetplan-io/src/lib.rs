@@ -10,6 +10,7 @@
 //! This crate and the binary are the only ones that touch the file system. Nothing here prints:
 //! front ends decide where text goes (stderr, a JSON response, a Python exception).
 
+pub mod api;
 pub mod cases;
 pub mod catalog;
 pub mod render;

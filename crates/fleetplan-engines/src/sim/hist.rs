@@ -101,6 +101,17 @@ impl Histogram {
         self.count
     }
 
+    /// Raw state (bucket counts, count, sum, min, max), to move a histogram between processes
+    /// (Python `fleetplan.distributed`); [`Histogram::from_parts`] rebuilds it exactly.
+    pub fn parts(&self) -> (&[u64], u64, f64, f64, f64) {
+        (&self.counts, self.count, self.sum, self.min, self.max)
+    }
+
+    /// A histogram from [`Histogram::parts`]; None when `counts` is not this layout's length.
+    pub fn from_parts(counts: Vec<u64>, count: u64, sum: f64, min: f64, max: f64) -> Option<Histogram> {
+        (counts.len() == BUCKETS).then_some(Histogram { counts, count, sum, min, max })
+    }
+
     /// Sum of the samples.
     pub fn sum(&self) -> f64 {
         self.sum

@@ -29,10 +29,11 @@
 //!   and the run covers less time than `--hours` (the summary's simulated seconds say how much).
 
 mod deploy;
+pub mod jobs;
 
 use super::arrivals::{LengthDist, RateError, RateProfile};
 use super::config::{ArrivalSource, Failures, Routing, SimConfig, SimError, SloTargets};
-use super::engine::{replication_seed, run_checked};
+
 use super::result::{SimResult, SimSummary, combine_pools, pool_replications};
 use crate::eval::{Evaluation, WorkloadQuarter};
 use crate::rating::Rate;
@@ -620,21 +621,10 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Vec<SimResult>>, SimError> {
     super::check_all(sim.pools.iter().map(|p| &p.config), u64::from(replications))?;
-    let jobs: Vec<(usize, u64)> =
-        (0..sim.pools.len()).flat_map(|k| (0..u64::from(replications)).map(move |i| (k, i))).collect();
-    let results: Vec<SimResult> = jobs
-        .par_iter()
-        .map(|&(k, i)| {
-            let pool_seed = replication_seed(root_seed, u64::MAX - k as u64);
-            run_checked(&sim.pools[k].config, replication_seed(pool_seed, i), Some(progress))
-        })
-        .collect();
-    let mut out: Vec<Vec<SimResult>> = (0..sim.pools.len()).map(|_| Vec::new()).collect();
-    for ((k, _), r) in jobs.into_iter().zip(results) {
-        out[k].push(r);
-    }
-    super::each_completed_some(sim.pools.iter().map(|p| &p.config), &out)?;
-    Ok(out)
+    let jobs = jobs::jobs(sim, replications);
+    let results: Vec<SimResult> =
+        jobs.par_iter().map(|&job| jobs::run_job(sim, root_seed, job, Some(progress))).collect();
+    jobs::gather(sim, jobs.into_iter().zip(results))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@
 //! order is the order of first appearance (nominal run, then samples, then swings); statistics
 //! sort their values. The result does not depend on the thread count.
 
+pub mod chunk;
 mod outputs;
 mod sensitivity;
 mod stats;

@@ -3,9 +3,9 @@
 
 use super::Failure;
 use crate::ui;
-use fleetplan_core::catalog::{Catalog, ChipId, EngineId, LlmId, UnknownId};
+use fleetplan_core::catalog::UnknownId;
 use fleetplan_core::units::Precision;
-use fleetplan_models::infer::ServingStack;
+use fleetplan_io::api::perf::PerfInputError;
 
 /// What a command prints on stdout: tables for people, or JSON for programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -44,20 +44,15 @@ pub fn parse_precision(s: &str) -> Result<Precision, String> {
 /// Clap value parser for a finite number > 0.
 pub fn positive(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("must be a positive number, got `{s}`")) }
+    fleetplan_io::api::settings::positive(v, s).map_err(|e| e.to_string())
 }
 
 /// Clap value parser for a positive number within the scenario's physical range of `field`
 /// (`core::scenario::limits`: one table for files and flags), e.g. `--tokens` ≤ 1e16.
 pub fn within(field: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
     move |s: &str| {
-        let v = positive(s)?;
-        match fleetplan_core::scenario::limits::field_limit(field) {
-            Some(limit) if v > limit.max => {
-                Err(format!("{s} is beyond any real value: at most {:e} ({})", limit.max, limit.why))
-            }
-            _ => Ok(v),
-        }
+        let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+        fleetplan_io::api::settings::within(field, v, s).map_err(|e| e.to_string())
     }
 }
 
@@ -74,19 +69,37 @@ pub fn unknown(flag: &str, err: &UnknownId) -> Failure {
     Failure::User
 }
 
-/// The language model given to `flag` of `command`: an unknown id gets the did-you-mean
-/// error, a diffusion model gets the scenario validator's "is a diffusion (image) model"
-/// sentence (exit 2 either way).
-pub fn language_model(catalog: &Catalog, flag: &str, command: &str, id: &str) -> Result<LlmId, Failure> {
-    if let Some(wrong) = catalog.not_a_language_model(id) {
-        ui::error(format!("{flag}: {}", wrong.message(&format!("`{command}` needs"))));
-        ui::help(format!(
-            "name a language model (`fleetplan catalog models` lists them); `fleetplan perf gen --model {id}` rates {} generation",
-            wrong.modality
-        ));
-        return Err(Failure::User);
+/// Print a `perf` or `simulate` setting problem with its flag (and help) and fail with exit
+/// code 2. An unknown chip is listed with every known id (`unknown_listing`), an unknown model
+/// or engine named with its flag.
+pub fn perf_failure(e: PerfInputError) -> Failure {
+    match e {
+        PerfInputError::Unknown { argument: "chip", err } => unknown_listing(err),
+        PerfInputError::Unknown { argument, err } => unknown(&format!("--{argument}"), &err),
+        PerfInputError::NotLanguageModel { argument, command, wrong } => {
+            ui::error(format!("--{argument}: {}", wrong.message(&format!("`{command}` needs"))));
+            ui::help(format!(
+                "name a language model (`fleetplan catalog models` lists them); `fleetplan perf gen --model {}` rates {} generation",
+                wrong.id, wrong.modality
+            ));
+            Failure::User
+        }
+        PerfInputError::Setting { .. } => user_error(format!("--{e}")),
+        PerfInputError::DraftsWithoutAcceptance => {
+            user_error("--mtp-draft-tokens needs --mtp-acceptance (the share of draft tokens accepted, e.g. 0.8)")
+        }
+        PerfInputError::BenchmarkNotOffline(mode) => user_error(format!(
+            "--requests and --concurrency describe a benchmark run, modelled in the offline scenario, not `{}`",
+            mode.as_str()
+        )),
+        PerfInputError::LayoutTooLarge { tp, pp, dp, needed, chips } => {
+            user_error(format!("tp {tp} × pp {pp} × dp {dp} = {needed} chips exceeds --chips {chips}"))
+        }
+        PerfInputError::VersionWithoutEngine => {
+            user_error("--engine-version needs --engine (the version of which engine?)")
+        }
+        PerfInputError::Engine(_) | PerfInputError::Perf(_) => user_error(e),
     }
-    catalog.resolve_llm(id).map_err(|e| unknown(flag, &e))
 }
 
 /// An unknown id named without its flag (`fleetplan perf`): the error with did-you-mean, then
@@ -94,49 +107,6 @@ pub fn language_model(catalog: &Catalog, flag: &str, command: &str, id: &str) ->
 pub fn unknown_listing(err: UnknownId) -> Failure {
     let list = err.known.join(", ");
     user_error(format!("{err}\n  known {} ids: {list}", err.kind))
-}
-
-/// The serving engine a command runs (`--engine`, or the chip vendor's default).
-#[derive(Debug, Clone)]
-pub struct EngineChoice {
-    /// Its stack on the chip.
-    pub stack: ServingStack,
-    /// The catalog engine (`None` when the catalog names none for the vendor).
-    pub engine: Option<EngineId>,
-    /// How output names it: "TensorRT-LLM (default for nvidia)", "vLLM 0.6.0".
-    pub line: String,
-}
-
-/// The serving engine for `--engine NAME` (at `--engine-version`) on `chip`: the named serving
-/// engine, or the chip vendor's default when none is named. An unknown name (with
-/// did-you-mean), a training framework or an engine that does not run on the chip's vendor is a
-/// user error (exit 2).
-pub fn serving_engine(
-    catalog: &Catalog,
-    name: Option<&str>,
-    version: Option<&str>,
-    chip: &ChipId,
-) -> Result<EngineChoice, Failure> {
-    let vendor = catalog[chip].vendor.to_ascii_lowercase();
-    let Some(name) = name else {
-        if version.is_some() {
-            return Err(user_error("--engine-version needs --engine (the version of which engine?)"));
-        }
-        let engine = catalog.default_engine_for(chip);
-        let line = match &engine {
-            Some(engine) => format!("{} (default for {vendor})", catalog[engine].name),
-            None => format!("generic (the catalog names no serving engine for {vendor})"),
-        };
-        return Ok(EngineChoice { stack: ServingStack::default_for(catalog, chip), engine, line });
-    };
-    let engine = catalog.resolve_engine(name).map_err(|e| unknown("--engine", &e))?;
-    let entry = &catalog[&engine];
-    let stack = ServingStack::new(entry, version, &catalog[chip]).map_err(user_error)?;
-    let line = match version {
-        Some(version) => format!("{} {version}", entry.name),
-        None => format!("{} (latest described release)", entry.name),
-    };
-    Ok(EngineChoice { stack, engine: Some(engine), line })
 }
 
 #[cfg(test)]

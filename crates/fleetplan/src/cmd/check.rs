@@ -10,7 +10,6 @@ use super::{Failure, input_failure, out, to_json};
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::diagnostic::Diagnostic;
 use fleetplan_core::format::human;
 use fleetplan_core::scenario::{Mode, Scenario, WorkloadSpec};
 use fleetplan_io::{Diagnosed, LoadError};
@@ -29,51 +28,9 @@ pub struct CheckArgs {
     pub print: FormatArg,
 }
 
-/// One diagnostic in `check --format json`: where (path, line, column in characters, byte
-/// span), what, and what would be valid.
-#[derive(Debug, serde::Serialize)]
-struct DiagnosticJson<'a> {
-    severity: fleetplan_core::diagnostic::Severity,
-    file: &'a str,
-    path: Option<&'a str>,
-    line: Option<usize>,
-    column: Option<usize>,
-    span: Option<[usize; 2]>,
-    message: &'a str,
-    label: Option<&'a str>,
-    help: Option<&'a str>,
-}
-
-impl<'a> DiagnosticJson<'a> {
-    fn new(text: &str, d: &'a Diagnostic) -> Self {
-        let line_col = d.line_col(text);
-        Self {
-            severity: d.severity,
-            file: &d.source_name,
-            path: d.path.as_deref(),
-            line: line_col.map(|(line, _)| line),
-            column: line_col.map(|(_, column)| column),
-            span: d.span.as_ref().map(|span| [span.start, span.end]),
-            message: &d.message,
-            label: d.label.as_deref(),
-            help: d.help.as_deref(),
-        }
-    }
-}
-
-/// The whole `check --format json` document.
+/// The whole `check --format json` document (`fleetplan_io::api::diagnostics`).
 fn check_json(file: &str, diagnosed: Option<&Diagnosed>) -> Result<String, Failure> {
-    let (text, located): (&str, Vec<Diagnostic>) = match diagnosed {
-        Some(d) => (&d.input.text, d.diagnostics.iter().map(|diag| diag.clone().located_in(&d.input.text)).collect()),
-        None => ("", Vec::new()),
-    };
-    let diagnostics: Vec<DiagnosticJson> = located.iter().map(|diag| DiagnosticJson::new(text, diag)).collect();
-    to_json(&serde_json::json!({
-        "ok": diagnosed.is_none(),
-        "file": file,
-        "problems": diagnostics.len(),
-        "diagnostics": diagnostics,
-    }))
+    to_json(&fleetplan_io::api::diagnostics::check_document(file, diagnosed))
 }
 
 /// Run `fleetplan check`.

@@ -14,10 +14,9 @@ use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
-use fleetplan_engines::eval::{Evaluation, PoolIdle, Violation};
-use fleetplan_engines::fleet::{ValleySummary, valley_summary};
-use fleetplan_engines::plan::{self, Backend, Plan, PlanOptions, plan_violations};
-use serde::Serialize;
+use fleetplan_engines::fleet::ValleySummary;
+use fleetplan_engines::plan::{self, Backend, Plan, plan_violations};
+use fleetplan_io::api::plan::{PlanDocument, PlanSettingError, plan_options, valley_of};
 use std::path::{Path, PathBuf};
 
 /// Purchase lines listed one by one; more are summarised per quarter.
@@ -128,35 +127,25 @@ pub struct OptimizeArgs {
     pub seed: Option<u64>,
 }
 
-/// Longest time limit per solve `--time-limit` accepts, s (a week: beyond any planning run, and
-/// far inside what a `Duration` holds, which a 1e308 limit overflowed).
-const MAX_TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
-
 /// Run `fleetplan optimize`.
 pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     let backend = Backend::parse(&args.solver).map_err(|e| user_error(format!("--solver: {e}")))?;
-    if !(args.gap.is_finite() && args.gap >= 0.0 && args.gap < 1.0) {
-        return Err(user_error(format!("--gap {} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %", args.gap)));
-    }
-    if !(args.time_limit_s.is_finite() && args.time_limit_s > 0.0 && args.time_limit_s <= MAX_TIME_LIMIT_S) {
-        return Err(user_error(format!(
-            "--time-limit {} must be a positive number of seconds, at most {MAX_TIME_LIMIT_S} (a week)",
-            fleetplan_core::format::given(args.time_limit_s)
-        )));
-    }
+    let mut options = plan_options(
+        args.objective.map(Into::into),
+        backend,
+        args.gap,
+        args.time_limit_s,
+        !args.no_explain,
+        args.path.into(),
+    )
+    .map_err(|e| match e {
+        PlanSettingError::Gap(_) => user_error(format!("--gap {e}")),
+        _ => user_error(format!("--time-limit {e}")),
+    })?;
+    options.node_limit = Some(args.node_limit);
     robust::check_flags(args)?;
     let loaded = load_scenario(catalog, &args.file)?;
     let (s, name, text) = (loaded.scenario, loaded.input.name, loaded.input.text);
-    let options = PlanOptions {
-        objective: args.objective.map(Into::into),
-        backend,
-        mip_gap: args.gap,
-        time_limit_s: args.time_limit_s,
-        node_limit: Some(args.node_limit),
-        explain: !args.no_explain,
-        verify: true,
-        path: args.path.into(),
-    };
     if let Some(futures) = args.robust {
         return robust::run(catalog, args, &s, (&name, &text), futures, options);
     }
@@ -165,7 +154,7 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     let written = args.out.as_ref().map(|dir| write_plan(&name, &text, &p, dir)).transpose()?;
     match args.format {
         Format::Table => out(&summary(&s, &p, valley_of(&s, catalog, &p).as_ref())),
-        Format::Json => out(&to_json(&PlanJson::new(&p, valley_of(&s, catalog, &p)))?),
+        Format::Json => out(&to_json(&PlanDocument::new(&s, catalog, &p))?),
     }
     if let Some(path) = written {
         ui::status(format!(
@@ -178,48 +167,6 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
         return Err(user_error(format!("{name} is infeasible as written; the smallest relaxation is printed above")));
     }
     Ok(())
-}
-
-/// The plan as JSON: every field of [`Plan`], and from the evaluator's check of the plan the
-/// fraction of accelerators idle at the peak hour per quarter (`idle_share_by_quarter`), idle
-/// accelerators per site, chip and quarter (`idle`) and the `idle` advisories (`advisories`).
-#[derive(Serialize)]
-struct PlanJson<'a> {
-    /// The plan.
-    #[serde(flatten)]
-    plan: &'a Plan,
-    /// Fraction of accelerators idle at the peak hour, one per quarter of the horizon.
-    idle_share_by_quarter: Vec<f64>,
-    /// Idle accelerators per (site, chip) pool and quarter, with their cost.
-    idle: &'a [PoolIdle],
-    /// Pools more than 20 % idle in a quarter, with the cost of the idle part.
-    advisories: &'a [Violation],
-    /// The diurnal valley's fields (`inference_cost_per_day`, `accelerators_peak`,
-    /// `accelerators_average`, `valley_by_quarter`) at the top level.
-    #[serde(flatten)]
-    valley: Option<ValleySummary>,
-    /// Robust plans: futures served and the cost of robustness (docs/planner.md).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    robust: Option<&'a plan::robust::RobustReport>,
-}
-
-impl<'a> PlanJson<'a> {
-    fn new(plan: &'a Plan, valley: Option<ValleySummary>) -> PlanJson<'a> {
-        let e = plan.evaluation.as_ref();
-        PlanJson {
-            plan,
-            idle_share_by_quarter: e.map(Evaluation::idle_share_by_quarter).unwrap_or_default(),
-            idle: e.map_or(&[], |e| &e.idle),
-            advisories: e.map_or(&[], |e| &e.advisories),
-            valley,
-            robust: None,
-        }
-    }
-}
-
-/// The valley of the evaluator's check of the plan (docs/planner.md, "Diurnal valley filling").
-fn valley_of(s: &scenario::Scenario, catalog: &Catalog, p: &Plan) -> Option<ValleySummary> {
-    p.evaluation.as_ref().and_then(|e| valley_summary(&p.scenario_with_fleet(s), catalog, e))
 }
 
 /// The scenario file with the plan's fleet (and objective) in place, as TOML text.

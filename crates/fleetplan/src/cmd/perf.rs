@@ -1,22 +1,19 @@
 //! `fleetplan perf infer|train|gen`: what a chip delivers for a workload — the best
 //! configuration and its figures (and, for inference, the latency–throughput curve).
 
-use super::args::{parse_precision, positive, serving_engine, unknown_listing as unknown, user_error, within};
+use super::args::{parse_precision, perf_failure, positive, unknown_listing as unknown, user_error, within};
 use super::{Failure, condensed_table, out, to_json};
 use clap::{Args, Subcommand};
 use comfy_table::Table;
-use fleetplan_core::catalog::{Catalog, LlmModel, PredictionMode};
+use fleetplan_core::catalog::Catalog;
 use fleetplan_core::format::grouped;
-use fleetplan_core::scenario::RequestOptions;
 use fleetplan_core::units::Precision;
+use fleetplan_io::api::perf::{FixedLayout, InferRequest, RequestSettings, TrainRequest};
 use fleetplan_models::PerfError;
 use fleetplan_models::generation::generation;
 use fleetplan_models::hw::ChipRates;
-use fleetplan_models::infer::{
-    self, Arrivals, Decoding, InferenceQuery, Layout, LayoutResult, OperatingPoint, RequestShape, ServeMode, Slo,
-};
-use fleetplan_models::interval::{Interval, for_prediction};
-use fleetplan_models::train::{LayoutConstraint, TrainEngine, TrainJob, TrainRates, search_training};
+use fleetplan_models::infer::{Arrivals, OperatingPoint, RequestShape, ServeMode};
+use fleetplan_models::interval::Interval;
 
 /// Subcommands of `fleetplan perf`.
 #[derive(Debug, Subcommand)]
@@ -123,79 +120,22 @@ pub struct RequestArgs {
 }
 
 impl RequestArgs {
-    /// The flag a request setting is given with.
-    fn flag(field: &str) -> &'static str {
-        match field {
-            "input_tokens_per_request" => "--input",
-            "output_tokens_cv" => "--output-cv",
-            "output_tokens_max" => "--output-max",
-            "beams" => "--beams",
-            "mtp_draft_tokens" => "--mtp-draft-tokens",
-            _ => "--mtp-acceptance",
+    /// The settings as the library takes them.
+    fn settings(&self) -> RequestSettings {
+        RequestSettings {
+            output_cv: self.output_cv,
+            output_max: self.output_max,
+            beams: self.beams,
+            mtp_draft_tokens: self.mtp_draft_tokens,
+            mtp_acceptance: self.mtp_acceptance,
+            requests: self.requests,
+            concurrency: self.concurrency,
         }
-    }
-
-    /// The request shape of `a` for `model`: mean lengths, these settings checked against their
-    /// ranges ([`RequestOptions::problems`], the scenario's rules) and the arrivals. A setting out
-    /// of range, or draft tokens without an acceptance rate, is a user error (exit 2).
-    fn shape(&self, a: &InferArgs, model: &LlmModel) -> Result<RequestShape, Failure> {
-        let options = RequestOptions {
-            output_tokens_cv: self.output_cv.unwrap_or(0.0),
-            output_tokens_max: self.output_max,
-            beams: self.beams.unwrap_or(1),
-            mtp_draft_tokens: self.mtp_draft_tokens.unwrap_or(0),
-            mtp_acceptance: self.mtp_acceptance.unwrap_or(0.0),
-        };
-        let context = f64::from(model.max_context_tokens);
-        if let Some(problem) = options.problems(a.input, a.output, context).first() {
-            let given = Self::flag(problem.field);
-            return Err(user_error(format!(
-                "{given} must be {}, got {}",
-                problem.expected,
-                fleetplan_core::format::given(problem.value)
-            )));
-        }
-        if options.mtp_draft_tokens > 0 && self.mtp_acceptance.is_none() {
-            return Err(user_error(
-                "--mtp-draft-tokens needs --mtp-acceptance (the share of draft tokens accepted, e.g. 0.8)",
-            ));
-        }
-        let mut shape = RequestShape::new(a.input, a.output, a.cached_fraction);
-        shape.output_tokens_cv = options.output_tokens_cv;
-        shape.output_tokens_max = options.output_tokens_max;
-        shape.decoding = Decoding {
-            beams: options.beams,
-            draft_tokens: options.mtp_draft_tokens,
-            acceptance: options.mtp_acceptance,
-        };
-        shape.arrivals = match (self.requests, self.concurrency) {
-            (Some(requests), _) => Arrivals::Burst { requests: f64::from(requests) },
-            (None, Some(concurrency)) => Arrivals::Closed { concurrency: f64::from(concurrency) },
-            (None, None) => Arrivals::Steady,
-        };
-        shape.check().map_err(perf_err)?;
-        Ok(shape)
-    }
-}
-
-/// The serving mode of `perf infer`: `--scenario`, else offline for a burst or closed loop (a
-/// benchmark run), else what the latency limits imply. A burst or closed loop in another mode is
-/// a user error: only the offline mode models them.
-fn serve_mode(a: &InferArgs, request: &RequestShape, slo: &Slo) -> Result<ServeMode, Failure> {
-    let benchmark = request.arrivals != Arrivals::Steady;
-    match a.scenario {
-        Some(mode) if benchmark && mode != ServeMode::Offline => Err(user_error(format!(
-            "--requests and --concurrency describe a benchmark run, modelled in the offline scenario, not `{}`",
-            mode.as_str()
-        ))),
-        Some(mode) => Ok(mode),
-        None if benchmark => Ok(ServeMode::Offline),
-        None => Ok(ServeMode::implied_by(slo)),
     }
 }
 
 /// Parallelism degrees a user may fix for `perf infer` and `perf train`; unset ones are searched.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone, Copy)]
 pub struct FixedLayoutArgs {
     /// Fix tensor parallelism (otherwise searched).
     #[arg(long)]
@@ -263,6 +203,12 @@ pub struct GenArgs {
     pub print: super::args::FormatArg,
 }
 
+impl From<FixedLayoutArgs> for FixedLayout {
+    fn from(l: FixedLayoutArgs) -> Self {
+        FixedLayout { tp: l.tp, pp: l.pp, dp: l.dp, ep: l.ep }
+    }
+}
+
 fn parse_scenario(s: &str) -> Result<ServeMode, String> {
     ServeMode::parse(s)
         .ok_or_else(|| format!("unknown scenario `{s}`; expected one of offline, server, prefill, decode"))
@@ -278,74 +224,34 @@ pub fn run(catalog: &Catalog, args: &PerfCommand) -> Result<(), Failure> {
 }
 
 fn perf_err(e: PerfError) -> Failure {
-    match e {
-        PerfError::Unknown(u) => unknown(u),
-        other => user_error(other),
-    }
+    perf_failure(e.into())
 }
 
 fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
-    let model = &catalog[&super::args::language_model(catalog, "--model", "perf infer", &a.model)?];
-    let chip = catalog.resolve_chip(&a.chip).map_err(unknown)?;
-    let choice = serving_engine(catalog, a.engine.as_deref(), a.engine_version.as_deref(), &chip)?;
-    let stack = choice.stack;
-    let rates = ChipRates::of_chip(catalog, &chip, a.precision).map_err(perf_err)?;
-    let workload = a.request.shape(a, model)?;
-    let slo = Slo { ttft_p99_ms: a.ttft_p99_ms, tpot_p99_ms: a.tpot_p99_ms };
-    let scenario = serve_mode(a, &workload, &slo)?;
-    // The engine's KV default, the one `validate` and scenario workloads use.
-    let kv = a.kv_precision.unwrap_or_else(|| stack.default_kv_precision(a.precision));
-    let query = InferenceQuery {
-        model,
-        rates,
-        stack,
-        kv_precision: kv,
+    let request = InferRequest {
+        chip: a.chip.clone(),
         chips: a.chips,
-        request: workload,
-        mode: scenario,
-        slo,
+        model: a.model.clone(),
+        precision: a.precision,
+        kv_precision: a.kv_precision,
+        input: a.input,
+        output: a.output,
+        cached_fraction: a.cached_fraction,
+        request: a.request.settings(),
+        mode: a.scenario,
+        ttft_p99_ms: a.ttft_p99_ms,
+        tpot_p99_ms: a.tpot_p99_ms,
+        engine: a.engine.clone(),
+        engine_version: a.engine_version.clone(),
+        layout: a.layout.into(),
+        curve: a.curve,
     };
-    let fixed = a.layout.tp.is_some() || a.layout.pp.is_some() || a.layout.dp.is_some() || a.layout.ep.is_some();
-    let result: LayoutResult = if fixed {
-        let tp = a.layout.tp.unwrap_or(1);
-        let pp = a.layout.pp.unwrap_or(1);
-        let dp = a.layout.dp.unwrap_or_else(|| (a.chips / (tp * pp)).max(1));
-        let layout = Layout { tp, pp, dp, ep: a.layout.ep.unwrap_or(1) };
-        if layout.chips() > a.chips {
-            return Err(user_error(format!(
-                "tp {tp} × pp {pp} × dp {dp} = {} chips exceeds --chips {}",
-                layout.chips(),
-                a.chips
-            )));
-        }
-        let e = query.engine(layout).map_err(perf_err)?;
-        infer::best_for_layout(&e, &workload, scenario, &slo, a.chips, None).map_err(perf_err)?
-    } else {
-        infer::search(&query).map_err(perf_err)?
-    };
-    let mut curve = Vec::new();
-    if a.curve {
-        let e = query.engine(result.layout).map_err(perf_err)?;
-        let no_slo = Slo::default();
-        infer::best_for_layout(&e, &workload, scenario.without_limits(), &no_slo, a.chips, Some(&mut curve))
-            .map_err(perf_err)?;
-    }
-    let engine_id = choice.engine.as_ref().map(|e| catalog[e].id.as_str());
-    let class = catalog.prediction_class(&catalog[&chip], model.is_moe(), scenario.into(), engine_id);
-    let main = scenario.throughput_per_chip(&result.best);
-    let interval = for_prediction(catalog, &class, main, true);
+    let report = fleetplan_io::api::perf::infer(catalog, &request).map_err(perf_failure)?;
     if a.print.is_json() {
-        let v = serde_json::json!({
-            "chip": a.chip, "model": model.id, "precision": a.precision, "kv_precision": kv,
-            "engine": choice.engine, "engine_version": a.engine_version, "engine_description": choice.line,
-            "stack": stack,
-            "chips": a.chips, "scenario": scenario, "workload": workload, "slo": slo,
-            "result": result, "curve": if a.curve { Some(&curve) } else { None },
-            "interval": interval_json(interval.as_ref(), main),
-        });
-        out(&to_json(&v)?);
+        out(&to_json(&report.document())?);
         return Ok(());
     }
+    let (result, scenario, kv, interval) = (&report.result, report.mode, report.kv_precision, &report.interval);
     let b = &result.best;
     let l = result.layout;
     let rows: Vec<(&str, String)> = vec![
@@ -383,7 +289,7 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
     ];
     out(&format!(
         "{} on {} × {} ({}, {}), input {} / output {} tokens",
-        model.id,
+        report.model_id,
         a.chips,
         a.chip,
         a.precision,
@@ -391,13 +297,13 @@ fn infer_cmd(catalog: &Catalog, a: &InferArgs) -> Result<(), Failure> {
         a.input,
         a.output
     ));
-    if let Some(note) = request_note(&workload) {
+    if let Some(note) = request_note(&report.workload) {
         out(&note);
     }
-    out(&format!("engine: {}", choice.line));
+    out(&format!("engine: {}", report.engine.line));
     out(&figures_table(rows).to_string());
-    if a.curve {
-        out(&curve_table(&curve, scenario));
+    if let Some(curve) = &report.curve {
+        out(&curve_table(curve, scenario));
     }
     Ok(())
 }
@@ -439,14 +345,6 @@ fn with_interval(value: f64, interval: Option<&Interval>) -> String {
     }
 }
 
-/// The interval in JSON: the figure it applies to, low, high, and the table entry used.
-fn interval_json(interval: Option<&Interval>, value: f64) -> serde_json::Value {
-    interval.map_or(
-        serde_json::Value::Null,
-        |i| serde_json::json!({"value": value, "low": i.low, "high": i.high, "level": i.level, "cases": i.cases}),
-    )
-}
-
 /// A two-column `figure | value` table of one result.
 fn figures_table(rows: Vec<(&str, String)>) -> Table {
     let mut t = condensed_table();
@@ -482,40 +380,25 @@ fn curve_table(curve: &[OperatingPoint], scenario: ServeMode) -> String {
 }
 
 fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
-    let model = &catalog[&super::args::language_model(catalog, "--model", "perf train", &a.model)?];
-    catalog.accelerator(&a.chip).map_err(unknown)?;
-    let rates = TrainRates::from_catalog(catalog, &a.chip, a.precision).map_err(perf_err)?;
-    let job = TrainJob { seq_len: a.seq_len, global_batch_tokens: a.global_batch_tokens, tokens: a.tokens };
-    let engine = TrainEngine::new(model, rates, job).map_err(perf_err)?;
-    let c = LayoutConstraint {
-        tp: a.layout.tp,
-        pp: a.layout.pp,
-        dp: a.layout.dp,
-        ep: a.layout.ep,
-        ..LayoutConstraint::default()
+    let request = TrainRequest {
+        chip: a.chip.clone(),
+        chips: a.chips,
+        model: a.model.clone(),
+        precision: a.precision,
+        seq_len: a.seq_len,
+        tokens: a.tokens,
+        global_batch_tokens: a.global_batch_tokens,
+        layout: a.layout.into(),
     };
-    let s = search_training(&engine, model, a.chips, &c).map_err(perf_err)?;
-    let chip = catalog.accelerator(&a.chip).map_err(unknown)?;
-    let class = catalog.prediction_class(chip, model.is_moe(), PredictionMode::Training, None);
-    let tokens_interval = for_prediction(catalog, &class, s.best.tokens_per_s, true);
-    let mfu_interval = for_prediction(catalog, &class, s.best.mfu * 100.0, true);
-    let days = s.best.time_to_train_h / 24.0;
-    let days_interval = for_prediction(catalog, &class, days, false);
+    let report = fleetplan_io::api::perf::train(catalog, &request).map_err(perf_failure)?;
     if a.print.is_json() {
-        let v = serde_json::json!({
-            "chip": a.chip, "model": model.id, "precision": a.precision, "chips": a.chips,
-            "model_flops_per_token": engine.model_flops_per_token(),
-            "total_model_flops": engine.model_flops_per_token() * a.tokens,
-            "search": s,
-            "interval": {
-                "tokens_per_s": interval_json(tokens_interval.as_ref(), s.best.tokens_per_s),
-                "mfu_percent": interval_json(mfu_interval.as_ref(), s.best.mfu * 100.0),
-                "time_to_train_days": interval_json(days_interval.as_ref(), days),
-            },
-        });
-        out(&to_json(&v)?);
+        out(&to_json(&report.document())?);
         return Ok(());
     }
+    let (s, days) = (&report.search, report.days);
+    let (mfu_interval, tokens_interval, days_interval) =
+        (&report.mfu_interval, &report.tokens_interval, &report.days_interval);
+    let flops_per_token = report.model_flops_per_token;
     let p = &s.best;
     let l = p.layout;
     let rows: Vec<(&str, String)> = vec![
@@ -527,8 +410,8 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
             ),
         ),
         ("layouts searched / fitting", format!("{} / {}", s.layouts_evaluated, s.layouts_fitting)),
-        ("model FLOPs per token", format!("{:.3e}", engine.model_flops_per_token())),
-        ("total model FLOPs", format!("{:.3e}", engine.model_flops_per_token() * a.tokens)),
+        ("model FLOPs per token", format!("{flops_per_token:.3e}")),
+        ("total model FLOPs", format!("{:.3e}", flops_per_token * a.tokens)),
         (
             "step time",
             format!("{:.2} s ({:.0} tokens, {:.0} micro-batches)", p.step_s, p.tokens_per_step, p.microbatches),
@@ -542,7 +425,7 @@ fn train_cmd(catalog: &Catalog, a: &TrainArgs) -> Result<(), Failure> {
         ("time to train, days", with_interval(days, days_interval.as_ref())),
         ("chip-hours", format!("{:.3e}", p.chip_hours)),
     ];
-    out(&format!("training {} on {} × {} ({})", model.id, a.chips, a.chip, a.precision));
+    out(&format!("training {} on {} × {} ({})", report.model_id, a.chips, a.chip, a.precision));
     out(&figures_table(rows).to_string());
     Ok(())
 }

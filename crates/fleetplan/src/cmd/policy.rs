@@ -1,17 +1,14 @@
 //! `fleetplan policy check|matrix`: export-control answers from the dated rules in the catalog,
 //! and the rules table behind `fleetplan catalog rules`.
 
-use super::args::unknown;
 use super::{Failure, markdown_table, out, to_json};
 use crate::ui;
 use clap::{Args, Subcommand};
-use fleetplan_core::catalog::{Accelerator, Catalog, Region, Rule};
-use fleetplan_core::policy::{
-    Classification, Ownership, PolicyOptions, PolicyQuery, RuleSet, Verdict, VerdictKind, check_buyer_attribute,
-    check_headquarters, chip_metrics, classify, judge, rule_switch_conflicts,
-};
+use fleetplan_core::catalog::{Accelerator, Catalog, Rule};
+use fleetplan_core::policy::{Classification, Ownership, RuleSet, Verdict, VerdictKind, chip_metrics, classify, judge};
 use fleetplan_core::scenario::Quarter;
 use fleetplan_core::units::Date;
+use fleetplan_io::api::policy::{PolicyInputError, PolicySwitches};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -101,15 +98,17 @@ impl QueryArgs {
         if self.lease { Ownership::Lease } else { Ownership::Own }
     }
 
-    /// The policy question for `chip` at `site` with these switches.
-    fn query<'a>(&'a self, chip: &'a Accelerator, site: &'a Region) -> PolicyQuery<'a> {
-        PolicyQuery {
-            chip,
-            site,
-            buyer_hq: &self.buyer_hq,
-            buyer_attributes: &self.buyer_attributes,
+    /// The switches as the library takes them (`fleetplan_io::api::policy`).
+    fn switches(&self) -> PolicySwitches {
+        PolicySwitches {
+            buyer_hq: self.buyer_hq.clone(),
+            buyer_attributes: self.buyer_attributes.clone(),
             date: self.date,
-            ownership: self.ownership(),
+            lease: self.lease,
+            assume_licences: self.assume_licences,
+            disable_rules: self.disable_rules.clone(),
+            enable_rules: self.enable_rules.clone(),
+            grant_rules: self.grant_rules.clone(),
         }
     }
 
@@ -121,52 +120,24 @@ impl QueryArgs {
             format!("{}-headquartered buyer ({})", self.buyer_hq, self.buyer_attributes.join(", "))
         }
     }
+}
 
-    /// The policy options, after the checks a scenario's `[buyer]` and `[policy]` get (one
-    /// home: `fleetplan_core::policy`): the headquarters is a country, every rule id exists,
-    /// no rule is both enabled and disabled, every buyer attribute is known.
-    fn options(&self, catalog: &Catalog) -> Result<PolicyOptions, Failure> {
-        let mut ok = true;
-        if let Err(err) = check_headquarters(&self.buyer_hq) {
-            ui::error(format!("--buyer-hq: {err}"));
-            ui::help(err.help());
-            ok = false;
-        }
-        let enabled: Vec<&str> = self.enable_rules.iter().map(String::as_str).collect();
-        let disabled: Vec<&str> = self.disable_rules.iter().map(String::as_str).collect();
-        for (_, conflict) in rule_switch_conflicts(&enabled, &disabled) {
-            ui::error(format!("--enable-rule: {conflict}"));
-            ui::help(conflict.help("--enable-rule", "--disable-rule"));
-            ok = false;
-        }
-        for (flag, ids) in [
-            ("--disable-rule", &self.disable_rules),
-            ("--enable-rule", &self.enable_rules),
-            ("--grant-rule", &self.grant_rules),
-        ] {
-            for id in ids {
-                if let Err(e) = catalog.rule(id) {
-                    ui::unknown_id(flag, &e);
-                    ok = false;
-                }
+/// Print every problem with the switches (with its flag and help) and fail with exit code 2.
+fn input_problems(problems: Vec<PolicyInputError>) -> Failure {
+    for problem in problems {
+        match problem {
+            PolicyInputError::Unknown { argument, err } => ui::unknown_id(&format!("--{argument}"), &err),
+            PolicyInputError::Headquarters(err) => {
+                ui::error(format!("--buyer-hq: {err}"));
+                ui::help(err.help());
+            }
+            PolicyInputError::Conflict(conflict) => {
+                ui::error(format!("--enable-rule: {conflict}"));
+                ui::help(conflict.help("--enable-rule", "--disable-rule"));
             }
         }
-        for name in &self.buyer_attributes {
-            if let Err(e) = check_buyer_attribute(catalog, name) {
-                ui::unknown_id("--buyer-attribute", &e);
-                ok = false;
-            }
-        }
-        if !ok {
-            return Err(Failure::User);
-        }
-        Ok(PolicyOptions {
-            disabled_rules: self.disable_rules.clone(),
-            enabled_rules: self.enable_rules.clone(),
-            assume_licences_granted: self.assume_licences,
-            granted_rules: self.grant_rules.clone(),
-        })
     }
+    Failure::User
 }
 
 /// Run `fleetplan policy ...`.
@@ -177,57 +148,20 @@ pub fn run(catalog: &Catalog, args: &PolicyCommand) -> Result<(), Failure> {
     }
 }
 
-/// JSON form of one `policy check` answer.
-#[derive(Serialize)]
-struct CheckJson<'a> {
-    chip: &'a str,
-    site: &'a str,
-    buyer_hq: &'a str,
-    buyer_attributes: &'a [String],
-    date: Date,
-    ownership: Ownership,
-    tpp: f64,
-    performance_density: Option<f64>,
-    classification_oct2022: String,
-    classification_oct2023: String,
-    /// First quarter the chip can be bought or leased (catalog `available`).
-    available: Quarter,
-    /// Whether it can be had on the date at all (`false`: the verdict is hypothetical).
-    available_on_date: bool,
-    #[serde(flatten)]
-    verdict: &'a Verdict,
-}
-
 fn check(catalog: &Catalog, args: &CheckArgs) -> Result<(), Failure> {
-    // Both ids are checked before failing, so that one run reports both mistakes.
-    let chip = catalog.accelerator(&args.chip).map_err(|e| unknown("--chip", &e));
-    let site = catalog.region(&args.site).map_err(|e| unknown("--site", &e));
-    let (Ok(chip), Ok(site)) = (chip, site) else { return Err(Failure::User) };
     let q = &args.query;
-    let options = q.options(catalog)?;
-    let query = q.query(chip, site);
-    let verdict = judge(catalog, &query, &options);
-    let metrics = chip_metrics(chip);
-    let available_on_date = chip.available_in(Quarter::of_date(q.date));
+    let answer =
+        fleetplan_io::api::policy::check(catalog, &args.chip, &args.site, &q.switches()).map_err(input_problems)?;
     if q.print.is_json() {
-        let json = CheckJson {
-            chip: &chip.id,
-            site: &site.id,
-            buyer_hq: &q.buyer_hq,
-            buyer_attributes: &q.buyer_attributes,
-            date: q.date,
-            ownership: q.ownership(),
-            tpp: metrics.tpp,
-            performance_density: metrics.performance_density,
-            classification_oct2022: metrics.oct2022.to_string(),
-            classification_oct2023: metrics.oct2023.to_string(),
-            available: chip.available,
-            available_on_date,
-            verdict: &verdict,
-        };
-        out(&to_json(&json)?);
+        out(&to_json(&answer)?);
         return Ok(());
     }
+    let (chip, site) = (catalog.accelerator(&answer.chip), catalog.region(&answer.site));
+    let (Ok(chip), Ok(site)) = (chip, site) else {
+        return Err(Failure::Internal("the answer names a chip or site the catalog lacks".into()));
+    };
+    let (verdict, available_on_date) = (&answer.verdict, answer.available_on_date);
+    let metrics = chip_metrics(chip);
     let mut text = format!(
         "{} — {} at {} ({}) for a {} ({}) on {}\n",
         verdict.kind,
@@ -306,14 +240,15 @@ fn code(v: &Verdict) -> String {
 
 fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
     let q = &args.query;
-    let options = q.options(catalog)?;
+    let switches = q.switches();
+    let options = switches.options(catalog).map_err(input_problems)?;
     // A chip that cannot be had yet on the date has no meaningful verdict: it is left out and named.
     let quarter = Quarter::of_date(q.date);
     let (chips, not_yet): (Vec<&Accelerator>, Vec<&Accelerator>) =
         catalog.accelerators.iter().partition(|chip| chip.available_in(quarter));
     let verdicts: Vec<Vec<Verdict>> = chips
         .iter()
-        .map(|chip| catalog.regions.iter().map(|site| judge(catalog, &q.query(chip, site), &options)).collect())
+        .map(|chip| catalog.regions.iter().map(|site| judge(catalog, &switches.query(chip, site), &options)).collect())
         .collect();
     if q.print.is_json() {
         let mut json: BTreeMap<&str, BTreeMap<&str, &Verdict>> = BTreeMap::new();

@@ -9,7 +9,7 @@
 //! A progress bar appears on stderr when a run takes over a second and stderr is a terminal; it
 //! never touches stdout or the results.
 
-use super::args::{parse_precision, positive, unknown, user_error, within};
+use super::args::{parse_precision, perf_failure, positive, unknown, user_error, within};
 use super::evaluate::evaluate_scenario;
 use super::{Failure, condensed_table, input_failure, load_scenario, out, to_json};
 use crate::report::svg;
@@ -21,11 +21,11 @@ use fleetplan_core::units::Precision;
 use fleetplan_engines::sim::scenario::{
     DEFAULT_REPAIR_HOURS, ScenarioSim, ScenarioSimError, ScenarioSimOptions, ScenarioSummary, chip_failures,
 };
-use fleetplan_engines::sim::{
-    Analytical, BuildError, Failures, LengthDist, Percentiles, RateProfile, Routing, Sample, SimResult, SimSummary,
-    SloTargets, Standalone, pool_replications, run_replications_with_progress,
+use fleetplan_engines::sim::{Analytical, Percentiles, Routing, Sample, SimResult, SimSummary};
+use fleetplan_io::api::perf::PerfInputError;
+use fleetplan_io::api::simulate::{
+    DEFAULT_SCENARIO_REQUEST_BUDGET, StandaloneError, StandaloneRequest, StandaloneSim, scenario_document,
 };
-use fleetplan_models::PerfError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -155,12 +155,9 @@ fn non_negative(s: &str) -> Result<f64, String> {
     if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(format!("must be a number ≥ 0, got `{s}`")) }
 }
 
-fn build_err(e: BuildError) -> Failure {
+fn standalone_err(e: StandaloneError) -> Failure {
     match e {
-        BuildError::Perf(PerfError::Unknown(u)) => {
-            let flag = if u.kind == "accelerator" { "--chip" } else { "--model" };
-            unknown(flag, &u)
-        }
+        StandaloneError::Unknown { argument, err } => unknown(&format!("--{argument}"), &err),
         other => user_error(other),
     }
 }
@@ -222,52 +219,49 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
             "give a scenario file, or --chip and --model for a standalone run (e.g. --chip h100-sxm --model llama-2-70b)",
         ));
     };
-    let chip_id = catalog.resolve_chip(chip).map_err(|e| unknown("--chip", &e))?;
-    let model_id = super::args::language_model(catalog, "--model", "simulate", model)?;
-    let failures = a.mtbf_hours.map(|h| Failures::from_chip_hours(h, a.repair_hours, f64::from(a.tp * a.pp)));
-    let setup = Standalone {
-        chip: chip_id,
+    let request = StandaloneRequest {
+        chip: chip.clone(),
         chips: a.chips,
         tp: a.tp,
         pp: a.pp,
-        model: model_id,
+        model: model.clone(),
         precision: a.precision,
-        input: LengthDist::from_mean(f64::from(a.input), a.input_sigma),
-        output: LengthDist::from_mean(f64::from(a.output), a.output_sigma),
-        rate: RateProfile::constant(a.qps),
-        requests: a.requests.unwrap_or(100_000),
+        qps: a.qps,
+        input: a.input,
+        output: a.output,
+        input_sigma: a.input_sigma,
+        output_sigma: a.output_sigma,
+        requests: a.requests,
         routing: a.routing,
-        slo: SloTargets::from_ms(a.ttft_p99_ms, a.tpot_p99_ms),
-        failures,
+        ttft_p99_ms: a.ttft_p99_ms,
+        tpot_p99_ms: a.tpot_p99_ms,
+        mtbf_hours: a.mtbf_hours,
+        repair_hours: a.repair_hours,
         prefill_replicas: a.prefill_replicas,
         sample_interval_s: interval(a, 1.0),
     };
-    let mut cfg = setup.config(catalog).map_err(build_err)?;
+    let setup = request.setup(catalog).map_err(|e| match e {
+        PerfInputError::Unknown { argument, err } => unknown(&format!("--{argument}"), &err),
+        other => perf_failure(other),
+    })?;
+    let mut sim = StandaloneSim::new(catalog, &setup).map_err(standalone_err)?;
     if let Some(path) = &a.trace {
-        let rows = fleetplan_io::trace::read_trace(path).map_err(input_failure)?;
-        cfg.replay(rows);
+        sim.replay(fleetplan_io::trace::read_trace(path).map_err(input_failure)?);
     }
-    let analytical = setup.analytical(catalog).ok();
-    let progress = Progress::new(cfg.max_requests as f64 * f64::from(a.replications));
-    let runs = run_replications_with_progress(&cfg, a.seed, a.replications, &|n| progress.add(n));
+    let progress = Progress::new(sim.expected_requests(a.replications));
+    let run = sim.run(a.seed, a.replications, &|n| progress.add(n));
     progress.finish();
-    let runs = runs.map_err(user_error)?;
-    let Some(total) = pool_replications(&runs) else { return Err(Failure::Internal("no replications ran".into())) };
-    let summary = total.summary();
+    let run = run.map_err(standalone_err)?;
+    let Some(summary) = &run.summary else { return Err(Failure::Internal("no replications ran".into())) };
+    let runs = &run.runs;
     let series = [("all".to_string(), runs[0].series.as_slice())];
     write_outputs(a, &series)?;
     if a.print.is_json() {
-        let v = serde_json::json!({
-            "chip": chip, "chips": a.chips, "tp": a.tp, "pp": a.pp, "model": model,
-            "precision": a.precision, "qps": a.qps, "routing": a.routing,
-            "requests_per_replication": cfg.max_requests, "replications": a.replications, "seed": a.seed,
-            "summary": summary, "analytical": analytical,
-            "p99_ttft_s_by_replication": runs.iter().map(|r| r.ttft.quantile(0.99)).collect::<Vec<_>>(),
-        });
-        out(&to_json(&v)?);
+        out(&to_json(&run.document(request.echo()))?);
         return Ok(());
     }
-    print_text(a, chip, model, &cfg.max_requests, &summary, analytical.as_ref(), &runs);
+    let (max_requests, analytical) = (run.sim.config.max_requests, run.sim.analytical.as_ref());
+    print_text(a, chip, model, &max_requests, summary, analytical, runs);
     Ok(())
 }
 
@@ -304,7 +298,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
         quarter: a.quarter,
         hours: a.hours,
         sample_fraction: a.sample_fraction,
-        request_budget: a.requests.unwrap_or(1_000_000),
+        request_budget: a.requests.unwrap_or(DEFAULT_SCENARIO_REQUEST_BUDGET),
         routing: a.routing,
         failures: chip_failures(a.no_failures, a.mtbf_hours, a.repair_hours),
         length_sigma: (a.input_sigma, a.output_sigma),
@@ -323,20 +317,7 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
         labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
     write_outputs(a, &series)?;
     if a.print.is_json() {
-        let pools: Vec<serde_json::Value> = sim
-            .pools
-            .iter()
-            .zip(&summaries.pools)
-            .map(|(p, s)| serde_json::json!({ "pool": p, "fraction_simulated": p.fraction(), "summary": s }))
-            .collect();
-        let v = serde_json::json!({
-            "scenario": s.name, "workload": sim.workload, "model": sim.model, "quarter": sim.quarter,
-            "hours": sim.hours, "seed": a.seed, "replications": a.replications, "routing": a.routing,
-            "failures": opts.failures.map(|(m, r)| serde_json::json!({"chip_mtbf_hours": m, "repair_hours": r})),
-            "pools": pools, "unserved": sim.unserved, "summary": summaries.fleet,
-            "fleet_throughput_rps_estimate": summaries.fleet_throughput_rps,
-        });
-        out(&to_json(&v)?);
+        out(&to_json(&scenario_document(&s, &sim, &opts, a.seed, a.replications, &summaries))?);
         return Ok(());
     }
     print_scenario_text(a, &s.name, &sim, &opts, &summaries);

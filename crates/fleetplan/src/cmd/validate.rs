@@ -12,15 +12,13 @@ use super::{Failure, condensed_table, input_failure, out, to_json};
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
-use fleetplan_engines::fleet::{FleetError, FleetMetrics, fleet_metrics};
-use fleetplan_io::cases::LoadedFleetCase;
+use fleetplan_io::api::validate::{CaseFiles, ValidateError, ValidationReport, read_case_files, run_fleet_cases};
 use fleetplan_models::interval::{
     self, Interval, IntervalSummary, fit, for_results, k_fold, leave_one_class_out, leave_one_family_out, residuals,
     summarize_intervals,
 };
 use fleetplan_models::validation::fleet::FleetCaseResult;
-use fleetplan_models::validation::{CaseResult, ValidationSummary, predict_all, summarize};
-use std::collections::BTreeMap;
+use fleetplan_models::validation::{CaseResult, ValidationSummary};
 use std::path::PathBuf;
 
 /// Arguments of `fleetplan validate`.
@@ -46,47 +44,29 @@ pub struct ValidateArgs {
 
 /// Run `fleetplan validate`.
 pub fn run(catalog: &Catalog, args: &ValidateArgs) -> Result<(), Failure> {
-    let mut results = Vec::new();
-    let mut rejected = Vec::new();
-    let mut fleet_cases = Vec::new();
-    for file in &args.files {
-        let set = fleetplan_io::cases::read_cases(file, catalog).map_err(input_failure)?;
-        results.extend(predict_all(&set.cases, catalog));
-        rejected.extend(set.rejected);
-        if !args.fit_intervals {
-            let fleet = fleetplan_io::cases::read_fleet_cases(file, catalog).map_err(input_failure)?;
-            fleet_cases.extend(fleet.cases);
-            rejected.extend(fleet.rejected);
-        }
-    }
-    if results.is_empty() && fleet_cases.is_empty() && rejected.is_empty() {
-        // A summary of nothing ("median error 0.0 %") would read as a perfect score.
-        let files: Vec<String> = args.files.iter().map(|f| format!("`{}`", f.display())).collect();
-        return Err(super::args::user_error(format!(
-            "no validation cases in {}: a validation file holds [[case]] tables (one measurement each) or \
-             [[fleet_case]] tables (see ../shared/validation/README.md for the format)",
-            files.join(", ")
-        )));
-    }
+    let set = read_case_files(&args.files, catalog, !args.fit_intervals).map_err(|e| match e {
+        ValidateError::Load(load) => input_failure(load),
+        no_cases @ ValidateError::NoCases(_) => super::args::user_error(no_cases),
+    })?;
+    let CaseFiles { results, fleet_cases, rejected } = set;
     if args.fit_intervals {
         return fit_cmd(&results, &args.files, &rejected);
     }
-    let fleet_results = run_fleet_cases(&fleet_cases, catalog);
-    let summary = summarize(&results);
-    let intervals = for_results(catalog, &results);
-    let coverage = summarize_intervals(&results, &intervals);
+    let fleet_results =
+        run_fleet_cases(&fleet_cases, catalog, &|name| ui::status(format!("fleet cases: running {name}")));
+    let report = ValidationReport::new(catalog, results, fleet_results);
     if args.print.is_json() {
-        out(&json(&results, &intervals, &summary, &coverage, &fleet_results)?);
+        out(&to_json(&report.document())?);
     } else {
         let mut text = String::new();
-        if !results.is_empty() || fleet_results.is_empty() {
-            text.push_str(&table(&results, &intervals, &summary, &coverage));
+        if !report.results.is_empty() || report.fleet.is_empty() {
+            text.push_str(&table(&report.results, &report.intervals, &report.summary, &report.coverage));
         }
-        if !fleet_results.is_empty() {
+        if !report.fleet.is_empty() {
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            text.push_str(&fleet_table(&fleet_results));
+            text.push_str(&fleet_table(&report.fleet));
         }
         out(&text);
     }
@@ -131,29 +111,6 @@ fn fit_cmd(results: &[CaseResult], files: &[PathBuf], rejected: &[fleetplan_io::
     Ok(())
 }
 
-/// Run every fleet case; a scenario shared by several cases is planned once.
-fn run_fleet_cases(cases: &[LoadedFleetCase], catalog: &Catalog) -> Vec<FleetCaseResult> {
-    let mut metrics: BTreeMap<&str, Result<FleetMetrics, FleetError>> = BTreeMap::new();
-    cases
-        .iter()
-        .map(|c| {
-            let name = c.scenario.input.name.as_str();
-            let m = metrics.entry(name).or_insert_with(|| {
-                ui::status(format!("fleet cases: running {name}"));
-                fleet_metrics(&c.scenario.scenario, catalog)
-            });
-            match m {
-                Ok(m) => FleetCaseResult::new(
-                    &c.case,
-                    Some(m.get(c.case.metric)),
-                    format!("{}, {}", m.basis.as_str(), m.valley.quarter),
-                ),
-                Err(e) => FleetCaseResult::new(&c.case, None, format!("{name}: {e}")),
-            }
-        })
-        .collect()
-}
-
 fn fleet_table(results: &[FleetCaseResult]) -> String {
     let mut t = condensed_table();
     t.set_header(["fleet case", "metric", "predicted", "published", "error %", "tolerance %", "within", "how"]);
@@ -171,49 +128,6 @@ fn fleet_table(results: &[FleetCaseResult]) -> String {
     }
     let within = results.iter().filter(|r| r.within_tolerance).count();
     format!("{t}\n{within} of {} fleet cases within tolerance", results.len())
-}
-
-fn json(
-    results: &[CaseResult],
-    intervals: &[Option<Interval>],
-    s: &ValidationSummary,
-    coverage: &IntervalSummary,
-    fleet: &[FleetCaseResult],
-) -> Result<String, Failure> {
-    let cases: Vec<serde_json::Value> = results
-        .iter()
-        .zip(intervals)
-        .map(|(r, i)| {
-            let mut v = serde_json::json!({
-                "id": r.id,
-                "predicted": r.predicted,
-                "measured": r.measured,
-                "error": r.error,
-                "low": i.as_ref().map(|i| i.low),
-                "high": i.as_ref().map(|i| i.high),
-            });
-            if let Some(i) = i {
-                v["interval_level"] = serde_json::Value::String(i.level.clone());
-            }
-            if r.predicted.is_none() {
-                v["reason"] = serde_json::Value::String(r.detail.clone());
-            }
-            v
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "cases": cases,
-        "summary": {
-            "count": s.count,
-            "median_abs_error": s.median_abs_error,
-            "p90_abs_error": s.p90_abs_error,
-            "max_abs_error": s.max_abs_error,
-            "interval_coverage": coverage.coverage,
-            "median_interval_half_width": coverage.median_half_width,
-        },
-        "fleet_cases": fleet,
-    });
-    to_json(&doc)
 }
 
 fn table(

@@ -6,7 +6,8 @@
 
 use super::super::args::user_error;
 use super::super::{Failure, out, to_json};
-use super::{Format, OptimizeArgs, PlanJson, summary, valley_of, write_plan};
+use super::{Format, OptimizeArgs, summary, write_plan};
+use fleetplan_io::api::plan::{PlanDocument, valley_of};
 use crate::cmd::summary as shared;
 use crate::ui;
 use fleetplan_core::catalog::Catalog;
@@ -49,13 +50,15 @@ pub(super) fn run(
     let drawn = draw_futures(s, catalog, seed, futures).map_err(|e| user_error(format!("{name}: {e}")))?;
     let r = plan_robust(s, catalog, &drawn, &options).map_err(|e| user_error(format!("{name}: {e}")))?;
     let written = args.out.as_ref().map(|dir| write_plan(name, text, &r.plan, dir)).transpose()?;
-    let valley = valley_of(s, catalog, &r.plan);
     match args.format {
-        Format::Table => out(&format!("{}{}", report(&r), summary(s, &r.plan, valley.as_ref()))),
+        Format::Table => {
+            let valley = valley_of(s, catalog, &r.plan);
+            out(&format!("{}{}", report(&r), summary(s, &r.plan, valley.as_ref())));
+        }
         Format::Json => {
-            let mut json = PlanJson::new(&r.plan, valley);
+            let mut json = PlanDocument::new(s, catalog, &r.plan);
             json.robust = Some(&r.robust);
-            out(&to_json(&json)?)
+            out(&to_json(&json)?);
         }
     }
     if let Some(path) = written {
