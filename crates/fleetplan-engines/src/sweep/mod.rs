@@ -37,7 +37,7 @@ pub use outputs::{Absent, Output, VIOLATION_KINDS, of_evaluation, of_plan};
 pub use sensitivity::{Choice, TornadoBar};
 pub use stats::{Spread, pearson, quantile_sorted, ranks, spearman};
 
-use crate::eval::{EvalError, evaluate_with_searches, fleet_rates, fleet_training};
+use crate::eval::{EvalError, evaluate_with_searches, fleet_rates};
 use crate::plan::{self, PlanError, PlanOptions};
 use crate::rating::{RateTable, TrainingPlan};
 use fleetplan_core::catalog::Catalog;
@@ -217,77 +217,12 @@ pub fn sweep(
     if settings.samples == 0 {
         return Err(SweepError::NoSamples);
     }
-    let evaluating = settings.mode == SweepMode::Evaluate && !scenario.fleet.is_empty();
-    let rates_reused = evaluating && !model.inputs.iter().any(needs_rate_search);
-    let training_reused = evaluating && !model.inputs.iter().any(|input| needs_training_search(input, scenario));
-    let training = match training_reused {
-        true => {
-            Some(fleet_training(scenario, catalog).map_err(|source| SweepError::Eval { run: Run::Nominal, source })?)
-        }
-        false => None,
-    };
-    let runner = Runner {
-        scenario,
-        catalog,
-        model,
-        settings,
-        rates: rates_reused.then(|| fleet_rates(scenario, catalog)),
-        training,
-        progress,
-    };
-    let nominal_values = model.nominal_values();
-    let nominal = runner.run(Run::Nominal, &nominal_values, &mut None)?;
-    let input_values = model.draw(settings.seed, settings.samples);
-    // One sampled world per worker, rewritten sample after sample (`apply_into`).
-    let samples = collect(
-        input_values.par_iter().enumerate().map_init(|| None, |slot, (i, row)| runner.run(Run::Sample(i), row, slot)),
-    )?;
-    let swing_rows: Vec<(Run, Vec<f64>)> = (0..model.inputs.len())
-        .flat_map(|i| {
-            let distribution = &model.inputs[i].distribution;
-            let mut low = nominal_values.clone();
-            low[i] = distribution.quantile(SWING_LOW_QUANTILE);
-            let mut high = nominal_values.clone();
-            high[i] = distribution.quantile(SWING_HIGH_QUANTILE);
-            [(Run::Low(i), low), (Run::High(i), high)]
-        })
-        .collect();
-    let swings = collect(swing_rows.par_iter().map_init(|| None, |slot, (run, row)| runner.run(*run, row, slot)))?;
-
-    let columns = Columns::of(std::iter::once(&nominal).chain(&samples).chain(&swings));
-    let output_values: Vec<Vec<Option<f64>>> = samples.iter().map(|run| columns.row(run)).collect();
-    let (low, high): (Vec<_>, Vec<_>) =
-        swings.chunks(2).map(|pair| (columns.row(&pair[0]), columns.row(&pair[1]))).unzip();
-    let inputs = model
-        .inputs
-        .iter()
-        .map(|input| InputColumn {
-            path: input.path.clone(),
-            affects: input.affects,
-            origin: input.origin.clone(),
-            nominal: input.nominal,
-            low: input.distribution.quantile(SWING_LOW_QUANTILE),
-            high: input.distribution.quantile(SWING_HIGH_QUANTILE),
-        })
-        .collect();
-    let spreads = (0..columns.names.len()).into_par_iter().map(|j| Spread::of(&present(&output_values, j))).collect();
-    let correlations = sensitivity::correlations(&input_values, &output_values, model.inputs.len());
-    let nominal = columns.row(&nominal);
-    Ok(Sweep {
-        mode: settings.mode,
-        seed: settings.seed,
-        rates_reused,
-        training_reused,
-        inputs,
-        outputs: columns.names,
-        nominal,
-        input_values,
-        output_values,
-        low,
-        high,
-        spreads,
-        correlations,
-    })
+    // One code path with the chunked sweep (Python, Ray): the samples as one piece.
+    match chunk::sweep_in_one_piece(scenario, catalog, model, settings, progress) {
+        Ok(sweep) => Ok(sweep),
+        Err(chunk::ChunkError::Sweep(e)) => Err(e),
+        Err(other) => unreachable!("the piece 0..samples covers a draw of samples > 0: {other}"),
+    }
 }
 
 /// Results in index order, or the first error in index order.
