@@ -216,7 +216,7 @@ pub enum SolverError {
     #[error("{0} (a failure of the solver backend, not a property of the scenario: `--path relaxation` may solve it)")]
     Backend(good_lp::ResolutionError),
     /// microlp failed numerically on every attempt (`model/scaled.rs`: scaled, scaled with a
-    /// looser feasibility guard, as written; none of the fuzz harness's known cases does).
+    /// looser feasibility guard, as written) and on the relaxation path it falls back to.
     #[error(
         "microlp failed numerically on the scaled model, with a looser feasibility guard and on the model as written ({}); not a property of the scenario: `--path relaxation`, or `--solver highs` in a build with `--features highs`, may solve it",
         messages.join("; ")
@@ -234,6 +234,10 @@ pub enum SolverError {
         limit: &'static str,
     },
 }
+
+/// `SolverReport::model_form` of a plan the relaxation path made after microlp failed
+/// numerically on every form of the exact model.
+pub const NUMERICAL_FALLBACK: &str = "LP relaxation path, after numerical failures of the exact model";
 
 /// Solver facts of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -439,10 +443,20 @@ pub fn plan_sampled(
     };
     let mut knobs = Knobs::of(scenario, &data, objective);
     let relaxation = relaxed::takes_relaxation(options.path, options.backend, &data);
+    let mut numerical_fallback = false;
     let first = if relaxation {
         solve_relaxed_or_relax(scenario, &data, &mut knobs, settings)?
     } else {
-        solve_or_relax(scenario, &data, &mut knobs, settings)?
+        match solve_or_relax(scenario, &data, &mut knobs, settings) {
+            // microlp failed numerically on every form of the exact model (rare: 2 of 10^5 fuzz
+            // scenarios): the relaxation path's smaller LPs are the fallback, and the plan says so.
+            Err(PlanError::Solver(SolverError::Numerical { .. })) => {
+                numerical_fallback = true;
+                knobs = Knobs::of(scenario, &data, objective);
+                solve_relaxed_or_relax(scenario, &data, &mut knobs, settings)?
+            }
+            other => other?,
+        }
     };
     let checked = if options.verify {
         verify_and_repair((scenario, catalog, factors), &data, &first.solved, &mut knobs, settings)?
@@ -458,6 +472,9 @@ pub fn plan_sampled(
         p.solver.gap_bound = Some(report.gap);
         p.solver.path = "relaxation";
         p.solver.relaxation = Some(report);
+    }
+    if numerical_fallback {
+        p.solver.model_form = Some(NUMERICAL_FALLBACK);
     }
     p.solver.solve_s = first.solved.solve_s;
     p.repairs = checked.repairs;

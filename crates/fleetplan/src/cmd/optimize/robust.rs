@@ -7,7 +7,6 @@
 use super::super::args::user_error;
 use super::super::{Failure, out, to_json};
 use super::{Format, OptimizeArgs, summary, write_plan};
-use fleetplan_io::api::plan::{PlanDocument, valley_of};
 use crate::cmd::summary as shared;
 use crate::ui;
 use fleetplan_core::catalog::Catalog;
@@ -17,6 +16,7 @@ use fleetplan_engines::plan::PlanOptions;
 use fleetplan_engines::plan::robust::{
     DEFAULT_QUANTILE, RobustOptions, RobustPlan, RobustReport, check_settings, draw_futures, plan_robust,
 };
+use fleetplan_io::api::plan::{PlanDocument, valley_of};
 
 /// Futures listed one by one; more are summarised.
 const FUTURE_ROWS: usize = 20;
