@@ -42,6 +42,16 @@ fn extremes(values: &[(String, f64)]) -> Option<((String, f64), (String, f64))> 
     Some((hi, lo))
 }
 
+/// How much `hi` exceeds `lo`: "12 % above" up to twice, "3.4× " beyond.
+fn more_than(hi: f64, lo: f64) -> String {
+    let ratio = hi / lo;
+    if ratio < 2.0 {
+        format!("{} above", pct(ratio - 1.0))
+    } else {
+        format!("{}×", human((10.0 * ratio).round() / 10.0))
+    }
+}
+
 /// Spend over each horizon by category, one bar per scenario.
 fn spend(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -> Chart {
     let id = "compare-spend";
@@ -52,10 +62,10 @@ fn spend(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -> Chart {
         columns.iter().zip(factors).map(|(c, f)| (c.0.to_string(), finite(c.1.spend.total) * f)).collect();
     let title = match extremes(&totals) {
         Some((hi, lo)) if columns.len() > 1 && lo.1 > 0.0 => format!(
-            "{} spends the most, {}: {} above {} ({})",
+            "{} spends the most, {}: {} {} ({})",
             hi.0,
             money(hi.1, cur),
-            pct(hi.1 / lo.1 - 1.0),
+            more_than(hi.1, lo.1),
             lo.0,
             money(lo.1, cur)
         ),
@@ -165,6 +175,7 @@ fn cost_per_token(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -
         .zip(factors)
         .filter_map(|(c, f)| chat_cost_per_million(c.1).map(|v| (c.0.to_string(), v * f)))
         .collect();
+    let missing: Vec<&str> = columns.iter().filter(|c| chat_cost_per_million(c.1).is_none()).map(|c| c.0).collect();
     let title = match extremes(&costs) {
         Some((hi, lo)) if costs.len() > 1 && lo.1 > 0.0 => format!(
             "{} serves chat cheapest, {} per M output tokens; {} pays {:.1}×",
@@ -180,7 +191,12 @@ fn cost_per_token(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -
         id,
         &title,
         &format!(
-            "Chat cost per million output tokens served in each scenario's last quarter (allocated accelerators' cost per day ÷ tokens served); {cur}."
+            "Chat cost per million output tokens served in each scenario's last quarter (allocated accelerators' cost per day ÷ tokens served); {cur}.{}",
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" Not shown (no chat served): {}.", missing.join(", "))
+            }
         ),
     );
     if costs.is_empty() {

@@ -66,7 +66,7 @@ pub(crate) fn stacked(mut svg: Svg, c: &Stacked) -> String {
     }
     let legend_bottom = svg.legend(LEFT, svg.top() + 6.0, &items);
     let panels = c.panels.len().max(1);
-    let heading = if c.panels.iter().any(|p| !p.is_empty()) { 18.0 } else { 0.0 };
+    let heading = if c.panels.iter().any(|p| !p.is_empty()) { 24.0 } else { 0.0 };
     let (top, height) = (legend_bottom + 22.0 + heading, 240.0);
     let bottom = top + height;
     let totals: Vec<f64> = (0..panels)
@@ -82,7 +82,7 @@ pub(crate) fn stacked(mut svg: Svg, c: &Stacked) -> String {
         let x0 = LEFT + 8.0 + p as f64 * (panel_w + gap);
         let label = c.panels.get(p).map_or("", String::as_str);
         if !label.is_empty() {
-            svg.text(x0, top - 8.0 - heading * 0.2, label, Text { weight: "600", ..Text::small() });
+            svg.text(x0, top - 16.0 - heading, label, Text { weight: "600", ..Text::small() });
         }
         let band = panel_w / c.x.len().max(1) as f64;
         for (i, x) in c.x.iter().enumerate() {
@@ -182,12 +182,25 @@ pub(crate) fn lines(mut svg: Svg, x: &[String], panels: &[LinePanel]) -> String 
             });
         }
     }
-    if panels.iter().any(|p| p.band.is_some()) {
+    let gaps = |above: bool| {
+        panels.iter().any(|p| {
+            let Some((lo, up)) = p.band else { return false };
+            let (Some(a), Some(b)) = (p.lines.get(lo), p.lines.get(up)) else { return false };
+            a.values.iter().zip(&b.values).any(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) if above => *b > *a * 1.001,
+                (Some(a), Some(b)) => *b < *a * 0.999,
+                _ => false,
+            })
+        })
+    };
+    if gaps(true) {
         items.push(LegendItem {
             label: "headroom at the peak (idle)".into(),
             colour: HEADROOM.into(),
             swatch: Swatch::Box,
         });
+    }
+    if gaps(false) {
         items.push(LegendItem { label: "shortfall (unserved)".into(), colour: SHORTFALL.into(), swatch: Swatch::Box });
     }
     let mut top = svg.legend(LEFT, svg.top() + 6.0, &items) + 8.0;

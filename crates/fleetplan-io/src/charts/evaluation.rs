@@ -234,18 +234,10 @@ fn capacity_vs_demand(e: &Evaluation) -> Chart {
                 }
             }
             LinePanel {
-                label: format!("{kind} ({unit})"),
+                label: kind.clone(),
                 unit: unit.clone(),
+                // Demand drawn last: its dashes stay visible where capacity meets it.
                 lines: vec![
-                    Line {
-                        series: Series {
-                            key: "peak-demand".into(),
-                            label: "peak demand".into(),
-                            colour: DEMAND.into(),
-                        },
-                        dashed: true,
-                        values: demand.into_iter().map(Some).collect(),
-                    },
                     Line {
                         series: Series {
                             key: "capacity".into(),
@@ -255,8 +247,17 @@ fn capacity_vs_demand(e: &Evaluation) -> Chart {
                         dashed: false,
                         values: capacity.into_iter().map(Some).collect(),
                     },
+                    Line {
+                        series: Series {
+                            key: "peak-demand".into(),
+                            label: "peak demand".into(),
+                            colour: DEMAND.into(),
+                        },
+                        dashed: true,
+                        values: demand.into_iter().map(Some).collect(),
+                    },
                 ],
-                band: Some((0, 1)),
+                band: Some((1, 0)),
                 fmt: human,
             }
         })
@@ -314,8 +315,9 @@ fn idle_by_quarter(e: &Evaluation, catalog: &Catalog) -> Chart {
         chips.iter().map(|c| vec![e.quarters.iter().map(|q| busy(c, q.quarter)).collect()]).collect();
     series.push(Series { key: "idle".into(), label: "idle at the peak hour".into(), colour: HATCH.into() });
     values.push(vec![e.quarters.iter().map(|q| q.idle_accelerators as f64).collect()]);
+    // The idle share above the bar, from 1 % (smaller shares would only add noise).
     let tops =
-        vec![e.quarters.iter().map(|q| if q.accelerators > 0 { pct(q.idle_share) } else { String::new() }).collect()];
+        vec![e.quarters.iter().map(|q| if q.idle_share >= 0.01 { pct(q.idle_share) } else { String::new() }).collect()];
     let worst = e
         .quarters
         .iter()
@@ -386,24 +388,33 @@ fn cost_per_million_tokens(e: &Evaluation, catalog: &Catalog) -> Chart {
         .filter(|w| w.workload == name)
         .find_map(|w| if chat { w.price_per_million_output_tokens } else { w.price_per_item });
     let title = match (bars.first(), bars.last()) {
-        (Some(a), Some(b)) if bars.len() > 1 && a.2 > 0.0 => format!(
-            "{name}: {} per {per} on {} at {}, the cheapest; {:.1}× that on {} at {}{}",
-            money(a.2, cur),
-            a.0,
-            a.1,
-            b.2 / a.2,
-            b.0,
-            b.1,
-            price.map_or(String::new(), |p| format!("; price {}", money(p, cur)))
-        ),
-        (Some(a), _) => format!("{name}: {} per {per} on {} at {}", money(a.2, cur), a.0, a.1),
+        (Some(a), Some(b)) => {
+            let spread = if b.2 > 1.05 * a.2 {
+                format!(", up to {:.1}× that on {} at {}", b.2 / a.2, b.0, b.1)
+            } else {
+                String::new()
+            };
+            let versus = match price {
+                Some(p) if a.2 > 0.0 => format!("; the price, {}, is {:.1}× that cost", money(p, cur), p / a.2),
+                _ => String::new(),
+            };
+            format!("{name} costs {} per {per} at best, on {} at {}{spread}{versus}", money(a.2, cur), a.0, a.1)
+        }
         _ => "No unit costs: no workload is served".into(),
     };
+    // A price far above every cost is written, not drawn: as a line it would flatten the bars.
+    let highest = bars.last().map_or(0.0, |b| b.2);
+    let off_scale = price.is_some_and(|p| p > 3.0 * highest);
     let svg = Svg::new(
         id,
         &title,
         &format!(
-            "Cost per {per} of `{name}` at full load, by chip and site (TCO per accelerator-hour ÷ rate at the SLO); {cur}."
+            "Cost per {per} of {name} at full load, by chip and site (TCO per accelerator-hour ÷ rate at the SLO); {cur}.{}",
+            if off_scale {
+                format!(" The price, {}, is off this scale.", money(price.unwrap_or(0.0), cur))
+            } else {
+                String::new()
+            }
         ),
     );
     if bars.is_empty() {
@@ -427,5 +438,6 @@ fn cost_per_million_tokens(e: &Evaluation, catalog: &Catalog) -> Chart {
         })
         .collect();
     let unit = format!("{cur} per {per}");
-    Chart::new(id, title, draw::hbars(svg, &unit, &rows, price.map(|p| (p, "price")), &legend))
+    let reference = price.filter(|_| !off_scale).map(|p| (p, "price"));
+    Chart::new(id, title, draw::hbars(svg, &unit, &rows, reference, &legend))
 }

@@ -69,18 +69,59 @@ pub fn vendor_colour(vendor: &str) -> &'static str {
     VENDOR_COLOURS.iter().find(|(v, _)| *v == key).map_or(OTHER_VENDOR, |(_, c)| c)
 }
 
-/// The colour of a chip: its vendor's colour, lightened or darkened by the chip's place among
-/// the vendor's chips in the catalog sorted by id (a golden-ratio sequence, so neighbouring ids
-/// get distant shades). A chip the catalog does not hold is grey.
+/// The colour of a chip: its vendor's colour with the hue turned by up to ±30° and the
+/// lightness moved, by the chip's place among the vendor's chips in the catalog sorted by id
+/// (a two-dimensional low-discrepancy sequence, so that any few chips of a vendor get distinct
+/// shades). A chip the catalog does not hold is grey.
 pub fn chip_colour(catalog: &Catalog, chip: &str) -> String {
     let Ok(accelerator) = catalog.accelerator(chip) else { return OTHER_VENDOR.to_string() };
     let vendor = accelerator.vendor.to_ascii_lowercase();
     let mut ids: Vec<&str> =
         catalog.accelerators.iter().filter(|a| a.vendor.eq_ignore_ascii_case(&vendor)).map(|a| a.id.as_str()).collect();
     ids.sort_unstable();
-    let index = ids.iter().position(|id| *id == accelerator.id).unwrap_or(0);
-    let t = (index as f64 * 0.618_033_988_75).fract();
-    shade(vendor_colour(&vendor), -0.35 + 0.8 * t)
+    let k = ids.iter().position(|id| *id == accelerator.id).unwrap_or(0) as f64;
+    // The R2 sequence: k·(1/φ₂, 1/φ₂²), φ₂ the plastic number.
+    let (u, v) = ((0.5 + k * 0.754_877_666_2).fract(), (0.5 + k * 0.569_840_291).fract());
+    let (h, l, s) = to_hls(vendor_colour(&vendor));
+    from_hls((h + (u - 0.5) * 60.0).rem_euclid(360.0), (l + (v - 0.5) * 0.44).clamp(0.2, 0.75), s)
+}
+
+/// `#rrggbb` as (hue in degrees, lightness 0–1, saturation 0–1).
+fn to_hls(hex: &str) -> (f64, f64, f64) {
+    let [r, g, b] =
+        [1, 3, 5].map(|i| f64::from(u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128)) / 255.0);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let l = (max + min) / 2.0;
+    let d = max - min;
+    if d == 0.0 {
+        return (0.0, l, 0.0);
+    }
+    let s = if l > 0.5 { d / (2.0 - max - min) } else { d / (max + min) };
+    let h = if max == r {
+        ((g - b) / d).rem_euclid(6.0)
+    } else if max == g {
+        (b - r) / d + 2.0
+    } else {
+        (r - g) / d + 4.0
+    };
+    (60.0 * h, l, s)
+}
+
+/// (hue in degrees, lightness, saturation) as `#rrggbb`.
+fn from_hls(h: f64, l: f64, s: f64) -> String {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = c * (1.0 - ((h / 60.0).rem_euclid(2.0) - 1.0).abs());
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    let byte = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    format!("#{:02x}{:02x}{:02x}", byte(r), byte(g), byte(b))
 }
 
 /// The colour of a chip or system id: a system is drawn in its accelerator's colour.
@@ -126,11 +167,18 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), nvidia.len(), "{nvidia:?}");
-        // Shades of green: the green channel dominates.
+        // Shades of the vendor's hue (within 30°), and far enough apart to tell apart.
+        let (vendor_hue, _, _) = to_hls(vendor_colour("NVIDIA"));
         for c in &nvidia {
-            let g = u8::from_str_radix(&c[3..5], 16).unwrap();
-            let r = u8::from_str_radix(&c[1..3], 16).unwrap();
-            assert!(g > r, "{c} is not a shade of the NVIDIA green");
+            let (h, _, _) = to_hls(c);
+            assert!((h - vendor_hue).abs() <= 30.5, "{c} is not a shade of the NVIDIA green");
+        }
+        let rgb = |c: &str| [1, 3, 5].map(|i| f64::from(u8::from_str_radix(&c[i..i + 2], 16).unwrap()));
+        for (i, a) in nvidia.iter().enumerate() {
+            for b in &nvidia[i + 1..] {
+                let d = rgb(a).iter().zip(rgb(b)).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
+                assert!(d > 40.0, "{a} and {b} are too close ({d:.0})");
+            }
         }
         assert_ne!(chip_colour(&catalog, "ascend-910b"), chip_colour(&catalog, "h20"));
         assert_eq!(chip_colour(&catalog, "no-such-chip"), OTHER_VENDOR);
@@ -157,5 +205,9 @@ mod tests {
         assert_eq!(shade("#000000", 1.0), "#ffffff");
         assert_eq!(shade("#ffffff", -1.0), "#000000");
         assert_eq!(shade("#808080", 0.0), "#808080");
+        for c in ["#5a9e1b", "#c8102e", "#3b76d9", "#808080"] {
+            let (h, l, s) = to_hls(c);
+            assert_eq!(from_hls(h, l, s), c);
+        }
     }
 }

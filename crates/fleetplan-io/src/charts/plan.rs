@@ -341,7 +341,7 @@ fn marginal_values(p: &Plan) -> Chart {
             Explanation::Binding(_) => None,
         })
         .filter_map(|m| {
-            let relax = m.relax.to_string();
+            let relax = m.relax.to_string().replace('`', "");
             match &m.gain {
                 Gain::Saving { horizon, .. } => Some((relax, finite(*horizon), "saving")),
                 Gain::MoreServed { points, .. } => Some((relax, finite(*points), "points served")),
