@@ -210,4 +210,36 @@ mod tests {
             assert_eq!(from_hls(h, l, s), c);
         }
     }
+
+    #[test]
+    fn docs_charts_md_lists_the_colours_the_code_uses() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/charts.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        let cells = |line: &str| -> Vec<String> {
+            line.trim().trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect()
+        };
+        let (mut chips, mut vendors, mut regions) = (0, 0, 0);
+        for line in doc.lines().filter(|l| l.starts_with("| ") && l.contains("`#")) {
+            match cells(line).as_slice() {
+                [_, chip, colour] => {
+                    assert_eq!(&chip_colour(&catalog, chip), colour, "{line}");
+                    chips += 1;
+                }
+                [key, colour] if key == "any other" => assert!([OTHER_VENDOR, OTHER_REGION].contains(&colour.as_str())),
+                [key, colour] if catalog.regions.iter().any(|r| &r.id == key) => {
+                    assert_eq!(region_colour(key), colour, "{line}");
+                    regions += 1;
+                }
+                [key, colour] => {
+                    assert_eq!(vendor_colour(key), colour, "{line}");
+                    vendors += 1;
+                }
+                _ => panic!("unexpected table row: {line}"),
+            }
+        }
+        assert_eq!(chips, catalog.accelerators.len(), "every catalog chip is in the table");
+        assert_eq!(vendors, VENDOR_COLOURS.len());
+        assert_eq!(regions, REGION_COLOURS.len());
+    }
 }
