@@ -359,6 +359,11 @@ fn gallery() {
             std::fs::write(dir.join(format!("{name}-{}.html", k + 1)), html).unwrap();
         }
     };
+    for name in EXAMPLES.iter().filter(|n| !n.starts_with("bytedance")) {
+        if let Some((catalog, _, e)) = evaluated(name) {
+            page(&format!("evaluation-{}", name.trim_end_matches(".toml")), &evaluation_charts(&e, &catalog));
+        }
+    }
     let (catalog, s, e) = evaluated("bytedance-2025.toml").unwrap();
     page("evaluation", &evaluation_charts(&e, &catalog));
     let (_, _, p) = planned("bytedance-2025.toml");
