@@ -82,7 +82,7 @@ pub(crate) fn stacked(mut svg: Svg, c: &Stacked) -> String {
         let x0 = LEFT + 8.0 + p as f64 * (panel_w + gap);
         let label = c.panels.get(p).map_or("", String::as_str);
         if !label.is_empty() {
-            svg.text(x0, top - 16.0 - heading, label, Text { weight: "600", ..Text::small() });
+            svg.text(x0, top - heading - 4.0, label, Text { weight: "600", ..Text::small() });
         }
         let band = panel_w / c.x.len().max(1) as f64;
         for (i, x) in c.x.iter().enumerate() {

@@ -349,9 +349,9 @@ fn sweep_and_simulation_charts_render() {
 fn gallery() {
     let dir = PathBuf::from(std::env::var("FLEETPLAN_CHART_GALLERY").unwrap_or("/tmp/fleetplan-charts".into()));
     std::fs::create_dir_all(&dir).unwrap();
-    // Three charts a page, so that a screenshot of a page shows them at full size.
+    // Two charts a page, so that a screenshot of a page shows them at full size.
     let page = |name: &str, charts: &[Chart]| {
-        for (k, part) in charts.chunks(3).enumerate() {
+        for (k, part) in charts.chunks(2).enumerate() {
             let body: String = part.iter().map(|c| format!("<figure>{}</figure>\n", c.svg)).collect();
             let html = format!(
                 "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{font-family:sans-serif;max-width:1000px;margin:1em auto}}svg{{max-width:100%;height:auto}}</style></head><body>{body}</body></html>"
