@@ -392,3 +392,16 @@ fn gallery() {
     let runs = fleetplan_engines::sim::scenario::run(&sim, 7, 2, &|_| {}).unwrap();
     page("simulate", &scenario_simulation_charts(&catalog, &sim, &runs));
 }
+
+#[test]
+#[should_panic(expected = "closes")]
+fn the_checker_catches_unbalanced_tags() {
+    parse(r#"<svg class="fp-chart"><g><rect/></svg></g>"#);
+}
+
+#[test]
+#[should_panic(expected = "without a <title>")]
+fn the_checker_catches_a_mark_without_its_tooltip() {
+    let svg = r#"<svg class="fp-chart" role="img" aria-label="t" viewBox="0 0 1 1"><rect class="fp-mark" data-series="a" data-x="b" data-value="1"/></svg>"#;
+    check(&Chart::new("t", "t".into(), svg.into()));
+}
