@@ -92,7 +92,7 @@ pub enum ServeError {
     File(#[from] files::FileError),
     /// No random token could be drawn from the operating system.
     #[error("cannot draw a random token from the operating system: {0}")]
-    Random(String),
+    Random(getrandom::Error),
     /// The server failed while running (accept loop, runtime).
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
