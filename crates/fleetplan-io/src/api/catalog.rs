@@ -205,6 +205,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_chip_has_its_computed_fields() {
+        let catalog = Catalog::builtin().unwrap();
+        let h20 = chip(catalog.accelerator("h20").unwrap()).unwrap();
+        assert_eq!(h20["tpp"], json!(2368.0));
+        assert!(h20["performance_density"].as_f64().unwrap() < 3.2);
+        assert_eq!(h20["classification_3a090"], json!("not controlled"));
+        let v5e = chip(catalog.accelerator("tpu-v5e").unwrap()).unwrap();
+        assert_eq!(v5e["performance_density"], Value::Null);
+    }
+
+    #[test]
     fn the_document_lists_every_entry_in_catalog_order_with_its_provenance() {
         let catalog = Catalog::builtin().unwrap();
         let doc = catalog_document(&catalog).unwrap();
