@@ -93,6 +93,20 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
+/// A Chrome DevTools Protocol command through chromedriver (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
+    }
+}
+
 /// The console lines at level SEVERE so far (the log is drained by each read).
 async fn console_errors(c: &Client) -> Vec<String> {
     let v = c.issue_cmd(BrowserLog).await.expect("chromedriver returns the browser log");
@@ -144,17 +158,45 @@ async fn open_view(c: &Client, view: &str) {
     wait_js(c, &format!("view {view}"), &format!("return document.getElementById('view').dataset.ready === '{view}'"), WAIT_S).await;
 }
 
-/// A full-page screenshot: the window is made as tall as the page, captured, and restored.
+/// A full-page screenshot (DevTools `Page.captureScreenshot` beyond the viewport, at most
+/// [`MAX_SHOT_HEIGHT`] pixels tall); the viewport's own screenshot when that fails.
 async fn screenshot(c: &Client, dir: &Path, name: &str) -> PathBuf {
-    let height = c.execute("return document.documentElement.scrollHeight", vec![]).await.ok().and_then(|v| v.as_f64()).unwrap_or(900.0);
-    let tall = (height.ceil() as u32).clamp(WINDOW.1, MAX_SHOT_HEIGHT);
-    c.set_window_size(WINDOW.0, tall).await.expect("window resizes");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let png = c.screenshot().await.expect("screenshot");
-    c.set_window_size(WINDOW.0, WINDOW.1).await.expect("window resizes");
+    let size = c.execute("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]", vec![]).await.unwrap_or(Value::Null);
+    let width = size[0].as_f64().unwrap_or(f64::from(WINDOW.0));
+    let height = size[1].as_f64().unwrap_or(f64::from(WINDOW.1)).min(f64::from(MAX_SHOT_HEIGHT));
+    let params = json!({ "format": "png", "captureBeyondViewport": true, "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } });
+    let full = c.issue_cmd(Cdp("Page.captureScreenshot", params)).await.ok().and_then(|v| v["data"].as_str().and_then(base64_decode));
+    let png = match full {
+        Some(png) => png,
+        None => c.screenshot().await.expect("screenshot"),
+    };
     let path = dir.join(format!("{name}.png"));
     std::fs::write(&path, png).expect("screenshot written");
     path
+}
+
+/// Standard base64 (the screenshot of the DevTools protocol), or `None` when malformed.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in text.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'=') {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// Replaces the text `from` at (1-based) `line` of the editor by typing `to` over it: the caret
