@@ -56,4 +56,8 @@ pub enum Command {
     /// Write a synthetic scenario of a given size to stdout (benchmarks, tests).
     #[command(after_help = help::GEN_SCENARIO)]
     GenScenario(cmd::gen_scenario::GenScenarioArgs),
+    /// The local web dashboard: editor, evaluate, optimize, simulate, compare, catalog, sweep.
+    #[cfg(feature = "serve")]
+    #[command(after_help = help::SERVE)]
+    Serve(cmd::serve::ServeArgs),
 }

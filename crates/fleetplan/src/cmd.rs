@@ -13,6 +13,8 @@ pub mod outdir;
 pub mod perf;
 pub mod policy;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod simulate;
 pub mod summary;
 pub mod sweep;
@@ -51,6 +53,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Optimize(args) => optimize::run(&catalog, &args),
         Command::Sweep(args) => sweep::run(&catalog, &args),
         Command::GenScenario(args) => gen_scenario::run(&catalog, &args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(catalog, &args),
     }
 }
 

@@ -96,3 +96,10 @@ pub const SWEEP: &str = "Examples:
 pub const GEN_SCENARIO: &str = "Examples:
   fleetplan gen-scenario --sites 20 --workloads 10 --quarters 8 > target/big.toml
   fleetplan gen-scenario --seed 7 | fleetplan check /dev/stdin";
+
+/// `fleetplan serve`.
+pub const SERVE: &str = "Examples:
+  fleetplan serve
+  fleetplan serve my-scenario.toml --open
+  fleetplan serve --bind 127.0.0.1:0
+  fleetplan serve --bind 0.0.0.0:8765 --allow-remote   (prints a bearer token; see docs/serve.md)";
