@@ -6,7 +6,8 @@ use fleetplan_engines::plan::{self, Backend, PlanOptions};
 use fleetplan_engines::sim::Routing;
 use fleetplan_engines::sim::scenario::{DEFAULT_REPAIR_HOURS, ScenarioSimOptions, chip_failures};
 use fleetplan_engines::sweep::{SweepMode, SweepSettings};
-use fleetplan_io::api::plan::{parse_objective, parse_path, plan_options};
+use fleetplan_io::api::plan::{PlanSettingError, parse_objective, parse_path, plan_options};
+use fleetplan_io::api::settings::{RangeError, positive};
 use fleetplan_io::api::simulate::DEFAULT_SCENARIO_REQUEST_BUDGET;
 use fleetplan_io::api::sweep::{DEFAULT_TORNADO_OUTPUT, sweep_settings};
 use serde::Deserialize;
@@ -25,10 +26,43 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// default).
 pub const SIM_SERIES_INTERVAL_S: f64 = 60.0;
 
-/// A setting that cannot be used; `Display` names it and says what is valid.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("settings: {0}")]
-pub struct SettingsError(pub String);
+/// A setting that cannot be used; `Display` names it (`settings.gap ...`) and says what is
+/// valid.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Not an object of the kind's settings (unknown field, wrong type).
+    #[error("settings: {0}")]
+    Shape(#[from] serde_json::Error),
+    /// A planner setting out of range or unknown (`objective`, `path`, `gap`, `time_limit_s`).
+    #[error("settings.{name} {source}")]
+    Plan {
+        /// The setting.
+        name: &'static str,
+        /// Why.
+        source: PlanSettingError,
+    },
+    /// `hours` is not a positive number.
+    #[error("settings.hours {0}")]
+    Hours(RangeError),
+    /// `hours` is more than a quarter.
+    #[error("settings.hours {0} is more than a quarter ({MAX_SIM_HOURS} h)")]
+    HoursBeyond(String),
+    /// `quarter` is not a quarter such as `2025Q3`.
+    #[error("settings.quarter: {0}")]
+    Quarter(String),
+    /// `replications` out of range.
+    #[error("settings.replications must be 1 to {MAX_REPLICATIONS}, got {0}")]
+    Replications(u32),
+    /// `requests` is zero.
+    #[error("settings.requests must be at least 1")]
+    NoRequests,
+    /// `samples` out of range.
+    #[error("settings.samples must be 1 to {MAX_SWEEP_SAMPLES}, got {0}")]
+    Samples(u64),
+    /// `mode` is neither `evaluate` nor `optimize`.
+    #[error("settings.mode: unknown mode `{0}`; valid: evaluate, optimize")]
+    Mode(String),
+}
 
 /// `settings` of `POST /api/optimize` (every field optional).
 #[derive(Debug, Default, Deserialize)]
@@ -102,22 +136,20 @@ pub struct SweepPlan {
 pub fn parse<T: DeserializeOwned + Default>(settings: Option<serde_json::Value>) -> Result<T, SettingsError> {
     match settings {
         None | Some(serde_json::Value::Null) => Ok(T::default()),
-        Some(value) => serde_json::from_value(value).map_err(|e| SettingsError(e.to_string())),
+        Some(value) => Ok(serde_json::from_value(value)?),
     }
 }
 
 impl OptimizeSettings {
     /// The planner's options (the CLI's defaults and checks).
     pub fn options(&self) -> Result<PlanOptions, SettingsError> {
-        let objective = self.objective.as_deref().map(parse_objective).transpose().map_err(named("objective"))?;
-        let path = parse_path(self.path.as_deref().unwrap_or("auto")).map_err(named("path"))?;
+        let invalid = |name| move |source| SettingsError::Plan { name, source };
+        let objective = self.objective.as_deref().map(parse_objective).transpose().map_err(invalid("objective"))?;
+        let path = parse_path(self.path.as_deref().unwrap_or("auto")).map_err(invalid("path"))?;
         let gap = self.gap.unwrap_or(plan::DEFAULT_MIP_GAP);
         let time_limit_s = self.time_limit_s.unwrap_or(plan::DEFAULT_TIME_LIMIT_S);
-        let mut options = plan_options(objective, Backend::Microlp, gap, time_limit_s, true, path).map_err(|e| {
-            let name =
-                if matches!(e, fleetplan_io::api::plan::PlanSettingError::Gap(_)) { "gap" } else { "time_limit_s" };
-            SettingsError(format!("{name} {e}"))
-        })?;
+        let mut options = plan_options(objective, Backend::Microlp, gap, time_limit_s, true, path)
+            .map_err(|e| invalid(if matches!(e, PlanSettingError::Gap(_)) { "gap" } else { "time_limit_s" })(e))?;
         options.node_limit = Some(self.node_limit.unwrap_or(plan::DEFAULT_NODE_LIMIT));
         Ok(options)
     }
@@ -129,22 +161,19 @@ impl SimulateSettings {
     pub fn plan(&self) -> Result<SimulatePlan, SettingsError> {
         let hours = self.hours.unwrap_or(24.0);
         let given = fleetplan_core::format::given(hours);
-        let hours = fleetplan_io::api::settings::positive(hours, &given).map_err(named("hours"))?;
+        let hours = positive(hours, &given).map_err(SettingsError::Hours)?;
         if hours > MAX_SIM_HOURS {
-            return Err(SettingsError(format!("hours {given} is more than a quarter ({MAX_SIM_HOURS} h)")));
+            return Err(SettingsError::HoursBeyond(given));
         }
-        let quarter = self
-            .quarter
-            .as_deref()
-            .map(|q| q.parse::<Quarter>().map_err(|e| SettingsError(format!("quarter: {e}"))))
-            .transpose()?;
+        let quarter =
+            self.quarter.as_deref().map(|q| q.parse::<Quarter>().map_err(SettingsError::Quarter)).transpose()?;
         let replications = self.replications.unwrap_or(1);
         if !(1..=MAX_REPLICATIONS).contains(&replications) {
-            return Err(SettingsError(format!("replications must be 1 to {MAX_REPLICATIONS}, got {replications}")));
+            return Err(SettingsError::Replications(replications));
         }
         let requests = self.requests.unwrap_or(DEFAULT_SCENARIO_REQUEST_BUDGET);
         if requests == 0 {
-            return Err(SettingsError("requests must be at least 1".into()));
+            return Err(SettingsError::NoRequests);
         }
         let options = ScenarioSimOptions {
             workload: self.workload.clone(),
@@ -166,22 +195,17 @@ impl SweepRequestSettings {
     pub fn plan(&self) -> Result<SweepPlan, SettingsError> {
         let samples = self.samples.unwrap_or(DEFAULT_SWEEP_SAMPLES as u64);
         if !(1..=MAX_SWEEP_SAMPLES as u64).contains(&samples) {
-            return Err(SettingsError(format!("samples must be 1 to {MAX_SWEEP_SAMPLES}, got {samples}")));
+            return Err(SettingsError::Samples(samples));
         }
         let mode = match self.mode.as_deref().unwrap_or("evaluate") {
             "evaluate" => SweepMode::Evaluate,
             "optimize" => SweepMode::Optimize,
-            other => return Err(SettingsError(format!("unknown mode `{other}`; valid: evaluate, optimize"))),
+            other => return Err(SettingsError::Mode(other.to_string())),
         };
         let settings = sweep_settings(samples as usize, self.seed.unwrap_or(0), mode);
         let tornado_output = self.output.clone().unwrap_or_else(|| DEFAULT_TORNADO_OUTPUT.to_string());
         Ok(SweepPlan { settings, tornado_output })
     }
-}
-
-/// An error of setting `name` as a [`SettingsError`].
-fn named<E: std::fmt::Display>(name: &'static str) -> impl Fn(E) -> SettingsError {
-    move |e| SettingsError(format!("{name} {e}"))
 }
 
 #[cfg(test)]
