@@ -3,6 +3,7 @@
 //! the Python package's `to_dict()` are the same document. Front ends only choose where the
 //! text goes and how tables look.
 
+pub mod catalog;
 pub mod compare;
 pub mod diagnostics;
 pub mod perf;

@@ -26,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .route("/api/check", post(check))
         .route("/api/evaluate", post(evaluate))
         .route("/api/compare", post(compare))
+        .route("/api/catalog", get(catalog))
 }
 
 /// A JSON text (already serialised, e.g. by `fleetplan_core::output::to_json_pretty`) as a 200
@@ -80,4 +81,10 @@ async fn compare(State(state): State<AppState>, ApiJson(input): ApiJson<CompareI
     let catalog = state.catalog.clone();
     let doc = state.inline.compare.run(move || scenario::compare_document(&catalog, input)).await??;
     Ok(json_text(doc))
+}
+
+async fn catalog(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let doc =
+        fleetplan_io::api::catalog::catalog_document(&state.catalog).map_err(|e| ApiError::internal(e.to_string()))?;
+    json_document(&doc)
 }

@@ -18,8 +18,8 @@ use fleetplan_core::catalog::{Accelerator, Catalog, Provenance};
 use fleetplan_core::format::grouped;
 use fleetplan_core::policy::{classify_3a090, performance_density, tpp};
 use fleetplan_core::scenario::Quarter;
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use fleetplan_io::api::catalog as catalog_api;
+use serde_json::Value;
 
 /// Arguments of `fleetplan catalog`.
 #[derive(Debug, Args)]
@@ -67,92 +67,30 @@ pub fn run(catalog: &Catalog, args: &CatalogArgs) -> Result<(), Failure> {
         catalog.accelerators.iter().filter(|a| args.available.is_none_or(|q| a.available_in(q))).collect();
     let text = match (args.table, args.print.is_json()) {
         (CatalogTable::Rules, json) => return super::policy::print_rules(catalog, json),
-        (CatalogTable::Chips, true) => chips_json(&chips)?,
+        (CatalogTable::Chips, true) => keyed_json(catalog_api::chips(&chips))?,
         (CatalogTable::Chips, false) => chips_table(&chips),
-        (CatalogTable::Systems, true) => keyed_json(catalog.systems.iter().map(|s| (s.id.as_str(), entry_value(s))))?,
+        (CatalogTable::Systems, true) => keyed_json(catalog_api::systems(catalog))?,
         (CatalogTable::Systems, false) => systems_table(catalog),
-        (CatalogTable::Models, true) => models_json(catalog)?,
+        (CatalogTable::Models, true) => keyed_json(catalog_api::models(catalog))?,
         (CatalogTable::Models, false) => models_table(catalog),
-        (CatalogTable::Regions, true) => keyed_json(catalog.regions.iter().map(|r| (r.id.as_str(), entry_value(r))))?,
+        (CatalogTable::Regions, true) => keyed_json(catalog_api::regions(catalog))?,
         (CatalogTable::Regions, false) => regions_table(catalog),
-        (CatalogTable::Engines, true) => engines_json(catalog)?,
+        (CatalogTable::Engines, true) => keyed_json(catalog_api::engines(catalog))?,
         (CatalogTable::Engines, false) => engines_table(catalog),
-        (CatalogTable::Prices, json) => prices::prices(catalog, json)?,
+        (CatalogTable::Prices, true) => keyed_json(catalog_api::prices(catalog))?,
+        (CatalogTable::Prices, false) => prices::prices_table(catalog),
     };
     out(&text);
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON
+// JSON (the documents live in `fleetplan_io::api::catalog`)
 
-/// An entry as a JSON object (entries are structs, so this is always an object).
-fn entry_value<T: Serialize>(entry: &T) -> Result<Map<String, Value>, Failure> {
-    match serde_json::to_value(entry) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(Failure::Internal(format!("catalog entry serialised to a non-object: {other}"))),
-        Err(e) => Err(Failure::Internal(format!("JSON encoding failed: {e}"))),
-    }
-}
-
-/// One pretty-printed object keyed by id.
-fn keyed_json<'a>(
-    entries: impl Iterator<Item = (&'a str, Result<Map<String, Value>, Failure>)>,
-) -> Result<String, Failure> {
-    let mut all = Map::new();
-    for (id, value) in entries {
-        all.insert(id.to_string(), Value::Object(value?));
-    }
-    to_json(&Value::Object(all))
-}
-
-/// JSON number, or null when not finite (never NaN/inf in output).
-fn number(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-}
-
-fn chip_json(chip: &Accelerator) -> Result<Map<String, Value>, Failure> {
-    let mut map = entry_value(chip)?;
-    map.insert("tpp".into(), number(tpp(chip)));
-    map.insert("performance_density".into(), performance_density(chip).map_or(Value::Null, number));
-    map.insert("classification_3a090".into(), json!(classify_3a090(chip).to_string()));
-    Ok(map)
-}
-
-fn chips_json(chips: &[&Accelerator]) -> Result<String, Failure> {
-    keyed_json(chips.iter().map(|a| (a.id.as_str(), chip_json(a))))
-}
-
-fn models_json(catalog: &Catalog) -> Result<String, Failure> {
-    let llms = catalog.llms.iter().map(|m| {
-        let value = entry_value(m).map(|mut map| {
-            map.insert("model_kind".into(), json!("llm"));
-            map.insert("parameter_count".into(), number(m.parameter_count()));
-            map.insert("active_parameter_count".into(), number(m.active_parameter_count()));
-            map
-        });
-        (m.id.as_str(), value)
-    });
-    let diffusion = catalog.diffusion_models.iter().map(|m| {
-        let value = entry_value(m).map(|mut map| {
-            map.insert("model_kind".into(), json!("diffusion"));
-            map
-        });
-        (m.id.as_str(), value)
-    });
-    keyed_json(llms.chain(diffusion))
-}
-
-fn engines_json(catalog: &Catalog) -> Result<String, Failure> {
-    keyed_json(catalog.engines.iter().map(|e| {
-        let value = entry_value(e).and_then(|mut map| {
-            if let Some(traits) = &e.serving {
-                map.insert("latest".into(), Value::Object(entry_value(&traits.at_version(None))?));
-            }
-            Ok(map)
-        });
-        (e.id.as_str(), value)
-    }))
+/// A keyed catalog document as pretty JSON; an entry that is not an object is a bug.
+fn keyed_json(doc: Result<catalog_api::Keyed, catalog_api::EntryJsonError>) -> Result<String, Failure> {
+    let doc = doc.map_err(|e| Failure::Internal(e.to_string()))?;
+    to_json(&Value::Object(doc))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,12 +4,11 @@
 use super::{Failure, markdown_table, out, to_json};
 use crate::ui;
 use clap::{Args, Subcommand};
-use fleetplan_core::catalog::{Accelerator, Catalog, Rule};
+use fleetplan_core::catalog::{Accelerator, Catalog};
 use fleetplan_core::policy::{Classification, Ownership, RuleSet, Verdict, VerdictKind, chip_metrics, classify, judge};
 use fleetplan_core::scenario::Quarter;
 use fleetplan_core::units::Date;
 use fleetplan_io::api::policy::{PolicyInputError, PolicySwitches};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Subcommands of `fleetplan policy`.
@@ -303,38 +302,11 @@ fn matrix(catalog: &Catalog, args: &MatrixArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// JSON form of one rule in `fleetplan catalog rules --json`: the catalog entry plus its
-/// computed end date.
-#[derive(Serialize)]
-struct RuleJson<'a> {
-    #[serde(flatten)]
-    rule: &'a Rule,
-    /// First day it no longer applies (from `ends` or `rescinded_by`).
-    end_date: Option<Date>,
-    /// Whether it was rescinded before it took effect.
-    never_in_force: bool,
-    /// Short description of what it covers.
-    scope: String,
-}
-
 /// Print the rules table (`fleetplan catalog rules`): id, effective, ends, action, scope,
 /// citation; or, with `json`, an object keyed by rule id.
 pub fn print_rules(catalog: &Catalog, json: bool) -> Result<(), Failure> {
     if json {
-        let map: BTreeMap<&str, RuleJson> = catalog
-            .rules
-            .iter()
-            .map(|r| {
-                let entry = RuleJson {
-                    rule: r,
-                    end_date: r.end_date(catalog),
-                    never_in_force: r.never_in_force(catalog),
-                    scope: r.scope(),
-                };
-                (r.id.as_str(), entry)
-            })
-            .collect();
-        out(&to_json(&map)?);
+        out(&to_json(&fleetplan_io::api::catalog::rules(catalog))?);
         return Ok(());
     }
     let mut table = markdown_table();

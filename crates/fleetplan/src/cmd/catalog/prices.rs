@@ -5,34 +5,9 @@
 //! `{"lease": {...}, "purchase_price": {...}}` keyed by id, each entry with `price` (the value a
 //! point stands for: its value, else the middle of its band).
 
-use super::{Failure, confidence, entry_value, fmt_opt, number, table, to_json};
+use super::{confidence, fmt_opt, table};
 use fleetplan_core::catalog::{Catalog, LEASE_BASIS_ORDER, LEASE_REFERENCE_REGION};
 use fleetplan_core::format::grouped;
-use serde_json::{Map, Value};
-
-/// The price series as tables, or as JSON.
-pub(super) fn prices(catalog: &Catalog, json: bool) -> Result<String, Failure> {
-    if json { prices_json(catalog) } else { Ok(prices_table(catalog)) }
-}
-
-fn prices_json(catalog: &Catalog) -> Result<String, Failure> {
-    let mut leases = Map::new();
-    for l in &catalog.costs.leases {
-        let mut map = entry_value(l)?;
-        map.insert("price".into(), number(l.usd_per_accel_hour()));
-        leases.insert(l.id.clone(), Value::Object(map));
-    }
-    let mut purchases = Map::new();
-    for p in &catalog.costs.purchases {
-        let mut map = entry_value(p)?;
-        map.insert("price".into(), number(p.usd()));
-        purchases.insert(p.id.clone(), Value::Object(map));
-    }
-    let mut all = Map::new();
-    all.insert("lease".into(), Value::Object(leases));
-    all.insert("purchase_price".into(), Value::Object(purchases));
-    to_json(&Value::Object(all))
-}
 
 /// "low-high", or "-" without a band.
 fn band(low: Option<f64>, high: Option<f64>, decimals: usize) -> String {
@@ -42,7 +17,8 @@ fn band(low: Option<f64>, high: Option<f64>, decimals: usize) -> String {
     }
 }
 
-fn prices_table(catalog: &Catalog) -> String {
+/// The price series as tables (`--json`: `fleetplan_io::api::catalog::prices`).
+pub(super) fn prices_table(catalog: &Catalog) -> String {
     let costs = &catalog.costs;
     let mut leases: Vec<_> = costs.leases.iter().collect();
     leases.sort_by(|a, b| {
