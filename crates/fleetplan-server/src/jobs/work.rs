@@ -95,7 +95,7 @@ pub fn simulate(input: Input, run: SimulatePlan) -> Work {
             .ok_or_else(stopped)?;
         let summaries = sim.summarize(&results).ok_or_else(|| JobError::new("internal", "no replications ran"))?;
         let doc = scenario_document(&scenario, &sim, &run.options, run.seed, run.replications, &summaries);
-        let charts = charts_pending::simulation(&sim, &results, &summaries);
+        let charts = charts_pending::simulation(&catalog, &sim, &results, &summaries);
         output(&doc, &charts)
     })
 }
@@ -124,7 +124,7 @@ pub fn sweep(input: Input, run: SweepPlan) -> Work {
             return Err(JobError::new("unknown_output", message));
         };
         let summary = SweepSummary::new(&scenario.name, &scenario.currency, &result, tornado);
-        let charts = charts_pending::sweep(&summary);
+        let charts = charts_pending::sweep(&summary, &result);
         output(&summary, &charts)
     })
 }
@@ -169,22 +169,25 @@ mod charts_pending {
     use fleetplan_engines::sim::scenario::{ScenarioSim, ScenarioSummary};
     use fleetplan_io::api::sweep::SweepSummary;
 
-    /// `fleetplan_io::charts::plan_charts(scenario, catalog, plan)` (none until merged).
-    pub fn plan(_scenario: &Scenario, _catalog: &Catalog, _plan: &Plan) -> Vec<serde_json::Value> {
-        Vec::new()
+    use fleetplan_engines::sweep::Sweep;
+
+    /// `fleetplan_io::charts::plan_charts(scenario, catalog, plan)`.
+    pub fn plan(scenario: &Scenario, catalog: &Catalog, plan: &Plan) -> Vec<fleetplan_io::charts::Chart> {
+        fleetplan_io::charts::plan_charts(scenario, catalog, plan)
     }
 
-    /// `fleetplan_io::charts::simulation_charts(...)` (none until merged).
+    /// `fleetplan_io::charts::scenario_simulation_charts(catalog, sim, results)`.
     pub fn simulation(
-        _sim: &ScenarioSim,
-        _results: &[Vec<SimResult>],
+        catalog: &Catalog,
+        sim: &ScenarioSim,
+        results: &[Vec<SimResult>],
         _summary: &ScenarioSummary,
-    ) -> Vec<serde_json::Value> {
-        Vec::new()
+    ) -> Vec<fleetplan_io::charts::Chart> {
+        fleetplan_io::charts::scenario_simulation_charts(catalog, sim, results)
     }
 
-    /// `fleetplan_io::charts::sweep_charts(summary)` (none until merged).
-    pub fn sweep(_summary: &SweepSummary) -> Vec<serde_json::Value> {
-        Vec::new()
+    /// `fleetplan_io::charts::sweep_charts(summary, result)`.
+    pub fn sweep(summary: &SweepSummary, result: &Sweep) -> Vec<fleetplan_io::charts::Chart> {
+        fleetplan_io::charts::sweep_charts(summary, result)
     }
 }
