@@ -45,6 +45,8 @@ export function parseSvg(markup) {
       t.remove();
     }
   }
+  // The chart's own <title> would be a tooltip over the whole chart: its text is the aria-label.
+  for (const t of Array.from(root.children).filter((c) => c.localName === "title")) t.remove();
   const svg = document.importNode(root, true);
   // Re-apply inline styles through the CSSOM (allowed by CSP, unlike style attributes).
   if (styles.length) {

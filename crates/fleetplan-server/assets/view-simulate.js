@@ -22,6 +22,7 @@ export async function render(page) {
   const hours = h("input", { type: "number", min: "0.1", max: "168", step: "0.5", value: "2", testid: "sim-hours", class: "narrow" });
   const quarter = h("input", { type: "text", placeholder: "last", testid: "sim-quarter", class: "narrow" });
   const seed = h("input", { type: "number", min: "0", step: "1", value: "1", testid: "sim-seed", class: "narrow" });
+  const requests = h("input", { type: "number", min: "1000", max: "10000000", step: "1000", value: "200000", testid: "sim-requests", class: "narrow", title: "Request budget of one replication: a large pool is sampled down to about this many requests" });
   const reps = h("input", { type: "number", min: "1", max: "16", step: "1", value: "1", testid: "sim-replications", class: "narrow" });
   const run = h("button", { class: "btn primary", type: "button", testid: "run-simulate" }, "Simulate");
   const jobHost = h("div", { testid: "simulate-job" });
@@ -31,6 +32,7 @@ export async function render(page) {
       h("label", { class: "field" }, h("span", {}, "Workload"), workload),
       h("label", { class: "field" }, h("span", {}, "Hours of traffic"), hours),
       h("label", { class: "field" }, h("span", {}, "Quarter"), quarter),
+      h("label", { class: "field" }, h("span", {}, "Requests"), requests),
       h("label", { class: "field" }, h("span", {}, "Seed"), seed),
       h("label", { class: "field" }, h("span", {}, "Replications"), reps)),
     chatNames.length ? null : h("p", { class: "note" }, "Tip: run Evaluate first to pick the workload from a list."),
@@ -43,7 +45,7 @@ export async function render(page) {
   run.addEventListener("click", async () => {
     run.disabled = true;
     out.replaceChildren();
-    const settings = { hours: Number(hours.value) || 2, seed: Number(seed.value) || 0, replications: Number(reps.value) || 1 };
+    const settings = { hours: Number(hours.value) || 2, seed: Number(seed.value) || 0, replications: Number(reps.value) || 1, requests: Number(requests.value) || 200000 };
     if (workload.value.trim()) settings.workload = workload.value.trim();
     if (quarter.value.trim()) settings.quarter = quarter.value.trim();
     const version = scenario.version;

@@ -161,6 +161,9 @@ async fn open_view(c: &Client, view: &str) {
 /// A full-page screenshot (DevTools `Page.captureScreenshot` beyond the viewport, at most
 /// [`MAX_SHOT_HEIGHT`] pixels tall); the viewport's own screenshot when that fails.
 async fn screenshot(c: &Client, dir: &Path, name: &str) -> PathBuf {
+    // From the top, so that the sticky nav bar is drawn where it belongs.
+    let _ = c.execute("window.scrollTo(0, 0)", vec![]).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let size = c.execute("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]", vec![]).await.unwrap_or(Value::Null);
     let width = size[0].as_f64().unwrap_or(f64::from(WINDOW.0));
     let height = size[1].as_f64().unwrap_or(f64::from(WINDOW.1)).min(f64::from(MAX_SHOT_HEIGHT));
@@ -219,6 +222,25 @@ async fn ready_and_clean(c: &Client, view: &str) {
     assert_eq!(errors, json!([]), "page errors (window errors, rejections, CSP violations) after the {view} view");
     let console = console_errors(c).await;
     assert!(console.is_empty(), "browser console errors after the {view} view: {console:#?}");
+}
+
+/// Waits (at most [`JOB_WAIT_S`]) until the view's job panel shows a final state; returns it.
+async fn wait_job(c: &Client) -> Value {
+    let script = "const p = document.querySelector('[data-testid=job-panel]'); \
+                  return p && ['done','failed','cancelled','timed_out'].includes(p.dataset.state) && (p.dataset.state + (p.dataset.state === 'done' ? '' : ': ' + p.textContent))";
+    let state = wait_js(c, "the job to end", script, JOB_WAIT_S).await;
+    if state != json!("done") {
+        let errors = c.execute("return Array.from(document.querySelectorAll('[data-testid=error-box]')).map(e => e.textContent)", vec![]).await;
+        eprintln!("job ended {state}; errors shown: {errors:?}");
+    }
+    state
+}
+
+/// Types `value` into the input `[data-testid=id]` after clearing it.
+async fn set_input(c: &Client, id: &str, value: &str) {
+    let input = testid(c, id).await;
+    input.clear().await.unwrap_or_else(|e| panic!("clear {id}: {e}"));
+    input.send_keys(value).await.unwrap_or_else(|e| panic!("type into {id}: {e}"));
 }
 
 /// How many chart marks with data the element `[data-testid=scope]` holds.
@@ -350,23 +372,23 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     // Optimize: a job followed to its end.
     open_view(c, "optimize").await;
     testid(c, "run-optimize").await.click().await.map_err(|e| e.to_string())?;
-    let state = wait_js(
-        c,
-        "the optimize job",
-        "const p = document.querySelector('[data-testid=job-panel]'); return p && ['done','failed','cancelled','timed_out'].includes(p.dataset.state) && p.dataset.state",
-        JOB_WAIT_S,
-    )
-    .await;
-    assert_eq!(state, json!("done"), "the optimize job ends done");
+    assert_eq!(wait_job(c).await, json!("done"), "the optimize job ends done");
     testid(c, "card-feasible").await;
     let marks = chart_marks(c, "optimize-charts").await;
     assert!(marks > 0, "optimize charts carry marks with data-value");
     println!("screenshot: {}", screenshot(c, shots, "4-optimize").await.display());
     ready_and_clean(c, "optimize").await;
 
-    // Simulate, compare, sweep, catalog: each view renders without errors.
+    // Simulate one chat workload (a small request budget keeps the debug build quick).
     open_view(c, "simulate").await;
-    testid(c, "run-simulate").await;
+    testid(c, "sim-workload").await.select_by_value("doubao/qwen3-30b-a3b").await.map_err(|e| e.to_string())?;
+    set_input(c, "sim-quarter", "2025Q1").await;
+    set_input(c, "sim-hours", "1").await;
+    set_input(c, "sim-requests", "20000").await;
+    testid(c, "run-simulate").await.click().await.map_err(|e| e.to_string())?;
+    assert_eq!(wait_job(c).await, json!("done"), "the simulate job ends done");
+    testid(c, "latency-table").await;
+    assert!(chart_marks(c, "simulate-charts").await > 0, "simulate charts carry marks with data-value");
     println!("screenshot: {}", screenshot(c, shots, "5-simulate").await.display());
     ready_and_clean(c, "simulate").await;
 
@@ -377,8 +399,13 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     println!("screenshot: {}", screenshot(c, shots, "6-compare").await.display());
     ready_and_clean(c, "compare").await;
 
+    // A small sweep: the tornado and the distributions.
     open_view(c, "sweep").await;
-    testid(c, "run-sweep").await;
+    set_input(c, "sweep-samples", "40").await;
+    testid(c, "run-sweep").await.click().await.map_err(|e| e.to_string())?;
+    assert_eq!(wait_job(c).await, json!("done"), "the sweep job ends done");
+    testid(c, "tornado-table").await;
+    assert!(chart_marks(c, "sweep-charts").await > 0, "sweep charts carry marks with data-value");
     println!("screenshot: {}", screenshot(c, shots, "7-sweep").await.display());
     ready_and_clean(c, "sweep").await;
 
