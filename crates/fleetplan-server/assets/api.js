@@ -81,7 +81,7 @@ export function isFinal(state) {
  * (`/api/jobs/{id}/events`) unless a token is needed (EventSource cannot send headers) or it
  * fails, then polls `/api/jobs/{id}`. Resolves with the final job including its result.
  */
-export function followJob(id, onUpdate, { signal } = {}) {
+export function followJob(id, onUpdate, { signal, onTransport } = {}) {
   return new Promise((resolve, reject) => {
     let done = false;
     let es = null;
@@ -97,8 +97,11 @@ export function followJob(id, onUpdate, { signal } = {}) {
         reject(e);
       }
     };
+    let polling = false;
     const poll = async () => {
       if (done) return;
+      if (!polling && onTransport) onTransport("poll");
+      polling = true;
       try {
         const job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`);
         onUpdate(job);
@@ -119,9 +122,12 @@ export function followJob(id, onUpdate, { signal } = {}) {
     if (signal) signal.addEventListener("abort", () => { done = true; if (es) es.close(); clearTimeout(pollTimer); });
     if (typeof EventSource === "function" && !token()) {
       es = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`);
+      let heard = false;
       es.onmessage = (ev) => {
         let job;
         try { job = JSON.parse(ev.data); } catch { return; }
+        if (!heard && onTransport) onTransport("sse");
+        heard = true;
         onUpdate(job);
         if (isFinal(job.state)) finish();
       };

@@ -60,7 +60,7 @@ export async function runJob(kind, body, host) {
   };
   show(job);
   try {
-    const final = await followJob(job.id, show);
+    const final = await followJob(job.id, show, { onTransport: (t) => { panel.dataset.transport = t; } });
     show(final);
     return final;
   } catch (e) {

@@ -2,7 +2,7 @@
 // (TTFT, TPOT, end-to-end, queue wait), throughput and SLO attainment, pools, and the charts
 // (histograms, time series).
 
-import { h, replace, table, section, empty } from "./dom.js";
+import { h, append, replace, table, section, empty } from "./dom.js";
 import { num, pct, compact, seconds } from "./fmt.js";
 import { chartGrid } from "./charts.js";
 import { scenario, scenarioBody, results } from "./state.js";
@@ -27,7 +27,7 @@ export async function render(page) {
   const run = h("button", { class: "btn primary", type: "button", testid: "run-simulate" }, "Simulate");
   const jobHost = h("div", { testid: "simulate-job" });
   const out = h("div", { testid: "simulate-result" });
-  page.append(viewHead("Simulate serving", "Discrete-event simulation of one chat workload's serving fleet: latency percentiles, throughput and SLO attainment under load, with replica failures.", run),
+  append(page, [viewHead("Simulate serving", "Discrete-event simulation of one chat workload's serving fleet: latency percentiles, throughput and SLO attainment under load, with replica failures.", run),
     h("div", { class: "toolbar settings" },
       h("label", { class: "field" }, h("span", {}, "Workload"), workload),
       h("label", { class: "field" }, h("span", {}, "Hours of traffic"), hours),
@@ -36,7 +36,7 @@ export async function render(page) {
       h("label", { class: "field" }, h("span", {}, "Seed"), seed),
       h("label", { class: "field" }, h("span", {}, "Replications"), reps)),
     chatNames.length ? null : h("p", { class: "note" }, "Tip: run Evaluate first to pick the workload from a list."),
-    jobHost, out);
+    jobHost, out]);
   if (!has) {
     run.disabled = true;
     out.append(empty("Load a scenario in the editor first."));
