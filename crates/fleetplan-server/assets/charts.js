@@ -1,9 +1,11 @@
 // Charts: the API sends each chart as a complete SVG string (fleetplan_io::charts, docs/charts.md).
 // They come from our own server and carry no scripts; they are still parsed as XML and
 // stripped of anything active (scripts, event handlers, foreign objects, external links) before
-// they enter the page, and inline `style` attributes are moved to the CSSOM so that the strict
-// Content-Security-Policy (style-src 'self') never has to block one. Hovering a `.fp-mark` shows
-// a tooltip from its data-series / data-x / data-value attributes.
+// they enter the page. They must use presentation attributes only: the strict
+// Content-Security-Policy (style-src 'self') blocks `style` attributes and <style> elements
+// already when the string is parsed, and the error collector reports that as a violation (the
+// browser test fails on it). Hovering a `.fp-mark` shows a tooltip from its data-series /
+// data-x / data-value attributes (or its <title>).
 
 import { h, empty } from "./dom.js";
 
@@ -15,7 +17,6 @@ export function parseSvg(markup) {
   const doc = new DOMParser().parseFromString(markup, "image/svg+xml");
   const root = doc.documentElement;
   if (!root || root.namespaceURI !== SVG_NS || root.localName !== "svg" || doc.getElementsByTagName("parsererror").length) return null;
-  const styles = [];
   const walk = (el) => {
     for (const child of Array.from(el.children)) {
       if (DROP.has(child.localName)) {
@@ -28,10 +29,6 @@ export function parseSvg(markup) {
       const n = attr.name.toLowerCase();
       if (n.startsWith("on")) el.removeAttribute(attr.name);
       else if ((n === "href" || n === "xlink:href") && !attr.value.startsWith("#")) el.removeAttribute(attr.name);
-      else if (n === "style") {
-        styles.push([el, attr.value]);
-        el.removeAttribute(attr.name);
-      }
     }
   };
   walk(root);
@@ -47,17 +44,7 @@ export function parseSvg(markup) {
   }
   // The chart's own <title> would be a tooltip over the whole chart: its text is the aria-label.
   for (const t of Array.from(root.children).filter((c) => c.localName === "title")) t.remove();
-  const svg = document.importNode(root, true);
-  // Re-apply inline styles through the CSSOM (allowed by CSP, unlike style attributes).
-  if (styles.length) {
-    const origin = Array.from(root.querySelectorAll("*"));
-    const copy = Array.from(svg.querySelectorAll("*"));
-    for (const [el, css] of styles) {
-      const target = el === root ? svg : copy[origin.indexOf(el)];
-      if (target) target.style.cssText = css;
-    }
-  }
-  return svg;
+  return document.importNode(root, true);
 }
 
 /** One chart as a figure: title (answer-first, from the API) and the SVG. */

@@ -36,8 +36,10 @@ const MAX_SHOT_HEIGHT: u32 = 4000;
 
 /// chromedriver and chromium, or why they are missing.
 fn browser_binaries() -> Result<(PathBuf, PathBuf), String> {
-    let driver = std::env::var_os("FLEETPLAN_CHROMEDRIVER").map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from);
-    let chromium = std::env::var_os("FLEETPLAN_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let driver = std::env::var_os("FLEETPLAN_CHROMEDRIVER")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from);
+    let chromium =
+        std::env::var_os("FLEETPLAN_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     for p in [&driver, &chromium] {
         if !p.is_file() {
             return Err(format!("{} not found (apt-get install chromium chromium-driver)", p.display()));
@@ -137,7 +139,8 @@ async fn wait_js(c: &Client, what: &str, script: &str, limit_s: u64) -> Value {
             return v;
         }
         if Instant::now() > deadline {
-            let errors = c.execute("return JSON.stringify(window.__fpErrors || [])", vec![]).await.unwrap_or(Value::Null);
+            let errors =
+                c.execute("return JSON.stringify(window.__fpErrors || [])", vec![]).await.unwrap_or(Value::Null);
             panic!("timed out after {limit_s} s waiting for {what}; page errors: {errors}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -155,7 +158,13 @@ async fn testid(c: &Client, id: &str) -> Element {
 /// Opens a view through the nav bar and waits until the router has rendered it.
 async fn open_view(c: &Client, view: &str) {
     testid(c, &format!("nav-{view}")).await.click().await.expect("nav link clicks");
-    wait_js(c, &format!("view {view}"), &format!("return document.getElementById('view').dataset.ready === '{view}'"), WAIT_S).await;
+    wait_js(
+        c,
+        &format!("view {view}"),
+        &format!("return document.getElementById('view').dataset.ready === '{view}'"),
+        WAIT_S,
+    )
+    .await;
 }
 
 /// A full-page screenshot (DevTools `Page.captureScreenshot` beyond the viewport, at most
@@ -164,11 +173,18 @@ async fn screenshot(c: &Client, dir: &Path, name: &str) -> PathBuf {
     // From the top, so that the sticky nav bar is drawn where it belongs.
     let _ = c.execute("window.scrollTo(0, 0)", vec![]).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let size = c.execute("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]", vec![]).await.unwrap_or(Value::Null);
+    let size = c
+        .execute("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]", vec![])
+        .await
+        .unwrap_or(Value::Null);
     let width = size[0].as_f64().unwrap_or(f64::from(WINDOW.0));
     let height = size[1].as_f64().unwrap_or(f64::from(WINDOW.1)).min(f64::from(MAX_SHOT_HEIGHT));
     let params = json!({ "format": "png", "captureBeyondViewport": true, "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } });
-    let full = c.issue_cmd(Cdp("Page.captureScreenshot", params)).await.ok().and_then(|v| v["data"].as_str().and_then(base64_decode));
+    let full = c
+        .issue_cmd(Cdp("Page.captureScreenshot", params))
+        .await
+        .ok()
+        .and_then(|v| v["data"].as_str().and_then(base64_decode));
     let png = match full {
         Some(png) => png,
         None => c.screenshot().await.expect("screenshot"),
@@ -230,7 +246,8 @@ async fn wait_job(c: &Client) -> Value {
                   return p && ['done','failed','cancelled','timed_out'].includes(p.dataset.state) && p.dataset.state";
     let state = wait_js(c, "the job to end", script, JOB_WAIT_S).await;
     if state != json!("done") {
-        let shown = c.execute("return document.querySelector('[data-testid=view]').innerText.slice(0, 2000)", vec![]).await;
+        let shown =
+            c.execute("return document.querySelector('[data-testid=view]').innerText.slice(0, 2000)", vec![]).await;
         eprintln!("job ended {state}; the page shows: {shown:?}");
     }
     state
@@ -245,7 +262,8 @@ async fn set_input(c: &Client, id: &str, value: &str) {
 
 /// How many chart marks with data the element `[data-testid=scope]` holds.
 async fn chart_marks(c: &Client, scope: &str) -> u64 {
-    let script = format!("return document.querySelectorAll('[data-testid={scope}] svg.fp-chart .fp-mark[data-value]').length");
+    let script =
+        format!("return document.querySelectorAll('[data-testid={scope}] svg.fp-chart .fp-mark[data-value]').length");
     wait_js(c, &format!("charts with data in {scope}"), &script, WAIT_S).await.as_u64().unwrap_or(0)
 }
 
@@ -263,7 +281,11 @@ async fn dashboard_in_headless_chromium() {
 
     // The line of the example the test breaks: the first `chip = "h20"`.
     let example = include_str!("../../../examples/bytedance-2025.toml");
-    let line = example.lines().position(|l| l.trim_start().starts_with("chip = \"h20\"")).expect("the ByteDance example has an h20 chip line") + 1;
+    let line = example
+        .lines()
+        .position(|l| l.trim_start().starts_with("chip = \"h20\""))
+        .expect("the ByteDance example has an h20 chip line")
+        + 1;
 
     // The server, in-process, on a free loopback port.
     let catalog = Arc::new(Catalog::builtin().expect("the built-in catalog loads"));
@@ -309,7 +331,15 @@ async fn dashboard_in_headless_chromium() {
     result.unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// The whole walk through the dashboard: the editor, then the result views.
 async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), String> {
+    editor_steps(c, base, line, shots).await?;
+    evaluate_and_optimize(c, shots).await?;
+    other_views(c, shots).await
+}
+
+/// Loads the ByteDance example, breaks line `line`, finds the diagnostic there, fixes it.
+async fn editor_steps(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), String> {
     c.set_window_size(WINDOW.0, WINDOW.1).await.map_err(|e| e.to_string())?;
     c.goto(&format!("{base}#/editor")).await.map_err(|e| e.to_string())?;
     wait_js(c, "the editor", "return document.getElementById('view').dataset.ready === 'editor'", WAIT_S).await;
@@ -323,8 +353,17 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     // Break a chip id on a known line: its diagnostic appears beside that line.
     type_over(c, line, "h20", "h2O").await;
     let inline = format!("[data-testid=diagnostic-inline][data-line=\"{line}\"]");
-    let text = wait_js(c, "the inline diagnostic", &format!("const d = document.querySelector('{inline}'); return d && d.textContent"), WAIT_S).await;
-    assert!(text.as_str().unwrap_or_default().contains("unknown accelerator `h2O`"), "diagnostic beside line {line}: {text}");
+    let text = wait_js(
+        c,
+        "the inline diagnostic",
+        &format!("const d = document.querySelector('{inline}'); return d && d.textContent"),
+        WAIT_S,
+    )
+    .await;
+    assert!(
+        text.as_str().unwrap_or_default().contains("unknown accelerator `h2O`"),
+        "diagnostic beside line {line}: {text}"
+    );
     assert!(text.as_str().unwrap_or_default().contains("did you mean `h20`"), "the help is shown: {text}");
     // The marker is in the gutter at that line, and the message is at the line's height.
     let aligned = c
@@ -345,7 +384,12 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     assert_eq!(aligned, Value::Bool(true), "the gutter marker is on line {line} and the message at the line's height");
     assert_eq!(listed, Value::Bool(true), "the problem list names line {line}");
     // Clicking the list item puts the caret on that line.
-    c.find(Locator::Css(&format!("[data-testid=diagnostic-item][data-line=\"{line}\"]"))).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    c.find(Locator::Css(&format!("[data-testid=diagnostic-item][data-line=\"{line}\"]")))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
     let caret_line = c
         .execute("const ta = document.querySelector('[data-testid=editor-text]'); return ta.value.slice(0, ta.selectionStart).split('\\n').length", vec![])
         .await
@@ -359,6 +403,11 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     println!("screenshot: {}", screenshot(c, shots, "2-editor").await.display());
     ready_and_clean(c, "editor").await;
 
+    Ok(())
+}
+
+/// Evaluate (cards, charts, a tooltip) and optimize (a job followed by SSE to its end).
+async fn evaluate_and_optimize(c: &Client, shots: &Path) -> Result<(), String> {
     // Evaluate: summary cards and charts with data.
     open_view(c, "evaluate").await;
     wait_js(c, "the evaluation", "return document.querySelector('[data-testid=card-spend]') || (document.querySelector('[data-testid=error-box]') || {}).textContent", WAIT_S).await;
@@ -373,7 +422,10 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     open_view(c, "optimize").await;
     testid(c, "run-optimize").await.click().await.map_err(|e| e.to_string())?;
     assert_eq!(wait_job(c).await, json!("done"), "the optimize job ends done");
-    let transport = c.execute("return document.querySelector('[data-testid=job-panel]').dataset.transport", vec![]).await.map_err(|e| e.to_string())?;
+    let transport = c
+        .execute("return document.querySelector('[data-testid=job-panel]').dataset.transport", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
     assert_eq!(transport, json!("sse"), "progress came by server-sent events");
     testid(c, "card-feasible").await;
     let marks = chart_marks(c, "optimize-charts").await;
@@ -381,6 +433,11 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     println!("screenshot: {}", screenshot(c, shots, "4-optimize").await.display());
     ready_and_clean(c, "optimize").await;
 
+    Ok(())
+}
+
+/// Simulate and sweep jobs (one sweep cancelled), compare, and the catalog search.
+async fn other_views(c: &Client, shots: &Path) -> Result<(), String> {
     // Simulate one chat workload (a small request budget keeps the debug build quick).
     open_view(c, "simulate").await;
     testid(c, "sim-workload").await.select_by_value("doubao/qwen3-30b-a3b").await.map_err(|e| e.to_string())?;
@@ -421,7 +478,13 @@ async fn run(c: &Client, base: &str, line: usize, shots: &Path) -> Result<(), St
     open_view(c, "catalog").await;
     let search = testid(c, "catalog-search").await;
     search.send_keys("h20").await.map_err(|e| e.to_string())?;
-    wait_js(c, "catalog search results", "return Array.from(document.querySelectorAll('[data-testid=catalog-entry]')).some(e => e.dataset.id === 'h20')", WAIT_S).await;
+    wait_js(
+        c,
+        "catalog search results",
+        "return Array.from(document.querySelectorAll('[data-testid=catalog-entry]')).some(e => e.dataset.id === 'h20')",
+        WAIT_S,
+    )
+    .await;
     println!("screenshot: {}", screenshot(c, shots, "8-catalog").await.display());
     ready_and_clean(c, "catalog").await;
     Ok(())
@@ -447,5 +510,11 @@ async fn hover_a_mark(c: &Client, scope: &str) {
         y: 0.0,
     });
     c.perform_actions(actions).await.expect("pointer moves");
-    wait_js(c, "the chart tooltip", "const t = document.querySelector('[data-testid=chart-tooltip]'); return t && !t.hidden && t.textContent", 5).await;
+    wait_js(
+        c,
+        "the chart tooltip",
+        "const t = document.querySelector('[data-testid=chart-tooltip]'); return t && !t.hidden && t.textContent",
+        5,
+    )
+    .await;
 }
