@@ -397,6 +397,34 @@ async fn editor_steps(c: &Client, base: &str, line: usize, shots: &Path) -> Resu
     assert_eq!(caret_line, json!(line), "the caret moves to the diagnostic's line");
     println!("screenshot: {}", screenshot(c, shots, "1-editor-diagnostic").await.display());
 
+    // Evaluate refuses the broken text visibly: a 422 with the located diagnostics.
+    open_view(c, "evaluate").await;
+    let shown = wait_js(
+        c,
+        "the invalid-scenario error",
+        "const e = document.querySelector('[data-testid=error-box]'); return e && e.dataset.code + ' ' + e.textContent",
+        WAIT_S,
+    )
+    .await;
+    let shown = shown.as_str().unwrap_or_default().to_string();
+    assert!(
+        shown.starts_with("invalid_scenario") && shown.contains(&format!("line {line}")) && shown.contains("h2O"),
+        "{shown}"
+    );
+    let console = console_errors(c).await;
+    assert!(
+        console.iter().all(|l| l.contains("/api/evaluate") && l.contains("422")),
+        "only the expected 422 is logged: {console:#?}"
+    );
+    open_view(c, "editor").await;
+    wait_js(
+        c,
+        "the broken text back in the editor",
+        "return document.querySelector('[data-testid=check-status]').dataset.state === 'error'",
+        WAIT_S,
+    )
+    .await;
+
     // Fix it: the diagnostics clear.
     type_over(c, line, "h2O", "h20").await;
     wait_js(c, "the diagnostics to clear", "return document.querySelector('[data-testid=check-status]').dataset.state === 'ok' && document.querySelectorAll('[data-testid=diagnostic-inline]').length === 0 && document.querySelectorAll('[data-testid=gutter-marker]').length === 0", WAIT_S).await;
