@@ -7,7 +7,7 @@ const KEY = "fleetplan.scenario";
 const listeners = new Set();
 
 /** The current scenario: `name` (file name or "pasted.toml"), `text`, `origin` (file name it came from), `version` (bumped on every edit). */
-export const scenario = { name: null, text: "", origin: null, version: 0, edited: false };
+export const scenario = { name: null, text: "", origin: null, original: null, version: 0, edited: false };
 
 /** Last results per view: { evaluate: {version, data}, optimize: {...}, ... }. */
 export const results = {};
@@ -17,21 +17,23 @@ let files = null;
 (function restore() {
   try {
     const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
-    if (saved && typeof saved.text === "string") Object.assign(scenario, saved, { version: 1 });
+    if (saved && typeof saved.text === "string") Object.assign(scenario, saved, { version: 1, edited: saved.original !== null && saved.original !== undefined && saved.text !== saved.original });
   } catch {
     /* nothing saved */
   }
 })();
 
 /** Replaces the scenario (a file loaded, a paste, an upload, an edit). */
-export function setScenario(name, text, { origin = null, edited = false } = {}) {
+export function setScenario(name, text, { origin = null, original = null } = {}) {
   scenario.name = name;
   scenario.text = text;
   scenario.origin = origin;
-  scenario.edited = edited;
+  scenario.original = original;
+  // Edited: differs from the file it came from (a pasted or uploaded text is its own original).
+  scenario.edited = original !== null && text !== original;
   scenario.version += 1;
   try {
-    sessionStorage.setItem(KEY, JSON.stringify({ name, text, origin, edited }));
+    sessionStorage.setItem(KEY, JSON.stringify({ name, text, origin, original }));
   } catch {
     /* storage full: the scenario still lives in the page */
   }
@@ -58,7 +60,7 @@ export async function listFiles() {
 /** Loads an allowed file by name into the scenario. */
 export async function loadFile(name) {
   const f = await api("GET", `/api/files/${encodeURIComponent(name)}`);
-  setScenario(f.name, f.text, { origin: f.name });
+  setScenario(f.name, f.text, { origin: f.name, original: f.text });
   return f;
 }
 

@@ -60,6 +60,7 @@ export async function render(page) {
       el.querySelector(".marker")?.remove();
     }
     annInner.replaceChildren();
+    if (!diagnostics.some((d) => d.line)) annInner.append(h("div", { class: "ann-hint" }, "Problems found by the check appear here, beside their lines."));
     const byLine = new Map();
     for (const d of diagnostics) {
       if (!d.line) continue;
@@ -170,7 +171,7 @@ export async function render(page) {
   };
 
   textarea.addEventListener("input", () => {
-    setScenario(scenario.name || "pasted.toml", textarea.value, { origin: scenario.origin, edited: true });
+    setScenario(scenario.name || "pasted.toml", textarea.value, { origin: scenario.origin, original: scenario.original ?? "" });
     renderGutter();
     setStatus("checking", "…");
     checkSoon();
@@ -206,7 +207,7 @@ export async function render(page) {
     }
     const reader = new FileReader();
     reader.onload = () => {
-      setScenario(file.name, String(reader.result), { origin: null, edited: false });
+      setScenario(file.name, String(reader.result), { origin: null, original: String(reader.result) });
       showText(scenario.text);
     };
     reader.onerror = () => replace(fileError, errorBox({ code: "read_failed", message: `could not read ${file.name}` }));

@@ -65,7 +65,7 @@ function show(out, data) {
       { label: `Accelerators (${lastQ || "last quarter"})`, value: compact(last.accelerators), sub: `peak ${compact(peakAcc)} · ${mw(last.it_mw)} IT of ${mw(last.available_mw)}`, testid: "card-accelerators" },
       { label: "Idle share (all quarters)", value: pct(acc ? idle / acc : null), sub: `${money(idleCost, cur)} of idle capacity`, tone: acc && idle / acc > 0.2 ? "warn" : "", testid: "card-idle" },
       { label: `Lowest daily coverage (${lastQ || "–"})`, value: pct(minCov), sub: `${lastW.length} workloads`, tone: minCov !== null && minCov < 0.999 ? (minCov < 0.9 ? "bad" : "warn") : "good", testid: "card-coverage" },
-      { label: "Violations", value: num(violations.length), sub: `${(r.advisories || []).length} advisories`, tone: violations.length ? "bad" : "good", testid: "card-violations" },
+      { label: "Violations", value: num(violations.length), sub: `${(r.advisories || []).length} advisor${(r.advisories || []).length === 1 ? "y" : "ies"}`, tone: violations.length ? "bad" : "good", testid: "card-violations" },
     ]),
     section("Charts", null, chartGrid(data.charts, "evaluate-charts")),
     section("Details", null, tabs([
