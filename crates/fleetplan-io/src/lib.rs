@@ -13,6 +13,7 @@
 pub mod api;
 pub mod cases;
 pub mod catalog;
+pub mod charts;
 pub mod render;
 pub mod scenario;
 pub mod source;

@@ -48,6 +48,37 @@ pub(super) fn spend(
     }
 }
 
+impl super::types::Evaluation {
+    /// Spend over the horizon split by site and category, scenario currency: the lines of
+    /// `spend.by_quarter` computed per site (capex of purchases, opex while in service, build
+    /// capex), summed over the quarters. Charts stack it by category × region; the sites' sums
+    /// are `spend.by_site` and the categories' sums `spend.by_category()`.
+    pub fn spend_by_site_and_category(&self) -> BTreeMap<String, [(&'static str, f64); 8]> {
+        let fx = Fx::new(&self.currency, self.currency_per_usd);
+        let mut out: BTreeMap<String, [(&'static str, f64); 8]> = BTreeMap::new();
+        let mut add = |site: &str, line: &SpendLine| {
+            let zero = SpendLine::new(line.quarter).categories();
+            let slot = out.entry(site.to_string()).or_insert(zero);
+            for (total, (_, v)) in slot.iter_mut().zip(line.categories()) {
+                total.1 += v;
+            }
+        };
+        for quarter in self.spend.by_quarter.iter().map(|l| l.quarter) {
+            for holding in &self.holdings {
+                let mut line = SpendLine::new(quarter);
+                add_holding_spend(&mut line, holding, &fx);
+                add(&holding.site, &line);
+            }
+            for site in self.sites.iter().filter(|s| s.quarter == quarter) {
+                let mut line = SpendLine::new(quarter);
+                line.buildings = site.build_capex;
+                add(&site.site, &line);
+            }
+        }
+        out
+    }
+}
+
 /// Add what `holding` costs in `line`'s quarter (capex of a purchase that quarter, opex while in
 /// service) to the line's categories; returns the amount added.
 fn add_holding_spend(line: &mut SpendLine, holding: &HoldingEval, fx: &Fx) -> f64 {

@@ -58,7 +58,7 @@ pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
     let e = load_and_evaluate(catalog, &args.file)?;
     // The files are written (or the command fails) before anything is printed.
     if let Some(dir) = &args.out {
-        write_reports(&e, dir)?;
+        write_reports(&e, catalog, dir)?;
     }
     match args.format {
         Format::Table => out(&summary(&e)),
@@ -75,8 +75,8 @@ pub fn run(catalog: &Catalog, args: &EvaluateArgs) -> Result<(), Failure> {
 }
 
 /// report.html, evaluation.json and the CSV tables into `dir`, all or nothing.
-fn write_reports(e: &Evaluation, dir: &Path) -> Result<(), Failure> {
-    let html = report::html(e).map_err(|x| Failure::Internal(format!("report rendering failed: {x}")))?;
+fn write_reports(e: &Evaluation, catalog: &Catalog, dir: &Path) -> Result<(), Failure> {
+    let html = report::html(e, catalog);
     let mut staged = super::outdir::StagedOut::new(dir)?;
     staged.write("report.html", html)?;
     staged.write("evaluation.json", to_json(e)? + "\n")?;

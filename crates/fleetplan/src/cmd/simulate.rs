@@ -12,7 +12,6 @@
 use super::args::{parse_precision, perf_failure, positive, unknown, user_error, within};
 use super::evaluate::evaluate_scenario;
 use super::{Failure, condensed_table, input_failure, load_scenario, out, to_json};
-use crate::report::svg;
 use crate::ui;
 use clap::Args;
 use fleetplan_core::catalog::Catalog;
@@ -26,6 +25,7 @@ use fleetplan_io::api::perf::PerfInputError;
 use fleetplan_io::api::simulate::{
     DEFAULT_SCENARIO_REQUEST_BUDGET, StandaloneError, StandaloneRequest, StandaloneSim, scenario_document,
 };
+use fleetplan_io::charts::{SimPool, timeseries_charts};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -255,7 +255,8 @@ fn run_standalone(catalog: &Catalog, a: &SimulateArgs) -> Result<(), Failure> {
     let Some(summary) = &run.summary else { return Err(Failure::Internal("no replications ran".into())) };
     let runs = &run.runs;
     let series = [("all".to_string(), runs[0].series.as_slice())];
-    write_outputs(a, &series)?;
+    let pools = [SimPool { label: "all".into(), chip: chip.clone(), runs }];
+    write_outputs(a, catalog, &series, &pools)?;
     if a.print.is_json() {
         out(&to_json(&run.document(request.echo()))?);
         return Ok(());
@@ -315,7 +316,12 @@ fn run_scenario(catalog: &Catalog, a: &SimulateArgs, file: &Path) -> Result<(), 
     let labels: Vec<String> = sim.pools.iter().map(|p| format!("{}/{}", p.region, p.chip)).collect();
     let series: Vec<(String, &[Sample])> =
         labels.iter().zip(&results).map(|(l, runs)| (l.clone(), runs[0].series.as_slice())).collect();
-    write_outputs(a, &series)?;
+    let pools: Vec<SimPool> = labels
+        .iter()
+        .zip(sim.pools.iter().zip(&results))
+        .map(|(label, (p, runs))| SimPool { label: label.clone(), chip: p.chip.clone(), runs })
+        .collect();
+    write_outputs(a, catalog, &series, &pools)?;
     if a.print.is_json() {
         out(&to_json(&scenario_document(&s, &sim, &opts, a.seed, a.replications, &summaries))?);
         return Ok(());
@@ -534,58 +540,19 @@ fn series_csv(series: &[(String, &[Sample])]) -> String {
     text
 }
 
-/// Points on the charts' time axis.
-const CHART_POINTS: usize = 96;
-
-/// Queue length and utilisation over time, one line per pool: the series averaged into
-/// [`CHART_POINTS`] equal time buckets and drawn with the report's line chart.
-fn charts(series: &[(String, &[Sample])]) -> Result<(String, String), String> {
-    let end = series.iter().flat_map(|s| s.1.iter().map(|x| x.t_s)).fold(0.0, f64::max).max(1e-9);
-    let n = CHART_POINTS;
-    let width = end / n as f64;
-    let hours = end >= 2.0 * 3600.0;
-    let x: Vec<String> = (0..n)
-        .map(|i| {
-            if i % (n / 8) != 0 {
-                return String::new();
-            }
-            let t = i as f64 * width;
-            if hours { format!("{:.1} h", t / 3600.0) } else { format!("{t:.0} s") }
-        })
-        .collect();
-    let bucket = |f: &dyn Fn(&Sample) -> f64, rows: &[Sample]| -> Vec<f64> {
-        let mut sum = vec![0.0; n];
-        let mut count = vec![0u32; n];
-        for s in rows {
-            let i = (((s.t_s - 1e-9) / width).floor().max(0.0) as usize).min(n - 1);
-            sum[i] += f(s);
-            count[i] += 1;
-        }
-        // Empty buckets (interval longer than a bucket) carry the previous value.
-        let mut last = 0.0;
-        sum.iter()
-            .zip(&count)
-            .map(|(s, c)| {
-                if *c > 0 {
-                    last = s / f64::from(*c);
-                    last
-                } else {
-                    last
-                }
-            })
-            .collect()
-    };
-    let queue: Vec<(String, Vec<f64>)> =
-        series.iter().map(|(l, rows)| (format!("{l} waiting"), bucket(&|s| s.waiting as f64, rows))).collect();
-    let util: Vec<(String, Vec<f64>)> =
-        series.iter().map(|(l, rows)| (l.clone(), bucket(&|s| s.utilization * 100.0, rows))).collect();
-    Ok((
-        svg::line_chart("Requests waiting for admission", "requests", &x, &queue)?,
-        svg::line_chart("Replica utilisation", "% of replica time stepping", &x, &util)?,
-    ))
+/// The time-series charts (queue length, utilisation) of the pools: `fleetplan_io::charts`.
+fn charts(catalog: &Catalog, pools: &[SimPool]) -> Result<(String, String), String> {
+    let charts = timeseries_charts(catalog, pools);
+    let svg = |id: &str| charts.iter().find(|c| c.id == id).map(|c| c.svg.clone()).ok_or("no time series recorded");
+    Ok((svg("sim-queue")?, svg("sim-utilization")?))
 }
 
-fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(), Failure> {
+fn write_outputs(
+    a: &SimulateArgs,
+    catalog: &Catalog,
+    series: &[(String, &[Sample])],
+    pools: &[SimPool],
+) -> Result<(), Failure> {
     let write = |path: &Path, text: &str| {
         std::fs::write(path, text).map_err(|e| user_error(format!("cannot write `{}`: {e}", path.display())))
     };
@@ -593,7 +560,7 @@ fn write_outputs(a: &SimulateArgs, series: &[(String, &[Sample])]) -> Result<(),
         write(path, &series_csv(series))?;
     }
     if let Some(dir) = &a.out {
-        let (queue, util) = charts(series).map_err(Failure::Internal)?;
+        let (queue, util) = charts(catalog, pools).map_err(Failure::Internal)?;
         let mut staged = super::outdir::StagedOut::new(dir)?;
         staged.write("timeseries.csv", series_csv(series))?;
         staged.write("queue.svg", queue)?;

@@ -86,7 +86,7 @@ pub fn run(catalog: &Catalog, args: &SweepArgs) -> Result<(), Failure> {
         staged.write("samples.parquet", report::samples::parquet(&result).map_err(Failure::Internal)?)?;
         staged.write("samples.csv", report::samples::csv(&result))?;
         staged.write("summary.json", to_json(&summary)? + "\n")?;
-        let html = report::sweep::html(&summary, &result).map_err(|e| Failure::Internal(format!("report: {e}")))?;
+        let html = report::sweep::html(&summary, &result);
         staged.write("report.html", html)?;
         staged.commit()?;
     }

@@ -2,12 +2,12 @@
 //! `evaluation.json` and CSV tables. Only the front end renders; the engines return values.
 
 pub mod samples;
-pub mod svg;
 pub mod sweep;
 
+use fleetplan_core::catalog::Catalog;
 use fleetplan_core::format::num;
 use fleetplan_engines::eval::{Evaluation, Violation};
-use std::collections::BTreeMap;
+use fleetplan_io::charts::{Chart, evaluation_charts};
 use std::fmt::Write;
 
 /// Escape text for HTML.
@@ -18,76 +18,6 @@ fn esc(s: &str) -> String {
 /// Optional money/number, `-` when absent.
 pub fn opt(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| if v.abs() < 1.0 { format!("{v:.4}") } else { format!("{v:.2}") })
-}
-
-/// The five charts of the report, as SVG strings: spend by category, spend by region, chat
-/// capacity vs demand per quarter, cost per million output tokens by chip and site, idle share
-/// of accelerators at the peak hour per quarter (fleet and by chip).
-pub fn charts(e: &Evaluation) -> Result<Vec<(String, String)>, String> {
-    let cur = &e.currency;
-    let mut out = Vec::new();
-    let cats: Vec<(String, f64)> = e.spend.by_category().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    out.push(("Spend by category".into(), svg::bar_chart("Spend by category", &cur.to_string(), &cats)?));
-    let mut by_region: BTreeMap<String, f64> = BTreeMap::new();
-    for s in &e.spend.by_site {
-        let region = e.sites.iter().find(|x| x.site == s.site).map_or(s.site.clone(), |x| x.region.clone());
-        *by_region.entry(region).or_default() += s.amount;
-    }
-    let regions: Vec<(String, f64)> = by_region.into_iter().collect();
-    out.push(("Spend by region".into(), svg::bar_chart("Spend by region", cur, &regions)?));
-    let quarters: Vec<String> = e.quarters.iter().map(|q| q.quarter.to_string()).collect();
-    let sum = |f: &dyn Fn(&fleetplan_engines::eval::WorkloadQuarter) -> f64| -> Vec<f64> {
-        e.quarters
-            .iter()
-            .map(|q| {
-                e.workloads.iter().filter(|w| w.kind == "chat" && w.quarter == q.quarter).map(f).sum::<f64>() / 1e6
-            })
-            .collect()
-    };
-    let series = vec![
-        ("peak demand".to_string(), sum(&|w| w.demand_peak_per_s)),
-        ("capacity at SLO".to_string(), sum(&|w| w.capacity_per_s)),
-        ("served (daily mean)".to_string(), sum(&|w| w.served_mean_per_s)),
-    ];
-    out.push((
-        "Chat capacity vs demand".into(),
-        svg::line_chart("Chat capacity vs demand per quarter", "M output tokens/s", &quarters, &series)?,
-    ));
-    // Cost per million output tokens by chip and site for the largest chat workload.
-    let main = e
-        .workloads
-        .iter()
-        .filter(|w| w.kind == "chat")
-        .max_by(|a, b| a.demand_peak_per_s.total_cmp(&b.demand_peak_per_s))
-        .map(|w| w.workload.clone());
-    let bars: Vec<(String, f64)> = e
-        .unit_costs
-        .iter()
-        .filter(|u| Some(&u.workload) == main.as_ref())
-        .filter_map(|u| u.per_million_output_tokens.map(|c| (format!("{}@{}", u.chip, u.site), c)))
-        .collect();
-    let title = format!("Cost per million output tokens ({})", main.as_deref().unwrap_or("no chat workload"));
-    out.push(("Cost per million tokens".into(), svg::bar_chart(&title, &format!("{cur} per M tokens"), &bars)?));
-    out.push(("Idle share by quarter".into(), idle_chart(e, &quarters)?));
-    Ok(out)
-}
-
-/// Percent of accelerators idle at the peak hour per quarter: the fleet's, then each chip's
-/// (all sites), as lines.
-fn idle_chart(e: &Evaluation, quarters: &[String]) -> Result<String, String> {
-    let mut series = vec![("fleet".to_string(), e.idle_share_by_quarter().iter().map(|s| 100.0 * s).collect())];
-    let mut chips: Vec<&str> = e.idle.iter().map(|p| p.chip.as_str()).collect();
-    chips.sort_unstable();
-    chips.dedup();
-    for chip in chips {
-        let share = |q: &fleetplan_engines::eval::QuarterSummary| {
-            let pools = e.idle.iter().filter(|p| p.chip == chip && p.quarter == q.quarter);
-            let (idle, held) = pools.fold((0, 0), |(i, h), p| (i + p.idle_accelerators, h + p.accelerators));
-            if held > 0 { 100.0 * idle as f64 / held as f64 } else { 0.0 }
-        };
-        series.push((chip.to_string(), e.quarters.iter().map(share).collect()));
-    }
-    svg::line_chart("Idle accelerators at the peak hour", "% idle", quarters, &series)
 }
 
 /// The idle section: accelerators per (site, chip) pool and quarter at the peak hour, and the
@@ -138,16 +68,27 @@ fn findings_html(h: &mut String, title: &str, findings: &[Violation]) {
     h.push_str("</table>\n");
 }
 
+/// The charts of a report page, each in a `<figure>` (the chart's title is inside its SVG).
+pub fn figures(charts: &[Chart]) -> String {
+    let mut h = String::new();
+    for chart in charts {
+        let _ = writeln!(h, "<figure class=\"chart\" id=\"{}\">\n{}\n</figure>", esc(&chart.id), chart.svg);
+    }
+    h
+}
+
+/// CSS of the report pages: tables, and charts that scale down with the page.
+pub const PAGE_CSS: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1000px;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}\
+td.l,th.l{text-align:left}.bad{color:#b00}.ok{color:#070}figure{margin:1.5em 0}svg.fp-chart{max-width:100%;height:auto}";
+
 /// The self-contained HTML report (inline CSS and SVG, no scripts, no external resources).
-pub fn html(e: &Evaluation) -> Result<String, String> {
+pub fn html(e: &Evaluation, catalog: &Catalog) -> String {
     let mut h = String::new();
     let cur = &e.currency;
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetplan evaluation: {}</title>\n<style>\
-         body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}\
-         td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#eee}}td.l,th.l{{text-align:left}}\
-         .bad{{color:#b00}}.ok{{color:#070}}figure{{margin:1em 0}}</style></head><body>\n<h1>Fleet evaluation: {}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetplan evaluation: {}</title>\n<style>{PAGE_CSS}</style></head><body>\n<h1>Fleet evaluation: {}</h1>\n",
         esc(&e.scenario),
         esc(&e.scenario)
     );
@@ -162,9 +103,7 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
         e.advisories.len()
     );
     h.push_str("<h2>Charts</h2>\n");
-    for (name, svg) in charts(e)? {
-        let _ = writeln!(h, "<figure class=\"chart\"><figcaption>{}</figcaption>\n{}\n</figure>", esc(&name), svg);
-    }
+    h.push_str(&figures(&evaluation_charts(e, catalog)));
     h.push_str("<h2>Quarters</h2>\n<table><tr><th class=l>quarter</th><th>accelerators</th><th>idle</th><th>idle share</th><th>idle cost</th><th>IT MW</th><th>built MW</th><th>spend</th></tr>\n");
     for q in &e.quarters {
         let _ = writeln!(
@@ -236,7 +175,7 @@ pub fn html(e: &Evaluation) -> Result<String, String> {
     findings_html(&mut h, "Violations", &e.violations);
     idle_html(&mut h, e);
     h.push_str("</body></html>\n");
-    Ok(h)
+    h
 }
 
 /// Quote a CSV field when needed.
