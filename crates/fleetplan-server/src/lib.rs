@@ -92,7 +92,7 @@ pub enum ServeError {
     File(#[from] files::FileError),
     /// No random token could be drawn from the operating system.
     #[error("cannot draw a random token from the operating system: {0}")]
-    Random(String),
+    Random(getrandom::Error),
     /// The server failed while running (accept loop, runtime).
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
@@ -198,11 +198,15 @@ pub async fn serve(
 /// `on_ready` is called once the address is bound (the CLI prints the URL there).
 pub fn serve_blocking(config: &ServerConfig, on_ready: impl FnOnce(&ServerInfo)) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let bound = bind(config).await?;
         on_ready(bound.info());
         bound.run(shutdown_signal()).await
-    })
+    });
+    // Work still running on the blocking pool (an evaluation, a job's worker) gets the same
+    // grace; dropping the runtime instead would wait for it however long it takes.
+    runtime.shutdown_timeout(Duration::from_secs(SHUTDOWN_GRACE_S));
+    result
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.

@@ -105,7 +105,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// A random bearer token: 32 bytes from the operating system, hex (64 characters).
 pub fn random_token() -> Result<String, ServeError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ServeError::Random(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(ServeError::Random)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -15,16 +15,28 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// A catalog entry that did not serialise to a JSON object (a bug).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("internal error: a catalog entry serialised to {0}, not a JSON object")]
-pub struct EntryJsonError(pub String);
+#[derive(Debug, thiserror::Error)]
+pub enum EntryJsonError {
+    /// serde_json refused the entry.
+    #[error("internal error: a catalog entry could not be encoded as JSON: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The entry serialised to something other than an object.
+    #[error("internal error: a catalog entry serialised to a JSON {kind}, not an object")]
+    NotAnObject {
+        /// What it serialised to (`array`, `string`, …).
+        kind: &'static str,
+    },
+}
 
 /// An entry as a JSON object (entries are structs, so this is always an object).
 fn entry_value<T: Serialize>(entry: &T) -> Result<Map<String, Value>, EntryJsonError> {
-    match serde_json::to_value(entry) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(EntryJsonError(other.to_string())),
-        Err(e) => Err(EntryJsonError(format!("nothing ({e})"))),
+    match serde_json::to_value(entry)? {
+        Value::Object(map) => Ok(map),
+        Value::Array(_) => Err(EntryJsonError::NotAnObject { kind: "array" }),
+        Value::String(_) => Err(EntryJsonError::NotAnObject { kind: "string" }),
+        Value::Number(_) => Err(EntryJsonError::NotAnObject { kind: "number" }),
+        Value::Bool(_) => Err(EntryJsonError::NotAnObject { kind: "boolean" }),
+        Value::Null => Err(EntryJsonError::NotAnObject { kind: "null" }),
     }
 }
 
@@ -191,6 +203,17 @@ pub fn catalog_document(catalog: &Catalog) -> Result<Value, EntryJsonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chip_has_its_computed_fields() {
+        let catalog = Catalog::builtin().unwrap();
+        let h20 = chip(catalog.accelerator("h20").unwrap()).unwrap();
+        assert_eq!(h20["tpp"], json!(2368.0));
+        assert!(h20["performance_density"].as_f64().unwrap() < 3.2);
+        assert_eq!(h20["classification_3a090"], json!("not controlled"));
+        let v5e = chip(catalog.accelerator("tpu-v5e").unwrap()).unwrap();
+        assert_eq!(v5e["performance_density"], Value::Null);
+    }
 
     #[test]
     fn the_document_lists_every_entry_in_catalog_order_with_its_provenance() {
