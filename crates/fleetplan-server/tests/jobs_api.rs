@@ -19,7 +19,7 @@ struct Server {
     base: String,
     jobs: Arc<JobManager>,
     client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 async fn start(tune: impl FnOnce(&mut ServerConfig)) -> Server {
@@ -34,10 +34,17 @@ async fn start(tune: impl FnOnce(&mut ServerConfig)) -> Server {
     tokio::spawn(bound.run(async move {
         let _ = stopped.await;
     }));
-    Server { base, jobs, client: reqwest::Client::new(), _stop: stop }
+    Server { base, jobs, client: reqwest::Client::new(), stop: Some(stop) }
 }
 
 impl Server {
+    /// Start the server's graceful shutdown (as Ctrl-C does).
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     async fn post(&self, path: &str, body: &Value) -> (u16, reqwest::header::HeaderMap, Value) {
         let r = self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("sent");
         let (status, headers) = (r.status().as_u16(), r.headers().clone());
@@ -301,4 +308,18 @@ async fn bad_settings_and_bad_json_are_400() {
     let (status, _, error) = server.post("/api/optimize", &json!({"text": QUICKSTART, "extra": 1})).await;
     assert_eq!((status, error["error"]["code"].as_str()), (400, Some("bad_json")), "{error}");
     assert!(server.jobs.list().is_empty(), "nothing was queued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutting_down_cancels_the_jobs_and_stops_their_workers() {
+    let mut server = start(|c| c.sweep = KindLimits::new(1, 8, 300.0)).await;
+    let running = server.submit("sweep", BYTEDANCE, json!({"samples": LONG_SWEEP})).await;
+    let queued = server.submit("sweep", BYTEDANCE, json!({"samples": LONG_SWEEP})).await;
+    server.shut_down();
+    server.wait_idle(JobKind::Sweep).await;
+    for id in [running, queued] {
+        let id = fleetplan_server::jobs::JobId::parse(&id).expect("id");
+        assert_eq!(server.jobs.summary(id).expect("kept").state, fleetplan_server::jobs::JobState::Cancelled);
+    }
+    assert_eq!(server.jobs.queued(JobKind::Sweep), 0);
 }
