@@ -19,7 +19,7 @@ struct Server {
     base: String,
     jobs: Arc<JobManager>,
     client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 async fn start(tune: impl FnOnce(&mut ServerConfig)) -> Server {
@@ -34,10 +34,17 @@ async fn start(tune: impl FnOnce(&mut ServerConfig)) -> Server {
     tokio::spawn(bound.run(async move {
         let _ = stopped.await;
     }));
-    Server { base, jobs, client: reqwest::Client::new(), _stop: stop }
+    Server { base, jobs, client: reqwest::Client::new(), stop: Some(stop) }
 }
 
 impl Server {
+    /// Start the server's graceful shutdown (as Ctrl-C does).
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     async fn post(&self, path: &str, body: &Value) -> (u16, reqwest::header::HeaderMap, Value) {
         let r = self.client.post(format!("{}{path}", self.base)).json(body).send().await.expect("sent");
         let (status, headers) = (r.status().as_u16(), r.headers().clone());
@@ -90,6 +97,18 @@ impl Server {
     }
 }
 
+/// The job's charts: a non-empty list of SVG charts with data marks.
+fn assert_charts(job: &Value) {
+    let charts = job["charts"].as_array().unwrap_or_else(|| panic!("charts in {job}"));
+    assert!(!charts.is_empty(), "{} has charts", job["kind"]);
+    for chart in charts {
+        let svg = chart["svg"].as_str().expect("svg");
+        assert!(chart["id"].is_string() && chart["title"].is_string(), "{chart}");
+        assert!(svg.starts_with("<svg") && svg.contains("fp-chart"), "{}", chart["id"]);
+    }
+    assert!(charts.iter().any(|c| c["svg"].as_str().is_some_and(|s| s.contains("data-value"))), "marks with data");
+}
+
 fn ms(job: &Value, field: &str) -> u64 {
     job[field].as_u64().unwrap_or_else(|| panic!("{field} in {job}"))
 }
@@ -105,7 +124,7 @@ async fn an_optimize_job_runs_to_the_plan_document() {
     assert_eq!(result["feasible"], true);
     assert_eq!(result["objective"], "min-tco");
     assert!(result["solver"].is_object() && result["idle_share_by_quarter"].is_array(), "{result}");
-    assert!(job["charts"].is_array());
+    assert_charts(&job);
     assert_eq!(job["progress"]["fraction"], 1.0);
     let (started, finished) = (ms(&job, "started_unix_ms"), ms(&job, "finished_unix_ms"));
     assert!(ms(&job, "created_unix_ms") <= started && started <= finished);
@@ -126,6 +145,7 @@ async fn simulate_jobs_return_the_scenario_document_or_say_what_is_wrong() {
     assert_eq!(job["state"], "done", "{job}");
     assert_eq!((job["result"]["seed"].as_u64(), job["result"]["replications"].as_u64()), (Some(3), Some(2)));
     assert!(job["result"]["pools"].as_array().is_some_and(|p| !p.is_empty()), "{}", job["result"]);
+    assert_charts(&job);
     // An unknown workload fails the job with the valid names.
     let id = server.submit("simulate", QUICKSTART, json!({"workload": "assistan", "hours": 1})).await;
     let job = server.wait_final(&id).await;
@@ -172,6 +192,7 @@ async fn the_event_stream_reports_progress_and_ends_with_the_final_state() {
     // The result is the sweep summary.
     let (_, job) = server.get(&format!("/api/jobs/{id}")).await;
     assert_eq!((job["result"]["samples"].as_u64(), job["result"]["mode"].as_str()), (Some(3000), Some("evaluate")));
+    assert_charts(&job);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,4 +308,18 @@ async fn bad_settings_and_bad_json_are_400() {
     let (status, _, error) = server.post("/api/optimize", &json!({"text": QUICKSTART, "extra": 1})).await;
     assert_eq!((status, error["error"]["code"].as_str()), (400, Some("bad_json")), "{error}");
     assert!(server.jobs.list().is_empty(), "nothing was queued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutting_down_cancels_the_jobs_and_stops_their_workers() {
+    let mut server = start(|c| c.sweep = KindLimits::new(1, 8, 300.0)).await;
+    let running = server.submit("sweep", BYTEDANCE, json!({"samples": LONG_SWEEP})).await;
+    let queued = server.submit("sweep", BYTEDANCE, json!({"samples": LONG_SWEEP})).await;
+    server.shut_down();
+    server.wait_idle(JobKind::Sweep).await;
+    for id in [running, queued] {
+        let id = fleetplan_server::jobs::JobId::parse(&id).expect("id");
+        assert_eq!(server.jobs.summary(id).expect("kept").state, fleetplan_server::jobs::JobState::Cancelled);
+    }
+    assert_eq!(server.jobs.queued(JobKind::Sweep), 0);
 }

@@ -17,6 +17,7 @@ use fleetplan_engines::sweep::{self, SweepError};
 use fleetplan_io::api::plan::PlanDocument;
 use fleetplan_io::api::simulate::scenario_document;
 use fleetplan_io::api::sweep::{SweepSummary, unknown_output_message};
+use fleetplan_io::charts;
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,7 +60,7 @@ pub fn optimize(input: Input, options: PlanOptions) -> Work {
         ctx.report(None, format!("planning (at most {:.0} s per solve)", options.time_limit_s));
         let p = plan::plan(&scenario, &catalog, &options)
             .map_err(|e| JobError::new("plan_failed", format!("{name}: {e}")))?;
-        let charts = charts_pending::plan(&scenario, &catalog, &p);
+        let charts = charts::plan_charts(&scenario, &catalog, &p);
         output(&PlanDocument::new(&scenario, &catalog, &p), &charts)
     })
 }
@@ -95,7 +96,7 @@ pub fn simulate(input: Input, run: SimulatePlan) -> Work {
             .ok_or_else(stopped)?;
         let summaries = sim.summarize(&results).ok_or_else(|| JobError::new("internal", "no replications ran"))?;
         let doc = scenario_document(&scenario, &sim, &run.options, run.seed, run.replications, &summaries);
-        let charts = charts_pending::simulation(&catalog, &sim, &results, &summaries);
+        let charts = charts::scenario_simulation_charts(&catalog, &sim, &results);
         output(&doc, &charts)
     })
 }
@@ -124,7 +125,7 @@ pub fn sweep(input: Input, run: SweepPlan) -> Work {
             return Err(JobError::new("unknown_output", message));
         };
         let summary = SweepSummary::new(&scenario.name, &scenario.currency, &result, tornado);
-        let charts = charts_pending::sweep(&summary, &result);
+        let charts = charts::sweep_charts(&summary, &result);
         output(&summary, &charts)
     })
 }
@@ -155,39 +156,5 @@ impl<'a> Reporter<'a> {
         drop(last);
         let (fraction, message) = what();
         self.ctx.report(fraction, message);
-    }
-}
-
-/// The charts of each job's result. Placeholders until `fleetplan_io::charts` (the charts
-/// part of issue 13) is merged: the integrator replaces each body with the call named in its
-/// doc comment.
-mod charts_pending {
-    use fleetplan_core::catalog::Catalog;
-    use fleetplan_core::scenario::Scenario;
-    use fleetplan_engines::plan::Plan;
-    use fleetplan_engines::sim::SimResult;
-    use fleetplan_engines::sim::scenario::{ScenarioSim, ScenarioSummary};
-    use fleetplan_io::api::sweep::SweepSummary;
-
-    use fleetplan_engines::sweep::Sweep;
-
-    /// `fleetplan_io::charts::plan_charts(scenario, catalog, plan)`.
-    pub fn plan(scenario: &Scenario, catalog: &Catalog, plan: &Plan) -> Vec<fleetplan_io::charts::Chart> {
-        fleetplan_io::charts::plan_charts(scenario, catalog, plan)
-    }
-
-    /// `fleetplan_io::charts::scenario_simulation_charts(catalog, sim, results)`.
-    pub fn simulation(
-        catalog: &Catalog,
-        sim: &ScenarioSim,
-        results: &[Vec<SimResult>],
-        _summary: &ScenarioSummary,
-    ) -> Vec<fleetplan_io::charts::Chart> {
-        fleetplan_io::charts::scenario_simulation_charts(catalog, sim, results)
-    }
-
-    /// `fleetplan_io::charts::sweep_charts(summary, result)`.
-    pub fn sweep(summary: &SweepSummary, result: &Sweep) -> Vec<fleetplan_io::charts::Chart> {
-        fleetplan_io::charts::sweep_charts(summary, result)
     }
 }
