@@ -17,7 +17,12 @@ const FACTS = {
   regions: [["country", null], ["power_usd_per_kwh", "$/kWh"], ["pue", "PUE"], ["build_musd_per_mw", "$M/MW"], ["grid_gco2_per_kwh", "gCO₂/kWh"]],
   rules: [["issuer", null], ["effective", null], ["action", null], ["citation", null], ["summary", null]],
   engines: [["role", null]],
+  lease_prices: [["accelerator", null], ["region", null], ["basis", null], ["from", "from"], ["price", "$/h"]],
+  purchase_prices: [["accelerator", null], ["system", null], ["basis", null], ["from", "from"], ["price", "$"]],
 };
+
+/** A table name for people: `lease_prices` → "lease prices". */
+const label = (name) => name.replace(/[_.]/g, " ");
 
 /** Normalises the catalog document: { table: [entries] } whatever the server's shape. */
 function tables(doc) {
@@ -36,10 +41,11 @@ function tables(doc) {
 
 function factText(key, unit, v) {
   if (v === null || v === undefined || v === "") return null;
-  if (typeof v === "number") return `${v >= 1e6 ? compact(v) : num(v, v < 10 ? 3 : 1)}${unit ? ` ${unit}` : ""}`;
+  if (typeof v === "number" && unit === "$/h") return `$${v.toFixed(2)} per accelerator-hour`;
+  if (typeof v === "number") return unit === "$" ? `$${num(v, 0)}` : `${v >= 1e6 ? compact(v) : num(v, v < 10 ? 3 : 1)}${unit ? ` ${unit}` : ""}`;
   if (Array.isArray(v)) return v.join(", ");
   if (typeof v === "object") return null;
-  return unit ? `${v} ${unit}` : String(v);
+  return unit ? (unit === "from" ? `from ${v}` : `${v} ${unit}`) : String(v);
 }
 
 /** A source string as text with its URLs as links. */
@@ -68,7 +74,7 @@ export async function render(page) {
   }
   const names = Object.keys(cached).filter((k) => cached[k].length);
   let kind = "";
-  const chipButtons = [["", "All"], ...names.map((n) => [n, n])].map(([value, label]) => {
+  const chipButtons = [["", "All"], ...names.map((n) => [n, label(n)])].map(([value, label]) => {
     const b = h("button", { type: "button", class: "kind-chip", dataset: { kind: value }, testid: "catalog-kind" }, label, " ", h("span", { class: "muted" }, value ? String(cached[value].length) : String(names.reduce((s, n) => s + cached[n].length, 0))));
     b.addEventListener("click", () => { kind = value; paint(); });
     return b;
@@ -102,7 +108,7 @@ function entry({ table, e }) {
   const notes = e.notes ? h("details", { class: "entry-notes" }, h("summary", {}, "Notes"), h("p", {}, e.notes)) : null;
   return h("article", { class: "entry", testid: "catalog-entry", dataset: { table, id: e.id || "" } },
     h("div", { class: "entry-head" },
-      h("span", { class: "pill kind" }, table),
+      h("span", { class: "pill kind" }, label(table)),
       h("code", { class: "entry-id" }, e.id || "–"),
       e.name ? h("span", { class: "entry-name" }, e.name) : null,
       h("span", { class: "spacer" }),
