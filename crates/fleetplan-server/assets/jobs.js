@@ -41,7 +41,7 @@ export async function runJob(kind, body, host) {
   });
   const show = (j) => {
     panel.dataset.state = j.state;
-    state.textContent = j.state === "queued" && j.queue_position !== undefined && j.queue_position !== null ? `queued (#${j.queue_position + 1})` : j.state.replace("_", " ");
+    state.textContent = j.state === "queued" && j.queue_position !== undefined && j.queue_position !== null ? `queued (#${j.queue_position} in line)` : j.state.replace("_", " ");
     state.className = `job-state state-${j.state}`;
     const f = j.progress && Number.isFinite(j.progress.fraction) ? Math.min(1, Math.max(0, j.progress.fraction)) : null;
     if (isFinal(j.state)) {
