@@ -1,6 +1,5 @@
-//! The charts of the evaluate and compare answers. Placeholder until `fleetplan_io::charts`
-//! (the shared chart module) is merged: each function is one line the integrator swaps for
-//! `fleetplan_io::charts::evaluation_charts` / `compare_charts`.
+//! The charts of the evaluate and compare answers: `fleetplan_io::charts` (the chart module the
+//! static report uses too), as JSON values `{id, title, svg}`.
 
 use fleetplan_core::catalog::Catalog;
 use fleetplan_engines::eval::Evaluation;
