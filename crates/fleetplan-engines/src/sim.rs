@@ -72,7 +72,7 @@ pub fn run_replications_with_progress(
     cfg.check_memory(concurrent)?;
     let runs: Vec<SimResult> = (0..u64::from(replications))
         .into_par_iter()
-        .map(|index| run_checked(cfg, replication_seed(root_seed, index), Some(progress)))
+        .map(|index| run_checked(cfg, replication_seed(root_seed, index), Some(progress), None))
         .collect();
     if let Some(pooled) = pool_replications(&runs) {
         nothing_completed(cfg, &pooled)?;
@@ -84,7 +84,7 @@ pub fn run_replications_with_progress(
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<SimResult, SimError> {
     cfg.check()?;
     cfg.check_memory(1)?;
-    let result = run_checked(cfg, seed, None);
+    let result = run_checked(cfg, seed, None, None);
     nothing_completed(cfg, &result)?;
     Ok(result)
 }

@@ -168,8 +168,11 @@ impl Bound {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
         let Bound { listener, state, shutdown: signal, .. } = self;
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let jobs = state.jobs.clone();
         let graceful = async move {
             shutdown.await;
+            // Queued jobs never start; running ones stop at their next check (jobs module).
+            jobs.cancel_all();
             let _ = signal.send(true);
             let _ = stopping_tx.send(true);
         };

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// Most time-series rows kept; past this, pairs of rows merge and the interval doubles.
 pub const MAX_SAMPLES: usize = 4096;
@@ -168,10 +169,17 @@ struct Sim<'a> {
 }
 
 /// Run one simulation of a configuration [`SimConfig::check`] accepted, with `seed`, calling
-/// `progress` with completed-request increments.
-pub(crate) fn run_checked(cfg: &SimConfig, seed: u64, progress: Option<&(dyn Fn(u64) + Sync)>) -> SimResult {
+/// `progress` with completed-request increments. Once `stop` is raised the run ends at its next
+/// progress tick (every [`PROGRESS_EVENTS`] events) with a partial result, which the caller
+/// discards.
+pub(crate) fn run_checked(
+    cfg: &SimConfig,
+    seed: u64,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    stop: Option<&AtomicBool>,
+) -> SimResult {
     let mut sim = Sim::new(cfg, seed);
-    sim.run(progress);
+    sim.run(progress, stop);
     sim.core.out
 }
 
@@ -354,7 +362,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn run(&mut self, progress: Option<&(dyn Fn(u64) + Sync)>) {
+    fn run(&mut self, progress: Option<&(dyn Fn(u64) + Sync)>, stop: Option<&AtomicBool>) {
         let mut events = 0u64;
         let mut reported = 0u64;
         self.schedule_start();
@@ -363,11 +371,14 @@ impl<'a> Sim<'a> {
                 break;
             }
             events += 1;
-            if let Some(report) = progress
-                && events.is_multiple_of(PROGRESS_EVENTS)
-            {
-                report(self.core.out.completed - reported);
-                reported = self.core.out.completed;
+            if events.is_multiple_of(PROGRESS_EVENTS) {
+                if stop.is_some_and(|stop| stop.load(AtomicOrdering::Relaxed)) {
+                    break;
+                }
+                if let Some(report) = progress {
+                    report(self.core.out.completed - reported);
+                    reported = self.core.out.completed;
+                }
             }
             self.core.advance(next.t);
             self.handle(next.ev);

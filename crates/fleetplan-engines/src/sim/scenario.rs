@@ -48,6 +48,7 @@ use fleetplan_models::infer::Layout;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// Default mean time between failures of one accelerator, hours. Meta's Llama 3 paper (Dubey et
 /// al., 2024, §3.3.4) reports 419 unexpected interruptions in 54 days on 16,384 H100s:
@@ -625,6 +626,34 @@ pub fn run(
     let results: Vec<SimResult> =
         jobs.par_iter().map(|&job| jobs::run_job(sim, root_seed, job, Some(progress))).collect();
     jobs::gather(sim, jobs.into_iter().zip(results))
+}
+
+/// [`run`] that a caller can stop (a server's cancelled or timed-out job): once `stop` is
+/// raised, each running replication ends at its next progress tick (every
+/// [`super::PROGRESS_EVENTS`] events), the ones not started do not start, and the answer is
+/// `Ok(None)`. Unstopped, it is `Ok(Some(`the results of [`run`]`))`.
+pub fn run_until(
+    sim: &ScenarioSim,
+    root_seed: u64,
+    replications: u32,
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &AtomicBool,
+) -> Result<Option<Vec<Vec<SimResult>>>, SimError> {
+    super::check_all(sim.pools.iter().map(|p| &p.config), u64::from(replications))?;
+    let jobs = jobs::jobs(sim, replications);
+    let results: Vec<Option<SimResult>> = jobs
+        .par_iter()
+        .map(|&job| {
+            let stopped = || stop.load(AtomicOrdering::Relaxed);
+            if stopped() {
+                return None;
+            }
+            let result = jobs::run_job_until(sim, root_seed, job, Some(progress), Some(stop));
+            (!stopped()).then_some(result)
+        })
+        .collect();
+    let Some(results) = results.into_iter().collect::<Option<Vec<SimResult>>>() else { return Ok(None) };
+    jobs::gather(sim, jobs.into_iter().zip(results)).map(Some)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use fleetplan_core::scenario::Scenario;
 use fleetplan_core::uncertainty::UncertaintyModel;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::atomic::AtomicBool;
 
 /// The runs of samples `start..start + outputs.len()` of one draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +72,7 @@ fn runner<'a>(
     model: &'a UncertaintyModel,
     settings: &'a SweepSettings,
     progress: &'a (dyn Fn() + Sync),
+    stop: Option<&'a AtomicBool>,
 ) -> Result<(Runner<'a>, bool, bool), SweepError> {
     let evaluating = settings.mode == SweepMode::Evaluate && !scenario.fleet.is_empty();
     let rates_reused = evaluating && !model.inputs.iter().any(needs_rate_search);
@@ -82,7 +84,7 @@ fn runner<'a>(
         false => None,
     };
     let rates = rates_reused.then(|| fleet_rates(scenario, catalog));
-    Ok((Runner { scenario, catalog, model, settings, rates, training, progress }, rates_reused, training_reused))
+    Ok((Runner { scenario, catalog, model, settings, rates, training, progress, stop }, rates_reused, training_reused))
 }
 
 /// Run samples `range` of the `(settings.seed, settings.samples)` draw; `progress` is called
@@ -95,13 +97,25 @@ pub fn run_samples(
     range: Range<usize>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SampleRuns, ChunkError> {
+    samples_until(scenario, catalog, model, settings, range, progress, None)
+}
+
+fn samples_until(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    model: &UncertaintyModel,
+    settings: &SweepSettings,
+    range: Range<usize>,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<&AtomicBool>,
+) -> Result<SampleRuns, ChunkError> {
     if settings.samples == 0 {
         return Err(SweepError::NoSamples.into());
     }
     if range.start >= range.end || range.end > settings.samples {
         return Err(ChunkError::Range { start: range.start, end: range.end, samples: settings.samples });
     }
-    let (runner, _, _) = runner(scenario, catalog, model, settings, progress)?;
+    let (runner, _, _) = runner(scenario, catalog, model, settings, progress, stop)?;
     let mut input_values = model.draw(settings.seed, settings.samples);
     input_values.truncate(range.end);
     let input_values = input_values.split_off(range.start);
@@ -125,6 +139,18 @@ pub fn assemble(
     pieces: Vec<SampleRuns>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Sweep, ChunkError> {
+    assemble_until(scenario, catalog, model, settings, pieces, progress, None)
+}
+
+fn assemble_until(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    model: &UncertaintyModel,
+    settings: &SweepSettings,
+    pieces: Vec<SampleRuns>,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<&AtomicBool>,
+) -> Result<Sweep, ChunkError> {
     if settings.samples == 0 {
         return Err(SweepError::NoSamples.into());
     }
@@ -138,7 +164,7 @@ pub fn assemble(
     if next != settings.samples {
         return Err(ChunkError::Cover { samples: settings.samples, expected: next, got: settings.samples });
     }
-    let (runner, rates_reused, training_reused) = runner(scenario, catalog, model, settings, progress)?;
+    let (runner, rates_reused, training_reused) = runner(scenario, catalog, model, settings, progress, stop)?;
     let nominal_values = model.nominal_values();
     let nominal = runner.run(Run::Nominal, &nominal_values, &mut None)?;
     let swing_rows: Vec<(Run, Vec<f64>)> = (0..model.inputs.len())
@@ -203,8 +229,21 @@ pub fn sweep_in_one_piece(
     settings: &SweepSettings,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Sweep, ChunkError> {
-    let piece = run_samples(scenario, catalog, model, settings, 0..settings.samples, progress)?;
-    assemble(scenario, catalog, model, settings, vec![piece], progress)
+    one_piece(scenario, catalog, model, settings, progress, None)
+}
+
+/// [`sweep_in_one_piece`], stopping before the next run once `stop` is raised
+/// ([`super::sweep_until`]).
+pub(super) fn one_piece(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    model: &UncertaintyModel,
+    settings: &SweepSettings,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<&AtomicBool>,
+) -> Result<Sweep, ChunkError> {
+    let piece = samples_until(scenario, catalog, model, settings, 0..settings.samples, progress, stop)?;
+    assemble_until(scenario, catalog, model, settings, vec![piece], progress, stop)
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Percentile at which an input sits for the low end of its swing.
 pub const SWING_LOW_QUANTILE: f64 = 0.05;
@@ -140,6 +141,10 @@ pub enum SweepError {
         /// Why.
         source: PlanError,
     },
+    /// The caller's stop flag was raised ([`sweep_until`]); the runs not yet started were
+    /// skipped.
+    #[error("the sweep was stopped before it finished")]
+    Stopped,
 }
 
 /// One varied input of a sweep.
@@ -214,11 +219,36 @@ pub fn sweep(
     settings: &SweepSettings,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Sweep, SweepError> {
+    sweep_stoppable(scenario, catalog, model, settings, progress, None)
+}
+
+/// [`sweep`] that a caller can stop (a server's cancelled or timed-out job): each run checks
+/// `stop` before it starts and, once it is raised, runs no more and the sweep ends with
+/// [`SweepError::Stopped`]. Runs already under way finish first (one evaluation or plan each).
+pub fn sweep_until(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    model: &UncertaintyModel,
+    settings: &SweepSettings,
+    progress: &(dyn Fn() + Sync),
+    stop: &AtomicBool,
+) -> Result<Sweep, SweepError> {
+    sweep_stoppable(scenario, catalog, model, settings, progress, Some(stop))
+}
+
+fn sweep_stoppable(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    model: &UncertaintyModel,
+    settings: &SweepSettings,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<&AtomicBool>,
+) -> Result<Sweep, SweepError> {
     if settings.samples == 0 {
         return Err(SweepError::NoSamples);
     }
     // One code path with the chunked sweep (Python, Ray): the samples as one piece.
-    match chunk::sweep_in_one_piece(scenario, catalog, model, settings, progress) {
+    match chunk::one_piece(scenario, catalog, model, settings, progress, stop) {
         Ok(sweep) => Ok(sweep),
         Err(chunk::ChunkError::Sweep(e)) => Err(e),
         Err(other) => unreachable!("the piece 0..samples covers a draw of samples > 0: {other}"),
@@ -248,6 +278,8 @@ struct Runner<'a> {
     /// The nominal training plan, when it is reused.
     training: Option<TrainingPlan>,
     progress: &'a (dyn Fn() + Sync),
+    /// Raised by the caller to stop before the next run.
+    stop: Option<&'a AtomicBool>,
 }
 
 impl Runner<'_> {
@@ -255,6 +287,9 @@ impl Runner<'_> {
     /// worker's sampled world from its previous run (rewritten in place: the result is the same
     /// as a fresh [`UncertaintyModel::apply`], without cloning the whole catalog).
     fn run(&self, run: Run, values: &[f64], slot: &mut Option<Sampled>) -> Result<Vec<Output>, SweepError> {
+        if self.stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+            return Err(SweepError::Stopped);
+        }
         let failed = |source| SweepError::Uncertainty { run, source };
         let sampled = match slot {
             Some(sampled) => {

@@ -195,3 +195,47 @@ fn a_sampled_plan_buys_for_the_sampled_efficiency() {
     let evaluation = slow.evaluation.as_ref().expect("checked");
     assert!(evaluation.workloads.iter().all(|w| w.coverage_peak > 0.99), "served at the sampled rates");
 }
+
+#[test]
+fn a_raised_stop_flag_ends_the_sweep_between_runs() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let catalog = catalog();
+    let scenario = quickstart_bought_in_horizon(&catalog);
+    let model = UncertaintyModel::with_inputs(vec![input(
+        "catalog.accelerator.h100-sxm.price_usd",
+        Distribution::Uniform { low: 20_000.0, high: 40_000.0 },
+    )]);
+    let total = runs(&model, 200);
+    // Not raised: the sweep runs every run, as `sweep` does.
+    let (stop, done) = (AtomicBool::new(false), AtomicUsize::new(0));
+    let full = sweep_until(
+        &scenario,
+        &catalog,
+        &model,
+        &settings(200, 3),
+        &|| {
+            done.fetch_add(1, Ordering::Relaxed);
+        },
+        &stop,
+    )
+    .expect("runs");
+    assert_eq!(done.load(Ordering::Relaxed), total);
+    assert_eq!(full, run(&scenario, &catalog, &model, 200, 3));
+    // Raised after the fifth finished run: the runs not yet started are skipped.
+    let done = AtomicUsize::new(0);
+    let stopped = sweep_until(
+        &scenario,
+        &catalog,
+        &model,
+        &settings(200, 3),
+        &|| {
+            if done.fetch_add(1, Ordering::Relaxed) + 1 >= 5 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        },
+        &stop,
+    );
+    assert_eq!(stopped.unwrap_err(), SweepError::Stopped);
+    let ran = done.load(Ordering::Relaxed);
+    assert!(ran < total / 2, "{ran} of {total} runs ran after the stop");
+}

@@ -1,16 +1,19 @@
-//! The charts of the evaluate and compare answers. Placeholder until `fleetplan_io::charts`
-//! (the shared chart module) is merged: each function is one line the integrator swaps for
-//! `fleetplan_io::charts::evaluation_charts` / `compare_charts`.
+//! The charts of the evaluate and compare answers: `fleetplan_io::charts` (the chart module the
+//! static report uses too), as JSON values `{id, title, svg}`.
 
 use fleetplan_core::catalog::Catalog;
 use fleetplan_engines::eval::Evaluation;
 
-/// Charts of one evaluation (none until `fleetplan_io::charts` is merged).
-pub fn evaluation_charts(_evaluation: &Evaluation, _catalog: &Catalog) -> Vec<serde_json::Value> {
-    Vec::new()
+/// Charts of one evaluation.
+pub fn evaluation_charts(evaluation: &Evaluation, catalog: &Catalog) -> Vec<serde_json::Value> {
+    values(fleetplan_io::charts::evaluation_charts(evaluation, catalog))
 }
 
-/// Charts of a comparison (none until `fleetplan_io::charts` is merged).
-pub fn compare_charts(_columns: &[(&str, &Evaluation)], _catalog: &Catalog) -> Vec<serde_json::Value> {
-    Vec::new()
+/// Charts of a comparison.
+pub fn compare_charts(columns: &[(&str, &Evaluation)], catalog: &Catalog) -> Vec<serde_json::Value> {
+    values(fleetplan_io::charts::compare_charts(columns, catalog))
+}
+
+fn values(charts: Vec<fleetplan_io::charts::Chart>) -> Vec<serde_json::Value> {
+    charts.into_iter().filter_map(|c| serde_json::to_value(c).ok()).collect()
 }

@@ -11,6 +11,7 @@ use super::ScenarioSim;
 use crate::sim::config::SimError;
 use crate::sim::engine::{replication_seed, run_checked};
 use crate::sim::result::SimResult;
+use std::sync::atomic::AtomicBool;
 
 /// The jobs of `replications` replications of every pool: (pool index, replication index),
 /// pools in order, replications in order.
@@ -50,8 +51,20 @@ pub fn run_job(
     (k, i): (usize, u64),
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> SimResult {
+    run_job_until(sim, root_seed, (k, i), progress, None)
+}
+
+/// [`run_job`] that ends early (with a partial result) at its next progress tick once `stop`
+/// is raised ([`super::run_until`]).
+pub(crate) fn run_job_until(
+    sim: &ScenarioSim,
+    root_seed: u64,
+    (k, i): (usize, u64),
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    stop: Option<&AtomicBool>,
+) -> SimResult {
     let pool_seed = replication_seed(root_seed, u64::MAX - k as u64);
-    run_checked(&sim.pools[k].config, replication_seed(pool_seed, i), progress)
+    run_checked(&sim.pools[k].config, replication_seed(pool_seed, i), progress, stop)
 }
 
 /// Results per pool (replications in the order given) from finished jobs, checking that every
@@ -73,7 +86,7 @@ pub fn gather(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ScenarioSimOptions, build, chip_failures, run};
+    use super::super::{ScenarioSimOptions, build, chip_failures, run, run_until};
     use super::*;
     use crate::sim::config::Routing;
     use fleetplan_core::catalog::Catalog;
@@ -81,6 +94,10 @@ mod tests {
     const BYTEDANCE: &str = include_str!("../../../../../examples/bytedance-2025.toml");
 
     fn sim() -> ScenarioSim {
+        sim_with_budget(2_000)
+    }
+
+    fn sim_with_budget(request_budget: u64) -> ScenarioSim {
         let catalog = Catalog::builtin().expect("built-in catalog");
         let scenario = fleetplan_core::scenario::validate("bytedance-2025.toml", BYTEDANCE, &catalog).expect("valid");
         let evaluation = crate::eval::evaluate(&scenario, &catalog).expect("evaluates");
@@ -89,13 +106,40 @@ mod tests {
             quarter: Some("2025Q3".parse().expect("quarter")),
             hours: 0.25,
             sample_fraction: None,
-            request_budget: 2_000,
+            request_budget,
             routing: Routing::RoundRobin,
             failures: chip_failures(false, None, 4.0),
             length_sigma: (None, None),
             sample_interval_s: None,
         };
         build(&scenario, &catalog, &evaluation, &opts).expect("builds")
+    }
+
+    #[test]
+    fn a_raised_stop_flag_ends_the_run_at_its_next_tick() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let sim = sim();
+        let stop = AtomicBool::new(false);
+        assert_eq!(run_until(&sim, 7, 2, &|_| {}, &stop).expect("runs"), Some(run(&sim, 7, 2, &|_| {}).expect("runs")));
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(run_until(&sim, 7, 2, &|_| {}, &stop).expect("checks"), None, "raised before: nothing runs");
+        // Raised at the first progress tick of a long run: it ends there.
+        let long = sim_with_budget(400_000);
+        let expected = long.expected_requests * 2.0;
+        let (stop, completed) = (AtomicBool::new(false), AtomicU64::new(0));
+        let stopped = run_until(
+            &long,
+            7,
+            2,
+            &|n| {
+                completed.fetch_add(n, Ordering::Relaxed);
+                stop.store(true, Ordering::Relaxed);
+            },
+            &stop,
+        );
+        assert_eq!(stopped.expect("checks"), None);
+        let done = completed.load(Ordering::Relaxed) as f64;
+        assert!(done < expected / 4.0, "{done} of {expected} requests simulated after the stop");
     }
 
     #[test]
