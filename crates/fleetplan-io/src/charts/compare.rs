@@ -6,6 +6,7 @@ use super::draw::{self, HRow, HSegment, Series, Stacked};
 use super::palette::{category_colour, chip_colour};
 use super::svg::{LegendItem, Svg, Swatch, finite};
 use super::{Chart, pct};
+use crate::api::compare::cost_per_million_output;
 use fleetplan_core::catalog::Catalog;
 use fleetplan_core::format::{human, money};
 use fleetplan_engines::eval::Evaluation;
@@ -161,24 +162,15 @@ fn accelerators(columns: &[(&str, &Evaluation)], catalog: &Catalog) -> Chart {
     Chart::new(id, title, draw::stacked(svg, &c))
 }
 
-/// Chat cost per million output tokens served in the last quarter: the cost per day of the
-/// accelerators allocated to chat over the output tokens they serve per day.
-fn chat_cost_per_million(e: &Evaluation) -> Option<f64> {
-    let last = e.quarters.last()?.quarter;
-    let chat = e.workloads.iter().filter(|w| w.kind == "chat" && w.quarter == last);
-    let (cost, served) = chat.fold((0.0, 0.0), |(c, s), w| (c + finite(w.cost_per_day), s + finite(w.served_per_day)));
-    (served > 0.0).then(|| cost / served * 1e6)
-}
-
 /// Chat cost per million output tokens per scenario.
 fn cost_per_token(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -> Chart {
     let id = "compare-cost-per-million-tokens";
     let costs: Vec<(String, f64)> = columns
         .iter()
         .zip(factors)
-        .filter_map(|(c, f)| chat_cost_per_million(c.1).map(|v| (c.0.to_string(), v * f)))
+        .filter_map(|(c, f)| cost_per_million_output(c.1).map(|v| (c.0.to_string(), v * f)))
         .collect();
-    let missing: Vec<&str> = columns.iter().filter(|c| chat_cost_per_million(c.1).is_none()).map(|c| c.0).collect();
+    let missing: Vec<&str> = columns.iter().filter(|c| cost_per_million_output(c.1).is_none()).map(|c| c.0).collect();
     let title = match extremes(&costs) {
         Some((hi, lo)) if costs.len() > 1 && lo.1 > 0.0 => format!(
             "{} serves chat cheapest, {} per M output tokens; {} pays {:.1}×",
@@ -194,7 +186,7 @@ fn cost_per_token(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -
         id,
         &title,
         &format!(
-            "Chat cost per million output tokens served in each scenario's last quarter (allocated accelerators' cost per day ÷ tokens served); {cur}.{}",
+            "Chat cost per million output tokens in each scenario's last quarter, weighted by tokens served (the compare table's figure); {cur}.{}",
             if missing.is_empty() {
                 String::new()
             } else {

@@ -423,7 +423,7 @@ pub(crate) fn histogram(mut svg: Svg, h: &Histogram) -> String {
             let tip = format!("{}: {:.1} % between {} and {}", series.label, 100.0 * share, (h.fmt)(a), (h.fmt)(b));
             let label = (h.fmt)(a);
             let mark = Mark { series: &series.key, x: &label, value: *share, tip };
-            svg.rect_alpha((xa + 0.5, top_y, xb - xa - 1.0, bottom - top_y), &series.colour, opacity, &mark);
+            svg.rect_alpha((xa + 0.5, top_y, (xb - xa - 1.0).max(1.0), bottom - top_y), &series.colour, opacity, &mark);
         }
     }
     for (k, (label, v)) in h.markers.iter().enumerate() {

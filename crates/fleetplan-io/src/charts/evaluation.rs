@@ -143,10 +143,11 @@ fn accelerators_by_chip_site(e: &Evaluation, catalog: &Catalog) -> Chart {
     let lead = lead.max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
     let title = match (last, lead) {
         (Some(q), Some((chip, n))) if held > 0 => format!(
-            "{} accelerators in service by {} across {} site(s); {} of them {chip}",
+            "{} accelerators in service by {} across {} site{}; {} of them {chip}",
             human(held as f64),
             q.quarter,
             sites.len(),
+            if sites.len() == 1 { "" } else { "s" },
             pct(n as f64 / held as f64)
         ),
         _ => "No accelerators in service".into(),

@@ -186,6 +186,8 @@ fn distribution(
     if !lo.is_finite() || hi <= 0.0 {
         return Chart::new(id, title, svg.empty("no completed requests"));
     }
+    // Every request at (nearly) one latency: a ±5 % window, so that its one bar has a width.
+    let (lo, hi) = if hi - lo < 1e-3 * hi { (0.95 * lo, 1.05 * hi) } else { (lo, hi) };
     let markers = pooled
         .iter()
         .max_by(|a, b| pick(&a.1).quantile(0.99).total_cmp(&pick(&b.1).quantile(0.99)))

@@ -131,6 +131,10 @@ fn check(chart: &Chart) -> Vec<Element> {
                 assert!(e.attr(data).is_some(), "{}: a mark without {data}", chart.id);
             }
             assert!(e.titled, "{}: a mark without a <title>", chart.id);
+            // A bar that carries a share or an amount is wide enough to be seen.
+            let value: f64 = e.attr("data-value").and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            let width: f64 = e.attr("width").and_then(|v| v.parse().ok()).unwrap_or(1.0);
+            assert!(value <= 0.0 || width >= 1.0, "{}: a mark of value {value} is {width} px wide", chart.id);
         }
     }
     elements
@@ -296,6 +300,19 @@ fn compare_charts_convert_to_one_currency() {
     let spend = &find(&charts, "compare-spend").title;
     let usd = bd.spend.total / bd.currency_per_usd;
     assert!(spend.contains(&money(usd, "USD")), "{spend}");
+    // The cost per token bar is the compare table's figure (one formula, one home).
+    let (_, _, us) = evaluated("us-hyperscaler-2025.toml").unwrap();
+    let charts = compare_charts(&[("bytedance", &bd), ("us", &us)], &catalog);
+    let table = crate::api::compare::Column::new(&us, &catalog).usd_per_million_output_tokens.unwrap();
+    let elements = check(find(&charts, "compare-cost-per-million-tokens"));
+    let bar: f64 = marks(&elements)
+        .find(|m| m.attr("data-series") == Some("us"))
+        .unwrap()
+        .attr("data-value")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((bar - table).abs() <= 1e-3 * table, "chart {bar} vs table {table}");
 }
 
 #[test]
@@ -342,6 +359,34 @@ fn sweep_and_simulation_charts_render() {
         let elements = check(chart);
         assert!(marks(&elements).count() > 0, "{}", chart.id);
     }
+}
+
+/// Every request of the pool at one time to first token (the ByteDance H20 pool in 2025Q1): the
+/// distribution still draws its one bar (it was a bin of zero width).
+#[test]
+fn a_latency_distribution_with_one_value_draws_its_bar() {
+    let (catalog, s, e) = evaluated("bytedance-2025.toml").unwrap();
+    let opts = ScenarioSimOptions {
+        workload: Some("doubao/qwen3-30b-a3b".into()),
+        quarter: Some("2025Q1".parse().unwrap()),
+        hours: 0.25,
+        sample_fraction: None,
+        request_budget: 2_000,
+        routing: Routing::RoundRobin,
+        failures: None,
+        length_sigma: (None, None),
+        sample_interval_s: None,
+    };
+    let sim = build(&s, &catalog, &e, &opts).unwrap();
+    let runs = fleetplan_engines::sim::scenario::run(&sim, 1, 1, &|_| {}).unwrap();
+    let charts = scenario_simulation_charts(&catalog, &sim, &runs);
+    let ttft = find(&charts, "sim-ttft-distribution");
+    let elements = check(ttft);
+    let widest = marks(&elements)
+        .filter(|m| m.attr("data-value").and_then(|v| v.parse::<f64>().ok()).is_some_and(|v| v > 0.0))
+        .filter_map(|m| m.attr("width").and_then(|w| w.parse::<f64>().ok()))
+        .fold(0.0, f64::max);
+    assert!(widest >= 1.0, "no visible bar: widest {widest} px");
 }
 
 #[test]
