@@ -69,6 +69,9 @@ fn spend(columns: &[(&str, &Evaluation)], cur: &str, factors: &[f64]) -> Chart {
             lo.0,
             money(lo.1, cur)
         ),
+        Some((hi, lo)) if columns.len() > 1 && hi.1 > 0.0 => {
+            format!("{} spends the most, {}; {} spends nothing", hi.0, money(hi.1, cur), lo.0)
+        }
         Some((hi, _)) => format!("{} spends {}", hi.0, money(hi.1, cur)),
         None => "Nothing to compare".into(),
     };
@@ -236,10 +239,16 @@ fn capacity(columns: &[(&str, &Evaluation)]) -> Chart {
     let pairs: Vec<(String, f64)> = values.iter().map(|v| (v.0.clone(), v.1)).collect();
     let title = match extremes(&pairs) {
         Some((hi, lo)) if columns.len() > 1 && lo.1 > 0.0 => format!(
-            "{} serves the most chat, {} output tokens/day at the SLOs, {:.1}× {}",
+            "{} serves the most chat, {} output tokens/day at the SLOs: {} {}",
             hi.0,
             human(hi.1),
-            hi.1 / lo.1,
+            more_than(hi.1, lo.1),
+            lo.0
+        ),
+        Some((hi, lo)) if columns.len() > 1 && hi.1 > 0.0 => format!(
+            "{} serves the most chat, {} output tokens/day at the SLOs; {} serves none in its last quarter",
+            hi.0,
+            human(hi.1),
             lo.0
         ),
         Some((hi, _)) => format!("{} serves {} chat output tokens/day at the SLOs", hi.0, human(hi.1)),

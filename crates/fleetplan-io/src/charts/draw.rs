@@ -82,7 +82,7 @@ pub(crate) fn stacked(mut svg: Svg, c: &Stacked) -> String {
         let x0 = LEFT + 8.0 + p as f64 * (panel_w + gap);
         let label = c.panels.get(p).map_or("", String::as_str);
         if !label.is_empty() {
-            svg.text(x0, top - 16.0 - heading, label, Text { weight: "600", ..Text::small() });
+            svg.text(x0, top - heading - 4.0, label, Text { weight: "600", ..Text::small() });
         }
         let band = panel_w / c.x.len().max(1) as f64;
         for (i, x) in c.x.iter().enumerate() {
@@ -232,6 +232,8 @@ pub(crate) fn lines(mut svg: Svg, x: &[String], panels: &[LinePanel]) -> String 
 /// A line's polyline (split at gaps) and its points as marks.
 fn draw_line(svg: &mut Svg, line: &Line, x: &[String], px: &dyn Fn(f64) -> f64, scale: &Scale, fmt: fn(f64) -> String) {
     let dash = if line.dashed { "5 3" } else { "" };
+    // Dense series get small points (they are the tooltips' targets, not decoration).
+    let radius = if line.values.len() > 40 { 1.8 } else { 3.5 };
     let mut run: Vec<(f64, f64)> = Vec::new();
     for (i, v) in line.values.iter().enumerate() {
         match v {
@@ -248,6 +250,7 @@ fn draw_line(svg: &mut Svg, line: &Line, x: &[String], px: &dyn Fn(f64) -> f64, 
         let tip = format!("{} · {label}: {}", line.series.label, fmt(*v));
         svg.dot(
             (px(i as f64), scale.px(*v)),
+            radius,
             &line.series.colour,
             &Mark { series: &line.series.key, x: label, value: *v, tip },
         );
@@ -307,11 +310,24 @@ pub(crate) struct HRow {
 /// Horizontal bars, one row each, with a value axis below, an optional reference line
 /// (a price, the nominal output) and a legend.
 pub(crate) fn hbars(
+    svg: Svg,
+    unit: &str,
+    rows: &[HRow],
+    reference: Option<(f64, &str)>,
+    legend: &[LegendItem],
+) -> String {
+    hbars_on(svg, unit, rows, reference, legend, true)
+}
+
+/// [`hbars`] on an axis from zero (`from_zero`, for amounts) or spanning only the values (for
+/// ranges around a nominal value, where zero would flatten the differences).
+pub(crate) fn hbars_on(
     mut svg: Svg,
     unit: &str,
     rows: &[HRow],
     reference: Option<(f64, &str)>,
     legend: &[LegendItem],
+    from_zero: bool,
 ) -> String {
     let mut items = legend.to_vec();
     if let Some((_, label)) = reference {
@@ -323,8 +339,15 @@ pub(crate) fn hbars(
     let widest_value = rows.iter().map(|r| r.value_label.chars().count()).max().unwrap_or(0) as f64;
     let (x0, x1) = (12.0 + label_w, WIDTH - RIGHT - widest_value * CHAR_PX - 10.0);
     let values = rows.iter().flat_map(|r| r.segments.iter().flat_map(|s| [s.from, s.to])).chain(reference.map(|r| r.0));
-    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(finite(v)), b.max(finite(v))));
-    let scale = Scale::new(lo, hi, x0, x1);
+    let scale = if from_zero {
+        let (lo, hi) = values.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(finite(v)), b.max(finite(v))));
+        Scale::new(lo, hi, x0, x1)
+    } else {
+        let (lo, hi) =
+            values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(finite(v)), b.max(finite(v))));
+        let pad = 0.05 * (hi - lo).max(hi.abs() * 1e-6);
+        Scale::span(lo - pad, hi + pad, x0, x1)
+    };
     let row_h = 24.0;
     for (k, row) in rows.iter().enumerate() {
         let y = top + row_h * k as f64;
@@ -334,7 +357,7 @@ pub(crate) fn hbars(
             row.label.clone()
         };
         svg.text(x0 - 8.0, y + 16.0, &cut, Text { anchor: "end", ..Text::small() });
-        let mut right = scale.px(0.0);
+        let mut right = if from_zero { scale.px(0.0) } else { x0 };
         for seg in &row.segments {
             let (a, b) = (scale.px(seg.from), scale.px(seg.to));
             let mark = Mark { series: &seg.series.key, x: &row.label, value: seg.to - seg.from, tip: seg.tip.clone() };
@@ -348,7 +371,9 @@ pub(crate) fn hbars(
         let x = scale.px(level);
         svg.line((x, top - 4.0), (x, bottom), REFERENCE, 1.5, "5 3");
     }
-    svg.line((scale.px(0.0), top - 2.0), (scale.px(0.0), bottom), AXIS, 1.0, "");
+    if from_zero {
+        svg.line((scale.px(0.0), top - 2.0), (scale.px(0.0), bottom), AXIS, 1.0, "");
+    }
     x_axis(&mut svg, &scale, bottom, unit);
     svg.finish()
 }
@@ -380,7 +405,8 @@ pub(crate) fn histogram(mut svg: Svg, h: &Histogram) -> String {
     } else {
         Vec::new()
     };
-    let top = if items.is_empty() { svg.top() + 28.0 } else { svg.legend(LEFT, svg.top() + 6.0, &items) + 26.0 };
+    // Room above the plot for the marker labels (two rows) over the unit of the value axis.
+    let top = if items.is_empty() { svg.top() + 48.0 } else { svg.legend(LEFT, svg.top() + 6.0, &items) + 46.0 };
     let bottom = top + 190.0;
     let (x0, x1) = (LEFT + 8.0, WIDTH - RIGHT);
     let most = h.series.iter().flat_map(|(_, v)| v.iter()).copied().fold(0.0, f64::max);
@@ -402,8 +428,8 @@ pub(crate) fn histogram(mut svg: Svg, h: &Histogram) -> String {
     }
     for (k, (label, v)) in h.markers.iter().enumerate() {
         let px = x.px(*v);
-        svg.line((px, top - 6.0), (px, bottom), INK, 1.5, "4 3");
-        let ty = top - 10.0 - 12.0 * (k % 2) as f64;
+        svg.line((px, top - 20.0), (px, bottom), INK, 1.5, "4 3");
+        let ty = top - 24.0 - 12.0 * (k % 2) as f64;
         svg.text(px, ty, &format!("{label} {}", (h.fmt)(*v)), Text::tick("middle"));
     }
     x_axis(&mut svg, &x, bottom, h.unit);

@@ -69,7 +69,7 @@ pub fn vendor_colour(vendor: &str) -> &'static str {
     VENDOR_COLOURS.iter().find(|(v, _)| *v == key).map_or(OTHER_VENDOR, |(_, c)| c)
 }
 
-/// The colour of a chip: its vendor's colour with the hue turned by up to ±30° and the
+/// The colour of a chip: its vendor's colour with the hue turned by up to ±18° and the
 /// lightness moved, by the chip's place among the vendor's chips in the catalog sorted by id
 /// (a two-dimensional low-discrepancy sequence, so that any few chips of a vendor get distinct
 /// shades). A chip the catalog does not hold is grey.
@@ -83,7 +83,7 @@ pub fn chip_colour(catalog: &Catalog, chip: &str) -> String {
     // The R2 sequence: k·(1/φ₂, 1/φ₂²), φ₂ the plastic number.
     let (u, v) = ((0.5 + k * 0.754_877_666_2).fract(), (0.5 + k * 0.569_840_291).fract());
     let (h, l, s) = to_hls(vendor_colour(&vendor));
-    from_hls((h + (u - 0.5) * 60.0).rem_euclid(360.0), (l + (v - 0.5) * 0.44).clamp(0.2, 0.75), s)
+    from_hls((h + (u - 0.5) * 36.0).rem_euclid(360.0), (l + (v - 0.5) * 0.5).clamp(0.2, 0.68), s)
 }
 
 /// `#rrggbb` as (hue in degrees, lightness 0–1, saturation 0–1).
@@ -167,11 +167,11 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), nvidia.len(), "{nvidia:?}");
-        // Shades of the vendor's hue (within 30°), and far enough apart to tell apart.
+        // Shades of the vendor's hue (within 18°), and far enough apart to tell apart.
         let (vendor_hue, _, _) = to_hls(vendor_colour("NVIDIA"));
         for c in &nvidia {
             let (h, _, _) = to_hls(c);
-            assert!((h - vendor_hue).abs() <= 30.5, "{c} is not a shade of the NVIDIA green");
+            assert!((h - vendor_hue).abs() <= 18.5, "{c} is not a shade of the NVIDIA green");
         }
         let rgb = |c: &str| [1, 3, 5].map(|i| f64::from(u8::from_str_radix(&c[i..i + 2], 16).unwrap()));
         for (i, a) in nvidia.iter().enumerate() {
@@ -209,5 +209,37 @@ mod tests {
             let (h, l, s) = to_hls(c);
             assert_eq!(from_hls(h, l, s), c);
         }
+    }
+
+    #[test]
+    fn docs_charts_md_lists_the_colours_the_code_uses() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/charts.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        let cells = |line: &str| -> Vec<String> {
+            line.trim().trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect()
+        };
+        let (mut chips, mut vendors, mut regions) = (0, 0, 0);
+        for line in doc.lines().filter(|l| l.starts_with("| ") && l.contains("`#")) {
+            match cells(line).as_slice() {
+                [_, chip, colour] => {
+                    assert_eq!(&chip_colour(&catalog, chip), colour, "{line}");
+                    chips += 1;
+                }
+                [key, colour] if key == "any other" => assert!([OTHER_VENDOR, OTHER_REGION].contains(&colour.as_str())),
+                [key, colour] if catalog.regions.iter().any(|r| &r.id == key) => {
+                    assert_eq!(region_colour(key), colour, "{line}");
+                    regions += 1;
+                }
+                [key, colour] => {
+                    assert_eq!(vendor_colour(key), colour, "{line}");
+                    vendors += 1;
+                }
+                _ => panic!("unexpected table row: {line}"),
+            }
+        }
+        assert_eq!(chips, catalog.accelerators.len(), "every catalog chip is in the table");
+        assert_eq!(vendors, VENDOR_COLOURS.len());
+        assert_eq!(regions, REGION_COLOURS.len());
     }
 }

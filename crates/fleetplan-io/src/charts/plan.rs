@@ -136,7 +136,7 @@ fn builds(s: &Scenario, p: &Plan) -> Chart {
         .map(|site| {
             let region = region_of(site);
             let same: Vec<&str> =
-                s.sites.iter().filter(|x| x.region.to_string() == region).map(|x| x.id.as_str()).collect();
+                s.sites.iter().filter(|x| x.region.as_str() == region).map(|x| x.id.as_str()).collect();
             let k = same.iter().position(|x| x == site).unwrap_or(0);
             Series {
                 key: site.clone(),
@@ -340,13 +340,13 @@ fn marginal_values(p: &Plan) -> Chart {
             Explanation::Marginal(m) => Some(m),
             Explanation::Binding(_) => None,
         })
-        .filter_map(|m| {
+        .map(|m| {
             let relax = m.relax.to_string().replace('`', "");
             match &m.gain {
-                Gain::Saving { horizon, .. } => Some((relax, finite(*horizon), "saving")),
-                Gain::MoreServed { points, .. } => Some((relax, finite(*points), "points served")),
-                Gain::MoreTraining { flop } => Some((relax, finite(*flop) / 1e21, "ZFLOP")),
-                Gain::NoSaving => Some((relax, 0.0, "saving")),
+                Gain::Saving { horizon, .. } => (relax, finite(*horizon), "saving"),
+                Gain::MoreServed { points, .. } => (relax, finite(*points), "points served"),
+                Gain::MoreTraining { flop } => (relax, finite(*flop) / 1e21, "ZFLOP"),
+                Gain::NoSaving => (relax, 0.0, "saving"),
             }
         })
         .collect();

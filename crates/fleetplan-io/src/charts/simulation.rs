@@ -193,14 +193,16 @@ fn distribution(
             vec![("p50".to_string(), 1e3 * pick(r).quantile(0.5)), ("p99".to_string(), 1e3 * pick(r).quantile(0.99))]
         })
         .unwrap_or_default();
+    // No finer bins than the latency histogram resolves (buckets 0.78 % wide).
+    let bins = if lo > 0.0 { ((hi / lo).ln() / 0.0078).floor().clamp(4.0, BINS as f64) as usize } else { BINS };
     let series = pooled
         .iter()
         .zip(&samples)
         .filter(|(_, v)| !v.is_empty())
-        .map(|((s, _), v)| (s.clone(), bin_shares(v, lo, hi, BINS)))
+        .map(|((s, _), v)| (s.clone(), bin_shares(v, lo, hi, bins)))
         .collect();
     let unit = format!("{what}, ms");
-    let h = Histogram { unit: &unit, lo, hi, series, markers, fmt: |v| format!("{v:.0} ms") };
+    let h = Histogram { unit: &unit, lo, hi, series, markers, fmt: |v| ms(v / 1e3) };
     Chart::new(id, title, draw::histogram(svg, &h))
 }
 
@@ -217,18 +219,15 @@ pub fn timeseries_charts(catalog: &Catalog, pools: &[SimPool]) -> Vec<Chart> {
         return Vec::new();
     }
     let end = series.iter().flat_map(|s| s.1.iter().map(|x| x.t_s)).fold(0.0, f64::max).max(1e-9);
-    let width = end / CHART_POINTS as f64;
-    let hours = end >= 2.0 * 3600.0;
-    let x: Vec<String> = (1..=CHART_POINTS)
-        .map(|i| {
-            let t = i as f64 * width;
-            if hours { format!("{:.1} h", t / 3600.0) } else { format!("{t:.0} s") }
-        })
-        .collect();
+    // Buckets of a round width (1 s … 1 h), at most about CHART_POINTS of them.
+    let width =
+        ROUND_SECONDS.iter().copied().find(|w| end / w <= CHART_POINTS as f64).unwrap_or(end / CHART_POINTS as f64);
+    let n = ((end / width).ceil() as usize).clamp(1, 4 * CHART_POINTS);
+    let x: Vec<String> = (0..n).map(|i| time_label(i as f64 * width, end)).collect();
     let queue: Vec<(Series, Vec<f64>)> =
-        series.iter().map(|(s, rows)| (s.clone(), bucket(rows, width, |x| x.waiting as f64))).collect();
+        series.iter().map(|(s, rows)| (s.clone(), bucket(rows, width, n, |x| x.waiting as f64))).collect();
     let util: Vec<(Series, Vec<f64>)> =
-        series.iter().map(|(s, rows)| (s.clone(), bucket(rows, width, |x| 100.0 * x.utilization))).collect();
+        series.iter().map(|(s, rows)| (s.clone(), bucket(rows, width, n, |x| 100.0 * x.utilization))).collect();
     let (peak_pool, peak, at) = queue
         .iter()
         .flat_map(|(s, v)| v.iter().enumerate().map(move |(i, q)| (s.label.clone(), *q, i)))
@@ -283,10 +282,24 @@ pub fn timeseries_charts(catalog: &Catalog, pools: &[SimPool]) -> Vec<Chart> {
     ]
 }
 
-/// `f` of the rows averaged into [`CHART_POINTS`] buckets of `width` seconds; an empty bucket
+/// Round bucket widths of a time series, s.
+const ROUND_SECONDS: [f64; 14] =
+    [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0];
+
+/// A time on an axis ending at `end` s: seconds under 2 minutes, minutes under 2 hours, hours.
+fn time_label(t: f64, end: f64) -> String {
+    if end < 120.0 {
+        format!("{t:.0} s")
+    } else if end < 7200.0 {
+        format!("{:.0} min", t / 60.0)
+    } else {
+        format!("{:.1} h", t / 3600.0)
+    }
+}
+
+/// `f` of the rows averaged into `n` buckets of `width` seconds; an empty bucket
 /// (sampling interval longer than a bucket) carries the previous value.
-fn bucket(rows: &[Sample], width: f64, f: fn(&Sample) -> f64) -> Vec<f64> {
-    let n = CHART_POINTS;
+fn bucket(rows: &[Sample], width: f64, n: usize, f: fn(&Sample) -> f64) -> Vec<f64> {
     let mut sum = vec![0.0; n];
     let mut count = vec![0u32; n];
     for s in rows {

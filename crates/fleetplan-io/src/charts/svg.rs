@@ -175,13 +175,14 @@ impl Svg {
     }
 
     /// A data point (a line's vertex) with its mark attributes and tooltip.
-    pub(crate) fn dot(&mut self, (x, y): (f64, f64), fill: &str, mark: &Mark) {
+    pub(crate) fn dot(&mut self, (x, y): (f64, f64), r: f64, fill: &str, mark: &Mark) {
         let _ = write!(
             self.body,
-            r##"<circle {} cx="{}" cy="{}" r="3.5" fill="{fill}" stroke="#ffffff" stroke-width="1"><title>{}</title></circle>"##,
+            r##"<circle {} cx="{}" cy="{}" r="{}" fill="{fill}" stroke="#ffffff" stroke-width="1"><title>{}</title></circle>"##,
             mark.attrs(),
             n(x),
             n(y),
+            n(r),
             esc(&mark.tip)
         );
     }
@@ -428,7 +429,9 @@ pub(crate) fn x_axis(svg: &mut Svg, scale: &Scale, y: f64, unit: &str) {
 /// do not overlap (the first always shown).
 pub(crate) fn x_labels(svg: &mut Svg, labels: &[String], x0: f64, band: f64, y: f64) {
     let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as f64 * CHAR_PX * 0.92 + 8.0;
-    let every = ((widest / band.max(1.0)).ceil() as usize).max(1);
+    let needed = ((widest / band.max(1.0)).ceil() as usize).max(1);
+    // A round step: a quarter axis then labels whole years, a time axis round times.
+    let every = [1, 2, 4, 5, 10, 20, 40, 50, 100].into_iter().find(|k| *k >= needed).unwrap_or(needed);
     for (i, label) in labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
         svg.text(x0 + band * (i as f64 + 0.5), y, label, Text::tick("middle"));
     }

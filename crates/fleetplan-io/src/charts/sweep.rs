@@ -69,7 +69,9 @@ fn tornado(s: &SweepSummary) -> Chart {
     let (fmt, _) = formatter(&s.tornado.output);
     let out = &s.tornado.output;
     let nominal = finite(s.tornado.nominal.unwrap_or(0.0));
-    let bars: Vec<_> = s.tornado.bars.iter().take(TORNADO_BARS).collect();
+    // Inputs that do not move the output are left out (named in the subtitle by count).
+    let bars: Vec<_> = s.tornado.bars.iter().filter(|b| b.swing > 0.0).take(TORNADO_BARS).collect();
+    let still = s.tornado.bars.iter().filter(|b| b.swing <= 0.0 || !b.swing.is_finite()).count();
     let title = match bars.first() {
         Some(b) => format!(
             "{out} (nominal {}) swings most with {}: {} to {} over its p5–p95",
@@ -80,11 +82,13 @@ fn tornado(s: &SweepSummary) -> Chart {
         ),
         None => format!("{out}: no input moves it"),
     };
+    let unmoved =
+        if still > 0 { format!(" {still} input(s) that do not move it are left out.") } else { String::new() };
     let svg = Svg::new(
         id,
         &title,
         &format!(
-            "{out} with each uncertain input at its 5th (blue) and 95th (orange) percentile, the others nominal; largest swing on top."
+            "{out} with each uncertain input at its 5th (blue) and 95th (orange) percentile, the others nominal; largest swing on top.{unmoved}"
         ),
     );
     if bars.is_empty() {
@@ -114,7 +118,7 @@ fn tornado(s: &SweepSummary) -> Chart {
         })
         .collect();
     let unit = if formatter(out).1 == "money" { format!("{out}, {cur}") } else { out.clone() };
-    Chart::new(id, title, draw::hbars(svg, &unit, &rows, Some((nominal, "nominal")), &legend))
+    Chart::new(id, title, draw::hbars_on(svg, &unit, &rows, Some((nominal, "nominal")), &legend, false))
 }
 
 /// A histogram of one output over the samples with p5, p50 and p95 marked.

@@ -349,9 +349,9 @@ fn sweep_and_simulation_charts_render() {
 fn gallery() {
     let dir = PathBuf::from(std::env::var("FLEETPLAN_CHART_GALLERY").unwrap_or("/tmp/fleetplan-charts".into()));
     std::fs::create_dir_all(&dir).unwrap();
-    // Three charts a page, so that a screenshot of a page shows them at full size.
+    // Two charts a page, so that a screenshot of a page shows them at full size.
     let page = |name: &str, charts: &[Chart]| {
-        for (k, part) in charts.chunks(3).enumerate() {
+        for (k, part) in charts.chunks(2).enumerate() {
             let body: String = part.iter().map(|c| format!("<figure>{}</figure>\n", c.svg)).collect();
             let html = format!(
                 "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{{font-family:sans-serif;max-width:1000px;margin:1em auto}}svg{{max-width:100%;height:auto}}</style></head><body>{body}</body></html>"
@@ -359,6 +359,11 @@ fn gallery() {
             std::fs::write(dir.join(format!("{name}-{}.html", k + 1)), html).unwrap();
         }
     };
+    for name in EXAMPLES.iter().filter(|n| !n.starts_with("bytedance")) {
+        if let Some((catalog, _, e)) = evaluated(name) {
+            page(&format!("evaluation-{}", name.trim_end_matches(".toml")), &evaluation_charts(&e, &catalog));
+        }
+    }
     let (catalog, s, e) = evaluated("bytedance-2025.toml").unwrap();
     page("evaluation", &evaluation_charts(&e, &catalog));
     let (_, _, p) = planned("bytedance-2025.toml");
@@ -366,4 +371,37 @@ fn gallery() {
     let (_, _, quick) = evaluated("quickstart.toml").unwrap();
     let planned_e = p.evaluation.clone().unwrap();
     page("compare", &compare_charts(&[("as held", &e), ("planned", &planned_e), ("quickstart", &quick)], &catalog));
+    let model = fleetplan_core::uncertainty::UncertaintyModel::from_scenario(&s, &catalog).unwrap();
+    let settings = crate::api::sweep::sweep_settings(24, 7, fleetplan_engines::sweep::SweepMode::Evaluate);
+    let result = fleetplan_engines::sweep::sweep(&s, &catalog, &model, &settings, &|| {}).unwrap();
+    let summary = SweepSummary::new(&s.name, &s.currency, &result, result.output_index("spend_total").unwrap());
+    page("sweep", &sweep_charts(&summary, &result));
+    let planned_s = p.scenario_with_fleet(&s);
+    let opts = ScenarioSimOptions {
+        workload: Some("doubao/deepseek-v3".into()),
+        quarter: None,
+        hours: 1.0,
+        sample_fraction: None,
+        request_budget: 20_000,
+        routing: Routing::RoundRobin,
+        failures: None,
+        length_sigma: (None, None),
+        sample_interval_s: Some(60.0),
+    };
+    let sim = build(&planned_s, &catalog, &planned_e, &opts).unwrap();
+    let runs = fleetplan_engines::sim::scenario::run(&sim, 7, 2, &|_| {}).unwrap();
+    page("simulate", &scenario_simulation_charts(&catalog, &sim, &runs));
+}
+
+#[test]
+#[should_panic(expected = "closes")]
+fn the_checker_catches_unbalanced_tags() {
+    parse(r#"<svg class="fp-chart"><g><rect/></svg></g>"#);
+}
+
+#[test]
+#[should_panic(expected = "without a <title>")]
+fn the_checker_catches_a_mark_without_its_tooltip() {
+    let svg = r#"<svg class="fp-chart" role="img" aria-label="t" viewBox="0 0 1 1"><rect class="fp-mark" data-series="a" data-x="b" data-value="1"/></svg>"#;
+    check(&Chart::new("t", "t".into(), svg.into()));
 }
