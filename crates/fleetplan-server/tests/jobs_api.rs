@@ -235,7 +235,7 @@ async fn a_job_past_its_limit_times_out_and_a_full_queue_refuses() {
         let job = server.wait_final(id).await;
         assert_eq!((job["state"].as_str(), job["error"]["code"].as_str()), (Some("timed_out"), Some("timed_out")));
         let ran_ms = ms(&job, "finished_unix_ms") - ms(&job, "started_unix_ms");
-        assert!((900..=1500).contains(&ran_ms), "{ran_ms} ms under a 1 s limit");
+        assert!((900..=3000).contains(&ran_ms), "{ran_ms} ms under a 1 s limit");
     }
     server.wait_idle(JobKind::Sweep).await;
 }
