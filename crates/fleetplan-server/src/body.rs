@@ -7,7 +7,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use axum::body::Body;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 /// A request body parsed as `T`.
@@ -53,13 +54,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         }
         let declared =
             headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let body = request.into_body();
         if declared.is_some_and(|n| n > limit as u64) {
+            // Read (and drop) a body up to DRAIN_FACTOR times the cap before answering, so that the
+            // client, still sending, reads the 413 instead of a reset connection.
+            if declared.is_some_and(|n| n <= (DRAIN_FACTOR * limit) as u64) {
+                let _ = read_capped(body, limit).await;
+            }
             return Err(too_large(limit));
         }
-        let bytes = match Limited::new(request.into_body(), limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large(limit)),
-            Err(e) => {
+        let bytes = match read_capped(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => return Err(too_large(limit)),
+            Err(BodyError::Read(e)) => {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "bad_body",
@@ -69,4 +76,35 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         };
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// How far past the cap a body is still read (and dropped) before the 413 goes out: a client
+/// that is still sending then reads the answer instead of a reset connection. Bodies declared
+/// larger are refused at once.
+const DRAIN_FACTOR: usize = 4;
+
+/// Why a body was not read whole.
+enum BodyError {
+    /// Longer than the cap (the rest, up to [`DRAIN_FACTOR`] times the cap, was read and dropped).
+    TooLarge,
+    /// The connection failed while reading.
+    Read(axum::Error),
+}
+
+/// The body's bytes if it is at most `limit_bytes` long. Past the cap, frames are read and
+/// dropped up to `DRAIN_FACTOR * limit_bytes` in all before answering `TooLarge`.
+async fn read_capped(mut body: Body, limit_bytes: usize) -> Result<Vec<u8>, BodyError> {
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Read)?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit_bytes {
+            bytes.extend_from_slice(&data);
+        } else if seen > DRAIN_FACTOR.saturating_mul(limit_bytes) {
+            return Err(BodyError::TooLarge);
+        }
+    }
+    if seen > limit_bytes { Err(BodyError::TooLarge) } else { Ok(bytes) }
 }
