@@ -5,9 +5,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
-use axum::body::Body;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
