@@ -4,7 +4,7 @@
 import { h, replace, table, section, empty } from "./dom.js";
 import { money, num, pct, compact, seconds, mw, text } from "./fmt.js";
 import { chartGrid } from "./charts.js";
-import { scenario, scenarioBody, results } from "./state.js";
+import { scenario, scenarioBody, results, setScenario } from "./state.js";
 import { viewHead, needScenario, cards, distinct, coverageClass, tabs, findings } from "./common.js";
 import { runJob, jobOutcome } from "./jobs.js";
 
@@ -83,6 +83,18 @@ function show(out, job, append = false) {
       { label: "Purchases", value: num((p.purchases || []).length), sub: `${(p.builds || []).length} site builds`, testid: "card-purchases" },
     ]),
   ];
+  if (typeof job.plan_toml === "string") {
+    // The plan as a scenario file (optimize --out's plan.toml): the other views then run on
+    // the planned fleet (evaluate it, simulate its serving, sweep its inputs).
+    const open = h("button", { class: "btn", type: "button", testid: "open-plan" }, "Use this plan as the scenario →");
+    open.addEventListener("click", () => {
+      const base = (scenario.name || "scenario.toml").replace(/\.toml$/, "");
+      setScenario(`${base}-plan.toml`, job.plan_toml, { original: job.plan_toml });
+      location.hash = "#/evaluate";
+    });
+    nodes.push(h("div", { class: "toolbar" }, open,
+      h("span", { class: "muted" }, "Opens the planned fleet in the editor (the plan.toml of optimize --out), so Evaluate, Simulate and Sweep run on it.")));
+  }
   if (p.feasible === false && (p.relaxation || []).length) nodes.push(section("Smallest relaxation that makes it feasible", null, h("ul", { class: "notes" }, p.relaxation.map((r) => h("li", {}, String(r))))));
   nodes.push(section("Charts", null, chartGrid(job.charts, "optimize-charts")));
   nodes.push(section("Plan details", null, tabs([

@@ -515,6 +515,24 @@ async fn other_views(c: &Client, shots: &Path) -> Result<(), String> {
     .await;
     println!("screenshot: {}", screenshot(c, shots, "8-catalog").await.display());
     ready_and_clean(c, "catalog").await;
+    plan_as_scenario(c, shots).await
+}
+
+/// The optimize view keeps its plan; "Use this plan as the scenario" opens the planned fleet
+/// (optimize --out's plan.toml) and the evaluation of that fleet serves every workload at the
+/// peak (the example's own fleet served none: its evaluation had violations).
+async fn plan_as_scenario(c: &Client, shots: &Path) -> Result<(), String> {
+    open_view(c, "optimize").await;
+    testid(c, "open-plan").await.click().await.map_err(|e| e.to_string())?;
+    wait_js(c, "the plan's evaluation", "return document.getElementById('view').dataset.ready === 'evaluate' && (document.querySelector('[data-testid=card-spend]') || (document.querySelector('[data-testid=error-box]') || {}).textContent)", WAIT_S).await;
+    assert!(c.find(Locator::Css("[data-testid=card-spend]")).await.is_ok(), "the plan evaluates");
+    let badge = testid(c, "scenario-badge").await.text().await.map_err(|e| e.to_string())?;
+    assert!(badge.contains("bytedance-2025-plan.toml"), "the scenario is the plan: {badge}");
+    let coverage = testid(c, "card-coverage").await.text().await.map_err(|e| e.to_string())?;
+    assert!(coverage.contains("100"), "the planned fleet serves the peak: {coverage}");
+    assert!(chart_marks(c, "evaluate-charts").await > 0, "the plan's charts carry marks");
+    println!("screenshot: {}", screenshot(c, shots, "9-evaluate-plan").await.display());
+    ready_and_clean(c, "evaluate").await;
     Ok(())
 }
 

@@ -126,6 +126,15 @@ async fn an_optimize_job_runs_to_the_plan_document() {
     assert!(result["solver"].is_object() && result["idle_share_by_quarter"].is_array(), "{result}");
     assert_charts(&job);
     assert_eq!(job["progress"]["fraction"], 1.0);
+    // The plan as a scenario file (`optimize --out`'s plan.toml): it checks clean and its
+    // `[[fleet]]` holds the existing capacity and every purchase line of the plan (none here:
+    // the quickstart's fleet suffices).
+    let plan_file = job["plan_toml"].as_str().expect("plan_toml");
+    let (status, _, checked) = server.post("/api/check", &json!({"name": "plan.toml", "text": plan_file})).await;
+    assert_eq!((status, &checked["ok"]), (200, &json!(true)), "{checked}");
+    let purchases = result["purchases"].as_array().map_or(0, Vec::len);
+    let fleet_entries = plan_file.lines().filter(|l| *l == "[[fleet]]").count();
+    assert!(fleet_entries >= purchases.max(1), "{fleet_entries} [[fleet]] for {purchases} purchases");
     let (started, finished) = (ms(&job, "started_unix_ms"), ms(&job, "finished_unix_ms"));
     assert!(ms(&job, "created_unix_ms") <= started && started <= finished);
     assert!((finished - started) as f64 <= job["time_limit_s"].as_f64().expect("limit") * 1000.0);

@@ -140,3 +140,48 @@ mod tests {
         assert!(parse_path("exact").is_ok() && parse_path("fast").is_err());
     }
 }
+
+/// Why a plan could not be written as a scenario file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanTomlError {
+    /// The scenario text the plan was made from no longer parses (its diagnostics).
+    #[error("the scenario text does not parse")]
+    Parse(Vec<fleetplan_core::diagnostic::Diagnostic>),
+    /// The TOML writer refused the file (a bug).
+    #[error("cannot write the plan as TOML: {0}")]
+    Toml(String),
+}
+
+/// The scenario file `text` (named `source_name`) with the plan's fleet and objective in place,
+/// as TOML text: what `fleetplan optimize --out DIR` writes to DIR/plan.toml, which `evaluate`,
+/// `simulate` and `sweep` accept unchanged (the dashboard's "open the plan").
+pub fn plan_toml(source_name: &str, text: &str, p: &Plan) -> Result<String, PlanTomlError> {
+    use fleetplan_core::scenario::{self, ScenarioFile, Spanned};
+    let mut file: ScenarioFile = scenario::parse_file(source_name, text).map_err(PlanTomlError::Parse)?;
+    file.fleet = p.holdings.iter().map(fleet_entry).collect();
+    file.objective.kind = Spanned::bare(p.objective);
+    let body = toml::to_string(&file).map_err(|e| PlanTomlError::Toml(e.to_string()))?;
+    Ok(format!(
+        "# Plan written by `fleetplan optimize {source_name}` (objective {}, solver {}).\n# The [[fleet]] below is the plan: holdings from before the horizon are existing capacity.\n\n{body}",
+        p.objective.as_str(),
+        p.solver.backend
+    ))
+}
+
+/// One holding of a plan as a `[[fleet]]` entry of a scenario file.
+fn fleet_entry(h: &fleetplan_core::scenario::Holding) -> fleetplan_core::scenario::file::FleetEntry {
+    use fleetplan_core::scenario::Spanned;
+    fleetplan_core::scenario::file::FleetEntry {
+        chip: h.hardware.system.is_none().then(|| Spanned::bare(h.hardware.chip.to_string())),
+        system: h.hardware.system.as_ref().map(|id| Spanned::bare(id.to_string())),
+        site: Spanned::bare(h.site.to_string()),
+        count: Spanned::bare(h.units),
+        mode: Spanned::bare(h.mode),
+        from: Spanned::bare(h.from),
+        until: Some(Spanned::bare(h.until)),
+        price_usd: h.price_usd.map(Spanned::bare),
+        lease_usd_per_hour: h.lease_usd_per_hour.map(Spanned::bare),
+        training: h.training.as_ref().map(|id| Spanned::bare(id.to_string())),
+        entry_span: 0..0,
+    }
+}

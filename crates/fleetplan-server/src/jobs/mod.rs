@@ -37,7 +37,8 @@
 //! `{"id": "j-000001", "kind", "state": queued|running|done|failed|cancelled|timed_out,
 //! "queue_position"? (1 = next to start), "progress": {"fraction"? (0–1), "message"},
 //! "created_unix_ms", "started_unix_ms"?, "finished_unix_ms"?, "time_limit_s", "result"?,
-//! "charts"?, "error"?: {"code", "message"}}`. Error codes of a job: `plan_failed`,
+//! "charts"?, "plan_toml"? (optimize: the plan as a scenario file, `optimize --out`'s
+//! plan.toml), "error"?: {"code", "message"}}`. Error codes of a job: `plan_failed`,
 //! `simulate_failed`, `unknown_workload`, `sweep_failed`, `unknown_output`, `cancelled`,
 //! `timed_out`, `internal`.
 //!

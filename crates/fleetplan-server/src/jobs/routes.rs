@@ -63,7 +63,7 @@ fn bad_settings(e: settings::SettingsError) -> ApiError {
 fn input(catalog: Arc<Catalog>, name: Option<String>, text: String) -> Result<Input, ApiError> {
     let label = ScenarioInput { name, text: String::new() }.label();
     let loaded = validate_source(SourceText::new(label, text), &catalog).map_err(|d| ApiError::invalid_scenario(&d))?;
-    Ok(Input { scenario: loaded.scenario, name: loaded.input.name, catalog })
+    Ok(Input { scenario: loaded.scenario, name: loaded.input.name, text: loaded.input.text, catalog })
 }
 
 /// Check a request of `kind` and build its work (run on the blocking pool: validation parses

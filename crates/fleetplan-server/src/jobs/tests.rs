@@ -14,7 +14,7 @@ fn manager(concurrency: usize, queue: usize, time_limit_s: f64, kept: usize) -> 
 }
 
 fn output(n: usize) -> JobOutput {
-    JobOutput { result_json: format!("{{\"n\": {n}}}"), charts_json: "[]".into() }
+    JobOutput { result_json: format!("{{\"n\": {n}}}"), charts_json: "[]".into(), plan_toml: None }
 }
 
 /// Work that returns `n` at once.

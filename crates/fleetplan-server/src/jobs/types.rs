@@ -120,6 +120,9 @@ pub struct JobOutput {
     pub result_json: String,
     /// The charts, a JSON array of `{id, title, svg}`.
     pub charts_json: String,
+    /// An optimize job's plan as a scenario file (`optimize --out DIR`'s plan.toml): the
+    /// dashboard opens it in the editor to evaluate, simulate or sweep the planned fleet.
+    pub plan_toml: Option<String>,
 }
 
 /// Why a job did not finish with a result: the `error` object of a `failed`, `cancelled` or
@@ -185,7 +188,10 @@ impl JobView {
         let head = serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string());
         match (&self.output, head.strip_suffix('}')) {
             (Some(output), Some(open)) => {
-                format!("{open},\"result\": {},\n\"charts\": {}}}", output.result_json, output.charts_json)
+                let plan = output.plan_toml.as_deref().map_or(String::new(), |t| {
+                    format!(",\n\"plan_toml\": {}", serde_json::Value::String(t.to_string()))
+                });
+                format!("{open},\"result\": {},\n\"charts\": {}{plan}}}", output.result_json, output.charts_json)
             }
             _ => head,
         }
@@ -245,7 +251,11 @@ mod tests {
         let done = JobView {
             state: JobState::Done,
             queue_position: None,
-            output: Some(Arc::new(JobOutput { result_json: "{\n  \"ok\": true\n}".into(), charts_json: "[]".into() })),
+            output: Some(Arc::new(JobOutput {
+                result_json: "{\n  \"ok\": true\n}".into(),
+                charts_json: "[]".into(),
+                plan_toml: None,
+            })),
             ..view
         };
         assert!(serde_json::to_value(&done).expect("serialises").get("result").is_none(), "serde leaves it out");

@@ -14,7 +14,7 @@ use fleetplan_core::uncertainty::UncertaintyModel;
 use fleetplan_engines::plan::{self, PlanOptions};
 use fleetplan_engines::sim::scenario::{self as sim_scenario, ScenarioSimError};
 use fleetplan_engines::sweep::{self, SweepError};
-use fleetplan_io::api::plan::PlanDocument;
+use fleetplan_io::api::plan::{PlanDocument, plan_toml};
 use fleetplan_io::api::simulate::scenario_document;
 use fleetplan_io::api::sweep::{SweepSummary, unknown_output_message};
 use fleetplan_io::charts;
@@ -37,6 +37,8 @@ pub struct Input {
     pub scenario: Scenario,
     /// Its name in messages (the request's `name`, or `scenario.toml`).
     pub name: String,
+    /// Its text (an optimize job writes the plan into it: `plan_toml`).
+    pub text: String,
     /// The catalog.
     pub catalog: Arc<Catalog>,
 }
@@ -47,21 +49,24 @@ fn json<T: Serialize + ?Sized>(doc: &T) -> Result<String, JobError> {
 }
 
 fn output(result: &impl Serialize, charts: &impl Serialize) -> Result<JobOutput, JobError> {
-    Ok(JobOutput { result_json: json(result)?, charts_json: json(charts)? })
+    Ok(JobOutput { result_json: json(result)?, charts_json: json(charts)?, plan_toml: None })
 }
 
 /// The planner as `fleetplan optimize --format json` runs it; its per-solve time limit is at
 /// most the job's time left (at least [`MIN_SOLVE_TIME_S`]).
 pub fn optimize(input: Input, options: PlanOptions) -> Work {
     Box::new(move |ctx: &JobContext| {
-        let Input { scenario, name, catalog } = input;
+        let Input { scenario, name, text, catalog } = input;
         let mut options = options;
         options.time_limit_s = options.time_limit_s.min(ctx.remaining_s()).max(MIN_SOLVE_TIME_S);
         ctx.report(None, format!("planning (at most {:.0} s per solve)", options.time_limit_s));
         let p = plan::plan(&scenario, &catalog, &options)
             .map_err(|e| JobError::new("plan_failed", format!("{name}: {e}")))?;
         let charts = charts::plan_charts(&scenario, &catalog, &p);
-        output(&PlanDocument::new(&scenario, &catalog, &p), &charts)
+        let plan_file = plan_toml(&name, &text, &p).map_err(|e| JobError::new("internal", format!("{name}: {e}")))?;
+        let mut out = output(&PlanDocument::new(&scenario, &catalog, &p), &charts)?;
+        out.plan_toml = Some(plan_file);
+        Ok(out)
     })
 }
 
@@ -69,7 +74,7 @@ pub fn optimize(input: Input, options: PlanOptions) -> Work {
 /// evaluated, the workload's pools built and simulated; progress counts requests.
 pub fn simulate(input: Input, run: SimulatePlan) -> Work {
     Box::new(move |ctx: &JobContext| {
-        let Input { scenario, name, catalog } = input;
+        let Input { scenario, name, catalog, .. } = input;
         let failed = |e: &dyn std::fmt::Display| JobError::new("simulate_failed", format!("{name}: {e}"));
         ctx.report(Some(0.0), "evaluating the fleet");
         let evaluation = fleetplan_engines::eval::evaluate(&scenario, &catalog).map_err(|e| failed(&e))?;
@@ -105,7 +110,7 @@ pub fn simulate(input: Input, run: SimulatePlan) -> Work {
 /// swings).
 pub fn sweep(input: Input, run: SweepPlan) -> Work {
     Box::new(move |ctx: &JobContext| {
-        let Input { scenario, name, catalog } = input;
+        let Input { scenario, name, catalog, .. } = input;
         let failed = |e: &dyn std::fmt::Display| JobError::new("sweep_failed", format!("{name}: {e}"));
         let model = UncertaintyModel::from_scenario(&scenario, &catalog).map_err(|e| failed(&e))?;
         let runs = sweep::runs(&model, run.settings.samples).max(1);

@@ -13,10 +13,10 @@ use super::{Failure, load_scenario, out, to_json};
 use crate::ui;
 use clap::{Args, ValueEnum};
 use fleetplan_core::catalog::Catalog;
-use fleetplan_core::scenario::{self, Holding, ObjectiveKind, ScenarioFile, Spanned};
+use fleetplan_core::scenario::{self, ObjectiveKind};
 use fleetplan_engines::fleet::ValleySummary;
 use fleetplan_engines::plan::{self, Backend, Plan, plan_violations};
-use fleetplan_io::api::plan::{PlanDocument, PlanSettingError, plan_options, valley_of};
+use fleetplan_io::api::plan::{PlanDocument, PlanSettingError, PlanTomlError, plan_options, valley_of};
 use std::path::{Path, PathBuf};
 
 /// Purchase lines listed one by one; more are summarised per quarter.
@@ -169,20 +169,17 @@ pub fn run(catalog: &Catalog, args: &OptimizeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The scenario file with the plan's fleet (and objective) in place, as TOML text.
+/// The scenario file with the plan's fleet (and objective) in place, as TOML text
+/// (`fleetplan_io::api::plan::plan_toml`; the diagnostics of a text that no longer parses are
+/// printed).
 pub fn plan_toml(source_name: &str, text: &str, p: &Plan) -> Result<String, Failure> {
-    let mut file: ScenarioFile = scenario::parse_file(source_name, text).map_err(|diags| {
-        ui::print_diagnostics(text, &diags);
-        Failure::User
-    })?;
-    file.fleet = p.holdings.iter().map(fleet_entry).collect();
-    file.objective.kind = Spanned::bare(p.objective);
-    let body = toml::to_string(&file).map_err(|e| Failure::Internal(format!("cannot write the plan as TOML: {e}")))?;
-    Ok(format!(
-        "# Plan written by `fleetplan optimize {source_name}` (objective {}, solver {}).\n# The [[fleet]] below is the plan: holdings from before the horizon are existing capacity.\n\n{body}",
-        p.objective.as_str(),
-        p.solver.backend
-    ))
+    fleetplan_io::api::plan::plan_toml(source_name, text, p).map_err(|e| match e {
+        PlanTomlError::Parse(diags) => {
+            ui::print_diagnostics(text, &diags);
+            Failure::User
+        }
+        other => Failure::Internal(other.to_string()),
+    })
 }
 
 fn write_plan(source_name: &str, text: &str, p: &Plan, dir: &Path) -> Result<PathBuf, Failure> {
@@ -190,22 +187,6 @@ fn write_plan(source_name: &str, text: &str, p: &Plan, dir: &Path) -> Result<Pat
     let mut staged = super::outdir::StagedOut::new(dir)?;
     staged.write("plan.toml", body)?;
     Ok(staged.commit()?.join("plan.toml"))
-}
-
-fn fleet_entry(h: &Holding) -> scenario::file::FleetEntry {
-    scenario::file::FleetEntry {
-        chip: h.hardware.system.is_none().then(|| Spanned::bare(h.hardware.chip.to_string())),
-        system: h.hardware.system.as_ref().map(|id| Spanned::bare(id.to_string())),
-        site: Spanned::bare(h.site.to_string()),
-        count: Spanned::bare(h.units),
-        mode: Spanned::bare(h.mode),
-        from: Spanned::bare(h.from),
-        until: Some(Spanned::bare(h.until)),
-        price_usd: h.price_usd.map(Spanned::bare),
-        lease_usd_per_hour: h.lease_usd_per_hour.map(Spanned::bare),
-        training: h.training.as_ref().map(|id| Spanned::bare(id.to_string())),
-        entry_span: 0..0,
-    }
 }
 
 /// The planner's structured notes (relaxation, binding constraints and marginal values,
