@@ -198,13 +198,16 @@ pub async fn serve(
 }
 
 /// Run the server on its own multi-threaded runtime until Ctrl-C (SIGINT) or SIGTERM;
-/// `on_ready` is called once the address is bound (the CLI prints the URL there).
+/// `on_ready` is called once the address is bound (the CLI prints the URL there). The signal
+/// handlers are installed before that, so a signal sent as soon as the URL appears is a
+/// graceful stop too.
 pub fn serve_blocking(config: &ServerConfig, on_ready: impl FnOnce(&ServerInfo)) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(async {
+        let stop = shutdown_signal();
         let bound = bind(config).await?;
         on_ready(bound.info());
-        bound.run(shutdown_signal()).await
+        bound.run(stop).await
     });
     // Work still running on the blocking pool (an evaluation, a job's worker) gets the same
     // grace; dropping the runtime instead would wait for it however long it takes.
@@ -212,24 +215,31 @@ pub fn serve_blocking(config: &ServerConfig, on_ready: impl FnOnce(&ServerInfo))
     result
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the Ctrl-C (SIGINT) and, on Unix, SIGTERM handlers now (call it inside the
+/// runtime) and returns a future that completes when either signal arrives.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async fn arrives(s: Option<Signal>) {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+        async move {
+            tokio::select! {
+                () = arrives(interrupt) => {},
+                () = arrives(terminate) => {},
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -57,3 +57,26 @@ fn serve_prints_its_url_answers_and_stops_on_sigterm() {
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(stderr.contains("stopped"), "{stderr}");
 }
+
+/// The signal handlers are in place when the URL is printed: a SIGTERM sent the moment the URL
+/// appears still stops the server gracefully (exit 0), never by the default action.
+#[cfg(unix)]
+#[test]
+fn a_sigterm_right_after_the_url_is_a_graceful_stop() {
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        assert_eq!(child.wait().unwrap().code(), Some(0), "a SIGTERM at once exits 0");
+    }
+}
