@@ -17,7 +17,7 @@ pub const MAX_TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanSettingError {
     /// The relative MIP gap is not a fraction in [0, 1).
-    #[error("{0} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %")]
+    #[error("{} is not a fraction in [0, 1), e.g. 0.005 for 0.5 %", fleetplan_core::format::given(*.0))]
     Gap(f64),
     /// The time limit is not a positive number of seconds up to a week.
     #[error("{} must be a positive number of seconds, at most {} (a week)", fleetplan_core::format::given(*.0), MAX_TIME_LIMIT_S)]

@@ -30,9 +30,15 @@ pub const SIM_SERIES_INTERVAL_S: f64 = 60.0;
 /// valid.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// Not an object of the kind's settings (unknown field, wrong type).
-    #[error("settings: {0}")]
-    Shape(#[from] serde_json::Error),
+    /// Not an object of the kind's settings (unknown field, wrong type): the field's dotted
+    /// path (empty for the object itself) and serde's message.
+    #[error("settings{}: {message}", if path.is_empty() { String::new() } else { format!(".{path}") })]
+    Shape {
+        /// Where in `settings` (e.g. `samples`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A planner setting out of range or unknown (`objective`, `path`, `gap`, `time_limit_s`).
     #[error("settings.{name} {source}")]
     Plan {
@@ -136,7 +142,13 @@ pub struct SweepPlan {
 pub fn parse<T: DeserializeOwned + Default>(settings: Option<serde_json::Value>) -> Result<T, SettingsError> {
     match settings {
         None | Some(serde_json::Value::Null) => Ok(T::default()),
-        Some(value) => Ok(serde_json::from_value(value)?),
+        Some(value) => serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            SettingsError::Shape {
+                path: if path == "." { String::new() } else { path },
+                message: e.into_inner().to_string(),
+            }
+        }),
     }
 }
 
@@ -235,7 +247,9 @@ mod tests {
         let o = |t| parse::<OptimizeSettings>(json(t)).and_then(|s| s.options()).map(|_| ()).map_err(err);
         assert!(o(r#"{"gapp": 1}"#).unwrap_err().contains("unknown field `gapp`"));
         assert!(o(r#"{"gap": 1.5}"#).unwrap_err().contains("gap 1.5 is not a fraction"));
-        assert!(o(r#"{"gap": "x"}"#).unwrap_err().contains("invalid type"));
+        assert!(o(r#"{"gap": "x"}"#).unwrap_err().contains("settings.gap: invalid type"));
+        // An absurd number is written as given, not as 309 digits.
+        assert!(o(r#"{"gap": 1e308}"#).unwrap_err().contains("gap 1e308 is not a fraction"));
         assert!(o(r#"{"time_limit_s": -1}"#).unwrap_err().contains("time_limit_s"));
         assert!(o(r#"{"objective": "max-tco"}"#).unwrap_err().contains("valid: min-tco"));
         assert!(o(r#"{"path": "fast"}"#).unwrap_err().contains("auto, exact, relaxation"));
@@ -249,6 +263,9 @@ mod tests {
         assert!(s(r#"{"quarter": "2025Q3", "hours": 2, "seed": 4}"#).is_ok());
         let w = |t| parse::<SweepRequestSettings>(json(t)).and_then(|s| s.plan()).map(|_| ()).map_err(err);
         assert!(w(r#"{"samples": 0}"#).unwrap_err().contains("samples must be 1 to"));
+        // A wrong type names the setting.
+        assert!(w(r#"{"samples": 1e15}"#).unwrap_err().starts_with("settings.samples: invalid type"));
+        assert!(w(r#"{"seed": -1}"#).unwrap_err().starts_with("settings.seed: invalid value"));
         assert!(w(r#"{"samples": 1000001}"#).is_err());
         assert!(w(r#"{"mode": "plan"}"#).unwrap_err().contains("valid: evaluate, optimize"));
         assert!(w(r#"{"samples": 10, "mode": "optimize", "seed": 3}"#).is_ok());
