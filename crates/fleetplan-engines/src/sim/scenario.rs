@@ -621,11 +621,9 @@ pub fn run(
     replications: u32,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Vec<SimResult>>, SimError> {
-    super::check_all(sim.pools.iter().map(|p| &p.config), u64::from(replications))?;
-    let jobs = jobs::jobs(sim, replications);
-    let results: Vec<SimResult> =
-        jobs.par_iter().map(|&job| jobs::run_job(sim, root_seed, job, Some(progress))).collect();
-    jobs::gather(sim, jobs.into_iter().zip(results))
+    // One code path with the stoppable run: a flag nobody raises.
+    let results = run_until(sim, root_seed, replications, progress, &AtomicBool::new(false))?;
+    Ok(results.unwrap_or_default())
 }
 
 /// [`run`] that a caller can stop (a server's cancelled or timed-out job): once `stop` is
