@@ -4,6 +4,7 @@
 import { api, postWithRetry, followJob, isFinal, ApiError } from "./api.js";
 import { h, replace, errorBox } from "./dom.js";
 import { seconds } from "./fmt.js";
+import { scenario, scenarioBody, results } from "./state.js";
 
 /**
  * Runs a job of `kind` with `body` and renders its progress into `host`.
@@ -77,4 +78,26 @@ export function jobOutcome(job) {
   if (job.state === "done") return null;
   const err = job.error || { code: job.state, message: job.state === "cancelled" ? "the job was cancelled" : `the job ended ${job.state.replace("_", " ")}` };
   return errorBox({ code: err.code || job.state, message: err.message, diagnostics: err.diagnostics });
+}
+
+/**
+ * Wires `button` to run a job of `kind` on the current scenario with `settings()`, its panel in
+ * `jobHost`; the final job is kept in `results[kind]` (with the scenario version it ran on) and
+ * shown by `show(out, job)`. The one home of a job view's Run button.
+ */
+export function wireJob(kind, button, settings, jobHost, out, show) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    out.replaceChildren();
+    const version = scenario.version;
+    try {
+      const job = await runJob(kind, scenarioBody({ settings: settings() }), jobHost);
+      results[kind] = { version, job };
+      show(out, job);
+    } catch {
+      /* the job panel shows the error */
+    } finally {
+      button.disabled = false;
+    }
+  });
 }

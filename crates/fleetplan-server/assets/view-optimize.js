@@ -4,9 +4,9 @@
 import { h, replace, table, section, empty } from "./dom.js";
 import { money, num, pct, compact, seconds, mw, text } from "./fmt.js";
 import { chartGrid } from "./charts.js";
-import { scenario, scenarioBody, results, setScenario } from "./state.js";
+import { scenario, results, setScenario } from "./state.js";
 import { viewHead, needScenario, cards, distinct, coverageClass, tabs, findings } from "./common.js";
-import { runJob, jobOutcome } from "./jobs.js";
+import { wireJob, jobOutcome } from "./jobs.js";
 
 export const title = "Optimize";
 
@@ -34,23 +34,11 @@ export async function render(page) {
     out.append(empty("Load a scenario in the editor first."));
     return;
   }
-  const go = async () => {
-    run.disabled = true;
-    out.replaceChildren();
+  wireJob("optimize", run, () => {
     const settings = { time_limit_s: Number(timeLimit.value) || 30, gap: Number(gap.value), path: path.value };
     if (objective.value) settings.objective = objective.value;
-    const version = scenario.version;
-    try {
-      const job = await runJob("optimize", scenarioBody({ settings }), jobHost);
-      results.optimize = { version, job };
-      show(out, job);
-    } catch {
-      /* the job panel shows the error */
-    } finally {
-      run.disabled = false;
-    }
-  };
-  run.addEventListener("click", go);
+    return settings;
+  }, jobHost, out, show);
   if (results.optimize) {
     if (results.optimize.version !== scenario.version) out.append(h("p", { class: "note warn-text" }, "The scenario changed since this plan was made: run it again."));
     show(out, results.optimize.job, true);

@@ -5,9 +5,9 @@
 import { h, append, replace, table, section, empty } from "./dom.js";
 import { num, pct, compact, seconds } from "./fmt.js";
 import { chartGrid } from "./charts.js";
-import { scenario, scenarioBody, results } from "./state.js";
+import { scenario, results } from "./state.js";
 import { viewHead, needScenario, cards, distinct } from "./common.js";
-import { runJob, jobOutcome } from "./jobs.js";
+import { wireJob, jobOutcome } from "./jobs.js";
 
 export const title = "Simulate";
 
@@ -42,23 +42,12 @@ export async function render(page) {
     out.append(empty("Load a scenario in the editor first."));
     return;
   }
-  run.addEventListener("click", async () => {
-    run.disabled = true;
-    out.replaceChildren();
+  wireJob("simulate", run, () => {
     const settings = { hours: Number(hours.value) || 2, seed: Number(seed.value) || 0, replications: Number(reps.value) || 1, requests: Number(requests.value) || 200000 };
     if (workload.value.trim()) settings.workload = workload.value.trim();
     if (quarter.value.trim()) settings.quarter = quarter.value.trim();
-    const version = scenario.version;
-    try {
-      const job = await runJob("simulate", scenarioBody({ settings }), jobHost);
-      results.simulate = { version, job };
-      show(out, job);
-    } catch {
-      /* shown by the job panel */
-    } finally {
-      run.disabled = false;
-    }
-  });
+    return settings;
+  }, jobHost, out, show);
   if (results.simulate) show(out, results.simulate.job);
   else out.append(empty("Press Simulate to run the serving simulation.", "simulate-idle"));
 }

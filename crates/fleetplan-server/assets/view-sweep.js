@@ -5,9 +5,9 @@
 import { h, replace, table, section, empty } from "./dom.js";
 import { money, num, pct } from "./fmt.js";
 import { chartGrid } from "./charts.js";
-import { scenario, scenarioBody, results } from "./state.js";
+import { scenario, results } from "./state.js";
 import { viewHead, needScenario, cards } from "./common.js";
-import { runJob, jobOutcome } from "./jobs.js";
+import { wireJob, jobOutcome } from "./jobs.js";
 
 export const title = "Sweep";
 
@@ -31,20 +31,7 @@ export async function render(page) {
     out.append(empty("Load a scenario in the editor first."));
     return;
   }
-  run.addEventListener("click", async () => {
-    run.disabled = true;
-    out.replaceChildren();
-    const version = scenario.version;
-    try {
-      const job = await runJob("sweep", scenarioBody({ settings: { samples: Number(samples.value) || 200, seed: Number(seed.value) || 0, mode: mode.value } }), jobHost);
-      results.sweep = { version, job };
-      show(out, job);
-    } catch {
-      /* shown by the job panel */
-    } finally {
-      run.disabled = false;
-    }
-  });
+  wireJob("sweep", run, () => ({ samples: Number(samples.value) || 200, seed: Number(seed.value) || 0, mode: mode.value }), jobHost, out, show);
   if (results.sweep) show(out, results.sweep.job);
   else out.append(empty("Press Run sweep to sample the uncertain inputs.", "sweep-idle"));
 }
