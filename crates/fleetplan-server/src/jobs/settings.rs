@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 pub const MAX_SWEEP_SAMPLES: usize = 100_000;
 /// Samples of a sweep job when none are given (the CLI's default).
 pub const DEFAULT_SWEEP_SAMPLES: usize = 1000;
-/// Longest simulated span of a simulate job, hours (a quarter of 92 days).
-pub const MAX_SIM_HOURS: f64 = 92.0 * 24.0;
+/// Longest simulated span of a simulate job, hours: the simulator's own bound (a quarter).
+pub use fleetplan_engines::sim::scenario::MAX_SIM_HOURS;
 /// Most replications of a simulate job (the CLI's range).
 pub const MAX_REPLICATIONS: u32 = 10_000;
 /// Interval of the time series a simulate job records for its charts, s (the CLI's scenario
